@@ -1,0 +1,62 @@
+"""Accounts: sign-up, password checks (argon2id) and the employee rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.exceptions import IntegrityError
+
+from ideaboard.models import Role, User
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = _hasher.hash("timing-equaliser")
+
+
+class EmailTaken(Exception):
+    """Someone already signed up with this address."""
+
+
+@dataclass(frozen=True)
+class SignUp:
+    email: str
+    name: str
+    password: str
+
+
+def role_for_email(email: str, employee_domains: tuple[str, ...]) -> Role:
+    """Whoever signs up with a company address is an employee (and badged as one)."""
+    domain = email.rsplit("@", 1)[-1].lower()
+    return Role.EMPLOYEE if domain in employee_domains else Role.CUSTOMER
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+async def create_user(email: str, name: str, password: str, role: Role) -> User:
+    """Create an account; raises EmailTaken when the address is in use."""
+    try:
+        return await User.create(email=email.strip().lower(), name=name.strip(), password_hash=hash_password(password),
+                                 role=role)
+    except IntegrityError as exc:
+        raise EmailTaken(email) from exc
+
+
+async def sign_up(form: SignUp, employee_domains: tuple[str, ...]) -> User:
+    """A new community member; their role follows from their email domain."""
+    return await create_user(form.email, form.name, form.password, role_for_email(form.email, employee_domains))
+
+
+async def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same work either way, so no user enumeration by timing)."""
+    user = await User.get_or_none(email=email.strip().lower(), is_active=True)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        await user.save(update_fields=["password_hash"])
+    return user

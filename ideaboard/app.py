@@ -1,0 +1,94 @@
+"""create_app(settings): the route table, the middleware stack and the lifespan, in one readable place."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import AsyncIterator, TypedDict
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from tortoise.contrib.starlette import RegisterTortoise
+
+from ideaboard.auth import LoadUserMiddleware
+from ideaboard.csrf import CSRFMiddleware
+from ideaboard.settings import Settings
+from ideaboard.templating import render
+from ideaboard.views import account, public
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+class State(TypedDict):
+    settings: Settings
+    redis: ArqRedis
+    arq: ArqRedis
+
+
+def build_routes() -> list:
+    """Every URL, grouped by who may use it."""
+    return [
+        *public.routes,
+        *account.routes,
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+
+@contextlib.asynccontextmanager
+async def open_redis(settings: Settings) -> AsyncIterator[ArqRedis]:
+    """The configured Redis, or the embedded one started here when REDIS_URL is unset."""
+    server = None
+    url = settings.redis_url
+    if not url:
+        from ideaboard.redis_embedded import start_embedded_redis
+
+        server, url = start_embedded_redis(settings.data_dir)
+    redis = await create_pool(RedisSettings.from_dsn(url), default_queue_name="arq:queue")
+    try:
+        yield redis
+    finally:
+        await redis.aclose()
+        if server is not None:
+            server.shutdown()
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    detail = exc.detail if isinstance(exc, HTTPException) else "Not found"
+    return render(request, "errors/404.html", {"detail": detail}, status_code=404)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return render(request, "errors/500.html", status_code=500)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The ideaboard web app; tests pass their own Settings."""
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        async with RegisterTortoise(app, config=settings.tortoise_config()):
+            async with open_redis(settings) as redis:
+                yield {"settings": settings, "redis": redis, "arq": redis}
+
+    middleware = [
+        Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="ideaboard_session",
+                   same_site="lax", https_only=settings.https_only, max_age=14 * 24 * 3600),
+        Middleware(CSRFMiddleware),
+        Middleware(LoadUserMiddleware),
+    ]
+    return Starlette(
+        debug=settings.debug, routes=build_routes(), middleware=middleware, lifespan=lifespan,
+        exception_handlers={404: not_found, 500: server_error},
+    )

@@ -1,0 +1,61 @@
+"""Who is asking: the session holds a user id; the staff Mount's middleware is the one access check."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ideaboard.models import Role, User
+
+SESSION_KEY = "uid"
+
+
+class LoadUserMiddleware:
+    """Puts the signed-in User (or None) in scope["user"], so `request.user` works everywhere."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            uid = scope.get("session", {}).get(SESSION_KEY)
+            scope["user"] = await User.get_or_none(id=uid, is_active=True) if uid else None
+        await self.app(scope, receive, send)
+
+
+class RequireRole:
+    """Mount middleware: only these roles get through; others get a login redirect or 403, and nothing runs."""
+
+    def __init__(self, app: ASGIApp, roles: tuple[Role, ...]) -> None:
+        self.app = app
+        self.roles = roles
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        user: User | None = scope.get("user")
+        if user is None:
+            response = RedirectResponse("/login?next=" + scope["path"], status_code=303)
+            if scope["method"] != "GET":
+                response = PlainTextResponse("Log in first.", status_code=401)
+        elif Role(user.role) not in self.roles:
+            response = PlainTextResponse("This area is for the product team.", status_code=403)
+        else:
+            return await self.app(scope, receive, send)
+        await response(scope, receive, send)
+
+
+def log_in(request: Request, user: User) -> None:
+    """Start a fresh session for this user (new CSRF token, no fixation)."""
+    request.session.clear()
+    request.session[SESSION_KEY] = user.id
+
+
+def log_out(request: Request) -> None:
+    request.session.clear()
+
+
+def safe_next(url: str | None) -> str:
+    """Only same-site relative paths are followed after login (no open redirect)."""
+    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return "/"

@@ -1,0 +1,143 @@
+"""The `ideaboard` command: serve, worker, migrate, seed, create-user (and the offline cluster tools)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import importlib
+import importlib.util
+import os
+import subprocess
+import sys
+
+from ideaboard.settings import Settings
+
+
+def _run(coro):
+    return asyncio.run(coro)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from ideaboard.db import migrate_database
+
+    applied = _run(migrate_database(Settings.from_env().database_url))
+    print("Applied: " + ", ".join(applied) if applied else "The database is up to date.")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from ideaboard.demo import seed_demo
+
+    if not args.demo:
+        print("Nothing to seed: pass --demo to load the demo community.", file=sys.stderr)
+        return 2
+    created = _run(seed_demo(Settings.from_env()))
+    print("Demo content loaded." if created else "The database already has content; demo data not loaded.")
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from ideaboard.demo import create_user_cli
+
+    password = os.environ.get("IDEABOARD_PASSWORD") or getpass.getpass("Password (10+ characters): ")
+    return _run(create_user_cli(Settings.from_env(), args.email, args.name, password, args.role))
+
+
+def _ensure_schema(settings: Settings, migrate: bool) -> bool:
+    """Refuse to serve an unmigrated database (clear message), unless asked to migrate."""
+    from ideaboard.db import migrate_database, pending_migrations
+
+    pending = _run(pending_migrations(settings.database_url))
+    if pending and not migrate:
+        print(f"The database at {settings.database_url} is not migrated ({len(pending)} pending: "
+              f"{', '.join(pending)}).\nRun `ideaboard migrate` first, or `ideaboard serve --migrate`.",
+              file=sys.stderr)
+        return False
+    if pending:
+        _run(migrate_database(settings.database_url))
+        print(f"Migrated the database ({len(pending)} migrations).")
+    return True
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = Settings.from_env()
+    os.environ.setdefault("IDEABOARD_DATA_DIR", settings.data_dir)
+    if not _ensure_schema(settings, migrate=args.migrate or args.demo):
+        return 2
+    if args.demo:
+        from ideaboard.demo import DEMO_LOGINS, seed_demo
+
+        _run(seed_demo(settings))
+    redis_server = None
+    if not settings.redis_url:  # start one embedded Redis that every web process and the worker share
+        from ideaboard.redis_embedded import start_embedded_redis
+
+        redis_server, os.environ["REDIS_URL"] = start_embedded_redis(settings.data_dir)
+    worker = _start_worker() if (redis_server is not None and not args.no_worker) else None
+    print(f"\n  ideaboard is running at http://{args.host}:{args.port}/\n")
+    if args.demo:
+        print("  Demo logins (password for all: " + DEMO_LOGINS["password"] + ")")
+        for role, email in DEMO_LOGINS["accounts"]:
+            print(f"    {role:<9} {email}")
+        print()
+    try:
+        uvicorn.run("ideaboard.app:create_app", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, proxy_headers=True, log_level="info")
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
+        if redis_server is not None:
+            redis_server.shutdown()
+    return 0
+
+
+def _start_worker() -> subprocess.Popen | None:
+    """On the embedded default the web command also runs one background worker, so clusters just appear."""
+    if importlib.util.find_spec("workers.settings") is None:
+        return None
+    return subprocess.Popen([sys.executable, "-m", "ideaboard.cli", "worker"], env=os.environ.copy())
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the arq worker (`arq workers.settings.WorkerSettings` does the same)."""
+    run_worker = importlib.import_module("workers.settings").run_worker  # by name: ideaboard never imports workers
+    return run_worker()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ideaboard", description="An idea board for customer co-creation.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web site (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="web processes (uvicorn workers)")
+    serve.add_argument("--demo", action="store_true", help="migrate and load demo content if the database is empty")
+    serve.add_argument("--migrate", action="store_true", help="apply pending migrations before serving")
+    serve.add_argument("--no-worker", action="store_true", help="do not start a background worker alongside")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("worker", help="run the background worker (arq)").set_defaults(func=cmd_worker)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    seed = sub.add_parser("seed", help="load content")
+    seed.add_argument("--demo", action="store_true", help="the demo community (only into an empty database)")
+    seed.set_defaults(func=cmd_seed)
+    create = sub.add_parser("create-user", help="create an account (password from IDEABOARD_PASSWORD or a prompt)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", choices=["customer", "employee", "staff", "admin"], default="customer")
+    create.set_defaults(func=cmd_create_user)
+    if importlib.util.find_spec("workers.cli") is not None:
+        importlib.import_module("workers.cli").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Parse and validate form input into small dataclasses; errors come back as {field: message}."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ideaboard.accounts import SignUp
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+TITLE_MIN, TITLE_MAX = 5, 120
+BODY_MAX = 10_000
+COMMENT_MAX = 5_000
+MAX_TAGS = 5
+
+
+class FormErrors(Exception):
+    """Invalid input: the messages per field, and the values to put back in the form."""
+
+    def __init__(self, errors: dict[str, str], values: Mapping[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+        self.values = dict(values)
+
+
+@dataclass(frozen=True)
+class IdeaForm:
+    title: str
+    body: str
+    category_id: int | None
+    tags: list[str] = field(default_factory=list)
+
+
+def _text(data: Mapping[str, str], name: str) -> str:
+    return (data.get(name) or "").strip()
+
+
+def parse_tags(raw: str) -> list[str]:
+    """Free tags typed as 'a, b c' become ['a', 'b', 'c'], lower-case, deduplicated, in order."""
+    seen: dict[str, None] = {}
+    for part in re.split(r"[,\s]+", raw.lower()):
+        if part := part.strip("#"):
+            seen.setdefault(part, None)
+    return list(seen)
+
+
+def parse_idea(data: Mapping[str, str], category_ids: set[int]) -> IdeaForm:
+    """A valid idea submission, or FormErrors with a message for each bad field."""
+    errors: dict[str, str] = {}
+    title, body = _text(data, "title"), _text(data, "body")
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        errors["title"] = f"The title needs {TITLE_MIN} to {TITLE_MAX} characters (it has {len(title)})."
+    if len(body) > BODY_MAX:
+        errors["body"] = f"The description can have at most {BODY_MAX:,} characters."
+    category_id = _parse_category(_text(data, "category"), category_ids, errors)
+    tags = parse_tags(_text(data, "tags"))
+    if len(tags) > MAX_TAGS:
+        errors["tags"] = f"Use at most {MAX_TAGS} tags."
+    elif bad := [t for t in tags if not TAG.match(t)]:
+        errors["tags"] = f"Tags are letters, digits and dashes, up to 40 characters: {', '.join(bad)}"
+    if errors:
+        raise FormErrors(errors, data)
+    return IdeaForm(title=title, body=body, category_id=category_id, tags=tags)
+
+
+def _parse_category(raw: str, category_ids: set[int], errors: dict[str, str]) -> int | None:
+    if not raw:
+        return None
+    if raw.isdigit() and int(raw) in category_ids:
+        return int(raw)
+    errors["category"] = "Choose a category from the list."
+    return None
+
+
+def parse_signup(data: Mapping[str, str]) -> SignUp:
+    """A valid sign-up, or FormErrors; the password is never echoed back."""
+    errors: dict[str, str] = {}
+    email, name, password = _text(data, "email").lower(), _text(data, "name"), data.get("password") or ""
+    if not EMAIL.match(email) or len(email) > 254:
+        errors["email"] = "Enter a valid email address, like you@example.com."
+    if not 1 <= len(name) <= 80:
+        errors["name"] = "Enter the name other people will see (up to 80 characters)."
+    if len(password) < 10:
+        errors["password"] = "Use at least 10 characters for your password."
+    elif len(password) > 256:
+        errors["password"] = "Use at most 256 characters for your password."
+    if errors:
+        raise FormErrors(errors, {"email": email, "name": name})
+    return SignUp(email=email, name=name, password=password)
+
+
+def parse_comment(data: Mapping[str, str]) -> str:
+    """A comment's markdown text, or FormErrors."""
+    body = _text(data, "body")
+    if not body:
+        raise FormErrors({"body": "Write something before posting your comment."}, data)
+    if len(body) > COMMENT_MAX:
+        raise FormErrors({"body": f"Comments can have at most {COMMENT_MAX:,} characters."}, data)
+    return body
+
+
+def parse_vote(data: Mapping[str, str]) -> int:
+    """+1 promote, -1 demote, 0 withdraw."""
+    value = {"up": 1, "down": -1, "none": 0}.get(_text(data, "value"))
+    if value is None:
+        raise FormErrors({"value": "A vote is up, down or none."}, data)
+    return value

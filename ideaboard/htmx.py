@@ -1,0 +1,34 @@
+"""The only module that knows htmx's HX-* header names (htmx 2, with htmx 4's request type understood)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+
+def is_request(request: Request) -> bool:
+    """True for any request htmx made."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def is_partial(request: Request) -> bool:
+    """True when htmx will swap our response into part of the page (not boosted, not a history restore)."""
+    h = request.headers
+    return (
+        is_request(request)
+        and h.get("HX-Boosted") != "true"
+        and h.get("HX-History-Restore-Request") != "true"
+        and h.get("HX-Request-Type", "partial") == "partial"
+    )
+
+
+def redirect(response: Response, url: str) -> Response:
+    """Ask htmx to navigate the whole page (used when a fragment is no longer the right answer)."""
+    response.headers["HX-Redirect"] = url
+    return response
+
+
+def vary(response: Response) -> Response:
+    """Caches must keep full pages and fragments of the same URL apart."""
+    response.headers["Vary"] = "HX-Request"
+    return response

@@ -1,0 +1,22 @@
+"""Enqueue background jobs by name (the web app never imports the worker or scikit-learn)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arq.connections import ArqRedis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+
+async def enqueue(redis: ArqRedis | None, name: str, *args: Any, job_id: str | None = None) -> bool:
+    """Queue a job; if Redis is down the user's action still succeeds and the next full run catches up."""
+    if redis is None:
+        return False
+    try:
+        return await redis.enqueue_job(name, *args, _job_id=job_id) is not None
+    except (RedisError, OSError) as exc:
+        log.warning("job %s not queued, Redis unavailable: %s", name, exc)
+        return False

@@ -1,0 +1,134 @@
+"""Settings come from the environment only (twelve-factor); every one is documented in README.md."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+MODELS = ["ideaboard.models"]
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All runtime configuration; build it with `Settings.from_env()`."""
+
+    data_dir: str = "data"
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: str = field(default="", repr=False)
+    base_url: str = "http://127.0.0.1:8000"
+    site_name: str = "ideaboard"
+    employee_domains: tuple[str, ...] = ()
+    https_only: bool = False
+    debug: bool = False
+    login_attempts_per_minute: int = 10
+    ideas_per_hour: int = 10
+    page_size: int = 20
+    cluster_interval_minutes: int = 30
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "ideaboard@localhost"
+    x_api_base_url: str = "https://api.x.com"
+    x_bearer_token: str = field(default="", repr=False)
+    x_user_token: str = field(default="", repr=False)
+    x_tweets_file: str = ""
+    x_brand_handles: tuple[str, ...] = ()
+    x_lang: str = "en"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Read every field from its upper-case environment variable (IDEABOARD_ prefix for ours)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(env_name(f.name))
+            if raw is None:
+                continue
+            kind = type(f.default)
+            values[f.name] = (
+                _bool(raw) if kind is bool else int(raw) if kind is int else _list(raw) if kind is tuple else raw
+            )
+        values.update(overrides)
+        settings = cls(**values)
+        return settings.with_defaults()
+
+    def with_defaults(self) -> "Settings":
+        """Fill the embedded defaults: a SQLite file and a persisted secret key in the data dir."""
+        data = Path(self.data_dir)
+        url = self.database_url or f"sqlite://{data / 'ideaboard.sqlite3'}"
+        key = self.secret_key or _persisted_secret(data)
+        return _replace(self, database_url=url, secret_key=key)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def tortoise_config(self) -> dict[str, Any]:
+        """Tortoise config with the built-in migrations module named (else `migrate` finds nothing)."""
+        return tortoise_config(self.database_url)
+
+
+ENV_NAMES = {
+    "database_url": "DATABASE_URL",
+    "redis_url": "REDIS_URL",
+    "secret_key": "SECRET_KEY",
+    "smtp_host": "SMTP_HOST",
+    "smtp_port": "SMTP_PORT",
+    "smtp_from": "SMTP_FROM",
+    "x_api_base_url": "X_API_BASE_URL",
+    "x_bearer_token": "X_BEARER_TOKEN",
+    "x_user_token": "X_USER_TOKEN",
+    "x_tweets_file": "X_TWEETS_FILE",
+    "x_brand_handles": "X_BRAND_HANDLES",
+    "x_lang": "X_LANG",
+}
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable that sets a field (documented in README.md)."""
+    return ENV_NAMES.get(field_name, "IDEABOARD_" + field_name.upper())
+
+
+def _replace(settings: Settings, **changes: Any) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
+
+
+def _persisted_secret(data: Path) -> str:
+    """A random key kept in the data dir, so a laptop install needs no setup and sessions survive restarts."""
+    data.mkdir(parents=True, exist_ok=True)
+    path = data / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The ORM config shared by the app, the worker and the `tortoise` CLI."""
+    return {
+        "connections": {"default": database_url},
+        "apps": {"models": {"models": MODELS, "default_connection": "default", "migrations": "ideaboard.migrations"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _cli_config() -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL") or f"sqlite://{Path(os.environ.get('IDEABOARD_DATA_DIR', 'data'))}/ideaboard.sqlite3"
+    return tortoise_config(url)
+
+
+TORTOISE_ORM = _cli_config()

@@ -1,0 +1,70 @@
+"""Jinja2 with named-block rendering (jinja2-fragments): each page one template, each swapped region a block."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from jinja2_fragments.starlette import Jinja2Blocks
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ideaboard.csrf import session_token
+from ideaboard.models import Role, Status
+
+templates = Jinja2Blocks(directory=str(Path(__file__).parent / "templates"))
+
+
+def timeago(value: datetime | None) -> str:
+    """'3 hours ago' reads better than a timestamp in a community feed."""
+    if value is None:
+        return ""
+    seconds = int((datetime.now(timezone.utc) - value).total_seconds())
+    for unit, size in (("year", 31_536_000), ("month", 2_592_000), ("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count > 1 else ''} ago"
+    return "just now"
+
+
+def status_label(value: str) -> str:
+    return Status(value).label
+
+
+templates.env.filters["timeago"] = timeago
+templates.env.filters["status_label"] = status_label
+templates.env.globals["Role"] = Role
+
+
+def flash(request: Request, message: str, kind: str = "success") -> None:
+    """A one-time message shown on the next page the user sees."""
+    request.session.setdefault("flash", []).append([kind, message])
+
+
+def _context(request: Request, context: dict[str, Any], take_flashes: bool) -> dict[str, Any]:
+    user = request.scope.get("user")
+    session = request.scope.get("session", {})
+    settings = request.state.settings
+    return {
+        "request": request,
+        "user": user,
+        "is_staff": bool(user and Role(user.role).is_staff),
+        "is_employee": bool(user and Role(user.role).is_employee),
+        "csrf_token": session_token(session),
+        "flashes": session.pop("flash", []) if take_flashes else [],
+        "site_name": settings.site_name,
+        **context,
+    }
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, block: str | None = None,
+    status_code: int = 200, headers: dict[str, str] | None = None,
+) -> Response:
+    """Render a whole page, or only one named block of it for an htmx swap."""
+    ctx = _context(request, context or {}, take_flashes=block is None)
+    if block is not None:
+        return templates.TemplateResponse(request, name, ctx, block_name=block, status_code=status_code,
+                                          headers=headers)
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code, headers=headers)

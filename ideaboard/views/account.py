@@ -1,0 +1,85 @@
+"""Sign up, log in, log out, and profile pages."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ideaboard import accounts, auth, ratelimit
+from ideaboard.forms import FormErrors, parse_signup
+from ideaboard.models import Comment, Idea, User, Vote
+from ideaboard.templating import flash, render
+from ideaboard.views.common import current_user, form_data, not_found, path_id, see_other
+
+
+async def signup(request: Request) -> Response:
+    if request.method == "GET":
+        return render(request, "account/signup.html", {"values": {}, "errors": {}})
+    data = await form_data(request)
+    try:
+        form = parse_signup(data)
+        user = await accounts.sign_up(form, request.state.settings.employee_domains)
+    except FormErrors as exc:
+        return render(request, "account/signup.html", {"values": exc.values, "errors": exc.errors}, status_code=422)
+    except accounts.EmailTaken:
+        errors = {"email": "An account with this email already exists. Log in instead?"}
+        values = {"email": data.get("email", ""), "name": data.get("name", "")}
+        return render(request, "account/signup.html", {"values": values, "errors": errors}, status_code=422)
+    auth.log_in(request, user)
+    flash(request, f"Welcome to the community, {user.name}!")
+    return see_other(auth.safe_next(data.get("next")))
+
+
+async def login(request: Request) -> Response:
+    next_url = auth.safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        return render(request, "account/login.html", {"values": {}, "error": None, "next": next_url})
+    data = await form_data(request)
+    email = data.get("email", "").strip().lower()
+    values = {"email": email}
+    next_url = auth.safe_next(data.get("next"))
+    settings = request.state.settings
+    client = request.client.host if request.client else "unknown"
+    allowed = await ratelimit.hit(request.state.redis, f"login:{client}:{email}", settings.login_attempts_per_minute, 60)
+    if not allowed:
+        error = "Too many login attempts. Wait a minute and try again."
+        return render(request, "account/login.html", {"values": values, "error": error, "next": next_url}, status_code=429)
+    user = await accounts.authenticate(email, data.get("password", ""))
+    if user is None:
+        error = "That email and password do not match an account."
+        return render(request, "account/login.html", {"values": values, "error": error, "next": next_url}, status_code=422)
+    auth.log_in(request, user)
+    flash(request, f"Welcome back, {user.name}.")
+    return see_other(next_url)
+
+
+async def logout(request: Request) -> Response:
+    auth.log_out(request)
+    flash(request, "You are logged out.")
+    return see_other("/")
+
+
+async def profile(request: Request) -> Response:
+    person = await User.get_or_none(id=path_id(request, "user_id"), is_active=True)
+    if person is None:
+        raise not_found("person")
+    viewer = current_user(request)
+    ideas = await Idea.filter(author=person, hidden=False, space="public").order_by("-created_at").limit(50)
+    comments = await (Comment.filter(author=person, hidden=False, idea__hidden=False, idea__space="public")
+                      .order_by("-created_at").limit(50).select_related("idea"))
+    is_self = bool(viewer and viewer.id == person.id)
+    votes = Vote.filter(user=person, idea__hidden=False, idea__space="public")
+    if not is_self:  # others see what a person supports; demotes stay private to their owner
+        votes = votes.filter(value=1)
+    votes = await votes.order_by("-created_at").limit(50).select_related("idea")
+    return render(request, "account/profile.html",
+                  {"person": person, "ideas": ideas, "comments": comments, "votes": votes, "is_self": is_self})
+
+
+routes = [
+    Route("/signup", signup, methods=["GET", "POST"], name="signup"),
+    Route("/login", login, methods=["GET", "POST"], name="login"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/users/{user_id:int}", profile, name="profile"),
+]

@@ -1,0 +1,43 @@
+"""Small helpers every view module shares: form reading, 404s, the current user, redirects."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from ideaboard.models import User
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    """The submitted form as plain strings (files are not accepted anywhere)."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def int_param(request: Request, name: str, default: int = 1) -> int:
+    """A positive integer query parameter; junk falls back to the default instead of failing."""
+    raw = request.query_params.get(name, "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else default
+
+
+def path_id(request: Request, name: str = "idea_id") -> int:
+    return int(request.path_params[name])
+
+
+def not_found(what: str = "page") -> HTTPException:
+    return HTTPException(404, f"This {what} does not exist, or you cannot see it.")
+
+
+def current_user(request: Request) -> User | None:
+    return request.scope.get("user")
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    """Send an anonymous visitor to log in, then back here."""
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+def see_other(url: str) -> RedirectResponse:
+    """POST/redirect/GET, so a refresh never resubmits a form."""
+    return RedirectResponse(url, status_code=303)

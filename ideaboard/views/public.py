@@ -1,0 +1,202 @@
+"""Customer pages: the idea board, idea pages, submitting, voting, commenting and search."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ideaboard import comments, htmx, ideas, jobs, ratelimit, votes
+from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
+from ideaboard.models import Idea, Space, Status
+from ideaboard.templating import flash, render
+from ideaboard.views.common import (current_user, form_data, int_param, login_redirect, not_found, path_id,
+                                    see_other)
+
+
+async def board(request: Request) -> Response:
+    """The public idea board."""
+    return await _board(request, Space.PUBLIC)
+
+
+async def internal_board(request: Request) -> Response:
+    """The employee-only board beside the public one."""
+    return await _board(request, Space.INTERNAL)
+
+
+async def _board(request: Request, space: Space) -> Response:
+    """An idea list, filterable by category, tag and status, sorted and paginated."""
+    viewer = current_user(request)
+    q = request.query_params
+    filters = {k: q.get(k) or None for k in ("category", "tag", "status")}
+    sort = q.get("sort") if q.get("sort") in ideas.SORTS else "hot"
+    try:
+        page = await ideas.list_ideas(viewer, sort=sort, space=space, page=int_param(request, "page"),
+                                      size=request.state.settings.page_size, **filters)
+    except ideas.NotAllowed:
+        raise not_found("space")
+    context = {
+        "page": page, "sort": sort, "filters": filters, "space": space,
+        "categories": await ideas.list_categories(), "statuses": list(Status),
+        "my_votes": await votes.votes_by(viewer, [i.id for i in page.items]),
+        "tags": await ideas.tags_of(page.items),
+    }
+    block = "idea_list" if htmx.is_partial(request) else None
+    return htmx.vary(render(request, "ideas/index.html", context, block=block))
+
+
+async def idea_detail(request: Request) -> Response:
+    viewer = current_user(request)
+    idea = await ideas.get_idea(path_id(request), viewer)
+    if idea is None:
+        raise not_found("idea")
+    return render(request, "ideas/detail.html", await _detail_context(idea, viewer))
+
+
+async def _detail_context(idea: Idea, viewer, **extra) -> dict:
+    return {
+        "idea": idea,
+        "comments": await comments.list_comments(idea),
+        "my_votes": await votes.votes_by(viewer, [idea.id]),
+        "tags": await ideas.tags_of([idea]),
+        "comment_values": {}, "comment_errors": {},
+        **extra,
+    }
+
+
+async def new_idea(request: Request) -> Response:
+    viewer = current_user(request)
+    if viewer is None:
+        return login_redirect(request)
+    space = Space.INTERNAL if request.query_params.get("space") == "internal" else Space.PUBLIC
+    categories = await ideas.list_categories()
+    context = {"categories": categories, "space": space, "values": {}, "errors": {}}
+    if request.method == "GET":
+        return render(request, "ideas/new.html", context)
+    data = await form_data(request)
+    settings = request.state.settings
+    try:
+        form = parse_idea(data, {c.id for c in categories})
+        if not await ratelimit.hit(request.state.redis, f"idea:{viewer.id}", settings.ideas_per_hour, 3600):
+            raise FormErrors({"title": "You have shared a lot of ideas this hour. Please wait a while and "
+                                       "submit this one again; your text is kept below."}, data)
+        idea = await ideas.submit_idea(viewer, form, space)
+    except FormErrors as exc:
+        context.update(values=exc.values, errors=exc.errors)
+        return render(request, "ideas/new.html", context, status_code=422)
+    except ideas.NotAllowed as exc:
+        context.update(values=data, errors={"title": str(exc)})
+        return render(request, "ideas/new.html", context, status_code=403)
+    await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id, job_id=f"idea-cluster:{idea.id}")
+    flash(request, "Thanks! Your idea is live. Share it so others can vote.")
+    return see_other(f"/ideas/{idea.id}")
+
+
+async def edit_idea(request: Request) -> Response:
+    viewer = current_user(request)
+    if viewer is None:
+        return login_redirect(request)
+    idea = await ideas.get_idea(path_id(request), viewer)
+    if idea is None:
+        raise not_found("idea")
+    categories = await ideas.list_categories()
+    tags = (await ideas.tags_of([idea])).get(idea.id, [])
+    values = {"title": idea.title, "body": idea.body, "category": str(idea.category_id or ""), "tags": " ".join(tags)}
+    context = {"idea": idea, "categories": categories, "values": values, "errors": {}}
+    if request.method == "POST":
+        data = await form_data(request)
+        try:
+            await ideas.edit_idea(idea, viewer, parse_idea(data, {c.id for c in categories}))
+        except FormErrors as exc:
+            context.update(values=exc.values, errors=exc.errors)
+            return render(request, "ideas/edit.html", context, status_code=422)
+        except ideas.NotAllowed as exc:
+            context.update(values=data, errors={"title": str(exc)})
+            return render(request, "ideas/edit.html", context, status_code=403)
+        await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id)
+        flash(request, "Your idea is updated.")
+        return see_other(f"/ideas/{idea.id}")
+    if idea.author_id != viewer.id or idea.status != Status.NEW:
+        flash(request, "Only the author can edit an idea, and only until review starts.", "error")
+        return see_other(f"/ideas/{idea.id}")
+    return render(request, "ideas/edit.html", context)
+
+
+async def vote(request: Request) -> Response:
+    """Promote, demote or withdraw; htmx gets only the vote widget back, plain forms a redirect."""
+    viewer = current_user(request)
+    if viewer is None:
+        return htmx.redirect(login_redirect(request), f"/login?next=/ideas/{path_id(request)}")
+    idea = await ideas.get_idea(path_id(request), viewer)
+    if idea is None:
+        raise not_found("idea")
+    error = None
+    try:
+        tally = await votes.cast_vote(idea.id, viewer, parse_vote(await form_data(request)))
+        idea.upvotes, idea.downvotes, idea.score = tally.upvotes, tally.downvotes, tally.score
+    except (FormErrors, ideas.NotAllowed) as exc:
+        error = str(exc) if isinstance(exc, ideas.NotAllowed) else "That vote was not understood."
+    if not htmx.is_request(request):
+        if error:
+            flash(request, error, "error")
+        return see_other(request.headers.get("referer") or f"/ideas/{idea.id}")
+    my_votes = await votes.votes_by(viewer, [idea.id])
+    return render(request, "ideas/detail.html", {"idea": idea, "my_votes": my_votes, "vote_error": error},
+                  block="vote_widget")
+
+
+async def add_comment(request: Request) -> Response:
+    viewer = current_user(request)
+    if viewer is None:
+        return htmx.redirect(login_redirect(request), f"/login?next=/ideas/{path_id(request)}")
+    idea = await ideas.get_idea(path_id(request), viewer)
+    if idea is None:
+        raise not_found("idea")
+    data = await form_data(request)
+    try:
+        await comments.add_comment(idea, viewer, parse_comment(data))
+    except FormErrors as exc:
+        context = await _detail_context(idea, viewer, comment_values=exc.values, comment_errors=exc.errors)
+        block = "comments" if htmx.is_request(request) else None
+        return render(request, "ideas/detail.html", context, block=block, status_code=422)
+    if not htmx.is_request(request):
+        flash(request, "Your comment is posted.")
+        return see_other(f"/ideas/{idea.id}#comments")
+    await idea.refresh_from_db(fields=["comment_count"])
+    return render(request, "ideas/detail.html", await _detail_context(idea, viewer), block="comments")
+
+
+async def delete_comment(request: Request) -> Response:
+    viewer = current_user(request)
+    if viewer is None:
+        return login_redirect(request)
+    try:
+        comment = await comments.delete_comment(path_id(request, "comment_id"), viewer)
+    except ideas.NotAllowed as exc:
+        flash(request, str(exc), "error")
+        return see_other(request.headers.get("referer") or "/")
+    flash(request, "Your comment is deleted.")
+    return see_other(f"/ideas/{comment.idea_id}#comments")
+
+
+async def search(request: Request) -> Response:
+    text = request.query_params.get("q", "").strip()[:200]
+    viewer = current_user(request)
+    page = await ideas.search_ideas(viewer, text, page=int_param(request, "page")) if text else None
+    context = {"q": text, "page": page,
+               "my_votes": await votes.votes_by(viewer, [i.id for i in page.items]) if page else {}}
+    block = "results" if htmx.is_partial(request) else None
+    return htmx.vary(render(request, "search.html", context, block=block))
+
+
+routes = [
+    Route("/", board, name="board"),
+    Route("/internal", internal_board, name="internal"),
+    Route("/ideas/new", new_idea, methods=["GET", "POST"], name="new_idea"),
+    Route("/ideas/{idea_id:int}", idea_detail, name="idea"),
+    Route("/ideas/{idea_id:int}/edit", edit_idea, methods=["GET", "POST"], name="edit_idea"),
+    Route("/ideas/{idea_id:int}/vote", vote, methods=["POST"], name="vote"),
+    Route("/ideas/{idea_id:int}/comments", add_comment, methods=["POST"], name="add_comment"),
+    Route("/comments/{comment_id:int}/delete", delete_comment, methods=["POST"], name="delete_comment"),
+    Route("/search", search, name="search"),
+]
