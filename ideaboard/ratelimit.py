@@ -15,9 +15,9 @@ async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> bool:
     name = f"ideaboard:rate:{key}"
     try:
         async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(name, 0, ex=window_seconds, nx=True)  # starts the window (works on Redis 6 and 7)
             pipe.incr(name)
-            pipe.expire(name, window_seconds, nx=True)
-            count, _ = await pipe.execute()
+            _, count = await pipe.execute()
     except (RedisError, OSError) as exc:
         log.warning("rate limit not enforced, Redis unavailable: %s", exc)
         return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -36,6 +38,14 @@ def current_user(request: Request) -> User | None:
 def login_redirect(request: Request) -> RedirectResponse:
     """Send an anonymous visitor to log in, then back here."""
     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+def back(request: Request, default: str) -> RedirectResponse:
+    """Redirect to the page the form was on (same site only), else to `default`."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = not referer.netloc or referer.netloc == request.url.netloc
+    path = referer.path + (f"?{referer.query}" if referer.query else "")
+    return see_other(path if same_site and path.startswith("/") and not path.startswith("//") else default)
 
 
 def see_other(url: str) -> RedirectResponse:

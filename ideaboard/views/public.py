@@ -10,7 +10,7 @@ from ideaboard import comments, htmx, ideas, jobs, ratelimit, votes
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
 from ideaboard.models import Idea, Space, Status
 from ideaboard.templating import flash, render
-from ideaboard.views.common import (current_user, form_data, int_param, login_redirect, not_found, path_id,
+from ideaboard.views.common import (back, current_user, form_data, int_param, login_redirect, not_found, path_id,
                                     see_other)
 
 
@@ -139,7 +139,7 @@ async def vote(request: Request) -> Response:
     if not htmx.is_request(request):
         if error:
             flash(request, error, "error")
-        return see_other(request.headers.get("referer") or f"/ideas/{idea.id}")
+        return back(request, f"/ideas/{idea.id}")
     my_votes = await votes.votes_by(viewer, [idea.id])
     return render(request, "ideas/detail.html", {"idea": idea, "my_votes": my_votes, "vote_error": error},
                   block="vote_widget")
@@ -174,7 +174,7 @@ async def delete_comment(request: Request) -> Response:
         comment = await comments.delete_comment(path_id(request, "comment_id"), viewer)
     except ideas.NotAllowed as exc:
         flash(request, str(exc), "error")
-        return see_other(request.headers.get("referer") or "/")
+        return back(request, "/")
     flash(request, "Your comment is deleted.")
     return see_other(f"/ideas/{comment.idea_id}#comments")
 

@@ -1,0 +1,96 @@
+"""Voting: promote, demote, change, withdraw; one vote per person; exact counts under concurrency."""
+
+import asyncio
+
+import pytest
+from bs4 import BeautifulSoup
+from tortoise.exceptions import IntegrityError
+
+from ideaboard.accounts import create_user
+from ideaboard.models import Idea, Role, Status, Vote
+from ideaboard.votes import cast_vote
+
+
+async def counts(idea_id: int) -> tuple[int, int, int]:
+    idea = await Idea.get(id=idea_id)
+    return idea.upvotes, idea.downvotes, idea.score
+
+
+async def test_promote_change_and_withdraw(browser_for, alice, bob, make_idea):
+    idea = await make_idea(alice)
+    client = await browser_for(bob)
+    await client.post(f"/ideas/{idea.id}/vote", {"value": "up"})
+    assert await counts(idea.id) == (1, 0, 1)
+    await client.post(f"/ideas/{idea.id}/vote", {"value": "up"})  # a repeated vote changes nothing
+    assert await counts(idea.id) == (1, 0, 1)
+    await client.post(f"/ideas/{idea.id}/vote", {"value": "down"})
+    assert await counts(idea.id) == (0, 1, -1)
+    await client.post(f"/ideas/{idea.id}/vote", {"value": "none"})
+    assert await counts(idea.id) == (0, 0, 0)
+    assert not await Vote.filter(idea_id=idea.id).exists()
+
+
+async def test_htmx_vote_swaps_only_the_widget_showing_the_new_score(browser_for, alice, bob, make_idea):
+    idea = await make_idea(alice)
+    client = await browser_for(bob)
+    response = await client.post(f"/ideas/{idea.id}/vote", {"value": "up"}, htmx=True)
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert soup.html is None
+    widget = soup.select_one(f"#vote-widget-{idea.id}")
+    assert widget.select_one(".score").text == "1"
+    assert widget.select_one(".vote-up")["aria-pressed"] == "true"
+    assert widget.select_one(".vote-up")["value"] == "none"  # clicking again withdraws
+
+
+async def test_without_javascript_the_vote_form_redirects_back(browser_for, alice, bob, make_idea):
+    idea = await make_idea(alice)
+    client = await browser_for(bob)
+    response = await client.post(f"/ideas/{idea.id}/vote", {"value": "up"}, headers={"referer": "/?sort=top"})
+    assert response.status_code == 303 and response.headers["location"] == "/?sort=top"
+    page = BeautifulSoup((await client.get(f"/ideas/{idea.id}")).text, "html.parser")
+    assert page.select_one(".score").text == "1"
+
+
+async def test_visitors_must_log_in_to_vote(visitor, alice, make_idea):
+    idea = await make_idea(alice)
+    response = await visitor.post(f"/ideas/{idea.id}/vote", {"value": "up"})
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert await counts(idea.id) == (0, 0, 0)
+
+
+async def test_closed_ideas_refuse_votes_with_a_reason(browser_for, alice, bob, make_idea):
+    idea = await make_idea(alice)
+    await Idea.filter(id=idea.id).update(status=Status.DECLINED)
+    client = await browser_for(bob)
+    response = await client.post(f"/ideas/{idea.id}/vote", {"value": "up"}, htmx=True)
+    assert "Voting is closed" in response.text
+    assert await counts(idea.id) == (0, 0, 0)
+
+
+async def test_the_database_refuses_a_second_vote_row_for_the_same_person(alice, bob, make_idea):
+    idea = await make_idea(alice)
+    await Vote.create(idea=idea, user=bob, value=1)
+    with pytest.raises(IntegrityError):
+        await Vote.create(idea=idea, user=bob, value=1)
+
+
+async def test_many_simultaneous_voters_are_all_counted_exactly_once(alice, make_idea):
+    """The lost-update proof: 40 people vote at the same moment (on Postgres, over a real connection pool)."""
+    idea = await make_idea(alice)
+    voters = [await create_user(f"fan{n}@example.com", f"Fan {n}", "x" * 12, Role.CUSTOMER) for n in range(40)]
+    values = [1 if n % 4 else -1 for n in range(40)]
+    await asyncio.gather(*(cast_vote(idea.id, v, value) for v, value in zip(voters, values)))
+    # and the same people hammer again concurrently, half changing their mind, half repeating themselves
+    again = [(-value if n % 2 else value) for n, value in enumerate(values)]
+    await asyncio.gather(*(cast_vote(idea.id, v, value) for v, value in zip(voters, again)))
+    up, down, score = await counts(idea.id)
+    assert up == again.count(1) == await Vote.filter(idea_id=idea.id, value=1).count()
+    assert down == again.count(-1) == await Vote.filter(idea_id=idea.id, value=-1).count()
+    assert score == up - down
+
+
+async def test_one_person_double_clicking_concurrently_votes_once(alice, bob, make_idea):
+    idea = await make_idea(alice)
+    await asyncio.gather(*(cast_vote(idea.id, bob, 1) for _ in range(8)))
+    assert await counts(idea.id) == (1, 0, 1)
+    assert await Vote.filter(idea_id=idea.id).count() == 1
