@@ -60,8 +60,11 @@ async def _search_sqlite(conn, text: str, visible_sql: str, limit: int, offset: 
     if not query:
         return [], 0
     rows = await conn.execute_query_dict(
-        "SELECT ideas.id AS id, count(*) OVER () AS total FROM ideas_fts JOIN ideas ON ideas.id = ideas_fts.rowid "
-        f"WHERE ideas_fts MATCH ? AND {visible_sql} ORDER BY bm25(ideas_fts, 4.0, 1.0), ideas.id DESC LIMIT ? OFFSET ?",
+        # bm25() cannot sit beside a window function, so rank first in a materialized CTE (titles weigh 4x).
+        "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(ideas_fts, 4.0, 1.0) AS rank FROM ideas_fts "
+        "WHERE ideas_fts MATCH ?) "
+        "SELECT ideas.id AS id, count(*) OVER () AS total FROM m JOIN ideas ON ideas.id = m.id "
+        f"WHERE {visible_sql} ORDER BY m.rank, ideas.id DESC LIMIT ? OFFSET ?",
         [query, limit, offset],
     )
     return [r["id"] for r in rows], (rows[0]["total"] if rows else 0)
