@@ -1,0 +1,18 @@
+"""The README is the operator's manual: every setting must be documented there."""
+
+from dataclasses import fields
+from pathlib import Path
+
+from ideaboard.settings import Settings, env_name
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+
+
+def test_every_setting_is_documented_in_the_readme():
+    missing = [env_name(f.name) for f in fields(Settings) if f"`{env_name(f.name)}`" not in README]
+    assert missing == []
+
+
+def test_the_readme_gives_the_two_commands_a_new_user_needs():
+    assert "pip install . && ideaboard serve --demo" in README
+    assert 'pip install ".[test]" && pytest' in README
