@@ -97,6 +97,11 @@ class Idea(Model):
         "models.Idea", related_name="duplicates", null=True, on_delete=fields.OnDelete.SET_NULL
     )
     version = fields.IntField(default=0)
+    image_url = fields.CharField(max_length=500, null=True)
+    source_tweet = fields.ForeignKeyField("models.Tweet", related_name="ideas", null=True,
+                                          on_delete=fields.OnDelete.SET_NULL)
+    x_post_id = fields.CharField(max_length=24, null=True)
+    x_post_url = fields.CharField(max_length=200, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -154,3 +159,193 @@ class Comment(Model):
     class Meta:
         table = "comments"
         indexes = (("idea_id", "created_at"),)
+
+
+class EventKind(StrEnum):
+    STATUS = "status"
+    RESPONSE = "response"
+    MERGED = "merged"
+
+
+class IdeaEvent(Model):
+    """One entry of an idea's public timeline: a status change, an official response, or a merge."""
+
+    id = fields.IntField(primary_key=True)
+    idea = fields.ForeignKeyField("models.Idea", related_name="events", on_delete=fields.OnDelete.CASCADE)
+    actor = fields.ForeignKeyField("models.User", related_name="idea_events", null=True,
+                                   on_delete=fields.OnDelete.SET_NULL)
+    kind = fields.CharEnumField(EventKind, max_length=16)
+    from_status = fields.CharEnumField(Status, max_length=16, null=True)
+    to_status = fields.CharEnumField(Status, max_length=16, null=True)
+    message = fields.TextField(default="")
+    message_html = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "idea_events"
+        indexes = (("idea_id", "created_at"),)
+
+
+class Follow(Model):
+    id = fields.IntField(primary_key=True)
+    idea = fields.ForeignKeyField("models.Idea", related_name="follows", on_delete=fields.OnDelete.CASCADE)
+    user = fields.ForeignKeyField("models.User", related_name="follows", on_delete=fields.OnDelete.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "follows"
+        unique_together = (("idea", "user"),)
+
+
+class Notification(Model):
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="notifications", on_delete=fields.OnDelete.CASCADE)
+    idea = fields.ForeignKeyField("models.Idea", related_name="notifications", null=True,
+                                  on_delete=fields.OnDelete.CASCADE)
+    event = fields.ForeignKeyField("models.IdeaEvent", related_name="notifications", null=True,
+                                   on_delete=fields.OnDelete.CASCADE)
+    message = fields.CharField(max_length=300)
+    read_at = fields.DatetimeField(null=True)
+    emailed_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "notifications"
+        unique_together = (("user", "event"),)
+        indexes = (("user_id", "read_at"),)
+
+
+class Flag(Model):
+    """A community report of an idea or a comment, for the moderation queue."""
+
+    id = fields.IntField(primary_key=True)
+    reporter = fields.ForeignKeyField("models.User", related_name="flags", on_delete=fields.OnDelete.CASCADE)
+    idea = fields.ForeignKeyField("models.Idea", related_name="flags", null=True, on_delete=fields.OnDelete.CASCADE)
+    comment = fields.ForeignKeyField("models.Comment", related_name="flags", null=True,
+                                     on_delete=fields.OnDelete.CASCADE)
+    reason = fields.CharField(max_length=500)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    resolved_at = fields.DatetimeField(null=True)
+    resolved_by = fields.ForeignKeyField("models.User", related_name="resolved_flags", null=True,
+                                         on_delete=fields.OnDelete.SET_NULL)
+    resolution = fields.CharField(max_length=16, default="")
+
+    class Meta:
+        table = "flags"
+
+
+class AuditEntry(Model):
+    """Append-only record of every staff action (no update or delete path exists in the app)."""
+
+    id = fields.IntField(primary_key=True)
+    actor = fields.ForeignKeyField("models.User", related_name="audit_entries", null=True,
+                                   on_delete=fields.OnDelete.SET_NULL)
+    action = fields.CharField(max_length=40)
+    target_type = fields.CharField(max_length=20)
+    target_id = fields.IntField(null=True)
+    detail = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "audit_log"
+        indexes = (("action", "created_at"), ("target_type", "target_id"))
+
+
+class ClusterRun(Model):
+    """One full clustering of all ideas. Readers use the newest finished run, so a switch is atomic."""
+
+    id = fields.IntField(primary_key=True)
+    method = fields.CharField(max_length=60)
+    finished = fields.BooleanField(default=False)
+    idea_count = fields.IntField(default=0)
+    cluster_count = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "cluster_runs"
+
+
+class Cluster(Model):
+    id = fields.IntField(primary_key=True)
+    run = fields.ForeignKeyField("models.ClusterRun", related_name="clusters", on_delete=fields.OnDelete.CASCADE)
+    number = fields.IntField()
+    label = fields.CharField(max_length=200, default="")
+    size = fields.IntField(default=0)
+    total_votes = fields.IntField(default=0)
+    growth = fields.IntField(default=0)
+
+    class Meta:
+        table = "clusters"
+        unique_together = (("run", "number"),)
+
+
+class IdeaCluster(Model):
+    id = fields.IntField(primary_key=True)
+    run = fields.ForeignKeyField("models.ClusterRun", related_name="memberships", on_delete=fields.OnDelete.CASCADE)
+    cluster = fields.ForeignKeyField("models.Cluster", related_name="memberships", on_delete=fields.OnDelete.CASCADE)
+    idea = fields.ForeignKeyField("models.Idea", related_name="cluster_memberships", on_delete=fields.OnDelete.CASCADE)
+
+    class Meta:
+        table = "idea_clusters"
+        unique_together = (("run", "idea"),)
+
+
+class IdeaVector(Model):
+    """An idea's sentence embedding (semantic extra), computed once per idea text, never per recluster."""
+
+    id = fields.IntField(primary_key=True)
+    idea = fields.OneToOneField("models.Idea", related_name="vector", on_delete=fields.OnDelete.CASCADE)
+    model = fields.CharField(max_length=80)
+    text_hash = fields.CharField(max_length=64)
+    vector = fields.BinaryField()
+
+    class Meta:
+        table = "idea_vectors"
+
+
+class Tweet(Model):
+    """A post from X, stored once however many ideas it relates to."""
+
+    id = fields.CharField(max_length=24, primary_key=True)
+    text = fields.TextField()
+    author_id = fields.CharField(max_length=24)
+    author_username = fields.CharField(max_length=50, null=True)
+    author_name = fields.CharField(max_length=100, null=True)
+    created_at = fields.DatetimeField(null=True)
+    lang = fields.CharField(max_length=10, null=True)
+    like_count = fields.IntField(default=0)
+    retweet_count = fields.IntField(default=0)
+    reply_count = fields.IntField(default=0)
+    quote_count = fields.IntField(default=0)
+    url = fields.CharField(max_length=200)
+    fetched_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "tweets"
+
+
+class IdeaTweet(Model):
+    id = fields.IntField(primary_key=True)
+    idea = fields.ForeignKeyField("models.Idea", related_name="idea_tweets", on_delete=fields.OnDelete.CASCADE)
+    tweet = fields.ForeignKeyField("models.Tweet", related_name="idea_tweets", on_delete=fields.OnDelete.CASCADE)
+    score = fields.FloatField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "idea_tweets"
+        unique_together = (("idea", "tweet"),)
+
+
+class TweetSearch(Model):
+    """Where the incremental tweet search of one idea stands (since_id) and how it last went."""
+
+    id = fields.IntField(primary_key=True)
+    idea = fields.OneToOneField("models.Idea", related_name="tweet_search", on_delete=fields.OnDelete.CASCADE)
+    query = fields.CharField(max_length=600)
+    since_id = fields.CharField(max_length=24, null=True)
+    last_run_at = fields.DatetimeField(null=True)
+    last_error = fields.CharField(max_length=300, default="")
+
+    class Meta:
+        table = "tweet_searches"

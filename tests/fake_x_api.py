@@ -1,0 +1,614 @@
+"""A fake X API v2 (recent search + create post) served over real HTTP on 127.0.0.1, for tests.
+
+It follows shared/contracts/x-api-notes.md §6: requests are validated against the OpenAPI parameter schemas of spec
+2.166 (2.167 spellings such as `post.fields` are accepted too), errors are the documented problem bodies, and tests
+can script rate limits, 5xx failures, duplicate posts across pages and the 2.167 ("core") response naming.
+
+Usage: `def test_x(fake_x): fake_x.add_tweet("dark mode please"); XClient(fake_x.base_url, ...)`. The fixture gives
+each test fresh state behind one loopback server per run. Outside pytest (e.g. for a dev server):
+`fake = FakeXServer(); with LoopbackServer(fake.app) as server: fake.base_url = server.base_url; ...`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self
+
+import jsonschema
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+from twitter_text import parse_tweet
+
+from workers.x_api import query_matcher
+
+Naming = Literal["legacy", "core"]
+Endpoint = Literal["search", "post"]
+
+TWITTER_EPOCH_MS = 1288834974657
+JSON_TYPE = "application/json; charset=utf-8"
+PROBLEM_TYPE = "application/problem+json"
+TOO_LONG = (
+    "Your Tweet text is too long. For more information on how Twitter determines text length see "
+    "https://github.com/twitter/twitter-text."
+)
+DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
+DEFAULT_FIELDS = {"id", "text", "edit_history_tweet_ids"}
+# 2.166 name -> 2.167 name (notes §1.8); used to read post.fields and to emit the "core" naming.
+CORE_NAMES = {
+    "edit_history_tweet_ids": "edit_history_post_ids",
+    "referenced_tweets": "referenced_posts",
+    "note_tweet": "note_post",
+    "retweet_count": "repost_count",
+    "tweets": "posts",
+}
+LEGACY_NAMES = {core: legacy for legacy, core in CORE_NAMES.items()}
+# "At most one of ..." rules from the 2.167 operation description (notes §1.2); since_id + next_token stays legal.
+EXCLUSIVE_PARAMS = [("start_time", "since_id"), ("end_time", "until_id"), ("pagination_token", "next_token")]
+# Default windows (notes §2.3 Decision): (limit, seconds) per header prefix.
+WINDOWS: dict[str, dict[str, tuple[int, int]]] = {
+    "search": {"x-rate-limit": (450, 900)},
+    "post": {"x-rate-limit": (100, 900), "x-app-limit-24hour": (10_000, 86_400), "x-user-limit-24hour": (100, 86_400)},
+}
+
+
+# --------------------------------------------------------------------------------------------------- spec
+
+
+def contracts_dir() -> Path:
+    """Where the OpenAPI files live: $IDEABOARD_CONTRACTS or the shared/ checkout next to the repo."""
+    default = Path(__file__).resolve().parents[1].parent / "shared" / "contracts"
+    return Path(os.environ.get("IDEABOARD_CONTRACTS", default))
+
+
+@functools.cache
+def _spec(name: str) -> dict[str, Any]:
+    """Load one OpenAPI document once per test session."""
+    return json.loads((contracts_dir() / name).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class _Param:
+    """One query parameter with a validator per spec that defines it (2.166 first)."""
+
+    name: str
+    required: bool
+    schemas: tuple[Mapping[str, Any], ...]
+    validators: tuple[jsonschema.protocols.Validator, ...]
+
+
+@functools.cache
+def search_params() -> dict[str, _Param]:
+    """GET /2/tweets/search/recent parameters of both specs, keyed by name."""
+    found: dict[str, list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = {}
+    for name in ("x-api-v2-openapi.json", "x-api-v2-openapi-2.167.json"):
+        spec = _spec(name)
+        for param in spec["paths"]["/2/tweets/search/recent"]["get"]["parameters"]:
+            param = _resolve(spec, param)
+            found.setdefault(param["name"], []).append((spec, param))
+    return {
+        name: _Param(
+            name,
+            entries[0][1].get("required", False),
+            tuple(param["schema"] for _, param in entries),
+            tuple(_validator(spec, param["schema"]) for spec, param in entries),
+        )
+        for name, entries in found.items()
+    }
+
+
+@functools.cache
+def tweet_create_validator() -> jsonschema.protocols.Validator:
+    """Validator for the POST /2/tweets body (TweetCreateRequest, spec 2.166)."""
+    spec = _spec("x-api-v2-openapi.json")
+    return _validator(spec, {"$ref": "#/components/schemas/TweetCreateRequest"})
+
+
+def _resolve(spec: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow a local `#/components/...` $ref."""
+    if "$ref" not in node:
+        return node
+    target: Any = spec
+    for part in node["$ref"].removeprefix("#/").split("/"):
+        target = target[part]
+    return target
+
+
+def _validator(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> jsonschema.protocols.Validator:
+    """A draft-4 validator (OpenAPI 3.0 schemas derive from it) that resolves $refs into the spec's components."""
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("date-time", raises=ValueError)(_parse_time)
+    return jsonschema.Draft4Validator({**schema, "components": spec["components"]}, format_checker=checker)
+
+
+def _parse_time(value: str) -> datetime:
+    """RFC 3339 timestamp as X accepts it (`YYYY-MM-DDTHH:mm:ssZ`)."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("timestamp needs a UTC offset")
+    return parsed
+
+
+# --------------------------------------------------------------------------------------------------- HTTP server
+
+
+class LoopbackServer:
+    """Serve an ASGI app with uvicorn on 127.0.0.1:<ephemeral port> from a background thread; `app` is swappable."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    def start(self) -> None:
+        """Return once the server accepts connections."""
+        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose proto says TCP, and
+        # without it every keep-alive response stalls ~40 ms on Nagle + delayed ACK.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen()
+        config = uvicorn.Config(self._dispatch, interface="asgi3", lifespan="off", loop="asyncio", log_config=None,
+                                log_level=None, access_log=False, proxy_headers=False, timeout_graceful_shutdown=1)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
+                                        name="fake-x-api", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 5
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("loopback server did not start")
+            time.sleep(0.002)
+
+    def stop(self) -> None:
+        """Shut down (about 0.2 s: uvicorn's shutdown grace) and release the socket and thread."""
+        self._server.should_exit = True
+        self._thread.join(timeout=5)
+        self._socket.close()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+
+# --------------------------------------------------------------------------------------------------- state
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """What the fake received, for assertions on the exact query string and JSON sent."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str]
+    json: Any
+
+
+@dataclass
+class _Window:
+    """One rate-limit window as reported in x-rate-limit-* style headers."""
+
+    limit: int
+    seconds: int
+    remaining: int = -1
+    reset: int = 0
+
+    def refresh(self, now: float) -> None:
+        """Start a new window once the old one has passed."""
+        if now >= self.reset:
+            self.remaining, self.reset = self.limit, int(now) + self.seconds
+
+    def headers(self, prefix: str) -> dict[str, str]:
+        return {f"{prefix}-limit": str(self.limit), f"{prefix}-remaining": str(self.remaining),
+                f"{prefix}-reset": str(self.reset)}
+
+
+class _ApiError(Exception):
+    """A problem response the handler wants to send."""
+
+    def __init__(self, status: int, body: dict[str, Any], media_type: str = PROBLEM_TYPE,
+                 headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status, self.body, self.media_type, self.headers = status, body, media_type, dict(headers or {})
+
+
+@dataclass
+class FakeXServer:
+    """State and ASGI app of the fake X API: fixture posts, scripted failures, recorded requests."""
+
+    base_url: str = ""  # set by whoever serves `app` (the fake_x fixture, or a LoopbackServer)
+    bearer_token: str = "fake-app-bearer-token"
+    user_token: str = "fake-user-access-token"
+    max_query_length: int = 512
+    naming: Naming = "legacy"
+    duplicate_across_pages: bool = False
+    requests: list[RecordedRequest] = field(default_factory=list)
+    posts: list[dict[str, str]] = field(default_factory=list)
+    _tweets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _failures: list[int | None] = field(default_factory=list)
+    _windows: dict[str, dict[str, _Window]] = field(default_factory=dict)
+    _page_tokens: dict[str, str] = field(default_factory=dict)
+    _sequence: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._windows = {ep: {p: _Window(*lim) for p, lim in limits.items()} for ep, limits in WINDOWS.items()}
+        self.app = Starlette(routes=[
+            Route("/2/tweets/search/recent", self._search, methods=["GET"]),
+            Route("/2/tweets", self._create, methods=["POST"]),
+        ])
+
+    # ----------------------------------------------------------------------------------------- fixtures & scripts
+
+    def add_tweet(
+        self,
+        text: str,
+        *,
+        author_username: str = "customer",
+        author_name: str | None = None,
+        author_id: str | None = None,
+        created_at: datetime | None = None,
+        lang: str = "en",
+        like_count: int = 0,
+        retweet_count: int = 0,
+        reply_count: int = 0,
+        quote_count: int = 0,
+        retweet_of: str | None = None,
+    ) -> str:
+        """Store a post (newest last by default) and return its snowflake id."""
+        created = (created_at or datetime.now(UTC)).astimezone(UTC)
+        tweet_id = self._snowflake(created.timestamp())
+        tweet = {
+            "id": tweet_id,
+            "text": text,
+            "edit_history_tweet_ids": [tweet_id],
+            "author_id": author_id or str(10**9 + zlib.crc32(author_username.encode())),
+            "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.") + f"{created.microsecond // 1000:03d}Z",
+            "lang": lang,
+            "conversation_id": tweet_id,
+            "possibly_sensitive": False,
+            "reply_settings": "everyone",
+            "public_metrics": {"retweet_count": retweet_count, "reply_count": reply_count, "like_count": like_count,
+                               "quote_count": quote_count, "bookmark_count": 0, "impression_count": 10 * like_count},
+            "author_username": author_username,
+            "author_name": author_name or author_username.title(),
+        }
+        if retweet_of:
+            tweet["referenced_tweets"] = [{"type": "retweeted", "id": retweet_of}]
+        self._tweets[tweet_id] = tweet
+        return tweet_id
+
+    def _snowflake(self, timestamp: float) -> str:
+        """A real-looking 19-digit id that sorts by time like X's (notes §1.6 snowflake helper)."""
+        self._sequence += 1
+        return str(((int(timestamp * 1000) - TWITTER_EPOCH_MS) << 22) | (self._sequence & 0xFFF))
+
+    def fail_next(self, count: int, *, status: int = 503, after: int = 0) -> None:
+        """Let `after` requests through, then answer `count` requests (any endpoint) with this status (500/503/402)."""
+        self._failures.extend([None] * after + [status] * count)
+
+    def rate_limit_after(self, requests: int, *, endpoint: Endpoint = "search", window: str = "x-rate-limit",
+                         reset_in: int = 900) -> None:
+        """Let `requests` more calls through, then answer 429 until the window resets in `reset_in` seconds."""
+        limit = self._windows[endpoint][window]
+        limit.remaining, limit.reset = requests, int(time.time()) + reset_in
+
+    def search_requests(self) -> list[RecordedRequest]:
+        """Recorded GET /2/tweets/search/recent calls, oldest first."""
+        return [r for r in self.requests if r.path == "/2/tweets/search/recent"]
+
+    # ----------------------------------------------------------------------------------------- HTTP handlers
+
+    async def _search(self, request: Request) -> Response:
+        self._record(request, None)
+        with self._lock:
+            return self._handle("search", lambda: self._search_body(dict(request.query_params)),
+                                lambda: self._check_token(request, post=False))
+
+    async def _create(self, request: Request) -> Response:
+        raw = await request.body()
+        try:
+            body: Any = json.loads(raw)
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        self._record(request, body)
+        with self._lock:
+            return self._handle("post", lambda: self._create_body(body),
+                                lambda: self._check_token(request, post=True))
+
+    def _record(self, request: Request, body: Any) -> None:
+        self.requests.append(RecordedRequest(request.method, request.url.path, dict(request.query_params),
+                                             dict(request.headers), body))
+
+    def _handle(self, endpoint: Endpoint, respond: Callable[[], tuple[int, dict[str, Any]]],
+                authorize: Callable[[], None]) -> Response:
+        """Common pipeline: scripted failure, auth, rate limit, then the endpoint's own validation."""
+        headers: dict[str, str] = {}
+        try:
+            if self._failures and (failure := self._failures.pop(0)):
+                raise self._generic(failure)
+            authorize()
+            headers = self._consume(endpoint)
+            status, body = respond()
+        except _ApiError as error:
+            return self._response(error.status, error.body, headers | error.headers, error.media_type)
+        return self._response(status, body, headers, JSON_TYPE)
+
+    def _response(self, status: int, body: Any, headers: dict[str, str], media_type: str) -> Response:
+        return Response(json.dumps(body), status, headers=headers, media_type=media_type)
+
+    def _check_token(self, request: Request, *, post: bool) -> None:
+        """Search takes the app or a user token; posting needs user context (notes §1.1, §3.1)."""
+        auth = request.headers.get("authorization", "")
+        if post and auth.startswith("OAuth "):
+            return
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+        if post and token == self.bearer_token:
+            raise _ApiError(403, {
+                "title": "Unsupported Authentication",
+                "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported "
+                          "authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
+                "type": self._problem_type("unsupported-authentication"),
+                "status": 403,
+            })
+        if token not in ({self.user_token} if post else {self.user_token, self.bearer_token}):
+            raise _ApiError(401, {"title": "Unauthorized", "type": "about:blank", "status": 401,
+                                  "detail": "Unauthorized"})
+
+    def _consume(self, endpoint: Endpoint) -> dict[str, str]:
+        """Count the request against every window; 429 (with the headers) once one is exhausted."""
+        now, headers = time.time(), {}
+        windows = self._windows[endpoint]
+        for window in windows.values():
+            window.refresh(now)
+        exhausted = any(window.remaining <= 0 for window in windows.values())
+        for prefix, window in windows.items():
+            window.remaining -= 0 if exhausted else 1
+            headers |= window.headers(prefix)
+        if exhausted:
+            raise _ApiError(429, {"title": "Too Many Requests", "type": "about:blank", "status": 429,
+                                  "detail": "Too Many Requests"}, headers=headers)
+        return headers
+
+    # ----------------------------------------------------------------------------------------- search
+
+    def _search_body(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        self._validate_search(params)
+        try:
+            matches = query_matcher(params["query"])
+        except ValueError as exc:
+            raise self._invalid({"query": [params["query"]]},
+                                f"There were errors processing your request: {exc}") from None
+        cursor = self._cursor(params)
+        found = [t for t in self._newest_first() if matches(t) and self._in_range(t, params, cursor)]
+        size = int(params.get("max_results", 10))
+        page = found[:size]
+        if cursor and self.duplicate_across_pages:
+            page.insert(0, self._tweets[cursor])
+        return 200, self._page(page, params, more=len(found) > size)
+
+    def _validate_search(self, params: dict[str, str]) -> None:
+        """Check names, schemas, required and mutually exclusive parameters, collecting every error."""
+        known = search_params()
+        errors = [{"parameters": {name: [value]},
+                   "message": f"The query parameter [{name}] is not one of [{','.join(known)}]"}
+                  for name, value in params.items() if name not in known]
+        for name, param in known.items():
+            if name in params:
+                errors += _param_errors(param, params[name])
+            elif param.required:
+                errors.append({"parameters": {name: []}, "message": f"The `{name}` query parameter can not be empty"})
+        errors += [{"parameters": {a: [params[a]], b: [params[b]]},
+                    "message": f"At most one of `{a}`, `{b}` may be provided"}
+                   for a, b in EXCLUSIVE_PARAMS if a in params and b in params]
+        query = params.get("query", "")
+        if len(query) > self.max_query_length:
+            errors.append({"parameters": {"query": [query]},
+                           "message": f"The `query` query parameter value is {len(query)} characters long; "
+                                      f"at most {self.max_query_length} are allowed"})
+        if errors:
+            raise _ApiError(400, self._invalid_body(errors))
+
+    def _cursor(self, params: dict[str, str]) -> str | None:
+        """The id a page token continues after (tokens never expire and can be replayed, notes §1.2)."""
+        token = params.get("next_token") or params.get("pagination_token")
+        if token is None:
+            return None
+        if token not in self._page_tokens:
+            raise self._invalid({"next_token": [token]}, f"The `next_token` query parameter value [{token}] is "
+                                                         "not a valid pagination token")
+        return self._page_tokens[token]
+
+    def _newest_first(self) -> list[dict[str, Any]]:
+        return sorted(self._tweets.values(), key=lambda t: int(t["id"]), reverse=True)
+
+    def _in_range(self, tweet: dict[str, Any], params: dict[str, str], cursor: str | None) -> bool:
+        """since_id/until_id/page cursor by id; start_time (default: 7 days ago)/end_time by created_at."""
+        tweet_id, created = int(tweet["id"]), datetime.fromisoformat(tweet["created_at"])
+        if tweet_id <= int(params.get("since_id", 0)):
+            return False
+        if any(tweet_id >= int(bound) for bound in (params.get("until_id"), cursor) if bound):
+            return False
+        start = _parse_time(params["start_time"]) if "start_time" in params else datetime.now(UTC) - timedelta(7)
+        return created >= start and ("end_time" not in params or created < _parse_time(params["end_time"]))
+
+    def _page(self, page: list[dict[str, Any]], params: dict[str, str], *, more: bool) -> dict[str, Any]:
+        """Render one response page: only requested fields, includes for requested expansions, meta."""
+        if not page:
+            return {"meta": {"result_count": 0}}
+        fields = DEFAULT_FIELDS | _split(params.get("tweet.fields")) | {
+            LEGACY_NAMES.get(f, f) for f in _split(params.get("post.fields"))}
+        expansions = {LEGACY_NAMES.get(e, e) for e in _split(params.get("expansions"))}
+        fields |= {expansion.split(".")[0] for expansion in expansions}  # an expanded id field is always returned
+        body: dict[str, Any] = {"data": [self._render(t, fields) for t in page]}
+        includes = self._includes(page, expansions, _split(params.get("user.fields")))
+        if includes:
+            body["includes"] = includes
+        body["meta"] = {"newest_id": page[0]["id"], "oldest_id": page[-1]["id"], "result_count": len(page)}
+        if more:
+            token = f"b26v89c19zqg8o3f{int(page[-1]['id']):x}"
+            self._page_tokens[token] = page[-1]["id"]
+            body["meta"]["next_token"] = token
+        return body
+
+    def _render(self, tweet: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+        """A stored post as the API shows it: requested fields only (never author_username), chosen naming."""
+        return self._rename({k: v for k, v in tweet.items() if k in fields})
+
+    def _includes(self, page: list[dict[str, Any]], expansions: set[str], user_fields: set[str]) -> dict[str, Any]:
+        """Expanded users (always id, name, username) and referenced posts; omitted when empty (minItems 1)."""
+        includes: dict[str, Any] = {}
+        if "author_id" in expansions:
+            users = {t["author_id"]: {"id": t["author_id"], "name": t["author_name"],
+                                      "username": t["author_username"]} for t in page}
+            includes["users"] = [{k: v for k, v in u.items() if k in user_fields | {"id", "name", "username"}}
+                                 for u in users.values()]
+        if expansions & {"referenced_tweets.id", "referenced_tweets"}:
+            ids = [ref["id"] for t in page for ref in t.get("referenced_tweets", []) if ref["id"] in self._tweets]
+            if ids:
+                includes[self._name("tweets")] = [self._render(self._tweets[i], DEFAULT_FIELDS) for i in ids]
+        return includes
+
+    # ----------------------------------------------------------------------------------------- create post
+
+    def _create_body(self, body: Any) -> tuple[int, dict[str, Any]]:
+        errors = [{"message": f"$.{'.'.join(map(str, e.absolute_path))}: {e.message}".replace("$.:", "$:")}
+                  for e in tweet_create_validator().iter_errors(body)]
+        if errors:
+            raise _ApiError(400, self._invalid_body(errors))
+        text = body.get("text")
+        if text is None and "media" not in body:
+            raise _ApiError(400, self._invalid_body([{"message": "$: at least one of text or media is required"}]))
+        if text is not None and not parse_tweet(text).valid:
+            raise _ApiError(400, {"errors": [{"message": TOO_LONG}], "title": "Invalid Request", "detail": TOO_LONG,
+                                  "type": self._problem_type("invalid-request")})
+        if any(post["text"] == text for post in self.posts[-100:]):
+            raise _ApiError(403, {"detail": DUPLICATE, "type": "about:blank", "title": "Forbidden", "status": 403},
+                            JSON_TYPE)
+        post_id = self._snowflake(time.time())
+        self.posts.append({"id": post_id, "text": text or ""})
+        data = {"id": post_id, "text": text or ""}
+        if self.naming == "core":
+            data["edit_history_post_ids"] = [post_id]
+        return 201, {"data": data}
+
+    # ----------------------------------------------------------------------------------------- naming & problems
+
+    def _name(self, legacy: str) -> str:
+        return CORE_NAMES.get(legacy, legacy) if self.naming == "core" else legacy
+
+    def _rename(self, value: Any) -> Any:
+        """Recursively switch keys to the 2.167 names when naming == "core"."""
+        if isinstance(value, dict):
+            return {self._name(k): self._rename(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._rename(v) for v in value]
+        return value
+
+    def _problem_type(self, slug: str) -> str:
+        host = "api.x.com" if self.naming == "core" else "api.twitter.com"
+        return f"https://{host}/2/problems/{slug}"
+
+    def _invalid_body(self, errors: list[dict[str, Any]]) -> dict[str, Any]:
+        """The documented 400 invalid-request problem (notes §2.1)."""
+        return {"errors": errors, "title": "Invalid Request",
+                "detail": "One or more parameters to your request was invalid.",
+                "type": self._problem_type("invalid-request")}
+
+    def _invalid(self, parameters: dict[str, list[str]], message: str) -> _ApiError:
+        return _ApiError(400, self._invalid_body([{"parameters": parameters, "message": message}]))
+
+    def _generic(self, status: int) -> _ApiError:
+        phrase = HTTPStatus(status).phrase
+        return _ApiError(status, {"title": phrase, "detail": phrase, "type": "about:blank", "status": status})
+
+
+def _split(value: str | None) -> set[str]:
+    """Items of a comma-separated (explode=false) list parameter."""
+    return set(value.split(",")) if value else set()
+
+
+def _param_errors(param: _Param, raw: str) -> list[dict[str, Any]]:
+    """Errors for one query value: none if any spec's schema accepts it, else those of the 2.166 schema."""
+    first: list[jsonschema.ValidationError] = []
+    for schema, validator in zip(param.schemas, param.validators):
+        errors = list(validator.iter_errors(_coerce(raw, schema)))
+        if not errors:
+            return []
+        first = first or errors
+    return [{"parameters": {param.name: [raw]}, "message": _message(param, raw, e)} for e in first]
+
+
+def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
+    """Query strings are text: split comma-separated lists (explode=false), parse integers."""
+    if schema.get("type") == "array":
+        return raw.split(",")
+    if schema.get("type") == "integer":
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def _message(param: _Param, raw: str, error: jsonschema.ValidationError) -> str:
+    """X's wording for invalid parameter values (observed forms, notes §2.1)."""
+    prefix = f"The `{param.name}` query parameter value [{error.instance if error.path else raw}]"
+    schema = error.schema
+    if error.validator in ("minimum", "maximum"):
+        return f"{prefix} is not between {schema.get('minimum')} and {schema.get('maximum')}"
+    if error.validator == "enum":
+        return f"{prefix} is not one of [{','.join(schema['enum'])}]"
+    if error.validator == "pattern":
+        return f"{prefix} does not match {schema['pattern']}"
+    return f"{prefix} is invalid: {error.message}"
+
+
+_SHARED_SERVER = pytest.StashKey[LoopbackServer]()
+
+
+def _shared_server(config: pytest.Config) -> LoopbackServer:
+    """One loopback server per test run, stopped when pytest finishes; tests swap the app it serves."""
+    if _SHARED_SERVER not in config.stash:
+        server = LoopbackServer(Starlette())
+        server.start()
+        config.add_cleanup(server.stop)
+        config.stash[_SHARED_SERVER] = server
+    return config.stash[_SHARED_SERVER]
+
+
+@pytest.fixture
+def fake_x(request: pytest.FixtureRequest) -> Iterator[FakeXServer]:
+    """A fresh fake X API for one test (base_url, bearer_token, user_token, scripting, recorded requests)."""
+    server = _shared_server(request.config)
+    fake = FakeXServer(base_url=server.base_url)
+    server.app = fake.app
+    yield fake
+    server.app = Starlette()  # a later request from a leaked client gets 404, never another test's state
