@@ -1,0 +1,92 @@
+"""Build the similar-ideas index the web app queries while customers type (see ideaboard/suggest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from typing import Any
+
+import numpy as np
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from tortoise.transactions import in_transaction
+
+from ideaboard.models import Idea, IdeaVector, Status
+from ideaboard.suggest import MODEL_KEY, VERSION_KEY, SuggestModel, analyze, model_name
+
+MAX_FEATURES = 60_000
+DIMENSIONS = 128
+SUGGESTABLE = [s for s in Status if s not in (Status.DUPLICATE, Status.ARCHIVED)]
+
+
+def idea_text(title: str, body: str) -> str:
+    """Titles carry the intent, so they count twice."""
+    return f"{title}\n{title}\n{body[:2000]}"
+
+
+def fit_model(texts: list[str], version: int) -> tuple[SuggestModel, np.ndarray]:
+    """TF-IDF (our analyzer) reduced by LSA; returns the model and unit-length vectors for `texts`."""
+    vectorizer = TfidfVectorizer(analyzer=analyze, sublinear_tf=True, max_features=MAX_FEATURES, dtype=np.float32)
+    tfidf = vectorizer.fit_transform(texts)
+    k = max(1, min(DIMENSIONS, tfidf.shape[0] - 1, tfidf.shape[1] - 1))
+    svd = TruncatedSVD(n_components=k, random_state=0, algorithm="randomized", n_iter=4)
+    vectors = svd.fit_transform(tfidf).astype(np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    vocabulary = {term: int(col) for term, col in vectorizer.vocabulary_.items()}
+    model = SuggestModel(version, vocabulary, vectorizer.idf_.astype(np.float32), svd.components_.astype(np.float32))
+    return model, vectors
+
+
+async def rebuild_suggest_index(ctx: dict[str, Any]) -> int:
+    """Refit on every open idea, write the vectors, then publish the model: readers switch in one step."""
+    rows = await Idea.filter(hidden=False, status__in=SUGGESTABLE).values_list("id", "title", "body")
+    if len(rows) < 2:
+        return 0
+    version = int(time.time() * 1000)
+    loop = asyncio.get_running_loop()
+    model, vectors = await loop.run_in_executor(
+        ctx["pool"], fit_model, [idea_text(t, b) for _, t, b in rows], version)
+    async with in_transaction():
+        await IdeaVector.all().delete()
+        await IdeaVector.bulk_create(
+            [IdeaVector(idea_id=i, model=model_name(version), text_hash=_hash(t, b), vector=v.tobytes())
+             for (i, t, b), v in zip(rows, vectors)], batch_size=2000)
+    redis = ctx["redis"]
+    await redis.set(f"{MODEL_KEY}:{version}", model.to_bytes(), ex=7 * 24 * 3600)
+    await redis.set(VERSION_KEY, version)
+    return len(rows)
+
+
+async def index_idea(ctx: dict[str, Any], idea_id: int) -> bool:
+    """Add or refresh one idea's vector with the current model (a new or edited idea is suggestable at once)."""
+    model = await _current_model(ctx)
+    idea = await Idea.get_or_none(id=idea_id)
+    if model is None or idea is None:
+        return False
+    digest = _hash(idea.title, idea.body)
+    existing = await IdeaVector.get_or_none(idea_id=idea_id)
+    if existing and existing.text_hash == digest and existing.model == model_name(model.version):
+        return False  # already indexed: running the job twice changes nothing
+    vector = model.embed(idea_text(idea.title, idea.body))
+    async with in_transaction():
+        await IdeaVector.filter(idea_id=idea_id).delete()  # a fresh row id lets web processes pick it up
+        if vector is not None and not idea.hidden:
+            await IdeaVector.create(idea_id=idea_id, model=model_name(model.version), text_hash=digest,
+                                    vector=vector.tobytes())
+    return vector is not None
+
+
+async def _current_model(ctx: dict[str, Any]) -> SuggestModel | None:
+    version = await ctx["redis"].get(VERSION_KEY)
+    if version is None:
+        return None
+    cached = ctx.get("suggest_model")
+    if cached is None or cached.version != int(version):
+        blob = await ctx["redis"].get(f"{MODEL_KEY}:{int(version)}")
+        cached = ctx["suggest_model"] = SuggestModel.from_bytes(blob) if blob else None
+    return cached
+
+
+def _hash(title: str, body: str) -> str:
+    return hashlib.sha256(f"{title}\0{body}".encode()).hexdigest()

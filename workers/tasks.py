@@ -1,0 +1,31 @@
+"""Job functions, registered by name: the web app enqueues them with ideaboard.jobs.enqueue(name, ...)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from workers.social import fetch_related_tweets, refresh_all_tweets
+from workers.suggest_index import index_idea, rebuild_suggest_index
+
+
+async def email_notifications(ctx: dict[str, Any]) -> int:
+    """Send notification emails that are still unsent (safe to run twice)."""
+    from ideaboard.notifications import email_pending_notifications
+
+    return await email_pending_notifications(ctx["settings"])
+
+
+async def update_idea_cluster(ctx: dict[str, Any], idea_id: int) -> bool:
+    """A new or edited idea: make it suggestable now (clusters follow at the next full run)."""
+    return await index_idea(ctx, idea_id)
+
+
+async def recluster(ctx: dict[str, Any]) -> int:
+    """The periodic full run: refit the similar-ideas index."""
+    return await rebuild_suggest_index(ctx)
+
+
+FUNCTIONS: list[Callable] = [email_notifications, update_idea_cluster, recluster, rebuild_suggest_index, index_idea]
+FUNCTIONS += [fetch_related_tweets, refresh_all_tweets]
+CRON: dict[str, Callable] = {"email": email_notifications, "recluster": recluster}
+CRON["tweets"] = refresh_all_tweets
