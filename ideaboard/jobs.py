@@ -20,3 +20,8 @@ async def enqueue(redis: ArqRedis | None, name: str, *args: Any, job_id: str | N
     except (RedisError, OSError) as exc:
         log.warning("job %s not queued, Redis unavailable: %s", name, exc)
         return False
+
+
+def idea_job_id(idea) -> str:
+    """One job per idea version: a double submit is deduplicated, a later edit is not."""
+    return f"update_idea_cluster:{idea.id}:{idea.updated_at.timestamp():.3f}"

@@ -221,3 +221,14 @@ def make_idea():
         return await submit_idea(author, form, space)
 
     return make
+
+
+@pytest.fixture
+async def worker_ctx(settings):
+    """What an arq job receives: the Redis pool, a thread pool for CPU work, and the settings."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    redis = Redis.from_url(settings.redis_url)
+    with ThreadPoolExecutor(1) as pool:
+        yield {"redis": redis, "pool": pool, "settings": settings}
+    await redis.aclose()

@@ -1,12 +1,9 @@
 """Similar ideas while typing: the worker builds the index, the web app answers keystrokes from it."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import pytest
 from bs4 import BeautifulSoup
-from redis.asyncio import Redis
 
 from ideaboard.models import Idea, IdeaVector, Status
 from ideaboard.suggest import SuggestModel
@@ -19,14 +16,6 @@ IDEAS = [
     ("Compostable lids for cups", "The lids cannot be composted."),
     ("Show how busy a store is", "Quiet or busy indicator per store."),
 ]
-
-
-@pytest.fixture
-async def worker_ctx(settings):
-    redis = Redis.from_url(settings.redis_url)
-    with ThreadPoolExecutor(1) as pool:
-        yield {"redis": redis, "pool": pool, "settings": settings}
-    await redis.aclose()
 
 
 async def suggested(client, title: str) -> list[str]:
