@@ -19,11 +19,14 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard.auth import LoadUserMiddleware
+from ideaboard.auth import LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
+from ideaboard.models import Role
 from ideaboard.settings import Settings
+from ideaboard.suggest import SuggestCache
 from ideaboard.templating import render
-from ideaboard.views import account, public
+from ideaboard.views import account, public, similar
+from ideaboard.views import community, flags, staff
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -33,13 +36,19 @@ class State(TypedDict):
     settings: Settings
     redis: ArqRedis
     arq: ArqRedis
+    suggest: SuggestCache
 
 
 def build_routes() -> list:
     """Every URL, grouped by who may use it."""
     return [
         *public.routes,
+        *similar.routes,
         *account.routes,
+        *community.routes,  # roadmap, launched, following, notifications
+        *flags.routes,  # reporting content: any logged-in member
+        Mount("/staff", routes=staff.routes, name="staff",  # THE access check for the console; /staff/admin nests its own
+              middleware=[Middleware(RequireRole, roles=(Role.STAFF, Role.ADMIN))]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
@@ -80,13 +89,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with RegisterTortoise(app, config=settings.tortoise_config()):
             async with open_redis(settings) as redis:
-                yield {"settings": settings, "redis": redis, "arq": redis}
+                yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache()}
 
     middleware = [
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="ideaboard_session",
                    same_site="lax", https_only=settings.https_only, max_age=14 * 24 * 3600),
         Middleware(CSRFMiddleware),
         Middleware(LoadUserMiddleware),
+        Middleware(community.UnreadCountMiddleware),
     ]
     return Starlette(
         debug=settings.debug, routes=build_routes(), middleware=middleware, lifespan=lifespan,

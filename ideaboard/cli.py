@@ -8,6 +8,7 @@ import getpass
 import importlib
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 
@@ -64,6 +65,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = Settings.from_env()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean up the embedded Redis even when stopped early
     os.environ.setdefault("IDEABOARD_DATA_DIR", settings.data_dir)
     if not _ensure_schema(settings, migrate=args.migrate or args.demo):
         return 2
@@ -71,6 +73,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from ideaboard.demo import DEMO_LOGINS, seed_demo
 
         _run(seed_demo(settings))
+        if not (settings.x_bearer_token or settings.x_tweets_file):  # related tweets from the shipped demo file
+            from ideaboard.social import prepare_demo_tweets
+
+            os.environ["X_TWEETS_FILE"] = prepare_demo_tweets(settings.data_dir)
     redis_server = None
     if not settings.redis_url:  # start one embedded Redis that every web process and the worker share
         from ideaboard.redis_embedded import start_embedded_redis
@@ -85,13 +91,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print()
     try:
         uvicorn.run("ideaboard.app:create_app", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, proxy_headers=True, log_level="info")
+                    workers=args.workers, proxy_headers=True, log_level="info", access_log=not args.no_access_log)
     finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=10)
-        if redis_server is not None:
-            redis_server.shutdown()
+        _stop(worker, redis_server)
     return 0
 
 
@@ -99,7 +101,30 @@ def _start_worker() -> subprocess.Popen | None:
     """On the embedded default the web command also runs one background worker, so clusters just appear."""
     if importlib.util.find_spec("workers.settings") is None:
         return None
-    return subprocess.Popen([sys.executable, "-m", "ideaboard.cli", "worker"], env=os.environ.copy())
+    return subprocess.Popen([sys.executable, "-m", "ideaboard.cli", "worker"], env=os.environ.copy(),
+                            preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM if `serve` dies, however it dies (no orphaned workers)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _stop(worker: subprocess.Popen | None, redis_server) -> None:
+    """Stop the worker (forcefully if it lingers), then the embedded Redis."""
+    if worker is not None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    if redis_server is not None:
+        redis_server.shutdown()
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -118,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="migrate and load demo content if the database is empty")
     serve.add_argument("--migrate", action="store_true", help="apply pending migrations before serving")
     serve.add_argument("--no-worker", action="store_true", help="do not start a background worker alongside")
+    serve.add_argument("--no-access-log", action="store_true", help="skip the per-request log line (faster)")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="run the background worker (arq)").set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)

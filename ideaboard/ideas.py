@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Generic, Sequence, TypeVar
@@ -127,9 +128,30 @@ async def list_ideas(
     if tag:
         query = query.filter(idea_tags__tag__name=tag.lower())
     order = {"top": ("-score", "-id"), "new": ("-created_at", "-id")}.get(sort, ("-hot", "-id"))
-    total = await query.count()
+    total = await _cached_count(query, (space, status, category, tag))
     items = await query.order_by(*order).offset((page - 1) * size).limit(size).select_related("author", "category")
     return Page(items=items, number=page, size=size, total=total)
+
+
+# Counting every matching idea is the one list query that grows with the board; big totals are reused briefly.
+COUNT_CACHE_MIN, COUNT_CACHE_SECONDS = 1_000, 10.0
+_counts: dict[tuple, tuple[float, int]] = {}
+
+
+async def _cached_count(query, key: tuple) -> int:
+    """Exact below COUNT_CACHE_MIN; above it a total up to COUNT_CACHE_SECONDS old (nobody sees 10,482 vs 10,483)."""
+    from tortoise import connections
+
+    key = (id(connections.get("default")), *key)
+    hit = _counts.get(key)
+    if hit and time.monotonic() - hit[0] < COUNT_CACHE_SECONDS:
+        return hit[1]
+    total = await query.count()
+    if total >= COUNT_CACHE_MIN:  # only big totals are kept, so odd filters cannot grow this without bound
+        if len(_counts) > 1_000:
+            _counts.clear()
+        _counts[key] = (time.monotonic(), total)
+    return total
 
 
 async def get_idea(idea_id: int, viewer: User | None) -> Idea | None:

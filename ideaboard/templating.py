@@ -54,6 +54,7 @@ def _context(request: Request, context: dict[str, Any], take_flashes: bool) -> d
         "csrf_token": session_token(session),
         "flashes": session.pop("flash", []) if take_flashes else [],
         "site_name": settings.site_name,
+        "unread_count": request.scope.get("unread_count", 0),
         **context,
     }
 

@@ -36,7 +36,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from twitter_text import parse_tweet
 
-from workers.x_api import query_matcher
+from ideaboard.x_api import query_matcher
 
 Naming = Literal["legacy", "core"]
 Endpoint = Literal["search", "post"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from workers.x_api import (
+from ideaboard.x_api import (
     XApiError,
     XAuthError,
     XClient,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging.config
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
+from arq.logs import default_log_config
 from arq.worker import run_worker as arq_run_worker
 from tortoise import Tortoise
 
@@ -61,5 +63,6 @@ class WorkerSettings:
 
 def run_worker() -> int:
     """Entry point for `ideaboard worker`."""
+    logging.config.dictConfig(default_log_config(verbose=False))
     arq_run_worker(WorkerSettings)  # type: ignore[arg-type]
     return 0

@@ -6,10 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ideaboard import comments, htmx, ideas, jobs, ratelimit, votes
+from ideaboard import clusters, comments, follows, htmx, ideas, jobs, ratelimit, votes, workflow
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
 from ideaboard.models import Idea, Space, Status
 from ideaboard.templating import flash, render
+from ideaboard import social
+from ideaboard.models import Tweet
 from ideaboard.views.common import (back, current_user, form_data, int_param, login_redirect, not_found, path_id,
                                     see_other)
 
@@ -50,7 +52,8 @@ async def idea_detail(request: Request) -> Response:
     idea = await ideas.get_idea(path_id(request), viewer)
     if idea is None:
         raise not_found("idea")
-    return render(request, "ideas/detail.html", await _detail_context(idea, viewer))
+    card_meta = social.card_meta(idea, request.state.settings)
+    return render(request, "ideas/detail.html", await _detail_context(idea, viewer, card_meta=card_meta))
 
 
 async def _detail_context(idea: Idea, viewer, **extra) -> dict:
@@ -60,6 +63,11 @@ async def _detail_context(idea: Idea, viewer, **extra) -> dict:
         "my_votes": await votes.votes_by(viewer, [idea.id]),
         "tags": await ideas.tags_of([idea]),
         "comment_values": {}, "comment_errors": {},
+        "timeline": await workflow.timeline(idea),
+        "related_ideas": await clusters.related_ideas(idea),
+        "following": await follows.is_following(viewer, idea),
+        "related_tweets": await social.related_tweets(idea.id),
+        "source_tweet": await Tweet.get_or_none(id=idea.source_tweet_id) if idea.source_tweet_id else None,
         **extra,
     }
 
@@ -87,7 +95,7 @@ async def new_idea(request: Request) -> Response:
     except ideas.NotAllowed as exc:
         context.update(values=data, errors={"title": str(exc)})
         return render(request, "ideas/new.html", context, status_code=403)
-    await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id, job_id=f"idea-cluster:{idea.id}")
+    await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
     flash(request, "Thanks! Your idea is live. Share it so others can vote.")
     return see_other(f"/ideas/{idea.id}")
 
@@ -113,7 +121,7 @@ async def edit_idea(request: Request) -> Response:
         except ideas.NotAllowed as exc:
             context.update(values=data, errors={"title": str(exc)})
             return render(request, "ideas/edit.html", context, status_code=403)
-        await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id)
+        await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
         flash(request, "Your idea is updated.")
         return see_other(f"/ideas/{idea.id}")
     if idea.author_id != viewer.id or idea.status != Status.NEW:

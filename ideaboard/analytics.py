@@ -1,0 +1,106 @@
+"""Numbers for the staff analytics page, computed from the database; charts.py draws them."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from ideaboard.models import EventKind, Idea, IdeaEvent, Role, Status, Vote
+
+DECISIONS = (Status.PLANNED, Status.DECLINED)
+
+
+@dataclass(frozen=True)
+class Report:
+    by_status: list[tuple[str, int]]
+    median_first_response: timedelta | None
+    median_decision: timedelta | None
+    votes_per_day: list[tuple[str, int]]
+    top_by_ideas: list[tuple[str, int]]
+    top_by_votes: list[tuple[str, int]]
+    total_ideas: int
+
+
+async def ideas_by_status() -> list[tuple[str, int]]:
+    """Every status in workflow order, zeros included, so the chart's shape is stable."""
+    rows = await Idea.filter(hidden=False).values_list("status", flat=False)
+    counts = {s: 0 for s in Status}
+    for (status,) in rows:
+        counts[Status(status)] += 1
+    return [(s.label, n) for s, n in counts.items()]
+
+
+async def _median_delay(events: list[tuple[int, datetime]]) -> timedelta | None:
+    """Median of (first qualifying event - idea creation) over the ideas that have one."""
+    first: dict[int, datetime] = {}
+    for idea_id, at in events:
+        if idea_id not in first or at < first[idea_id]:
+            first[idea_id] = at
+    if not first:
+        return None
+    created = dict(await Idea.filter(id__in=list(first)).values_list("id", "created_at"))
+    delays = [(at - created[i]).total_seconds() for i, at in first.items() if i in created]
+    return timedelta(seconds=statistics.median(delays)) if delays else None
+
+
+async def median_first_response() -> timedelta | None:
+    """How long the community waits for the team: first timeline event by a staff member or admin."""
+    events = await IdeaEvent.filter(actor__role__in=[Role.STAFF, Role.ADMIN]).values_list("idea_id", "created_at")
+    return await _median_delay(events)
+
+
+async def median_decision() -> timedelta | None:
+    """How long until an idea is planned or declined (its first such transition)."""
+    events = await IdeaEvent.filter(kind=EventKind.STATUS, to_status__in=list(DECISIONS)).values_list(
+        "idea_id", "created_at")
+    return await _median_delay(events)
+
+
+async def votes_per_day(days: int = 30, today: date | None = None) -> list[tuple[str, int]]:
+    """Votes cast on each of the last `days` days (today included), oldest first."""
+    today = today or datetime.now(timezone.utc).date()
+    start = today - timedelta(days=days - 1)
+    since = datetime.combine(start, datetime.min.time(), tzinfo=timezone.utc)
+    counts = {start + timedelta(days=n): 0 for n in range(days)}
+    for (at,) in await Vote.filter(created_at__gte=since).values_list("created_at", flat=False):
+        day = at.astimezone(timezone.utc).date()
+        if day in counts:
+            counts[day] += 1
+    return [(d.strftime("%b %d"), n) for d, n in counts.items()]
+
+
+async def top_categories(limit: int = 8) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Categories ranked by number of ideas, and by votes (promotions plus demotions) on their ideas."""
+    ideas: dict[str, int] = {}
+    votes: dict[str, int] = {}
+    rows = await Idea.filter(hidden=False).values_list("category__name", "upvotes", "downvotes")
+    for name, up, down in rows:
+        key = name or "Uncategorised"
+        ideas[key] = ideas.get(key, 0) + 1
+        votes[key] = votes.get(key, 0) + up + down
+
+    def top(d: dict[str, int]) -> list[tuple[str, int]]:
+        return sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+    return top(ideas), top(votes)
+
+
+async def report() -> Report:
+    by_ideas, by_votes = await top_categories()
+    by_status = await ideas_by_status()
+    return Report(by_status=by_status, median_first_response=await median_first_response(),
+                  median_decision=await median_decision(), votes_per_day=await votes_per_day(),
+                  top_by_ideas=by_ideas, top_by_votes=by_votes, total_ideas=sum(n for _, n in by_status))
+
+
+def humanize(delta: timedelta | None) -> str:
+    """'2.5 days', '3 hours', or '—' when nothing happened yet."""
+    if delta is None:
+        return "—"
+    hours = delta.total_seconds() / 3600
+    if hours >= 48:
+        return f"{hours / 24:.1f} days"
+    if hours >= 1:
+        return f"{hours:.1f} hours"
+    return f"{max(1, round(hours * 60))} minutes"

@@ -1,0 +1,111 @@
+"""In-app notifications for the people who touched an idea, and their optional email copies over SMTP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+from datetime import datetime, timezone
+from email.message import EmailMessage
+
+from ideaboard.models import Comment, EventKind, Follow, Idea, IdeaEvent, Notification, Status, User, Vote
+from ideaboard.settings import Settings
+
+log = logging.getLogger(__name__)
+EMAIL_BATCH = 200
+
+
+def _short(title: str, size: int = 120) -> str:
+    return title if len(title) <= size else title[: size - 1] + "…"
+
+
+def describe(event: IdeaEvent, idea: Idea) -> str:
+    """The one line a person reads in the bell list and as the email subject."""
+    title = f"“{_short(idea.title)}”"
+    if event.kind == EventKind.RESPONSE:
+        return f"The team responded to {title}"
+    if event.kind == EventKind.MERGED:
+        return f"{title} was merged into a similar idea; the conversation continues there"
+    return f"{title} is now {Status(event.to_status).label}"
+
+
+async def audience(idea_id: int) -> set[int]:
+    """Everyone who voted on, commented on or follows the idea."""
+    ids: set[int] = set()
+    for model, column in ((Vote, "user_id"), (Comment, "author_id"), (Follow, "user_id")):
+        ids.update(await model.filter(idea_id=idea_id).values_list(column, flat=True))
+    return ids
+
+
+async def notify_about(event: IdeaEvent) -> int:
+    """One notification per interested person (never the actor); running it again adds nothing."""
+    idea = await Idea.get(id=event.idea_id)
+    wanted = await audience(idea.id) - {event.actor_id}
+    already = set(await Notification.filter(event_id=event.id).values_list("user_id", flat=True))
+    active = set(await User.filter(id__in=wanted - already, is_active=True).values_list("id", flat=True))
+    if not active:
+        return 0
+    message = describe(event, idea)
+    await Notification.bulk_create(
+        [Notification(user_id=uid, idea_id=idea.id, event_id=event.id, message=message) for uid in sorted(active)],
+        ignore_conflicts=True,
+    )
+    return len(active)
+
+
+async def unread_count(user: User) -> int:
+    """The number on the bell: one indexed COUNT."""
+    return await Notification.filter(user_id=user.id, read_at=None).count()
+
+
+async def list_notifications(user: User, limit: int = 50) -> list[Notification]:
+    """Newest first, with the idea for the link."""
+    return await Notification.filter(user_id=user.id).order_by("-created_at", "-id").limit(limit).select_related("idea")
+
+
+async def mark_all_read(user: User) -> int:
+    return await Notification.filter(user_id=user.id, read_at=None).update(read_at=datetime.now(timezone.utc))
+
+
+def _email(settings: Settings, note: Notification) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"] = settings.smtp_from
+    mail["To"] = note.user.email
+    mail["Subject"] = note.message
+    link = f"{settings.base_url.rstrip('/')}/ideas/{note.idea_id}"
+    mail.set_content(f"Hi {note.user.name},\n\n{note.message}.\n\nSee it here: {link}\n\n"
+                     f"You get this because you voted on, commented on or follow this idea on {settings.site_name}.\n")
+    return mail
+
+
+def _send_all(settings: Settings, mails: list[tuple[int, EmailMessage]]) -> tuple[list[int], list[int]]:
+    """Send over one SMTP connection; returns (sent ids, permanently refused ids). A broken server stops the batch."""
+    sent: list[int] = []
+    refused: list[int] = []
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
+            for note_id, mail in mails:
+                try:
+                    smtp.send_message(mail)
+                    sent.append(note_id)
+                except smtplib.SMTPRecipientsRefused:
+                    log.warning("notification %s: recipient %s refused, not retrying", note_id, mail["To"])
+                    refused.append(note_id)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("SMTP %s:%s failed after %d mails (%s); the rest stay queued", settings.smtp_host,
+                    settings.smtp_port, len(sent), exc)
+    return sent, refused
+
+
+async def email_pending_notifications(settings: Settings) -> int:
+    """Email every notification not yet emailed; only what the server accepted is marked, so nothing is lost."""
+    if not settings.smtp_host:
+        return 0
+    pending = await Notification.filter(emailed_at=None, user__is_active=True).order_by("id") \
+        .limit(EMAIL_BATCH).select_related("user")
+    if not pending:
+        return 0
+    sent, refused = await asyncio.to_thread(_send_all, settings, [(n.id, _email(settings, n)) for n in pending])
+    if sent or refused:
+        await Notification.filter(id__in=sent + refused).update(emailed_at=datetime.now(timezone.utc))
+    return len(sent)

@@ -1,0 +1,36 @@
+"""The community's view of the workflow: the "Ideas in action" roadmap and the launched showcase."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ideaboard.models import EventKind, Idea, IdeaEvent, Space, Status
+
+COLUMNS = (Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED)
+
+
+@dataclass(frozen=True)
+class Launch:
+    idea: Idea
+    event: IdeaEvent | None
+
+
+def _public():
+    return Idea.filter(space=Space.PUBLIC, hidden=False)
+
+
+async def roadmap_columns(per_column: int = 50) -> dict[Status, list[Idea]]:
+    """Planned, in progress and launched public ideas, best score first."""
+    return {status: await _public().filter(status=status).order_by("-score", "-id").limit(per_column)
+                    .select_related("category") for status in COLUMNS}
+
+
+async def launched_ideas(limit: int = 50) -> list[Launch]:
+    """Shipped public ideas, newest launch first, each with the team's launch message."""
+    ideas = await _public().filter(status=Status.LAUNCHED).select_related("author", "category")
+    events = await IdeaEvent.filter(idea_id__in=[i.id for i in ideas], kind=EventKind.STATUS,
+                                    to_status=Status.LAUNCHED).order_by("created_at", "id").select_related("actor")
+    latest = {e.idea_id: e for e in events}  # the last launch wins if an idea was relaunched
+    launches = [Launch(i, latest.get(i.id)) for i in ideas]
+    launches.sort(key=lambda l: (l.event.created_at if l.event else l.idea.updated_at), reverse=True)
+    return launches[:limit]

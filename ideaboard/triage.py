@@ -1,0 +1,98 @@
+"""The review queue: which ideas wait for the team, in which order, and bulk actions with per-idea outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ideaboard import assignment, workflow
+from ideaboard.ideas import NotAllowed, Page
+from ideaboard.models import Idea, Status, User
+
+QUEUE_STATUSES = (Status.NEW, Status.UNDER_REVIEW)
+SORTS = {
+    "score": ("-score", "-id"),
+    "oldest": ("created_at", "id"),
+    "newest": ("-created_at", "-id"),
+    "comments": ("-comment_count", "-id"),
+    "category": ("category__position", "category__name", "-score", "id"),
+}
+OWNERS = ("anyone", "mine", "unassigned")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    sort: str = "score"
+    status: str = ""
+    category: str = ""
+    owner: str = "anyone"
+
+    @classmethod
+    def parse(cls, q: Mapping[str, str]) -> "QueueFilters":
+        """Unknown values fall back to defaults instead of failing."""
+        status = q.get("status", "")
+        return cls(sort=q.get("sort") if q.get("sort") in SORTS else "score",
+                   status=status if status in {s.value for s in QUEUE_STATUSES} else "",
+                   category=(q.get("category") or "")[:60],
+                   owner=q.get("owner") if q.get("owner") in OWNERS else "anyone")
+
+
+async def review_queue(actor: User, filters: QueueFilters, *, page: int = 1, size: int = 50) -> Page[Idea]:
+    """New and under-review ideas of both spaces (hidden ones live in the flag queue)."""
+    query = Idea.filter(hidden=False, status__in=[filters.status] if filters.status else list(QUEUE_STATUSES))
+    if filters.category:
+        query = query.filter(category__slug=filters.category)
+    if filters.owner == "mine":
+        query = query.filter(owner_id=actor.id)
+    elif filters.owner == "unassigned":
+        query = query.filter(owner_id__isnull=True)
+    total = await query.count()
+    items = await (query.order_by(*SORTS[filters.sort]).offset((page - 1) * size).limit(size)
+                   .select_related("author", "category", "owner"))
+    return Page(items=items, number=page, size=size, total=total)
+
+
+@dataclass
+class BulkResult:
+    """What happened to each selected idea, summarised as '3 moved, 1 skipped: already planned'."""
+
+    verb: str
+    done: list[Idea] = field(default_factory=list)
+    skipped: list[tuple[Idea | int, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"{len(self.done)} {self.verb}"
+        if self.skipped:
+            reasons = "; ".join(f"#{getattr(i, 'id', i)} {why}" for i, why in self.skipped)
+            text += f", {len(self.skipped)} skipped: {reasons}"
+        return text + "."
+
+
+async def bulk_apply(actor: User, action: str, selected: Mapping[int, int]) -> BulkResult:
+    """Apply 'claim' or 'review' to {idea_id: version seen}; each idea succeeds or is skipped with a reason."""
+    result = BulkResult("claimed" if action == "claim" else "moved")
+    ideas = {i.id: i for i in await Idea.filter(id__in=list(selected))}
+    for idea_id, version in selected.items():
+        idea = ideas.get(idea_id)
+        if idea is None:
+            result.skipped.append((idea_id, "no longer exists"))
+            continue
+        try:
+            if action == "claim":
+                if idea.owner_id == actor.id:
+                    raise NotAllowed("already yours")
+                await assignment.claim(idea, actor, version)
+            else:
+                if idea.status is not Status.NEW:
+                    raise NotAllowed(f"already {idea.status.label.lower()}")
+                await workflow.transition(idea, actor, Status.UNDER_REVIEW, expected_version=version)
+        except (NotAllowed, workflow.IllegalTransition, workflow.Conflict) as exc:
+            result.skipped.append((idea, _short(exc)))
+        else:
+            result.done.append(idea)
+    return result
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return "changed by someone else meanwhile" if "someone else" in text.lower() else text.rstrip(".")

@@ -1,0 +1,43 @@
+"""Staff clusters view: groups of similar ideas found by the worker, merged in one click."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ideaboard import clusters
+from ideaboard.ideas import NotAllowed
+from ideaboard.templating import flash, render
+from ideaboard.views.common import current_user, see_other
+
+
+async def cluster_list(request: Request) -> Response:
+    sort = "growth" if request.query_params.get("sort") == "growth" else "votes"
+    run, ranked = await clusters.ranked_clusters(sort=sort)
+    return render(request, "staff/clusters.html", {"run": run, "clusters": ranked, "sort": sort,
+                                                   "section": "clusters"})
+
+
+async def merge_cluster(request: Request) -> Response:
+    """Merge the checked ideas into the chosen canonical idea (the staff merge rules apply to each)."""
+    form = await request.form()
+    canonical = form.get("canonical")
+    selected = [int(v) for v in form.getlist("idea") if isinstance(v, str) and v.isdigit()]
+    if not (isinstance(canonical, str) and canonical.isdigit()) or len(selected) < 2:
+        flash(request, "Tick at least two ideas and choose the one to keep.", "error")
+        return see_other("/staff/clusters")
+    try:
+        merged, problems = await clusters.merge_selected(int(canonical), selected, current_user(request))
+    except NotAllowed as exc:
+        flash(request, str(exc), "error")
+        return see_other("/staff/clusters")
+    message = f"Merged {merged} idea{'s' if merged != 1 else ''} into #{canonical}."
+    flash(request, " ".join([message, *problems]), "error" if problems else "success")
+    return see_other("/staff/clusters")
+
+
+routes = [
+    Route("/clusters", cluster_list, name="clusters"),
+    Route("/clusters/merge", merge_cluster, methods=["POST"], name="merge_cluster"),
+]

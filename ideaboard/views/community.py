@@ -1,0 +1,72 @@
+"""Community side of the workflow: roadmap, launched showcase, following ideas, the bell and its notifications."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ideaboard import follows, htmx, ideas, notifications, roadmap as roadmap_rules
+from ideaboard.models import User
+from ideaboard.templating import render
+from ideaboard.views.common import back, current_user, form_data, login_redirect, not_found, path_id, see_other
+
+
+class UnreadCountMiddleware:
+    """Counts the bell's unread notifications once per full page a signed-in user loads (templates can't await)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        user: User | None = scope.get("user") if scope["type"] == "http" else None
+        if user is not None and scope["method"] == "GET" and not scope["path"].startswith("/static/") \
+                and not htmx.is_partial(Request(scope)):
+            scope["unread_count"] = await notifications.unread_count(user)
+        await self.app(scope, receive, send)
+
+
+async def roadmap(request: Request) -> Response:
+    """ "Ideas in action": what the team planned, is building and shipped."""
+    columns = await roadmap_rules.roadmap_columns()
+    return render(request, "roadmap.html", {"columns": columns})
+
+
+async def launched(request: Request) -> Response:
+    """The showcase of shipped ideas, newest launch first."""
+    return render(request, "launched.html", {"launches": await roadmap_rules.launched_ideas()})
+
+
+async def follow(request: Request) -> Response:
+    """Follow or unfollow; htmx gets the button back, plain forms a redirect."""
+    viewer = current_user(request)
+    if viewer is None:
+        to_login = f"/login?next=/ideas/{path_id(request)}"
+        return htmx.redirect(see_other(to_login), to_login)
+    idea = await ideas.get_idea(path_id(request), viewer)
+    if idea is None:
+        raise not_found("idea")
+    following = await follows.set_following(viewer, idea, (await form_data(request)).get("follow") != "0")
+    if not htmx.is_request(request):
+        return back(request, f"/ideas/{idea.id}")
+    return render(request, "ideas/detail.html", {"idea": idea, "following": following}, block="follow_button")
+
+
+async def notification_list(request: Request) -> Response:
+    """The bell's page: newest first; opening it marks everything read (the new ones stay marked on this view)."""
+    viewer = current_user(request)
+    if viewer is None:
+        return login_redirect(request)
+    items = await notifications.list_notifications(viewer)
+    await notifications.mark_all_read(viewer)
+    request.scope["unread_count"] = 0
+    return render(request, "notifications.html", {"notifications": items})
+
+
+routes = [
+    Route("/roadmap", roadmap, name="roadmap"),
+    Route("/launched", launched, name="launched"),
+    Route("/ideas/{idea_id:int}/follow", follow, methods=["POST"], name="follow"),
+    Route("/notifications", notification_list, name="notifications"),
+]

@@ -1,0 +1,59 @@
+"""Reporting an idea or a comment: any logged-in member may ask the team to look at something."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ideaboard import ideas, moderation
+from ideaboard.forms import FormErrors
+from ideaboard.models import Comment
+from ideaboard.templating import flash, render
+from ideaboard.views.common import current_user, form_data, login_redirect, not_found, path_id, see_other
+
+
+async def report_idea(request: Request) -> Response:
+    viewer = current_user(request)
+    if viewer is None:
+        return login_redirect(request)
+    idea = await ideas.get_idea(path_id(request), viewer)
+    if idea is None:
+        raise not_found("idea")
+    return await _report(request, idea=idea, comment=None)
+
+
+async def report_comment(request: Request) -> Response:
+    viewer = current_user(request)
+    if viewer is None:
+        return login_redirect(request)
+    comment = await Comment.get_or_none(id=path_id(request, "comment_id"), hidden=False)
+    idea = await ideas.get_idea(comment.idea_id, viewer) if comment else None
+    if comment is None or idea is None:
+        raise not_found("comment")
+    return await _report(request, idea=idea, comment=comment)
+
+
+async def _report(request: Request, *, idea, comment) -> Response:
+    """GET shows the form; POST files the report (422 with the text kept when the reason is missing)."""
+    context = {"idea": idea, "comment": comment, "values": {}, "errors": {}}
+    if request.method == "GET":
+        return render(request, "flags/report.html", context)
+    data = await form_data(request)
+    target = {"comment": comment} if comment else {"idea": idea}
+    try:
+        await moderation.flag(current_user(request), reason=data.get("reason", ""), **target)
+    except FormErrors as exc:
+        context.update(values=exc.values, errors=exc.errors)
+        return render(request, "flags/report.html", context, status_code=422)
+    except ideas.NotAllowed as exc:
+        flash(request, str(exc), "error")
+        return see_other(f"/ideas/{idea.id}")
+    flash(request, "Thanks for the report. The team will take a look.")
+    return see_other(f"/ideas/{idea.id}" + (f"#comment-{comment.id}" if comment else ""))
+
+
+routes = [
+    Route("/ideas/{idea_id:int}/report", report_idea, methods=["GET", "POST"], name="report_idea"),
+    Route("/comments/{comment_id:int}/report", report_comment, methods=["GET", "POST"], name="report_comment"),
+]

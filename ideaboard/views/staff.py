@@ -1,0 +1,331 @@
+"""The staff console under /staff: review queue, idea decisions, moderation, audit, analytics and admin.
+
+Who may enter is decided once, by the RequireRole middleware on the /staff and /staff/admin Mounts in app.py;
+the handlers here only do HTTP and call the domain modules.
+"""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from ideaboard import (admin, analytics, assignment, audit, charts, htmx, merge, moderation, triage, workflow)
+from ideaboard.auth import RequireRole
+from ideaboard.forms import FormErrors
+from ideaboard.ideas import NotAllowed, list_categories
+from ideaboard.models import AuditEntry, Category, Comment, Flag, Idea, Role, Status, User
+from ideaboard.templating import flash, render
+from ideaboard.views.common import back, current_user, form_data, int_param, not_found, path_id, see_other
+from ideaboard.views import clusters, social
+
+AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.")
+
+
+# ---- review queue -------------------------------------------------------------------------------------------------
+
+async def queue(request: Request) -> Response:
+    """New and under-review ideas, sortable and filterable; htmx swaps only the list."""
+    filters = triage.QueueFilters.parse(request.query_params)
+    page = await triage.review_queue(current_user(request), filters, page=int_param(request, "page"))
+    context = {"page": page, "filters": filters, "categories": await list_categories(), "section": "queue",
+               "sorts": list(triage.SORTS), "statuses": triage.QUEUE_STATUSES}
+    block = "queue_list" if htmx.is_partial(request) else None
+    return htmx.vary(render(request, "staff/queue.html", context, block=block))
+
+
+async def bulk(request: Request) -> Response:
+    """Claim or start reviewing the checked ideas; a plain form, the summary comes back as a flash."""
+    form = await request.form()
+    action = form.get("action")
+    ids = [int(v) for v in form.getlist("idea") if isinstance(v, str) and v.isdigit()]
+    if action not in ("claim", "review") or not ids:
+        flash(request, "Select at least one idea and an action.", "error")
+        return back(request, "/staff/")
+    selected = {i: _int(form.get(f"v{i}")) for i in ids}
+    result = await triage.bulk_apply(current_user(request), action, selected)
+    flash(request, result.summary(), "success" if result.done else "error")
+    return back(request, "/staff/")
+
+
+# ---- one idea -----------------------------------------------------------------------------------------------------
+
+async def idea_page(request: Request) -> Response:
+    idea = await _idea(request)
+    return render(request, "staff/idea.html", await _idea_context(request, idea))
+
+
+async def change_status(request: Request) -> Response:
+    """Move the idea one step; illegal moves and conflicts come back as messages with the typed text kept."""
+    idea, data = await _idea(request), await form_data(request)
+    try:
+        to_status = Status(data.get("to_status", ""))
+        await workflow.transition(idea, current_user(request), to_status, data.get("message", ""),
+                                  expected_version=_int(data.get("version")))
+    except ValueError:
+        return await _panel(request, idea, 422, status_error="Choose the new status.", status_values=data)
+    except (workflow.IllegalTransition, workflow.Conflict) as exc:
+        return await _panel(request, idea, 422, status_error=str(exc), status_values=data)
+    return await _saved(request, idea, f"Moved to {to_status.label}; followers are notified.")
+
+
+async def respond(request: Request) -> Response:
+    """Publish the team's official response (markdown) on the idea's timeline."""
+    idea, data = await _idea(request), await form_data(request)
+    try:
+        await workflow.respond(idea, current_user(request), data.get("response", ""),
+                               expected_version=_int(data.get("version")))
+    except (ValueError, workflow.Conflict) as exc:
+        return await _panel(request, idea, 422, response_error=str(exc), response_values=data)
+    return await _saved(request, idea, "Official response published.")
+
+
+async def set_owner(request: Request) -> Response:
+    """Claim the idea ('me'), give it to a teammate (a user id), or release it ('')."""
+    idea, data = await _idea(request), await form_data(request)
+    actor, choice = current_user(request), data.get("owner", "")
+    owner = actor if choice == "me" else (await User.get_or_none(id=int(choice)) if choice.isdigit() else None)
+    try:
+        if choice not in ("", "me") and owner is None:
+            raise NotAllowed("Choose a teammate from the list.")
+        await assignment.assign(idea, actor, owner, _int(data.get("version")))
+    except (NotAllowed, workflow.Conflict) as exc:
+        return await _panel(request, idea, 422, owner_error=str(exc))
+    return await _saved(request, idea, f"Now owned by {owner.name}." if owner else "Nobody owns this idea now.")
+
+
+async def merge_into(request: Request) -> Response:
+    """Merge this idea (the duplicate) into the target idea, given by number."""
+    idea, data = await _idea(request), await form_data(request)
+    raw = data.get("target", "").strip().lstrip("#")
+    target = await Idea.get_or_none(id=int(raw)) if raw.isdigit() else None
+    try:
+        if target is None:
+            raise NotAllowed("Enter the number of an existing idea, or search for it by title.")
+        await merge.merge_ideas(idea, target, current_user(request))
+    except NotAllowed as exc:
+        context = await _idea_context(request, idea, merge_error=str(exc), merge_values=data)
+        return render(request, "staff/idea.html", context, status_code=422)
+    flash(request, f"Merged #{idea.id} into #{target.id}; its votes, comments and followers moved there.")
+    return see_other(f"/staff/ideas/{target.id}")
+
+
+async def hide_idea(request: Request) -> Response:
+    return await _set_idea_hidden(request, True)
+
+
+async def restore_idea(request: Request) -> Response:
+    return await _set_idea_hidden(request, False)
+
+
+async def _set_idea_hidden(request: Request, hidden: bool) -> Response:
+    idea = await _idea(request)
+    await moderation.set_idea_hidden(current_user(request), idea, hidden)
+    flash(request, "The idea is hidden from the public." if hidden else "The idea is visible again.")
+    return back(request, f"/staff/ideas/{idea.id}")
+
+
+async def hide_comment(request: Request) -> Response:
+    return await _set_comment_hidden(request, True)
+
+
+async def restore_comment(request: Request) -> Response:
+    return await _set_comment_hidden(request, False)
+
+
+async def _set_comment_hidden(request: Request, hidden: bool) -> Response:
+    comment = await Comment.get_or_none(id=path_id(request, "comment_id"))
+    if comment is None:
+        raise not_found("comment")
+    await moderation.set_comment_hidden(current_user(request), comment, hidden)
+    flash(request, "The comment is hidden from the public." if hidden else "The comment is visible again.")
+    return back(request, f"/staff/ideas/{comment.idea_id}")
+
+
+# ---- moderation, audit, analytics ---------------------------------------------------------------------------------
+
+async def flag_queue(request: Request) -> Response:
+    return render(request, "staff/flags.html", {"flags": await moderation.open_flags(), "section": "flags"})
+
+
+async def dismiss_flag(request: Request) -> Response:
+    flag = await Flag.get_or_none(id=path_id(request, "flag_id"))
+    if flag is None:
+        raise not_found("report")
+    try:
+        await moderation.dismiss(current_user(request), flag)
+        flash(request, "Report dismissed; the content stays as it is.")
+    except NotAllowed as exc:
+        flash(request, str(exc), "error")
+    return back(request, "/staff/flags")
+
+
+async def audit_log(request: Request) -> Response:
+    """Read-only: there is no route that edits or deletes an entry."""
+    q = request.query_params
+    action = q.get("action") if q.get("action") in AUDIT_ACTIONS else ""
+    actor_id = _int(q.get("actor")) if (q.get("actor") or "").isdigit() else None
+    entries = await audit.list_entries(action=action or None, actor_id=actor_id)
+    actors = await User.filter(id__in=await AuditEntry.all().distinct().values_list("actor_id", flat=True))
+    context = {"entries": entries, "actions": AUDIT_ACTIONS, "action": action, "actor_id": actor_id,
+               "actors": actors, "section": "audit"}
+    return render(request, "staff/audit.html", context)
+
+
+async def analytics_page(request: Request) -> Response:
+    report = await analytics.report()
+    context = {
+        "report": report, "section": "analytics", "humanize": analytics.humanize,
+        "status_chart": charts.bar_chart(report.by_status, title="Ideas by status"),
+        "votes_chart": charts.line_chart(report.votes_per_day, title="Votes per day, last 30 days"),
+        "ideas_chart": charts.bar_chart(report.top_by_ideas, title="Top categories by ideas"),
+        "category_votes_chart": charts.bar_chart(report.top_by_votes, title="Top categories by votes"),
+    }
+    return render(request, "staff/analytics.html", context)
+
+
+# ---- admin (nested Mount: admins only) ----------------------------------------------------------------------------
+
+async def categories_page(request: Request) -> Response:
+    if request.method == "GET":
+        return await _categories(request)
+    data = await form_data(request)
+    try:
+        category = await admin.create_category(current_user(request), data.get("name", ""))
+    except FormErrors as exc:
+        return await _categories(request, 422, create_errors=exc.errors, create_values=exc.values)
+    flash(request, f"Category “{category.name}” created.")
+    return see_other("/staff/admin/categories")
+
+
+async def rename_category(request: Request) -> Response:
+    category, data = await _category(request), await form_data(request)
+    try:
+        await admin.rename_category(current_user(request), category, data.get("name", ""))
+    except FormErrors as exc:
+        return await _categories(request, 422, rename_errors={category.id: exc.errors["name"]},
+                                 rename_values={category.id: exc.values["name"]})
+    flash(request, f"Renamed to “{category.name}”.")
+    return see_other("/staff/admin/categories")
+
+
+async def move_category(request: Request) -> Response:
+    category, data = await _category(request), await form_data(request)
+    await admin.move_category(current_user(request), category, "up" if data.get("direction") == "up" else "down")
+    return see_other("/staff/admin/categories")
+
+
+async def delete_category(request: Request) -> Response:
+    category = await _category(request)
+    await admin.delete_category(current_user(request), category)
+    flash(request, f"Category “{category.name}” deleted; its ideas are now uncategorised.")
+    return see_other("/staff/admin/categories")
+
+
+async def users_page(request: Request) -> Response:
+    context = {"people": await admin.list_users(), "roles": list(Role), "section": "admin"}
+    return render(request, "staff/users.html", context)
+
+
+async def change_role(request: Request) -> Response:
+    person = await User.get_or_none(id=path_id(request, "user_id"))
+    if person is None:
+        raise not_found("person")
+    data = await form_data(request)
+    try:
+        await admin.change_role(current_user(request), person, data.get("role", ""))
+        flash(request, f"{person.name} is now {data.get('role')}.")
+    except NotAllowed as exc:
+        flash(request, str(exc), "error")
+    return see_other("/staff/admin/users")
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------------
+
+def _int(raw: object) -> int:
+    """A submitted number; anything else becomes -1, which never matches a version (so it reads as a conflict)."""
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else -1
+
+
+async def _idea(request: Request) -> Idea:
+    idea = await Idea.get_or_none(id=path_id(request)).select_related("author", "category", "owner", "merged_into")
+    if idea is None:
+        raise not_found("idea")
+    return idea
+
+
+async def _category(request: Request) -> Category:
+    category = await Category.get_or_none(id=path_id(request, "category_id"))
+    if category is None:
+        raise not_found("category")
+    return category
+
+
+async def _idea_context(request: Request, idea: Idea, **extra) -> dict:
+    merge_q = request.query_params.get("merge_q", "").strip()[:120]
+    candidates = []
+    if merge_q:
+        candidates = await (Idea.filter(title__icontains=merge_q, space=idea.space)
+                            .exclude(id=idea.id).exclude(status=Status.DUPLICATE).order_by("-score").limit(10))
+    return {
+        "idea": idea, "section": "queue", "allowed": workflow.allowed_next(idea.status),
+        "team": await assignment.team_members(), "events": await workflow.timeline(idea),
+        "flags": await moderation.flags_on(idea), "merge_q": merge_q, "candidates": candidates,
+        "status_values": {}, "status_error": None, "response_values": {}, "response_error": None,
+        "owner_error": None, "merge_error": None, "merge_values": {}, "panel_notice": None,
+        **extra,
+    }
+
+
+async def _panel(request: Request, idea: Idea, status_code: int = 200, **extra) -> Response:
+    """The decision panel re-read from the database (fresh version), alone for htmx or as the whole page."""
+    idea = await _idea(request)
+    context = await _idea_context(request, idea, **extra)
+    block = "status_panel" if htmx.is_request(request) else None
+    return render(request, "staff/idea.html", context, block=block, status_code=status_code)
+
+
+async def _saved(request: Request, idea: Idea, message: str) -> Response:
+    if htmx.is_request(request):
+        return await _panel(request, idea, panel_notice=message)
+    flash(request, message)
+    return see_other(f"/staff/ideas/{idea.id}")
+
+
+async def _categories(request: Request, status_code: int = 200, **extra) -> Response:
+    context = {"categories": await list_categories(), "section": "admin", "create_errors": {}, "create_values": {},
+               "rename_errors": {}, "rename_values": {}, **extra}
+    return render(request, "staff/categories.html", context, status_code=status_code)
+
+
+admin_routes = [
+    Route("/categories", categories_page, methods=["GET", "POST"], name="categories"),
+    Route("/categories/{category_id:int}/rename", rename_category, methods=["POST"], name="rename_category"),
+    Route("/categories/{category_id:int}/move", move_category, methods=["POST"], name="move_category"),
+    Route("/categories/{category_id:int}/delete", delete_category, methods=["POST"], name="delete_category"),
+    Route("/users", users_page, name="users"),
+    Route("/users/{user_id:int}/role", change_role, methods=["POST"], name="change_role"),
+]
+
+routes = [
+    Route("/", queue, name="queue"),
+    Route("/bulk", bulk, methods=["POST"], name="bulk"),
+    Route("/ideas/{idea_id:int}", idea_page, name="idea"),
+    Route("/ideas/{idea_id:int}/status", change_status, methods=["POST"], name="change_status"),
+    Route("/ideas/{idea_id:int}/respond", respond, methods=["POST"], name="respond"),
+    Route("/ideas/{idea_id:int}/owner", set_owner, methods=["POST"], name="set_owner"),
+    Route("/ideas/{idea_id:int}/merge", merge_into, methods=["POST"], name="merge"),
+    Route("/ideas/{idea_id:int}/hide", hide_idea, methods=["POST"], name="hide_idea"),
+    Route("/ideas/{idea_id:int}/restore", restore_idea, methods=["POST"], name="restore_idea"),
+    Route("/comments/{comment_id:int}/hide", hide_comment, methods=["POST"], name="hide_comment"),
+    Route("/comments/{comment_id:int}/restore", restore_comment, methods=["POST"], name="restore_comment"),
+    Route("/flags", flag_queue, name="flags"),
+    Route("/flags/{flag_id:int}/dismiss", dismiss_flag, methods=["POST"], name="dismiss_flag"),
+    Route("/audit", audit_log, name="audit"),
+    Route("/analytics", analytics_page, name="analytics"),
+    Mount("/admin", routes=admin_routes, name="admin", middleware=[Middleware(RequireRole, roles=(Role.ADMIN,))]),
+    # ---- other engineers add their staff pages here (clusters: /staff/clusters, social: tweets) ----
+    *clusters.routes,
+    *social.staff_routes,
+]

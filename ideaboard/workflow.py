@@ -1,0 +1,108 @@
+"""The review-to-launch workflow: one transition table, optimistic moves, official responses, the public timeline."""
+
+from __future__ import annotations
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from ideaboard import audit, notifications
+from ideaboard.markdown import render_markdown
+from ideaboard.models import EventKind, Idea, IdeaEvent, Status, User
+
+S = Status
+# What may follow what. Duplicate is listed where a merge may happen, but only merge.py gets there.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.NEW: frozenset({S.UNDER_REVIEW, S.DECLINED, S.DUPLICATE, S.ARCHIVED}),
+    S.UNDER_REVIEW: frozenset({S.PLANNED, S.DECLINED, S.DUPLICATE, S.ARCHIVED}),
+    S.PLANNED: frozenset({S.IN_PROGRESS, S.DECLINED, S.ARCHIVED}),
+    S.IN_PROGRESS: frozenset({S.LAUNCHED, S.PLANNED}),
+    S.LAUNCHED: frozenset({S.ARCHIVED}),
+    S.DECLINED: frozenset({S.UNDER_REVIEW, S.ARCHIVED}),
+    S.ARCHIVED: frozenset({S.UNDER_REVIEW}),
+    S.DUPLICATE: frozenset(),
+}
+MAX_MESSAGE = 5000
+
+
+class IllegalTransition(Exception):
+    """The table does not allow this move; the message lists what would be allowed."""
+
+
+class Conflict(Exception):
+    """Someone else moved the idea since the actor loaded it; nothing was written."""
+
+
+def allowed_next(status: Status) -> list[Status]:
+    """The statuses transition() accepts from here, in workflow order (duplicate is reached by merging)."""
+    return [s for s in Status if s in TRANSITIONS[Status(status)] and s is not S.DUPLICATE]
+
+
+def _labels(statuses: list[Status]) -> str:
+    names = [s.label for s in statuses]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _illegal(current: Status, to_status: Status) -> IllegalTransition:
+    """A message a team member can act on."""
+    if to_status is S.DUPLICATE:
+        return IllegalTransition("To mark an idea as a duplicate, merge it into the original idea.")
+    options = [s for s in Status if s in TRANSITIONS[current]]
+    if not options:
+        return IllegalTransition(f"An idea that is {current.label} cannot change status any more.")
+    return IllegalTransition(f"An idea that is {current.label} can move to {_labels(options)}, not {to_status.label}.")
+
+
+def _conflict(now: Status) -> Conflict:
+    return Conflict(f"Someone changed this idea a moment ago (it is now {Status(now).label}). "
+                    "Reload to see the change.")
+
+
+def _clean(message: str) -> str:
+    return (message or "").strip()[:MAX_MESSAGE]
+
+
+async def transition(idea: Idea, actor: User, to_status: Status, message: str = "", *,
+                     expected_version: int | None = None) -> IdeaEvent:
+    """Move an idea one step through the table, record it publicly, tell the people who care, audit it."""
+    to_status = Status(to_status)
+    message = _clean(message)
+    async with in_transaction():
+        fresh = await Idea.filter(id=idea.id).select_for_update().get()
+        version = fresh.version if expected_version is None else expected_version
+        if fresh.version != version:
+            raise _conflict(fresh.status)
+        current = Status(fresh.status)
+        if to_status not in allowed_next(current):
+            raise _illegal(current, to_status)
+        moved = await Idea.filter(id=idea.id, version=version).update(status=to_status, version=F("version") + 1)
+        if not moved:
+            raise _conflict((await Idea.get(id=idea.id)).status)
+        event = await IdeaEvent.create(idea_id=idea.id, actor=actor, kind=EventKind.STATUS, from_status=current,
+                                       to_status=to_status, message=message, message_html=render_markdown(message))
+        await notifications.notify_about(event)
+        await audit.record(actor, "status.change", "idea", idea.id, from_status=current.value,
+                           to_status=to_status.value)
+    idea.status, idea.version = to_status, version + 1
+    return event
+
+
+async def respond(idea: Idea, actor: User, message: str, *, expected_version: int | None = None) -> IdeaEvent:
+    """The team's official answer on an idea, highlighted on its timeline; the status stays as it is."""
+    message = _clean(message)
+    if not message:
+        raise ValueError("Write a response before publishing it.")
+    async with in_transaction():
+        fresh = await Idea.filter(id=idea.id).select_for_update().get()
+        if expected_version is not None and fresh.version != expected_version:
+            raise _conflict(fresh.status)
+        event = await IdeaEvent.create(idea_id=idea.id, actor=actor, kind=EventKind.RESPONSE,
+                                       from_status=fresh.status, to_status=fresh.status,
+                                       message=message, message_html=render_markdown(message))
+        await notifications.notify_about(event)
+        await audit.record(actor, "idea.respond", "idea", idea.id, event_id=event.id)
+    return event
+
+
+async def timeline(idea: Idea) -> list[IdeaEvent]:
+    """An idea's public history, oldest first, with who did each step."""
+    return await IdeaEvent.filter(idea_id=idea.id).order_by("created_at", "id").select_related("actor")

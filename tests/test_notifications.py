@@ -1,0 +1,142 @@
+"""Notifications: who hears about a status change or a response, the bell, the list, and the email copies."""
+
+import dataclasses
+import email
+from email.policy import default as default_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from bs4 import BeautifulSoup
+
+from ideaboard.comments import add_comment
+from ideaboard.follows import set_following
+from ideaboard.models import Notification, Status
+from ideaboard.notifications import email_pending_notifications, notify_about, unread_count
+from ideaboard.votes import cast_vote
+from ideaboard.workflow import respond, transition
+from tests.test_cli import free_port
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=default_policy)))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free loopback port."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller.port, inbox
+    controller.stop()
+
+
+async def test_voters_commenters_and_followers_hear_once_each_and_the_actor_not_at_all(
+        alice, bob, erin, sam, ada, make_idea):
+    idea = await make_idea(alice)
+    await cast_vote(idea.id, bob, 1)  # bob votes, comments and follows: still one notification
+    await add_comment(idea, bob, "Yes please")
+    await set_following(bob, idea, True)
+    await add_comment(idea, erin, "We hear this in stores a lot")
+    await cast_vote(idea.id, sam, 1)  # sam votes too, but he is the one moving it
+    event = await transition(idea, sam, Status.UNDER_REVIEW, "Looking into it")
+    notified = await Notification.filter(event_id=event.id).values_list("user_id", flat=True)
+    assert sorted(notified) == sorted([bob.id, erin.id])  # alice only authored it; ada never touched it
+    assert await notify_about(event) == 0  # running the fan-out again adds nothing
+    assert await Notification.filter(event_id=event.id).count() == 2
+    note = await Notification.get(user_id=bob.id)
+    assert note.message == "“Dark mode for the mobile app” is now Under review"
+
+
+async def test_an_official_response_notifies_followers(alice, bob, sam, make_idea):
+    idea = await make_idea(alice)
+    await set_following(alice, idea, True)
+    await set_following(bob, idea, True)
+    await set_following(bob, idea, False)  # bob changed his mind
+    await respond(idea, sam, "Great idea, we are on it.")
+    assert await Notification.filter(user_id=alice.id).values_list("message", flat=True) == [
+        "The team responded to “Dark mode for the mobile app”"]
+    assert await unread_count(bob) == 0
+
+
+async def test_the_bell_shows_the_unread_count_and_the_list_marks_them_read(browser_for, alice, bob, sam, make_idea):
+    idea = await make_idea(alice)
+    await cast_vote(idea.id, bob, 1)
+    await transition(idea, sam, Status.UNDER_REVIEW)
+    await respond(idea, sam, "We are testing this in three stores.")
+    client = await browser_for(bob)
+
+    page = BeautifulSoup((await client.get("/")).text, "html.parser")
+    assert page.select_one(".bell .bell-count").text == "2"
+    assert page.select_one(".bell")["aria-label"] == "Notifications, 2 unread"
+
+    page = BeautifulSoup((await client.get("/notifications")).text, "html.parser")
+    items = page.select(".notification")
+    assert [i.select_one("a").text for i in items] == [
+        "The team responded to “Dark mode for the mobile app”",  # newest first
+        "“Dark mode for the mobile app” is now Under review"]
+    assert all("unread" in i["class"] for i in items) and items[0].select_one("a")["href"].startswith(
+        f"/ideas/{idea.id}#event-")
+    assert page.select_one(".bell-count") is None  # reading the list empties the bell right away
+    assert await Notification.filter(user_id=bob.id, read_at=None).count() == 0
+
+    page = BeautifulSoup((await client.get("/notifications")).text, "html.parser")
+    assert not page.select(".notification.unread")
+
+
+async def test_the_notifications_page_needs_a_login_and_the_bell_is_only_for_members(visitor):
+    response = await visitor.get("/notifications")
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/notifications"
+    assert BeautifulSoup((await visitor.get("/")).text, "html.parser").select_one(".bell") is None
+
+
+async def test_emails_go_to_each_person_with_a_link_and_only_once(alice, bob, erin, sam, make_idea, settings,
+                                                                   smtp_server):
+    port, inbox = smtp_server
+    smtp = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_from="ideas@brewline.example")
+    idea = await make_idea(alice)
+    await cast_vote(idea.id, bob, 1)
+    await set_following(erin, idea, True)
+    await transition(idea, sam, Status.UNDER_REVIEW, "On it")
+
+    assert await email_pending_notifications(smtp) == 2
+    assert sorted(rcpt for rcpts, _ in inbox.messages for rcpt in rcpts) == ["bob@example.com",
+                                                                            "erin@brewline.example"]
+    _, mail = inbox.messages[0]
+    assert mail["Subject"] == "“Dark mode for the mobile app” is now Under review"
+    assert mail["From"] == "ideas@brewline.example"
+    assert f"http://testserver/ideas/{idea.id}" in mail.get_content()
+    assert await Notification.filter(emailed_at=None).count() == 0
+
+    assert await email_pending_notifications(smtp) == 0  # a second run sends nothing again
+    assert len(inbox.messages) == 2
+
+
+async def test_without_smtp_configured_nothing_is_sent_or_marked(alice, bob, sam, make_idea, settings):
+    idea = await make_idea(alice)
+    await cast_vote(idea.id, bob, 1)
+    await transition(idea, sam, Status.UNDER_REVIEW)
+    assert await email_pending_notifications(settings) == 0
+    assert await Notification.filter(emailed_at=None).count() == 1
+
+
+async def test_when_the_smtp_server_is_down_nothing_is_lost(alice, bob, sam, make_idea, settings, smtp_server,
+                                                            caplog):
+    idea = await make_idea(alice)
+    await cast_vote(idea.id, bob, 1)
+    await transition(idea, sam, Status.UNDER_REVIEW)
+    down = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=free_port())
+    assert await email_pending_notifications(down) == 0
+    assert "the rest stay queued" in caplog.text
+    assert await Notification.filter(emailed_at=None).count() == 1
+
+    port, inbox = smtp_server  # the server is back: the next run delivers it
+    assert await email_pending_notifications(dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=port)) == 1
+    assert [rcpts for rcpts, _ in inbox.messages] == [["bob@example.com"]]
