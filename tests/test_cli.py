@@ -63,14 +63,20 @@ def test_serve_demo_starts_the_site_with_embedded_redis_and_prints_logins(tmp_pa
     try:
         page = _wait_for(f"http://127.0.0.1:{port}/")
         assert "Shape what we build next" in page.text and "Dark mode" in page.text
+        # the worker that `serve` started builds the similar-ideas index without any extra step
+        deadline = time.monotonic() + 60
+        while "Dark mode for the mobile app" not in (similar := httpx.get(
+                f"http://127.0.0.1:{port}/ideas/similar", params={"title": "dark theme for the app"})).text:
+            assert time.monotonic() < deadline, similar.text
+            time.sleep(0.5)
     finally:
         proc.terminate()
-        output = proc.communicate(timeout=20)[0]
+        output = proc.communicate(timeout=90)[0]
     assert f"http://127.0.0.1:{port}/" in output
     assert "ada@brewline.example" in output and "password for all" in output
 
 
-def _wait_for(url: str, timeout: float = 30) -> httpx.Response:
+def _wait_for(url: str, timeout: float = 90) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while True:
         try:
