@@ -1,0 +1,164 @@
+"""Clustering and duplicate-detection quality on real data, ours vs a plain TF-IDF baseline.
+
+Usage: python bench/cluster_quality.py [--datasets DIR]   (default: $IDEABOARD_DATASETS or <repo>/../shared/datasets)
+Exits 1 when a target is missed: banking77 ARI >= 0.35 (small and bucketed paths), SeaMonkey recall@5 >= 0.8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from workers.clustering import DEFAULT_THRESHOLD, Document, SimilarityIndex, cluster_documents  # noqa: E402
+
+ARI_TARGET = 0.35
+RECALL_TARGET = 0.8
+KS = (1, 5, 10)
+SWEEP = (0.8, 0.85, 0.9, 0.95)
+
+
+def default_datasets() -> Path:
+    """Datasets dir: env override, else the shared folder beside the repo."""
+    env = os.environ.get("IDEABOARD_DATASETS")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+def load_banking(root: Path) -> tuple[list[str], list[str]]:
+    """banking77 test split: texts and intent labels."""
+    with open(root / "banking77" / "test.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [r["text"] for r in rows], [r["category"] for r in rows]
+
+
+def load_seamonkey(root: Path) -> tuple[list[Document], list[tuple[str, str]]]:
+    """SeaMonkey bug reports as documents (summary as title) and the in-file duplicate pairs."""
+    folder = root / "bug_duplicates_seamonkey"
+    with open(folder / "SeaMonkey_bugs.csv", newline="") as fh:
+        docs = [Document(r["Issue id"], r["Summary"], r["Description"]) for r in csv.DictReader(fh)]
+    with open(folder / "derived_duplicate_pairs_in_file.csv", newline="") as fh:
+        pairs = [(r["issue_id_a"], r["issue_id_b"]) for r in csv.DictReader(fh)]
+    return docs, pairs
+
+
+def recall_at(rankings: dict[str, list[str]], pairs: Sequence[tuple[str, str]], k: int) -> float:
+    """Share of pair sides whose twin is in the side's top-k (both directions count)."""
+    hits = [twin in rankings[query][:k] for a, b in pairs for query, twin in ((a, b), (b, a))]
+    return sum(hits) / len(hits)
+
+
+def ours_rankings(docs: Sequence[Document]) -> dict[str, list[str]]:
+    """Top-10 similar other reports per report through SimilarityIndex."""
+    index = SimilarityIndex.build(docs)
+    return {d.id: [i for i, _ in index.similar_to(d, max(KS), min_score=-1.0)] for d in docs}
+
+
+def baseline_rankings(docs: Sequence[Document]) -> dict[str, list[str]]:
+    """Top-10 by plain TF-IDF cosine on title + body."""
+    x = TfidfVectorizer().fit_transform([f"{d.title} {d.body}" for d in docs])
+    sims = (x @ x.T).toarray()
+    np.fill_diagonal(sims, -np.inf)
+    top = np.argsort(-sims, axis=1, kind="stable")[:, : max(KS)]
+    return {d.id: [docs[j].id for j in row] for d, row in zip(docs, top)}
+
+
+def ours_labels(texts: Sequence[str], threshold: float = DEFAULT_THRESHOLD, bucket_size: int | None = None) -> list[int]:
+    """Cluster texts as idea titles with our default pipeline."""
+    docs = [Document(i, t) for i, t in enumerate(texts)]
+    kwargs = {"bucket_size": bucket_size} if bucket_size else {}
+    result = cluster_documents(docs, threshold=threshold, **kwargs)
+    return [result.labels[d.id] for d in docs]
+
+
+def baseline_labels(texts: Sequence[str], k: int) -> list[int]:
+    """TF-IDF 1-2 grams + KMeans told the true k."""
+    x = TfidfVectorizer(ngram_range=(1, 2)).fit_transform(texts)
+    return KMeans(k, n_init=10, random_state=0).fit_predict(x).tolist()
+
+
+def timed(fn: Callable[[], list[int]]) -> tuple[list[int], float]:
+    """Result and wall seconds."""
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def scores(truth: Sequence[str], labels: Sequence[int]) -> tuple[float, float, int]:
+    """ARI, NMI and cluster count."""
+    return adjusted_rand_score(truth, labels), normalized_mutual_info_score(truth, labels), len(set(labels))
+
+
+def banking_report(texts: list[str], truth: list[str]) -> list[tuple[str, float, float, int, float]]:
+    """Rows (method, ARI, NMI, clusters, seconds) on full banking77."""
+    rows = []
+    for name, fn in (
+        ("baseline TF-IDF 1-2g + KMeans(true k=77)", lambda: baseline_labels(texts, len(set(truth)))),
+        (f"ours default (SNN avg-link, th={DEFAULT_THRESHOLD})", lambda: ours_labels(texts)),
+        ("ours bucketed path (forced, bucket_size=500)", lambda: ours_labels(texts, bucket_size=500)),
+    ):
+        labels, seconds = timed(fn)
+        rows.append((name, *scores(truth, labels), seconds))
+    return rows
+
+
+def split_report(texts: list[str], truth: list[str]) -> list[str]:
+    """Tune the threshold on half of the intents, report on the other half (never tuned on)."""
+    intents = sorted(set(truth))
+    tune = set(intents[0::2])
+    halves = {
+        "A (tune)": [i for i, c in enumerate(truth) if c in tune],
+        "B (held out)": [i for i, c in enumerate(truth) if c not in tune],
+    }
+    ari = {
+        (half, th): adjusted_rand_score([truth[i] for i in idx], ours_labels([texts[i] for i in idx], th))
+        for half, idx in halves.items()
+        for th in SWEEP
+    }
+    best = max(SWEEP, key=lambda th: ari[("A (tune)", th)])
+    lines = [f"  threshold sweep  {'  '.join(f'{th:>5}' for th in SWEEP)}"]
+    lines += [f"  {half:<15}  {'  '.join(f'{ari[(half, th)]:.3f}' for th in SWEEP)}" for half in halves]
+    lines.append(f"  best on A: {best} -> held-out B ARI {ari[('B (held out)', best)]:.3f} (default {DEFAULT_THRESHOLD})")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the quality table; nonzero exit if a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=Path, default=default_datasets())
+    args = parser.parse_args(argv)
+    texts, truth = load_banking(args.datasets)
+    failures = []
+    print(f"banking77 ({len(texts)} texts, {len(set(truth))} intents)")
+    print(f"  {'method':<48} {'ARI':>6} {'NMI':>6} {'k':>5} {'sec':>6}")
+    for name, ari, nmi, k, sec in banking_report(texts, truth):
+        print(f"  {name:<48} {ari:6.3f} {nmi:6.3f} {k:5d} {sec:6.1f}")
+        if name.startswith("ours") and ari < ARI_TARGET:
+            failures.append(f"{name}: ARI {ari:.3f} < {ARI_TARGET}")
+    print("\n".join(split_report(texts, truth)))
+    docs, pairs = load_seamonkey(args.datasets)
+    print(f"\nSeaMonkey duplicates ({len(docs)} reports, {len(pairs)} pairs, both directions)")
+    print(f"  {'method':<48} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'sec':>6}")
+    for name, fn in (("baseline TF-IDF cosine (title + body)", baseline_rankings), ("ours SimilarityIndex", ours_rankings)):
+        start = time.perf_counter()
+        rankings = fn(docs)
+        recall = [recall_at(rankings, pairs, k) for k in KS]
+        print(f"  {name:<48} {recall[0]:6.3f} {recall[1]:6.3f} {recall[2]:6.3f} {time.perf_counter() - start:6.1f}")
+        if name.startswith("ours") and recall[1] < RECALL_TARGET:
+            failures.append(f"{name}: recall@5 {recall[1]:.3f} < {RECALL_TARGET}")
+    print("\nFAIL: " + "; ".join(failures) if failures else "\nall targets met")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

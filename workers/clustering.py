@@ -1,0 +1,373 @@
+"""Similarity and clustering of ideas: pure functions over text, no database, no asyncio.
+
+Representation: word (1-2 gram, English stop words dropped) and char_wb (2-4 gram) sublinear TF-IDF, title and
+body encoded separately and summed as unit vectors so a short title weighs as much as a long body, projected by
+LSA (TruncatedSVD) to ``LSA_DIMS`` and L2-normalised.
+
+Clustering: shared-nearest-neighbour (SNN) average linkage. Each idea's ``NEIGHBOURS`` nearest ideas with cosine
+>= ``NEIGHBOUR_MIN_COSINE`` form its neighbourhood; two ideas are as close as the Jaccard overlap of their
+neighbourhoods; average linkage cuts the tree at ``threshold`` (1 - mean Jaccard). Rank-based similarity makes the
+threshold transfer across corpus sizes far better than a raw cosine cut (see bench/cluster_quality.py).
+Above ``bucket_size`` ideas, MiniBatchKMeans splits the corpus into buckets that are clustered the same way, and
+clusters whose centroids are almost identical (cosine >= ``MERGE_MIN_COSINE``) are joined across buckets.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial.distance import squareform
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+DocId = int | str
+
+LSA_DIMS = 100
+MAX_FEATURES = 60_000
+NEIGHBOURS = 20
+NEIGHBOUR_MIN_COSINE = 0.15
+DEFAULT_THRESHOLD = 0.9
+BUCKET_SIZE = 4000
+MERGE_MIN_COSINE = 0.8
+DEFAULT_MIN_SCORE = 0.3
+LABEL_TERMS = 3
+RANDOM_STATE = 0
+
+_WORD_PARAMS = {"ngram_range": (1, 2), "stop_words": "english", "sublinear_tf": True}
+_CHAR_PARAMS = {"analyzer": "char_wb", "ngram_range": (2, 4), "sublinear_tf": True}
+_FORMAT = "ideaboard-similarity-index/1"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One idea as the similarity layer sees it."""
+
+    id: DocId
+    title: str
+    body: str = ""
+
+
+@dataclass
+class Clustering:
+    """Result of a full re-cluster: cluster per idea and a human label per cluster."""
+
+    labels: dict[DocId, int]
+    names: dict[int, str]
+
+
+class TextEncoder:
+    """Fitted text -> vector map; rebuilt from plain arrays so it serialises without pickle."""
+
+    def __init__(
+        self, word: TfidfVectorizer, char: TfidfVectorizer, components: np.ndarray | None, norm_floor: float = 0.0
+    ) -> None:
+        self.word = word
+        self.char = char
+        self.components = components
+        self.norm_floor = norm_floor
+
+    @classmethod
+    def fit(cls, docs: Sequence[Document], dims: int = LSA_DIMS) -> tuple[TextEncoder, np.ndarray, sp.csr_matrix]:
+        """Fit on a corpus; also return its dense vectors and word TF-IDF (reused for cluster names)."""
+        texts = [d.title for d in docs] + [d.body for d in docs]
+        word = TfidfVectorizer(max_features=MAX_FEATURES, dtype=np.float32, **_WORD_PARAMS)
+        char = TfidfVectorizer(max_features=MAX_FEATURES, dtype=np.float32, **_CHAR_PARAMS)
+        word_x = word.fit_transform(texts)
+        sparse = _combine(word_x, char.fit_transform(texts), len(docs))
+        n_comp = min(dims, sparse.shape[0] - 1, sparse.shape[1] - 1)
+        if n_comp < 2:
+            return cls(word, char, None), _dense(sparse), _halves_sum(word_x, len(docs))
+        components = TruncatedSVD(n_comp, random_state=RANDOM_STATE).fit(sparse).components_.astype(np.float32)
+        projected = np.asarray(sparse @ components.T, dtype=np.float32)
+        floor = float(np.median(np.linalg.norm(projected, axis=1)))
+        return cls(word, char, components, floor), normalize(projected), _halves_sum(word_x, len(docs))
+
+    def encode(self, docs: Sequence[Document]) -> np.ndarray:
+        """Vectors for documents unseen at fit time, in the fitted corpus's space.
+
+        The LSA projection is divided by max(its norm, the corpus's median norm): typical text becomes a unit vector,
+        while text the corpus vocabulary barely covers keeps a short vector and so low scores.
+        """
+        texts = [d.title for d in docs] + [d.body for d in docs]
+        sparse = _combine(self.word.transform(texts), self.char.transform(texts), len(docs))
+        if self.components is None:
+            return _dense(sparse)
+        projected = np.asarray(sparse @ self.components.T, dtype=np.float32)
+        norms = np.maximum(np.linalg.norm(projected, axis=1, keepdims=True), max(self.norm_floor, 1e-12))
+        return projected / norms
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Plain arrays describing the fitted state (vocabularies, idf, LSA components)."""
+        out = {}
+        for name, vec in (("word", self.word), ("char", self.char)):
+            terms = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
+            out[f"{name}_terms"] = np.frombuffer("\n".join(terms).encode(), dtype=np.uint8)
+            out[f"{name}_idf"] = vec.idf_.astype(np.float32)
+        if self.components is not None:
+            out["components"] = self.components
+            out["norm_floor"] = np.array([self.norm_floor], dtype=np.float32)
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> TextEncoder:
+        """Inverse of ``arrays``."""
+        word = _vectorizer(arrays["word_terms"], arrays["word_idf"], _WORD_PARAMS)
+        char = _vectorizer(arrays["char_terms"], arrays["char_idf"], _CHAR_PARAMS)
+        if "components" not in arrays:
+            return cls(word, char, None)
+        return cls(word, char, arrays["components"], float(arrays["norm_floor"][0]))
+
+
+def _vectorizer(terms: np.ndarray, idf: np.ndarray, params: dict) -> TfidfVectorizer:
+    """Rebuild a fitted TfidfVectorizer from its vocabulary and idf."""
+    vec = TfidfVectorizer(vocabulary=terms.tobytes().decode().split("\n"), dtype=np.float32, **params)
+    vec.idf_ = idf.astype(np.float64)
+    return vec
+
+
+def _combine(word_x: sp.csr_matrix, char_x: sp.csr_matrix, n: int) -> sp.csr_matrix:
+    """Stack word and char features, then add the title and body halves as unit vectors."""
+    both = normalize(sp.hstack([normalize(word_x), normalize(char_x)]).tocsr())
+    return normalize(both[:n] + both[n:])
+
+
+def _halves_sum(x: sp.csr_matrix, n: int) -> sp.csr_matrix:
+    """Title rows plus body rows: one row per document."""
+    return (x[:n] + x[n:]).tocsr()
+
+
+def _dense(sparse: sp.csr_matrix) -> np.ndarray:
+    """Tiny-corpus fallback: the TF-IDF itself as dense unit vectors."""
+    return normalize(sparse.toarray().astype(np.float32))
+
+
+def cluster_documents(
+    docs: Sequence[Document], *, threshold: float = DEFAULT_THRESHOLD, bucket_size: int = BUCKET_SIZE
+) -> Clustering:
+    """Group similar ideas without knowing k (SNN average linkage cut at ``threshold``)."""
+    if not docs:
+        return Clustering({}, {})
+    encoder, vectors, word_x = TextEncoder.fit(docs)
+    labels = _renumber(cluster_vectors(vectors, threshold=threshold, bucket_size=bucket_size))
+    names = cluster_names(word_x, labels, encoder.word.get_feature_names_out())
+    return Clustering({d.id: int(c) for d, c in zip(docs, labels)}, names)
+
+
+def cluster_vectors(vectors: np.ndarray, *, threshold: float = DEFAULT_THRESHOLD, bucket_size: int = BUCKET_SIZE) -> np.ndarray:
+    """Cluster unit vectors; exact SNN linkage up to ``bucket_size`` rows, bucketed beyond."""
+    if len(vectors) <= bucket_size:
+        return _snn_linkage(vectors, threshold)
+    labels = np.empty(len(vectors), dtype=np.int64)
+    offset = 0
+    for idx in _buckets(vectors, np.arange(len(vectors)), bucket_size):
+        labels[idx] = _snn_linkage(vectors[idx], threshold) + offset
+        offset = labels[idx].max() + 1
+    return _merge_close(vectors, labels)
+
+
+def _snn_linkage(vectors: np.ndarray, threshold: float) -> np.ndarray:
+    """Average linkage on 1 - Jaccard overlap of cosine-pruned kNN neighbourhoods."""
+    n = len(vectors)
+    if n < 2:
+        return np.zeros(n, dtype=np.int64)
+    sims = vectors @ vectors.T
+    k = min(NEIGHBOURS, n)
+    rows = np.repeat(np.arange(n), k)
+    cols = np.argpartition(-sims, k - 1, axis=1)[:, :k].ravel()
+    keep = (sims[rows, cols] >= NEIGHBOUR_MIN_COSINE) | (rows == cols)
+    hood = sp.csr_matrix((np.ones(keep.sum(), np.float32), (rows[keep], cols[keep])), shape=(n, n))
+    hood = hood.maximum(sp.identity(n, dtype=np.float32, format="csr"))
+    inter = (hood @ hood.T).toarray()
+    sizes = np.asarray(hood.sum(axis=1)).ravel()
+    dist = 1.0 - inter / (sizes[:, None] + sizes[None, :] - inter)
+    np.fill_diagonal(dist, 0.0)
+    tree = linkage(squareform(dist, checks=False), method="average")
+    return fcluster(tree, threshold, criterion="distance").astype(np.int64) - 1
+
+
+def _buckets(vectors: np.ndarray, idx: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    """Split rows into topical buckets of at most ``size`` (recursive MiniBatchKMeans)."""
+    if len(idx) <= size:
+        yield idx
+        return
+    parts = math.ceil(len(idx) / size)
+    km = MiniBatchKMeans(parts, random_state=RANDOM_STATE, n_init=1, batch_size=4096)
+    assign = km.fit_predict(vectors[idx])
+    if np.bincount(assign, minlength=parts).max() == len(idx):
+        assign = np.arange(len(idx)) % parts
+    for part in range(parts):
+        yield from _buckets(vectors, idx[assign == part], size)
+
+
+def _merge_close(vectors: np.ndarray, labels: np.ndarray, block: int = 2048) -> np.ndarray:
+    """Join clusters (from different buckets) whose centroids are near-identical."""
+    n_clusters = labels.max() + 1
+    centroids = np.zeros((n_clusters, vectors.shape[1]), dtype=np.float32)
+    np.add.at(centroids, labels, vectors)
+    centroids = normalize(centroids)
+    pairs_a, pairs_b = [], []
+    for start in range(0, n_clusters, block):
+        sims = centroids[start : start + block] @ centroids.T
+        a, b = np.nonzero(sims >= MERGE_MIN_COSINE)
+        pairs_a.append(a + start)
+        pairs_b.append(b)
+    a, b = np.concatenate(pairs_a), np.concatenate(pairs_b)
+    graph = sp.csr_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n_clusters, n_clusters))
+    return connected_components(graph, directed=False)[1][labels]
+
+
+def _renumber(labels: np.ndarray) -> np.ndarray:
+    """Cluster numbers 0..n-1 in order of first appearance, so output is stable."""
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))
+    return order[inverse]
+
+
+def cluster_names(word_x: sp.csr_matrix, labels: np.ndarray, terms: Sequence[str]) -> dict[int, str]:
+    """Name each cluster by the word terms most over-represented in it relative to the corpus."""
+    n_clusters = int(labels.max()) + 1
+    sizes = np.bincount(labels, minlength=n_clusters)
+    member = sp.csr_matrix((1.0 / sizes[labels], (labels, np.arange(len(labels)))), shape=(n_clusters, len(labels)))
+    means = (member @ normalize(word_x)).tocsr()
+    corpus = np.asarray(normalize(word_x).mean(axis=0)).ravel()
+    means.data -= corpus[means.indices]
+    return {c: _label(means, c, terms) for c in range(n_clusters)}
+
+
+def _label(means: sp.csr_matrix, row: int, terms: Sequence[str]) -> str:
+    """Top distinct terms of one cluster row (phrases weighted by word count), skipping words already used."""
+    start, end = means.indptr[row], means.indptr[row + 1]
+    cols = means.indices[start:end]
+    weight = np.array([len(terms[i].split()) for i in cols], dtype=np.float64)
+    order = cols[np.argsort(-means.data[start:end] * weight, kind="stable")]
+    chosen: list[str] = []
+    used: set[str] = set()
+    for term in (terms[i] for i in order):
+        words = set(term.split())
+        if words & used:
+            continue
+        chosen.append(term)
+        used |= words
+        if len(chosen) == LABEL_TERMS:
+            break
+    return " · ".join(chosen)
+
+
+class SimilarityIndex:
+    """Unit vectors of all ideas plus the encoder, for suggest-while-typing lookups."""
+
+    def __init__(self, encoder: TextEncoder, ids: list[DocId], vectors: np.ndarray) -> None:
+        self.encoder = encoder
+        self.ids = ids
+        self.vectors = vectors
+        self._rows = {doc_id: row for row, doc_id in enumerate(ids)}
+
+    @classmethod
+    def build(cls, docs: Sequence[Document]) -> SimilarityIndex:
+        """Fit the encoder on the corpus and index every document."""
+        if not docs:
+            raise ValueError("cannot build a similarity index from no documents")
+        encoder, vectors, _ = TextEncoder.fit(docs)
+        return cls(encoder, [d.id for d in docs], vectors)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def scores(self, doc: Document) -> np.ndarray:
+        """Cosine of ``doc`` against every indexed row (row order = ``self.ids``)."""
+        return self.vectors @ self.encoder.encode([doc])[0]
+
+    def query(
+        self, text: str, k: int = 5, *, exclude: Collection[DocId] = (), min_score: float = DEFAULT_MIN_SCORE
+    ) -> list[tuple[DocId, float]]:
+        """Most similar ideas to typed text, best first, cosine in [0, 1]."""
+        return self._top(self.scores(Document(id="", title=text)), k, exclude, min_score)
+
+    def similar_to(
+        self, doc: Document, k: int = 5, *, min_score: float = DEFAULT_MIN_SCORE
+    ) -> list[tuple[DocId, float]]:
+        """Most similar other ideas to a full document (title and body), e.g. duplicate candidates."""
+        return self._top(self.scores(doc), k, (doc.id,), min_score)
+
+    def _top(self, scores: np.ndarray, k: int, exclude: Collection[DocId], min_score: float) -> list[tuple[DocId, float]]:
+        """Best-first ids above ``min_score``, skipping excluded ones."""
+        blocked = [self._rows[i] for i in exclude if i in self._rows]
+        scores = scores.copy()
+        scores[blocked] = -np.inf
+        take = min(k, len(scores))
+        if take <= 0:
+            return []
+        top = np.argpartition(-scores, take - 1)[:take]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[i], float(min(scores[i], 1.0))) for i in top if scores[i] >= min_score]
+
+    def add(self, doc: Document) -> None:
+        """Index a new or edited idea with the already-fitted encoder (replaces an existing row)."""
+        vector = self.encoder.encode([doc])[0]
+        row = self._rows.get(doc.id)
+        if row is not None:
+            self.vectors[row] = vector
+            return
+        self._rows[doc.id] = len(self.ids)
+        self.ids.append(doc.id)
+        self.vectors = np.vstack([self.vectors, vector[None, :]])
+
+    def remove(self, doc_id: DocId) -> None:
+        """Drop an idea; unknown ids are ignored so deletes are idempotent."""
+        row = self._rows.pop(doc_id, None)
+        if row is None:
+            return
+        self.vectors = np.delete(self.vectors, row, axis=0)
+        del self.ids[row]
+        self._rows = {i: r for r, i in enumerate(self.ids)}
+
+    def to_bytes(self) -> bytes:
+        """Compact npz (float32, ids as JSON, no pickle) for Redis or disk."""
+        buffer = io.BytesIO()
+        header = json.dumps({"format": _FORMAT, "ids": self.ids}).encode()
+        np.savez(buffer, header=np.frombuffer(header, dtype=np.uint8), vectors=self.vectors, **self.encoder.arrays())
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> SimilarityIndex:
+        """Load what ``to_bytes`` wrote; never unpickles."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            loaded = {name: arrays[name] for name in arrays.files}
+        header = json.loads(loaded.pop("header").tobytes())
+        if header.get("format") != _FORMAT:
+            raise ValueError(f"not a similarity index: {header.get('format')!r}")
+        vectors = loaded.pop("vectors")
+        return cls(TextEncoder.from_arrays(loaded), list(header["ids"]), vectors)
+
+
+def nearest_cluster(
+    index: SimilarityIndex,
+    doc: Document,
+    labels: Mapping[DocId, int],
+    *,
+    min_score: float = NEIGHBOUR_MIN_COSINE,
+    neighbours: int = NEIGHBOURS,
+) -> int | None:
+    """Cluster a new or edited idea joins, or None to start a new one.
+
+    Mirrors the SNN clustering locally: among the idea's ``neighbours`` most similar indexed ideas with cosine >=
+    ``min_score`` (the idea itself excluded), the cluster holding most of them wins, ties broken by summed cosine.
+    """
+    votes: dict[int, tuple[int, float]] = {}
+    for other, score in index.similar_to(doc, neighbours + 1, min_score=min_score)[:neighbours]:
+        if other in labels:
+            count, total = votes.get(labels[other], (0, 0.0))
+            votes[labels[other]] = (count + 1, total + score)
+    if not votes:
+        return None
+    return max(votes, key=lambda c: (votes[c], -c))
