@@ -119,11 +119,24 @@ def _persisted_secret(data: Path) -> str:
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The ORM config shared by the app, the worker and the `tortoise` CLI."""
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": _connection(database_url)},
         "apps": {"models": {"models": MODELS, "default_connection": "default", "migrations": "ideaboard.migrations"}},
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def _connection(database_url: str) -> str | dict[str, Any]:
+    """Postgres gets a pool whose connections skip asyncpg's reset round trip on release (bench/: issue #5)."""
+    if not database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+        return database_url
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    from ideaboard.pgconn import NoResetConnection
+
+    config = expand_db_url(database_url)
+    config["credentials"]["connection_class"] = NoResetConnection
+    return config
 
 
 def _cli_config() -> dict[str, Any]:

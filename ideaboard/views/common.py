@@ -35,9 +35,9 @@ def current_user(request: Request) -> User | None:
     return request.scope.get("user")
 
 
-def login_redirect(request: Request) -> RedirectResponse:
-    """Send an anonymous visitor to log in, then back here."""
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+def login_redirect(request: Request, next_path: str | None = None) -> RedirectResponse:
+    """Send an anonymous visitor to log in, then back here (or to `next_path`, a page they can GET)."""
+    return RedirectResponse(f"/login?next={next_path or request.url.path}", status_code=303)
 
 
 def back(request: Request, default: str) -> RedirectResponse:

@@ -39,7 +39,7 @@ async def _board(request: Request, space: Space) -> Response:
         raise not_found("space")
     context = {
         "page": page, "sort": sort, "filters": filters, "space": space,
-        "categories": await ideas.list_categories(), "statuses": list(Status),
+        "categories": await ideas.cached_categories(), "statuses": list(Status),
         "my_votes": await votes.votes_by(viewer, [i.id for i in page.items]),
         "tags": await ideas.tags_of(page.items),
     }
@@ -134,7 +134,8 @@ async def vote(request: Request) -> Response:
     """Promote, demote or withdraw; htmx gets only the vote widget back, plain forms a redirect."""
     viewer = current_user(request)
     if viewer is None:
-        return htmx.redirect(login_redirect(request), f"/login?next=/ideas/{path_id(request)}")
+        back_to = f"/ideas/{path_id(request)}"
+        return htmx.redirect(login_redirect(request, back_to), f"/login?next={back_to}")
     idea = await ideas.get_idea(path_id(request), viewer)
     if idea is None:
         raise not_found("idea")
@@ -148,7 +149,7 @@ async def vote(request: Request) -> Response:
         if error:
             flash(request, error, "error")
         return back(request, f"/ideas/{idea.id}")
-    my_votes = await votes.votes_by(viewer, [idea.id])
+    my_votes = {idea.id: tally.mine} if error is None else await votes.votes_by(viewer, [idea.id])
     return render(request, "ideas/detail.html", {"idea": idea, "my_votes": my_votes, "vote_error": error},
                   block="vote_widget")
 
@@ -156,7 +157,8 @@ async def vote(request: Request) -> Response:
 async def add_comment(request: Request) -> Response:
     viewer = current_user(request)
     if viewer is None:
-        return htmx.redirect(login_redirect(request), f"/login?next=/ideas/{path_id(request)}")
+        back_to = f"/ideas/{path_id(request)}"
+        return htmx.redirect(login_redirect(request, back_to), f"/login?next={back_to}")
     idea = await ideas.get_idea(path_id(request), viewer)
     if idea is None:
         raise not_found("idea")
