@@ -34,7 +34,8 @@ SUBJECTS = [
     ("api access", "rest api", "public api"), ("calendar sync", "google calendar", "outlook calendar"),
     ("two-factor auth", "2fa", "authenticator codes"), ("file attachments", "uploading files", "attachments"),
     ("keyboard shortcuts", "hotkeys", "shortcut keys"), ("user roles", "permissions", "access levels"),
-    ("slack integration", "slack notifications", "slack app"), ("offline mode", "working offline", "no connection mode"),
+    ("slack integration", "slack notifications", "slack app"),
+    ("offline mode", "working offline", "no connection mode"),
     ("custom fields", "extra fields", "user defined fields"), ("audit log", "activity history", "change log"),
     ("bulk edit", "batch editing", "mass update"), ("comment threads", "threaded replies", "reply to comments"),
     ("voting limits", "vote budget", "votes per user"), ("pdf reports", "printable reports", "report export"),
@@ -135,9 +136,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("query p95 ms", p95, QUERY_P95_MS),
     ]
     print(f"{args.n} synthetic ideas, {len(set(truth))} topics")
-    print(f"  cluster_documents     {cluster_s:7.1f} s   clusters {len(set(labels))}   ARI vs topics {adjusted_rand_score(truth, labels):.3f}")
-    print(f"  peak RSS              {base_rss / 1024**2:7.0f} MiB before, {cluster_rss / 1024**2:.0f} MiB after clustering")
-    print(f"  SimilarityIndex.build {build_s:7.1f} s   to_bytes {dump_s:.1f} s ({len(blob) / 1024**2:.0f} MiB)   from_bytes {load_s:.1f} s")
+    ari = adjusted_rand_score(truth, labels)
+    mib = 1024**2
+    print(f"  cluster_documents     {cluster_s:7.1f} s   clusters {len(set(labels))}   ARI vs topics {ari:.3f}")
+    print(f"  peak RSS              {base_rss / mib:7.0f} MiB before, {cluster_rss / mib:.0f} MiB after clustering")
+    print(f"  SimilarityIndex.build {build_s:7.1f} s   to_bytes {dump_s:.1f} s ({len(blob) / mib:.0f} MiB)", end="")
+    print(f"   from_bytes {load_s:.1f} s")
     print(f"  query latency         p50 {p50:.1f} ms   p95 {p95:.1f} ms   ({args.queries} typed titles with typos)")
     print(f"  sample labels         {'; '.join(list(clustering.names.values())[:5])}")
     failed = False

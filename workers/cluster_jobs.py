@@ -1,19 +1,32 @@
-"""Cluster jobs: a full run writes a new ClusterRun and switches to it in one transaction."""
+"""Cluster jobs: a full run writes a new ClusterRun and switches to it in one transaction; new ideas join the
+nearest cluster of the current run in between."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Sequence
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, Status, Vote
-from workers.clustering import Clustering, Document, cluster_documents
+from workers.clustering import (Clustering, Document, SimilarityIndex, TextEncoder, _renumber, cluster_names,
+                                cluster_vectors, nearest_cluster)
 
 CLUSTERABLE = [s for s in Status if s not in (Status.DUPLICATE, Status.ARCHIVED)]
+INDEX_KEY = "ideaboard:cluster:index:{run}"
 KEEP_RUNS = 2
+
+
+def cluster_and_index(docs: Sequence[Document]) -> tuple[Clustering, SimilarityIndex]:
+    """One encoder fit serves both the clustering and the index used to place new ideas later."""
+    encoder, vectors, word_x = TextEncoder.fit(docs)
+    labels = _renumber(cluster_vectors(vectors))
+    names = cluster_names(word_x, labels, encoder.word.get_feature_names_out())
+    clustering = Clustering({d.id: int(c) for d, c in zip(docs, labels)}, names)
+    return clustering, SimilarityIndex(encoder, [d.id for d in docs], vectors)
 
 
 async def recluster_ideas(ctx: dict[str, Any]) -> int:
@@ -22,41 +35,89 @@ async def recluster_ideas(ctx: dict[str, Any]) -> int:
     docs = [Document(id=i, title=t, body=b) for i, t, b, _ in rows]
     if len(docs) < 2:
         return 0
-    result: Clustering = await asyncio.get_running_loop().run_in_executor(ctx["pool"], cluster_documents, docs)
+    loop = asyncio.get_running_loop()
+    result, index = await loop.run_in_executor(ctx["pool"], cluster_and_index, docs)
     growth = await _recent_votes([i for i, *_ in rows])
     scores = {i: s for i, _, _, s in rows}
-    async with in_transaction():  # a worker killed before commit leaves the previous run in place
-        run = await ClusterRun.create(method="tfidf-lsa-threshold", idea_count=len(docs))
+    async with in_transaction():  # a worker killed before the commit leaves the previous run in place
+        run = await ClusterRun.create(method="word+char tf-idf, lsa, snn average linkage", idea_count=len(docs))
         await _write_clusters(run, result, scores, growth)
         run.finished, run.finished_at = True, datetime.now(timezone.utc)
         run.cluster_count = len(set(result.labels.values()))
         await run.save()
+    await ctx["redis"].set(INDEX_KEY.format(run=run.id), index.to_bytes(), ex=7 * 24 * 3600)
+    ctx["cluster_index"] = (run.id, index)
     await _prune_old_runs()
     return run.cluster_count
+
+
+async def place_idea(ctx: dict[str, Any], idea_id: int) -> int | None:
+    """Put a new or edited idea into the current run's nearest cluster, or a new one; safe to run twice."""
+    run = await ClusterRun.filter(finished=True).order_by("-id").first()
+    idea = await Idea.get_or_none(id=idea_id)
+    if run is None or idea is None or idea.hidden or idea.status not in CLUSTERABLE:
+        return None
+    index = await _run_index(ctx, run.id)
+    if index is None:
+        return None
+    doc = Document(id=idea.id, title=idea.title, body=idea.body)
+    labels = dict(await IdeaCluster.filter(run=run).exclude(idea_id=idea.id)
+                  .values_list("idea_id", "cluster__number"))
+    number = nearest_cluster(index, doc, labels)
+    async with in_transaction():
+        if number is None:
+            last = await Cluster.filter(run=run).order_by("-number").first()
+            number = (last.number + 1) if last else 0
+            cluster = await Cluster.create(run=run, number=number, label=idea.title[:200])
+        else:
+            cluster = await Cluster.get(run=run, number=number)
+        await _leave_current_cluster(run, idea.id)
+        await IdeaCluster.create(run=run, cluster=cluster, idea_id=idea.id)
+        await Cluster.filter(id=cluster.id).update(size=F("size") + 1, total_votes=F("total_votes") + idea.score)
+    index.add(doc)
+    return number
+
+
+async def _leave_current_cluster(run: ClusterRun, idea_id: int) -> None:
+    for member in await IdeaCluster.filter(run=run, idea_id=idea_id).select_related("idea"):
+        await Cluster.filter(id=member.cluster_id).update(size=F("size") - 1,
+                                                          total_votes=F("total_votes") - member.idea.score)
+        await member.delete()
+
+
+async def _run_index(ctx: dict[str, Any], run_id: int) -> SimilarityIndex | None:
+    """The run's index: cached in this worker, else loaded from Redis where the full run left it."""
+    cached = ctx.get("cluster_index")
+    if cached and cached[0] == run_id:
+        return cached[1]
+    blob = await ctx["redis"].get(INDEX_KEY.format(run=run_id))
+    if blob is None:
+        return None
+    index = await asyncio.get_running_loop().run_in_executor(ctx["pool"], SimilarityIndex.from_bytes, blob)
+    ctx["cluster_index"] = (run_id, index)
+    return index
 
 
 async def _write_clusters(run: ClusterRun, result: Clustering, scores: dict[int, int], growth: dict[int, int]) -> None:
     members: dict[int, list[int]] = defaultdict(list)
     for idea_id, number in result.labels.items():
         members[number].append(int(idea_id))
-    clusters = {
-        number: Cluster(run=run, number=number, label=result.names.get(number, ""), size=len(ids),
-                        total_votes=sum(scores.get(i, 0) for i in ids), growth=sum(growth.get(i, 0) for i in ids))
-        for number, ids in members.items()
-    }
-    await Cluster.bulk_create(list(clusters.values()), batch_size=1000)
-    saved = {c.number: c.id for c in await Cluster.filter(run=run)}
+    await Cluster.bulk_create([
+        Cluster(run=run, number=number, label=result.names.get(number, "")[:200], size=len(ids),
+                total_votes=sum(scores.get(i, 0) for i in ids), growth=sum(growth.get(i, 0) for i in ids))
+        for number, ids in members.items()], batch_size=1000)
+    saved = dict(await Cluster.filter(run=run).values_list("number", "id"))
     await IdeaCluster.bulk_create(
         [IdeaCluster(run=run, cluster_id=saved[number], idea_id=i) for number, ids in members.items() for i in ids],
         batch_size=2000)
 
 
 async def _recent_votes(idea_ids: list[int]) -> dict[int, int]:
-    """Votes cast in the last 7 days per idea: a cluster's growth."""
+    """Up-votes cast in the last 7 days per idea: a cluster's growth."""
     since = datetime.now(timezone.utc) - timedelta(days=7)
-    rows = await Vote.filter(idea_id__in=idea_ids, created_at__gte=since, value=1).values_list("idea_id", flat=True)
     counts: dict[int, int] = defaultdict(int)
-    for idea_id in rows:
+    for idea_id in await Vote.filter(idea_id__in=idea_ids, created_at__gte=since, value=1) \
+            .values_list("idea_id", flat=True):
         counts[idea_id] += 1
     return counts
 

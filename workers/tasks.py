@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from workers.cluster_jobs import place_idea, recluster_ideas
 from workers.social import fetch_related_tweets, refresh_all_tweets
 from workers.suggest_index import index_idea, rebuild_suggest_index
 
@@ -15,14 +16,16 @@ async def email_notifications(ctx: dict[str, Any]) -> int:
     return await email_pending_notifications(ctx["settings"])
 
 
-async def update_idea_cluster(ctx: dict[str, Any], idea_id: int) -> bool:
-    """A new or edited idea: make it suggestable now (clusters follow at the next full run)."""
-    return await index_idea(ctx, idea_id)
+async def update_idea_cluster(ctx: dict[str, Any], idea_id: int) -> int | None:
+    """A new or edited idea: suggestable at once, and placed in the nearest cluster (or a new one)."""
+    await index_idea(ctx, idea_id)
+    return await place_idea(ctx, idea_id)
 
 
 async def recluster(ctx: dict[str, Any]) -> int:
-    """The periodic full run: refit the similar-ideas index."""
-    return await rebuild_suggest_index(ctx)
+    """The periodic full run: re-cluster everything and refit the similar-ideas index."""
+    await rebuild_suggest_index(ctx)
+    return await recluster_ideas(ctx)
 
 
 FUNCTIONS: list[Callable] = [email_notifications, update_idea_cluster, recluster, rebuild_suggest_index, index_idea]

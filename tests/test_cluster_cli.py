@@ -1,0 +1,89 @@
+"""The offline CLI, run as a subprocess the way an operator would."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workers.cli import register
+
+REPO = Path(__file__).resolve().parents[1]
+IDEAS = [
+    {"id": 1, "title": "Dark mode please", "body": "My eyes hurt at night."},
+    {"id": 2, "title": "Add a dark theme", "body": "A dark mode for the whole app."},
+    {"id": "three", "title": "Night mode / dark theme"},
+    {"id": 4, "title": "Export ideas to CSV", "body": "Download all ideas as a CSV spreadsheet."},
+    {"id": 5, "title": "CSV export of votes", "body": "Votes in a spreadsheet."},
+    {"id": 6, "title": "Export to CSV / Excel"},
+]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """python -m workers.cli ... from the repo root."""
+    return subprocess.run(
+        [sys.executable, "-m", "workers.cli", *args], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.fixture
+def ideas_file(tmp_path: Path) -> Path:
+    path = tmp_path / "ideas.jsonl"
+    path.write_text("\n".join(json.dumps(i) for i in IDEAS) + "\n", encoding="utf-8")
+    return path
+
+
+def test_cluster_writes_one_json_line_per_idea(ideas_file: Path) -> None:
+    result = run_cli("cluster", str(ideas_file))
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == [i["id"] for i in IDEAS]
+    cluster = {r["id"]: r["cluster"] for r in rows}
+    assert cluster[1] == cluster[2] == cluster["three"] != cluster[4] == cluster[5] == cluster[6]
+    assert "dark" in rows[0]["label"] and "csv" in rows[3]["label"]
+
+
+def test_similar_prints_score_id_title_best_first(ideas_file: Path) -> None:
+    result = run_cli("similar", str(ideas_file), "--query", "export csv", "-k", "5")
+    assert result.returncode == 0, result.stderr
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    assert 1 <= len(lines) <= 5
+    assert {line[1] for line in lines} <= {"4", "5", "6"}
+    scores = [float(line[0]) for line in lines]
+    assert scores == sorted(scores, reverse=True)
+    assert lines[0][2] == next(i["title"] for i in IDEAS if str(i["id"]) == lines[0][1])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"id": 1, "title": "ok"}\n{"id": 2, "title": \n', ":2: invalid JSON"),
+        ('{"id": 1, "title": "ok"}\n\n{"id": 3, "body": "no title"}\n', ":3: missing title"),
+        ("[1, 2]\n", ":1: expected a JSON object"),
+    ],
+)
+def test_bad_lines_are_reported_with_line_number_and_exit_2(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(content, encoding="utf-8")
+    result = run_cli("cluster", str(path))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file_exits_2_without_traceback(tmp_path: Path) -> None:
+    result = run_cli("similar", str(tmp_path / "nope.jsonl"), "--query", "x")
+    assert result.returncode == 2
+    assert "nope.jsonl" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_register_adds_subcommands_to_a_host_parser() -> None:
+    parser = argparse.ArgumentParser(prog="ideaboard")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["similar", "in.jsonl", "--query", "dark", "-k", "3"])
+    assert (args.command, args.query, args.k, callable(args.func)) == ("similar", "dark", 3, True)

@@ -1,0 +1,117 @@
+"""The worker finds the duplicates: full runs switch atomically, new ideas join a cluster, staff merge in a click."""
+
+import pytest
+from bs4 import BeautifulSoup
+
+from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, Status, Vote
+from ideaboard.votes import cast_vote
+from workers import cluster_jobs
+from workers.cluster_jobs import place_idea, recluster_ideas
+
+IDEAS = [
+    ("Dark mode for the mobile app", "Ordering at night with a bright screen hurts my eyes."),
+    ("Dark mode please, the app is blinding", "A night theme for the app."),
+    ("Add a dark theme to the app", "Dark mode at night would be easier on the eyes."),
+    ("Oat milk at no extra charge", "Plant milks cost 60 cents more."),
+    ("Make oat milk free", "Oat milk should cost the same as dairy milk."),
+    ("Compostable lids for cups", "The lids cannot be composted."),
+    ("Show how busy a store is", "Quiet or busy indicator per store."),
+    ("Save my usual order", "One tap to reorder my daily flat white."),
+]
+
+
+async def seed(make_idea, author) -> dict[str, Idea]:
+    return {title: await make_idea(author, title, body) for title, body in IDEAS}
+
+
+async def cluster_of(title: str) -> int:
+    run = await ClusterRun.filter(finished=True).order_by("-id").first()
+    idea = await Idea.get(title=title)
+    return (await IdeaCluster.get(run=run, idea=idea)).cluster_id
+
+
+async def test_a_full_run_groups_the_same_wish_and_names_the_group(alice, make_idea, worker_ctx):
+    await seed(make_idea, alice)
+    assert await recluster_ideas(worker_ctx) >= 3
+    dark = {await cluster_of(title) for title, _ in IDEAS[:3]}
+    assert len(dark) == 1
+    assert await cluster_of("Oat milk at no extra charge") == await cluster_of("Make oat milk free")
+    assert await cluster_of("Oat milk at no extra charge") not in dark
+    label = (await Cluster.get(id=dark.pop())).label
+    assert "dark" in label
+
+
+async def test_a_new_run_replaces_the_old_one_and_old_runs_are_pruned(alice, make_idea, worker_ctx):
+    await seed(make_idea, alice)
+    for _ in range(3):
+        await recluster_ideas(worker_ctx)
+    runs = await ClusterRun.all().order_by("id")
+    assert len(runs) == cluster_jobs.KEEP_RUNS and all(r.finished for r in runs)
+    newest = runs[-1]
+    assert await IdeaCluster.filter(run=newest).count() == len(IDEAS)
+
+
+async def test_a_run_killed_mid_way_leaves_the_previous_clusters_in_place(alice, make_idea, worker_ctx, monkeypatch):
+    await seed(make_idea, alice)
+    await recluster_ideas(worker_ctx)
+    before = await ClusterRun.filter(finished=True).order_by("-id").first()
+
+    async def dies(*args, **kwargs):
+        await Cluster.bulk_create([Cluster(run=args[0], number=99, label="half written")])
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(cluster_jobs, "_write_clusters", dies)
+    with pytest.raises(RuntimeError):
+        await recluster_ideas(worker_ctx)
+    current = await ClusterRun.filter(finished=True).order_by("-id").first()
+    assert current.id == before.id
+    assert not await Cluster.filter(label="half written").exists()
+    assert await ClusterRun.all().count() == 1
+
+
+async def test_a_new_idea_joins_the_nearest_cluster_and_running_twice_changes_nothing(alice, make_idea, worker_ctx):
+    await seed(make_idea, alice)
+    await recluster_ideas(worker_ctx)
+    fresh = await make_idea(alice, "Night mode for the app", "Dark theme please, the app is too bright at night.")
+    number = await place_idea(worker_ctx, fresh.id)
+    assert number is not None
+    assert await cluster_of("Night mode for the app") == await cluster_of("Dark mode for the mobile app")
+    await place_idea(worker_ctx, fresh.id)
+    assert await IdeaCluster.filter(idea=fresh).count() == 1
+    unrelated = await make_idea(alice, "Parking spaces for bikes", "Racks outside every store for cyclists.")
+    await place_idea(worker_ctx, unrelated.id)
+    assert await cluster_of("Parking spaces for bikes") not in {await cluster_of(t) for t, _ in IDEAS}
+
+
+async def test_staff_see_clusters_ranked_by_votes_and_merge_them_in_one_click(browser_for, alice, bob, sam, make_idea,
+                                                                             worker_ctx):
+    ideas = await seed(make_idea, alice)
+    for title in ("Dark mode for the mobile app", "Dark mode please, the app is blinding"):
+        await cast_vote(ideas[title].id, bob, 1)
+    await cast_vote(ideas["Oat milk at no extra charge"].id, alice, 1)
+    await recluster_ideas(worker_ctx)
+    client = await browser_for(sam)
+    page = BeautifulSoup((await client.get("/staff/clusters")).text, "html.parser")
+    sections = page.select("section.cluster")
+    assert "Dark mode" in sections[0].text  # the most voted group first
+    keep = ideas["Dark mode for the mobile app"].id
+    dark_ids = [int(box["value"]) for box in sections[0].select("input[name=idea]")]
+    response = await client.post("/staff/clusters/merge", {"canonical": str(keep), "idea": [str(i) for i in dark_ids]})
+    assert response.status_code == 303
+    merged = await Idea.filter(id__in=[i for i in dark_ids if i != keep])
+    assert merged and all(i.status == Status.DUPLICATE and i.merged_into_id == keep for i in merged)
+    kept = await Idea.get(id=keep)
+    assert kept.upvotes == 1 == await Vote.filter(idea_id=keep).count()  # bob voted on two of them: counts once
+
+
+async def test_customers_cannot_reach_the_clusters_view(browser_for, alice):
+    client = await browser_for(alice)
+    assert (await client.get("/staff/clusters")).status_code == 403
+
+
+async def test_an_idea_page_shows_its_cluster_as_related_ideas(visitor, alice, make_idea, worker_ctx):
+    ideas = await seed(make_idea, alice)
+    await recluster_ideas(worker_ctx)
+    page = BeautifulSoup((await visitor.get(f"/ideas/{ideas['Make oat milk free'].id}")).text, "html.parser")
+    related = [a.text for a in page.select("#related-ideas a")]
+    assert related == ["Oat milk at no extra charge"]

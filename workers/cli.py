@@ -1,0 +1,110 @@
+"""Offline clustering and similar-idea lookup over a JSONL file of ideas ({"id", "title", "body"} per line)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from workers.clustering import DEFAULT_MIN_SCORE, DEFAULT_THRESHOLD, Document, SimilarityIndex, cluster_documents
+
+EXIT_BAD_INPUT = 2
+
+
+class InputError(Exception):
+    """Bad input file, reported as one line on stderr."""
+
+
+def read_documents(path: Path) -> list[Document]:
+    """Parse the JSONL file, naming the line of the first bad record."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
+    docs = [_document(path, number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+    if not docs:
+        raise InputError(f"{path}: no ideas in file")
+    return docs
+
+
+def _document(path: Path, number: int, line: str) -> Document:
+    """One JSONL line as a Document."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
+    if not isinstance(record, dict):
+        raise InputError(f"{path}:{number}: expected a JSON object")
+    if not isinstance(record.get("title"), str) or not record["title"].strip():
+        raise InputError(f"{path}:{number}: missing title")
+    doc_id = record.get("id", number)
+    if not isinstance(doc_id, int | str) or isinstance(doc_id, bool):
+        raise InputError(f"{path}:{number}: id must be a string or an integer")
+    body = record.get("body") or ""
+    if not isinstance(body, str):
+        raise InputError(f"{path}:{number}: body must be a string")
+    return Document(doc_id, record["title"], body)
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    """Write {"id", "cluster", "label"} per idea to stdout."""
+    docs = read_documents(args.input)
+    result = cluster_documents(docs, threshold=args.threshold)
+    for doc in docs:
+        cluster = result.labels[doc.id]
+        print(json.dumps({"id": doc.id, "cluster": cluster, "label": result.names[cluster]}, ensure_ascii=False))
+    return 0
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    """Print score, id and title of the ideas most similar to the query, best first."""
+    docs = read_documents(args.input)
+    titles = {doc.id: doc.title for doc in docs}
+    for doc_id, score in SimilarityIndex.build(docs).query(args.query, args.k, min_score=args.min_score):
+        print(f"{score:.2f}\t{doc_id}\t{titles[doc_id]}")
+    return 0
+
+
+def _guarded(func):  # type: ignore[no-untyped-def]
+    """Turn InputError into a one-line message and exit code 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+
+    return run
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `cluster` and `similar` subcommands to an existing parser."""
+    cluster = subparsers.add_parser("cluster", help="group similar ideas from a JSONL file")
+    cluster.add_argument("input", type=Path, help="JSONL file, one {id, title, body} per line")
+    cluster.add_argument(
+        "--threshold", type=float, default=DEFAULT_THRESHOLD, help="SNN linkage cut (default %(default)s)"
+    )
+    cluster.set_defaults(func=_guarded(cmd_cluster))
+    similar = subparsers.add_parser("similar", help="ideas most similar to a query text")
+    similar.add_argument("input", type=Path, help="JSONL file, one {id, title, body} per line")
+    similar.add_argument("--query", required=True, help="text to match, e.g. a title being typed")
+    similar.add_argument("-k", type=int, default=5, help="number of matches (default %(default)s)")
+    similar.add_argument(
+        "--min-score", type=float, default=DEFAULT_MIN_SCORE, help="cosine floor (default %(default)s)"
+    )
+    similar.set_defaults(func=_guarded(cmd_similar))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Standalone entry point: python -m workers.cli {cluster,similar} ..."""
+    parser = argparse.ArgumentParser(prog="python -m workers.cli", description=__doc__)
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
