@@ -1,0 +1,27 @@
+"""Error pages: a friendly 404 and 500 that never leak a traceback."""
+
+import httpx
+from starlette.routing import Route
+
+from ideaboard.app import create_app
+
+
+async def test_an_unexpected_error_shows_the_friendly_500_page_without_a_traceback(settings):
+    from asgi_lifespan import LifespanManager
+
+    async def explode(request):
+        raise RuntimeError("secret internals")
+
+    app = create_app(settings)
+    app.router.routes.append(Route("/explode", explode))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            response = await client.get("/explode")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text and "secret internals" not in response.text
+
+
+async def test_unknown_urls_get_the_404_page(visitor):
+    response = await visitor.get("/no/such/page")
+    assert response.status_code == 404 and "Back to ideas" in response.text
