@@ -3,13 +3,17 @@
 import pytest
 
 from ideaboard.models import Comment, Idea, Vote
+from workers.suggest_index import rebuild_suggest_index
 from tests.browser import chromium_page, live_server, needs_chromium, screenshot
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
 
-async def test_nina_signs_up_shares_an_idea_votes_and_comments(app, settings, categories, alice, make_idea):
+async def test_nina_signs_up_shares_an_idea_votes_and_comments(app, settings, categories, alice, make_idea,
+                                                                worker_ctx):
     await make_idea(alice, "Save my usual order", "One tap for my daily flat white.")
+    await make_idea(alice, "Oat milk at no extra charge", "Plant milks cost more.")
+    await rebuild_suggest_index(worker_ctx)  # what the worker does on its schedule
     with live_server(settings) as base:
         async with chromium_page() as page:
             await page.goto(base + "/")
@@ -22,6 +26,9 @@ async def test_nina_signs_up_shares_an_idea_votes_and_comments(app, settings, ca
             await page.wait_for_selector("text=Welcome to the community, Nina Park!")
 
             await page.click(".hero a.button")
+            await page.type("#title", "save my usu")  # typing suggests the existing idea (htmx, debounced)
+            await page.wait_for_selector(".similar-item a:has-text('Save my usual order')")
+            await screenshot(page, "submit-similar")
             await page.fill("#title", "Dark")
             await page.click("button:has-text('Publish idea')")
             assert "5 to 120 characters" in await page.inner_text("#title-error")

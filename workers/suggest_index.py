@@ -29,7 +29,7 @@ def fit_model(texts: list[str], version: int) -> tuple[SuggestModel, np.ndarray]
     """TF-IDF (our analyzer) reduced by LSA; returns the model and unit-length vectors for `texts`."""
     vectorizer = TfidfVectorizer(analyzer=analyze, sublinear_tf=True, max_features=MAX_FEATURES, dtype=np.float32)
     tfidf = vectorizer.fit_transform(texts)
-    k = max(1, min(DIMENSIONS, tfidf.shape[0] - 1, tfidf.shape[1] - 1))
+    k = max(1, min(DIMENSIONS, tfidf.shape[0], tfidf.shape[1] - 1))  # full rank on a small board
     svd = TruncatedSVD(n_components=k, random_state=0, algorithm="randomized", n_iter=4)
     vectors = svd.fit_transform(tfidf).astype(np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
