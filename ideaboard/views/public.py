@@ -89,15 +89,25 @@ async def new_idea(request: Request) -> Response:
             raise FormErrors({"title": "You have shared a lot of ideas this hour. Please wait a while and "
                                        "submit this one again; your text is kept below."}, data)
         idea = await ideas.submit_idea(viewer, form, space)
-    except FormErrors as exc:
-        context.update(values=exc.values, errors=exc.errors)
-        return render(request, "ideas/new.html", context, status_code=422)
-    except ideas.NotAllowed as exc:
-        context.update(values=data, errors={"title": str(exc)})
-        return render(request, "ideas/new.html", context, status_code=403)
-    await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
+    except (FormErrors, ideas.NotAllowed) as exc:
+        return _form_again(request, "ideas/new.html", context, data, exc)
+    await _after_write(request, idea)
     flash(request, "Thanks! Your idea is live. Share it so others can vote.")
     return see_other(f"/ideas/{idea.id}")
+
+
+def _form_again(request: Request, template: str, context: dict, data: dict, exc: Exception) -> Response:
+    """The same form with the messages and the user's text: 422 for bad input, 403 when not allowed."""
+    if isinstance(exc, FormErrors):
+        context.update(values=exc.values, errors=exc.errors)
+        return render(request, template, context, status_code=422)
+    context.update(values=data, errors={"title": str(exc)})
+    return render(request, template, context, status_code=403)
+
+
+async def _after_write(request: Request, idea: Idea) -> None:
+    """A new or edited idea is suggested and clustered by the worker (skipped quietly if Redis is down)."""
+    await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
 
 
 async def edit_idea(request: Request) -> Response:
@@ -115,13 +125,9 @@ async def edit_idea(request: Request) -> Response:
         data = await form_data(request)
         try:
             await ideas.edit_idea(idea, viewer, parse_idea(data, {c.id for c in categories}))
-        except FormErrors as exc:
-            context.update(values=exc.values, errors=exc.errors)
-            return render(request, "ideas/edit.html", context, status_code=422)
-        except ideas.NotAllowed as exc:
-            context.update(values=data, errors={"title": str(exc)})
-            return render(request, "ideas/edit.html", context, status_code=403)
-        await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
+        except (FormErrors, ideas.NotAllowed) as exc:
+            return _form_again(request, "ideas/edit.html", context, data, exc)
+        await _after_write(request, idea)
         flash(request, "Your idea is updated.")
         return see_other(f"/ideas/{idea.id}")
     if idea.author_id != viewer.id or idea.status != Status.NEW:
