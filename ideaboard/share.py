@@ -7,10 +7,13 @@ No I/O and no imports from workers/: the web app imports this module. Rules: sha
 from __future__ import annotations
 
 import unicodedata
+import warnings
 from collections.abc import Sequence
 from urllib.parse import quote, urlencode
 
-from twitter_text import parse_tweet
+with warnings.catch_warnings():  # twitter-text-parser imports pkg_resources, which warns on every start
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    from twitter_text import parse_tweet
 
 MAX_POST_LENGTH = 280  # weighted characters; URLs count 23, emoji/CJK count 2 (notes §3.4)
 ELLIPSIS = "…"
