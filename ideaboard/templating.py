@@ -38,7 +38,8 @@ def status_label(value: str) -> str:
 @pass_context
 def static_url(context: Any, path: str) -> str:
     """A static file's URL without a router walk (url_for tried every route first: 4% of a list page)."""
-    return context["request"].scope.get("root_path", "") + "/static/" + path
+    scope = context["request"].scope  # inside a Mount root_path grows (/staff), app_root_path does not
+    return scope.get("app_root_path", scope.get("root_path", "")) + "/static/" + path
 
 
 # Templates only change on deploy: no stat() per render unless debugging (IDEABOARD_DEBUG).

@@ -1,4 +1,4 @@
-"""Error pages: a friendly 404 and 500 that never leak a traceback."""
+"""Error pages (a friendly 404 and 500 that never leak a traceback) and the stylesheet on every page."""
 
 import httpx
 from starlette.routing import Route
@@ -25,3 +25,11 @@ async def test_an_unexpected_error_shows_the_friendly_500_page_without_a_traceba
 async def test_unknown_urls_get_the_404_page(visitor):
     response = await visitor.get("/no/such/page")
     assert response.status_code == 404 and "Back to ideas" in response.text
+
+
+async def test_pages_inside_the_staff_console_link_the_same_stylesheet(browser_for, sam):
+    client = await browser_for(sam)
+    for path in ("/", "/staff/", "/staff/audit"):
+        page = (await client.get(path)).text
+        assert 'href="/static/css/app.css"' in page, path
+    assert (await client.get("/static/css/app.css")).status_code == 200
