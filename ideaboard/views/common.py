@@ -31,6 +31,16 @@ def not_found(what: str = "page") -> HTTPException:
     return HTTPException(404, f"This {what} does not exist, or you cannot see it.")
 
 
+async def visible_idea(request: Request, viewer: User | None, idea_id: int | None = None):
+    """The idea in the URL if this viewer may see it, else a 404 (hidden and internal rules in ideas.get_idea)."""
+    from ideaboard.ideas import get_idea
+
+    idea = await get_idea(path_id(request) if idea_id is None else idea_id, viewer)
+    if idea is None:
+        raise not_found("idea")
+    return idea
+
+
 def current_user(request: Request) -> User | None:
     return request.scope.get("user")
 

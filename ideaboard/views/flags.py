@@ -10,16 +10,15 @@ from ideaboard import ideas, moderation
 from ideaboard.forms import FormErrors
 from ideaboard.models import Comment
 from ideaboard.templating import flash, render
-from ideaboard.views.common import current_user, form_data, login_redirect, not_found, path_id, see_other
+from ideaboard.views.common import (current_user, form_data, login_redirect, not_found, path_id, see_other,
+                                    visible_idea)
 
 
 async def report_idea(request: Request) -> Response:
     viewer = current_user(request)
     if viewer is None:
         return login_redirect(request)
-    idea = await ideas.get_idea(path_id(request), viewer)
-    if idea is None:
-        raise not_found("idea")
+    idea = await visible_idea(request, viewer)
     return await _report(request, idea=idea, comment=None)
 
 

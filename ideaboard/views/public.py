@@ -6,14 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ideaboard import clusters, comments, follows, htmx, ideas, jobs, ratelimit, votes, workflow
+from ideaboard import clusters, comments, follows, htmx, ideas, jobs, ratelimit, social, votes, workflow
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
-from ideaboard.models import Idea, Space, Status
+from ideaboard.models import Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
-from ideaboard import social
-from ideaboard.models import Tweet
 from ideaboard.views.common import (back, current_user, form_data, int_param, login_redirect, not_found, path_id,
-                                    see_other)
+                                    see_other, visible_idea)
 
 
 async def board(request: Request) -> Response:
@@ -136,15 +134,18 @@ async def edit_idea(request: Request) -> Response:
     return render(request, "ideas/edit.html", context)
 
 
+def _login_then_idea(request: Request) -> Response:
+    """Visitors acting on an idea log in first and come back to its page (a page they can GET)."""
+    back_to = f"/ideas/{path_id(request)}"
+    return htmx.redirect(login_redirect(request, back_to), f"/login?next={back_to}")
+
+
 async def vote(request: Request) -> Response:
     """Promote, demote or withdraw; htmx gets only the vote widget back, plain forms a redirect."""
     viewer = current_user(request)
     if viewer is None:
-        back_to = f"/ideas/{path_id(request)}"
-        return htmx.redirect(login_redirect(request, back_to), f"/login?next={back_to}")
-    idea = await ideas.get_idea(path_id(request), viewer)
-    if idea is None:
-        raise not_found("idea")
+        return _login_then_idea(request)
+    idea = await visible_idea(request, viewer)
     error = None
     try:
         tally = await votes.cast_vote(idea.id, viewer, parse_vote(await form_data(request)))
@@ -163,11 +164,8 @@ async def vote(request: Request) -> Response:
 async def add_comment(request: Request) -> Response:
     viewer = current_user(request)
     if viewer is None:
-        back_to = f"/ideas/{path_id(request)}"
-        return htmx.redirect(login_redirect(request, back_to), f"/login?next={back_to}")
-    idea = await ideas.get_idea(path_id(request), viewer)
-    if idea is None:
-        raise not_found("idea")
+        return _login_then_idea(request)
+    idea = await visible_idea(request, viewer)
     data = await form_data(request)
     try:
         await comments.add_comment(idea, viewer, parse_comment(data))
