@@ -9,7 +9,7 @@ from typing import Sequence
 
 from markupsafe import Markup, escape
 
-BAR_HEIGHT, GAP, LABEL_WIDTH, BAR_AREA = 22, 8, 140, 330
+BAR_HEIGHT, GAP, LABEL_WIDTH, BAR_AREA = 22, 8, 190, 330  # 24-character labels fit beside the bars
 
 
 def bar_chart(rows: Sequence[tuple[str, float]], *, title: str, unit: str = "") -> Markup:
