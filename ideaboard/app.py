@@ -22,6 +22,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from ideaboard.auth import LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
 from ideaboard.models import Role
+from ideaboard.pagecache import PageCacheMiddleware
 from ideaboard.settings import Settings
 from ideaboard.suggest import SuggestCache
 from ideaboard.templating import render
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     middleware = [
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="ideaboard_session",
                    same_site="lax", https_only=settings.https_only, max_age=14 * 24 * 3600),
+        Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds),  # visitors' pages; needs the session
         Middleware(CSRFMiddleware),
         Middleware(LoadUserMiddleware),
         Middleware(community.UnreadCountMiddleware),

@@ -5,6 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+# The request headers our responses depend on (ASGI spelling), for caches that must keep their answers apart.
+VARY_ON = (b"hx-request", b"hx-boosted", b"hx-history-restore-request", b"hx-request-type")
+
 
 def is_request(request: Request) -> bool:
     """True for any request htmx made."""

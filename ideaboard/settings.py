@@ -35,6 +35,7 @@ class Settings:
     login_attempts_per_minute: int = 10
     ideas_per_hour: int = 10
     page_size: int = 20
+    page_cache_seconds: int = 5
     cluster_interval_minutes: int = 30
     smtp_host: str = ""
     smtp_port: int = 25

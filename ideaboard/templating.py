@@ -55,6 +55,23 @@ def flash(request: Request, message: str, kind: str = "success") -> None:
     request.session.setdefault("flash", []).append([kind, message])
 
 
+class LazyToken:
+    """The session's CSRF token, made only when a page prints it: pages without forms then set no cookie."""
+
+    __slots__ = ("session",)
+
+    def __init__(self, session: dict) -> None:
+        self.session = session
+
+    def __str__(self) -> str:
+        return session_token(self.session)
+
+    __html__ = __str__
+
+    def __bool__(self) -> bool:
+        return True
+
+
 def _context(request: Request, context: dict[str, Any], take_flashes: bool) -> dict[str, Any]:
     user = request.scope.get("user")
     session = request.scope.get("session", {})
@@ -64,7 +81,7 @@ def _context(request: Request, context: dict[str, Any], take_flashes: bool) -> d
         "user": user,
         "is_staff": bool(user and Role(user.role).is_staff),
         "is_employee": bool(user and Role(user.role).is_employee),
-        "csrf_token": session_token(session),
+        "csrf_token": LazyToken(session),
         "flashes": session.pop("flash", []) if take_flashes else [],
         "site_name": settings.site_name,
         "unread_count": request.scope.get("unread_count", 0),

@@ -118,12 +118,15 @@ class Browserless:
 
     http: httpx.AsyncClient
 
-    async def csrf(self, path: str = "/") -> str:
-        page = await self.http.get(path)
-        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text) or re.search(
-            r'"X-CSRF-Token": "([^"]+)"', page.text)
-        assert match, f"no CSRF token on {path}"
-        return match.group(1)
+    async def csrf(self, path: str | None = None) -> str:
+        """The token a page carries: the board's for members, the login form's for visitors (the board has none)."""
+        for candidate in [path] if path else ["/", "/login"]:
+            page = await self.http.get(candidate)
+            match = re.search(r'name="csrf_token" value="([^"]+)"', page.text) or re.search(
+                r'"X-CSRF-Token": "([^"]+)"', page.text)
+            if match:
+                return match.group(1)
+        raise AssertionError(f"no CSRF token on {path or '/ or /login'}")
 
     async def post(self, path: str, data: dict | None = None, *, htmx: bool = False,
                    headers: dict | None = None) -> httpx.Response:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from ideaboard.demo import IDEAS as DEMO_IDEAS
 from workers.clustering import Document, SimilarityIndex, cluster_documents, nearest_cluster
 
 DARK = [
@@ -51,6 +53,29 @@ def test_dark_mode_ideas_end_up_together_and_apart_from_csv_export() -> None:
     assert len({labels[d.id] for d in CSV}) == 1
     assert len({labels[d.id] for d in SSO}) == 1
     assert len({labels[DARK[0].id], labels[CSV[0].id], labels[SSO[0].id]}) == 3
+
+
+def test_on_the_small_demo_board_only_genuinely_similar_ideas_are_grouped() -> None:
+    """Ada runs `ideaboard serve --demo` and opens an idea: its "Related ideas" must be about the same thing.
+
+    The demo's own tags are the ground truth for "same topic": every idea in a shared cluster has a tag in common with
+    the others (both dark-mode requests are tagged ui, both cup ideas cups). On 20 ideas the old neighbourhood was the
+    whole board and 9 ideas chained into one "app · dark mode · reusable cup" cluster.
+    """
+    docs = [Document(n, title, body) for n, (title, _category, _tags, body) in enumerate(DEMO_IDEAS)]
+    tags = {n: set(idea_tags.split()) for n, (_title, _category, idea_tags, _body) in enumerate(DEMO_IDEAS)}
+    labels = cluster_documents(docs).labels
+    cluster_of = {d.title: labels[d.id] for d in docs}
+
+    dark = cluster_of["Dark mode for the mobile app"]
+    cup = cluster_of["Reusable cup discount in every store"]
+    assert cluster_of["Dark mode please, the app is blinding"] == dark
+    assert cluster_of["Points for bringing a reusable cup"] == cup
+    assert dark != cup
+    members = {c: [d.id for d in docs if labels[d.id] == c] for c in set(labels.values())}
+    for ids in members.values():
+        assert set.intersection(*(tags[i] for i in ids)), [docs[i].title for i in ids]
+    assert max(Counter(labels.values()).values()) <= 4
 
 
 def test_cluster_numbers_run_from_zero_and_every_cluster_has_a_name() -> None:
@@ -158,7 +183,7 @@ def test_banking77_sample_of_15_intents_clusters_well_without_knowing_k() -> Non
     sample = [r for r in rows if r["category"] in intents]
     result = cluster_documents([Document(i, r["text"]) for i, r in enumerate(sample)])
     ari = adjusted_rand_score([r["category"] for r in sample], [result.labels[i] for i in range(len(sample))])
-    assert ari > 0.6  # measured 0.72; KMeans-free, k unknown
+    assert ari > 0.6  # measured 0.69; KMeans-free, k unknown
 
 
 @needs_datasets

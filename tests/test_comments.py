@@ -77,3 +77,39 @@ async def test_visitors_are_invited_to_log_in_to_comment(visitor, alice, make_id
     assert "to comment and vote" in page.text and "comment-form" not in page.text
     response = await visitor.post(f"/ideas/{idea.id}/comments", {"body": "drive-by"})
     assert response.status_code == 303 and await Comment.all().count() == 0
+
+
+async def test_a_long_conversation_shows_the_latest_comments_and_links_back_to_earlier_ones(
+        browser_for, alice, bob, make_idea, monkeypatch):
+    from ideaboard import comments
+
+    monkeypatch.setattr(comments, "COMMENTS_PER_PAGE", 3)
+    idea = await make_idea(alice)
+    for n in range(1, 8):
+        await add_comment(idea, bob, f"Comment {n}")
+    some = await Comment.filter(body__in=["Comment 3", "Comment 4", "Comment 5"]).first()
+    await Comment.filter(body__in=["Comment 3", "Comment 4", "Comment 5"]).update(created_at=some.created_at)  # a tie
+    client = await browser_for()
+    seen, path = [], f"/ideas/{idea.id}"
+    while path:
+        soup = BeautifulSoup((await client.get(path)).text, "html.parser")
+        seen.append([c.select_one(".prose").text.strip() for c in soup.select("article.comment")])
+        earlier = soup.select_one(".more-comments a[rel=prev]")
+        path = earlier["href"] if earlier else None
+    assert seen == [["Comment 5", "Comment 6", "Comment 7"], ["Comment 2", "Comment 3", "Comment 4"], ["Comment 1"]]
+    assert soup.select_one("#comments h2").text == "7 comments"
+    assert soup.select_one(".more-comments a[rel=next]")["href"] == f"/ideas/{idea.id}#comments"
+
+
+async def test_an_idea_page_lists_comments_as_the_orm_loads_them(alice, sam, make_idea):
+    from ideaboard.comments import list_comments
+
+    idea = await make_idea(alice)
+    await add_comment(idea, sam, "We are looking into this.")
+    await add_comment(idea, alice, "Thanks, *Sam*.")
+    shown = (await list_comments(idea)).items
+    stored = await Comment.filter(idea_id=idea.id).order_by("created_at", "id").select_related("author")
+    fields = list(Comment._meta.db_fields)
+    assert [[getattr(c, f) for f in fields] for c in shown] == [[getattr(c, f) for f in fields] for c in stored]
+    assert [(c.author.name, c.author.role, c.is_official) for c in shown] == [
+        ("Sam Rivera", "staff", True), ("Alice Martin", "customer", False)]

@@ -161,3 +161,107 @@ async def test_employees_are_badged_on_their_ideas(visitor, erin, make_idea):
     idea = await make_idea(erin, "Barista-suggested seasonal drink")
     soup = BeautifulSoup((await visitor.get(f"/ideas/{idea.id}")).text, "html.parser")
     assert soup.select_one(".idea-main .badge-employee").text == "Employee"
+
+
+def pager_link(html: str, rel: str) -> str | None:
+    link = BeautifulSoup(html, "html.parser").select_one(f".pager a[rel={rel}]")
+    return "/" + link["href"] if link else None
+
+
+async def walk(client, path: str, rel: str) -> list[list[str]]:
+    """Every page from `path` on, following the pager's `rel` links as a reader clicking through would."""
+    pages = []
+    while path:
+        html = (await client.get(path)).text
+        pages.append(titles(html))
+        path = pager_link(html, rel)
+    return pages
+
+
+async def test_readers_page_through_every_sort_forwards_and_back_without_gaps(visitor, alice, make_idea, settings):
+    for n in range(2 * settings.page_size + 5):
+        await make_idea(alice, f"Numbered idea {n:02d}")
+    await Idea.filter(title__in=["Numbered idea 07", "Numbered idea 30"]).update(score=3, hot=1e9)  # ties on score
+    for sort in ("hot", "top", "new"):
+        forwards = await walk(visitor, f"/?sort={sort}", "next")
+        assert [len(p) for p in forwards] == [settings.page_size, settings.page_size, 5], sort
+        listed = [t for p in forwards for t in p]
+        assert sorted(listed) == sorted(f"Numbered idea {n:02d}" for n in range(2 * settings.page_size + 5))
+        last = await visitor.get(f"/?sort={sort}")
+        for _ in range(2):
+            last_path = pager_link(last.text, "next")
+            last = await visitor.get(last_path)
+        assert "Page 3 of 3" in last.text and "after=" in last_path
+        backwards = await walk(visitor, last_path, "prev")
+        assert backwards == forwards[::-1], sort
+
+
+async def test_more_continues_where_the_reader_left_off_when_new_ideas_arrive(visitor, alice, bob, make_idea, settings):
+    for n in range(settings.page_size + 3):
+        await make_idea(alice, f"Numbered idea {n:02d}")
+    first = await visitor.get("/?sort=new")
+    await make_idea(bob, "A brand new idea while Bob reads")
+    second = await visitor.get(pager_link(first.text, "next"))
+    assert titles(second.text) == ["Numbered idea 02", "Numbered idea 01", "Numbered idea 00"]
+
+
+async def test_old_page_links_and_malformed_cursors_still_work(visitor, alice, make_idea, settings):
+    for n in range(settings.page_size + 3):
+        await make_idea(alice, f"Numbered idea {n:02d}")
+    assert titles((await visitor.get("/?sort=new&page=2")).text)[0] == "Numbered idea 02"
+    junk = await visitor.get("/?sort=new&after=not-a-cursor&before=1e999:x")
+    assert junk.status_code == 200 and titles(junk.text)[0] == f"Numbered idea {settings.page_size + 2:02d}"
+
+
+async def test_a_big_board_caps_its_count_and_pages_tag_filters_without_one(visitor, alice, make_idea, settings,
+                                                                            monkeypatch):
+    from ideaboard import ideas
+
+    monkeypatch.setattr(ideas, "COUNT_LIMIT", 10)  # the board below counts as big, as 10,000+ ideas would
+    monkeypatch.setattr(ideas, "_counts", {})
+    for n in range(settings.page_size + 2):
+        await make_idea(alice, f"Numbered idea {n:02d}", tags=["wifi"])
+    board = BeautifulSoup((await visitor.get("/")).text, "html.parser")
+    assert board.select_one(".count").text == "10+ ideas"
+    tagged = await visitor.get("/?tag=wifi")
+    soup = BeautifulSoup(tagged.text, "html.parser")
+    assert soup.select_one(".count") is None and soup.select_one(".pager span").text == "Page 1"
+    rest = await visitor.get(pager_link(tagged.text, "next"))
+    assert len(titles(rest.text)) == 2 and pager_link(rest.text, "next") is None
+
+
+async def test_a_big_total_is_shown_while_it_is_recounted_in_the_background(alice, make_idea, monkeypatch):
+    import asyncio
+
+    from ideaboard import ideas
+
+    monkeypatch.setattr(ideas, "COUNT_CACHE_MIN", 1)
+    monkeypatch.setattr(ideas, "COUNT_FRESH_SECONDS", 0.0)  # every cached total is already stale
+    monkeypatch.setattr(ideas, "_counts", {})
+    await make_idea(alice, "First idea on the board")
+    assert (await ideas.list_ideas(None)).total == 1
+    await make_idea(alice, "Second idea on the board")
+    assert (await ideas.list_ideas(None)).total == 1  # the cached total, while one query refreshes it
+    await asyncio.gather(*list(ideas._counting.values()))
+    assert (await ideas.list_ideas(None)).total == 2
+
+
+async def test_list_and_idea_pages_carry_the_same_values_the_orm_loads(alice, erin, make_idea, categories):
+    from ideaboard import ideas
+
+    await make_idea(alice, "Apple Watch ordering", category=categories["Mobile app"], tags=["wearables"])
+    await make_idea(erin, "Barista-suggested seasonal drink")
+    page = await ideas.list_ideas(None, sort="new")
+    orm = {i.id: i for i in await Idea.all().select_related("author", "category")}
+    fields = [f for f in Idea._meta.db_fields if f not in ("body", "body_html")]
+    opened = [await ideas.get_idea(i.id, erin) for i in page.items]
+    assert [[getattr(i, f) for f in Idea._meta.db_fields] for i in opened] == [
+        [getattr(orm[i.id], f) for f in Idea._meta.db_fields] for i in opened]
+    for item in [*page.items, *opened]:
+        expected = orm[item.id]
+        assert [getattr(item, f) for f in fields] == [getattr(expected, f) for f in fields]
+        assert type(item.status) is Status and item.created_at.tzinfo is not None
+        assert (item.author.id, item.author.name, item.author.role) == (expected.author.id, expected.author.name,
+                                                                         expected.author.role)
+        assert item.category == expected.category and getattr(item.category, "slug", None) == getattr(
+            expected.category, "slug", None)

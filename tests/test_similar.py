@@ -21,7 +21,7 @@ IDEAS = [
 async def suggested(client, title: str) -> list[str]:
     response = await client.get("/ideas/similar", params={"title": title}, headers={"HX-Request": "true"})
     assert response.status_code == 200
-    return [a.text for a in BeautifulSoup(response.text, "html.parser").select(".similar-item a")]
+    return [a.text for a in BeautifulSoup(response.text, "html.parser").select(".similar-item a.similar-title")]
 
 
 def test_the_web_side_embeds_text_exactly_as_the_worker_fitted_it():

@@ -79,9 +79,10 @@ async def test_every_idea_page_carries_card_tags_within_x_limits(visitor, alice,
     assert len(meta["twitter:title"]) <= 70 and meta["twitter:title"].endswith("…")
     assert len(meta["twitter:description"]) <= 200
 
-    await Idea.filter(id=idea.id).update(image_url="/static/img/cups.png")
+    pictured = await make_idea(alice, "Reusable cups with a picture")
+    await Idea.filter(id=pictured.id).update(image_url="/static/img/cups.png")
     meta = {m.get("property") or m.get("name"): m["content"]
-            for m in soup(await visitor.get(f"/ideas/{idea.id}")).select("head meta[content]")}
+            for m in soup(await visitor.get(f"/ideas/{pictured.id}")).select("head meta[content]")}
     assert meta["twitter:card"] == "summary_large_image"
     assert meta["og:image"] == "http://testserver/static/img/cups.png"
 

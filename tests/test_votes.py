@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 from tortoise.exceptions import IntegrityError
 
 from ideaboard.accounts import create_user
-from ideaboard.models import Idea, Role, Status, Vote
+from ideaboard.models import Idea, Role, Space, Status, User, Vote
 from ideaboard.votes import cast_vote
 
 
@@ -40,6 +40,7 @@ async def test_htmx_vote_swaps_only_the_widget_showing_the_new_score(browser_for
     assert widget.select_one(".score").text == "1"
     assert widget.select_one(".vote-up")["aria-pressed"] == "true"
     assert widget.select_one(".vote-up")["value"] == "none"  # clicking again withdraws
+    assert widget.select_one(".vote-down")["aria-label"] == "Demote: Dark mode for the mobile app"
 
 
 async def test_without_javascript_the_vote_form_redirects_back(browser_for, alice, bob, make_idea):
@@ -54,6 +55,54 @@ async def test_without_javascript_the_vote_form_redirects_back(browser_for, alic
 async def test_visitors_must_log_in_to_vote(visitor, alice, make_idea):
     idea = await make_idea(alice)
     response = await visitor.post(f"/ideas/{idea.id}/vote", {"value": "up"})
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert await counts(idea.id) == (0, 0, 0)
+
+
+async def test_a_garbled_vote_changes_nothing_and_says_so(browser_for, alice, bob, make_idea):
+    idea = await make_idea(alice)
+    client = await browser_for(bob)
+    await client.post(f"/ideas/{idea.id}/vote", {"value": "up"})
+    response = await client.post(f"/ideas/{idea.id}/vote", {"value": "sideways"}, htmx=True)
+    widget = BeautifulSoup(response.text, "html.parser").select_one(f"#vote-widget-{idea.id}")
+    assert widget.select_one(".vote-error").text == "That vote was not understood."
+    assert widget.select_one(".score").text == "1" and widget.select_one(".vote-up")["aria-pressed"] == "true"
+    assert await counts(idea.id) == (1, 0, 1)
+
+
+async def test_ideas_you_may_not_see_answer_a_vote_with_404_and_count_nothing(browser_for, alice, bob, erin, sam,
+                                                                              make_idea):
+    hidden = await make_idea(alice, "Espresso spam idea")
+    await Idea.filter(id=hidden.id).update(hidden=True)
+    internal = await make_idea(erin, "Oat milk for the staff room", space=Space.INTERNAL)
+    bob_client = await browser_for(bob)
+    for idea in (hidden, internal):
+        assert (await bob_client.post(f"/ideas/{idea.id}/vote", {"value": "up"})).status_code == 404
+        assert (await bob_client.post(f"/ideas/{idea.id}/vote", {"value": "up"}, htmx=True)).status_code == 404
+        assert (await bob_client.post(f"/ideas/{idea.id}/vote", {"value": "sideways"})).status_code == 404
+    assert (await bob_client.post("/ideas/999999/vote", {"value": "up"})).status_code == 404
+    assert not await Vote.filter(user_id=bob.id).exists()
+    # staff see hidden ideas and employees the internal space, so their votes count
+    assert (await (await browser_for(sam)).post(f"/ideas/{hidden.id}/vote", {"value": "up"})).status_code == 303
+    assert (await (await browser_for(erin)).post(f"/ideas/{internal.id}/vote", {"value": "down"})).status_code == 303
+    assert await counts(hidden.id) == (1, 0, 1) and await counts(internal.id) == (0, 1, -1)
+
+
+async def test_a_demoted_staff_member_loses_hidden_ideas_on_the_very_next_vote(browser_for, alice, sam, make_idea):
+    hidden = await make_idea(alice, "Espresso spam idea")
+    await Idea.filter(id=hidden.id).update(hidden=True)
+    client = await browser_for(sam)
+    assert (await client.post(f"/ideas/{hidden.id}/vote", {"value": "up"}, htmx=True)).status_code == 200
+    await User.filter(id=sam.id).update(role=Role.CUSTOMER)
+    assert (await client.post(f"/ideas/{hidden.id}/vote", {"value": "none"}, htmx=True)).status_code == 404
+    assert await counts(hidden.id) == (1, 0, 1)
+
+
+async def test_a_deactivated_member_can_no_longer_vote(browser_for, alice, bob, make_idea):
+    idea = await make_idea(alice)
+    client = await browser_for(bob)
+    await User.filter(id=bob.id).update(is_active=False)
+    response = await client.post(f"/ideas/{idea.id}/vote", {"value": "up"})  # now a visitor: log in first
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
     assert await counts(idea.id) == (0, 0, 0)
 

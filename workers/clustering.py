@@ -8,6 +8,10 @@ Clustering: shared-nearest-neighbour (SNN) average linkage. Each idea's ``NEIGHB
 >= ``NEIGHBOUR_MIN_COSINE`` form its neighbourhood; two ideas are as close as the Jaccard overlap of their
 neighbourhoods; average linkage cuts the tree at ``threshold`` (1 - mean Jaccard). Rank-based similarity makes the
 threshold transfer across corpus sizes far better than a raw cosine cut (see bench/cluster_quality.py).
+The cosine floor is what keeps small boards honest: with 20 ideas, 20 neighbours are the whole board, so without a
+real-similarity bar every idea's neighbourhood is "everything loosely related" and unrelated topics chain together.
+On large corpora the 20 nearest are far above the floor and it changes nothing (banking77 ARI identical). The floor
+is a cosine in this module's LSA space; other vector spaces pass their own (``workers/semantic.py``).
 Above ``EXACT_MAX`` ideas, MiniBatchKMeans splits the corpus into buckets of ``BUCKET_SIZE`` clustered the same way, and
 mutually-nearest clusters whose centroids are almost identical (cosine >= ``MERGE_MIN_COSINE``) are joined.
 """
@@ -35,7 +39,7 @@ LSA_DIMS = 150
 BODY_WEIGHT = 0.7
 MAX_FEATURES = 60_000
 NEIGHBOURS = 20
-NEIGHBOUR_MIN_COSINE = 0.15
+NEIGHBOUR_MIN_COSINE = 0.3  # the suggestions' bar (DEFAULT_MIN_SCORE): weaker pairs are not neighbours
 DEFAULT_THRESHOLD = 0.9
 EXACT_MAX = 4000
 BUCKET_SIZE = 2000
@@ -210,20 +214,24 @@ def cluster_vectors(
     threshold: float = DEFAULT_THRESHOLD,
     exact_max: int = EXACT_MAX,
     bucket_size: int = BUCKET_SIZE,
+    min_cosine: float = NEIGHBOUR_MIN_COSINE,
 ) -> np.ndarray:
-    """Cluster unit vectors: exact SNN linkage up to ``exact_max`` rows (O(n^2)), buckets of ``bucket_size`` beyond."""
+    """Cluster unit vectors: exact SNN linkage up to ``exact_max`` rows (O(n^2)), buckets of ``bucket_size`` beyond.
+
+    ``min_cosine`` is the neighbourhood floor; the default suits the LSA vectors of ``TextEncoder``.
+    """
     if len(vectors) <= exact_max:
-        return _snn_linkage(vectors, threshold)
+        return _snn_linkage(vectors, threshold, min_cosine)
     labels = np.empty(len(vectors), dtype=np.int64)
     offset = 0
     for idx in _buckets(vectors, np.arange(len(vectors)), bucket_size):
-        labels[idx] = _snn_linkage(vectors[idx], threshold) + offset
+        labels[idx] = _snn_linkage(vectors[idx], threshold, min_cosine) + offset
         offset = labels[idx].max() + 1
     return _merge_close(vectors, labels)
 
 
-def _snn_linkage(vectors: np.ndarray, threshold: float) -> np.ndarray:
-    """Average linkage on 1 - Jaccard overlap of cosine-pruned kNN neighbourhoods."""
+def _snn_linkage(vectors: np.ndarray, threshold: float, min_cosine: float = NEIGHBOUR_MIN_COSINE) -> np.ndarray:
+    """Average linkage on 1 - Jaccard overlap of kNN neighbourhoods pruned to cosine >= ``min_cosine``."""
     n = len(vectors)
     if n < 2:
         return np.zeros(n, dtype=np.int64)
@@ -231,7 +239,7 @@ def _snn_linkage(vectors: np.ndarray, threshold: float) -> np.ndarray:
     k = min(NEIGHBOURS, n)
     rows = np.repeat(np.arange(n), k)
     cols = np.argpartition(-sims, k - 1, axis=1)[:, :k].ravel()
-    keep = (sims[rows, cols] >= NEIGHBOUR_MIN_COSINE) | (rows == cols)
+    keep = (sims[rows, cols] >= min_cosine) | (rows == cols)
     hood = sp.csr_matrix((np.ones(keep.sum(), np.float32), (rows[keep], cols[keep])), shape=(n, n))
     hood = hood.maximum(sp.identity(n, dtype=np.float32, format="csr"))
     inter = (hood @ hood.T).toarray()

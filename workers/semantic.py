@@ -25,6 +25,9 @@ CACHE_KEY = "ideaboard:embeddings:{model}"
 DIGEST_BYTES = 16
 BATCH_SIZE = 64
 THRESHOLD = 0.9  # SNN cut for centred embeddings: banking77 ARI 0.58, flat over 0.85-0.92 (cluster_quality --semantic)
+# Neighbourhood cosine floor for centred embeddings. Kept below the LSA path's 0.3: centring on a tiny board pushes
+# true paraphrases down to ~0.23 ("Dark mode please" / "Night theme" in tests/test_semantic.py).
+NEIGHBOUR_MIN_COSINE = 0.15
 METHOD = "all-MiniLM-L6-v2 embeddings, snn average linkage"
 _OFF = {"off", "0", "false", "no"}
 
@@ -78,7 +81,8 @@ def cluster(
     centred = vectors - vectors.mean(axis=0, keepdims=True)
     norms = np.linalg.norm(centred, axis=1, keepdims=True)
     centred = (centred / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-    return cluster_vectors(centred, threshold=threshold, exact_max=exact_max, bucket_size=bucket_size)
+    return cluster_vectors(centred, threshold=threshold, exact_max=exact_max, bucket_size=bucket_size,
+                           min_cosine=NEIGHBOUR_MIN_COSINE)
 
 
 def document_text(doc: Document) -> str:

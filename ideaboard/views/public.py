@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ideaboard import clusters, comments, follows, htmx, ideas, jobs, ratelimit, social, votes, workflow
+from ideaboard import clusters, comments, follows, htmx, ideas, jobs, pagecache, ratelimit, social, votes, workflow
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
 from ideaboard.models import Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
@@ -25,13 +25,14 @@ async def internal_board(request: Request) -> Response:
 
 
 async def _board(request: Request, space: Space) -> Response:
-    """An idea list, filterable by category, tag and status, sorted and paginated."""
+    """An idea list, filterable by category, tag and status, sorted and paginated (keyset cursors, or ?page=)."""
     viewer = current_user(request)
     q = request.query_params
     filters = {k: q.get(k) or None for k in ("category", "tag", "status")}
     sort = q.get("sort") if q.get("sort") in ideas.SORTS else "hot"
     try:
         page = await ideas.list_ideas(viewer, sort=sort, space=space, page=int_param(request, "page"),
+                                      after=q.get("after"), before=q.get("before"),
                                       size=request.state.settings.page_size, **filters)
     except ideas.NotAllowed:
         raise not_found("space")
@@ -51,13 +52,16 @@ async def idea_detail(request: Request) -> Response:
     if idea is None:
         raise not_found("idea")
     card_meta = social.card_meta(idea, request.state.settings)
-    return render(request, "ideas/detail.html", await _detail_context(idea, viewer, card_meta=card_meta))
+    context = await _detail_context(idea, viewer, request.query_params.get("comments_before"), card_meta=card_meta)
+    return render(request, "ideas/detail.html", context)
 
 
-async def _detail_context(idea: Idea, viewer, **extra) -> dict:
+async def _detail_context(idea: Idea, viewer, comments_before: str | None = None, **extra) -> dict:
+    """Everything an idea page shows; comments are the latest page, or the page before `comments_before`."""
+    conversation = await comments.list_comments(idea, before=comments_before)
     return {
         "idea": idea,
-        "comments": await comments.list_comments(idea),
+        "comments": conversation.items, "earlier_comments": conversation.earlier, "comments_before": comments_before,
         "my_votes": await votes.votes_by(viewer, [idea.id]),
         "tags": await ideas.tags_of([idea]),
         "comment_values": {}, "comment_errors": {},
@@ -145,18 +149,21 @@ async def vote(request: Request) -> Response:
     viewer = current_user(request)
     if viewer is None:
         return _login_then_idea(request)
-    idea = await visible_idea(request, viewer)
-    error = None
-    try:
-        tally = await votes.cast_vote(idea.id, viewer, parse_vote(await form_data(request)))
-        idea.upvotes, idea.downvotes, idea.score = tally.upvotes, tally.downvotes, tally.score
+    idea_id = path_id(request)
+    pagecache.minor_change(request.scope)  # visitors see new counts within the cache time, not at once
+    try:  # cast_vote checks that the viewer may see the idea, in the vote's own statement
+        idea = await votes.cast_vote(idea_id, viewer, parse_vote(await form_data(request)))
+        error = None
+    except votes.IdeaNotFound:
+        raise not_found("idea")
     except (FormErrors, ideas.NotAllowed) as exc:
+        idea = await visible_idea(request, viewer, idea_id)  # a bad form on a hidden idea is still a 404
         error = str(exc) if isinstance(exc, ideas.NotAllowed) else "That vote was not understood."
     if not htmx.is_request(request):
         if error:
             flash(request, error, "error")
-        return back(request, f"/ideas/{idea.id}")
-    my_votes = {idea.id: tally.mine} if error is None else await votes.votes_by(viewer, [idea.id])
+        return back(request, f"/ideas/{idea_id}")
+    my_votes = {idea_id: idea.mine} if error is None else await votes.votes_by(viewer, [idea_id])
     return render(request, "ideas/detail.html", {"idea": idea, "my_votes": my_votes, "vote_error": error},
                   block="vote_widget")
 

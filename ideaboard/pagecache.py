@@ -1,0 +1,121 @@
+"""A few seconds' cache of the pages visitors (not logged in) see, per web process.
+
+Most traffic on a busy board is people reading the same front page. Their pages carry nothing personal (no token,
+no cookie: see templating.LazyToken and the vote widget's login links), so one rendering can serve everyone for
+IDEABOARD_PAGE_CACHE_SECONDS. Only a response that is a 200 HTML page, sets no cookie and leaves the visitor's session
+empty is kept. Members always get fresh pages, and a change accepted by this process marks every kept page stale, except minor
+changes (votes: a stream of them must not re-render the front page each time; visitors see the new counts within the
+TTL). A stale page is re-rendered by the next request for it, and only by that one: visitors arriving during those few milliseconds get
+the previous copy instead of all rendering at once. 0 turns it off.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ideaboard import htmx
+
+SAFE_METHODS = ("GET", "HEAD")
+MAX_PAGES = 200
+MAX_PAGE_BYTES = 256 * 1024
+PERSONAL_SESSION_KEYS = ("uid", "flash")
+MINOR = "ideaboard.minor_change"
+
+
+@dataclass(frozen=True)
+class Page:
+    generation: int
+    expires: float
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class PageCacheMiddleware:
+    """Serves visitors' repeated GETs from memory; sits just inside the session middleware."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+        self.pages: dict[tuple, Page] = {}
+        self.filling: set[tuple] = set()
+        self.generation = 0  # bumped by every accepted write: older pages are re-rendered on their next request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.seconds <= 0:
+            return await self.app(scope, receive, send)
+        if scope["method"] not in SAFE_METHODS:
+            return await self._write(scope, receive, send)
+        session = scope.get("session", {})
+        if any(key in session for key in PERSONAL_SESSION_KEYS) or scope["method"] != "GET":
+            return await self.app(scope, receive, send)
+        key = _key(scope)
+        page = self.pages.get(key)
+        if page is not None and (self._fresh(page) or key in self.filling):
+            return await _replay(page, send)  # while one request re-renders a page, the others get the old copy
+        self.filling.add(key)
+        try:
+            await self._fill(key, scope, receive, send, cookieless=not session)
+        finally:
+            self.filling.discard(key)
+
+    def _fresh(self, page: Page) -> bool:
+        return page.generation == self.generation and page.expires > time.monotonic()
+
+    async def _write(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A change accepted by this process: visitors' next pages are rendered afresh (refused requests don't count)."""
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 400 and not scope.get(MINOR):
+                self.generation += 1
+            await send(message)
+
+        await self.app(scope, receive, watch)
+
+    async def _fill(self, key: tuple, scope: Scope, receive: Receive, send: Send, cookieless: bool) -> None:
+        start: Message = {}
+        chunks: list[bytes] = []
+        generation = self.generation  # a write during rendering makes this copy stale at once
+
+        async def keep(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, keep)
+        body = b"".join(chunks)
+        if cookieless and not scope.get("session") and _cacheable(start, body):
+            if len(self.pages) >= MAX_PAGES and key not in self.pages:
+                self.pages.pop(next(iter(self.pages)))
+            self.pages[key] = Page(generation, time.monotonic() + self.seconds, start["status"], list(start["headers"]), body)
+
+
+def minor_change(scope: Scope) -> None:
+    """Views call this for frequent small changes (a vote) that visitors may see up to the TTL late."""
+    scope[MINOR] = True
+
+
+def _key(scope: Scope) -> tuple:
+    """Same path, query and htmx headers: same page (a fragment and a full page of one URL differ)."""
+    headers = tuple(sorted((k, v) for k, v in scope["headers"] if k in htmx.VARY_ON))
+    return scope.get("root_path", ""), scope["path"], scope["query_string"], headers
+
+
+def _cacheable(start: Message, body: bytes) -> bool:
+    """A complete 200 HTML page that sets no cookie and does not ask to stay private."""
+    if not start or start["status"] != 200 or len(body) > MAX_PAGE_BYTES:
+        return False
+    headers = {k.lower(): v for k, v in start["headers"]}
+    return (headers.get(b"content-type", b"").startswith(b"text/html") and b"set-cookie" not in headers
+            and b"no-store" not in headers.get(b"cache-control", b"")
+            and b"private" not in headers.get(b"cache-control", b""))
+
+
+async def _replay(page: Page, send: Send) -> None:
+    await send({"type": "http.response.start", "status": page.status, "headers": page.headers})
+    await send({"type": "http.response.body", "body": page.body})
