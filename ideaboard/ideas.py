@@ -416,7 +416,8 @@ async def search_ideas(viewer: User | None, text: str, *, page: int = 1, size: i
     visible = f"ideas.hidden = {'false' if _is_postgres() else '0'} AND ideas.space IN {spaces}"
     ids, total = await search.search_idea_ids(text, visible_sql=visible, limit=size, offset=(page - 1) * size)
     by_id = {i.id: i for i in await Idea.filter(id__in=ids).select_related("author", "category")}
-    return Page(items=[by_id[i] for i in ids if i in by_id], number=page, size=size, total=total)
+    return Page(items=[by_id[i] for i in ids if i in by_id], number=page, size=size,
+                total=min(total, search.CANDIDATES), capped=total > search.CANDIDATES)
 
 
 def _is_postgres() -> bool:

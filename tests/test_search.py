@@ -53,3 +53,18 @@ async def test_an_edit_is_searchable_immediately(browser_for, alice, make_idea):
     await client.post(f"/ideas/{idea.id}/edit", {"title": "Loyalty stamps card"})
     assert result_titles((await client.get("/search?q=loyalty")).text) == ["Loyalty stamps card"]
     assert result_titles((await client.get("/search?q=wording")).text) == []
+
+
+async def test_a_very_common_word_ranks_a_bounded_set_and_says_there_are_more(visitor, alice, make_idea,
+                                                                             monkeypatch):
+    """On a million ideas a common word matches too many to rank them all; the count then reads "1000+"."""
+    from ideaboard import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    for n in range(5):
+        await make_idea(alice, f"Coffee idea number {n}", "More coffee")
+    await make_idea(alice, "Tea instead", "No match here")
+    page = (await visitor.get("/search?q=coffee")).text
+    assert "3+ results" in page
+    assert len(result_titles(page)) == 3
+    assert "1 result for" in (await visitor.get("/search?q=tea")).text
