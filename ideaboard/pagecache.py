@@ -2,10 +2,10 @@
 
 Most traffic on a busy board is people reading the same front page. Their pages carry nothing personal (no token,
 no cookie: see templating.LazyToken and the vote widget's login links), so one rendering can serve everyone for
-IDEABOARD_PAGE_CACHE_SECONDS. Only a response that is a 200 HTML page, sets no cookie and leaves the visitor's session
-empty is kept. Members always get fresh pages, and a change accepted by this process marks every kept page stale, except minor
-changes (votes: a stream of them must not re-render the front page each time; visitors see the new counts within the
-TTL). A stale page is re-rendered by the next request for it, and only by that one: visitors arriving during those few milliseconds get
+IDEABOARD_PAGE_CACHE_SECONDS. Only a 200 HTML page that sets no cookie and leaves the visitor's session empty is
+kept. Members always get fresh pages. A change accepted by this process marks every kept page stale, except minor
+changes (votes: a stream of them must not re-render the front page each time; visitors see new counts within the
+TTL). A stale page is re-rendered by the next request for it, and only by that one: visitors arriving meanwhile get
 the previous copy instead of all rendering at once. 0 turns it off.
 """
 
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ideaboard import htmx
+from ideaboard.csrf import SAFE_METHODS
 
-SAFE_METHODS = ("GET", "HEAD")
 MAX_PAGES = 200
 MAX_PAGE_BYTES = 256 * 1024
 PERSONAL_SESSION_KEYS = ("uid", "flash")
@@ -66,7 +66,7 @@ class PageCacheMiddleware:
         return page.generation == self.generation and page.expires > time.monotonic()
 
     async def _write(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A change accepted by this process: visitors' next pages are rendered afresh (refused requests don't count)."""
+        """An accepted change: visitors' next pages are rendered afresh (refused requests don't count)."""
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] < 400 and not scope.get(MINOR):
                 self.generation += 1
@@ -92,7 +92,8 @@ class PageCacheMiddleware:
         if cookieless and not scope.get("session") and _cacheable(start, body):
             if len(self.pages) >= MAX_PAGES and key not in self.pages:
                 self.pages.pop(next(iter(self.pages)))
-            self.pages[key] = Page(generation, time.monotonic() + self.seconds, start["status"], list(start["headers"]), body)
+            expires = time.monotonic() + self.seconds
+            self.pages[key] = Page(generation, expires, start["status"], list(start["headers"]), body)
 
 
 def minor_change(scope: Scope) -> None:
@@ -111,9 +112,9 @@ def _cacheable(start: Message, body: bytes) -> bool:
     if not start or start["status"] != 200 or len(body) > MAX_PAGE_BYTES:
         return False
     headers = {k.lower(): v for k, v in start["headers"]}
+    control = headers.get(b"cache-control", b"")
     return (headers.get(b"content-type", b"").startswith(b"text/html") and b"set-cookie" not in headers
-            and b"no-store" not in headers.get(b"cache-control", b"")
-            and b"private" not in headers.get(b"cache-control", b""))
+            and b"no-store" not in control and b"private" not in control)
 
 
 async def _replay(page: Page, send: Send) -> None:
