@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
+from ideaboard import sql
 from ideaboard.ideas import NotAllowed
 from ideaboard.merge import merge_ideas
 from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, Space, Status, User
@@ -39,17 +41,34 @@ async def ranked_clusters(*, sort: str = "votes", limit: int = 30) -> tuple[Clus
 
 
 async def related_ideas(idea: Idea, limit: int = 5) -> list[Idea]:
-    """Other visible public ideas in this idea's cluster, most voted first."""
-    run = await current_run()
-    if run is None:
-        return []
-    membership = await IdeaCluster.get_or_none(run=run, idea_id=idea.id)
-    if membership is None:
-        return []
-    ids = await IdeaCluster.filter(cluster_id=membership.cluster_id).exclude(idea_id=idea.id) \
-        .values_list("idea_id", flat=True)
-    return await Idea.filter(id__in=list(ids), hidden=False, space=idea.space) \
-        .exclude(status__in=(Status.DUPLICATE, Status.ARCHIVED)).order_by("-score", "id").limit(limit)
+    """Other visible ideas of this idea's space in its cluster of the current run, most voted first."""
+    return related_from_rows(await sql.fetch(related_query(idea.id, limit)))
+
+
+def related_query(idea_id: int, limit: int = 5) -> sql.Query:
+    """One prepared query (every idea page asks; three ORM queries were a tenth of the page)."""
+    params = (idea_id, True, False, Status.DUPLICATE.value, Status.ARCHIVED.value, limit)
+    return sql.Query(_related_sql(), _RELATED_COLUMNS, params)
+
+
+def related_from_rows(rows) -> list[Idea]:
+    load = sql.loader_of(Idea, _RELATED_COLUMNS)
+    return [load(row) for row in rows]
+
+
+_RELATED_COLUMNS = ("id", "title", "score", "status", "space", "hidden")
+
+
+@functools.lru_cache(maxsize=None)
+def _related_sql() -> str:
+    """The current run is the newest finished one, as current_run() reads it."""
+    memberships, ideas = IdeaCluster._meta.db_table, Idea._meta.db_table
+    return (f"SELECT {sql.select_list('i', _RELATED_COLUMNS)} FROM {memberships} me "
+            f"JOIN {memberships} o ON o.cluster_id = me.cluster_id AND o.idea_id <> me.idea_id "
+            f"JOIN {ideas} i ON i.id = o.idea_id JOIN {ideas} src ON src.id = me.idea_id "
+            f"WHERE me.idea_id = ? "
+            f"AND me.run_id = (SELECT max(id) FROM {ClusterRun._meta.db_table} WHERE finished = ?) "
+            f"AND i.hidden = ? AND i.space = src.space AND i.status NOT IN (?, ?) ORDER BY i.score DESC, i.id LIMIT ?")
 
 
 async def merge_selected(canonical_id: int, idea_ids: list[int], actor: User) -> tuple[int, list[str]]:

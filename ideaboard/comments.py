@@ -6,11 +6,11 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise import connections
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard.ideas import AUTHOR_COLUMNS, NotAllowed, decode_cursor, encode_cursor, row_loader, sql_placeholders
+from ideaboard.ideas import AUTHOR_COLUMNS, NotAllowed, decode_cursor, encode_cursor
+from ideaboard import sql
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, Idea, Role, User
 
@@ -53,31 +53,36 @@ async def list_comments(idea: Idea, *, before: str | None = None) -> CommentPage
 
     A popular idea has thousands, so a page holds COMMENTS_PER_PAGE; the cursor is the (created_at, id) keyset.
     """
-    conn = connections.get("default")
+    return comment_page(await sql.fetch(comments_query(idea.id, before=before)))
+
+
+def comments_query(idea_id: int, *, before: str | None = None) -> sql.Query:
+    """Newest first from the (idea_id, created_at, id) index, one more than a page, with each author's name and role."""
     cursor = decode_cursor(before, datetime)
-    _, rows = await conn.execute_query(_comments_sql(conn.capabilities.dialect, bool(cursor)),
-                                       [idea.id, False, *(cursor or ()), COMMENTS_PER_PAGE + 1])
+    return sql.Query(_comments_sql(bool(cursor)), _comment_columns() + ("author_name", "author_role"),
+                     (idea_id, False, *(cursor or ()), COMMENTS_PER_PAGE + 1))
+
+
+def comment_page(rows) -> CommentPage:
+    """comments_query's rows as a page, oldest first, with the cursor of what comes before."""
     items = [_comment_from_row(row) for row in rows[:COMMENTS_PER_PAGE]][::-1]
     earlier = encode_cursor(items[0].created_at, items[0].id) if len(rows) > COMMENTS_PER_PAGE else None
     return CommentPage(items, earlier)
 
 
 @functools.lru_cache(maxsize=None)
-def _comments_sql(dialect: str, before: bool) -> str:
-    """Newest first from the (idea_id, created_at, id) index, with each author's id, name and role."""
-    columns = ", ".join(f"cm.{column}" for column in Comment._meta.fields_db_projection.values())
-    return sql_placeholders(dialect, (
-        f"SELECT {columns}, u.name AS author_name, u.role AS author_role FROM {Comment._meta.db_table} cm "
-        f"JOIN {User._meta.db_table} u ON u.id = cm.author_id WHERE cm.idea_id = ? AND cm.hidden = ? "
-        f"{'AND (cm.created_at, cm.id) < (?, ?) ' if before else ''}ORDER BY cm.created_at DESC, cm.id DESC LIMIT ?"))
-
-
-def _comment_from_row(row) -> Comment:
-    comment = _comment_loader()(row)
-    object.__setattr__(comment, "_author", row_loader(User, AUTHOR_COLUMNS)(row))
-    return comment
+def _comments_sql(before: bool) -> str:
+    return (f"SELECT {sql.select_list('cm', _comment_columns())}, u.name AS author_name, u.role AS author_role "
+            f"FROM {Comment._meta.db_table} cm JOIN {User._meta.db_table} u ON u.id = cm.author_id "
+            f"WHERE cm.idea_id = ? AND cm.hidden = ? {'AND (cm.created_at, cm.id) < (?, ?) ' if before else ''}"
+            f"ORDER BY cm.created_at DESC, cm.id DESC LIMIT ?")
 
 
 @functools.lru_cache(maxsize=None)
-def _comment_loader():
-    return row_loader(Comment, tuple((column, column) for column in Comment._meta.fields_db_projection.values()))
+def _comment_columns() -> tuple[str, ...]:
+    return sql.columns_of(Comment)
+
+
+def _comment_from_row(row) -> Comment:
+    comment = sql.loader_of(Comment, _comment_columns())(row)
+    return sql.attach(comment, "author", sql.row_loader(User, AUTHOR_COLUMNS)(row))

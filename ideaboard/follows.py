@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 
+from ideaboard import sql
 from ideaboard.models import Follow, Idea, User
 
 
 async def is_following(user: User | None, idea: Idea) -> bool:
-    return bool(user) and await Follow.filter(idea_id=idea.id, user_id=user.id).exists()
+    return bool(user) and bool(await sql.fetch(following_query(user, idea.id)))
+
+
+def following_query(user: User, idea_id: int) -> sql.Query:
+    """A row if this user follows the idea (prepared once: every member's idea page asks)."""
+    return sql.Query(f"SELECT 1 AS one FROM {Follow._meta.db_table} WHERE idea_id = ? AND user_id = ? LIMIT 1",
+                     ("one",), (idea_id, user.id))
 
 
 async def set_following(user: User, idea: Idea, follow: bool) -> bool:

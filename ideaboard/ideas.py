@@ -15,7 +15,7 @@ from tortoise.expressions import Q
 from tortoise.signals import post_delete, post_save
 from tortoise.transactions import in_transaction
 
-from ideaboard import search
+from ideaboard import search, sql
 from ideaboard.forms import IdeaForm
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Category, Idea, IdeaTag, Role, Space, Status, Tag, User
@@ -116,19 +116,27 @@ async def set_tags(idea: Idea, names: Sequence[str]) -> None:
 
 
 async def tags_of(ideas: Sequence[Idea]) -> dict[int, list[str]]:
-    """Tag names per idea id, in one plain query (no N+1; the ORM's join building cost 10% of a list page)."""
-    from tortoise import connections
+    """Tag names per idea id, in one prepared query (no N+1; the ORM's join building cost 10% of a list page)."""
+    return tags_by_idea(await sql.fetch(tags_query([i.id for i in ideas]))) if ideas else {}
 
-    ids = ",".join(str(int(i.id)) for i in ideas)  # ints from the database: nothing to escape
-    if not ids:
-        return {}
-    _, rows = await connections.get("default").execute_query(
-        f"SELECT it.idea_id, t.name FROM {IdeaTag._meta.db_table} it JOIN {Tag._meta.db_table} t ON t.id = it.tag_id "
-        f"WHERE it.idea_id IN ({ids}) ORDER BY it.id")
+
+def tags_query(idea_ids: Sequence[int]) -> sql.Query:
+    """Ids as one array on Postgres, so every list page reuses one prepared statement (inlined ids made a new one)."""
+    dialect = sql.dialect()
+    return sql.Query(_tags_sql(dialect, len(idea_ids)), ("idea_id", "name"), sql.any_of_params(dialect, idea_ids))
+
+
+def tags_by_idea(rows: Sequence) -> dict[int, list[str]]:
     result: dict[int, list[str]] = {}
     for row in rows:
         result.setdefault(row["idea_id"], []).append(row["name"])
     return result
+
+
+@functools.lru_cache(maxsize=None)
+def _tags_sql(dialect: str, count: int) -> str:
+    return (f"SELECT it.idea_id, t.name FROM {IdeaTag._meta.db_table} it JOIN {Tag._meta.db_table} t "
+            f"ON t.id = it.tag_id WHERE {sql.any_of(dialect, 'it.idea_id', count)} ORDER BY it.id")
 
 
 # Keyset pagination: a cursor is the sort value and id of the idea a page starts after (or before), so a deep page
@@ -179,7 +187,7 @@ async def list_ideas(
         mode = "after"
     elif cursor := decode_cursor(before, kind):
         mode = "before"
-    conn = _connection()
+    conn = sql.connection()
     dialect = conn.capabilities.dialect
     shape = (bool(status), bool(category), bool(tag))
     filters = [space.value, False, *(v for v in (status, category, tag) if v)]
@@ -202,6 +210,7 @@ async def list_ideas(
 # Author and category come in the same query, and only the columns a card shows (no password hash, no body).
 _LIST_EXTRA = ("u.name AS author_name, u.role AS author_role, c.name AS category_name, c.slug AS category_slug, "
                "c.position AS category_position")
+_EXTRA_COLUMNS = ("author_name", "author_role", "category_name", "category_slug", "category_position")
 
 
 @functools.lru_cache(maxsize=None)
@@ -214,7 +223,7 @@ def _list_sql(dialect: str, sort: str, shape: tuple[bool, bool, bool], mode: str
     ids = (f"SELECT x.id FROM {Idea._meta.db_table} x WHERE {where} ORDER BY x.{column} {order}, x.id {order} "
            f"LIMIT ?{' OFFSET ?' if mode == 'offset' else ''}")
     columns = ", ".join(f"i.{name}" for name in _idea_columns(body=False))
-    return sql_placeholders(dialect, (
+    return sql.placeholders(dialect, (
         f"SELECT {columns}, {_LIST_EXTRA} FROM {Idea._meta.db_table} i "
         f"JOIN {User._meta.db_table} u ON u.id = i.author_id "
         f"LEFT JOIN {Category._meta.db_table} c ON c.id = i.category_id "
@@ -224,7 +233,7 @@ def _list_sql(dialect: str, sort: str, shape: tuple[bool, bool, bool], mode: str
 @functools.lru_cache(maxsize=None)
 def _count_sql(dialect: str, shape: tuple[bool, bool, bool]) -> str:
     """Counts up to COUNT_LIMIT + 1 matches: past that "10000+ ideas" says enough, and the cost stops growing."""
-    return sql_placeholders(dialect, f"SELECT count(*) AS n FROM (SELECT 1 FROM {Idea._meta.db_table} x "
+    return sql.placeholders(dialect, f"SELECT count(*) AS n FROM (SELECT 1 FROM {Idea._meta.db_table} x "
                                   f"WHERE {_where_sql(*shape)} LIMIT ?) matches")
 
 
@@ -240,14 +249,6 @@ def _where_sql(status: bool, category: bool, tag: bool) -> str:
     return " AND ".join(parts)
 
 
-def sql_placeholders(dialect: str, sql: str) -> str:
-    """SQLite takes `?`, asyncpg `$1, $2...` (the SQL has no other question marks)."""
-    if dialect != "postgres":
-        return sql
-    parts = sql.split("?")
-    return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
-
-
 @functools.lru_cache(maxsize=None)
 def _idea_columns(*, body: bool) -> tuple[str, ...]:
     """Every Idea column, or all but the two bodies (a card shows neither)."""
@@ -255,57 +256,24 @@ def _idea_columns(*, body: bool) -> tuple[str, ...]:
                  if body or name not in ("body", "body_html"))
 
 
+
 def _idea_from_row(row: Any, *, body: bool = False) -> Idea:
     """An Idea with its author and category attached, as select_related would, without pypika (see row_loader)."""
     idea = _idea_loader(body)(row)
-    object.__setattr__(idea, "_author", row_loader(User, AUTHOR_COLUMNS)(row))
-    object.__setattr__(idea, "_category", row_loader(Category, _CATEGORY_COLUMNS)(row) if idea.category_id else None)
+    object.__setattr__(idea, "_author", sql.row_loader(User, AUTHOR_COLUMNS)(row))
+    object.__setattr__(idea, "_category", sql.row_loader(Category, _CATEGORY_COLUMNS)(row) if idea.category_id else None)
     return idea
 
 
 @functools.lru_cache(maxsize=None)
 def _idea_loader(body: bool):
-    return row_loader(Idea, tuple((column, column) for column in _idea_columns(body=body)))
+    return sql.row_loader(Idea, tuple((column, column) for column in _idea_columns(body=body)))
 
 
 # (field column, column in the row): an author is the id, name and role pages show (never the password hash).
 AUTHOR_COLUMNS = (("id", "author_id"), ("name", "author_name"), ("role", "author_role"))
 _CATEGORY_COLUMNS = (("id", "category_id"), ("name", "category_name"), ("slug", "category_slug"),
                      ("position", "category_position"))
-
-
-@functools.lru_cache(maxsize=None)
-def row_loader(model: type, columns: tuple[tuple[str, str], ...]):
-    """row -> model instance, reading each (field column, row column) pair; fields not given are left out (partial).
-
-    Tortoise's _init_from_db minus its per-row work (a failed fast path, then sets rebuilt for every partial row:
-    40 µs a row, a tenth of a list page). Values get the same conversions; tests compare them with the ORM's.
-    """
-    meta = model._meta
-    aliases = dict(columns)
-    plan = [(aliases[key], attr, None) for key, attr, _ in meta.db_native_fields if key in aliases]
-    plan += [(aliases[key], attr, field.field_type) for key, attr, field in meta.db_default_fields if key in aliases]
-    plan += [(aliases[key], attr, field.to_python_value) for key, attr, field in meta.db_complex_fields
-             if key in aliases]
-    partial = len(plan) < len(meta.db_fields)
-    custom_pk = meta.db_pk_column not in meta.generated_db_fields
-
-    def load(row: Any) -> Any:
-        instance = model.__new__(model)
-        values = instance.__dict__
-        values.update(_partial=partial, _saved_in_db=True, _custom_generated_pk=custom_pk, _await_when_save={})
-        for alias, attr, convert in plan:
-            value = row[alias]
-            values[attr] = value if convert is None or value is None else convert(value)
-        return instance
-
-    return load
-
-
-def _connection():
-    from tortoise import connections
-
-    return connections.get("default")
 
 
 # Counting matching ideas is the one list query that grows with the board, so it stops at COUNT_LIMIT (an exact
@@ -386,8 +354,16 @@ def _log_failure(future: asyncio.Future) -> None:
 
 async def get_idea(idea_id: int, viewer: User | None) -> Idea | None:
     """The idea if this viewer may open it: hidden ideas only for staff, internal ones only for employees."""
-    conn = _connection()
-    _, rows = await conn.execute_query(_idea_sql(conn.capabilities.dialect), [idea_id])
+    return await opened_idea(await sql.fetch(idea_query(idea_id)), viewer)
+
+
+def idea_query(idea_id: int) -> sql.Query:
+    """One idea with its author and category, the query select_related would make (a sixth of an idea page to build)."""
+    return sql.Query(_idea_sql(), _idea_columns(body=True) + _EXTRA_COLUMNS, (idea_id,))
+
+
+async def opened_idea(rows: Sequence, viewer: User | None) -> Idea | None:
+    """The idea of idea_query's rows, if this viewer may open it."""
     if not rows:
         return None
     idea = _idea_from_row(rows[0], body=True)
@@ -401,29 +377,21 @@ async def get_idea(idea_id: int, viewer: User | None) -> Idea | None:
 
 
 @functools.lru_cache(maxsize=None)
-def _idea_sql(dialect: str) -> str:
-    """One idea with its author and category, the query select_related would make (a sixth of an idea page to build)."""
+def _idea_sql() -> str:
     columns = ", ".join(f"i.{name}" for name in _idea_columns(body=True))
-    return sql_placeholders(dialect, (
-        f"SELECT {columns}, {_LIST_EXTRA} FROM {Idea._meta.db_table} i "
-        f"JOIN {User._meta.db_table} u ON u.id = i.author_id "
-        f"LEFT JOIN {Category._meta.db_table} c ON c.id = i.category_id WHERE i.id = ?"))
+    return (f"SELECT {columns}, {_LIST_EXTRA} FROM {Idea._meta.db_table} i "
+            f"JOIN {User._meta.db_table} u ON u.id = i.author_id "
+            f"LEFT JOIN {Category._meta.db_table} c ON c.id = i.category_id WHERE i.id = ?")
 
 
 async def search_ideas(viewer: User | None, text: str, *, page: int = 1, size: int = 20) -> Page[Idea]:
     """Full-text matches the viewer may see, best first."""
     spaces = "('public', 'internal')" if can_see_internal(viewer) else "('public')"
-    visible = f"ideas.hidden = {'false' if _is_postgres() else '0'} AND ideas.space IN {spaces}"
+    visible = f"ideas.hidden = {'false' if sql.is_postgres() else '0'} AND ideas.space IN {spaces}"
     ids, total = await search.search_idea_ids(text, visible_sql=visible, limit=size, offset=(page - 1) * size)
     by_id = {i.id: i for i in await Idea.filter(id__in=ids).select_related("author", "category")}
     return Page(items=[by_id[i] for i in ids if i in by_id], number=page, size=size,
                 total=min(total, search.CANDIDATES), capped=total > search.CANDIDATES)
-
-
-def _is_postgres() -> bool:
-    from tortoise import connections
-
-    return connections.get("default").capabilities.dialect == "postgres"
 
 
 async def list_categories() -> list[Category]:

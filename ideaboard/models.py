@@ -295,6 +295,7 @@ class IdeaCluster(Model):
     class Meta:
         table = "idea_clusters"
         unique_together = (("run", "idea"),)
+        indexes = (("cluster_id", "idea_id"),)  # an idea page lists the other members of its cluster
 
 
 class IdeaVector(Model):

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ideaboard import clusters, comments, follows, htmx, ideas, jobs, pagecache, ratelimit, social, votes, workflow
+from ideaboard import comments, htmx, idea_page, ideas, jobs, pagecache, ratelimit, social, votes
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
 from ideaboard.models import Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
@@ -48,27 +48,25 @@ async def _board(request: Request, space: Space) -> Response:
 
 async def idea_detail(request: Request) -> Response:
     viewer = current_user(request)
-    idea = await ideas.get_idea(path_id(request), viewer)
-    if idea is None:
+    before = request.query_params.get("comments_before")
+    page = await idea_page.read_idea_page(path_id(request), viewer, comments_before=before)
+    if page is None:
         raise not_found("idea")
-    card_meta = social.card_meta(idea, request.state.settings)
-    context = await _detail_context(idea, viewer, request.query_params.get("comments_before"), card_meta=card_meta)
-    return render(request, "ideas/detail.html", context)
+    card_meta = social.card_meta(page.idea, request.state.settings)
+    return render(request, "ideas/detail.html", await _detail_context(page, before, card_meta=card_meta))
 
 
-async def _detail_context(idea: Idea, viewer, comments_before: str | None = None, **extra) -> dict:
+async def _detail_context(page: idea_page.IdeaPage, comments_before: str | None = None, **extra) -> dict:
     """Everything an idea page shows; comments are the latest page, or the page before `comments_before`."""
-    conversation = await comments.list_comments(idea, before=comments_before)
+    idea = page.idea
     return {
         "idea": idea,
-        "comments": conversation.items, "earlier_comments": conversation.earlier, "comments_before": comments_before,
-        "my_votes": await votes.votes_by(viewer, [idea.id]),
-        "tags": await ideas.tags_of([idea]),
+        "comments": page.conversation.items, "earlier_comments": page.conversation.earlier,
+        "comments_before": comments_before,
+        "my_votes": {idea.id: page.my_vote}, "tags": {idea.id: page.tags},
         "comment_values": {}, "comment_errors": {},
-        "timeline": await workflow.timeline(idea),
-        "related_ideas": await clusters.related_ideas(idea),
-        "following": await follows.is_following(viewer, idea),
-        "related_tweets": await social.related_tweets(idea.id),
+        "timeline": page.timeline, "related_ideas": page.related_ideas, "following": page.following,
+        "related_tweets": page.related_tweets,
         "source_tweet": await Tweet.get_or_none(id=idea.source_tweet_id) if idea.source_tweet_id else None,
         **extra,
     }
@@ -177,14 +175,22 @@ async def add_comment(request: Request) -> Response:
     try:
         await comments.add_comment(idea, viewer, parse_comment(data))
     except FormErrors as exc:
-        context = await _detail_context(idea, viewer, comment_values=exc.values, comment_errors=exc.errors)
+        context = await _detail_context(await _page_of(idea, viewer), comment_values=exc.values,
+                                        comment_errors=exc.errors)
         block = "comments" if htmx.is_request(request) else None
         return render(request, "ideas/detail.html", context, block=block, status_code=422)
     if not htmx.is_request(request):
         flash(request, "Your comment is posted.")
         return see_other(f"/ideas/{idea.id}#comments")
-    await idea.refresh_from_db(fields=["comment_count"])
-    return render(request, "ideas/detail.html", await _detail_context(idea, viewer), block="comments")
+    return render(request, "ideas/detail.html", await _detail_context(await _page_of(idea, viewer)), block="comments")
+
+
+async def _page_of(idea: Idea, viewer) -> idea_page.IdeaPage:
+    """The idea page read again after a comment (its count changed); a 404 if the idea went away meanwhile."""
+    page = await idea_page.read_idea_page(idea.id, viewer)
+    if page is None:
+        raise not_found("idea")
+    return page
 
 
 async def delete_comment(request: Request) -> Response:

@@ -1,0 +1,39 @@
+"""Everything an idea page shows, read in one round trip on Postgres: every visit asks for all of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ideaboard import clusters, comments, follows, ideas, social, sql, votes, workflow
+from ideaboard.models import Idea, IdeaEvent, Tweet, User
+
+
+@dataclass(frozen=True)
+class IdeaPage:
+    idea: Idea
+    conversation: comments.CommentPage
+    tags: list[str]
+    timeline: list[IdeaEvent]
+    related_ideas: list[Idea]
+    related_tweets: list[Tweet]
+    my_vote: int
+    following: bool
+
+
+async def read_idea_page(idea_id: int, viewer: User | None, *, comments_before: str | None = None) -> IdeaPage | None:
+    """The page if this viewer may open the idea (ideas.opened_idea's rules), else None."""
+    queries = [ideas.idea_query(idea_id), comments.comments_query(idea_id, before=comments_before),
+               ideas.tags_query([idea_id]), workflow.timeline_query(idea_id), clusters.related_query(idea_id),
+               social.related_tweets_query(idea_id)]
+    if viewer is not None:
+        queries += [votes.votes_query(viewer, [idea_id]), follows.following_query(viewer, idea_id)]
+    idea_rows, comment_rows, tag_rows, event_rows, related_rows, tweet_rows, *mine = await sql.fetch_together(*queries)
+    idea = await ideas.opened_idea(idea_rows, viewer)
+    if idea is None:
+        return None
+    return IdeaPage(
+        idea=idea, conversation=comments.comment_page(comment_rows),
+        tags=ideas.tags_by_idea(tag_rows).get(idea_id, []), timeline=workflow.events_from_rows(event_rows),
+        related_ideas=clusters.related_from_rows(related_rows), related_tweets=social.tweets_from_rows(tweet_rows),
+        my_vote=votes.dict_of_votes(mine[0]).get(idea_id, 0) if mine else 0, following=bool(mine and mine[1]),
+    )
