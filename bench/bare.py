@@ -40,7 +40,7 @@ async def build_context(settings: Settings) -> dict:
         return {
             "page": page, "sort": "hot", "filters": {"category": None, "tag": None, "status": None},
             "space": Space.PUBLIC, "categories": await ideas.list_categories(), "statuses": list(Status),
-            "my_votes": {}, "tags": await ideas.tags_of(page.items),
+            "my_votes": {}, "tags": page.tags,
             "user": None, "is_staff": False, "is_employee": False, "csrf_token": "x" * 43, "flashes": [],
             "site_name": settings.site_name,
         }

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 from ideaboard import search, sql
 from ideaboard.forms import IdeaForm
 from ideaboard.markdown import render_markdown
-from ideaboard.models import Category, Idea, IdeaTag, Role, Space, Status, Tag, User
+from ideaboard.models import Category, Idea, IdeaTag, Role, Space, Status, Tag, User, Vote
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ class Page(Generic[T]):
     after: str | None = None  # keyset cursor of the next page (this page's last item)
     before: str | None = None  # keyset cursor of the previous page (this page's first item)
     capped: bool = False  # counting stopped at `total`: there are more ("10000+ ideas")
+    tags: dict[int, list[str]] | None = None  # tag names per idea, when the list read them with the ideas
+    my_votes: dict[int, int] | None = None  # the viewer's vote per idea, likewise
 
     @property
     def pages(self) -> int:
@@ -188,23 +190,33 @@ async def list_ideas(
     elif cursor := decode_cursor(before, kind):
         mode = "before"
     conn = sql.connection()
-    dialect = conn.capabilities.dialect
     shape = (bool(status), bool(category), bool(tag))
     filters = [space.value, False, *(v for v in (status, category, tag) if v)]
     limit = [size + 1] + ([(page - 1) * size] if mode == "offset" else [])
-    _, rows = await conn.execute_query(_list_sql(dialect, sort, shape, mode), [*filters, *(cursor or ()), *limit])
+    params = [*filters, *(cursor or ()), *limit]
+    total, count = await _total(conn, shape, filters, (space, status, category, tag))
+    queries = [sql.Query(_list_sql(sort, shape, mode), _idea_columns(body=False) + _EXTRA_COLUMNS, params),
+               sql.Query(_list_tags_sql(sort, shape, mode), ("idea_id", "name"), params)]
+    if viewer is not None:
+        queries.append(sql.Query(_list_votes_sql(sort, shape, mode), ("idea_id", "value"), [viewer.id, *params]))
+    if count is not None:
+        queries.append(count)
+    rows, tag_rows, *rest = await sql.fetch_together(*queries)
+    my_votes = {row["idea_id"]: row["value"] for row in rest.pop(0)} if viewer is not None else {}
+    if count is not None:
+        total = int(rest[0][0]["n"])
     items = [_idea_from_row(row) for row in rows[:size]]
     if mode == "before":  # fetched backwards: nearest first
         items.reverse()
         number, more = (max(page, 2) if len(rows) > size else 1), True
     else:
         number, more = (max(page, 2) if mode == "after" else page), len(rows) > size
-    total = await _total(conn, shape, filters, (space, status, category, tag))
     column = SORT_COLUMNS[sort]
     return Page(items=items, number=number, size=size, total=None if total is None else min(total, COUNT_LIMIT),
                 more=more, capped=bool(total and total > COUNT_LIMIT),
                 after=encode_cursor(getattr(items[-1], column), items[-1].id) if more and items else None,
-                before=encode_cursor(getattr(items[0], column), items[0].id) if number > 1 and items else None)
+                before=encode_cursor(getattr(items[0], column), items[0].id) if number > 1 and items else None,
+                tags=tags_by_idea(tag_rows), my_votes=my_votes)
 
 
 # Author and category come in the same query, and only the columns a card shows (no password hash, no body).
@@ -214,27 +226,51 @@ _EXTRA_COLUMNS = ("author_name", "author_role", "category_name", "category_slug"
 
 
 @functools.lru_cache(maxsize=None)
-def _list_sql(dialect: str, sort: str, shape: tuple[bool, bool, bool], mode: str) -> str:
-    """The page query for one filter shape, built once: ids from an index-only scan, then 21 rows joined."""
+def _ids_sql(sort: str, shape: tuple[bool, bool, bool], mode: str) -> str:
+    """The ids of one page (and one more), from an index-only scan; each filter shape built once."""
     column, where = SORT_COLUMNS[sort], _where_sql(*shape)
     if mode != "offset":
         where += f" AND (x.{column}, x.id) {'<' if mode == 'after' else '>'} (?, ?)"
     order = "ASC" if mode == "before" else "DESC"
-    ids = (f"SELECT x.id FROM {Idea._meta.db_table} x WHERE {where} ORDER BY x.{column} {order}, x.id {order} "
-           f"LIMIT ?{' OFFSET ?' if mode == 'offset' else ''}")
+    return (f"SELECT x.id FROM {Idea._meta.db_table} x WHERE {where} ORDER BY x.{column} {order}, x.id {order} "
+            f"LIMIT ?{' OFFSET ?' if mode == 'offset' else ''}")
+
+
+@functools.lru_cache(maxsize=None)
+def _list_sql(sort: str, shape: tuple[bool, bool, bool], mode: str) -> str:
+    """The page's rows: those ids joined to author and category, in page order."""
+    column, order = SORT_COLUMNS[sort], "ASC" if mode == "before" else "DESC"
     columns = ", ".join(f"i.{name}" for name in _idea_columns(body=False))
-    return sql.placeholders(dialect, (
-        f"SELECT {columns}, {_LIST_EXTRA} FROM {Idea._meta.db_table} i "
-        f"JOIN {User._meta.db_table} u ON u.id = i.author_id "
-        f"LEFT JOIN {Category._meta.db_table} c ON c.id = i.category_id "
-        f"WHERE i.id IN ({ids}) ORDER BY i.{column} {order}, i.id {order}"))
+    return (f"SELECT {columns}, {_LIST_EXTRA} FROM {Idea._meta.db_table} i "
+            f"JOIN {User._meta.db_table} u ON u.id = i.author_id "
+            f"LEFT JOIN {Category._meta.db_table} c ON c.id = i.category_id "
+            f"WHERE i.id IN ({_ids_sql(sort, shape, mode)}) ORDER BY i.{column} {order}, i.id {order}")
+
+
+@functools.lru_cache(maxsize=None)
+def _list_tags_sql(sort: str, shape: tuple[bool, bool, bool], mode: str) -> str:
+    """The tags of the same page, read in the same round trip (the ids subquery again: an index-only scan)."""
+    return (f"SELECT it.idea_id, t.name FROM {IdeaTag._meta.db_table} it JOIN {Tag._meta.db_table} t "
+            f"ON t.id = it.tag_id WHERE it.idea_id IN ({_ids_sql(sort, shape, mode)}) ORDER BY it.id")
+
+
+@functools.lru_cache(maxsize=None)
+def _list_votes_sql(sort: str, shape: tuple[bool, bool, bool], mode: str) -> str:
+    """A member's votes on the same page, likewise."""
+    return (f"SELECT idea_id, value FROM {Vote._meta.db_table} "
+            f"WHERE user_id = ? AND idea_id IN ({_ids_sql(sort, shape, mode)})")
+
+
+@functools.lru_cache(maxsize=None)
+def _count_text(shape: tuple[bool, bool, bool]) -> str:
+    """Counts up to COUNT_LIMIT + 1 matches: past that "10000+ ideas" says enough, and the cost stops growing."""
+    return (f"SELECT count(*) AS n FROM (SELECT 1 FROM {Idea._meta.db_table} x "
+            f"WHERE {_where_sql(*shape)} LIMIT ?) matches")
 
 
 @functools.lru_cache(maxsize=None)
 def _count_sql(dialect: str, shape: tuple[bool, bool, bool]) -> str:
-    """Counts up to COUNT_LIMIT + 1 matches: past that "10000+ ideas" says enough, and the cost stops growing."""
-    return sql.placeholders(dialect, f"SELECT count(*) AS n FROM (SELECT 1 FROM {Idea._meta.db_table} x "
-                                  f"WHERE {_where_sql(*shape)} LIMIT ?) matches")
+    return sql.placeholders(dialect, _count_text(shape))
 
 
 def _where_sql(status: bool, category: bool, tag: bool) -> str:
@@ -286,24 +322,25 @@ _counts: dict[tuple, tuple[float, int]] = {}
 _counting: dict[tuple, asyncio.Future] = {}
 
 
-async def _total(conn, shape: tuple[bool, bool, bool], filters: list, key: tuple) -> int | None:
-    """Matching ideas up to COUNT_LIMIT + 1, or None when counting would hold a big board's page up.
+async def _total(conn, shape: tuple[bool, bool, bool], filters: list, key: tuple) -> tuple[int | None, Any]:
+    """(matching ideas up to COUNT_LIMIT + 1, or None when counting would hold a big board's page up; or a count
+    query to read with the page, when the total must be exact).
 
-    Small boards (the board itself under COUNT_LIMIT) are counted exactly on every request. On a big board a
-    status or category count is awaited at most COUNT_WAIT_SECONDS, and a tag is not counted at all: joining the
-    tag's ideas to the visible ones costs ~0.3 s at 1M ideas.
+    Small boards (the board itself under COUNT_LIMIT) are counted exactly on every request, in the page's round
+    trip. On a big board a status or category count is awaited at most COUNT_WAIT_SECONDS, and a tag is not
+    counted at all: joining the tag's ideas to the visible ones costs ~0.3 s at 1M ideas.
     """
     dialect = conn.capabilities.dialect
     board = await _cached_count(conn, _count_sql(dialect, (False, False, False)), filters[:2], key[:1],
                                 keep_from=COUNT_CACHE_MIN)
     if not any(shape):
-        return board
-    sql, params = _count_sql(dialect, shape), filters
+        return board, None
     if board <= COUNT_LIMIT:
-        return await _count(conn, sql, params)
+        return None, sql.Query(_count_text(shape), ("n",), [*filters, COUNT_LIMIT + 1])
     if shape[2]:
-        return None
-    return await _cached_count(conn, sql, params, key, keep_from=0, wait=COUNT_WAIT_SECONDS)
+        return None, None
+    return await _cached_count(conn, _count_sql(dialect, shape), filters, key, keep_from=0,
+                               wait=COUNT_WAIT_SECONDS), None
 
 
 async def _cached_count(conn, sql: str, params: list, key: tuple, *, keep_from: int,

@@ -2,6 +2,7 @@
 
 from bs4 import BeautifulSoup
 
+from ideaboard.ideas import list_ideas
 from ideaboard.models import Idea, Space, Status
 from ideaboard.votes import cast_vote
 
@@ -265,3 +266,24 @@ async def test_list_and_idea_pages_carry_the_same_values_the_orm_loads(alice, er
                                                                          expected.author.role)
         assert item.category == expected.category and getattr(item.category, "slug", None) == getattr(
             expected.category, "slug", None)
+
+
+async def test_bobs_board_shows_his_votes_and_every_cards_tags_in_each_filter(browser_for, alice, bob, make_idea,
+                                                                                categories):
+    dark = await make_idea(alice, "Dark mode for the mobile app", tags=["ui", "mobile"], category=categories["Mobile app"])
+    cups = await make_idea(alice, "Reusable cup discount", tags=["cups"])
+    await make_idea(alice, "Quieter mornings")
+    await cast_vote(dark.id, bob, 1)
+    await cast_vote(cups.id, bob, -1)
+    client = await browser_for(bob)
+    for path in ["/", "/?sort=new", "/?tag=ui", "/?category=mobile-app&sort=top", "/?status=new"]:
+        page = BeautifulSoup((await client.get(path)).text, "html.parser")
+        cards = {card.select_one(".idea-title a").text: card for card in page.select(".idea-card")}
+        card = cards["Dark mode for the mobile app"]
+        assert [a.text for a in card.select(".tag")] == ["#ui", "#mobile"], path
+        assert card.select_one(".vote-up")["aria-pressed"] == "true", path
+        if "Reusable cup discount" in cards:
+            assert cards["Reusable cup discount"].select_one(".vote-down")["aria-pressed"] == "true"
+            assert [a.text for a in cards["Reusable cup discount"].select(".tag")] == ["#cups"]
+    page = await list_ideas(bob, tag="ui")
+    assert (page.total, page.my_votes, page.tags) == (1, {dark.id: 1}, {dark.id: ["ui", "mobile"]})

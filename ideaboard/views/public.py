@@ -39,8 +39,7 @@ async def _board(request: Request, space: Space) -> Response:
     context = {
         "page": page, "sort": sort, "filters": filters, "space": space,
         "categories": await ideas.cached_categories(), "statuses": list(Status),
-        "my_votes": await votes.votes_by(viewer, [i.id for i in page.items]),
-        "tags": await ideas.tags_of(page.items),
+        "my_votes": page.my_votes, "tags": page.tags,
     }
     block = "idea_list" if htmx.is_partial(request) else None
     return htmx.vary(render(request, "ideas/index.html", context, block=block))
