@@ -128,7 +128,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 def _connection(database_url: str) -> str | dict[str, Any]:
-    """Postgres gets a pool whose connections skip asyncpg's reset round trip on release (bench/: issue #5)."""
+    """Postgres gets a fair pool whose connections skip asyncpg's reset round trip on release (bench/: issue #5)."""
     if not database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
         return database_url
     from tortoise.backends.base.config_generator import expand_db_url
@@ -136,6 +136,7 @@ def _connection(database_url: str) -> str | dict[str, Any]:
     from ideaboard.pgconn import NoResetConnection
 
     config = expand_db_url(database_url)
+    config["engine"] = "ideaboard.pgconn"  # Tortoise's asyncpg client over a fair pool
     config["credentials"]["connection_class"] = NoResetConnection
     return config
 
