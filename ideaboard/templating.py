@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,9 +49,32 @@ templates.env.globals["static_url"] = static_url
 templates.env.filters["timeago"] = timeago
 templates.env.filters["status_label"] = status_label
 templates.env.globals["Role"] = Role
-# The macros take what they need as arguments, so one module serves every page (an `import ... with context` in each
-# block re-ran the file up to five times a page: a tenth of an idea page's CPU).
-templates.env.globals["ui"] = templates.env.get_template("_macros.html").module
+
+
+class Macros:
+    """_macros.html as `ui`: made once (the macros take what they need as arguments; an `import ... with context` in
+    each block re-ran the file up to five times a page), and its badges rendered once per role or status: a list
+    page calls them forty times, and a macro call costs more than the markup it makes."""
+
+    def __init__(self) -> None:
+        self._module = None
+        self.status_badge = functools.lru_cache(maxsize=64)(lambda status: self._macros.status_badge(status))
+        self._role_badge = functools.lru_cache(maxsize=16)(lambda role: self._macros.role_badge(role))
+
+    @property
+    def _macros(self):
+        if self._module is None:  # made on first use, so the module's globals include `ui` itself
+            self._module = templates.env.get_template("_macros.html").module
+        return self._module
+
+    def role_badge(self, person: Any) -> Any:
+        return self._role_badge(person.role)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._macros, name)
+
+
+templates.env.globals["ui"] = Macros()
 
 
 def flash(request: Request, message: str, kind: str = "success") -> None:
