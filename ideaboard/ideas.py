@@ -195,13 +195,14 @@ async def list_ideas(
     limit = [size + 1] + ([(page - 1) * size] if mode == "offset" else [])
     params = [*filters, *(cursor or ()), *limit]
     total, count = await _total(conn, shape, filters, (space, status, category, tag))
-    queries = [sql.Query(_list_sql(sort, shape, mode), _idea_columns(body=False) + _EXTRA_COLUMNS, params),
-               sql.Query(_list_tags_sql(sort, shape, mode), ("idea_id", "name"), params)]
+    queries = [sql.Query(_list_sql(sort, mode), _idea_columns(body=False) + _EXTRA_COLUMNS),
+               sql.Query(_LIST_TAGS_SQL, ("idea_id", "name"))]
     if viewer is not None:
-        queries.append(sql.Query(_list_votes_sql(sort, shape, mode), ("idea_id", "value"), [viewer.id, *params]))
+        queries.append(sql.Query(_LIST_VOTES_SQL, ("idea_id", "value"), [viewer.id]))
     if count is not None:
         queries.append(count)
-    rows, tag_rows, *rest = await sql.fetch_together(*queries)
+    page_ids = sql.Query(_ids_sql(sort, shape, mode), ("id",), params)
+    rows, tag_rows, *rest = await sql.fetch_together(*queries, shared=("page_ids", page_ids))
     my_votes = {row["idea_id"]: row["value"] for row in rest.pop(0)} if viewer is not None else {}
     if count is not None:
         total = int(rest[0][0]["n"])
@@ -237,28 +238,21 @@ def _ids_sql(sort: str, shape: tuple[bool, bool, bool], mode: str) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def _list_sql(sort: str, shape: tuple[bool, bool, bool], mode: str) -> str:
+def _list_sql(sort: str, mode: str) -> str:
     """The page's rows: those ids joined to author and category, in page order."""
     column, order = SORT_COLUMNS[sort], "ASC" if mode == "before" else "DESC"
     columns = ", ".join(f"i.{name}" for name in _idea_columns(body=False))
     return (f"SELECT {columns}, {_LIST_EXTRA} FROM {Idea._meta.db_table} i "
             f"JOIN {User._meta.db_table} u ON u.id = i.author_id "
             f"LEFT JOIN {Category._meta.db_table} c ON c.id = i.category_id "
-            f"WHERE i.id IN ({_ids_sql(sort, shape, mode)}) ORDER BY i.{column} {order}, i.id {order}")
+            f"WHERE i.id IN (SELECT id FROM page_ids) ORDER BY i.{column} {order}, i.id {order}")
 
 
-@functools.lru_cache(maxsize=None)
-def _list_tags_sql(sort: str, shape: tuple[bool, bool, bool], mode: str) -> str:
-    """The tags of the same page, read in the same round trip (the ids subquery again: an index-only scan)."""
-    return (f"SELECT it.idea_id, t.name FROM {IdeaTag._meta.db_table} it JOIN {Tag._meta.db_table} t "
-            f"ON t.id = it.tag_id WHERE it.idea_id IN ({_ids_sql(sort, shape, mode)}) ORDER BY it.id")
-
-
-@functools.lru_cache(maxsize=None)
-def _list_votes_sql(sort: str, shape: tuple[bool, bool, bool], mode: str) -> str:
-    """A member's votes on the same page, likewise."""
-    return (f"SELECT idea_id, value FROM {Vote._meta.db_table} "
-            f"WHERE user_id = ? AND idea_id IN ({_ids_sql(sort, shape, mode)})")
+# The tags and a member's votes of the same page: read in the same round trip, from the same ids.
+_LIST_TAGS_SQL = (f"SELECT it.idea_id, t.name FROM {IdeaTag._meta.db_table} it JOIN {Tag._meta.db_table} t "
+                  f"ON t.id = it.tag_id WHERE it.idea_id IN (SELECT id FROM page_ids) ORDER BY it.id")
+_LIST_VOTES_SQL = (f"SELECT idea_id, value FROM {Vote._meta.db_table} "
+                   f"WHERE user_id = ? AND idea_id IN (SELECT id FROM page_ids)")
 
 
 @functools.lru_cache(maxsize=None)

@@ -59,26 +59,38 @@ async def fetch(query: Query) -> list:
     return rows
 
 
-async def fetch_together(*queries: Query) -> list[list]:
+async def fetch_together(*queries: Query, shared: tuple[str, Query] | None = None) -> list[list]:
     """The rows of several queries in one round trip on Postgres (each an array of records), in turn elsewhere.
 
     A page's reads are small index lookups: each separate statement cost more in round trips (a socket write and a
     wake-up on both sides) than in work, and on two cores the database shares the CPU with the web processes.
+    `shared` is (name, query): a result the queries select from by that name, computed once (a WITH clause).
     """
     conn = connection()
     if conn.capabilities.dialect != "postgres":
-        return [await fetch(query) for query in queries]
-    text = _together_sql(tuple((query.text, query.columns) for query in queries))
-    _, rows = await conn.execute_query(text, [param for query in queries for param in query.params])
+        return [await fetch(_with(query, shared)) for query in queries]
+    parts = tuple((query.text, query.columns) for query in queries)
+    text = _together_sql(parts, (shared[0], shared[1].text) if shared else None)
+    params = [*(shared[1].params if shared else ()), *(param for query in queries for param in query.params)]
+    _, rows = await conn.execute_query(text, params)
     return [[dict(zip(query.columns, record)) for record in rows[0][n]] for n, query in enumerate(queries)]
 
 
+def _with(query: Query, shared: tuple[str, Query] | None) -> Query:
+    """The query with the shared result as its own WITH clause, if it reads it."""
+    if shared is None or shared[0] not in query.text:
+        return query
+    name, common = shared
+    return Query(f"WITH {name} AS ({common.text}) {query.text}", query.columns, (*common.params, *query.params))
+
+
 @functools.lru_cache(maxsize=256)
-def _together_sql(parts: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
-    """SELECT ARRAY(rows of query 1), ARRAY(rows of query 2)...: one statement, prepared once per combination."""
+def _together_sql(parts: tuple[tuple[str, tuple[str, ...]], ...], shared: tuple[str, str] | None) -> str:
+    """[WITH shared] SELECT ARRAY(rows of query 1), ARRAY(rows of query 2)...: one statement, prepared once."""
     arrays = ", ".join(f"ARRAY(SELECT ROW({', '.join('s.' + column for column in columns)}) FROM ({text}) s) AS r{n}"
                        for n, (text, columns) in enumerate(parts))
-    return placeholders("postgres", f"SELECT {arrays}")
+    common = f"WITH {shared[0]} AS MATERIALIZED ({shared[1]}) " if shared else ""
+    return placeholders("postgres", f"{common}SELECT {arrays}")
 
 
 @functools.lru_cache(maxsize=1024)
