@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 HOT_EPOCH = 1_700_000_000
 HOT_SECONDS_PER_DECADE = 45_000
 SORTS = ("hot", "top", "new")
-HIDDEN_FROM_LISTS = (Status.DUPLICATE, Status.ARCHIVED)
+# "Open ideas", the board's default: closed ones (launched, declined, merged, archived) only when asked for by status,
+# as on Fider and Canny; launched ideas also have their own page (/launched).
+HIDDEN_FROM_LISTS = (Status.LAUNCHED, Status.DECLINED, Status.DUPLICATE, Status.ARCHIVED)
 
 
 class NotAllowed(Exception):
@@ -175,7 +177,7 @@ async def list_ideas(
     tag: str | None = None, status: str | None = None, page: int = 1, size: int = 20,
     after: str | None = None, before: str | None = None,
 ) -> Page[Idea]:
-    """One page of ideas in the chosen order; duplicates and archived ideas only when asked for by status.
+    """One page of ideas in the chosen order; closed ideas (HIDDEN_FROM_LISTS) only when asked for by status.
 
     `after`/`before` are the Page.after/Page.before cursors of a neighbouring page; without one, `page` is an offset.
     """

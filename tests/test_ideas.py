@@ -287,3 +287,21 @@ async def test_bobs_board_shows_his_votes_and_every_cards_tags_in_each_filter(br
             assert [a.text for a in cards["Reusable cup discount"].select(".tag")] == ["#cups"]
     page = await list_ideas(bob, tag="ui")
     assert (page.total, page.my_votes, page.tags) == (1, {dark.id: 1}, {dark.id: ["ui", "mobile"]})
+
+
+async def test_the_board_opens_on_open_ideas_and_closed_ones_wait_behind_their_status(visitor, alice, sam, make_idea):
+    from ideaboard.workflow import transition
+
+    titles_by_status = {}
+    for status, path in [("new", []), ("planned", ["under_review", "planned"]), ("launched",
+                         ["under_review", "planned", "in_progress", "launched"]), ("declined", ["declined"])]:
+        idea = await make_idea(alice, f"A {status} idea about cups")
+        for step in path:
+            idea = await Idea.get(id=idea.id)
+            await transition(idea, sam, Status(step))
+        titles_by_status[status] = idea.title
+    page = (await visitor.get("/")).text
+    assert sorted(titles(page)) == ["A new idea about cups", "A planned idea about cups"]
+    assert "Open ideas" in page
+    for closed in ("launched", "declined"):
+        assert titles((await visitor.get(f"/?status={closed}")).text) == [titles_by_status[closed]]
