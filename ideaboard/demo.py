@@ -6,12 +6,12 @@ import random
 import sys
 from datetime import datetime, timedelta, timezone
 
-from ideaboard import accounts
+from ideaboard import accounts, workflow
 from ideaboard.db import connect
 from ideaboard.forms import FormErrors, parse_signup
 from ideaboard.ideas import hot_score
 from ideaboard.markdown import render_markdown
-from ideaboard.models import Category, Comment, Idea, IdeaTag, Role, Status, Tag, User, Vote
+from ideaboard.models import Category, Comment, Idea, IdeaEvent, IdeaTag, Role, Status, Tag, User, Vote
 from ideaboard.settings import Settings
 
 PASSWORD = "ideaboard-demo"
@@ -48,7 +48,16 @@ IDEAS = [
 COMMENTS = ["+1, this would make my mornings.", "Yes please! I'd use this every day.",
             "Would love this, but keep the old way as an option too.", "This is the one feature I miss from other apps.",
             "Agree. In my local store this is a real problem.", "Good idea, and it would help the staff too."]
-STATUSES = {0: Status.PLANNED, 2: Status.LAUNCHED, 4: Status.UNDER_REVIEW, 6: Status.IN_PROGRESS, 13: Status.DECLINED}
+S = Status
+# Ideas the team has moved (by position in IDEAS): each walks the workflow step by step, as staff would.
+JOURNEYS = {0: [S.UNDER_REVIEW, S.PLANNED], 2: [S.UNDER_REVIEW, S.PLANNED, S.IN_PROGRESS, S.LAUNCHED],
+            4: [S.UNDER_REVIEW], 6: [S.UNDER_REVIEW, S.PLANNED, S.IN_PROGRESS], 13: [S.DECLINED]}
+RESPONSES = {
+    0: "Planned for the spring app release. The theme will follow your phone's light/dark setting.",
+    2: "Live in every store since this week: **10 cents off** with your own cup, shown on the receipt.",
+    13: "Thank you! Tipping rules differ by country and are handled with each store team, so we can't add it to "
+        "the app everywhere yet. We're declining it for now and will come back to it.",
+}
 
 
 async def seed_demo(settings: Settings) -> bool:
@@ -73,7 +82,7 @@ async def _seed() -> None:
     for n, (title, category, tags, body) in enumerate(IDEAS):
         created = now - timedelta(hours=rng.randint(2, 24 * 40))
         idea = await Idea.create(title=title, body=body, body_html=render_markdown(body), author=people[3 + n % 12],
-                                 category=categories[category], created_at=created, status=STATUSES.get(n, Status.NEW))
+                                 category=categories[category], created_at=created)
         for name in tags.split():
             await IdeaTag.create(idea=idea, tag=(await Tag.get_or_create(name=name))[0])
         await _seed_votes(idea, people, rng)
@@ -82,6 +91,19 @@ async def _seed() -> None:
                                  body_html=render_markdown(text), is_official=Role(author.role).is_staff)
         idea.comment_count = await Comment.filter(idea=idea).count()
         await idea.save(update_fields=["comment_count"])
+        await _walk(idea, JOURNEYS.get(n, []), RESPONSES.get(n), people[0], now)
+
+
+async def _walk(idea: Idea, steps: list[Status], response: str | None, staff: User, now: datetime) -> None:
+    """Move an idea through the workflow like the team would, so its page shows a real Progress timeline."""
+    for step in steps:
+        await workflow.transition(await Idea.get(id=idea.id), staff, step)
+    if response:
+        await workflow.respond(await Idea.get(id=idea.id), staff, response)
+    events = await IdeaEvent.filter(idea_id=idea.id).order_by("id")
+    for k, event in enumerate(events, 1):  # spread over the idea's life, oldest first
+        at = idea.created_at + (now - idea.created_at) * k / (len(events) + 1)
+        await IdeaEvent.filter(id=event.id).update(created_at=at)
 
 
 async def _seed_votes(idea: Idea, people: list[User], rng: random.Random) -> None:

@@ -2,6 +2,7 @@
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -45,6 +46,13 @@ def test_seed_demo_loads_a_community_once(tmp_path):
     run("migrate", data_dir=tmp_path)
     assert "Demo content loaded" in run("seed", "--demo", data_dir=tmp_path).stdout
     assert "already has content" in run("seed", "--demo", data_dir=tmp_path).stdout
+    with sqlite3.connect(tmp_path / "ideaboard.sqlite3") as db:  # the team's work shows as each idea's Progress
+        planned = db.execute("SELECT e.kind, e.to_status FROM idea_events e JOIN ideas i ON i.id = e.idea_id "
+                             "WHERE i.title = 'Dark mode for the mobile app' ORDER BY e.created_at").fetchall()
+        statuses = dict(db.execute("SELECT title, status FROM ideas WHERE status <> 'new'").fetchall())
+    assert planned == [("status", "under_review"), ("status", "planned"), ("response", "planned")]
+    assert statuses["Reusable cup discount in every store"] == "launched"
+    assert statuses["Tip the barista in the app"] == "declined"
 
 
 def free_port() -> int:
