@@ -394,6 +394,7 @@ async def bench_app(args: argparse.Namespace, work: Path, db: asyncpg.Connection
             script = "" if endpoint == "list" else LUA_PATHS
             if script:
                 await sample_paths(db, work, endpoint)
+            run_wrk("warmup", base, "/", script, work, 16, args, duration=2)  # steady state: caches warm, plans made
             for conns in args.connections:
                 results.append(run_wrk(endpoint, base, "/", script, work, conns, args))
                 print(fmt(results[-1]), flush=True)
