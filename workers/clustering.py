@@ -11,7 +11,8 @@ threshold transfer across corpus sizes far better than a raw cosine cut (see ben
 The cosine floor is what keeps small boards honest: with 20 ideas, 20 neighbours are the whole board, so without a
 real-similarity bar every idea's neighbourhood is "everything loosely related" and unrelated topics chain together.
 On large corpora the 20 nearest are far above the floor and it changes nothing (banking77 ARI identical). The floor
-is a cosine in this module's LSA space; other vector spaces pass their own (``workers/semantic.py``).
+is a cosine in this module's LSA space; other spaces pass their own (``workers/semantic.py``, which clusters a
+similarity matrix through ``cluster_similarities``).
 Above ``EXACT_MAX`` ideas, MiniBatchKMeans splits the corpus into buckets of ``BUCKET_SIZE`` clustered the same way, and
 mutually-nearest clusters whose centroids are almost identical (cosine >= ``MERGE_MIN_COSINE``) are joined.
 """
@@ -231,11 +232,21 @@ def cluster_vectors(
 
 
 def _snn_linkage(vectors: np.ndarray, threshold: float, min_cosine: float = NEIGHBOUR_MIN_COSINE) -> np.ndarray:
-    """Average linkage on 1 - Jaccard overlap of kNN neighbourhoods pruned to cosine >= ``min_cosine``."""
-    n = len(vectors)
+    """SNN linkage of unit vectors by their cosines."""
+    return cluster_similarities(vectors @ vectors.T, threshold=threshold, min_cosine=min_cosine)
+
+
+def cluster_similarities(
+    sims: np.ndarray, *, threshold: float = DEFAULT_THRESHOLD, min_cosine: float = NEIGHBOUR_MIN_COSINE
+) -> np.ndarray:
+    """Average linkage on 1 - Jaccard overlap of kNN neighbourhoods pruned to similarity >= ``min_cosine``.
+
+    Takes a square similarity matrix (1 on the diagonal) so a caller can cluster in a space that is not plain
+    vectors (``workers/semantic.py`` removes each board's common subject first); exact, so O(n^2).
+    """
+    n = len(sims)
     if n < 2:
         return np.zeros(n, dtype=np.int64)
-    sims = vectors @ vectors.T
     k = min(NEIGHBOURS, n)
     rows = np.repeat(np.arange(n), k)
     cols = np.argpartition(-sims, k - 1, axis=1)[:, :k].ravel()
