@@ -305,3 +305,16 @@ async def test_the_board_opens_on_open_ideas_and_closed_ones_wait_behind_their_s
     assert "Open ideas" in page
     for closed in ("launched", "declined"):
         assert titles((await visitor.get(f"/?status={closed}")).text) == [titles_by_status[closed]]
+
+
+async def test_a_visitor_sees_the_same_vote_arrows_on_the_board_and_on_the_idea_page(visitor, alice, bob, make_idea):
+    idea = await make_idea(alice, 'Oat milk & "barista" blends <please>')
+    await cast_vote(idea.id, bob, 1)
+
+    def widget(html: str):
+        found = BeautifulSoup(html, "html.parser").select_one(f"#vote-widget-{idea.id}")
+        return " ".join(str(found).split())
+
+    on_board = widget((await visitor.get("/")).text)
+    assert on_board == widget((await visitor.get(f"/ideas/{idea.id}")).text)
+    assert 'href="/login?next=/ideas/' in on_board and "&lt;please&gt;" in on_board and "1↑ 0↓" in on_board
