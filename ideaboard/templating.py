@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
-from datetime import datetime, timezone
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ def timeago(value: datetime | None) -> str:
     """'3 hours ago' reads better than a timestamp in a community feed."""
     if value is None:
         return ""
-    seconds = int((datetime.now(timezone.utc) - value).total_seconds())
+    seconds = int(time.time() - value.timestamp())
     for unit, size in (("year", 31_536_000), ("month", 2_592_000), ("day", 86_400), ("hour", 3_600), ("minute", 60)):
         if seconds >= size:
             count = seconds // size
