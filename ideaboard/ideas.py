@@ -186,7 +186,7 @@ async def list_ideas(
     status = status if status and status in Status.__members__.values() else None
     tag = tag.lower() if tag else None
     kind = {"hot": float, "top": int, "new": datetime}[sort]
-    mode, cursor = "offset", None
+    mode, cursor = ("offset" if page > 1 else "first"), None  # the first page needs no OFFSET: one plan for all
     if cursor := decode_cursor(after, kind):
         mode = "after"
     elif cursor := decode_cursor(before, kind):
@@ -238,7 +238,7 @@ def _ids_sql(sort: str, shape: tuple[bool, bool, bool], mode: str, limit: int | 
     Filtered shapes keep the parameter on purpose: their best plan depends on the status, category or tag asked for.
     """
     column, where = SORT_COLUMNS[sort], _where_sql(*shape)
-    if mode != "offset":
+    if mode in ("after", "before"):
         where += f" AND (x.{column}, x.id) {'<' if mode == 'after' else '>'} (?, ?)"
     order = "ASC" if mode == "before" else "DESC"
     return (f"SELECT x.id FROM {Idea._meta.db_table} x WHERE {where} ORDER BY x.{column} {order}, x.id {order} "
@@ -264,15 +264,22 @@ _LIST_VOTES_SQL = (f"SELECT idea_id, value FROM {Vote._meta.db_table} "
 
 
 @functools.lru_cache(maxsize=None)
-def _count_text(shape: tuple[bool, bool, bool]) -> str:
-    """Counts up to COUNT_LIMIT + 1 matches: past that "10000+ ideas" says enough, and the cost stops growing."""
+def _count_text(shape: tuple[bool, bool, bool], limit: int) -> str:
+    """Counts up to COUNT_LIMIT + 1 matches: past that "10000+ ideas" says enough, and the cost stops growing.
+
+    The limit is written in, not a parameter: with `LIMIT $n` Postgres planned the count anew on every page.
+    """
     return (f"SELECT count(*) AS n FROM (SELECT 1 FROM {Idea._meta.db_table} x "
-            f"WHERE {_where_sql(*shape)} LIMIT ?) matches")
+            f"WHERE {_where_sql(*shape)} LIMIT {int(limit)}) matches")
+
+
+def _count_sql(dialect: str, shape: tuple[bool, bool, bool]) -> str:
+    return _count_statement(dialect, shape, COUNT_LIMIT + 1)
 
 
 @functools.lru_cache(maxsize=None)
-def _count_sql(dialect: str, shape: tuple[bool, bool, bool]) -> str:
-    return sql.placeholders(dialect, _count_text(shape))
+def _count_statement(dialect: str, shape: tuple[bool, bool, bool], limit: int) -> str:
+    return sql.placeholders(dialect, _count_text(shape, limit))
 
 
 def _where_sql(status: bool, category: bool, tag: bool) -> str:
@@ -338,7 +345,7 @@ async def _total(conn, shape: tuple[bool, bool, bool], filters: list, key: tuple
     if not any(shape):
         return board, None
     if board <= COUNT_LIMIT:
-        return None, sql.Query(_count_text(shape), ("n",), [*filters, COUNT_LIMIT + 1])
+        return None, sql.Query(_count_text(shape, COUNT_LIMIT + 1), ("n",), filters)
     if shape[2]:
         return None, None
     return await _cached_count(conn, _count_sql(dialect, shape), filters, key, keep_from=0,
@@ -381,7 +388,7 @@ async def _count_into_cache(conn, sql: str, params: list, key: tuple, keep_from:
 
 
 async def _count(conn, sql: str, params: list) -> int:
-    _, rows = await conn.execute_query(sql, [*params, COUNT_LIMIT + 1])
+    _, rows = await conn.execute_query(sql, params)
     return int(rows[0]["n"])
 
 
