@@ -62,20 +62,8 @@ def test_on_the_small_demo_board_only_genuinely_similar_ideas_are_grouped() -> N
     the others (both dark-mode requests are tagged ui, both cup ideas cups). On 20 ideas the old neighbourhood was the
     whole board and 9 ideas chained into one "app · dark mode · reusable cup" cluster.
     """
-    docs = [Document(n, title, body) for n, (title, _category, _tags, body) in enumerate(DEMO_IDEAS)]
-    tags = {n: set(idea_tags.split()) for n, (_title, _category, idea_tags, _body) in enumerate(DEMO_IDEAS)}
-    labels = cluster_documents(docs).labels
-    cluster_of = {d.title: labels[d.id] for d in docs}
-
-    dark = cluster_of["Dark mode for the mobile app"]
-    cup = cluster_of["Reusable cup discount in every store"]
-    assert cluster_of["Dark mode please, the app is blinding"] == dark
-    assert cluster_of["Points for bringing a reusable cup"] == cup
-    assert dark != cup
-    members = {c: [d.id for d in docs if labels[d.id] == c] for c in set(labels.values())}
-    for ids in members.values():
-        assert set.intersection(*(tags[i] for i in ids)), [docs[i].title for i in ids]
-    assert max(Counter(labels.values()).values()) <= 4
+    docs = demo_documents()
+    assert_demo_grouped_by_topic(docs, cluster_documents(docs).labels)
 
 
 def test_cluster_numbers_run_from_zero_and_every_cluster_has_a_name() -> None:
@@ -198,3 +186,23 @@ def test_seamonkey_duplicates_are_in_the_top_5() -> None:
     top5 = {q: [i for i, _ in index.similar_to(by_id[q], 5, min_score=-1)] for pair in pairs for q in pair}
     hits = [twin in top5[q] for a, b in pairs for q, twin in ((a, b), (b, a))]
     assert sum(hits) / len(hits) >= 0.8
+
+
+def demo_documents() -> list[Document]:
+    """The demo board's 20 ideas as the worker sees them."""
+    return [Document(n, title, body) for n, (title, _category, _tags, body) in enumerate(DEMO_IDEAS)]
+
+
+def assert_demo_grouped_by_topic(docs: list[Document], labels: dict[int, int]) -> None:
+    """The demo's tags say what "same topic" means: every shared cluster's ideas have a tag in common."""
+    tags = {n: set(idea_tags.split()) for n, (_title, _category, idea_tags, _body) in enumerate(DEMO_IDEAS)}
+    cluster_of = {d.title: labels[d.id] for d in docs}
+    dark = cluster_of["Dark mode for the mobile app"]
+    cup = cluster_of["Reusable cup discount in every store"]
+    assert cluster_of["Dark mode please, the app is blinding"] == dark
+    assert cluster_of["Points for bringing a reusable cup"] == cup
+    assert dark != cup
+    members = {c: [d.id for d in docs if labels[d.id] == c] for c in set(labels.values())}
+    for ids in members.values():
+        assert set.intersection(*(tags[i] for i in ids)), [docs[i].title for i in ids]
+    assert max(Counter(labels.values()).values()) <= 4

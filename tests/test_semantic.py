@@ -4,15 +4,13 @@ embedded once (edits re-embed only that idea), and the worker's full run prefers
 from __future__ import annotations
 
 import csv
-from collections import Counter
 
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from ideaboard.demo import IDEAS as DEMO_IDEAS
 from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster
-from tests.test_clustering import datasets_dir, needs_datasets
+from tests.test_clustering import assert_demo_grouped_by_topic, datasets_dir, demo_documents, needs_datasets
 from workers import semantic
 from workers.cluster_jobs import LIGHT_METHOD, cluster_and_index, recluster_ideas
 from workers.clustering import Document
@@ -88,21 +86,9 @@ def test_on_the_small_demo_board_only_genuinely_similar_ideas_are_grouped(model)
     common with the others. Centring on the board's mean erased real paraphrases on small boards, so the floor had
     been lowered to 0.15, where 12 of the 20 ideas chained into two loose groups of 6.
     """
-    docs = [Document(n, title, body) for n, (title, _category, _tags, body) in enumerate(DEMO_IDEAS)]
-    tags = {n: set(idea_tags.split()) for n, (_title, _category, idea_tags, _body) in enumerate(DEMO_IDEAS)}
+    docs = demo_documents()
     result, _ = cluster_and_index(docs, semantic.embed([semantic.document_text(d) for d in docs]))
-    labels = result.labels
-    cluster_of = {d.title: labels[d.id] for d in docs}
-
-    dark = cluster_of["Dark mode for the mobile app"]
-    cup = cluster_of["Reusable cup discount in every store"]
-    assert cluster_of["Dark mode please, the app is blinding"] == dark
-    assert cluster_of["Points for bringing a reusable cup"] == cup
-    assert dark != cup
-    members = {c: [d.id for d in docs if labels[d.id] == c] for c in set(labels.values())}
-    for ids in members.values():
-        assert set.intersection(*(tags[i] for i in ids)), [docs[i].title for i in ids]
-    assert max(Counter(labels.values()).values()) <= 4
+    assert_demo_grouped_by_topic(docs, result.labels)
 
 
 @needs_datasets
