@@ -305,9 +305,8 @@ def _idea_columns(*, body: bool) -> tuple[str, ...]:
 def _idea_from_row(row: Any, *, body: bool = False) -> Idea:
     """An Idea with its author and category attached, as select_related would, without pypika (see row_loader)."""
     idea = _idea_loader(body)(row)
-    object.__setattr__(idea, "_author", sql.row_loader(User, AUTHOR_COLUMNS)(row))
-    object.__setattr__(idea, "_category", sql.row_loader(Category, _CATEGORY_COLUMNS)(row) if idea.category_id else None)
-    return idea
+    sql.attach(idea, "author", sql.row_loader(User, AUTHOR_COLUMNS)(row))
+    return sql.attach(idea, "category", sql.row_loader(Category, _CATEGORY_COLUMNS)(row) if idea.category_id else None)
 
 
 @functools.lru_cache(maxsize=None)
