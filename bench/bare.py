@@ -12,8 +12,8 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import uvicorn
 from starlette.applications import Starlette
@@ -24,11 +24,11 @@ from starlette.staticfiles import StaticFiles
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ideaboard import ideas  # noqa: E402
-from ideaboard.db import connect  # noqa: E402
-from ideaboard.models import Space, Status  # noqa: E402
-from ideaboard.settings import Settings  # noqa: E402
-from ideaboard.templating import templates  # noqa: E402
+from ideaboard import ideas
+from ideaboard.db import connect
+from ideaboard.models import Space, Status
+from ideaboard.settings import Settings
+from ideaboard.templating import templates
 
 STATIC = Path(ideas.__file__).parent / "static"
 

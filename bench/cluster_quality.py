@@ -25,7 +25,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workers.clustering import (  # noqa: E402
+from workers.clustering import (
     BUCKET_SIZE,
     DEFAULT_THRESHOLD,
     Document,

@@ -20,7 +20,7 @@ from sklearn.metrics import adjusted_rand_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workers.clustering import Document, SimilarityIndex, cluster_documents  # noqa: E402
+from workers.clustering import Document, SimilarityIndex, cluster_documents
 
 CLUSTER_SECONDS = 60.0
 PEAK_BYTES = 2 * 1024**3

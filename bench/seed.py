@@ -18,10 +18,10 @@ import asyncio
 import itertools
 import sys
 import time
+from collections.abc import Awaitable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Awaitable, Iterable, Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -30,12 +30,12 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ideaboard.accounts import hash_password  # noqa: E402
-from ideaboard.db import migrate_database  # noqa: E402
-from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE  # noqa: E402
-from ideaboard.markdown import render_markdown  # noqa: E402
-from ideaboard.merge import _md_text  # noqa: E402
-from ideaboard.workflow import TRANSITIONS  # noqa: E402
+from ideaboard.accounts import hash_password
+from ideaboard.db import migrate_database
+from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE
+from ideaboard.markdown import render_markdown
+from ideaboard.merge import _md_text
+from ideaboard.workflow import TRANSITIONS
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ideaboard_bench"
 PASSWORD = "bench-password-1"
@@ -166,7 +166,7 @@ def skewed_counts(rng: np.random.Generator, n: int, total: int, cap: int) -> np.
 
 
 def timestamps(seconds: np.ndarray) -> list[datetime]:
-    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
     return [epoch + timedelta(seconds=float(s)) for s in seconds]
 
 
@@ -453,7 +453,7 @@ def comment_rows(d: Data) -> Iterator[tuple]:
 
 def cluster_run_rows(d: Data) -> list[tuple]:
     """The run the worker would have left ten minutes ago (ideas posted since were placed into it one by one)."""
-    started = datetime.fromtimestamp(d.now - 600, timezone.utc)
+    started = datetime.fromtimestamp(d.now - 600, UTC)
     return [(1, CLUSTER_METHOD, True, len(d.clustered), len(d.cluster_size), started, started + timedelta(seconds=30))]
 
 

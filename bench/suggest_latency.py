@@ -19,8 +19,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ideaboard.suggest import SuggestModel, VectorIndex  # noqa: E402
-from workers.suggest_index import fit_model, idea_text  # noqa: E402
+from ideaboard.suggest import SuggestModel, VectorIndex
+from workers.suggest_index import fit_model, idea_text
 
 SUBJECTS = ["dark mode", "oat milk", "reusable cup", "mobile order", "store wifi", "loyalty points", "gift card",
             "drive thru", "receipt email", "allergen menu", "seasonal drinks", "power outlets", "pickup shelf",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from ideaboard.models import EventKind, Idea, IdeaEvent, Role, Status, Vote
 
@@ -59,12 +59,12 @@ async def median_decision() -> timedelta | None:
 
 async def votes_per_day(days: int = 30, today: date | None = None) -> list[tuple[str, int]]:
     """Votes cast on each of the last `days` days (today included), oldest first."""
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     start = today - timedelta(days=days - 1)
-    since = datetime.combine(start, datetime.min.time(), tzinfo=timezone.utc)
+    since = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
     counts = {start + timedelta(days=n): 0 for n in range(days)}
     for (at,) in await Vote.filter(created_at__gte=since).values_list("created_at", flat=False):
-        day = at.astimezone(timezone.utc).date()
+        day = at.astimezone(UTC).date()
         if day in counts:
             counts[day] += 1
     return [(d.strftime("%b %d"), n) for d, n in counts.items()]

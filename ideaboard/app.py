@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator, TypedDict
+from typing import TypedDict
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
@@ -26,8 +27,7 @@ from ideaboard.pagecache import PageCacheMiddleware
 from ideaboard.settings import Settings
 from ideaboard.suggest import SuggestCache
 from ideaboard.templating import render
-from ideaboard.views import account, public, similar
-from ideaboard.views import community, flags, staff
+from ideaboard.views import account, community, flags, public, similar, staff
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -88,9 +88,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        async with RegisterTortoise(app, config=settings.tortoise_config()):
-            async with open_redis(settings) as redis:
-                yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache()}
+        async with RegisterTortoise(app, config=settings.tortoise_config()), open_redis(settings) as redis:
+            yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache()}
 
     middleware = [
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="ideaboard_session",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tortoise.expressions import F
 
@@ -19,7 +19,7 @@ def is_team(user: User | None) -> bool:
 async def bump_version(idea: Idea, expected_version: int, **changes) -> None:
     """UPDATE ... WHERE version = expected: the second of two simultaneous writers updates no row and is told so."""
     updated = await Idea.filter(id=idea.id, version=expected_version).update(
-        version=F("version") + 1, updated_at=datetime.now(timezone.utc), **changes)
+        version=F("version") + 1, updated_at=datetime.now(UTC), **changes)
     if not updated:
         raise Conflict(
             "Someone else changed this idea while you were looking at it. Your change was not saved; "

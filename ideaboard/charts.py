@@ -5,7 +5,7 @@ Every label goes through markupsafe.escape, so an idea category named '<script>'
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
@@ -28,7 +28,7 @@ def bar_chart(rows: Sequence[tuple[str, float]], *, title: str, unit: str = "") 
             f'<title>{escape(label)}: {escape(_num(value))}{escape(unit)}</title></rect>'
             f'<text class="value" x="{LABEL_WIDTH + max(w, 1) + 6}" y="{y + 15}">{escape(_num(value))}</text></g>')
     if not rows:
-        parts.append(f'<text class="label" x="10" y="20">No data yet</text>')
+        parts.append('<text class="label" x="10" y="20">No data yet</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

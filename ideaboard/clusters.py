@@ -59,7 +59,7 @@ def related_from_rows(rows) -> list[Idea]:
 _RELATED_COLUMNS = ("id", "title", "score", "status", "space", "hidden")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _related_sql() -> str:
     """The current run is the newest finished one, as current_run() reads it."""
     memberships, ideas = IdeaCluster._meta.db_table, Idea._meta.db_table
@@ -91,4 +91,4 @@ async def merge_selected(canonical_id: int, idea_ids: list[int], actor: User) ->
     return merged, problems
 
 
-__all__ = ["RankedCluster", "current_run", "ranked_clusters", "related_ideas", "merge_selected", "Space"]
+__all__ = ["RankedCluster", "Space", "current_run", "merge_selected", "ranked_clusters", "related_ideas"]

@@ -9,8 +9,8 @@ from datetime import datetime
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard.ideas import AUTHOR_COLUMNS, NotAllowed, decode_cursor, encode_cursor
 from ideaboard import sql
+from ideaboard.ideas import AUTHOR_COLUMNS, NotAllowed, decode_cursor, encode_cursor
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, Idea, Role, User
 
@@ -70,7 +70,7 @@ def comment_page(rows) -> CommentPage:
     return CommentPage(items, earlier)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _comments_sql(before: bool) -> str:
     return (f"SELECT {sql.select_list('cm', _comment_columns())}, u.name AS author_name, u.role AS author_role "
             f"FROM {Comment._meta.db_table} cm JOIN {User._meta.db_table} u ON u.id = cm.author_id "
@@ -78,7 +78,7 @@ def _comments_sql(before: bool) -> str:
             f"ORDER BY cm.created_at DESC, cm.id DESC LIMIT ?")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _comment_columns() -> tuple[str, ...]:
     return sql.columns_of(Comment)
 

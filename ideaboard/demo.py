@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ideaboard import accounts, workflow
 from ideaboard.db import connect
@@ -71,7 +71,7 @@ async def seed_demo(settings: Settings) -> bool:
 
 async def _seed() -> None:
     rng = random.Random(7)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     password_hash = accounts.hash_password(PASSWORD)  # one argon2 hash for all demo people: seeding stays quick
     people = [await User.create(email=email, name=name, role=role, password_hash=password_hash)
               for name, email, role in STAFF]

@@ -7,9 +7,10 @@ import functools
 import logging
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Generic, Sequence, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
 from tortoise.signals import post_delete, post_save
@@ -87,7 +88,7 @@ async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC)
     """A new idea, rendered once to safe HTML and ranked as a fresh zero-score idea."""
     if space is Space.INTERNAL and not can_see_internal(author):
         raise NotAllowed("Only employees can post in the internal space.")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with in_transaction():
         idea = await Idea.create(
             title=form.title, body=form.body, body_html=render_markdown(form.body), author=author,
@@ -137,7 +138,7 @@ def tags_by_idea(rows: Sequence) -> dict[int, list[str]]:
     return result
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tags_sql(dialect: str, count: int) -> str:
     return (f"SELECT it.idea_id, t.name FROM {IdeaTag._meta.db_table} it JOIN {Tag._meta.db_table} t "
             f"ON t.id = it.tag_id WHERE {sql.any_of(dialect, 'it.idea_id', count)} ORDER BY it.id")
@@ -147,13 +148,13 @@ def _tags_sql(dialect: str, count: int) -> str:
 # is an index range scan like the first one, where OFFSET walks every idea before it. Hot and top cursors hold the
 # value (repr of the float, the int), new holds microseconds since the epoch.
 SORT_COLUMNS = {"hot": "hot", "top": "score", "new": "created_at"}
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def encode_cursor(value: float | int | datetime, row_id: int) -> str:
     """`<value>:<id>` for the query string; datetimes as integer microseconds (exact, no timezone text)."""
     if isinstance(value, datetime):
-        value = (value.replace(tzinfo=value.tzinfo or timezone.utc) - _EPOCH) // timedelta(microseconds=1)
+        value = (value.replace(tzinfo=value.tzinfo or UTC) - _EPOCH) // timedelta(microseconds=1)
     return f"{value!r}:{row_id}"
 
 
@@ -229,7 +230,7 @@ _LIST_EXTRA = ("u.name AS author_name, u.role AS author_role, c.name AS category
 _EXTRA_COLUMNS = ("author_name", "author_role", "category_name", "category_slug", "category_position")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ids_sql(sort: str, shape: tuple[bool, bool, bool], mode: str, limit: int | None = None) -> str:
     """The ids of one page (and one more), from an index-only scan; each filter shape built once.
 
@@ -245,7 +246,7 @@ def _ids_sql(sort: str, shape: tuple[bool, bool, bool], mode: str, limit: int | 
             f"LIMIT {int(limit) if limit else '?'}{' OFFSET ?' if mode == 'offset' else ''}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _list_sql(sort: str, mode: str) -> str:
     """The page's rows: those ids joined to author and category, in page order."""
     column, order = SORT_COLUMNS[sort], "ASC" if mode == "before" else "DESC"
@@ -263,7 +264,7 @@ _LIST_VOTES_SQL = (f"SELECT idea_id, value FROM {Vote._meta.db_table} "
                    f"WHERE user_id = ? AND idea_id IN (SELECT id FROM page_ids)")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _count_text(shape: tuple[bool, bool, bool], limit: int) -> str:
     """Counts up to COUNT_LIMIT + 1 matches: past that "10000+ ideas" says enough, and the cost stops growing.
 
@@ -277,7 +278,7 @@ def _count_sql(dialect: str, shape: tuple[bool, bool, bool]) -> str:
     return _count_statement(dialect, shape, COUNT_LIMIT + 1)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _count_statement(dialect: str, shape: tuple[bool, bool, bool], limit: int) -> str:
     return sql.placeholders(dialect, _count_text(shape, limit))
 
@@ -294,7 +295,7 @@ def _where_sql(status: bool, category: bool, tag: bool) -> str:
     return " AND ".join(parts)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _idea_columns(*, body: bool) -> tuple[str, ...]:
     """Every Idea column, or all but the two bodies (a card shows neither)."""
     return tuple(column for name, column in Idea._meta.fields_db_projection.items()
@@ -309,7 +310,7 @@ def _idea_from_row(row: Any, *, body: bool = False) -> Idea:
     return sql.attach(idea, "category", sql.row_loader(Category, _CATEGORY_COLUMNS)(row) if idea.category_id else None)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _idea_loader(body: bool):
     return sql.row_loader(Idea, tuple((column, column) for column in _idea_columns(body=body)))
 
@@ -367,7 +368,7 @@ async def _cached_count(conn, sql: str, params: list, key: tuple, *, keep_from: 
         return hit[1]
     try:
         return await asyncio.wait_for(asyncio.shield(running), wait)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return None  # the count carries on and is cached for the next page
 
 
@@ -421,7 +422,7 @@ async def opened_idea(rows: Sequence, viewer: User | None) -> Idea | None:
     return idea
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _idea_sql() -> str:
     columns = ", ".join(f"i.{name}" for name in _idea_columns(body=True))
     return (f"SELECT {columns}, {_LIST_EXTRA} FROM {Idea._meta.db_table} i "

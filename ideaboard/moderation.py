@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
@@ -49,7 +49,7 @@ async def flags_on(idea: Idea) -> list[Flag]:
 
 async def _resolve(actor: User, resolution: str, **target) -> int:
     return await Flag.filter(resolved_at__isnull=True, **target).update(
-        resolved_at=datetime.now(timezone.utc), resolved_by_id=actor.id, resolution=resolution)
+        resolved_at=datetime.now(UTC), resolved_by_id=actor.id, resolution=resolution)
 
 
 async def set_idea_hidden(actor: User, idea: Idea, hidden: bool) -> None:

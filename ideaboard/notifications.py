@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import smtplib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from ideaboard.models import Comment, EventKind, Follow, Idea, IdeaEvent, Notification, Status, User, Vote
@@ -64,7 +64,7 @@ async def list_notifications(user: User, limit: int = 50) -> list[Notification]:
 
 
 async def mark_all_read(user: User) -> int:
-    return await Notification.filter(user_id=user.id, read_at=None).update(read_at=datetime.now(timezone.utc))
+    return await Notification.filter(user_id=user.id, read_at=None).update(read_at=datetime.now(UTC))
 
 
 def _email(settings: Settings, note: Notification) -> EmailMessage:
@@ -107,5 +107,5 @@ async def email_pending_notifications(settings: Settings) -> int:
         return 0
     sent, refused = await asyncio.to_thread(_send_all, settings, [(n.id, _email(settings, n)) for n in pending])
     if sent or refused:
-        await Notification.filter(id__in=sent + refused).update(emailed_at=datetime.now(timezone.utc))
+        await Notification.filter(id__in=sent + refused).update(emailed_at=datetime.now(UTC))
     return len(sent)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 MODELS = ["ideaboard.models"]
 
@@ -48,7 +49,7 @@ class Settings:
     x_lang: str = "en"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read every field from its upper-case environment variable (IDEABOARD_ prefix for ours)."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -64,7 +65,7 @@ class Settings:
         settings = cls(**values)
         return settings.with_defaults()
 
-    def with_defaults(self) -> "Settings":
+    def with_defaults(self) -> Settings:
         """Fill the embedded defaults: a SQLite file and a persisted secret key in the data dir."""
         data = Path(self.data_dir)
         url = self.database_url or f"sqlite://{data / 'ideaboard.sqlite3'}"

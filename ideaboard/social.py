@@ -91,12 +91,12 @@ def tweets_from_rows(rows) -> list[Tweet]:
     return [load(row) for row in rows]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tweet_columns() -> tuple[str, ...]:
     return sql.columns_of(Tweet)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _related_tweets_sql() -> str:
     """Prepared once: the ORM rebuilt this join for every idea page."""
     return (f"SELECT {sql.select_list('t', _tweet_columns())} FROM {IdeaTweet._meta.db_table} it "

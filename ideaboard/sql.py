@@ -7,8 +7,9 @@ values is prepared again by Postgres; these helpers keep one text per query so a
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 
 def connection():
@@ -113,7 +114,7 @@ def select_list(table_alias: str, columns: Sequence[str]) -> str:
     return ", ".join(f"{table_alias}.{column}" for column in columns)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def row_loader(model: type, columns: tuple[tuple[str, str], ...]):
     """row -> model instance, reading each (field column, row column) pair; fields not given are left out (partial).
 

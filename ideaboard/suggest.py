@@ -19,9 +19,7 @@ import numpy as np
 MODEL_KEY = "ideaboard:suggest:model"
 VERSION_KEY = "ideaboard:suggest:version"
 STOP_WORDS = frozenset(
-    "a an and are as at be but by can could do for from has have i if in into is it its let me my no not of on or "
-    "our please so some than that the their them then there these they this to us was we were what when which "
-    "while who will with would you your".split()
+    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "could", "do", "for", "from", "has", "have", "i", "if", "in", "into", "is", "it", "its", "let", "me", "my", "no", "not", "of", "on", "or", "our", "please", "so", "some", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "us", "was", "we", "were", "what", "when", "which", "while", "who", "will", "with", "would", "you", "your"]
 )
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -66,7 +64,7 @@ class SuggestModel:
         return buffer.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "SuggestModel":
+    def from_bytes(cls, data: bytes) -> SuggestModel:
         arrays = np.load(io.BytesIO(data), allow_pickle=False)
         meta = json.loads(arrays["meta"].tobytes())
         return cls(meta["version"], meta["vocabulary"], arrays["idf"], arrays["components"])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from ideaboard import assignment, workflow
 from ideaboard.ideas import NotAllowed, Page
@@ -28,7 +28,7 @@ class QueueFilters:
     owner: str = "anyone"
 
     @classmethod
-    def parse(cls, q: Mapping[str, str]) -> "QueueFilters":
+    def parse(cls, q: Mapping[str, str]) -> QueueFilters:
         """Unknown values fall back to defaults instead of failing."""
         status = q.get("status", "")
         return cls(sort=q.get("sort") if q.get("sort") in SORTS else "score",

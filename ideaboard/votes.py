@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
@@ -172,7 +172,7 @@ def dict_of_votes(rows) -> dict[int, int]:
     return {row["idea_id"]: row["value"] for row in rows}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _votes_by_sql(dialect: str, count: int) -> str:
     return (f"SELECT idea_id, value FROM {Vote._meta.db_table} "
             f"WHERE user_id = ? AND {sql.any_of(dialect, 'idea_id', count)}")

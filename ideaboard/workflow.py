@@ -123,12 +123,12 @@ def events_from_rows(rows) -> list[IdeaEvent]:
 _ACTOR_COLUMNS = (("id", "actor_id"), ("name", "actor_name"), ("role", "actor_role"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _event_columns() -> tuple[str, ...]:
     return sql.columns_of(IdeaEvent)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _timeline_sql() -> str:
     return (f"SELECT {sql.select_list('e', _event_columns())}, u.name AS actor_name, u.role AS actor_role "
             f"FROM {IdeaEvent._meta.db_table} e LEFT JOIN {User._meta.db_table} u ON u.id = e.actor_id "

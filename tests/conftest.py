@@ -8,16 +8,16 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from redis.asyncio import Redis
-from tortoise import Tortoise, connections
+from tortoise import connections
 
 from ideaboard.accounts import create_user
 from ideaboard.app import create_app

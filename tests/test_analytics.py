@@ -1,13 +1,13 @@
 """Analytics on a small known community: the numbers are exact and the charts are safe inline SVG."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bs4 import BeautifulSoup
 
 from ideaboard import analytics, charts
 from ideaboard.models import Category, EventKind, Idea, IdeaEvent, Status, Vote
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 async def event(idea, actor, kind=EventKind.STATUS, to_status=None, after=timedelta()):
@@ -43,7 +43,7 @@ async def test_the_numbers_on_a_known_dataset(alice, bob, erin, sam, ada, make_i
     assert by_ideas == [("<b>Tea & co</b>", 2), ("Mobile app", 2)]
     assert by_votes == [("Mobile app", 10), ("<b>Tea & co</b>", 4)]
 
-    today = datetime.now(timezone.utc)
+    today = datetime.now(UTC)
     for voter, days_ago in ((bob, 0), (erin, 0), (sam, 2), (ada, 40)):
         v = await Vote.create(idea=ideas[3], user=voter, value=1)
         await Vote.filter(id=v.id).update(created_at=today - timedelta(days=days_ago))

@@ -3,8 +3,8 @@
 import pytest
 
 from ideaboard.models import Comment, Idea, Vote
-from workers.suggest_index import rebuild_suggest_index
 from tests.browser import chromium_page, live_server, needs_chromium, screenshot
+from workers.suggest_index import rebuild_suggest_index
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -52,7 +52,7 @@ async def test_nina_signs_up_shares_an_idea_votes_and_comments(app, settings, ca
             await screenshot(page, "idea-detail")
 
             await page.goto(base + "/")
-            await page.click(f"text=Save my usual order")
+            await page.click("text=Save my usual order")
             await page.wait_for_selector("h1:has-text('Save my usual order')")
     assert await Vote.filter(idea=idea, value=1).count() == 1
     assert await Comment.filter(idea=idea).count() == 1

@@ -7,8 +7,20 @@ from ideaboard.comments import add_comment
 from ideaboard.follows import set_following
 from ideaboard.ideas import NotAllowed
 from ideaboard.merge import merge_ideas
-from ideaboard.models import (AuditEntry, Comment, EventKind, Follow, Idea, IdeaEvent, Notification, Role, Space,
-                              Status, User, Vote)
+from ideaboard.models import (
+    AuditEntry,
+    Comment,
+    EventKind,
+    Follow,
+    Idea,
+    IdeaEvent,
+    Notification,
+    Role,
+    Space,
+    Status,
+    User,
+    Vote,
+)
 from ideaboard.votes import cast_vote
 from ideaboard.workflow import transition
 

@@ -8,8 +8,19 @@ import re
 import pytest
 from starlette.routing import Mount, Route
 
-from ideaboard.models import (AuditEntry, Category, Comment, Flag, Idea, IdeaEvent, IdeaTweet, Notification, Tweet, User,
-                              Vote)
+from ideaboard.models import (
+    AuditEntry,
+    Category,
+    Comment,
+    Flag,
+    Idea,
+    IdeaEvent,
+    IdeaTweet,
+    Notification,
+    Tweet,
+    User,
+    Vote,
+)
 from ideaboard.views import staff
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")

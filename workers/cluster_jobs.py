@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
-from typing import Any, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from tortoise.expressions import F
@@ -15,8 +16,17 @@ from tortoise.transactions import in_transaction
 
 from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, Status, Vote
 from workers import semantic
-from workers.clustering import (DEFAULT_THRESHOLD, Clustering, Document, SimilarityIndex, TextEncoder, _renumber,
-                                cluster_names, cluster_vectors, nearest_cluster)
+from workers.clustering import (
+    DEFAULT_THRESHOLD,
+    Clustering,
+    Document,
+    SimilarityIndex,
+    TextEncoder,
+    _renumber,
+    cluster_names,
+    cluster_vectors,
+    nearest_cluster,
+)
 
 CLUSTERABLE = [s for s in Status if s not in (Status.DUPLICATE, Status.ARCHIVED)]
 INDEX_KEY = "ideaboard:cluster:index:{run}"
@@ -54,7 +64,7 @@ async def recluster_ideas(ctx: dict[str, Any]) -> int:
         method = LIGHT_METHOD if embeddings is None else semantic.METHOD
         run = await ClusterRun.create(method=method, idea_count=len(docs))
         await _write_clusters(run, result, scores, growth)
-        run.finished, run.finished_at = True, datetime.now(timezone.utc)
+        run.finished, run.finished_at = True, datetime.now(UTC)
         run.cluster_count = len(set(result.labels.values()))
         await run.save()
     await ctx["redis"].set(INDEX_KEY.format(run=run.id), index.to_bytes(), ex=7 * 24 * 3600)
@@ -144,7 +154,7 @@ async def _write_clusters(run: ClusterRun, result: Clustering, scores: dict[int,
 
 async def _recent_votes(idea_ids: list[int]) -> dict[int, int]:
     """Up-votes cast in the last 7 days per idea: a cluster's growth."""
-    since = datetime.now(timezone.utc) - timedelta(days=7)
+    since = datetime.now(UTC) - timedelta(days=7)
     counts: dict[int, int] = defaultdict(int)
     for idea_id in await Vote.filter(idea_id__in=idea_ids, created_at__gte=since, value=1) \
             .values_list("idea_id", flat=True):

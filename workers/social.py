@@ -18,8 +18,15 @@ from arq import Retry
 from ideaboard import social
 from ideaboard.models import Idea, TweetSearch
 from ideaboard.settings import Settings
-from ideaboard.x_api import (Tweet, XApiError, XAuthError, XRateLimited, XServerError, build_search_query,
-                             read_tweets_file)
+from ideaboard.x_api import (
+    Tweet,
+    XApiError,
+    XAuthError,
+    XRateLimited,
+    XServerError,
+    build_search_query,
+    read_tweets_file,
+)
 from workers.suggest_index import idea_text
 
 log = logging.getLogger(__name__)
@@ -28,15 +35,7 @@ RELEVANCE_THRESHOLD = 0.08  # cosine similarity of TF-IDF vectors: below this a 
 MAX_TERMS = 6
 REFRESH_INTERVAL = timedelta(minutes=15)  # the cron ticks every minute; each idea is searched at most this often
 SERVER_ERROR_BACKOFF = 60  # seconds, doubled per try
-STOP_WORDS = frozenset("""
-a about above after again all also am an and any are as at be because been before being below between both but by
-can could did do does doing down during each even every few for from further get gets had has have having he her here
-hers him his how i if in into is it its itself just let lets like make me more most my no nor not now of off on once
-only or other our out over own please same she should so some such than that the their them then there these they
-this those through to too under until up us very via was we were what when where which while who why will with
-would you your yours new use using really still much many want need one way show give last part half comes others
-asked everything simple used same already
-""".split())
+STOP_WORDS = frozenset(["a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "even", "every", "few", "for", "from", "further", "get", "gets", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let", "lets", "like", "make", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "out", "over", "own", "please", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "us", "very", "via", "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your", "yours", "new", "use", "using", "really", "still", "much", "many", "want", "need", "one", "way", "show", "give", "last", "part", "half", "comes", "others", "asked", "everything", "simple", "used", "same", "already"])
 
 
 # ------------------------------------------------------------------------------------------- query building

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from workers.cluster_jobs import place_idea, recluster_ideas
 from workers.social import fetch_related_tweets, refresh_all_tweets

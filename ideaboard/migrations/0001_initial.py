@@ -1,11 +1,13 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
 import functools
-from ideaboard.models import EventKind, Role, Space, Status
 from json import dumps, loads
+
+from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
-from tortoise import fields
 from tortoise.indexes import Index
+from tortoise.migrations import operations as ops
+
+from ideaboard.models import EventKind, Role, Space, Status
+
 
 class Migration(migrations.Migration):
     initial = True

@@ -7,7 +7,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ideaboard import follows, htmx, ideas, notifications, roadmap as roadmap_rules
+from ideaboard import follows, htmx, ideas, notifications
+from ideaboard import roadmap as roadmap_rules
 from ideaboard.models import User
 from ideaboard.templating import render
 from ideaboard.views.common import back, current_user, form_data, login_redirect, not_found, path_id, see_other

@@ -10,8 +10,7 @@ from ideaboard import ideas, moderation
 from ideaboard.forms import FormErrors
 from ideaboard.models import Comment
 from ideaboard.templating import flash, render
-from ideaboard.views.common import (current_user, form_data, login_redirect, not_found, path_id, see_other,
-                                    visible_idea)
+from ideaboard.views.common import current_user, form_data, login_redirect, not_found, path_id, see_other, visible_idea
 
 
 async def report_idea(request: Request) -> Response:

@@ -10,8 +10,17 @@ from ideaboard import comments, htmx, idea_page, ideas, jobs, pagecache, ratelim
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
 from ideaboard.models import Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
-from ideaboard.views.common import (back, current_user, form_data, int_param, login_redirect, not_found, path_id,
-                                    see_other, visible_idea)
+from ideaboard.views.common import (
+    back,
+    current_user,
+    form_data,
+    int_param,
+    login_redirect,
+    not_found,
+    path_id,
+    see_other,
+    visible_idea,
+)
 
 
 async def board(request: Request) -> Response:

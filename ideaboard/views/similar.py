@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ideaboard import ideas, votes
+from ideaboard import votes
 from ideaboard.models import Idea, Space
 from ideaboard.templating import render
 from ideaboard.views.common import current_user

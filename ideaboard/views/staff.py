@@ -11,14 +11,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from ideaboard import (admin, analytics, assignment, audit, charts, htmx, merge, moderation, triage, workflow)
+from ideaboard import admin, analytics, assignment, audit, charts, htmx, merge, moderation, triage, workflow
 from ideaboard.auth import RequireRole
 from ideaboard.forms import FormErrors
 from ideaboard.ideas import NotAllowed, list_categories
 from ideaboard.models import AuditEntry, Category, Comment, Flag, Idea, Role, Status, User
 from ideaboard.templating import flash, render
-from ideaboard.views.common import back, current_user, form_data, int_param, not_found, path_id, see_other
 from ideaboard.views import clusters, social
+from ideaboard.views.common import back, current_user, form_data, int_param, not_found, path_id, see_other
 
 AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.")
 
