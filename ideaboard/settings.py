@@ -129,11 +129,16 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 def _connection(database_url: str) -> str | dict[str, Any]:
-    """Postgres gets a fair pool whose connections skip asyncpg's reset round trip on release (bench/: issue #5)."""
-    if not database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
-        return database_url
+    """Postgres gets a fair pool whose connections skip asyncpg's reset round trip on release (bench/: issue #5);
+    SQLite gets WAL, a busy timeout and write-locking transactions (ideaboard/sqliteconn.py: issue 12)."""
     from tortoise.backends.base.config_generator import expand_db_url
 
+    if database_url.startswith("sqlite://") and ":memory:" not in database_url:
+        config = expand_db_url(database_url)
+        config["engine"] = "ideaboard.sqliteconn"
+        return config
+    if not database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+        return database_url
     from ideaboard.pgconn import NoResetConnection
 
     config = expand_db_url(database_url)
