@@ -20,13 +20,14 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
+from ideaboard import inputs
 from ideaboard.auth import LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
 from ideaboard.models import Role
 from ideaboard.pagecache import PageCacheMiddleware
 from ideaboard.settings import Settings
 from ideaboard.suggest import SuggestCache
-from ideaboard.templating import render
+from ideaboard.templating import error_page, render
 from ideaboard.views import account, community, flags, public, similar, staff
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,20 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return render(request, "errors/404.html", {"detail": detail}, status_code=404)
 
 
+async def http_error(request: Request, exc: Exception) -> Response:
+    """400, 405 and 413 from Starlette itself, in the normal layout."""
+    assert isinstance(exc, HTTPException)
+    response = error_page(request, exc.status_code, exc.detail)
+    response.headers.update(exc.headers or {})  # Allow on a 405
+    return response
+
+
+async def invalid_input(request: Request, exc: Exception) -> Response:
+    """A malformed parameter (400), an id nothing can have (404), a body too large (413): never a 500."""
+    assert isinstance(exc, inputs.Invalid)
+    return error_page(request, exc.status_code, exc.message)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return render(request, "errors/500.html", status_code=500)
@@ -101,5 +116,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     return Starlette(
         debug=settings.debug, routes=build_routes(), middleware=middleware, lifespan=lifespan,
-        exception_handlers={404: not_found, 500: server_error},
+        exception_handlers={404: not_found, 400: http_error, 405: http_error, 413: http_error, 500: server_error,
+                            inputs.Invalid: invalid_input},
     )

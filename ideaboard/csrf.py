@@ -1,23 +1,27 @@
 """CSRF protection for every unsafe request: a per-session token, sent as a form field or an htmx header.
 
-Pure ASGI, so it can read the form body and replay it to the endpoint unchanged. Browsers' cross-site
-requests are also refused outright when they announce themselves with Sec-Fetch-Site.
+Pure ASGI, so it can read the form body (bounded: 413 past the limit) and replay it to the endpoint unchanged.
+Browsers' cross-site requests are refused outright, even with a valid token: when they say so with
+Sec-Fetch-Site, or when their Origin (failing that, their Referer) names another site.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
-from starlette.responses import PlainTextResponse
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ideaboard import inputs
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
-MAX_FORM_BYTES = 1_000_000
+MAX_FORM_BYTES = inputs.MAX_BODY_BYTES
+EXPIRED = "This form has expired or came from another site. Go back, reload the page and try again."
 
 
 def session_token(session: dict) -> str:
@@ -28,7 +32,7 @@ def session_token(session: dict) -> str:
 
 
 class CSRFMiddleware:
-    """Refuses unsafe requests whose token does not match the session's (403, nothing runs)."""
+    """Refuses unsafe requests whose token does not match the session's, or that come from another site (403)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -37,21 +41,50 @@ class CSRFMiddleware:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
-        body, receive = await _buffer(receive)
+        try:
+            body, receive = await _buffer(headers, receive)
+            given = headers.get(HEADER) or _form_token(headers, body)
+        except inputs.Invalid as exc:  # too large, too many fields, not UTF-8: refused before anything runs
+            return await _refuse(scope, receive, send, exc.status_code, exc.message)
         expected = scope.get("session", {}).get(FIELD, "")
-        given = headers.get(HEADER) or _form_token(headers, body)
-        cross_site = headers.get("Sec-Fetch-Site") == "cross-site"
-        if cross_site or not expected or not given or not hmac.compare_digest(expected, given):
-            response = PlainTextResponse(
-                "This form has expired or came from another site. Go back, reload the page and try again.",
-                status_code=403,
-            )
-            return await response(scope, receive, send)
+        if from_other_site(scope, headers) or not expected or not given or not hmac.compare_digest(expected, given):
+            return await _refuse(scope, receive, send, 403, EXPIRED)
         await self.app(scope, receive, send)
 
 
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
-    """Read the whole body (bounded) and return a receive that replays it."""
+def from_other_site(scope: Scope, headers: Headers) -> bool:
+    """What the browser says about where the request comes from: Sec-Fetch-Site, else Origin, else Referer."""
+    if headers.get("sec-fetch-site") == "cross-site":
+        return True
+    source = headers.get("origin") or headers.get("referer")
+    if not source:
+        return False  # not a browser, or a very old one: the token alone decides
+    if source == "null":  # an opaque origin: a sandboxed frame, a data: URL, a cross-site redirect
+        return True
+    netloc = urlsplit(source).netloc.lower()
+    return bool(netloc) and netloc not in _own_hosts(scope, headers)  # a relative Referer names no other site
+
+
+def _own_hosts(scope: Scope, headers: Headers) -> set[str]:
+    """This site as the request reached us (Host) and as configured (IDEABOARD_BASE_URL, for proxies)."""
+    hosts = {headers.get("host", "").lower()}
+    settings = scope.get("state", {}).get("settings")
+    if settings is not None:
+        hosts.add(urlsplit(settings.base_url).netloc.lower())
+    return hosts
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status_code: int, message: str) -> None:
+    from ideaboard.templating import error_page  # templating needs session_token from here
+
+    await error_page(Request(scope, receive), status_code, message)(scope, receive, send)
+
+
+async def _buffer(headers: Headers, receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole body (TooLarge past the limit) and return a receive that replays it."""
+    length = headers.get("content-length", "")
+    if length.isascii() and length.isdigit() and int(length) > MAX_FORM_BYTES:
+        raise _too_large()
     chunks: list[bytes] = []
     size, more = 0, True
     while more:
@@ -60,7 +93,9 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
             break
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
-        more = message.get("more_body", False) and size <= MAX_FORM_BYTES
+        if size > MAX_FORM_BYTES:
+            raise _too_large()
+        more = message.get("more_body", False)
     body = b"".join(chunks)
     sent = False
 
@@ -74,8 +109,15 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
+def _too_large() -> inputs.TooLarge:
+    return inputs.TooLarge("body", f"This form is too large (the limit is {MAX_FORM_BYTES // 1000:,} kB); "
+                                   "shorten the text and send it again.")
+
+
 def _form_token(headers: Headers, body: bytes) -> str:
     if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return ""
-    values = parse_qs(body.decode("latin-1"), max_num_fields=1000).get(FIELD, [""])
-    return values[0]
+    for name, value in inputs.parse_urlencoded(body):
+        if name == FIELD:
+            return value
+    return ""

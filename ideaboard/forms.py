@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ideaboard import inputs
 from ideaboard.accounts import SignUp
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -68,8 +69,8 @@ def parse_idea(data: Mapping[str, str], category_ids: set[int]) -> IdeaForm:
 def _parse_category(raw: str, category_ids: set[int], errors: dict[str, str]) -> int | None:
     if not raw:
         return None
-    if raw.isdigit() and int(raw) in category_ids:
-        return int(raw)
+    if (category_id := inputs.id_or_none(raw)) in category_ids:
+        return category_id
     errors["category"] = "Choose a category from the list."
     return None
 

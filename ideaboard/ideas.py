@@ -16,7 +16,7 @@ from tortoise.expressions import Q
 from tortoise.signals import post_delete, post_save
 from tortoise.transactions import in_transaction
 
-from ideaboard import search, sql
+from ideaboard import inputs, search, sql
 from ideaboard.forms import IdeaForm
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Category, Idea, IdeaTag, Role, Space, Status, Tag, User, Vote
@@ -161,15 +161,19 @@ def encode_cursor(value: float | int | datetime, row_id: int) -> str:
 def decode_cursor(raw: str | None, kind: type) -> tuple[Any, int] | None:
     """(value, id) from `encode_cursor` text, the value as `kind` (float, int or datetime); None if malformed."""
     text, _, row_id = (raw or "").rpartition(":")
+    if not text.isascii() or (cursor_id := inputs.id_or_none(row_id)) is None:
+        return None
     try:
         if kind is datetime:
-            value: Any = _EPOCH + timedelta(microseconds=int(text))
+            value: Any = _EPOCH + timedelta(microseconds=inputs.to_int(text, "cursor", low=-(2**62), high=2**62))
+        elif kind is int:
+            value = inputs.to_int(text, "cursor", low=-inputs.INT_MAX, high=inputs.INT_MAX)
         else:
-            value = kind(text)
+            value = float(text)
             if not math.isfinite(value):
                 return None
-        return value, int(row_id)
-    except (ValueError, OverflowError):
+        return value, cursor_id
+    except (ValueError, OverflowError):  # inputs.Invalid is a ValueError
         return None
 
 

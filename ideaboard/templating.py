@@ -127,3 +127,19 @@ def render(
         return templates.TemplateResponse(request, name, ctx, block_name=block, status_code=status_code,
                                           headers=headers)
     return templates.TemplateResponse(request, name, ctx, status_code=status_code, headers=headers)
+
+
+ERROR_HEADINGS = {
+    400: "That request was not understood",
+    403: "That was not allowed",
+    405: "That does not work here",
+    413: "That is too much at once",
+}
+
+
+def error_page(request: Request, status_code: int, detail: str) -> Response:
+    """An error in the site's normal layout (the 404 page has its own template)."""
+    if status_code == 404:
+        return render(request, "errors/404.html", {"detail": detail}, status_code=404)
+    heading = ERROR_HEADINGS.get(status_code, "That did not work")
+    return render(request, "errors/error.html", {"heading": heading, "detail": detail}, status_code=status_code)

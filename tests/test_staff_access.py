@@ -45,8 +45,8 @@ GETS = [(m, p) for m, p, _ in ENDPOINTS if m == "GET"]
 
 def test_the_route_walk_finds_the_whole_console():
     paths = {p for _, p, _ in ENDPOINTS}
-    assert {"/staff/", "/staff/ideas/{idea_id:int}/status", "/staff/flags/{flag_id:int}/dismiss",
-            "/staff/admin/categories", "/staff/admin/users/{user_id:int}/role"} <= paths
+    assert {"/staff/", "/staff/ideas/{idea_id:id}/status", "/staff/flags/{flag_id:id}/dismiss",
+            "/staff/admin/categories", "/staff/admin/users/{user_id:id}/role"} <= paths
     assert len(ENDPOINTS) >= 20
     assert not [p for m, p, _ in ENDPOINTS if "audit" in p and m != "GET"], "the audit log is read-only"
 

@@ -81,5 +81,5 @@ routes = [
     Route("/signup", signup, methods=["GET", "POST"], name="signup"),
     Route("/login", login, methods=["GET", "POST"], name="login"),
     Route("/logout", logout, methods=["POST"], name="logout"),
-    Route("/users/{user_id:int}", profile, name="profile"),
+    Route("/users/{user_id:id}", profile, name="profile"),
 ]

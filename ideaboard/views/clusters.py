@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ideaboard import clusters
+from ideaboard import clusters, inputs
 from ideaboard.ideas import NotAllowed
 from ideaboard.templating import flash, render
-from ideaboard.views.common import current_user, see_other
+from ideaboard.views.common import current_user, form_data, form_list, see_other
 
 
 async def cluster_list(request: Request) -> Response:
@@ -21,14 +21,13 @@ async def cluster_list(request: Request) -> Response:
 
 async def merge_cluster(request: Request) -> Response:
     """Merge the checked ideas into the chosen canonical idea (the staff merge rules apply to each)."""
-    form = await request.form()
-    canonical = form.get("canonical")
-    selected = [int(v) for v in form.getlist("idea") if isinstance(v, str) and v.isdigit()]
-    if not (isinstance(canonical, str) and canonical.isdigit()) or len(selected) < 2:
+    canonical = inputs.id_or_none((await form_data(request)).get("canonical"))
+    selected = inputs.ids(await form_list(request, "idea"))
+    if canonical is None or len(selected) < 2:
         flash(request, "Tick at least two ideas and choose the one to keep.", "error")
         return see_other("/staff/clusters")
     try:
-        merged, problems = await clusters.merge_selected(int(canonical), selected, current_user(request))
+        merged, problems = await clusters.merge_selected(canonical, selected, current_user(request))
     except NotAllowed as exc:
         flash(request, str(exc), "error")
         return see_other("/staff/clusters")

@@ -2,40 +2,62 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+from ideaboard import inputs
 from ideaboard.models import User
+from ideaboard.templating import flash
 
 URLENCODED = "application/x-www-form-urlencoded"
-QUICK_FORM_BYTES = 64 * 1024
+MULTIPART = "multipart/form-data"
+STRIPPED = "Invisible control characters were removed from what you typed."
+
+
+async def form_pairs(request: Request) -> list[tuple[str, str]]:
+    """Every submitted (name, value), control characters removed (files are not accepted anywhere).
+
+    Malformed bodies raise inputs.Invalid/TooLarge (a 400/413 page); other content types have no fields.
+    """
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(URLENCODED):  # the stdlib parser: python-multipart's was 5% of a vote (issue #5)
+        pairs = inputs.parse_urlencoded(await request.body())
+    elif content_type.startswith(MULTIPART):  # Starlette's own limits: a 400 past them
+        form = await request.form(max_fields=inputs.MAX_FIELDS, max_files=0)
+        pairs = [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+    else:
+        pairs = []
+    clean, stripped = inputs.clean_pairs(pairs)
+    if stripped and not request.scope.get("ideaboard.stripped"):  # said once, however often the form is read
+        request.scope["ideaboard.stripped"] = True
+        flash(request, STRIPPED, "error")
+    return clean
 
 
 async def form_data(request: Request) -> dict[str, str]:
-    """The submitted form as plain strings (files are not accepted anywhere)."""
-    headers = request.headers
-    length = headers.get("content-length", "")
-    if headers.get("content-type", "").startswith(URLENCODED) and length.isdigit() and int(length) <= QUICK_FORM_BYTES:
-        # a small plain form (nearly all of them): the stdlib parser, python-multipart's was 5% of a vote (issue #5)
-        try:
-            return dict(parse_qsl((await request.body()).decode("latin-1"), keep_blank_values=True, max_num_fields=1000))
-        except ValueError:
-            raise HTTPException(400, "Too many form fields.")
-    form = await request.form()  # multipart or large: Starlette's streaming parser with its size limits
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    """The submitted form as plain strings; of a repeated field, the last value counts."""
+    return dict(await form_pairs(request))
+
+
+async def form_list(request: Request, name: str) -> list[str]:
+    """Every value of a repeated field (checkbox lists), in order."""
+    return [value for key, value in await form_pairs(request) if key == name]
 
 
 def int_param(request: Request, name: str, default: int = 1) -> int:
-    """A positive integer query parameter; junk falls back to the default instead of failing."""
-    raw = request.query_params.get(name, "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else default
+    """A positive integer query parameter (page numbers): absent is the default, junk a 400 page."""
+    return inputs.query_int(request, name, default=default)
 
 
 def path_id(request: Request, name: str = "idea_id") -> int:
-    return int(request.path_params[name])
+    """The row id in the URL ({idea_id:id} already keeps it in range; a route still on :int gets a 404 here)."""
+    value = request.path_params[name]
+    if not isinstance(value, int) or not 0 <= value <= inputs.INT_MAX:
+        raise not_found()
+    return value
 
 
 def not_found(what: str = "page") -> HTTPException:

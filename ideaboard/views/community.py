@@ -68,6 +68,6 @@ async def notification_list(request: Request) -> Response:
 routes = [
     Route("/roadmap", roadmap, name="roadmap"),
     Route("/launched", launched, name="launched"),
-    Route("/ideas/{idea_id:int}/follow", follow, methods=["POST"], name="follow"),
+    Route("/ideas/{idea_id:id}/follow", follow, methods=["POST"], name="follow"),
     Route("/notifications", notification_list, name="notifications"),
 ]

@@ -52,6 +52,6 @@ async def _report(request: Request, *, idea, comment) -> Response:
 
 
 routes = [
-    Route("/ideas/{idea_id:int}/report", report_idea, methods=["GET", "POST"], name="report_idea"),
-    Route("/comments/{comment_id:int}/report", report_comment, methods=["GET", "POST"], name="report_comment"),
+    Route("/ideas/{idea_id:id}/report", report_idea, methods=["GET", "POST"], name="report_idea"),
+    Route("/comments/{comment_id:id}/report", report_comment, methods=["GET", "POST"], name="report_comment"),
 ]

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ideaboard import comments, htmx, idea_page, ideas, jobs, pagecache, ratelimit, social, votes
+from ideaboard import comments, htmx, idea_page, ideas, inputs, jobs, pagecache, ratelimit, social, votes
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
 from ideaboard.models import Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
@@ -37,7 +37,7 @@ async def _board(request: Request, space: Space) -> Response:
     """An idea list, filterable by category, tag and status, sorted and paginated (keyset cursors, or ?page=)."""
     viewer = current_user(request)
     q = request.query_params
-    filters = {k: q.get(k) or None for k in ("category", "tag", "status")}
+    filters = {k: inputs.query_text(request, k, max_length=60) or None for k in ("category", "tag", "status")}
     sort = q.get("sort") if q.get("sort") in ideas.SORTS else "hot"
     try:
         page = await ideas.list_ideas(viewer, sort=sort, space=space, page=int_param(request, "page"),
@@ -215,7 +215,7 @@ async def delete_comment(request: Request) -> Response:
 
 
 async def search(request: Request) -> Response:
-    text = request.query_params.get("q", "").strip()[:200]
+    text = inputs.query_text(request, "q", max_length=200)
     viewer = current_user(request)
     page = await ideas.search_ideas(viewer, text, page=int_param(request, "page")) if text else None
     context = {"q": text, "page": page,
@@ -228,10 +228,10 @@ routes = [
     Route("/", board, name="board"),
     Route("/internal", internal_board, name="internal"),
     Route("/ideas/new", new_idea, methods=["GET", "POST"], name="new_idea"),
-    Route("/ideas/{idea_id:int}", idea_detail, name="idea"),
-    Route("/ideas/{idea_id:int}/edit", edit_idea, methods=["GET", "POST"], name="edit_idea"),
-    Route("/ideas/{idea_id:int}/vote", vote, methods=["POST"], name="vote"),
-    Route("/ideas/{idea_id:int}/comments", add_comment, methods=["POST"], name="add_comment"),
-    Route("/comments/{comment_id:int}/delete", delete_comment, methods=["POST"], name="delete_comment"),
+    Route("/ideas/{idea_id:id}", idea_detail, name="idea"),
+    Route("/ideas/{idea_id:id}/edit", edit_idea, methods=["GET", "POST"], name="edit_idea"),
+    Route("/ideas/{idea_id:id}/vote", vote, methods=["POST"], name="vote"),
+    Route("/ideas/{idea_id:id}/comments", add_comment, methods=["POST"], name="add_comment"),
+    Route("/comments/{comment_id:id}/delete", delete_comment, methods=["POST"], name="delete_comment"),
     Route("/search", search, name="search"),
 ]

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ideaboard import charts, htmx, ideas, share, social
+from ideaboard import charts, htmx, ideas, inputs, share, social
 from ideaboard.forms import FormErrors, parse_idea
 from ideaboard.models import Status, Tweet
 from ideaboard.templating import flash, render
@@ -41,7 +41,7 @@ async def tweets_page(request: Request) -> Response:
 async def tweet_to_idea(request: Request) -> Response:
     """A form pre-filled from a stored tweet; publishing creates the idea, credited to the tweet's author."""
     tweet_id = request.path_params["tweet_id"]
-    tweet = await Tweet.get_or_none(id=tweet_id) if tweet_id.isdigit() else None
+    tweet = await Tweet.get_or_none(id=tweet_id) if inputs.is_digits(tweet_id) else None
     if tweet is None:
         raise not_found("tweet")
     categories = await ideas.list_categories()
@@ -107,6 +107,6 @@ def _share_context(idea, settings, text: str, error: str = "") -> dict:
 staff_routes = [
     Route("/tweets", tweets_page, name="tweets"),
     Route("/tweets/{tweet_id:str}/idea", tweet_to_idea, methods=["GET", "POST"], name="tweet_to_idea"),
-    Route("/ideas/{idea_id:int}/share", share_page, methods=["GET", "POST"], name="share_idea"),
-    Route("/ideas/{idea_id:int}/share/preview", share_preview, methods=["POST"], name="share_preview"),
+    Route("/ideas/{idea_id:id}/share", share_page, methods=["GET", "POST"], name="share_idea"),
+    Route("/ideas/{idea_id:id}/share/preview", share_preview, methods=["POST"], name="share_preview"),
 ]

@@ -11,14 +11,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from ideaboard import admin, analytics, assignment, audit, charts, htmx, merge, moderation, triage, workflow
+from ideaboard import admin, analytics, assignment, audit, charts, htmx, inputs, merge, moderation, triage, workflow
 from ideaboard.auth import RequireRole
 from ideaboard.forms import FormErrors
 from ideaboard.ideas import NotAllowed, list_categories
 from ideaboard.models import AuditEntry, Category, Comment, Flag, Idea, Role, Status, User
 from ideaboard.templating import flash, render
 from ideaboard.views import clusters, social
-from ideaboard.views.common import back, current_user, form_data, int_param, not_found, path_id, see_other
+from ideaboard.views.common import back, current_user, form_data, form_list, int_param, not_found, path_id, see_other
 
 AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.")
 
@@ -27,7 +27,8 @@ AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.")
 
 async def queue(request: Request) -> Response:
     """New and under-review ideas, sortable and filterable; htmx swaps only the list."""
-    filters = triage.QueueFilters.parse(request.query_params)
+    category = inputs.query_text(request, "category", max_length=60)
+    filters = triage.QueueFilters.parse({**request.query_params, "category": category})
     page = await triage.review_queue(current_user(request), filters, page=int_param(request, "page"))
     context = {"page": page, "filters": filters, "categories": await list_categories(), "section": "queue",
                "sorts": list(triage.SORTS), "statuses": triage.QUEUE_STATUSES}
@@ -37,9 +38,9 @@ async def queue(request: Request) -> Response:
 
 async def bulk(request: Request) -> Response:
     """Claim or start reviewing the checked ideas; a plain form, the summary comes back as a flash."""
-    form = await request.form()
+    form = await form_data(request)
     action = form.get("action")
-    ids = [int(v) for v in form.getlist("idea") if isinstance(v, str) and v.isdigit()]
+    ids = inputs.ids(await form_list(request, "idea"))
     if action not in ("claim", "review") or not ids:
         flash(request, "Select at least one idea and an action.", "error")
         return back(request, "/staff/")
@@ -85,7 +86,8 @@ async def set_owner(request: Request) -> Response:
     """Claim the idea ('me'), give it to a teammate (a user id), or release it ('')."""
     idea, data = await _idea(request), await form_data(request)
     actor, choice = current_user(request), data.get("owner", "")
-    owner = actor if choice == "me" else (await User.get_or_none(id=int(choice)) if choice.isdigit() else None)
+    owner_id = inputs.id_or_none(choice)
+    owner = actor if choice == "me" else (await User.get_or_none(id=owner_id) if owner_id is not None else None)
     try:
         if choice not in ("", "me") and owner is None:
             raise NotAllowed("Choose a teammate from the list.")
@@ -99,7 +101,8 @@ async def merge_into(request: Request) -> Response:
     """Merge this idea (the duplicate) into the target idea, given by number."""
     idea, data = await _idea(request), await form_data(request)
     raw = data.get("target", "").strip().lstrip("#")
-    target = await Idea.get_or_none(id=int(raw)) if raw.isdigit() else None
+    target_id = inputs.id_or_none(raw)
+    target = await Idea.get_or_none(id=target_id) if target_id is not None else None
     try:
         if target is None:
             raise NotAllowed("Enter the number of an existing idea, or search for it by title.")
@@ -165,7 +168,7 @@ async def audit_log(request: Request) -> Response:
     """Read-only: there is no route that edits or deletes an entry."""
     q = request.query_params
     action = q.get("action") if q.get("action") in AUDIT_ACTIONS else ""
-    actor_id = _int(q.get("actor")) if (q.get("actor") or "").isdigit() else None
+    actor_id = inputs.query_id(request, "actor")
     entries = await audit.list_entries(action=action or None, actor_id=actor_id)
     actors = await User.filter(id__in=await AuditEntry.all().distinct().values_list("actor_id", flat=True))
     context = {"entries": entries, "actions": AUDIT_ACTIONS, "action": action, "actor_id": actor_id,
@@ -245,7 +248,7 @@ async def change_role(request: Request) -> Response:
 
 def _int(raw: object) -> int:
     """A submitted number; anything else becomes -1, which never matches a version (so it reads as a conflict)."""
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else -1
+    return inputs.int_or(raw, -1)
 
 
 async def _idea(request: Request) -> Idea:
@@ -263,7 +266,7 @@ async def _category(request: Request) -> Category:
 
 
 async def _idea_context(request: Request, idea: Idea, **extra) -> dict:
-    merge_q = request.query_params.get("merge_q", "").strip()[:120]
+    merge_q = inputs.query_text(request, "merge_q", max_length=120)
     candidates = []
     if merge_q:
         candidates = await (Idea.filter(title__icontains=merge_q, space=idea.space)
@@ -301,27 +304,27 @@ async def _categories(request: Request, status_code: int = 200, **extra) -> Resp
 
 admin_routes = [
     Route("/categories", categories_page, methods=["GET", "POST"], name="categories"),
-    Route("/categories/{category_id:int}/rename", rename_category, methods=["POST"], name="rename_category"),
-    Route("/categories/{category_id:int}/move", move_category, methods=["POST"], name="move_category"),
-    Route("/categories/{category_id:int}/delete", delete_category, methods=["POST"], name="delete_category"),
+    Route("/categories/{category_id:id}/rename", rename_category, methods=["POST"], name="rename_category"),
+    Route("/categories/{category_id:id}/move", move_category, methods=["POST"], name="move_category"),
+    Route("/categories/{category_id:id}/delete", delete_category, methods=["POST"], name="delete_category"),
     Route("/users", users_page, name="users"),
-    Route("/users/{user_id:int}/role", change_role, methods=["POST"], name="change_role"),
+    Route("/users/{user_id:id}/role", change_role, methods=["POST"], name="change_role"),
 ]
 
 routes = [
     Route("/", queue, name="queue"),
     Route("/bulk", bulk, methods=["POST"], name="bulk"),
-    Route("/ideas/{idea_id:int}", idea_page, name="idea"),
-    Route("/ideas/{idea_id:int}/status", change_status, methods=["POST"], name="change_status"),
-    Route("/ideas/{idea_id:int}/respond", respond, methods=["POST"], name="respond"),
-    Route("/ideas/{idea_id:int}/owner", set_owner, methods=["POST"], name="set_owner"),
-    Route("/ideas/{idea_id:int}/merge", merge_into, methods=["POST"], name="merge"),
-    Route("/ideas/{idea_id:int}/hide", hide_idea, methods=["POST"], name="hide_idea"),
-    Route("/ideas/{idea_id:int}/restore", restore_idea, methods=["POST"], name="restore_idea"),
-    Route("/comments/{comment_id:int}/hide", hide_comment, methods=["POST"], name="hide_comment"),
-    Route("/comments/{comment_id:int}/restore", restore_comment, methods=["POST"], name="restore_comment"),
+    Route("/ideas/{idea_id:id}", idea_page, name="idea"),
+    Route("/ideas/{idea_id:id}/status", change_status, methods=["POST"], name="change_status"),
+    Route("/ideas/{idea_id:id}/respond", respond, methods=["POST"], name="respond"),
+    Route("/ideas/{idea_id:id}/owner", set_owner, methods=["POST"], name="set_owner"),
+    Route("/ideas/{idea_id:id}/merge", merge_into, methods=["POST"], name="merge"),
+    Route("/ideas/{idea_id:id}/hide", hide_idea, methods=["POST"], name="hide_idea"),
+    Route("/ideas/{idea_id:id}/restore", restore_idea, methods=["POST"], name="restore_idea"),
+    Route("/comments/{comment_id:id}/hide", hide_comment, methods=["POST"], name="hide_comment"),
+    Route("/comments/{comment_id:id}/restore", restore_comment, methods=["POST"], name="restore_comment"),
     Route("/flags", flag_queue, name="flags"),
-    Route("/flags/{flag_id:int}/dismiss", dismiss_flag, methods=["POST"], name="dismiss_flag"),
+    Route("/flags/{flag_id:id}/dismiss", dismiss_flag, methods=["POST"], name="dismiss_flag"),
     Route("/audit", audit_log, name="audit"),
     Route("/analytics", analytics_page, name="analytics"),
     Mount("/admin", routes=admin_routes, name="admin", middleware=[Middleware(RequireRole, roles=(Role.ADMIN,))]),
