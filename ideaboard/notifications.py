@@ -1,13 +1,12 @@
-"""In-app notifications for the people who touched an idea, and their optional email copies over SMTP."""
+"""In-app notifications for the people who touched an idea, and their email copies (through ideaboard.mail)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import smtplib
 from datetime import UTC, datetime
-from email.message import EmailMessage
 
+from ideaboard import mail
 from ideaboard.models import Comment, EventKind, Follow, Idea, IdeaEvent, Notification, Status, User, Vote
 from ideaboard.settings import Settings
 
@@ -67,45 +66,19 @@ async def mark_all_read(user: User) -> int:
     return await Notification.filter(user_id=user.id, read_at=None).update(read_at=datetime.now(UTC))
 
 
-def _email(settings: Settings, note: Notification) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = settings.smtp_from
-    mail["To"] = note.user.email
-    mail["Subject"] = note.message
+def _email(settings: Settings, note: Notification) -> mail.Email:
     link = f"{settings.base_url.rstrip('/')}/ideas/{note.idea_id}"
-    mail.set_content(f"Hi {note.user.name},\n\n{note.message}.\n\nSee it here: {link}\n\n"
-                     f"You get this because you voted on, commented on or follow this idea on {settings.site_name}.\n")
-    return mail
-
-
-def _send_all(settings: Settings, mails: list[tuple[int, EmailMessage]]) -> tuple[list[int], list[int]]:
-    """Send over one SMTP connection; returns (sent ids, permanently refused ids). A broken server stops the batch."""
-    sent: list[int] = []
-    refused: list[int] = []
-    try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
-            for note_id, mail in mails:
-                try:
-                    smtp.send_message(mail)
-                    sent.append(note_id)
-                except smtplib.SMTPRecipientsRefused:
-                    log.warning("notification %s: recipient %s refused, not retrying", note_id, mail["To"])
-                    refused.append(note_id)
-    except (OSError, smtplib.SMTPException) as exc:
-        log.warning("SMTP %s:%s failed after %d mails (%s); the rest stay queued", settings.smtp_host,
-                    settings.smtp_port, len(sent), exc)
-    return sent, refused
+    return mail.compose(settings, note.user.email, note.message, "notification",
+                        {"name": note.user.name, "message": note.message, "link": link})
 
 
 async def email_pending_notifications(settings: Settings) -> int:
-    """Email every notification not yet emailed; only what the server accepted is marked, so nothing is lost."""
-    if not settings.smtp_host:
-        return 0
+    """Email every notification not yet emailed; only what was accepted (or refused for good) is marked."""
     pending = await Notification.filter(emailed_at=None, user__is_active=True).order_by("id") \
         .limit(EMAIL_BATCH).select_related("user")
     if not pending:
         return 0
-    sent, refused = await asyncio.to_thread(_send_all, settings, [(n.id, _email(settings, n)) for n in pending])
+    sent, refused = await asyncio.to_thread(mail.send_all, settings, [(n.id, _email(settings, n)) for n in pending])
     if sent or refused:
         await Notification.filter(id__in=sent + refused).update(emailed_at=datetime.now(UTC))
     return len(sent)

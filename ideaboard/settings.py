@@ -41,6 +41,9 @@ class Settings:
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "ideaboard@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
     x_api_base_url: str = "https://api.x.com"
     x_bearer_token: str = field(default="", repr=False)
     x_user_token: str = field(default="", repr=False)
@@ -88,6 +91,9 @@ ENV_NAMES = {
     "smtp_host": "SMTP_HOST",
     "smtp_port": "SMTP_PORT",
     "smtp_from": "SMTP_FROM",
+    "smtp_starttls": "SMTP_STARTTLS",
+    "smtp_username": "SMTP_USERNAME",
+    "smtp_password": "SMTP_PASSWORD",
     "x_api_base_url": "X_API_BASE_URL",
     "x_bearer_token": "X_BEARER_TOKEN",
     "x_user_token": "X_USER_TOKEN",

@@ -235,3 +235,17 @@ async def worker_ctx(settings):
     with ThreadPoolExecutor(1) as pool:
         yield {"redis": redis, "pool": pool, "settings": settings}
     await redis.aclose()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free loopback port: (port, inbox)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.mailbox import Inbox, free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller.port, inbox
+    controller.stop()

@@ -1,11 +1,7 @@
 """Notifications: who hears about a status change or a response, the bell, the list, and the email copies."""
 
 import dataclasses
-import email
-from email.policy import default as default_policy
 
-import pytest
-from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
 
 from ideaboard.comments import add_comment
@@ -14,28 +10,7 @@ from ideaboard.models import Notification, Status
 from ideaboard.notifications import email_pending_notifications, notify_about, unread_count
 from ideaboard.votes import cast_vote
 from ideaboard.workflow import respond, transition
-from tests.test_cli import free_port
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=default_policy)))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on a free loopback port."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller.port, inbox
-    controller.stop()
+from tests.mailbox import free_port, html_of, links_in, outbox, text_of
 
 
 async def test_voters_commenters_and_followers_hear_once_each_and_the_actor_not_at_all(
@@ -112,19 +87,21 @@ async def test_emails_go_to_each_person_with_a_link_and_only_once(alice, bob, er
     _, mail = inbox.messages[0]
     assert mail["Subject"] == "“Dark mode for the mobile app” is now Under review"
     assert mail["From"] == "ideas@brewline.example"
-    assert f"http://testserver/ideas/{idea.id}" in mail.get_content()
+    assert f"http://testserver/ideas/{idea.id}" in text_of(mail) and "See the idea" in html_of(mail)
     assert await Notification.filter(emailed_at=None).count() == 0
 
     assert await email_pending_notifications(smtp) == 0  # a second run sends nothing again
     assert len(inbox.messages) == 2
 
 
-async def test_without_smtp_configured_nothing_is_sent_or_marked(alice, bob, sam, make_idea, settings):
+async def test_without_smtp_configured_the_emails_land_in_the_outbox(alice, bob, sam, make_idea, settings):
     idea = await make_idea(alice)
     await cast_vote(idea.id, bob, 1)
     await transition(idea, sam, Status.UNDER_REVIEW)
-    assert await email_pending_notifications(settings) == 0
-    assert await Notification.filter(emailed_at=None).count() == 1
+    assert await email_pending_notifications(settings) == 1
+    [message] = outbox(settings)
+    assert message["To"] == "bob@example.com" and links_in(message)[0] == f"http://testserver/ideas/{idea.id}"
+    assert await Notification.filter(emailed_at=None).count() == 0
 
 
 async def test_when_the_smtp_server_is_down_nothing_is_lost(alice, bob, sam, make_idea, settings, smtp_server,
