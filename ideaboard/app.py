@@ -79,7 +79,7 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
-    """400, 405 and 413 from Starlette itself, in the normal layout."""
+    """400, 405 and 413 from Starlette itself, and the staff console's 403 (auth.RequireRole), in the normal layout."""
     assert isinstance(exc, HTTPException)
     response = error_page(request, exc.status_code, exc.detail)
     response.headers.update(exc.headers or {})  # Allow on a 405
@@ -116,6 +116,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     return Starlette(
         debug=settings.debug, routes=build_routes(), middleware=middleware, lifespan=lifespan,
-        exception_handlers={404: not_found, 400: http_error, 405: http_error, 413: http_error, 500: server_error,
-                            inputs.Invalid: invalid_input},
+        exception_handlers={404: not_found, 400: http_error, 403: http_error, 405: http_error, 413: http_error,
+                            500: server_error, inputs.Invalid: invalid_input},
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -56,8 +57,8 @@ class RequireRole:
             response = RedirectResponse("/login?next=" + scope["path"], status_code=303)
             if scope["method"] != "GET":
                 response = PlainTextResponse("Log in first.", status_code=401)
-        elif Role(user.role) not in self.roles:
-            response = PlainTextResponse("This area is for the product team.", status_code=403)
+        elif Role(user.role) not in self.roles:  # app.forbidden renders it in the site's layout
+            raise HTTPException(403, "This area is for the product team.")
         else:
             return await self.app(scope, receive, send)
         await response(scope, receive, send)

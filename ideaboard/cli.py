@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 
-from ideaboard.settings import Settings
+from ideaboard.settings import Settings, env_name
 
 
 def _run(coro):
@@ -82,8 +82,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from ideaboard.redis_embedded import start_embedded_redis
 
         redis_server, os.environ["REDIS_URL"] = start_embedded_redis(settings.data_dir)
+    # links in share text, og:url and emails name the address we serve on, unless IDEABOARD_BASE_URL says otherwise
+    os.environ.setdefault(env_name("base_url"), served_url(args.host, args.port))
     worker = _start_worker() if (redis_server is not None and not args.no_worker) else None
-    print(f"\n  ideaboard is running at http://{args.host}:{args.port}/\n")
+    print(f"\n  ideaboard is running at {served_url(args.host, args.port)}/\n")
     if args.demo:
         print("  Demo logins (password for all: " + DEMO_LOGINS["password"] + ")")
         for role, email in DEMO_LOGINS["accounts"]:
@@ -95,6 +97,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         _stop(worker, redis_server)
     return 0
+
+
+def served_url(host: str, port: int) -> str:
+    """The address people reach `serve --host/--port` at (a wildcard host is this machine: localhost)."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def _start_worker() -> subprocess.Popen | None:

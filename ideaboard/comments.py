@@ -12,11 +12,14 @@ from tortoise.transactions import in_transaction
 from ideaboard import sql
 from ideaboard.ideas import AUTHOR_COLUMNS, NotAllowed, decode_cursor, encode_cursor
 from ideaboard.markdown import render_markdown
-from ideaboard.models import Comment, Idea, Role, User
+from ideaboard.models import Comment, Idea, Role, Status, User
 
 
 async def add_comment(idea: Idea, author: User, body: str) -> Comment:
     """A new comment; staff comments are marked so the community sees the company speaking."""
+    if idea.status == Status.DUPLICATE:  # merged: the conversation continues on the idea it was merged into
+        raise NotAllowed("This idea was merged into another one: comment there, so the conversation stays in one "
+                         "place.")
     async with in_transaction():
         comment = await Comment.create(
             idea=idea, author=author, body=body, body_html=render_markdown(body),

@@ -13,6 +13,7 @@ COLUMNS = (Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED)
 class Launch:
     idea: Idea
     event: IdeaEvent | None
+    response: IdeaEvent | None = None  # the team's latest official response, shown beside the launch message
 
 
 def _public():
@@ -26,11 +27,13 @@ async def roadmap_columns(per_column: int = 50) -> dict[Status, list[Idea]]:
 
 
 async def launched_ideas(limit: int = 50) -> list[Launch]:
-    """Shipped public ideas, newest launch first, each with the team's launch message."""
+    """Shipped public ideas, newest launch first, each with the team's launch message and official response."""
     ideas = await _public().filter(status=Status.LAUNCHED).select_related("author", "category")
-    events = await IdeaEvent.filter(idea_id__in=[i.id for i in ideas], kind=EventKind.STATUS,
-                                    to_status=Status.LAUNCHED).order_by("created_at", "id").select_related("actor")
-    latest = {e.idea_id: e for e in events}  # the last launch wins if an idea was relaunched
-    launches = [Launch(i, latest.get(i.id)) for i in ideas]
+    events = await (IdeaEvent.filter(idea_id__in=[i.id for i in ideas], kind__in=[EventKind.STATUS, EventKind.RESPONSE])
+                    .order_by("created_at", "id").select_related("actor"))
+    # (idea, is a response) -> the last such event: a relaunch or a newer response wins
+    last = {(e.idea_id, e.kind == EventKind.RESPONSE): e for e in events
+            if e.kind == EventKind.RESPONSE or e.to_status == Status.LAUNCHED}
+    launches = [Launch(i, last.get((i.id, False)), last.get((i.id, True))) for i in ideas]
     launches.sort(key=lambda l: (l.event.created_at if l.event else l.idea.updated_at), reverse=True)
     return launches[:limit]

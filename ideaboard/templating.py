@@ -17,6 +17,7 @@ from starlette.responses import Response
 from ideaboard.csrf import session_token
 from ideaboard.models import Role, Status
 from ideaboard.settings import _bool, env_name
+from ideaboard.votes import CLOSED as VOTING_CLOSED
 
 templates = Jinja2Blocks(directory=str(Path(__file__).parent / "templates"))
 
@@ -50,6 +51,7 @@ templates.env.globals["static_url"] = static_url
 templates.env.filters["timeago"] = timeago
 templates.env.filters["status_label"] = status_label
 templates.env.globals["Role"] = Role
+templates.env.tests["voting_closed"] = lambda idea: getattr(idea, "status", None) in VOTING_CLOSED
 
 
 class Macros:

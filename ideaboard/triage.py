@@ -9,7 +9,7 @@ from ideaboard import assignment, workflow
 from ideaboard.ideas import NotAllowed, Page
 from ideaboard.models import Idea, Status, User
 
-QUEUE_STATUSES = (Status.NEW, Status.UNDER_REVIEW)
+QUEUE_STATUSES = (Status.NEW, Status.UNDER_REVIEW)  # what waits for the team: the queue's default
 SORTS = {
     "score": ("-score", "-id"),
     "oldest": ("created_at", "id"),
@@ -30,15 +30,15 @@ class QueueFilters:
     @classmethod
     def parse(cls, q: Mapping[str, str]) -> QueueFilters:
         """Unknown values fall back to defaults instead of failing."""
-        status = q.get("status", "")
+        status = q.get("status", "")  # any status can be listed: planned, in progress and launched ones too
         return cls(sort=q.get("sort") if q.get("sort") in SORTS else "score",
-                   status=status if status in {s.value for s in QUEUE_STATUSES} else "",
+                   status=status if status in {s.value for s in Status} else "",
                    category=(q.get("category") or "")[:60],
                    owner=q.get("owner") if q.get("owner") in OWNERS else "anyone")
 
 
 async def review_queue(actor: User, filters: QueueFilters, *, page: int = 1, size: int = 50) -> Page[Idea]:
-    """New and under-review ideas of both spaces (hidden ones live in the flag queue)."""
+    """Waiting ideas (or those of one status) of both spaces; hidden ones live in the flag queue."""
     query = Idea.filter(hidden=False, status__in=[filters.status] if filters.status else list(QUEUE_STATUSES))
     if filters.category:
         query = query.filter(category__slug=filters.category)

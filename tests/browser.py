@@ -41,22 +41,28 @@ def live_server(settings: Settings) -> Iterator[str]:
 
 
 @asynccontextmanager
-async def chromium_page() -> AsyncIterator:
-    """A fresh headless Chromium page (Debian's binary; Playwright's own download is not used)."""
+async def chromium() -> AsyncIterator:
+    """One headless Chromium (Debian's binary; Playwright's own download is not used) for many contexts."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
-            yield page
+            yield browser
         finally:
             await browser.close()
 
 
-async def screenshot(page, name: str) -> Path:
+@asynccontextmanager
+async def chromium_page() -> AsyncIterator:
+    """A fresh headless Chromium page at a desktop size."""
+    async with chromium() as browser:
+        yield await browser.new_page(viewport={"width": 1280, "height": 900})
+
+
+async def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     """Keep a picture of what the user saw (screenshots/ by default) so people can look at it."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
+    await page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -119,3 +119,18 @@ async def test_customers_cannot_follow_internal_ideas(browser_for, alice, erin, 
     client = await browser_for(alice)
     response = await client.post(f"/ideas/{idea.id}/follow", {"follow": "1"})
     assert response.status_code == 404 and not await Follow.exists()
+
+
+async def test_the_launched_page_shows_the_official_response_too(visitor, alice, sam, make_idea):
+    idea = await make_idea(alice, "Dark mode")
+    await walk(idea, sam, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PROGRESS)
+    await respond(idea, sam, "We heard you: it ships **next month**.")
+    await transition(idea, sam, Status.LAUNCHED, "Dark mode is live.")
+    await respond(idea, sam, "Thanks for **all the votes**, it is out.")
+
+    launch = soup(await visitor.get("/launched")).select_one(f"#launch-{idea.id}")
+    assert "Dark mode is live." in launch.select_one(".launch-message").text
+    response = launch.select_one(".launch-response")
+    assert "Official response" in response.text and "Sam Rivera" in response.text
+    assert response.select_one(".prose strong").text == "all the votes"  # the latest response, not the earlier one
+    assert "next month" not in launch.text

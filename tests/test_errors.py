@@ -33,3 +33,16 @@ async def test_pages_inside_the_staff_console_link_the_same_stylesheet(browser_f
         page = (await client.get(path)).text
         assert 'href="/static/css/app.css"' in page, path
     assert (await client.get("/static/css/app.css")).status_code == 200
+
+
+async def test_access_denied_is_a_page_of_the_site_with_its_layout(browser_for, alice):
+    from bs4 import BeautifulSoup
+
+    response = await (await browser_for(alice)).get("/staff/")
+    assert response.status_code == 403
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.html["lang"] == "en" and "Access denied" in page.title.text
+    assert page.select_one("main h1").text == "You can't open this page"
+    assert "for the product team" in page.select_one("main").text
+    assert page.select_one("header nav[aria-label=Main] a[href='/roadmap']")  # the way back is right there
+    assert 'href="/static/css/app.css"' in response.text

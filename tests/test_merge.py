@@ -119,3 +119,32 @@ async def test_the_duplicate_no_longer_takes_votes(alice, bob, sam, make_idea):
     await merge_ideas(b, a, sam)
     with pytest.raises(NotAllowed, match="Voting is closed"):
         await cast_vote(b.id, alice, 1)
+
+
+async def test_the_duplicate_page_offers_no_vote_or_comment_and_refuses_a_stale_comment(browser_for, alice, bob, sam,
+                                                                                       make_idea):
+    a = await make_idea(alice, "Oat milk")
+    b = await make_idea(bob, "Oat milk please")
+    client = await browser_for(alice)
+    await merge_ideas(b, a, sam)
+    page = BeautifulSoup((await client.get(f"/ideas/{b.id}")).text, "html.parser")
+    widget = page.select_one(f"#vote-widget-{b.id}")
+    assert widget.select("button") == [] and "Voting closed" in widget.text
+    assert page.select_one("form.comment-form") is None
+    notice = page.select_one("#comments .merged-notice")
+    assert "merged into" in notice.text and notice.select_one("a")["href"] == f"/ideas/{a.id}"
+
+    stale = await client.post(f"/ideas/{b.id}/comments", {"body": "I typed this before the merge"})
+    assert stale.status_code == 409 and "comment there" in stale.text
+    assert "I typed this before the merge" in stale.text  # nothing she typed is lost
+    htmx = await client.post(f"/ideas/{b.id}/comments", {"body": "Me too"}, htmx=True)
+    assert htmx.status_code == 422 and "comment there" in htmx.text  # the swap shows the message
+    assert await Comment.filter(idea_id__in=[a.id, b.id]).count() == 0
+    with pytest.raises(NotAllowed, match="comment there"):
+        await add_comment(b, alice, "Straight to the domain")
+
+
+async def test_open_ideas_keep_their_vote_buttons_and_comment_form(browser_for, alice, bob, make_idea):
+    idea = await make_idea(bob, "Oat milk")
+    page = BeautifulSoup((await (await browser_for(alice)).get(f"/ideas/{idea.id}")).text, "html.parser")
+    assert len(page.select(f"#vote-widget-{idea.id} button")) == 2 and page.select_one("form.comment-form")

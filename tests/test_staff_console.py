@@ -30,10 +30,25 @@ async def test_the_queue_lists_waiting_ideas_sorted_and_filtered(browser_for, al
     assert queue_titles(soup(await client.get("/staff/?sort=oldest"))) == [popular.title, chatty.title, quiet.title]
     assert queue_titles(soup(await client.get("/staff/?category=in-the-store"))) == [popular.title, quiet.title]
     assert queue_titles(soup(await client.get("/staff/?status=under_review"))) == [chatty.title]
-    assert queue_titles(soup(await client.get("/staff/?sort=nonsense&status=launched&owner=x")))[0] == popular.title
+    assert queue_titles(soup(await client.get("/staff/?sort=nonsense&status=shipped&owner=x")))[0] == popular.title
 
     partial = await client.get("/staff/?sort=comments", headers={"HX-Request": "true"})
     assert soup(partial).html is None and soup(partial).select_one("#queue-list")
+
+
+async def test_the_queue_lists_planned_in_progress_and_launched_ideas_when_asked(browser_for, alice, sam, make_idea):
+    waiting = await make_idea(alice, "Oat milk at no extra charge")
+    later = {status: await make_idea(alice, f"An idea that is {status.label.lower()}")
+             for status in (Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED)}
+    for status, idea in later.items():
+        await Idea.filter(id=idea.id).update(status=status)
+    client = await browser_for(sam)
+    for status, idea in later.items():
+        page = soup(await client.get(f"/staff/?status={status.value}"))
+        assert queue_titles(page) == [idea.title], status
+        assert page.select_one(f"#q-status option[value={status.value}]").has_attr("selected")
+        assert page.select_one(".bulkbar .count").text == "1 idea"  # not "waiting": the team already decided
+    assert queue_titles(soup(await client.get("/staff/"))) == [waiting.title]  # the default is still what waits
 
 
 async def test_mine_and_unassigned_views_follow_claims(browser_for, alice, sam, make_idea):

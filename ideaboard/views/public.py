@@ -183,14 +183,21 @@ async def add_comment(request: Request) -> Response:
     try:
         await comments.add_comment(idea, viewer, parse_comment(data))
     except FormErrors as exc:
-        context = await _detail_context(await _page_of(idea, viewer), comment_values=exc.values,
-                                        comment_errors=exc.errors)
-        block = "comments" if htmx.is_request(request) else None
-        return render(request, "ideas/detail.html", context, block=block, status_code=422)
+        return await _comment_again(request, idea, viewer, exc.values, exc.errors, 422)
+    except ideas.NotAllowed as exc:  # merged meanwhile: 409, but htmx only swaps a 422 in (the message must show)
+        status = 422 if htmx.is_request(request) else 409
+        return await _comment_again(request, idea, viewer, data, {"body": str(exc)}, status)
     if not htmx.is_request(request):
         flash(request, "Your comment is posted.")
         return see_other(f"/ideas/{idea.id}#comments")
     return render(request, "ideas/detail.html", await _detail_context(await _page_of(idea, viewer)), block="comments")
+
+
+async def _comment_again(request: Request, idea: Idea, viewer, values: dict, errors: dict, status: int) -> Response:
+    """The idea page (or, for htmx, its comments) with the message and the text the person typed."""
+    context = await _detail_context(await _page_of(idea, viewer), comment_values=values, comment_errors=errors)
+    block = "comments" if htmx.is_request(request) else None
+    return render(request, "ideas/detail.html", context, block=block, status_code=status)
 
 
 async def _page_of(idea: Idea, viewer) -> idea_page.IdeaPage:

@@ -31,7 +31,7 @@ async def queue(request: Request) -> Response:
     filters = triage.QueueFilters.parse({**request.query_params, "category": category})
     page = await triage.review_queue(current_user(request), filters, page=int_param(request, "page"))
     context = {"page": page, "filters": filters, "categories": await list_categories(), "section": "queue",
-               "sorts": list(triage.SORTS), "statuses": triage.QUEUE_STATUSES}
+               "sorts": list(triage.SORTS), "statuses": list(Status)}
     block = "queue_list" if htmx.is_partial(request) else None
     return htmx.vary(render(request, "staff/queue.html", context, block=block))
 

@@ -1,0 +1,136 @@
+"""At 390 px (a phone), 768 px (a tablet) and 1280 px (a desktop) every main page fits the screen, for everyone."""
+
+import pytest
+
+from ideaboard.comments import add_comment
+from ideaboard.merge import merge_ideas
+from ideaboard.models import Flag, Space, Status, Tweet
+from ideaboard.votes import cast_vote
+from ideaboard.workflow import respond, transition
+from tests.browser import chromium, live_server, needs_chromium, screenshot
+from tests.conftest import PASSWORD
+from tests.test_cluster_jobs import IDEAS
+from workers.cluster_jobs import recluster_ideas
+
+pytestmark = [pytest.mark.browser, needs_chromium]
+
+WIDTHS = (390, 768, 1280)
+LONG_WORD = ("Supercalifragilisticexpialidocious" * 3)[:100]  # the word that made an idea page 1,531 px wide
+
+
+@pytest.fixture
+async def busy_board(alice, bob, erin, sam, ada, categories, make_idea, worker_ctx):
+    """A board as it looks after a few weeks: long titles, a long word, tags, comments, a launch, a merge, a report."""
+    ideas = {title: await make_idea(alice if i % 2 else bob, title, body, category=categories["Mobile app"],
+                                    tags=["night", "app"]) for i, (title, body) in enumerate(IDEAS)}
+    long = await make_idea(alice, f"Bring back the {LONG_WORD}", f"Please: {LONG_WORD} and https://example.com/"
+                           f"{'a' * 90}", category=categories["In the store"], tags=["seasonal"])
+    shipped = ideas["Save my usual order"]
+    await cast_vote(shipped.id, alice, 1)
+    for status in (Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED):
+        await transition(shipped, sam, status, f"Now {status.label.lower()}: {LONG_WORD}")
+    await respond(shipped, sam, "Reorder is live in **version 5.2**, thanks everyone.")
+    await merge_ideas(ideas["Make oat milk free"], ideas["Oat milk at no extra charge"], sam)
+    await add_comment(long, bob, f"Yes! {LONG_WORD}")
+    await add_comment(long, sam, "We are looking into it.")
+    await make_idea(erin, "A better rota tool for baristas", space=Space.INTERNAL)
+    await Flag.create(reporter=bob, idea=long, reason="Looks like spam")
+    await Tweet.create(id="1790000000000000001", text=f"dark mode please @brewline {LONG_WORD}", author_id="42",
+                       author_username="coffee_fan", url="https://x.com/coffee_fan/status/1790000000000000001")
+    await recluster_ideas(worker_ctx)
+    return {"long": long, "shipped": shipped, "alice": alice}
+
+
+def pages(world) -> dict[str, list[str]]:
+    long, shipped, profile = world["long"].id, world["shipped"].id, f"/users/{world['alice'].id}"
+    public = ["/", f"/ideas/{long}", f"/ideas/{shipped}", "/search?q=dark", "/roadmap", "/launched"]
+    member = [*public, "/ideas/new", "/notifications", profile]
+    return {
+        "visitor": [*public, "/login", "/signup", profile, "/staff/"],
+        "alice@example.com": [*member, "/staff/"],  # the access-denied page too
+        "erin@brewline.example": [*member, "/internal"],
+        "sam@brewline.example": [*member, "/internal", "/staff/", "/staff/?status=launched", f"/staff/ideas/{long}",
+                                 f"/staff/ideas/{shipped}", "/staff/clusters", "/staff/tweets", "/staff/flags",
+                                 "/staff/analytics", "/staff/audit"],
+        "ada@brewline.example": ["/staff/admin/users", "/staff/admin/categories"],
+    }
+
+
+async def log_in(page, base: str, email: str) -> None:
+    await page.goto(base + "/login")
+    await page.fill("#email", email)
+    await page.fill("#password", PASSWORD)
+    await page.click("main button:has-text('Log in')")
+    await page.wait_for_url(base + "/")
+
+
+async def test_no_page_scrolls_sideways_on_a_phone_a_tablet_or_a_desktop(app, settings, busy_board):
+    too_wide = []
+    with live_server(settings) as base:
+        async with chromium() as browser:
+            for who, paths in pages(busy_board).items():
+                context = await browser.new_context(viewport={"width": WIDTHS[0], "height": 844})
+                page = await context.new_page()
+                if who != "visitor":
+                    await log_in(page, base, who)
+                for width in WIDTHS:
+                    await page.set_viewport_size({"width": width, "height": 844})
+                    for path in paths:
+                        await page.goto(base + path)
+                        scroll, inner = await page.evaluate(
+                            "[document.documentElement.scrollWidth, window.innerWidth]")
+                        if scroll > inner:
+                            too_wide.append(f"{who} {path} at {width} px: {scroll} px wide")
+                await context.close()
+    assert not too_wide, "\n".join(too_wide)
+
+
+async def box(page, selector: str) -> dict:
+    return await page.locator(selector).first.bounding_box()
+
+
+async def test_on_a_phone_the_header_folds_into_a_menu_and_titles_sit_beside_their_votes(app, settings, busy_board):
+    long, shipped = busy_board["long"].id, busy_board["shipped"].id
+    with live_server(settings) as base:
+        async with chromium() as browser:
+            context = await browser.new_context(viewport={"width": 390, "height": 844})
+            page = await context.new_page()
+            await log_in(page, base, "sam@brewline.example")
+            assert (await box(page, ".topbar"))["height"] <= 64  # was 184 px logged in
+            assert not await page.locator(".menu-panel a:has-text('Roadmap')").is_visible()
+            await page.click(".menu-toggle")  # a <details>: no JavaScript involved
+            await page.click(".menu-panel a:has-text('Roadmap')")
+            await page.wait_for_selector("h1:has-text('Ideas in action')")
+
+            await page.goto(base + "/")
+            vote, title = await box(page, ".idea-card .vote"), await box(page, ".idea-card .idea-title")
+            assert vote["width"] <= 48 and title["x"] > vote["x"] + vote["width"] and title["y"] < vote["y"] + 20
+            assert title["width"] >= 250  # was squeezed into 140 px beside a 170 px vote row
+            hero, header = await box(page, ".hero"), await box(page, ".topbar")
+            assert hero["y"] >= header["y"] + header["height"] + 12  # main has room above the hero
+            tabs, tab = await box(page, ".tabs"), await box(page, ".tabs .tab")
+            assert tabs["height"] <= tab["height"] + 2  # no pill around the Hot/Top/New tabs
+            await screenshot(page, "phone-board-390")
+            await page.goto(f"{base}/ideas/{long}")
+            await screenshot(page, "phone-idea-390")
+            await page.goto(base + "/staff/")
+            row = await box(page, f"#queue-idea-{long}")
+            assert row["width"] <= 390 - 2 * 14 + 1  # a stacked card, not a 745 px table row
+            await screenshot(page, "phone-staff-queue-390")
+            await page.click(".menu-toggle")
+            await screenshot(page, "phone-menu-open-390", full_page=False)
+
+            await page.set_viewport_size({"width": 1280, "height": 900})
+            await page.goto(base + "/")
+            assert await page.locator(".menu-panel a:has-text('Roadmap')").is_visible()  # no menu button on a desktop
+            assert not await page.locator(".menu-toggle").is_visible()
+            await screenshot(page, "desktop-board-1280")
+            assert (await box(page, ".topbar"))["height"] <= 64  # one line, everything on it
+            await page.goto(f"{base}/ideas/{shipped}")
+            await screenshot(page, "desktop-idea-1280")
+            await page.goto(base + "/staff/")
+            await screenshot(page, "desktop-staff-queue-1280")
+            await page.set_viewport_size({"width": 768, "height": 1024})
+            await page.goto(f"{base}/staff/ideas/{long}")
+            await screenshot(page, "tablet-staff-idea-768")
+            await context.close()
