@@ -20,6 +20,8 @@ SCREENSHOTS = Path(os.environ.get("IDEABOARD_SCREENSHOTS", Path(__file__).parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"  # see tests/vendor/README.md
+
 needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"{CHROMIUM} is not installed")
 
 
@@ -58,6 +60,16 @@ async def chromium_page() -> AsyncIterator:
     """A fresh headless Chromium page at a desktop size."""
     async with chromium() as browser:
         yield await browser.new_page(viewport={"width": 1280, "height": 900})
+
+
+async def axe_violations(page) -> list[str]:
+    """axe-core's findings (its default rules: WCAG 2 A/AA and best practices), one line per rule: id, count, where."""
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.evaluate(AXE.read_text())  # evaluated, not a <script>: the site's CSP has no say
+    return await page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ["violations"]});
+        return result.violations.map(v => `${v.id} x${v.nodes.length} ${v.nodes[0].target.join(" ")}`);
+    }""")
 
 
 async def screenshot(page, name: str, *, full_page: bool = True) -> Path:

@@ -7,7 +7,7 @@ from ideaboard.merge import merge_ideas
 from ideaboard.models import Flag, Space, Status, Tweet
 from ideaboard.votes import cast_vote
 from ideaboard.workflow import respond, transition
-from tests.browser import chromium, live_server, needs_chromium, screenshot
+from tests.browser import axe_violations, chromium, live_server, needs_chromium, screenshot
 from tests.conftest import PASSWORD
 from tests.test_cluster_jobs import IDEAS
 from workers.cluster_jobs import recluster_ideas
@@ -64,8 +64,8 @@ async def log_in(page, base: str, email: str) -> None:
     await page.wait_for_url(base + "/")
 
 
-async def test_no_page_scrolls_sideways_on_a_phone_a_tablet_or_a_desktop(app, settings, busy_board):
-    too_wide = []
+async def test_no_page_scrolls_sideways_or_fails_axe_on_a_phone_a_tablet_or_a_desktop(app, settings, busy_board):
+    too_wide, axe = [], []
     with live_server(settings) as base:
         async with chromium() as browser:
             for who, paths in pages(busy_board).items():
@@ -81,8 +81,10 @@ async def test_no_page_scrolls_sideways_on_a_phone_a_tablet_or_a_desktop(app, se
                             "[document.documentElement.scrollWidth, window.innerWidth]")
                         if scroll > inner:
                             too_wide.append(f"{who} {path} at {width} px: {scroll} px wide")
+                        axe += [f"{who} {path} at {width} px: {v}" for v in await axe_violations(page)]
                 await context.close()
     assert not too_wide, "\n".join(too_wide)
+    assert not axe, "\n".join(axe)
 
 
 async def box(page, selector: str) -> dict:
@@ -131,6 +133,8 @@ async def test_on_a_phone_the_header_folds_into_a_menu_and_titles_sit_beside_the
             await page.goto(base + "/staff/")
             await screenshot(page, "desktop-staff-queue-1280")
             await page.set_viewport_size({"width": 768, "height": 1024})
+            await page.goto(base + "/staff/")
+            await screenshot(page, "tablet-staff-queue-768")
             await page.goto(f"{base}/staff/ideas/{long}")
             await screenshot(page, "tablet-staff-idea-768")
             await context.close()
