@@ -23,6 +23,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from ideaboard import inputs
 from ideaboard.auth import LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
+from ideaboard.headers import SecurityHeadersMiddleware, security_headers
 from ideaboard.models import Role
 from ideaboard.pagecache import PageCacheMiddleware
 from ideaboard.settings import Settings
@@ -94,7 +95,9 @@ async def invalid_input(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-    return render(request, "errors/500.html", status_code=500)
+    response = render(request, "errors/500.html", status_code=500)
+    response.headers.update(security_headers(request.state.settings.https_only))  # outside the middleware stack
+    return response
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache()}
 
     middleware = [
+        Middleware(SecurityHeadersMiddleware, https_only=settings.https_only),  # every response but the 500 page
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="ideaboard_session",
                    same_site="lax", https_only=settings.https_only, max_age=14 * 24 * 3600),
         Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds),  # visitors' pages; needs the session
