@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 
-from ideaboard.settings import Settings, env_name
+from ideaboard.settings import Settings, SettingsError, env_name
 
 
 def _run(coro):
@@ -173,7 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SettingsError as exc:  # a message per bad variable, no traceback
+        print("ideaboard cannot start: fix these settings (see the settings table in README.md):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

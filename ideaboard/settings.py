@@ -3,17 +3,77 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 MODELS = ["ideaboard.models"]
 
 
+TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+# Inclusive ranges of the number settings; any other number setting must be 0 or more.
+LIMITS = {
+    "page_size": (1, 200),
+    "login_attempts_per_minute": (1, 1_000_000),
+    "ideas_per_hour": (1, 1_000_000),
+    "page_cache_seconds": (0, 86_400),
+    "cluster_interval_minutes": (1, 7 * 24 * 60),
+    "smtp_port": (1, 65_535),
+}
+URL_SCHEMES = {
+    "base_url": ("http", "https"),
+    "x_api_base_url": ("http", "https"),
+    "database_url": ("sqlite", "postgres", "postgresql", "asyncpg"),
+    "redis_url": ("redis", "rediss", "unix"),
+}
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class SettingsError(ValueError):
+    """Bad configuration: every problem found, each naming its environment variable and what it accepts."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
 def _bool(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value.strip().lower() in TRUE
+
+
+def _parse(name: str, raw: str, default: Any) -> Any:
+    """One environment value as its field's type; ValueError says what the variable accepts."""
+    text = raw.strip()
+    if isinstance(default, bool):
+        if text.lower() not in TRUE | FALSE:
+            raise ValueError("use true or false (or 1/0, yes/no, on/off)")
+        return text.lower() in TRUE
+    if isinstance(default, int):
+        low, high = LIMITS.get(name, (0, 2**31 - 1))
+        if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()) or not low <= int(text) <= high:
+            raise ValueError(f"use a whole number from {low:,} to {high:,}")
+        return int(text)
+    if isinstance(default, tuple):
+        return _list(raw)
+    if name in URL_SCHEMES and text:
+        _check_url(text, URL_SCHEMES[name])
+    return raw
+
+
+def _check_url(url: str, schemes: tuple[str, ...]) -> None:
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        raise ValueError("the port is not a number") from None
+    if parts.scheme not in schemes:
+        raise ValueError(f"use a URL starting with {' or '.join(s + '://' for s in schemes)}")
+    if parts.scheme not in ("sqlite", "unix") and not parts.hostname:
+        raise ValueError("the URL has no host name")
 
 
 def _list(value: str) -> tuple[str, ...]:
@@ -56,14 +116,21 @@ class Settings:
         """Read every field from its upper-case environment variable (IDEABOARD_ prefix for ours)."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        problems: list[str] = []
         for f in fields(cls):
             raw = env.get(env_name(f.name))
             if raw is None:
                 continue
-            kind = type(f.default)
-            values[f.name] = (
-                _bool(raw) if kind is bool else int(raw) if kind is int else _list(raw) if kind is tuple else raw
-            )
+            try:
+                values[f.name] = _parse(f.name, raw, f.default)
+            except ValueError as exc:
+                problems.append(f"{env_name(f.name)}={raw!r} is not valid: {exc}.")
+        bad_domains = [d for d in values.get("employee_domains", ()) if not DOMAIN.match(d)]
+        if bad_domains:
+            problems.append(f"{env_name('employee_domains')} has {', '.join(map(repr, bad_domains))}: use domain "
+                            "names separated by commas, like example.com,shop.example.com.")
+        if problems:
+            raise SettingsError(problems)
         values.update(overrides)
         settings = cls(**values)
         return settings.with_defaults()
