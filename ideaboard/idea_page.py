@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ideaboard import clusters, comments, follows, ideas, social, sql, votes, workflow
+from ideaboard import clusters, comments, follows, ideas, merge, social, sql, votes, workflow
 from ideaboard.models import Idea, IdeaEvent, Tweet, User
 
 
@@ -33,7 +33,8 @@ async def read_idea_page(idea_id: int, viewer: User | None, *, comments_before: 
         return None
     return IdeaPage(
         idea=idea, conversation=comments.comment_page(comment_rows),
-        tags=ideas.tags_by_idea(tag_rows).get(idea_id, []), timeline=workflow.events_from_rows(event_rows),
+        tags=ideas.tags_by_idea(tag_rows).get(idea_id, []),
+        timeline=await merge.readable_story(workflow.events_from_rows(event_rows), viewer),
         related_ideas=clusters.related_from_rows(related_rows), related_tweets=social.tweets_from_rows(tweet_rows),
         my_vote=votes.dict_of_votes(mine[0]).get(idea_id, 0) if mine else 0, following=bool(mine and mine[1]),
     )

@@ -417,13 +417,21 @@ async def opened_idea(rows: Sequence, viewer: User | None) -> Idea | None:
     if not rows:
         return None
     idea = _idea_from_row(rows[0], body=True)
-    if idea.hidden and not (viewer and Role(viewer.role).is_staff):
+    if not may_open(idea, viewer):
         return None
-    if idea.space is Space.INTERNAL and not can_see_internal(viewer):
-        return None
+    idea.merge_target = None  # the idea it was merged into, if this viewer may open that one too
     if idea.merged_into_id:  # rare: joining a second full idea into every lookup cost a tenth of a detail page
         await idea.fetch_related("merged_into")
+        target = idea.merged_into
+        idea.merge_target = target if target is not None and may_open(target, viewer) else None
     return idea
+
+
+def may_open(idea: Idea, viewer: User | None) -> bool:
+    """Hidden ideas only for staff, internal ones only for employees."""
+    if idea.hidden and not (viewer and Role(viewer.role).is_staff):
+        return False
+    return idea.space is not Space.INTERNAL or can_see_internal(viewer)
 
 
 @functools.cache

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from ideaboard import audit, notifications
-from ideaboard.ideas import NotAllowed, hot_score
+from ideaboard.ideas import NotAllowed, hot_score, may_open
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, EventKind, Follow, Idea, IdeaEvent, Status, User, Vote
 from ideaboard.workflow import TRANSITIONS
+
+MERGE_LINK = re.compile(r'href="/ideas/([0-9]{1,10})"')
+
+
+async def readable_story(events: list[IdeaEvent], viewer: User | None) -> list[IdeaEvent]:
+    """A timeline whose merge events name only ideas this viewer may open: the other idea's title was written into
+    the event when it was merged, and that idea may be hidden, or hidden since (the title must not leak)."""
+    linked = {int(m) for e in events if e.kind == EventKind.MERGED for m in MERGE_LINK.findall(e.message_html)}
+    if not linked:
+        return events
+    others = {i.id: i for i in await Idea.filter(id__in=list(linked))}
+    for event in events:
+        ids = [int(m) for m in MERGE_LINK.findall(event.message_html)] if event.kind == EventKind.MERGED else []
+        if any(i not in others or not may_open(others[i], viewer) for i in ids):
+            into = event.to_status == Status.DUPLICATE
+            event.message = "Merged into another idea" if into else "Another idea was merged into this idea"
+            event.message_html = f"<p>{event.message}.</p>"
+    return events
 
 
 def _md_text(text: str) -> str:

@@ -6,8 +6,22 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
+from tortoise.expressions import Q
+
 from ideaboard import mail
-from ideaboard.models import Comment, EventKind, Follow, Idea, IdeaEvent, Notification, Status, User, Vote
+from ideaboard.models import (
+    Comment,
+    EventKind,
+    Follow,
+    Idea,
+    IdeaEvent,
+    Notification,
+    Role,
+    Space,
+    Status,
+    User,
+    Vote,
+)
 from ideaboard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,14 +66,27 @@ async def notify_about(event: IdeaEvent) -> int:
     return len(active)
 
 
+def visible_to(user: User) -> Q:
+    """Notifications about ideas this person may still open: a demoted employee keeps no internal titles, and
+    a hidden idea's title is gone for everyone but staff (the rules of ideas.may_open, applied at read time)."""
+    role = Role(user.role)
+    rule = Q(user_id=user.id)
+    if not role.is_staff:
+        rule &= Q(idea__hidden=False)
+    if not role.is_employee:
+        rule &= Q(idea__space=Space.PUBLIC)
+    return rule
+
+
 async def unread_count(user: User) -> int:
     """The number on the bell: one indexed COUNT."""
-    return await Notification.filter(user_id=user.id, read_at=None).count()
+    return await Notification.filter(visible_to(user), read_at=None).count()
 
 
 async def list_notifications(user: User, limit: int = 50) -> list[Notification]:
     """Newest first, with the idea for the link."""
-    return await Notification.filter(user_id=user.id).order_by("-created_at", "-id").limit(limit).select_related("idea")
+    return await (Notification.filter(visible_to(user)).order_by("-created_at", "-id").limit(limit)
+                  .select_related("idea"))
 
 
 async def mark_all_read(user: User) -> int:

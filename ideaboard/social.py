@@ -218,8 +218,19 @@ def card_meta(idea: Idea, settings: Settings) -> list[share.MetaTag]:
                            site_handle=handle)
 
 
+def share_refusal(idea: Idea) -> str | None:
+    """Why this idea may never be announced publicly (its title and link would leak), or None."""
+    if idea.space == Space.INTERNAL:
+        return "Internal ideas are for employees only; they cannot be announced on X."
+    if idea.hidden:
+        return "Hidden ideas cannot be announced on X; restore the idea first."
+    return None
+
+
 async def announce(idea: Idea, staff: User, text: str, settings: Settings) -> Idea:
     """Post a launched idea to X and record the post on the idea; ShareError explains any refusal."""
+    if refusal := share_refusal(idea):
+        raise ShareError(refusal)
     if idea.status != Status.LAUNCHED:
         raise ShareError("Only launched ideas can be announced on X.")
     text = text.strip()

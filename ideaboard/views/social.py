@@ -63,14 +63,17 @@ async def share_page(request: Request) -> Response:
     """The 'Share on X' panel of a launched idea: pre-filled post, live counter, card preview, post or intent link."""
     idea = await _idea(request)
     settings = request.state.settings
+    refusal = social.share_refusal(idea)
     if request.method == "GET":
+        if refusal:  # nothing pre-filled: no internal title or link on its way to a public post
+            return render(request, "staff/share.html", _share_context(idea, settings, "", refusal), status_code=409)
         text = await social.launch_post(idea, settings) if idea.status == Status.LAUNCHED else ""
         return render(request, "staff/share.html", _share_context(idea, settings, text))
     text = (await form_data(request)).get("text", "")
     try:
         await social.announce(idea, current_user(request), text, settings)
     except social.ShareError as exc:
-        status = 409 if idea.status != Status.LAUNCHED else 422
+        status = 409 if refusal or idea.status != Status.LAUNCHED else 422
         return render(request, "staff/share.html", _share_context(idea, settings, text, str(exc)), status_code=status)
     flash(request, "Posted on X. The idea page now links to the post.")
     return see_other(f"/staff/ideas/{idea.id}/share")
@@ -100,7 +103,7 @@ def _share_context(idea, settings, text: str, error: str = "") -> dict:
         "section": "queue", "idea": idea, "text": text, "error": error, "length": length,
         "max_length": share.MAX_POST_LENGTH, "card": social.card(idea, settings),
         "can_post": bool(settings.x_user_token), "intent": share.intent_url(text) if text else "",
-        "launched": idea.status == Status.LAUNCHED,
+        "launched": idea.status == Status.LAUNCHED, "refusal": social.share_refusal(idea),
     }
 
 
