@@ -26,8 +26,8 @@ async def form_pairs(request: Request) -> list[tuple[str, str]]:
     if content_type.startswith(URLENCODED):  # the stdlib parser: python-multipart's was 5% of a vote (issue #5)
         pairs = inputs.parse_urlencoded(await request.body())
     elif content_type.startswith(MULTIPART):  # Starlette's own limits: a 400 past them
-        form = await request.form(max_fields=inputs.MAX_FIELDS, max_files=0)
-        pairs = [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+        async with request.form(max_fields=inputs.MAX_FIELDS, max_files=0) as form:
+            pairs = [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
     else:
         pairs = []
     clean, stripped = inputs.clean_pairs(pairs)

@@ -1,0 +1,330 @@
+"""Mallory fuzzes every route: whatever arrives in the path, the query string or the body, nobody gets a 500.
+
+Hypothesis draws requests over the whole route table (walked from the app, Mounts included), every method, and
+every query parameter and form field the views read (FIELDS, which a test keeps equal to the route table), as a
+visitor, a customer, staff and the admin, each with a valid CSRF token so the request reaches the view. Values are
+huge, negative and unicode-digit numbers, NUL and control characters, very long text, 1,001 fields, wrong content
+types, invalid UTF-8 and repeated fields. The answer must never be a 5xx, and nothing may be logged at ERROR.
+
+IDEABOARD_FUZZ_EXAMPLES sets the number of requests (default 2,000 per backend, about a minute).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from starlette.routing import Mount, Route
+
+from ideaboard.app import create_app
+from ideaboard.models import Flag, Role, Tweet, User
+from ideaboard.settings import _replace
+from tests.conftest import PASSWORD, Browserless
+
+EXAMPLES = int(os.environ.get("IDEABOARD_FUZZ_EXAMPLES", "2000"))
+ROOT = Path(__file__).parent.parent / "ideaboard"
+PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+
+IDEA_FORM = ("title", "body", "category", "tags")
+BOARD = ("sort", "category", "tag", "status", "page", "after", "before")
+# "METHOD /path" -> (query parameters, form fields) the view reads. A new route needs its line here.
+FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "GET /": (BOARD, ()),
+    "GET /internal": (BOARD, ()),
+    "GET /search": (("q", "page"), ()),
+    "GET /ideas/similar": (("title", "body"), ()),
+    "GET /ideas/new": (("space",), ()),
+    "POST /ideas/new": (("space",), IDEA_FORM),
+    "GET /ideas/{idea_id}": (("comments_before",), ()),
+    "GET /ideas/{idea_id}/edit": ((), ()),
+    "POST /ideas/{idea_id}/edit": ((), IDEA_FORM),
+    "POST /ideas/{idea_id}/vote": ((), ("value",)),
+    "POST /ideas/{idea_id}/comments": ((), ("body",)),
+    "POST /ideas/{idea_id}/follow": ((), ("follow",)),
+    "GET /ideas/{idea_id}/report": ((), ()),
+    "POST /ideas/{idea_id}/report": ((), ("reason",)),
+    "POST /comments/{comment_id}/delete": ((), ()),
+    "GET /comments/{comment_id}/report": ((), ()),
+    "POST /comments/{comment_id}/report": ((), ("reason",)),
+    "GET /roadmap": ((), ()),
+    "GET /launched": ((), ()),
+    "GET /notifications": ((), ()),
+    "GET /users/{user_id}": ((), ()),
+    "GET /signup": ((), ()),
+    "POST /signup": ((), ("email", "name", "password", "next")),
+    "GET /login": (("next",), ()),
+    "POST /login": (("next",), ("email", "password", "next")),
+    "POST /logout": ((), ()),
+    "GET /staff/": (("sort", "status", "category", "owner", "page"), ()),
+    "POST /staff/bulk": ((), ("action", "idea", "v{idea_id}")),
+    "GET /staff/ideas/{idea_id}": (("merge_q",), ()),
+    "POST /staff/ideas/{idea_id}/status": ((), ("to_status", "message", "version")),
+    "POST /staff/ideas/{idea_id}/respond": ((), ("response", "version")),
+    "POST /staff/ideas/{idea_id}/owner": ((), ("owner", "version")),
+    "POST /staff/ideas/{idea_id}/merge": (("merge_q",), ("target",)),
+    "POST /staff/ideas/{idea_id}/hide": ((), ()),
+    "POST /staff/ideas/{idea_id}/restore": ((), ()),
+    "GET /staff/ideas/{idea_id}/share": ((), ()),
+    "POST /staff/ideas/{idea_id}/share": ((), ("text",)),
+    "POST /staff/ideas/{idea_id}/share/preview": ((), ("text",)),
+    "POST /staff/comments/{comment_id}/hide": ((), ()),
+    "POST /staff/comments/{comment_id}/restore": ((), ()),
+    "GET /staff/flags": ((), ()),
+    "POST /staff/flags/{flag_id}/dismiss": ((), ()),
+    "GET /staff/audit": (("action", "actor"), ()),
+    "GET /staff/analytics": ((), ()),
+    "GET /staff/clusters": (("sort",), ()),
+    "POST /staff/clusters/merge": ((), ("canonical", "idea")),
+    "GET /staff/tweets": ((), ()),
+    "GET /staff/tweets/{tweet_id}/idea": ((), ()),
+    "POST /staff/tweets/{tweet_id}/idea": ((), IDEA_FORM),
+    "GET /staff/admin/categories": ((), ()),
+    "POST /staff/admin/categories": ((), ("name",)),
+    "POST /staff/admin/categories/{category_id}/rename": ((), ("name",)),
+    "POST /staff/admin/categories/{category_id}/move": ((), ("direction",)),
+    "POST /staff/admin/categories/{category_id}/delete": ((), ()),
+    "GET /staff/admin/users": ((), ()),
+    "POST /staff/admin/users/{user_id}/role": ((), ("role",)),
+}
+SKIP_PREFIXES = ("/static",)  # files, not views
+URL_VALUE_MAX = 2000
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")  # a failing 6,000-character value
+
+
+def endpoints(routes, prefix: str = "") -> list[tuple[str, str]]:
+    """(method, path template without convertor names) for every route, walking nested Mounts."""
+    found = []
+    for route in routes:
+        if isinstance(route, Mount):
+            if not (prefix + route.path).startswith(SKIP_PREFIXES):
+                found += endpoints(route.routes or [], prefix + route.path)
+        elif isinstance(route, Route):
+            path = PARAM.sub(r"{\1}", prefix + route.path)
+            found += [(method, path) for method in sorted((route.methods or {"GET"}) - {"HEAD"})]
+    return found
+
+
+def test_every_route_is_fuzzed_with_the_fields_its_view_reads(settings):
+    table = {f"{m} {p}" for m, p in endpoints(create_app(settings).routes)}
+    missing = sorted(table - FIELDS.keys())
+    assert not missing, f"add these routes to FIELDS in tests/test_fuzz.py, with the fields they read: {missing}"
+    assert not FIELDS.keys() - table, f"these FIELDS entries have no route any more: {sorted(FIELDS.keys() - table)}"
+
+
+def test_every_field_a_template_or_view_names_is_fuzzed():
+    """Form inputs in the templates and parameters the views read by name are all in FIELDS."""
+    fuzzed = {name for query, form in FIELDS.values() for name in (*query, *form)} | {"csrf_token"}
+    named = set()
+    for template in (ROOT / "templates").rglob("*.html"):
+        named |= set(re.findall(r'<(?:input|select|textarea|button)[^>]*\bname="([\w{}. ]+)"', template.read_text()))
+    for module in ROOT.rglob("views/*.py"):
+        source = module.read_text()
+        named |= set(re.findall(r'(?:query_params|data|form|q|\))\.get(?:list)?\("(\w+)"', source))
+        named |= set(re.findall(r'(?:query_\w+|form_list)\(request, "(\w+)"', source))
+    named = {"v{idea_id}" if n.startswith("v{{") else n for n in named}
+    assert not named - fuzzed, f"add these fields to FIELDS in tests/test_fuzz.py: {sorted(named - fuzzed)}"
+
+
+# ---- what Mallory sends
+
+NASTY_NUMBERS = ["0", "-1", "2147483647", "2147483648", "-2147483649", "4294967296", "9223372036854775808",
+                 "99999999999999999999", "9" * 400, "²", "①", "١٢", "\U0001d7d7", "1e999", "nan", "inf", "1.5",
+                 "0x1f", " 7", "7 ", "+7", "1_000", "#3"]
+NASTY_TEXT = ["", " ", "\x00", "a\x00b", "dark\x00", "\x1b[31mred", "\x7f", "\u0085", "\u202e", "\ufeff", "é" * 3,
+              "1.0:2147483648", "1:2147483648", "1e999:x", "nan:1", "-1:-1", ":", "%", "%00", "%ff", "<script>",
+              "../../etc/passwd", "//evil.example", "/\\evil.example", "javascript:alert(1)", "'; DROP TABLE", "@"]
+ENUMS = ["up", "down", "none", "0", "1", "claim", "review", "me", "under_review", "planned", "launched", "declined",
+         "archived", "new", "hot", "top", "score", "oldest", "comments", "category", "growth", "mine", "unassigned",
+         "internal", "public", "admin", "staff", "customer", "employee", "status.", "idea.", "user.", "x" * 5]
+CHARS = st.characters(exclude_categories=("Cs",))  # lone surrogates cannot be sent as UTF-8 at all
+
+
+def values(ids: dict[str, list[str]]) -> st.SearchStrategy[str]:
+    real = [v for group in ids.values() for v in group]
+    return st.one_of(
+        st.sampled_from(NASTY_NUMBERS), st.sampled_from(NASTY_TEXT), st.sampled_from(ENUMS), st.sampled_from(real),
+        st.integers(-(10**25), 10**25).map(str), st.text(CHARS, max_size=40),
+        st.tuples(st.text(CHARS, min_size=1, max_size=3), st.integers(100, 6000)).map(lambda t: t[0] * t[1]),
+    )
+
+
+BODIES = ["form", "form", "form", "htmx", "duplicates", "many_fields", "json", "text", "none", "invalid_utf8",
+          "raw_utf8", "multipart", "huge"]
+PERSONAS = ["visitor", "customer", "staff", "admin"]
+
+
+@dataclass
+class Shot:
+    persona: str
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    form: list[tuple[str, str]]
+    body: str
+    hx: str
+
+    def __repr__(self) -> str:  # values can be 6,000 characters long: show their start
+        def short(pairs):
+            return [(k, v if len(v) < 60 else f"{v[:40]!r}...({len(v)} chars)") for k, v in pairs]
+        return (f"{self.persona} {self.method} {self.path[:200]} query={short(self.query)} form={short(self.form)} "
+                f"body={self.body} hx={self.hx}")
+
+
+def shots(ids: dict[str, list[str]], table: list[tuple[str, str]]) -> st.SearchStrategy[Shot]:
+    value = values(ids)
+
+    @st.composite
+    def draw(draw) -> Shot:
+        method, template = draw(st.sampled_from(table))
+        method = draw(st.sampled_from([method] * 8 + ["PUT", "DELETE", "PATCH", "GET", "POST"]))
+        query_names, form_names = FIELDS.get(f"{method} {template}", ((), ()))
+        path = PARAM.sub(lambda m: quote(draw(st.one_of(st.sampled_from(ids.get(m.group(1), ["1"])), value))
+                                         [:URL_VALUE_MAX], safe=""), template)
+        pick = st.lists(st.sampled_from(query_names), max_size=4) if query_names else st.just([])
+        query = [(name, draw(value)) for name in draw(pick)]
+        names = [n.replace("{idea_id}", draw(st.sampled_from(ids["idea_id"]))) for n in form_names]
+        pick = st.lists(st.sampled_from(names), max_size=6) if names else st.just([])
+        form = [(name, draw(value)) for name in draw(pick)]
+        body = draw(st.sampled_from(BODIES)) if method != "GET" else "none"
+        hx = draw(st.sampled_from(["", "", "partial", "boosted", "history"]))
+        return Shot(draw(st.sampled_from(PERSONAS)), method, path, query, form, body, hx)
+
+    return draw()
+
+
+def request_args(shot: Shot, token: str) -> dict:
+    """httpx.request keyword arguments for a shot, with the persona's CSRF token where a browser would put it."""
+    headers = {"HX-Request": "true"} if shot.hx else {}
+    if shot.hx == "boosted":
+        headers["HX-Boosted"] = "true"
+    elif shot.hx == "history":
+        headers["HX-History-Restore-Request"] = "true"
+    fields = [*shot.form, ("csrf_token", token)]
+    query = [(k, v[:URL_VALUE_MAX]) for k, v in shot.query]  # servers refuse request lines past ~64 kB anyway
+    url = shot.path + ("?" + urlencode(query) if query else "")
+    kinds = {
+        "form": {"content": urlencode(fields).encode()},
+        "htmx": {"content": urlencode(shot.form).encode(), "token": True},
+        "duplicates": {"content": urlencode(fields + shot.form + shot.form).encode()},
+        "many_fields": {"content": urlencode(fields + [(f"f{n}", "x") for n in range(1001)]).encode()},
+        "json": {"content": b'{"title": "json"}', "type": "application/json", "token": True},
+        "text": {"content": b"title=plain text", "type": "text/plain", "token": True},
+        "none": {"content": b"", "token": True},
+        "invalid_utf8": {"content": urlencode(fields).encode() + b"&title=caf\xe9\xff&body=%ff%fe"},
+        "raw_utf8": {"content": "&".join(f"{k}={v}" for k, v in fields).encode("utf-8", "replace")},
+        "multipart": {"files": {"upload": ("a.txt", b"hello")}, "data": dict(fields), "token": True},
+        "huge": {"content": urlencode([*fields, ("body", "x" * 1_100_000)]).encode()},
+    }
+    kind = kinds[shot.body]
+    if kind.get("token"):
+        headers["X-CSRF-Token"] = token
+    args: dict = {"headers": headers}
+    if "files" in kind:
+        args.update(files=kind["files"], data=kind["data"])
+    elif kind["content"]:
+        args["content"] = kind["content"]
+        headers["Content-Type"] = kind.get("type", "application/x-www-form-urlencoded")
+    return {"method": shot.method, "url": url, **args}
+
+
+# ---- the run
+
+SESSION_CHANGING = ("/login", "/logout", "/signup", "/settings")
+
+
+@pytest.fixture
+async def fuzz_app(settings, tmp_path):
+    """The app with limits that would otherwise turn Mallory's flood into 429s before it reaches the views."""
+    from asgi_lifespan import LifespanManager
+
+    from tests.conftest import _reset_state
+
+    generous = _replace(settings, login_attempts_per_minute=10**6, ideas_per_hour=10**6)
+    application = create_app(generous)
+    async with LifespanManager(application) as manager:
+        await _reset_state(generous)
+        yield manager.app, application
+
+
+async def _world(make_idea) -> tuple[dict[str, User], dict[str, list[str]]]:
+    """The cast, and real ids for every kind of path parameter (ideas public, internal, hidden and launched)."""
+    from ideaboard.accounts import create_user
+    from ideaboard.comments import add_comment
+    from ideaboard.models import Category, Idea, Space, Status
+
+    people = {
+        "customer": await create_user("alice@example.com", "Alice Martin", PASSWORD, Role.CUSTOMER),
+        "staff": await create_user("sam@brewline.example", "Sam Rivera", PASSWORD, Role.STAFF),
+        "admin": await create_user("ada@brewline.example", "Ada Okafor", PASSWORD, Role.ADMIN),
+        "employee": await create_user("erin@brewline.example", "Erin Cho", PASSWORD, Role.EMPLOYEE),
+    }
+    category = await Category.create(name="Mobile app", slug="mobile-app", position=0)
+    ideas = [await make_idea(people["customer"], "Dark mode for the mobile app", category=category),
+             await make_idea(people["employee"], "Internal roadmap tool", space=Space.INTERNAL),
+             await make_idea(people["customer"], "Hidden idea about wifi"),
+             await make_idea(people["customer"], "Launched loyalty card")]
+    await Idea.filter(id=ideas[2].id).update(hidden=True)
+    await Idea.filter(id=ideas[3].id).update(status=Status.LAUNCHED)
+    comment = await add_comment(ideas[0], people["customer"], "Yes please")
+    flag = await Flag.create(reporter=people["customer"], idea=ideas[0], reason="Looks like spam")
+    tweet = await Tweet.create(id="1790000000000000001", text="dark mode please", author_id="42",
+                               url="https://x.com/someone/status/1790000000000000001")
+    ids = {"idea_id": [str(i.id) for i in ideas], "comment_id": [str(comment.id)],
+           "user_id": [str(p.id) for p in people.values()], "category_id": [str(category.id)],
+           "flag_id": [str(flag.id)], "tweet_id": [tweet.id]}
+    return people, ids
+
+
+async def _client(asgi, person: User | None) -> tuple[Browserless, str]:
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi, raise_app_exceptions=False),
+                             base_url="http://testserver", timeout=60)
+    client = Browserless(http)
+    if person is not None:
+        await client.login(person.email)
+    return client, await client.csrf("/login" if person is None else "/")
+
+
+async def test_no_input_anywhere_makes_a_500_or_an_error_in_the_log(fuzz_app, make_idea, caplog):
+    asgi, application = fuzz_app
+    people, ids = await _world(make_idea)
+    roles = {p.id: p.role for p in people.values()}
+    table = endpoints(application.routes)
+    clients = {name: await _client(asgi, people.get(name)) for name in PERSONAS}
+    loop = asyncio.get_running_loop()
+    failures: list[str] = []
+    caplog.set_level(logging.WARNING)
+
+    async def fire(shot: Shot) -> None:
+        client, token = clients[shot.persona]
+        response = await client.http.request(**request_args(shot, token))
+        if response.status_code >= 500 or "Traceback" in response.text:
+            failures.append(f"{response.status_code} {shot}")
+        if shot.method != "GET" and "/admin/users" in shot.path:  # Mallory-as-admin may demote the cast
+            for uid, role in roles.items():
+                await User.filter(id=uid).update(role=role, is_active=True)
+        if shot.path.startswith(SESSION_CHANGING) and response.status_code == 303:  # logged in, out or as another
+            await clients[shot.persona][0].http.aclose()
+            clients[shot.persona] = await _client(asgi, people.get(shot.persona))
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+              phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
+    @given(shots(ids, table))
+    def run(shot: Shot) -> None:
+        asyncio.run_coroutine_threadsafe(fire(shot), loop).result()
+
+    await asyncio.to_thread(run)
+    for client, _ in clients.values():
+        await client.http.aclose()
+    errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert not failures, f"{len(failures)} server errors, first ones:\n" + "\n".join(failures[:10])
+    assert not errors, f"{len(errors)} errors logged, first ones:\n" + "\n".join(errors[:10])
+
