@@ -42,7 +42,10 @@ async def test_hsts_is_sent_when_the_site_is_https_only(settings):
 
 
 def test_templates_have_no_inline_script_or_style_that_the_policy_would_block():
-    for template in (Path(__file__).parent.parent / "ideaboard" / "templates").rglob("*.html"):
+    root = Path(__file__).parent.parent / "ideaboard" / "templates"
+    for template in root.rglob("*.html"):
+        if template.parent == root / "email":  # mail clients need inline styles; no page serves these
+            continue
         text = template.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), f"inline <script> in {template.name}"
         assert not re.search(r"\s(on\w+|style|hx-on[\w:-]*)=", text), f"inline handler or style in {template.name}"
