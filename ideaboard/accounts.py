@@ -49,9 +49,14 @@ async def sign_up(form: SignUp, employee_domains: tuple[str, ...]) -> User:
     return await create_user(form.email, form.name, form.password, role_for_email(form.email, employee_domains))
 
 
+EMAIL_MAX = 254  # RFC 5321, and the column's length
+
+
 async def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None (same work either way, so no user enumeration by timing)."""
-    user = await User.get_or_none(email=email.strip().lower(), is_active=True)
+    email = email.strip().lower()
+    fits = len(email) <= EMAIL_MAX  # no account has a longer one (and the ORM refuses to look it up)
+    user = await User.get_or_none(email=email, is_active=True) if fits else None
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):

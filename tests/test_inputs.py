@@ -182,3 +182,10 @@ async def test_unknown_methods_and_content_types_are_pages_not_500s(browser_for,
                                       headers={"X-CSRF-Token": token, "Content-Type": "application/json"})
     assert response.status_code == 422 and not await Comment.exists()
     assert not await AuditEntry.exists()
+
+
+async def test_an_email_longer_than_any_account_is_a_failed_login_not_a_500(visitor):
+    token = await visitor.csrf("/login")
+    response = await visitor.http.post("/login", data={"email": "a" * 1500 + "@example.com", "password": "x" * 12,
+                                                       "csrf_token": token})
+    assert response.status_code == 422 and "do not match an account" in response.text
