@@ -78,6 +78,14 @@ def visible_to(user: User) -> Q:
     return rule
 
 
+def readable_by_recipient() -> Q:
+    """visible_to for every recipient at once, by their role now: what is still waiting to be emailed."""
+    staff = [r for r in Role if r.is_staff]
+    employees = [r for r in Role if r.is_employee]
+    return ((Q(idea__hidden=False) | Q(user__role__in=staff))
+            & (Q(idea__space=Space.PUBLIC) | Q(user__role__in=employees)))
+
+
 async def unread_count(user: User) -> int:
     """The number on the bell: one indexed COUNT."""
     return await Notification.filter(visible_to(user), read_at=None).count()
@@ -101,8 +109,8 @@ def _email(settings: Settings, note: Notification) -> mail.Email:
 
 async def email_pending_notifications(settings: Settings) -> int:
     """Email every notification not yet emailed; only what was accepted (or refused for good) is marked."""
-    pending = await Notification.filter(emailed_at=None, user__is_active=True).order_by("id") \
-        .limit(EMAIL_BATCH).select_related("user")
+    pending = await Notification.filter(readable_by_recipient(), emailed_at=None, user__is_active=True) \
+        .order_by("id").limit(EMAIL_BATCH).select_related("user")
     if not pending:
         return 0
     sent, refused = await asyncio.to_thread(mail.send_all, settings, [(n.id, _email(settings, n)) for n in pending])

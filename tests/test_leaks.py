@@ -77,3 +77,15 @@ async def test_a_demoted_employee_keeps_no_internal_titles_in_the_bell(browser_f
     assert 'bell-count">1<' in board.text  # only the public idea's new step counts
     page = await client.get("/notifications")
     assert "Internal pricing experiment" not in page.text and "Public dark mode" in page.text
+
+
+async def test_a_demoted_employee_is_not_emailed_internal_titles_still_queued(erin, sam, make_idea, settings):
+    from ideaboard.notifications import email_pending_notifications
+    from tests.test_notifications import outbox
+
+    idea = await make_idea(sam, "Internal pricing experiment", space=Space.INTERNAL)
+    await set_following(erin, idea, True)
+    await transition(idea, sam, Status.UNDER_REVIEW, "Looking at it")  # queued for email while she is an employee
+    await User.filter(id=erin.id).update(role=Role.CUSTOMER)
+    assert await email_pending_notifications(settings) == 0
+    assert not any("Internal pricing" in str(m["Subject"]) for m in outbox(settings))
