@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -24,12 +24,13 @@ from ideaboard import inputs
 from ideaboard.auth import LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
 from ideaboard.headers import SecurityHeadersMiddleware, security_headers
+from ideaboard.middleware import UnreadCountMiddleware
 from ideaboard.models import Role
 from ideaboard.pagecache import PageCacheMiddleware
 from ideaboard.settings import Settings
 from ideaboard.suggest import SuggestCache
 from ideaboard.templating import error_page, render
-from ideaboard.views import account, community, flags, public, similar, staff
+from ideaboard.views import account, clusters, community, flags, public, similar, social, staff
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -42,16 +43,76 @@ class State(TypedDict):
     suggest: SuggestCache
 
 
-def build_routes() -> list:
-    """Every URL, grouped by who may use it."""
+STAFF = (Role.STAFF, Role.ADMIN)
+ADMINS = (Role.ADMIN,)
+
+
+def build_routes() -> list[BaseRoute]:
+    """Every URL, grouped by who may use it: the access map of the whole app."""
+    visitors = [  # anyone, signed in or not
+        Route("/", public.board, name="board"),
+        Route("/search", public.search, name="search"),
+        Route("/ideas/similar", similar.similar_ideas, name="similar_ideas"),
+        Route("/ideas/{idea_id:id}", public.idea_detail, name="idea"),
+        Route("/roadmap", community.roadmap, name="roadmap"),
+        Route("/launched", community.launched, name="launched"),
+        Route("/users/{user_id:id}", account.profile, name="profile"),
+        Route("/signup", account.signup, methods=["GET", "POST"], name="signup"),
+        Route("/login", account.login, methods=["GET", "POST"], name="login"),
+        Route("/logout", account.logout, methods=["POST"], name="logout"),
+    ]
+    members = [  # signed in: each view sends visitors to log in first
+        Route("/internal", public.internal_board, name="internal"),  # employees only: others get a 404
+        Route("/ideas/new", public.new_idea, methods=["GET", "POST"], name="new_idea"),
+        Route("/ideas/{idea_id:id}/edit", public.edit_idea, methods=["GET", "POST"], name="edit_idea"),
+        Route("/ideas/{idea_id:id}/vote", public.vote, methods=["POST"], name="vote"),
+        Route("/ideas/{idea_id:id}/comments", public.add_comment, methods=["POST"], name="add_comment"),
+        Route("/ideas/{idea_id:id}/follow", community.follow, methods=["POST"], name="follow"),
+        Route("/ideas/{idea_id:id}/report", flags.report_idea, methods=["GET", "POST"], name="report_idea"),
+        Route("/comments/{comment_id:id}/delete", public.delete_comment, methods=["POST"], name="delete_comment"),
+        Route("/comments/{comment_id:id}/report", flags.report_comment, methods=["GET", "POST"],
+              name="report_comment"),
+        Route("/notifications", community.notification_list, name="notifications"),
+    ]
+    admin = [  # /staff/admin: admins only
+        Route("/categories", staff.categories_page, methods=["GET", "POST"], name="categories"),
+        Route("/categories/{category_id:id}/rename", staff.rename_category, methods=["POST"],
+              name="rename_category"),
+        Route("/categories/{category_id:id}/move", staff.move_category, methods=["POST"], name="move_category"),
+        Route("/categories/{category_id:id}/delete", staff.delete_category, methods=["POST"],
+              name="delete_category"),
+        Route("/users", staff.users_page, name="users"),
+        Route("/users/{user_id:id}/role", staff.change_role, methods=["POST"], name="change_role"),
+    ]
+    staff_console = [  # /staff: the product team (staff and admins)
+        Route("/", staff.queue, name="queue"),
+        Route("/bulk", staff.bulk, methods=["POST"], name="bulk"),
+        Route("/ideas/{idea_id:id}", staff.idea_page, name="idea"),
+        Route("/ideas/{idea_id:id}/status", staff.change_status, methods=["POST"], name="change_status"),
+        Route("/ideas/{idea_id:id}/respond", staff.respond, methods=["POST"], name="respond"),
+        Route("/ideas/{idea_id:id}/owner", staff.set_owner, methods=["POST"], name="set_owner"),
+        Route("/ideas/{idea_id:id}/merge", staff.merge_into, methods=["POST"], name="merge"),
+        Route("/ideas/{idea_id:id}/hide", staff.hide_idea, methods=["POST"], name="hide_idea"),
+        Route("/ideas/{idea_id:id}/restore", staff.restore_idea, methods=["POST"], name="restore_idea"),
+        Route("/ideas/{idea_id:id}/share", social.share_page, methods=["GET", "POST"], name="share_idea"),
+        Route("/ideas/{idea_id:id}/share/preview", social.share_preview, methods=["POST"], name="share_preview"),
+        Route("/comments/{comment_id:id}/hide", staff.hide_comment, methods=["POST"], name="hide_comment"),
+        Route("/comments/{comment_id:id}/restore", staff.restore_comment, methods=["POST"], name="restore_comment"),
+        Route("/flags", staff.flag_queue, name="flags"),
+        Route("/flags/{flag_id:id}/dismiss", staff.dismiss_flag, methods=["POST"], name="dismiss_flag"),
+        Route("/audit", staff.audit_log, name="audit"),  # read-only: no route edits or deletes an entry
+        Route("/analytics", staff.analytics_page, name="analytics"),
+        Route("/clusters", clusters.cluster_list, name="clusters"),
+        Route("/clusters/merge", clusters.merge_cluster, methods=["POST"], name="merge_cluster"),
+        Route("/tweets", social.tweets_page, name="tweets"),
+        Route("/tweets/{tweet_id:str}/idea", social.tweet_to_idea, methods=["GET", "POST"], name="tweet_to_idea"),
+        Mount("/admin", routes=admin, name="admin", middleware=[Middleware(RequireRole, roles=ADMINS)]),
+    ]
     return [
-        *public.routes,
-        *similar.routes,
-        *account.routes,
-        *community.routes,  # roadmap, launched, following, notifications
-        *flags.routes,  # reporting content: any logged-in member
-        Mount("/staff", routes=staff.routes, name="staff",  # THE access check for the console; /staff/admin nests its own
-              middleware=[Middleware(RequireRole, roles=(Role.STAFF, Role.ADMIN))]),
+        *visitors,
+        *members,
+        # THE access check for the console: nothing under /staff runs for anyone else
+        Mount("/staff", routes=staff_console, name="staff", middleware=[Middleware(RequireRole, roles=STAFF)]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
@@ -116,7 +177,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds),  # visitors' pages; needs the session
         Middleware(CSRFMiddleware),
         Middleware(LoadUserMiddleware),
-        Middleware(community.UnreadCountMiddleware),
+        Middleware(UnreadCountMiddleware),
     ]
     return Starlette(
         debug=settings.debug, routes=build_routes(), middleware=middleware, lifespan=lifespan,

@@ -1,6 +1,6 @@
 """Who may use the staff console: every staff URL and method, generated from the route table, refuses the public.
 
-Nothing here lists URLs by hand: a new staff route is covered the moment it is added to views/staff.py.
+Nothing here lists URLs by hand: a new staff route is covered the moment it is added to app.py's staff group.
 """
 
 import re
@@ -21,15 +21,19 @@ from ideaboard.models import (
     User,
     Vote,
 )
-from ideaboard.views import staff
+from ideaboard.app import build_routes
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+
+
+def staff_routes() -> list:
+    return next(r for r in build_routes() if isinstance(r, Mount) and r.path == "/staff").routes
 
 
 def staff_endpoints(routes=None, prefix: str = "/staff") -> list[tuple[str, str, bool]]:
     """(method, path template, admin only) for every route under /staff, walking nested Mounts."""
     found = []
-    for route in staff.routes if routes is None else routes:
+    for route in staff_routes() if routes is None else routes:
         if isinstance(route, Mount):
             for method, path, _ in staff_endpoints(route.routes, prefix + route.path):
                 found.append((method, path, prefix + route.path == "/staff/admin" or path.startswith("/staff/admin")))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ideaboard import accounts, auth, ratelimit
 from ideaboard.forms import FormErrors, parse_signup
@@ -75,11 +74,3 @@ async def profile(request: Request) -> Response:
     votes = await votes.order_by("-created_at").limit(50).select_related("idea")
     return render(request, "account/profile.html",
                   {"person": person, "ideas": ideas, "comments": comments, "votes": votes, "is_self": is_self})
-
-
-routes = [
-    Route("/signup", signup, methods=["GET", "POST"], name="signup"),
-    Route("/login", login, methods=["GET", "POST"], name="login"),
-    Route("/logout", logout, methods=["POST"], name="logout"),
-    Route("/users/{user_id:id}", profile, name="profile"),
-]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ideaboard import clusters, inputs
 from ideaboard.ideas import NotAllowed
@@ -34,9 +33,3 @@ async def merge_cluster(request: Request) -> Response:
     message = f"Merged {merged} idea{'s' if merged != 1 else ''} into #{canonical}."
     flash(request, " ".join([message, *problems]), "error" if problems else "success")
     return see_other("/staff/clusters")
-
-
-routes = [
-    Route("/clusters", cluster_list, name="clusters"),
-    Route("/clusters/merge", merge_cluster, methods=["POST"], name="merge_cluster"),
-]

@@ -4,28 +4,11 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ideaboard import follows, htmx, ideas, notifications
 from ideaboard import roadmap as roadmap_rules
-from ideaboard.models import User
 from ideaboard.templating import render
 from ideaboard.views.common import back, current_user, form_data, login_redirect, not_found, path_id, see_other
-
-
-class UnreadCountMiddleware:
-    """Counts the bell's unread notifications once per full page a signed-in user loads (templates can't await)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        user: User | None = scope.get("user") if scope["type"] == "http" else None
-        if user is not None and scope["method"] == "GET" and not scope["path"].startswith("/static/") \
-                and not htmx.is_partial(Request(scope)):
-            scope["unread_count"] = await notifications.unread_count(user)
-        await self.app(scope, receive, send)
 
 
 async def roadmap(request: Request) -> Response:
@@ -63,11 +46,3 @@ async def notification_list(request: Request) -> Response:
     await notifications.mark_all_read(viewer)
     request.scope["unread_count"] = 0
     return render(request, "notifications.html", {"notifications": items})
-
-
-routes = [
-    Route("/roadmap", roadmap, name="roadmap"),
-    Route("/launched", launched, name="launched"),
-    Route("/ideas/{idea_id:id}/follow", follow, methods=["POST"], name="follow"),
-    Route("/notifications", notification_list, name="notifications"),
-]

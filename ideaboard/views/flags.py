@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ideaboard import ideas, moderation
 from ideaboard.forms import FormErrors
@@ -49,9 +48,3 @@ async def _report(request: Request, *, idea, comment) -> Response:
         return see_other(f"/ideas/{idea.id}")
     flash(request, "Thanks for the report. The team will take a look.")
     return see_other(f"/ideas/{idea.id}" + (f"#comment-{comment.id}" if comment else ""))
-
-
-routes = [
-    Route("/ideas/{idea_id:id}/report", report_idea, methods=["GET", "POST"], name="report_idea"),
-    Route("/comments/{comment_id:id}/report", report_comment, methods=["GET", "POST"], name="report_comment"),
-]

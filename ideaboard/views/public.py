@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ideaboard import comments, htmx, idea_page, ideas, inputs, jobs, pagecache, ratelimit, social, votes
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
@@ -229,16 +228,3 @@ async def search(request: Request) -> Response:
                "my_votes": await votes.votes_by(viewer, [i.id for i in page.items]) if page else {}}
     block = "results" if htmx.is_partial(request) else None
     return htmx.vary(render(request, "search.html", context, block=block))
-
-
-routes = [
-    Route("/", board, name="board"),
-    Route("/internal", internal_board, name="internal"),
-    Route("/ideas/new", new_idea, methods=["GET", "POST"], name="new_idea"),
-    Route("/ideas/{idea_id:id}", idea_detail, name="idea"),
-    Route("/ideas/{idea_id:id}/edit", edit_idea, methods=["GET", "POST"], name="edit_idea"),
-    Route("/ideas/{idea_id:id}/vote", vote, methods=["POST"], name="vote"),
-    Route("/ideas/{idea_id:id}/comments", add_comment, methods=["POST"], name="add_comment"),
-    Route("/comments/{comment_id:id}/delete", delete_comment, methods=["POST"], name="delete_comment"),
-    Route("/search", search, name="search"),
-]

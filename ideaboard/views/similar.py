@@ -7,7 +7,6 @@ import logging
 from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ideaboard import votes
 from ideaboard.models import Idea, Space
@@ -37,6 +36,3 @@ async def find_similar(request: Request, text: str) -> list[tuple[int, float]]:
         log.warning("similar ideas unavailable: %s", exc)
         return []
     return index.query(text, k=5) if index else []
-
-
-routes = [Route("/ideas/similar", similar_ideas, name="similar_ideas")]

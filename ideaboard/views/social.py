@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ideaboard import charts, htmx, ideas, inputs, share, social
 from ideaboard.forms import FormErrors, parse_idea
@@ -105,11 +104,3 @@ def _share_context(idea, settings, text: str, error: str = "") -> dict:
         "can_post": bool(settings.x_user_token), "intent": share.intent_url(text) if text else "",
         "launched": idea.status == Status.LAUNCHED, "refusal": social.share_refusal(idea),
     }
-
-
-staff_routes = [
-    Route("/tweets", tweets_page, name="tweets"),
-    Route("/tweets/{tweet_id:str}/idea", tweet_to_idea, methods=["GET", "POST"], name="tweet_to_idea"),
-    Route("/ideas/{idea_id:id}/share", share_page, methods=["GET", "POST"], name="share_idea"),
-    Route("/ideas/{idea_id:id}/share/preview", share_preview, methods=["POST"], name="share_preview"),
-]

@@ -6,18 +6,14 @@ the handlers here only do HTTP and call the domain modules.
 
 from __future__ import annotations
 
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
 
 from ideaboard import admin, analytics, assignment, audit, charts, htmx, inputs, merge, moderation, triage, workflow
-from ideaboard.auth import RequireRole
 from ideaboard.forms import FormErrors
 from ideaboard.ideas import NotAllowed, list_categories
 from ideaboard.models import AuditEntry, Category, Comment, Flag, Idea, Role, Status, User
 from ideaboard.templating import flash, render
-from ideaboard.views import clusters, social
 from ideaboard.views.common import back, current_user, form_data, form_list, int_param, not_found, path_id, see_other
 
 AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.")
@@ -300,35 +296,3 @@ async def _categories(request: Request, status_code: int = 200, **extra) -> Resp
     context = {"categories": await list_categories(), "section": "admin", "create_errors": {}, "create_values": {},
                "rename_errors": {}, "rename_values": {}, **extra}
     return render(request, "staff/categories.html", context, status_code=status_code)
-
-
-admin_routes = [
-    Route("/categories", categories_page, methods=["GET", "POST"], name="categories"),
-    Route("/categories/{category_id:id}/rename", rename_category, methods=["POST"], name="rename_category"),
-    Route("/categories/{category_id:id}/move", move_category, methods=["POST"], name="move_category"),
-    Route("/categories/{category_id:id}/delete", delete_category, methods=["POST"], name="delete_category"),
-    Route("/users", users_page, name="users"),
-    Route("/users/{user_id:id}/role", change_role, methods=["POST"], name="change_role"),
-]
-
-routes = [
-    Route("/", queue, name="queue"),
-    Route("/bulk", bulk, methods=["POST"], name="bulk"),
-    Route("/ideas/{idea_id:id}", idea_page, name="idea"),
-    Route("/ideas/{idea_id:id}/status", change_status, methods=["POST"], name="change_status"),
-    Route("/ideas/{idea_id:id}/respond", respond, methods=["POST"], name="respond"),
-    Route("/ideas/{idea_id:id}/owner", set_owner, methods=["POST"], name="set_owner"),
-    Route("/ideas/{idea_id:id}/merge", merge_into, methods=["POST"], name="merge"),
-    Route("/ideas/{idea_id:id}/hide", hide_idea, methods=["POST"], name="hide_idea"),
-    Route("/ideas/{idea_id:id}/restore", restore_idea, methods=["POST"], name="restore_idea"),
-    Route("/comments/{comment_id:id}/hide", hide_comment, methods=["POST"], name="hide_comment"),
-    Route("/comments/{comment_id:id}/restore", restore_comment, methods=["POST"], name="restore_comment"),
-    Route("/flags", flag_queue, name="flags"),
-    Route("/flags/{flag_id:id}/dismiss", dismiss_flag, methods=["POST"], name="dismiss_flag"),
-    Route("/audit", audit_log, name="audit"),
-    Route("/analytics", analytics_page, name="analytics"),
-    Mount("/admin", routes=admin_routes, name="admin", middleware=[Middleware(RequireRole, roles=(Role.ADMIN,))]),
-    # ---- other engineers add their staff pages here (clusters: /staff/clusters, social: tweets) ----
-    *clusters.routes,
-    *social.staff_routes,
-]
