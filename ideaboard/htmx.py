@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 # The request headers our responses depend on (ASGI spelling), for caches that must keep their answers apart.
 VARY_ON = (b"hx-request", b"hx-boosted", b"hx-history-restore-request", b"hx-request-type")
@@ -25,10 +25,12 @@ def is_partial(request: Request) -> bool:
     )
 
 
-def redirect(response: Response, url: str) -> Response:
-    """Ask htmx to navigate the whole page (used when a fragment is no longer the right answer)."""
-    response.headers["HX-Redirect"] = url
-    return response
+def redirect(request: Request, url: str) -> Response:
+    """Go to `url`: a 303 for plain forms; for htmx a 200 with HX-Redirect (htmx never sees a 3xx: the browser
+    follows it inside the request and htmx would swap the page it lands on into the fragment's place)."""
+    if is_request(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
 
 
 def vary(response: Response) -> Response:

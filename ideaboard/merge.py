@@ -12,6 +12,7 @@ from ideaboard import audit, notifications
 from ideaboard.ideas import NotAllowed, hot_score, may_open
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, EventKind, Follow, Idea, IdeaEvent, Status, User, Vote
+from ideaboard.urls import urls
 from ideaboard.workflow import TRANSITIONS
 
 MERGE_LINK = re.compile(r'href="/ideas/([0-9]{1,10})"')
@@ -87,12 +88,12 @@ async def merge_ideas(source: Idea, target: Idea, actor: User) -> None:
         b_event = await IdeaEvent.create(
             idea_id=b.id, actor=actor, kind=EventKind.MERGED, from_status=b.status, to_status=Status.DUPLICATE,
             message=f"Merged into “{a.title}”", message_html=render_markdown(
-                f"Merged into [{_md_text(a.title)}](/ideas/{a.id})"))
+                f"Merged into [{_md_text(a.title)}]({urls.idea(a.id)})"))
         await notifications.notify_about(b_event)  # B's people, before they move to A
         await IdeaEvent.create(
             idea_id=a.id, actor=actor, kind=EventKind.MERGED, from_status=a.status, to_status=a.status,
             message=f"“{b.title}” was merged into this idea", message_html=render_markdown(
-                f"[{_md_text(b.title)}](/ideas/{b.id}) was merged into this idea"))
+                f"[{_md_text(b.title)}]({urls.idea(b.id)}) was merged into this idea"))
         await Idea.filter(id=b.id).update(status=Status.DUPLICATE, merged_into_id=a.id, version=F("version") + 1)
         await Comment.filter(idea_id=b.id).update(idea_id=a.id)
         await _move_rows(Vote, b.id, a.id)

@@ -23,6 +23,7 @@ from ideaboard.models import (
     Vote,
 )
 from ideaboard.settings import Settings
+from ideaboard.urls import urls
 
 log = logging.getLogger(__name__)
 EMAIL_BATCH = 200
@@ -102,7 +103,7 @@ async def mark_all_read(user: User) -> int:
 
 
 def _email(settings: Settings, note: Notification) -> mail.Email:
-    link = f"{settings.base_url.rstrip('/')}/ideas/{note.idea_id}"
+    link = settings.base_url.rstrip("/") + urls.idea(note.idea_id)
     return mail.compose(settings, note.user.email, note.message, "notification",
                         {"name": note.user.name, "message": note.message, "link": link})
 

@@ -21,6 +21,7 @@ from ideaboard.forms import IdeaForm
 from ideaboard.ideas import submit_idea
 from ideaboard.models import Idea, IdeaTag, IdeaTweet, Space, Status, Tweet, TweetSearch, User
 from ideaboard.settings import Settings
+from ideaboard.urls import urls
 from ideaboard.x_api import Tweet as ApiTweet
 from ideaboard.x_api import XApiError, XClient
 
@@ -180,7 +181,7 @@ async def idea_from_tweet(tweet: Tweet, staff: User, form: IdeaForm) -> Idea:
 
 def idea_url(idea: Idea, settings: Settings) -> str:
     """The public, absolute address of an idea."""
-    return f"{settings.base_url.rstrip('/')}/ideas/{idea.id}"
+    return settings.base_url.rstrip("/") + urls.idea(idea.id)
 
 
 def hashtags(settings: Settings, tags: Sequence[str]) -> list[str]:

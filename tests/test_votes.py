@@ -55,7 +55,10 @@ async def test_without_javascript_the_vote_form_redirects_back(browser_for, alic
 async def test_visitors_must_log_in_to_vote(visitor, alice, make_idea):
     idea = await make_idea(alice)
     response = await visitor.post(f"/ideas/{idea.id}/vote", {"value": "up"})
-    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert response.status_code == 303 and response.headers["location"] == f"/login?next=/ideas/{idea.id}"
+    response = await client.post(f"/ideas/{idea.id}/vote", {"value": "up"}, htmx=True)  # from the card's buttons
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == f"/login?next=/ideas/{idea.id}"
+    assert "<form" not in response.text, "the login page is not swapped into the card"
     assert await counts(idea.id) == (0, 0, 0)
 
 

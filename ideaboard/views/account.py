@@ -9,6 +9,7 @@ from ideaboard import accounts, auth, ratelimit
 from ideaboard.forms import FormErrors, parse_signup
 from ideaboard.models import Comment, Idea, User, Vote
 from ideaboard.templating import flash, render
+from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, not_found, path_id, see_other
 
 
@@ -56,7 +57,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     auth.log_out(request)
     flash(request, "You are logged out.")
-    return see_other("/")
+    return see_other(urls.board())
 
 
 async def profile(request: Request) -> Response:

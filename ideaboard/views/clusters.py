@@ -8,6 +8,7 @@ from starlette.responses import Response
 from ideaboard import clusters, inputs
 from ideaboard.ideas import NotAllowed
 from ideaboard.templating import flash, render
+from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, form_list, see_other
 
 
@@ -24,12 +25,12 @@ async def merge_cluster(request: Request) -> Response:
     selected = inputs.ids(await form_list(request, "idea"))
     if canonical is None or len(selected) < 2:
         flash(request, "Tick at least two ideas and choose the one to keep.", "error")
-        return see_other("/staff/clusters")
+        return see_other(urls.staff_clusters())
     try:
         merged, problems = await clusters.merge_selected(canonical, selected, current_user(request))
     except NotAllowed as exc:
         flash(request, str(exc), "error")
-        return see_other("/staff/clusters")
+        return see_other(urls.staff_clusters())
     message = f"Merged {merged} idea{'s' if merged != 1 else ''} into #{canonical}."
     flash(request, " ".join([message, *problems]), "error" if problems else "success")
-    return see_other("/staff/clusters")
+    return see_other(urls.staff_clusters())

@@ -6,11 +6,12 @@ from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
-from ideaboard import inputs
+from ideaboard import htmx, inputs
 from ideaboard.models import User
 from ideaboard.templating import flash
+from ideaboard.urls import urls
 
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -78,9 +79,9 @@ def current_user(request: Request) -> User | None:
     return request.scope.get("user")
 
 
-def login_redirect(request: Request, next_path: str | None = None) -> RedirectResponse:
+def login_redirect(request: Request, next_path: str | None = None) -> Response:
     """Send an anonymous visitor to log in, then back here (or to `next_path`, a page they can GET)."""
-    return RedirectResponse(f"/login?next={next_path or request.url.path}", status_code=303)
+    return htmx.redirect(request, urls.login(next=next_path or request.url.path))
 
 
 def back(request: Request, default: str) -> RedirectResponse:

@@ -8,7 +8,8 @@ from starlette.responses import Response
 from ideaboard import follows, htmx, ideas, notifications
 from ideaboard import roadmap as roadmap_rules
 from ideaboard.templating import render
-from ideaboard.views.common import back, current_user, form_data, login_redirect, not_found, path_id, see_other
+from ideaboard.urls import urls
+from ideaboard.views.common import back, current_user, form_data, login_redirect, not_found, path_id
 
 
 async def roadmap(request: Request) -> Response:
@@ -26,14 +27,13 @@ async def follow(request: Request) -> Response:
     """Follow or unfollow; htmx gets the button back, plain forms a redirect."""
     viewer = current_user(request)
     if viewer is None:
-        to_login = f"/login?next=/ideas/{path_id(request)}"
-        return htmx.redirect(see_other(to_login), to_login)
+        return login_redirect(request, urls.idea(path_id(request)))
     idea = await ideas.get_idea(path_id(request), viewer)
     if idea is None:
         raise not_found("idea")
     following = await follows.set_following(viewer, idea, (await form_data(request)).get("follow") != "0")
     if not htmx.is_request(request):
-        return back(request, f"/ideas/{idea.id}")
+        return back(request, urls.idea(idea.id))
     return render(request, "ideas/detail.html", {"idea": idea, "following": following}, block="follow_button")
 
 

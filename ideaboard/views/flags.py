@@ -9,6 +9,7 @@ from ideaboard import ideas, moderation
 from ideaboard.forms import FormErrors
 from ideaboard.models import Comment
 from ideaboard.templating import flash, render
+from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, login_redirect, not_found, path_id, see_other, visible_idea
 
 
@@ -45,6 +46,6 @@ async def _report(request: Request, *, idea, comment) -> Response:
         return render(request, "flags/report.html", context, status_code=422)
     except ideas.NotAllowed as exc:
         flash(request, str(exc), "error")
-        return see_other(f"/ideas/{idea.id}")
+        return see_other(urls.idea(idea.id))
     flash(request, "Thanks for the report. The team will take a look.")
-    return see_other(f"/ideas/{idea.id}" + (f"#comment-{comment.id}" if comment else ""))
+    return see_other(urls.idea(idea.id) + (f"#comment-{comment.id}" if comment else ""))

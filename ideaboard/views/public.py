@@ -9,6 +9,7 @@ from ideaboard import comments, htmx, idea_page, ideas, inputs, jobs, pagecache,
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
 from ideaboard.models import Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
+from ideaboard.urls import urls
 from ideaboard.views.common import (
     back,
     current_user,
@@ -100,7 +101,7 @@ async def new_idea(request: Request) -> Response:
         return _form_again(request, "ideas/new.html", context, data, exc)
     await _after_write(request, idea)
     flash(request, "Thanks! Your idea is live. Share it so others can vote.")
-    return see_other(f"/ideas/{idea.id}")
+    return see_other(urls.idea(idea.id))
 
 
 def _form_again(request: Request, template: str, context: dict, data: dict, exc: Exception) -> Response:
@@ -136,17 +137,16 @@ async def edit_idea(request: Request) -> Response:
             return _form_again(request, "ideas/edit.html", context, data, exc)
         await _after_write(request, idea)
         flash(request, "Your idea is updated.")
-        return see_other(f"/ideas/{idea.id}")
+        return see_other(urls.idea(idea.id))
     if idea.author_id != viewer.id or idea.status != Status.NEW:
         flash(request, "Only the author can edit an idea, and only until review starts.", "error")
-        return see_other(f"/ideas/{idea.id}")
+        return see_other(urls.idea(idea.id))
     return render(request, "ideas/edit.html", context)
 
 
 def _login_then_idea(request: Request) -> Response:
     """Visitors acting on an idea log in first and come back to its page (a page they can GET)."""
-    back_to = f"/ideas/{path_id(request)}"
-    return htmx.redirect(login_redirect(request, back_to), f"/login?next={back_to}")
+    return login_redirect(request, urls.idea(path_id(request)))
 
 
 async def vote(request: Request) -> Response:
@@ -167,7 +167,7 @@ async def vote(request: Request) -> Response:
     if not htmx.is_request(request):
         if error:
             flash(request, error, "error")
-        return back(request, f"/ideas/{idea_id}")
+        return back(request, urls.idea(idea_id))
     my_votes = {idea_id: idea.mine} if error is None else await votes.votes_by(viewer, [idea_id])
     return render(request, "ideas/detail.html", {"idea": idea, "my_votes": my_votes, "vote_error": error},
                   block="vote_widget")
@@ -188,7 +188,7 @@ async def add_comment(request: Request) -> Response:
         return await _comment_again(request, idea, viewer, data, {"body": str(exc)}, status)
     if not htmx.is_request(request):
         flash(request, "Your comment is posted.")
-        return see_other(f"/ideas/{idea.id}#comments")
+        return see_other(urls.idea(idea.id) + "#comments")
     return render(request, "ideas/detail.html", await _detail_context(await _page_of(idea, viewer)), block="comments")
 
 
@@ -215,9 +215,9 @@ async def delete_comment(request: Request) -> Response:
         comment = await comments.delete_comment(path_id(request, "comment_id"), viewer)
     except ideas.NotAllowed as exc:
         flash(request, str(exc), "error")
-        return back(request, "/")
+        return back(request, urls.board())
     flash(request, "Your comment is deleted.")
-    return see_other(f"/ideas/{comment.idea_id}#comments")
+    return see_other(urls.idea(comment.idea_id) + "#comments")
 
 
 async def search(request: Request) -> Response:

@@ -12,6 +12,7 @@ from ideaboard import charts, htmx, ideas, inputs, share, social
 from ideaboard.forms import FormErrors, parse_idea
 from ideaboard.models import Status, Tweet
 from ideaboard.templating import flash, render
+from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, not_found, path_id, see_other
 
 VOLUME_DAYS = 14
@@ -55,7 +56,7 @@ async def tweet_to_idea(request: Request) -> Response:
         context.update(values=exc.values, errors=exc.errors)
         return render(request, "staff/tweet_to_idea.html", context, status_code=422)
     flash(request, f"Published as an idea, credited to @{tweet.author_username or tweet.author_id} on X.")
-    return see_other(f"/ideas/{idea.id}")
+    return see_other(urls.idea(idea.id))
 
 
 async def share_page(request: Request) -> Response:
@@ -75,14 +76,14 @@ async def share_page(request: Request) -> Response:
         status = 409 if refusal or idea.status != Status.LAUNCHED else 422
         return render(request, "staff/share.html", _share_context(idea, settings, text, str(exc)), status_code=status)
     flash(request, "Posted on X. The idea page now links to the post.")
-    return see_other(f"/staff/ideas/{idea.id}/share")
+    return see_other(urls.staff_idea_share(idea.id))
 
 
 async def share_preview(request: Request) -> Response:
     """The live counter (htmx); without JavaScript the page itself is the answer."""
     idea = await _idea(request)
     if not htmx.is_request(request):
-        return see_other(f"/staff/ideas/{idea.id}/share")
+        return see_other(urls.staff_idea_share(idea.id))
     text = (await form_data(request)).get("text", "")
     return render(request, "staff/share.html", _share_context(idea, request.state.settings, text),
                   block="post_counter")

@@ -14,6 +14,7 @@ from ideaboard.forms import FormErrors
 from ideaboard.ideas import NotAllowed, list_categories
 from ideaboard.models import AuditEntry, Category, Comment, Flag, Idea, Role, Status, User
 from ideaboard.templating import flash, render
+from ideaboard.urls import urls
 from ideaboard.views.common import back, current_user, form_data, form_list, int_param, not_found, path_id, see_other
 
 AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.")
@@ -39,11 +40,11 @@ async def bulk(request: Request) -> Response:
     ids = inputs.ids(await form_list(request, "idea"))
     if action not in ("claim", "review") or not ids:
         flash(request, "Select at least one idea and an action.", "error")
-        return back(request, "/staff/")
+        return back(request, urls.staff_queue())
     selected = {i: _int(form.get(f"v{i}")) for i in ids}
     result = await triage.bulk_apply(current_user(request), action, selected)
     flash(request, result.summary(), "success" if result.done else "error")
-    return back(request, "/staff/")
+    return back(request, urls.staff_queue())
 
 
 # ---- one idea -----------------------------------------------------------------------------------------------------
@@ -107,7 +108,7 @@ async def merge_into(request: Request) -> Response:
         context = await _idea_context(request, idea, merge_error=str(exc), merge_values=data)
         return render(request, "staff/idea.html", context, status_code=422)
     flash(request, f"Merged #{idea.id} into #{target.id}; its votes, comments and followers moved there.")
-    return see_other(f"/staff/ideas/{target.id}")
+    return see_other(urls.staff_idea(target.id))
 
 
 async def hide_idea(request: Request) -> Response:
@@ -122,7 +123,7 @@ async def _set_idea_hidden(request: Request, hidden: bool) -> Response:
     idea = await _idea(request)
     await moderation.set_idea_hidden(current_user(request), idea, hidden)
     flash(request, "The idea is hidden from the public." if hidden else "The idea is visible again.")
-    return back(request, f"/staff/ideas/{idea.id}")
+    return back(request, urls.staff_idea(idea.id))
 
 
 async def hide_comment(request: Request) -> Response:
@@ -139,7 +140,7 @@ async def _set_comment_hidden(request: Request, hidden: bool) -> Response:
         raise not_found("comment")
     await moderation.set_comment_hidden(current_user(request), comment, hidden)
     flash(request, "The comment is hidden from the public." if hidden else "The comment is visible again.")
-    return back(request, f"/staff/ideas/{comment.idea_id}")
+    return back(request, urls.staff_idea(comment.idea_id))
 
 
 # ---- moderation, audit, analytics ---------------------------------------------------------------------------------
@@ -157,7 +158,7 @@ async def dismiss_flag(request: Request) -> Response:
         flash(request, "Report dismissed; the content stays as it is.")
     except NotAllowed as exc:
         flash(request, str(exc), "error")
-    return back(request, "/staff/flags")
+    return back(request, urls.staff_flags())
 
 
 async def audit_log(request: Request) -> Response:
@@ -195,7 +196,7 @@ async def categories_page(request: Request) -> Response:
     except FormErrors as exc:
         return await _categories(request, 422, create_errors=exc.errors, create_values=exc.values)
     flash(request, f"Category “{category.name}” created.")
-    return see_other("/staff/admin/categories")
+    return see_other(urls.admin_categories())
 
 
 async def rename_category(request: Request) -> Response:
@@ -206,20 +207,20 @@ async def rename_category(request: Request) -> Response:
         return await _categories(request, 422, rename_errors={category.id: exc.errors["name"]},
                                  rename_values={category.id: exc.values["name"]})
     flash(request, f"Renamed to “{category.name}”.")
-    return see_other("/staff/admin/categories")
+    return see_other(urls.admin_categories())
 
 
 async def move_category(request: Request) -> Response:
     category, data = await _category(request), await form_data(request)
     await admin.move_category(current_user(request), category, "up" if data.get("direction") == "up" else "down")
-    return see_other("/staff/admin/categories")
+    return see_other(urls.admin_categories())
 
 
 async def delete_category(request: Request) -> Response:
     category = await _category(request)
     await admin.delete_category(current_user(request), category)
     flash(request, f"Category “{category.name}” deleted; its ideas are now uncategorised.")
-    return see_other("/staff/admin/categories")
+    return see_other(urls.admin_categories())
 
 
 async def users_page(request: Request) -> Response:
@@ -237,7 +238,7 @@ async def change_role(request: Request) -> Response:
         flash(request, f"{person.name} is now {data.get('role')}.")
     except NotAllowed as exc:
         flash(request, str(exc), "error")
-    return see_other("/staff/admin/users")
+    return see_other(urls.admin_users())
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------------
@@ -289,7 +290,7 @@ async def _saved(request: Request, idea: Idea, message: str) -> Response:
     if htmx.is_request(request):
         return await _panel(request, idea, panel_notice=message)
     flash(request, message)
-    return see_other(f"/staff/ideas/{idea.id}")
+    return see_other(urls.staff_idea(idea.id))
 
 
 async def _categories(request: Request, status_code: int = 200, **extra) -> Response:

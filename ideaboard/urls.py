@@ -1,0 +1,169 @@
+"""Every URL the app links to or redirects to, built in one place (after Datasette's url_builder: plain f-strings).
+
+Templates get this as `urls`, views use it for redirects; the route table in app.py is what serves them, and
+tests/test_urls.py checks that each method's path is one the table serves.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+Query = str | int | None
+
+
+def _query(**params: Query) -> str:
+    """`?a=1&b=2` from the parameters that are set, or nothing."""
+    given = {key: value for key, value in params.items() if value not in (None, "")}
+    return "?" + urlencode(given) if given else ""
+
+
+class Urls:
+    """Paths, not absolute URLs: the app is served from the root of its host."""
+
+    def static(self, path: str) -> str:
+        return f"/static/{path}"
+
+    # visitors
+    def board(self, **query: Query) -> str:
+        return "/" + _query(**query)
+
+    def search(self, q: str | None = None) -> str:
+        return "/search" + _query(q=q)
+
+    def similar_ideas(self) -> str:
+        return "/ideas/similar"
+
+    def idea(self, idea_id: int, **query: Query) -> str:
+        return f"/ideas/{idea_id}" + _query(**query)
+
+    def roadmap(self) -> str:
+        return "/roadmap"
+
+    def launched(self) -> str:
+        return "/launched"
+
+    def profile(self, user_id: int) -> str:
+        return f"/users/{user_id}"
+
+    def signup(self) -> str:
+        return "/signup"
+
+    def login(self, next: str | None = None) -> str:
+        """The login page; `next` (a path on this site) is where to go after logging in."""
+        return "/login" + (f"?next={quote(next, safe='/')}" if next else "")
+
+    def logout(self) -> str:
+        return "/logout"
+
+    # members
+    def internal(self, **query: Query) -> str:
+        return "/internal" + _query(**query)
+
+    def new_idea(self, space: str | None = None) -> str:
+        return "/ideas/new" + _query(space=space if space == "internal" else None)
+
+    def idea_edit(self, idea_id: int) -> str:
+        return f"/ideas/{idea_id}/edit"
+
+    def idea_vote(self, idea_id: int) -> str:
+        return f"/ideas/{idea_id}/vote"
+
+    def idea_comments(self, idea_id: int) -> str:
+        return f"/ideas/{idea_id}/comments"
+
+    def idea_follow(self, idea_id: int) -> str:
+        return f"/ideas/{idea_id}/follow"
+
+    def idea_report(self, idea_id: int) -> str:
+        return f"/ideas/{idea_id}/report"
+
+    def comment_delete(self, comment_id: int) -> str:
+        return f"/comments/{comment_id}/delete"
+
+    def comment_report(self, comment_id: int) -> str:
+        return f"/comments/{comment_id}/report"
+
+    def notifications(self) -> str:
+        return "/notifications"
+
+    # staff
+    def staff_queue(self, **query: Query) -> str:
+        return "/staff/" + _query(**query)
+
+    def staff_bulk(self) -> str:
+        return "/staff/bulk"
+
+    def staff_idea(self, idea_id: int, **query: Query) -> str:
+        return f"/staff/ideas/{idea_id}" + _query(**query)
+
+    def staff_idea_status(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/status"
+
+    def staff_idea_respond(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/respond"
+
+    def staff_idea_owner(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/owner"
+
+    def staff_idea_merge(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/merge"
+
+    def staff_idea_hidden(self, idea_id: int, hide: bool) -> str:
+        """The form that hides the idea (hide=True) or restores it."""
+        return f"/staff/ideas/{idea_id}/{'hide' if hide else 'restore'}"
+
+    def staff_idea_share(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/share"
+
+    def staff_idea_share_preview(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/share/preview"
+
+    def staff_comment_hidden(self, comment_id: int, hide: bool) -> str:
+        """The form that hides the comment (hide=True) or restores it."""
+        return f"/staff/comments/{comment_id}/{'hide' if hide else 'restore'}"
+
+    def staff_flags(self) -> str:
+        return "/staff/flags"
+
+    def staff_flag_dismiss(self, flag_id: int) -> str:
+        return f"/staff/flags/{flag_id}/dismiss"
+
+    def staff_audit(self) -> str:
+        return "/staff/audit"
+
+    def staff_analytics(self) -> str:
+        return "/staff/analytics"
+
+    def staff_clusters(self, sort: str | None = None) -> str:
+        return "/staff/clusters" + _query(sort=sort)
+
+    def staff_clusters_merge(self) -> str:
+        return "/staff/clusters/merge"
+
+    def staff_tweets(self) -> str:
+        return "/staff/tweets"
+
+    def staff_tweet_idea(self, tweet_id: str) -> str:
+        return f"/staff/tweets/{tweet_id}/idea"
+
+    # admin
+    def admin_categories(self) -> str:
+        return "/staff/admin/categories"
+
+    def admin_category_rename(self, category_id: int) -> str:
+        return f"/staff/admin/categories/{category_id}/rename"
+
+    def admin_category_move(self, category_id: int) -> str:
+        return f"/staff/admin/categories/{category_id}/move"
+
+    def admin_category_delete(self, category_id: int) -> str:
+        return f"/staff/admin/categories/{category_id}/delete"
+
+    def admin_users(self) -> str:
+        return "/staff/admin/users"
+
+    def admin_user_role(self, user_id: int) -> str:
+        return f"/staff/admin/users/{user_id}/role"
+
+
+urls = Urls()
