@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from ideaboard.models import EventKind, Idea, IdeaEvent, Role, Status, Vote
 
-DECISIONS = (Status.PLANNED, Status.DECLINED)
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ async def median_first_response() -> timedelta | None:
 
 async def median_decision() -> timedelta | None:
     """How long until an idea is planned or declined (its first such transition)."""
-    events = await IdeaEvent.filter(kind=EventKind.STATUS, to_status__in=list(DECISIONS)).values_list(
+    events = await IdeaEvent.filter(kind=EventKind.STATUS, to_status__in=[s for s in Status if s.is_decision]).values_list(
         "idea_id", "created_at")
     return await _median_delay(events)
 

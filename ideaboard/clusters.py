@@ -33,7 +33,7 @@ async def ranked_clusters(*, sort: str = "votes", limit: int = 30) -> tuple[Clus
     members = await IdeaCluster.filter(cluster_id__in=list(ranked)).select_related("idea")
     for member in members:
         idea = member.idea
-        if not idea.hidden and idea.status not in (Status.DUPLICATE, Status.ARCHIVED):
+        if not idea.hidden and Status(idea.status).clusterable:
             ranked[member.cluster_id].ideas.append(idea)
     for item in ranked.values():
         item.ideas.sort(key=lambda i: (-i.score, i.id))
@@ -47,7 +47,7 @@ async def related_ideas(idea: Idea, limit: int = 5) -> list[Idea]:
 
 def related_query(idea_id: int, limit: int = 5) -> sql.Query:
     """One prepared query (every idea page asks; three ORM queries were a tenth of the page)."""
-    params = (idea_id, True, False, Status.DUPLICATE.value, Status.ARCHIVED.value, limit)
+    params = (idea_id, True, False, *_UNCLUSTERED, limit)
     return sql.Query(_related_sql(), _RELATED_COLUMNS, params)
 
 
@@ -56,6 +56,7 @@ def related_from_rows(rows) -> list[Idea]:
     return [load(row) for row in rows]
 
 
+_UNCLUSTERED = tuple(s.value for s in Status if not s.clusterable)
 _RELATED_COLUMNS = ("id", "title", "score", "status", "space", "hidden")
 
 
@@ -68,7 +69,8 @@ def _related_sql() -> str:
             f"JOIN {ideas} i ON i.id = o.idea_id JOIN {ideas} src ON src.id = me.idea_id "
             f"WHERE me.idea_id = ? "
             f"AND me.run_id = (SELECT max(id) FROM {ClusterRun._meta.db_table} WHERE finished = ?) "
-            f"AND i.hidden = ? AND i.space = src.space AND i.status NOT IN (?, ?) ORDER BY i.score DESC, i.id LIMIT ?")
+            f"AND i.hidden = ? AND i.space = src.space AND i.status NOT IN ({', '.join('?' * len(_UNCLUSTERED))}) "
+            f"ORDER BY i.score DESC, i.id LIMIT ?")
 
 
 async def merge_selected(canonical_id: int, idea_ids: list[int], actor: User) -> tuple[int, list[str]]:

@@ -30,7 +30,6 @@ HOT_SECONDS_PER_DECADE = 45_000
 SORTS = ("hot", "top", "new")
 # "Open ideas", the board's default: closed ones (launched, declined, merged, archived) only when asked for by status,
 # as on Fider and Canny; launched ideas also have their own page (/launched).
-HIDDEN_FROM_LISTS = (Status.LAUNCHED, Status.DECLINED, Status.DUPLICATE, Status.ARCHIVED)
 
 
 class NotAllowed(Exception):
@@ -182,7 +181,7 @@ async def list_ideas(
     tag: str | None = None, status: str | None = None, page: int = 1, size: int = 20,
     after: str | None = None, before: str | None = None,
 ) -> Page[Idea]:
-    """One page of ideas in the chosen order; closed ideas (HIDDEN_FROM_LISTS) only when asked for by status.
+    """One page of ideas in the chosen order; closed ideas (not Status.listed_by_default) only when asked for by status.
 
     `after`/`before` are the Page.after/Page.before cursors of a neighbouring page; without one, `page` is an offset.
     """
@@ -288,9 +287,9 @@ def _count_statement(dialect: str, shape: tuple[bool, bool, bool], limit: int) -
 
 
 def _where_sql(status: bool, category: bool, tag: bool) -> str:
-    """Space, hidden, then status (or not duplicate/archived), category slug and tag name, as `?` parameters."""
-    hidden = ", ".join(f"'{s.value}'" for s in HIDDEN_FROM_LISTS)
-    parts = ["x.space = ?", "x.hidden = ?", "x.status = ?" if status else f"x.status NOT IN ({hidden})"]
+    """Space, hidden, then status (or the statuses listed by default), category slug and tag name, as `?`s."""
+    unlisted = ", ".join(f"'{s.value}'" for s in Status if not s.listed_by_default)
+    parts = ["x.space = ?", "x.hidden = ?", "x.status = ?" if status else f"x.status NOT IN ({unlisted})"]
     if category:
         parts.append(f"x.category_id = (SELECT id FROM {Category._meta.db_table} WHERE slug = ?)")
     if tag:

@@ -37,6 +37,42 @@ class Status(StrEnum):
     def label(self) -> str:
         return self.value.replace("_", " ").capitalize()
 
+    @property
+    def is_closed(self) -> bool:
+        """Decided for good (launched, declined, merged as a duplicate, archived): the open ideas are the others."""
+        return self in _CLOSED
+
+    @property
+    def accepts_votes(self) -> bool:
+        return not self.is_closed
+
+    @property
+    def listed_by_default(self) -> bool:
+        """A board without a status filter shows open ideas; closed ones are listed under their status."""
+        return not self.is_closed
+
+    @property
+    def clusterable(self) -> bool:
+        """Still an idea of its own (not merged away or archived): clustered and suggested to people typing."""
+        return self not in (Status.DUPLICATE, Status.ARCHIVED)
+
+    @property
+    def in_review_queue(self) -> bool:
+        """Waiting for the team's decision: the staff queue lists these."""
+        return self in (Status.NEW, Status.UNDER_REVIEW)
+
+    @property
+    def on_roadmap(self) -> bool:
+        return self in (Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED)
+
+    @property
+    def is_decision(self) -> bool:
+        """Reaching this status answers an idea's review (the analytics' time to decision)."""
+        return self in (Status.PLANNED, Status.DECLINED)
+
+
+_CLOSED = frozenset({Status.LAUNCHED, Status.DECLINED, Status.DUPLICATE, Status.ARCHIVED})
+
 
 class Space(StrEnum):
     PUBLIC = "public"

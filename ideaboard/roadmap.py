@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ideaboard.models import EventKind, Idea, IdeaEvent, Space, Status
 
-COLUMNS = (Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED)
+COLUMNS = [s for s in Status if s.on_roadmap]
 
 
 @dataclass(frozen=True)

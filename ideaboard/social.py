@@ -27,7 +27,6 @@ from ideaboard.x_api import XApiError, XClient
 
 PANEL_SIZE = 5
 METRICS = ["like_count", "retweet_count", "reply_count", "quote_count", "author_username", "author_name"]
-CLOSED = (Status.DECLINED, Status.DUPLICATE, Status.ARCHIVED)
 
 
 class ShareError(Exception):
@@ -108,7 +107,7 @@ def _related_tweets_sql() -> str:
 async def ideas_to_refresh(min_interval: timedelta, now: datetime | None = None) -> list[int]:
     """Open public ideas whose tweets were not fetched within min_interval (the cron runs often; X limits rates)."""
     now = now or datetime.now(UTC)
-    ids = await Idea.filter(hidden=False, space=Space.PUBLIC).exclude(status__in=CLOSED).values_list("id", flat=True)
+    ids = await Idea.filter(hidden=False, space=Space.PUBLIC).filter(status__in=[s for s in Status if not s.is_closed]).values_list("id", flat=True)
     fresh = await TweetSearch.filter(last_run_at__gte=now - min_interval).values_list("idea_id", flat=True)
     return sorted(set(ids) - set(fresh))
 

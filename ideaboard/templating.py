@@ -18,7 +18,6 @@ from ideaboard.csrf import session_token
 from ideaboard.models import Role, Status
 from ideaboard.settings import _bool, env_name
 from ideaboard.urls import urls
-from ideaboard.votes import CLOSED as VOTING_CLOSED
 
 templates = Jinja2Blocks(directory=str(Path(__file__).parent / "templates"))
 
@@ -33,6 +32,12 @@ def timeago(value: datetime | None) -> str:
             count = seconds // size
             return f"{count} {unit}{'s' if count > 1 else ''} ago"
     return "just now"
+
+
+def voting_closed(idea: Any) -> bool:
+    """`idea is voting_closed`: the widget shows no buttons where votes would be refused (a Tally has no status)."""
+    status = getattr(idea, "status", None)
+    return status is not None and not Status(status).accepts_votes
 
 
 def status_label(value: str) -> str:
@@ -53,7 +58,7 @@ templates.env.globals["urls"] = urls
 templates.env.filters["timeago"] = timeago
 templates.env.filters["status_label"] = status_label
 templates.env.globals["Role"] = Role
-templates.env.tests["voting_closed"] = lambda idea: getattr(idea, "status", None) in VOTING_CLOSED
+templates.env.tests["voting_closed"] = voting_closed
 
 
 class Macros:

@@ -9,7 +9,7 @@ from ideaboard import assignment, workflow
 from ideaboard.ideas import NotAllowed, Page
 from ideaboard.models import Idea, Status, User
 
-QUEUE_STATUSES = (Status.NEW, Status.UNDER_REVIEW)  # what waits for the team: the queue's default
+QUEUE_STATUSES = [s for s in Status if s.in_review_queue]  # what waits for the team: the queue's default
 SORTS = {
     "score": ("-score", "-id"),
     "oldest": ("created_at", "id"),

@@ -14,8 +14,7 @@ from ideaboard import sql
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, NotAllowed, can_see_internal, hot_score
 from ideaboard.models import Idea, Role, Space, Status, User, Vote
 
-CLOSED = (Status.LAUNCHED, Status.DECLINED, Status.DUPLICATE, Status.ARCHIVED)
-_CLOSED_VALUES = [s.value for s in CLOSED]
+_NO_VOTES = [s.value for s in Status if not s.accepts_votes]
 
 
 @dataclass(frozen=True)
@@ -102,11 +101,11 @@ async def _cast_vote_postgres(idea_id: int, user: User, value: int) -> Tally:
     """cast_vote's one-statement version (see VOTE_SQL)."""
     sees_hidden, spaces = _sight(user)
     _, rows = await connections.get("default").execute_query(VOTE_SQL, [
-        idea_id, user.id, value, _CLOSED_VALUES, float(HOT_EPOCH), float(HOT_SECONDS_PER_DECADE), sees_hidden, spaces])
+        idea_id, user.id, value, _NO_VOTES, float(HOT_EPOCH), float(HOT_SECONDS_PER_DECADE), sees_hidden, spaces])
     if not rows:
         raise IdeaNotFound(idea_id)
     row = rows[0]
-    if row["status"] in CLOSED:
+    if not Status(row["status"]).accepts_votes:
         raise NotAllowed(f"Voting is closed: this idea is {Status(row['status']).label.lower()}.")
     if not row["wanted"]:  # already this value: nothing to do
         return Tally(idea_id, row["upvotes"], row["downvotes"], row["score"], value, row["title"])
@@ -126,7 +125,7 @@ async def _cast_vote_once(idea_id: int, user: User, value: int) -> Tally:
         idea = await query.select_for_update().using_db(conn).first()
         if idea is None:
             raise IdeaNotFound(idea_id)
-        if idea.status in CLOSED:
+        if not Status(idea.status).accepts_votes:
             raise NotAllowed(f"Voting is closed: this idea is {Status(idea.status).label.lower()}.")
         vote = await Vote.filter(idea_id=idea_id, user_id=user.id).using_db(conn).first()
         old = vote.value if vote else 0

@@ -127,13 +127,15 @@ async def test_without_credentials_or_file_the_feature_is_off(ctx, fake_x, dark_
 async def test_the_cron_queues_one_fetch_per_open_public_idea(ctx, alice, erin, make_idea, dark_mode):
     declined = await make_idea(alice, "Declined idea about lids")
     await Idea.filter(id=declined.id).update(status=Status.DECLINED)
+    launched = await make_idea(alice, "Launched idea about cups")  # closed like declined: README's "open" ideas only
+    await Idea.filter(id=launched.id).update(status=Status.LAUNCHED)
     await make_idea(erin, "Internal idea about rosters", space=Space.INTERNAL)
     recent = await make_idea(alice, "Oat milk at no extra charge")
     await TweetSearch.create(idea=recent, query="oat", last_run_at=datetime.now(UTC))
     redis = await create_pool(RedisSettings.from_dsn(ctx["settings"].redis_url))
     try:
         ctx["redis"] = redis
-        assert await refresh_all_tweets(ctx) == 1  # only dark mode: declined, internal and just-searched are skipped
+        assert await refresh_all_tweets(ctx) == 1  # only dark mode: closed, internal and just-searched are skipped
         assert await refresh_all_tweets(ctx) == 0  # the job id dedups a second tick
         assert await redis.zscore("arq:queue", f"tweets:{dark_mode.id}") is not None
     finally:

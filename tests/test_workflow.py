@@ -8,11 +8,25 @@ import pytest
 from ideaboard.models import AuditEntry, EventKind, Idea, IdeaEvent, Role, Status, User
 from ideaboard.workflow import TRANSITIONS, Conflict, IllegalTransition, allowed_next, respond, transition
 
-LEGAL = {(a, b) for a, nexts in TRANSITIONS.items() for b in nexts if b is not Status.DUPLICATE}
+N, R, P, I, L, D, X, A = (Status.NEW, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED,
+                          Status.DECLINED, Status.DUPLICATE, Status.ARCHIVED)
+# Written out by hand, not derived from TRANSITIONS, so a wrong table fails here. Duplicate is reached by merging.
+LEGAL = {
+    (N, R), (N, D), (N, A),
+    (R, P), (R, D), (R, A),
+    (P, I), (P, D), (P, A),
+    (I, L), (I, P),
+    (L, A),
+    (D, R), (D, A),
+    (A, R),
+}
+MERGEABLE = {N, R}  # only merge.py moves these to duplicate; transition() refuses
 PAIRS = list(itertools.product(Status, Status))
 
 
 def test_the_table_is_the_one_in_the_issue():
+    assert {(a, b) for a, nexts in TRANSITIONS.items() for b in nexts if b is not X} == LEGAL
+    assert {a for a, nexts in TRANSITIONS.items() if X in nexts} == MERGEABLE
     assert allowed_next(Status.NEW) == [Status.UNDER_REVIEW, Status.DECLINED, Status.ARCHIVED]
     assert allowed_next(Status.IN_PROGRESS) == [Status.PLANNED, Status.LAUNCHED]
     assert allowed_next(Status.DUPLICATE) == []
@@ -128,3 +142,21 @@ async def test_a_response_to_a_stale_page_is_a_conflict(alice, sam, make_idea):
     with pytest.raises(Conflict):
         await respond(idea, sam, "Answering what I saw", expected_version=0)
     assert await IdeaEvent.filter(kind=EventKind.RESPONSE).count() == 0
+
+
+def test_what_each_status_means_for_votes_lists_clusters_queue_and_roadmap():
+    # status: (accepts votes and listed by default, clusterable, in the review queue, on the roadmap, a decision)
+    rules = {
+        N: (True, True, True, False, False),
+        R: (True, True, True, False, False),
+        P: (True, True, False, True, True),
+        I: (True, True, False, True, False),
+        L: (False, True, False, True, False),
+        D: (False, True, False, False, True),
+        X: (False, False, False, False, False),
+        A: (False, False, False, False, False),
+    }
+    for status, (open_, clusterable, queued, roadmap, decision) in rules.items():
+        assert (status.accepts_votes, status.listed_by_default, status.is_closed) == (open_, open_, not open_), status
+        assert (status.clusterable, status.in_review_queue, status.on_roadmap, status.is_decision) == (
+            clusterable, queued, roadmap, decision), status

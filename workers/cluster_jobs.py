@@ -28,7 +28,7 @@ from workers.clustering import (
     nearest_cluster,
 )
 
-CLUSTERABLE = [s for s in Status if s not in (Status.DUPLICATE, Status.ARCHIVED)]
+CLUSTERABLE = [s for s in Status if s.clusterable]
 INDEX_KEY = "ideaboard:cluster:index:{run}"
 KEEP_RUNS = 2
 LIGHT_METHOD = "word+char tf-idf, lsa, snn average linkage"

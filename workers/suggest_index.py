@@ -17,7 +17,7 @@ from ideaboard.suggest import MODEL_KEY, VERSION_KEY, SuggestModel, analyze, mod
 
 MAX_FEATURES = 60_000
 DIMENSIONS = 128
-SUGGESTABLE = [s for s in Status if s not in (Status.DUPLICATE, Status.ARCHIVED)]
+SUGGESTABLE = [s for s in Status if s.clusterable]
 
 
 def idea_text(title: str, body: str) -> str:
