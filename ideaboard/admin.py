@@ -7,8 +7,8 @@ import re
 from tortoise.transactions import in_transaction
 
 from ideaboard import audit
+from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
-from ideaboard.ideas import NotAllowed
 from ideaboard.models import Category, Role, User
 
 NAME_MIN, NAME_MAX = 2, 60

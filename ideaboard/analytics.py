@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from ideaboard.models import EventKind, Idea, IdeaEvent, Role, Status, Vote
 
 
-
 @dataclass(frozen=True)
 class Report:
     by_status: list[tuple[str, int]]

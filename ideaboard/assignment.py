@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 from tortoise.expressions import F
 
 from ideaboard import audit
-from ideaboard.ideas import NotAllowed
+from ideaboard.errors import Conflict, NotAllowed
 from ideaboard.models import Idea, Role, User
-from ideaboard.workflow import Conflict
 
 
 def is_team(user: User | None) -> bool:

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass, field
 
 from ideaboard import sql
-from ideaboard.ideas import NotAllowed
+from ideaboard.errors import NotAllowed
 from ideaboard.merge import merge_ideas
 from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, Space, Status, User
 

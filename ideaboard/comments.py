@@ -10,7 +10,8 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from ideaboard import sql
-from ideaboard.ideas import AUTHOR_COLUMNS, NotAllowed, decode_cursor, encode_cursor
+from ideaboard.errors import NotAllowed
+from ideaboard.ideas import AUTHOR_COLUMNS, decode_cursor, encode_cursor
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, Idea, Role, Status, User
 

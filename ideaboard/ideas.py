@@ -17,6 +17,7 @@ from tortoise.signals import post_delete, post_save
 from tortoise.transactions import in_transaction
 
 from ideaboard import inputs, search, sql
+from ideaboard.errors import NotAllowed
 from ideaboard.forms import IdeaForm
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Category, Idea, IdeaTag, Role, Space, Status, Tag, User, Vote
@@ -30,10 +31,6 @@ HOT_SECONDS_PER_DECADE = 45_000
 SORTS = ("hot", "top", "new")
 # "Open ideas", the board's default: closed ones (launched, declined, merged, archived) only when asked for by status,
 # as on Fider and Canny; launched ideas also have their own page (/launched).
-
-
-class NotAllowed(Exception):
-    """The user may not do this to this idea; the message says why."""
 
 
 @dataclass(frozen=True)

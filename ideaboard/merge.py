@@ -9,7 +9,8 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from ideaboard import audit, notifications
-from ideaboard.ideas import NotAllowed, hot_score, may_open
+from ideaboard.errors import NotAllowed
+from ideaboard.ideas import hot_score, may_open
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, EventKind, Follow, Idea, IdeaEvent, Status, User, Vote
 from ideaboard.urls import urls

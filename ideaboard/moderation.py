@@ -8,8 +8,8 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from ideaboard import audit
+from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
-from ideaboard.ideas import NotAllowed
 from ideaboard.models import Comment, Flag, Idea, User
 
 REASON_MIN, REASON_MAX = 3, 500

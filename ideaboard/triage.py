@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ideaboard import assignment, workflow
-from ideaboard.ideas import NotAllowed, Page
+from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
+from ideaboard.ideas import Page
 from ideaboard.models import Idea, Status, User
 
 QUEUE_STATUSES = [s for s in Status if s.in_review_queue]  # what waits for the team: the queue's default
@@ -86,7 +87,7 @@ async def bulk_apply(actor: User, action: str, selected: Mapping[int, int]) -> B
                 if idea.status is not Status.NEW:
                     raise NotAllowed(f"already {idea.status.label.lower()}")
                 await workflow.transition(idea, actor, Status.UNDER_REVIEW, expected_version=version)
-        except (NotAllowed, workflow.IllegalTransition, workflow.Conflict) as exc:
+        except (NotAllowed, IllegalTransition, Conflict) as exc:
             result.skipped.append((idea, _short(exc)))
         else:
             result.done.append(idea)
@@ -94,5 +95,5 @@ async def bulk_apply(actor: User, action: str, selected: Mapping[int, int]) -> B
 
 
 def _short(exc: Exception) -> str:
-    text = str(exc)
-    return "changed by someone else meanwhile" if "someone else" in text.lower() else text.rstrip(".")
+    """One line per skipped idea: a conflict's long advice is for the one-idea page, not a bulk summary."""
+    return "changed by someone else meanwhile" if isinstance(exc, Conflict) else str(exc).rstrip(".")

@@ -11,7 +11,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from ideaboard import sql
-from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, NotAllowed, can_see_internal, hot_score
+from ideaboard.errors import NotAllowed, NotFound
+from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
 from ideaboard.models import Idea, Role, Space, Status, User, Vote
 
 _NO_VOTES = [s.value for s in Status if not s.accepts_votes]
@@ -30,10 +31,6 @@ class Tally:
     def id(self) -> int:
         """The vote widget renders a Tally like an idea, so a vote needs no second query for the idea."""
         return self.idea_id
-
-
-class IdeaNotFound(LookupError):
-    """No such idea for this voter: it does not exist, or they may not see it (the view answers 404)."""
 
 
 class _Raced(Exception):
@@ -103,7 +100,7 @@ async def _cast_vote_postgres(idea_id: int, user: User, value: int) -> Tally:
     _, rows = await connections.get("default").execute_query(VOTE_SQL, [
         idea_id, user.id, value, _NO_VOTES, float(HOT_EPOCH), float(HOT_SECONDS_PER_DECADE), sees_hidden, spaces])
     if not rows:
-        raise IdeaNotFound(idea_id)
+        raise NotFound(idea_id)
     row = rows[0]
     if not Status(row["status"]).accepts_votes:
         raise NotAllowed(f"Voting is closed: this idea is {Status(row['status']).label.lower()}.")
@@ -124,7 +121,7 @@ async def _cast_vote_once(idea_id: int, user: User, value: int) -> Tally:
             query = query.filter(hidden=False)
         idea = await query.select_for_update().using_db(conn).first()
         if idea is None:
-            raise IdeaNotFound(idea_id)
+            raise NotFound(idea_id)
         if not Status(idea.status).accepts_votes:
             raise NotAllowed(f"Voting is closed: this idea is {Status(idea.status).label.lower()}.")
         vote = await Vote.filter(idea_id=idea_id, user_id=user.id).using_db(conn).first()

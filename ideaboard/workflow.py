@@ -8,6 +8,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from ideaboard import audit, notifications, sql
+from ideaboard.errors import Conflict, IllegalTransition
 from ideaboard.markdown import render_markdown
 from ideaboard.models import EventKind, Idea, IdeaEvent, Status, User
 
@@ -24,14 +25,6 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.DUPLICATE: frozenset(),
 }
 MAX_MESSAGE = 5000
-
-
-class IllegalTransition(Exception):
-    """The table does not allow this move; the message lists what would be allowed."""
-
-
-class Conflict(Exception):
-    """Someone else moved the idea since the actor loaded it; nothing was written."""
 
 
 def allowed_next(status: Status) -> list[Status]:

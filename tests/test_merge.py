@@ -4,8 +4,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from ideaboard.comments import add_comment
+from ideaboard.errors import NotAllowed
 from ideaboard.follows import set_following
-from ideaboard.ideas import NotAllowed
 from ideaboard.merge import merge_ideas
 from ideaboard.models import (
     AuditEntry,

@@ -8,6 +8,7 @@ import re
 import pytest
 from starlette.routing import Mount, Route
 
+from ideaboard.app import build_routes
 from ideaboard.models import (
     AuditEntry,
     Category,
@@ -21,7 +22,6 @@ from ideaboard.models import (
     User,
     Vote,
 )
-from ideaboard.app import build_routes
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 

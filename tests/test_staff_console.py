@@ -2,6 +2,7 @@
 
 from bs4 import BeautifulSoup
 
+from ideaboard.errors import Conflict
 from ideaboard.models import AuditEntry, EventKind, Idea, IdeaEvent, Status
 
 
@@ -91,6 +92,18 @@ async def test_bulk_claim_skips_ideas_changed_meanwhile(browser_for, alice, sam,
     assert flash == f"1 claimed, 1 skipped: #{stale.id} changed by someone else meanwhile."
     assert (await Idea.get(id=fresh.id)).owner_id == sam.id
     assert (await Idea.get(id=stale.id)).owner_id == ada.id
+
+
+async def test_bulk_review_says_the_same_when_the_workflow_finds_a_conflict(browser_for, alice, sam, make_idea):
+    stale = await make_idea(alice, "Cold brew all year")
+    await Idea.filter(id=stale.id).update(version=3)  # a teammate claimed it after sam loaded the queue
+    client = await browser_for(sam)
+    form = {"csrf_token": await client.csrf("/staff/"), "action": "review", "idea": [str(stale.id)],
+            f"v{stale.id}": "0"}
+    await client.http.post("/staff/bulk", data=form)
+    flash = soup(await client.get("/staff/")).select_one(".flash").text
+    assert flash == f"0 moved, 1 skipped: #{stale.id} changed by someone else meanwhile."
+    assert (await Idea.get(id=stale.id)).status == Status.NEW
 
 
 async def test_bulk_without_a_selection_says_so(browser_for, sam):
@@ -263,13 +276,13 @@ async def test_ada_changes_roles_but_not_her_own(browser_for, ada, erin):
 async def test_simultaneous_claims_with_the_same_version_let_exactly_one_win(alice, sam, ada, make_idea):
     import asyncio
 
-    from ideaboard import assignment, workflow
+    from ideaboard import assignment
 
     idea = await make_idea(alice)
     copies = [await Idea.get(id=idea.id) for _ in range(2)]
     results = await asyncio.gather(assignment.claim(copies[0], sam, 0), assignment.claim(copies[1], ada, 0),
                                    return_exceptions=True)
-    assert sum(isinstance(r, workflow.Conflict) for r in results) == 1
+    assert sum(isinstance(r, Conflict) for r in results) == 1
     fresh = await Idea.get(id=idea.id)
     assert fresh.version == 1 and fresh.owner_id in (sam.id, ada.id)
     assert await AuditEntry.filter(action="idea.assign").count() == 1

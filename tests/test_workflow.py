@@ -5,8 +5,9 @@ import itertools
 
 import pytest
 
+from ideaboard.errors import Conflict, IllegalTransition
 from ideaboard.models import AuditEntry, EventKind, Idea, IdeaEvent, Role, Status, User
-from ideaboard.workflow import TRANSITIONS, Conflict, IllegalTransition, allowed_next, respond, transition
+from ideaboard.workflow import TRANSITIONS, allowed_next, respond, transition
 
 N, R, P, I, L, D, X, A = (Status.NEW, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED,
                           Status.DECLINED, Status.DUPLICATE, Status.ARCHIVED)

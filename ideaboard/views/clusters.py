@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import clusters, inputs
-from ideaboard.ideas import NotAllowed
+from ideaboard.errors import NotAllowed
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, form_list, see_other

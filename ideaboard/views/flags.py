@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import ideas, moderation
+from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
 from ideaboard.models import Comment
 from ideaboard.templating import flash, render
@@ -44,7 +45,7 @@ async def _report(request: Request, *, idea, comment) -> Response:
     except FormErrors as exc:
         context.update(values=exc.values, errors=exc.errors)
         return render(request, "flags/report.html", context, status_code=422)
-    except ideas.NotAllowed as exc:
+    except NotAllowed as exc:
         flash(request, str(exc), "error")
         return see_other(urls.idea(idea.id))
     flash(request, "Thanks for the report. The team will take a look.")

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import comments, htmx, idea_page, ideas, inputs, jobs, pagecache, ratelimit, social, votes
+from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
 from ideaboard.models import Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
@@ -43,7 +44,7 @@ async def _board(request: Request, space: Space) -> Response:
         page = await ideas.list_ideas(viewer, sort=sort, space=space, page=int_param(request, "page"),
                                       after=q.get("after"), before=q.get("before"),
                                       size=request.state.settings.page_size, **filters)
-    except ideas.NotAllowed:
+    except NotAllowed:
         raise not_found("space")
     context = {
         "page": page, "sort": sort, "filters": filters, "space": space,
@@ -97,7 +98,7 @@ async def new_idea(request: Request) -> Response:
             raise FormErrors({"title": "You have shared a lot of ideas this hour. Please wait a while and "
                                        "submit this one again; your text is kept below."}, data)
         idea = await ideas.submit_idea(viewer, form, space)
-    except (FormErrors, ideas.NotAllowed) as exc:
+    except (FormErrors, NotAllowed) as exc:
         return _form_again(request, "ideas/new.html", context, data, exc)
     await _after_write(request, idea)
     flash(request, "Thanks! Your idea is live. Share it so others can vote.")
@@ -133,7 +134,7 @@ async def edit_idea(request: Request) -> Response:
         data = await form_data(request)
         try:
             await ideas.edit_idea(idea, viewer, parse_idea(data, {c.id for c in categories}))
-        except (FormErrors, ideas.NotAllowed) as exc:
+        except (FormErrors, NotAllowed) as exc:
             return _form_again(request, "ideas/edit.html", context, data, exc)
         await _after_write(request, idea)
         flash(request, "Your idea is updated.")
@@ -159,11 +160,11 @@ async def vote(request: Request) -> Response:
     try:  # cast_vote checks that the viewer may see the idea, in the vote's own statement
         idea = await votes.cast_vote(idea_id, viewer, parse_vote(await form_data(request)))
         error = None
-    except votes.IdeaNotFound:
+    except NotFound:
         raise not_found("idea")
-    except (FormErrors, ideas.NotAllowed) as exc:
+    except (FormErrors, NotAllowed) as exc:
         idea = await visible_idea(request, viewer, idea_id)  # a bad form on a hidden idea is still a 404
-        error = str(exc) if isinstance(exc, ideas.NotAllowed) else "That vote was not understood."
+        error = str(exc) if isinstance(exc, NotAllowed) else "That vote was not understood."
     if not htmx.is_request(request):
         if error:
             flash(request, error, "error")
@@ -213,7 +214,7 @@ async def delete_comment(request: Request) -> Response:
         return login_redirect(request)
     try:
         comment = await comments.delete_comment(path_id(request, "comment_id"), viewer)
-    except ideas.NotAllowed as exc:
+    except NotAllowed as exc:
         flash(request, str(exc), "error")
         return back(request, urls.board())
     flash(request, "Your comment is deleted.")

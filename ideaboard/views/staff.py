@@ -10,8 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import admin, analytics, assignment, audit, charts, htmx, inputs, merge, moderation, triage, workflow
+from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.forms import FormErrors
-from ideaboard.ideas import NotAllowed, list_categories
+from ideaboard.ideas import list_categories
 from ideaboard.models import AuditEntry, Category, Comment, Flag, Idea, Role, Status, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -63,7 +64,7 @@ async def change_status(request: Request) -> Response:
                                   expected_version=_int(data.get("version")))
     except ValueError:
         return await _panel(request, idea, 422, status_error="Choose the new status.", status_values=data)
-    except (workflow.IllegalTransition, workflow.Conflict) as exc:
+    except (IllegalTransition, Conflict) as exc:
         return await _panel(request, idea, 422, status_error=str(exc), status_values=data)
     return await _saved(request, idea, f"Moved to {to_status.label}; followers are notified.")
 
@@ -74,7 +75,7 @@ async def respond(request: Request) -> Response:
     try:
         await workflow.respond(idea, current_user(request), data.get("response", ""),
                                expected_version=_int(data.get("version")))
-    except (ValueError, workflow.Conflict) as exc:
+    except (ValueError, Conflict) as exc:
         return await _panel(request, idea, 422, response_error=str(exc), response_values=data)
     return await _saved(request, idea, "Official response published.")
 
@@ -89,7 +90,7 @@ async def set_owner(request: Request) -> Response:
         if choice not in ("", "me") and owner is None:
             raise NotAllowed("Choose a teammate from the list.")
         await assignment.assign(idea, actor, owner, _int(data.get("version")))
-    except (NotAllowed, workflow.Conflict) as exc:
+    except (NotAllowed, Conflict) as exc:
         return await _panel(request, idea, 422, owner_error=str(exc))
     return await _saved(request, idea, f"Now owned by {owner.name}." if owner else "Nobody owns this idea now.")
 
