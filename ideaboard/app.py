@@ -24,6 +24,7 @@ from ideaboard import inputs
 from ideaboard.auth import LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
 from ideaboard.headers import SecurityHeadersMiddleware, security_headers
+from ideaboard.htmx import VaryMiddleware
 from ideaboard.middleware import UnreadCountMiddleware
 from ideaboard.models import Role
 from ideaboard.pagecache import PageCacheMiddleware
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     middleware = [
         Middleware(SecurityHeadersMiddleware, https_only=settings.https_only),  # every response but the 500 page
+        Middleware(VaryMiddleware),  # outside the page cache, so kept pages say it too
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="ideaboard_session",
                    same_site="lax", https_only=settings.https_only, max_age=14 * 24 * 3600),
         Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds),  # visitors' pages; needs the session

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# The request headers our responses depend on (ASGI spelling), for caches that must keep their answers apart.
-VARY_ON = (b"hx-request", b"hx-boosted", b"hx-history-restore-request", b"hx-request-type")
+# Every request header is_request/is_partial read: responses that depend on them name them all in Vary.
+HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Request-Type")
+VARY_ON = tuple(name.lower().encode() for name in HEADERS)  # ASGI spelling, for the page cache's key
 
 
 def is_request(request: Request) -> bool:
@@ -33,7 +36,27 @@ def redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def vary(response: Response) -> Response:
-    """Caches must keep full pages and fragments of the same URL apart."""
-    response.headers["Vary"] = "HX-Request"
-    return response
+def _add_vary(headers: MutableHeaders) -> None:
+    """Caches must keep full pages and fragments of the same URL apart: every htmx header joins Vary."""
+    present = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+    known = {v.lower() for v in present}
+    headers["Vary"] = ", ".join(present + [h for h in HEADERS if h.lower() not in known])
+
+
+class VaryMiddleware:
+    """Every page may depend on the htmx headers (a view's fragment, the bell counted only on full pages): say so on
+    each response but static files'."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            return await self.app(scope, receive, send)
+
+        async def send_with_vary(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _add_vary(MutableHeaders(scope=message))
+            await send(message)
+
+        await self.app(scope, receive, send_with_vary)

@@ -52,7 +52,7 @@ async def _board(request: Request, space: Space) -> Response:
         "my_votes": page.my_votes, "tags": page.tags,
     }
     block = "idea_list" if htmx.is_partial(request) else None
-    return htmx.vary(render(request, "ideas/index.html", context, block=block))
+    return render(request, "ideas/index.html", context, block=block)
 
 
 async def idea_detail(request: Request) -> Response:
@@ -228,4 +228,4 @@ async def search(request: Request) -> Response:
     context = {"q": text, "page": page,
                "my_votes": await votes.votes_by(viewer, [i.id for i in page.items]) if page else {}}
     block = "results" if htmx.is_partial(request) else None
-    return htmx.vary(render(request, "search.html", context, block=block))
+    return render(request, "search.html", context, block=block)

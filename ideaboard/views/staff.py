@@ -31,7 +31,7 @@ async def queue(request: Request) -> Response:
     context = {"page": page, "filters": filters, "categories": await list_categories(), "section": "queue",
                "sorts": list(triage.SORTS), "statuses": list(Status)}
     block = "queue_list" if htmx.is_partial(request) else None
-    return htmx.vary(render(request, "staff/queue.html", context, block=block))
+    return render(request, "staff/queue.html", context, block=block)
 
 
 async def bulk(request: Request) -> Response:

@@ -5,3 +5,46 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// htmx leaves error responses unswapped (only 422 forms are swapped, see base.html's htmx-config), so without this
+// a refused or failed request shows nothing. Show the server's own message in the page's alert region instead.
+(function () {
+  "use strict";
+
+  function serverMessage(xhr) {
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    var body = xhr.responseText || "";
+    if (type.indexOf("text/html") === 0) {
+      var page = new DOMParser().parseFromString(body, "text/html");
+      var marked = page.querySelector("[data-error-message]");
+      body = marked ? marked.textContent : "";
+    }
+    body = body.trim();
+    if (body && body.length <= 300) return body;
+    if (xhr.status === 429) return "Too many requests. Wait a moment and try again.";
+    if (xhr.status >= 500) return "Something went wrong on our side. Nothing you typed is lost; try again in a moment.";
+    return "That did not work (error " + xhr.status + "). Reload the page and try again.";
+  }
+
+  function show(message) {
+    var region = document.getElementById("request-errors");
+    if (!region) return;
+    var line = document.createElement("p");
+    line.className = "flash flash-error";
+    line.textContent = message;
+    region.replaceChildren(line);
+    region.hidden = false;
+    region.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    show(serverMessage(event.detail.xhr));
+  });
+  document.addEventListener("htmx:sendError", function () {
+    show("Could not reach the server. Check your connection and try again.");
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var region = document.getElementById("request-errors");
+    if (region) region.hidden = true;
+  });
+})();
