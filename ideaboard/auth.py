@@ -16,10 +16,7 @@ SESSION_KEY = "uid"
 
 
 async def active_user(uid: int) -> User | None:
-    """The active user with this id, read fresh on every request (a deactivation or demotion applies at once).
-
-    One prepared raw statement instead of User.get_or_none: building that query was a tenth of a vote (issue #5).
-    """
+    """The active user with this id, read fresh on every request (a deactivation or demotion applies at once)."""
     db = User._meta.db
     _, rows = await db.execute_query(_user_sql(db.capabilities.dialect), [uid])
     return User._init_from_db(**rows[0]) if rows else None

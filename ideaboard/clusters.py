@@ -46,7 +46,7 @@ async def related_ideas(idea: Idea, limit: int = 5) -> list[Idea]:
 
 
 def related_query(idea_id: int, limit: int = 5) -> sql.Query:
-    """One prepared query (every idea page asks; three ORM queries were a tenth of the page)."""
+    """One prepared query: every idea page asks."""
     params = (idea_id, True, False, *_UNCLUSTERED, limit)
     return sql.Query(_related_sql(), _RELATED_COLUMNS, params)
 

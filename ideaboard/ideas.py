@@ -117,7 +117,7 @@ async def set_tags(idea: Idea, names: Sequence[str]) -> None:
 
 
 async def tags_of(ideas: Sequence[Idea]) -> dict[int, list[str]]:
-    """Tag names per idea id, in one prepared query (no N+1; the ORM's join building cost 10% of a list page)."""
+    """Tag names per idea id, in one prepared query (no N+1)."""
     return tags_by_idea(await sql.fetch(tags_query([i.id for i in ideas]))) if ideas else {}
 
 
@@ -235,7 +235,7 @@ def _ids_sql(sort: str, shape: tuple[bool, bool, bool], mode: str, limit: int | 
     """The ids of one page (and one more), from an index-only scan; each filter shape built once.
 
     The unfiltered board writes its LIMIT into the statement: with `LIMIT $n` Postgres costs a cached generic plan
-    as if it read a tenth of the table, so it planned every page anew (a fifth of a deep page's cost at 1M ideas).
+    as if it read a large share of the table, so it would plan every page anew.
     Filtered shapes keep the parameter on purpose: their best plan depends on the status, category or tag asked for.
     """
     column, where = SORT_COLUMNS[sort], _where_sql(*shape)
@@ -337,7 +337,7 @@ async def _total(conn, shape: tuple[bool, bool, bool], filters: list, key: tuple
 
     Small boards (the board itself under COUNT_LIMIT) are counted exactly on every request, in the page's round
     trip. On a big board a status or category count is awaited at most COUNT_WAIT_SECONDS, and a tag is not
-    counted at all: joining the tag's ideas to the visible ones costs ~0.3 s at 1M ideas.
+    counted at all: joining the tag's ideas to the visible ones grows with the board.
     """
     dialect = conn.capabilities.dialect
     board = await _cached_count(conn, _count_sql(dialect, (False, False, False)), filters[:2], key[:1],
@@ -416,7 +416,7 @@ async def opened_idea(rows: Sequence, viewer: User | None) -> Idea | None:
     if not may_open(idea, viewer):
         return None
     idea.merge_target = None  # the idea it was merged into, if this viewer may open that one too
-    if idea.merged_into_id:  # rare: joining a second full idea into every lookup cost a tenth of a detail page
+    if idea.merged_into_id:  # rare, so read only when there is one
         await idea.fetch_related("merged_into")
         target = idea.merged_into
         idea.merge_target = target if target is not None and may_open(target, viewer) else None

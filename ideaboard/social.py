@@ -33,9 +33,6 @@ class ShareError(Exception):
     """Posting to X failed; the message is written for the marketing person who clicked."""
 
 
-# ------------------------------------------------------------------------------------------- feature status
-
-
 def feature_mode(settings: Settings) -> str:
     """'api' with a bearer token, 'file' with only X_TWEETS_FILE, else 'off'."""
     if settings.x_bearer_token:
@@ -47,9 +44,6 @@ def x_client(settings: Settings) -> XClient:
     """An X client configured from the settings (caller closes it)."""
     return XClient(settings.x_api_base_url, bearer_token=settings.x_bearer_token or None,
                    user_token=settings.x_user_token or None)
-
-
-# ------------------------------------------------------------------------------------------- storing and linking
 
 
 async def store_tweets(tweets: Sequence[ApiTweet]) -> None:
@@ -112,9 +106,6 @@ async def ideas_to_refresh(min_interval: timedelta, now: datetime | None = None)
     return sorted(set(ids) - set(fresh))
 
 
-# ------------------------------------------------------------------------------------------- staff console
-
-
 @dataclass(frozen=True)
 class IdeaVolume:
     """An idea's related tweets per day over the window: the social signal next to its votes."""
@@ -153,9 +144,6 @@ async def latest_tweets(limit: int = 20) -> list[Tweet]:
     return await Tweet.all().order_by("-created_at", "-id").limit(limit)
 
 
-# ------------------------------------------------------------------------------------------- tweet → idea
-
-
 def tweet_title(text: str) -> str:
     """A starting title from a tweet: its first sentence without links, mentions or hashtags, within 120 chars."""
     clean = " ".join(re.sub(r"https?://\S+|[@#]\w+", " ", text).split())
@@ -173,9 +161,6 @@ async def idea_from_tweet(tweet: Tweet, staff: User, form: IdeaForm) -> Idea:
         await audit.record(staff, "idea.from_tweet", "idea", idea.id, tweet_id=tweet.id,
                            tweet_author=tweet.author_username or tweet.author_id)
     return idea
-
-
-# ------------------------------------------------------------------------------------------- sharing launches
 
 
 def idea_url(idea: Idea, settings: Settings) -> str:
@@ -250,9 +235,6 @@ async def announce(idea: Idea, staff: User, text: str, settings: Settings) -> Id
     await idea.save(update_fields=["x_post_id", "x_post_url"])
     await audit.record(staff, "idea.share_x", "idea", idea.id, post_id=posted.id, url=posted.url)
     return idea
-
-
-# ------------------------------------------------------------------------------------------- demo
 
 
 DEMO_TWEETS = Path(__file__).parent / "demo_tweets.jsonl"

@@ -1,7 +1,7 @@
 """Plain SQL for the busiest pages: statements built once per dialect, rows loaded into models without pypika.
 
-The ORM builds every query anew (a tenth of a millisecond or more each) and a statement whose text changes with its
-values is prepared again by Postgres; these helpers keep one text per query so asyncpg reuses the prepared plan.
+Each statement's text is built once and never changes with its values, so asyncpg reuses the prepared plan; the
+ORM would build every query anew (README, "Profiler notes").
 """
 
 from __future__ import annotations
@@ -63,8 +63,7 @@ async def fetch(query: Query) -> list:
 async def fetch_together(*queries: Query, shared: tuple[str, Query] | None = None) -> list[list]:
     """The rows of several queries in one round trip on Postgres (each an array of records), in turn elsewhere.
 
-    A page's reads are small index lookups: each separate statement cost more in round trips (a socket write and a
-    wake-up on both sides) than in work, and on two cores the database shares the CPU with the web processes.
+    A page's reads are small index lookups, so round trips, not work, are their cost.
     `shared` is (name, query): a result the queries select from by that name, computed once (a WITH clause).
     """
     conn = connection()
@@ -118,8 +117,8 @@ def select_list(table_alias: str, columns: Sequence[str]) -> str:
 def row_loader(model: type, columns: tuple[tuple[str, str], ...]):
     """row -> model instance, reading each (field column, row column) pair; fields not given are left out (partial).
 
-    Tortoise's _init_from_db minus its per-row work (a failed fast path, then sets rebuilt for every partial row:
-    40 µs a row, a tenth of a list page). Values get the same conversions; tests compare them with the ORM's.
+    Tortoise's _init_from_db without its per-row work (README, "Profiler notes"). It writes Tortoise internals, so
+    pyproject pins tortoise-orm's minor version and tests compare its values with the ORM's.
     """
     meta = model._meta
     aliases = dict(columns)

@@ -62,9 +62,8 @@ templates.env.tests["voting_closed"] = voting_closed
 
 
 class Macros:
-    """_macros.html as `ui`: made once (the macros take what they need as arguments; an `import ... with context` in
-    each block re-ran the file up to five times a page), and its badges rendered once per role or status: a list
-    page calls them forty times, and a macro call costs more than the markup it makes."""
+    """_macros.html as `ui`: the module made once (the macros take what they need as arguments), and its badges
+    rendered once per role or status, since a list page shows dozens and a macro call costs more than its markup."""
 
     def __init__(self) -> None:
         self._module = None

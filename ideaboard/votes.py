@@ -54,12 +54,12 @@ def _sight(user: User) -> tuple[bool, list[str]]:
     return Role(user.role).is_staff, spaces
 
 
-# Postgres: the whole vote is one statement, one round trip, no explicit transaction (issue #5: 7 round trips before).
+# Postgres: the whole vote is one statement, one round trip, no explicit transaction.
 # The idea row is locked first, so votes on one idea are serialised exactly as before. The person's old vote comes
 # from the statement's snapshot, so each write only applies if the row still holds that value (else _Raced: retry),
 # and the counters move by the delta of the write that happened. Hot is hot_score() in SQL (same formula, rounded).
 # The visibility rule ($7 sees hidden, $8 visible spaces) is in the idea lookup, so an idea the voter may not see
-# returns no row (404) and the vote needs no separate ORM read of the idea (a fifth of a vote request before).
+# returns no row (404) and the vote needs no separate read of the idea.
 VOTE_SQL = """
 WITH idea AS (
   SELECT id, title, status, upvotes, downvotes, score FROM ideas

@@ -33,9 +33,6 @@ _LIMIT_HEADER_PREFIXES = ("x-rate-limit", "x-app-limit-24hour", "x-user-limit-24
 QueryMatcher = Callable[[Mapping[str, Any]], bool]
 
 
-# --------------------------------------------------------------------------------------------------- data
-
-
 @dataclass(frozen=True, slots=True)
 class Tweet:
     """A post as ideaboard stores it, independent of the API's field naming."""
@@ -70,9 +67,6 @@ class PostedTweet:
     id: str
     text: str
     url: str
-
-
-# --------------------------------------------------------------------------------------------------- errors
 
 
 class XApiError(Exception):
@@ -134,9 +128,6 @@ class _Credential(NamedTuple):
     token: str | None
     label: str
     setting: str
-
-
-# --------------------------------------------------------------------------------------------------- client
 
 
 class XClient:
@@ -258,9 +249,6 @@ def _with_token(params: dict[str, str], token: str | None) -> dict[str, str]:
     return {**params, "next_token": token} if token else params
 
 
-# --------------------------------------------------------------------------------------------------- responses
-
-
 def _tweets_from_response(body: Mapping[str, Any]) -> list[Tweet]:
     """Turn a search response (either naming) into Tweets, resolving authors from includes.users."""
     users = {user["id"]: user for user in (body.get("includes") or {}).get("users", [])}
@@ -344,9 +332,6 @@ def _rate_limit_reset(headers: Mapping[str, str]) -> datetime:
     return datetime.fromtimestamp(max(exhausted), UTC) if exhausted else datetime.now(UTC) + DEFAULT_RESET_DELAY
 
 
-# --------------------------------------------------------------------------------------------------- query building
-
-
 def build_search_query(
     terms: Sequence[str],
     *,
@@ -400,9 +385,6 @@ def _unique(items: Sequence[str]) -> list[str]:
         if item:
             kept.setdefault(item.casefold(), item)
     return list(kept.values())
-
-
-# --------------------------------------------------------------------------------------------------- query matching
 
 
 @dataclass(slots=True)
@@ -555,9 +537,6 @@ _OPERATORS: dict[str, Callable[[str], _Predicate]] = {
     "from": lambda value: lambda doc: doc.username == value.lstrip("@"),
     "is": _is,
 }
-
-
-# --------------------------------------------------------------------------------------------------- offline mode
 
 
 def read_tweets_file(path: str | Path, query: str) -> list[Tweet]:

@@ -38,9 +38,6 @@ SERVER_ERROR_BACKOFF = 60  # seconds, doubled per try
 STOP_WORDS = frozenset(["a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "even", "every", "few", "for", "from", "further", "get", "gets", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let", "lets", "like", "make", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "out", "over", "own", "please", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "us", "very", "via", "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your", "yours", "new", "use", "using", "really", "still", "much", "many", "want", "need", "one", "way", "show", "give", "last", "part", "half", "comes", "others", "asked", "everything", "simple", "used", "same", "already"])
 
 
-# ------------------------------------------------------------------------------------------- query building
-
-
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower())
 
@@ -69,9 +66,6 @@ def search_query(idea: Idea, settings: Settings) -> str:
     """The X recent-search query for an idea (terms OR'd, brand context, language, no retweets)."""
     terms = key_terms(idea.title, idea.body) or [idea.title]
     return build_search_query(terms, handles=settings.x_brand_handles, lang=settings.x_lang or None)
-
-
-# ------------------------------------------------------------------------------------------- relevance
 
 
 def _features(text: str, ignore: frozenset[str] = frozenset()) -> list[str]:
@@ -106,9 +100,6 @@ async def _store_and_link(ctx: dict[str, Any], idea: Idea, tweets: list[Tweet]) 
     brand = frozenset(h.lstrip("@#").lower() for h in ctx["settings"].x_brand_handles)
     scores = await loop.run_in_executor(ctx["pool"], relevance_scores, idea_text(idea.title, idea.body), pairs, brand)
     return await social.link_tweets(idea.id, {tid: s for tid, s in scores.items() if s >= RELEVANCE_THRESHOLD})
-
-
-# ------------------------------------------------------------------------------------------- jobs
 
 
 async def fetch_related_tweets(ctx: dict[str, Any], idea_id: int) -> int:

@@ -24,7 +24,7 @@ async def form_pairs(request: Request) -> list[tuple[str, str]]:
     Malformed bodies raise inputs.Invalid/TooLarge (a 400/413 page); other content types have no fields.
     """
     content_type = request.headers.get("content-type", "")
-    if content_type.startswith(URLENCODED):  # the stdlib parser: python-multipart's was 5% of a vote (issue #5)
+    if content_type.startswith(URLENCODED):  # the stdlib parser: cheaper than python-multipart
         pairs = inputs.parse_urlencoded(await request.body())
     elif content_type.startswith(MULTIPART):  # Starlette's own limits: a 400 past them
         async with request.form(max_fields=inputs.MAX_FIELDS, max_files=0) as form:

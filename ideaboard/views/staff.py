@@ -21,8 +21,6 @@ from ideaboard.views.common import back, current_user, form_data, form_list, int
 AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.")
 
 
-# ---- review queue -------------------------------------------------------------------------------------------------
-
 async def queue(request: Request) -> Response:
     """New and under-review ideas, sortable and filterable; htmx swaps only the list."""
     category = inputs.query_text(request, "category", max_length=60)
@@ -47,8 +45,6 @@ async def bulk(request: Request) -> Response:
     flash(request, result.summary(), "success" if result.done else "error")
     return back(request, urls.staff_queue())
 
-
-# ---- one idea -----------------------------------------------------------------------------------------------------
 
 async def idea_page(request: Request) -> Response:
     idea = await _idea(request)
@@ -144,8 +140,6 @@ async def _set_comment_hidden(request: Request, hidden: bool) -> Response:
     return back(request, urls.staff_idea(comment.idea_id))
 
 
-# ---- moderation, audit, analytics ---------------------------------------------------------------------------------
-
 async def flag_queue(request: Request) -> Response:
     return render(request, "staff/flags.html", {"flags": await moderation.open_flags(), "section": "flags"})
 
@@ -185,8 +179,6 @@ async def analytics_page(request: Request) -> Response:
     }
     return render(request, "staff/analytics.html", context)
 
-
-# ---- admin (nested Mount: admins only) ----------------------------------------------------------------------------
 
 async def categories_page(request: Request) -> Response:
     if request.method == "GET":
@@ -241,8 +233,6 @@ async def change_role(request: Request) -> Response:
         flash(request, str(exc), "error")
     return see_other(urls.admin_users())
 
-
-# ---- helpers ------------------------------------------------------------------------------------------------------
 
 def _int(raw: object) -> int:
     """A submitted number; anything else becomes -1, which never matches a version (so it reads as a conflict)."""
