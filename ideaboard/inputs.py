@@ -47,9 +47,6 @@ class TooLarge(Invalid):
     status_code = 413
 
 
-# ---- numbers
-
-
 def is_digits(raw: object) -> bool:
     """ASCII digits only, and not absurdly long (int() of a 100,000-digit string is slow)."""
     return isinstance(raw, str) and 0 < len(raw) <= 20 and raw.isascii() and raw.isdigit()
@@ -100,9 +97,6 @@ def ids(values: Iterable[object]) -> list[int]:
     return list(seen)
 
 
-# ---- text
-
-
 def has_control(text: str, *, multiline: bool = False) -> bool:
     return bool((_CONTROL if multiline else _CONTROL_ANY).search(text))
 
@@ -118,9 +112,6 @@ def to_text(raw: object, name: str, *, max_length: int = 200) -> str:
     if has_control(text):
         raise Invalid(name, f"“{name}” contains a control character (such as NUL); remove it and try again.")
     return text[:max_length]
-
-
-# ---- the query string
 
 
 def query_text(request: Request, name: str, *, max_length: int = 200) -> str:
@@ -143,9 +134,6 @@ def query_id(request: Request, name: str) -> int | None:
     return None if raw == "" else to_id(raw, name)
 
 
-# ---- form bodies
-
-
 def parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
     """An application/x-www-form-urlencoded body as (name, value) pairs: UTF-8 (raw or percent-encoded), bounded."""
     if len(body) > MAX_BODY_BYTES:
@@ -163,9 +151,6 @@ def clean_pairs(pairs: Sequence[tuple[str, str]]) -> tuple[list[tuple[str, str]]
     """The fields without control characters in names or values, and whether any had to be removed."""
     clean = [(strip_control(name), strip_control(value)) for name, value in pairs]
     return clean, any(c != p for c, p in zip(clean, pairs, strict=True))
-
-
-# ---- path ids
 
 
 def _up_to(limit: int) -> str:
