@@ -24,22 +24,22 @@ from starlette.staticfiles import StaticFiles
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ideaboard import ideas
+from ideaboard import categories, listing
 from ideaboard.db import connect
 from ideaboard.models import Space, Status
 from ideaboard.settings import Settings
 from ideaboard.templating import templates
 
-STATIC = Path(ideas.__file__).parent / "static"
+STATIC = Path(listing.__file__).parent / "static"
 
 
 async def build_context(settings: Settings) -> dict:
     """The list page's context exactly as the board view builds it for an anonymous visitor."""
     async with connect(settings.database_url):
-        page = await ideas.list_ideas(None, sort="hot", space=Space.PUBLIC, size=settings.page_size)
+        page = await listing.list_ideas(None, sort="hot", space=Space.PUBLIC, size=settings.page_size)
         return {
             "page": page, "sort": "hot", "filters": {"category": None, "tag": None, "status": None},
-            "space": Space.PUBLIC, "categories": await ideas.list_categories(), "statuses": list(Status),
+            "space": Space.PUBLIC, "categories": await categories.list_categories(), "statuses": list(Status),
             "my_votes": {}, "tags": page.tags,
             "user": None, "is_staff": False, "is_employee": False, "csrf_token": "x" * 43, "flashes": [],
             "site_name": settings.site_name,

@@ -11,9 +11,10 @@ from tortoise.transactions import in_transaction
 
 from ideaboard import sql
 from ideaboard.errors import NotAllowed
-from ideaboard.ideas import AUTHOR_COLUMNS, decode_cursor, encode_cursor
+from ideaboard.ideas import AUTHOR_COLUMNS
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, Idea, Role, Status, User
+from ideaboard.paging import decode_cursor, encode_cursor
 
 
 async def add_comment(idea: Idea, author: User, body: str) -> Comment:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from ideaboard import assignment, workflow
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
-from ideaboard.ideas import Page
 from ideaboard.models import Idea, Status, User
+from ideaboard.paging import Page
 
 QUEUE_STATUSES = [s for s in Status if s.in_review_queue]  # what waits for the team: the queue's default
 SORTS = {

@@ -2,7 +2,7 @@
 
 from bs4 import BeautifulSoup
 
-from ideaboard.ideas import list_ideas
+from ideaboard.listing import list_ideas
 from ideaboard.models import Idea, Space, Status
 from ideaboard.votes import cast_vote
 
@@ -216,10 +216,10 @@ async def test_old_page_links_and_malformed_cursors_still_work(visitor, alice, m
 
 async def test_a_big_board_caps_its_count_and_pages_tag_filters_without_one(visitor, alice, make_idea, settings,
                                                                             monkeypatch):
-    from ideaboard import ideas
+    from ideaboard import counts
 
-    monkeypatch.setattr(ideas, "COUNT_LIMIT", 10)  # the board below counts as big, as 10,000+ ideas would
-    monkeypatch.setattr(ideas, "_counts", {})
+    monkeypatch.setattr(counts, "COUNT_LIMIT", 10)  # the board below counts as big, as 10,000+ ideas would
+    monkeypatch.setattr(counts, "_counts", {})
     for n in range(settings.page_size + 2):
         await make_idea(alice, f"Numbered idea {n:02d}", tags=["wifi"])
     board = BeautifulSoup((await visitor.get("/")).text, "html.parser")
@@ -234,17 +234,17 @@ async def test_a_big_board_caps_its_count_and_pages_tag_filters_without_one(visi
 async def test_a_big_total_is_shown_while_it_is_recounted_in_the_background(alice, make_idea, monkeypatch):
     import asyncio
 
-    from ideaboard import ideas
+    from ideaboard import counts
 
-    monkeypatch.setattr(ideas, "COUNT_CACHE_MIN", 1)
-    monkeypatch.setattr(ideas, "COUNT_FRESH_SECONDS", 0.0)  # every cached total is already stale
-    monkeypatch.setattr(ideas, "_counts", {})
+    monkeypatch.setattr(counts, "COUNT_CACHE_MIN", 1)
+    monkeypatch.setattr(counts, "COUNT_FRESH_SECONDS", 0.0)  # every cached total is already stale
+    monkeypatch.setattr(counts, "_counts", {})
     await make_idea(alice, "First idea on the board")
-    assert (await ideas.list_ideas(None)).total == 1
+    assert (await list_ideas(None)).total == 1
     await make_idea(alice, "Second idea on the board")
-    assert (await ideas.list_ideas(None)).total == 1  # the cached total, while one query refreshes it
-    await asyncio.gather(*list(ideas._counting.values()))
-    assert (await ideas.list_ideas(None)).total == 2
+    assert (await list_ideas(None)).total == 1  # the cached total, while one query refreshes it
+    await asyncio.gather(*list(counts._counting.values()))
+    assert (await list_ideas(None)).total == 2
 
 
 async def test_list_and_idea_pages_carry_the_same_values_the_orm_loads(alice, erin, make_idea, categories):
@@ -252,7 +252,7 @@ async def test_list_and_idea_pages_carry_the_same_values_the_orm_loads(alice, er
 
     await make_idea(alice, "Apple Watch ordering", category=categories["Mobile app"], tags=["wearables"])
     await make_idea(erin, "Barista-suggested seasonal drink")
-    page = await ideas.list_ideas(None, sort="new")
+    page = await list_ideas(None, sort="new")
     orm = {i.id: i for i in await Idea.all().select_related("author", "category")}
     fields = [f for f in Idea._meta.db_fields if f not in ("body", "body_html")]
     opened = [await ideas.get_idea(i.id, erin) for i in page.items]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import comments, htmx, idea_page, ideas, inputs, jobs, pagecache, ratelimit, social, votes
+from ideaboard import categories as categories_cache
+from ideaboard import comments, htmx, idea_page, ideas, inputs, jobs, listing, pagecache, ratelimit, social, votes
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
 from ideaboard.models import Idea, Space, Status, Tweet
@@ -39,16 +40,16 @@ async def _board(request: Request, space: Space) -> Response:
     viewer = current_user(request)
     q = request.query_params
     filters = {k: inputs.query_text(request, k, max_length=60) or None for k in ("category", "tag", "status")}
-    sort = q.get("sort") if q.get("sort") in ideas.SORTS else "hot"
+    sort = q.get("sort") if q.get("sort") in listing.SORTS else "hot"
     try:
-        page = await ideas.list_ideas(viewer, sort=sort, space=space, page=int_param(request, "page"),
+        page = await listing.list_ideas(viewer, sort=sort, space=space, page=int_param(request, "page"),
                                       after=q.get("after"), before=q.get("before"),
                                       size=request.state.settings.page_size, **filters)
     except NotAllowed:
         raise not_found("space")
     context = {
         "page": page, "sort": sort, "filters": filters, "space": space,
-        "categories": await ideas.cached_categories(), "statuses": list(Status),
+        "categories": await categories_cache.cached_categories(), "statuses": list(Status),
         "my_votes": page.my_votes, "tags": page.tags,
     }
     block = "idea_list" if htmx.is_partial(request) else None
@@ -86,7 +87,7 @@ async def new_idea(request: Request) -> Response:
     if viewer is None:
         return login_redirect(request)
     space = Space.INTERNAL if request.query_params.get("space") == "internal" else Space.PUBLIC
-    categories = await ideas.list_categories()
+    categories = await categories_cache.list_categories()
     context = {"categories": categories, "space": space, "values": {}, "errors": {}}
     if request.method == "GET":
         return render(request, "ideas/new.html", context)
@@ -126,7 +127,7 @@ async def edit_idea(request: Request) -> Response:
     idea = await ideas.get_idea(path_id(request), viewer)
     if idea is None:
         raise not_found("idea")
-    categories = await ideas.list_categories()
+    categories = await categories_cache.list_categories()
     tags = (await ideas.tags_of([idea])).get(idea.id, [])
     values = {"title": idea.title, "body": idea.body, "category": str(idea.category_id or ""), "tags": " ".join(tags)}
     context = {"idea": idea, "categories": categories, "values": values, "errors": {}}

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import charts, htmx, ideas, inputs, share, social
+from ideaboard.categories import list_categories
 from ideaboard.forms import FormErrors, parse_idea
 from ideaboard.models import Status, Tweet
 from ideaboard.templating import flash, render
@@ -44,7 +45,7 @@ async def tweet_to_idea(request: Request) -> Response:
     tweet = await Tweet.get_or_none(id=tweet_id) if inputs.is_digits(tweet_id) else None
     if tweet is None:
         raise not_found("tweet")
-    categories = await ideas.list_categories()
+    categories = await list_categories()
     values = {"title": social.tweet_title(tweet.text), "body": tweet.text, "category": "", "tags": ""}
     context = {"section": "tweets", "tweet": tweet, "categories": categories, "values": values, "errors": {}}
     if request.method == "GET":

@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import admin, analytics, assignment, audit, charts, htmx, inputs, merge, moderation, triage, workflow
+from ideaboard.categories import list_categories
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.forms import FormErrors
-from ideaboard.ideas import list_categories
 from ideaboard.models import AuditEntry, Category, Comment, Flag, Idea, Role, Status, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls

@@ -1,0 +1,158 @@
+"""The idea board's list: a small query object that turns a viewer's filters into one page read in one round trip."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+
+from ideaboard import counts, ideas, sql
+from ideaboard.models import Category, Idea, IdeaTag, Space, Status, Tag, User, Vote
+from ideaboard.paging import Page, decode_cursor, encode_cursor
+
+SORTS = ("hot", "top", "new")
+SORT_COLUMNS = {"hot": "hot", "top": "score", "new": "created_at"}
+CURSOR_KINDS = {"hot": float, "top": int, "new": datetime}  # hot and top cursors hold the value, new microseconds
+
+
+@dataclass(frozen=True)
+class IdeaListing:
+    """Which ideas a list shows: a space, an order and up to three filters. Closed ideas (not listed by default)
+    only when asked for by status, as on Fider and Canny; launched ideas also have their own page (/launched)."""
+
+    space: Space = Space.PUBLIC
+    sort: str = "hot"
+    status: str | None = None
+    category: str | None = None
+    tag: str | None = None
+    size: int = 20
+
+    @classmethod
+    def of(cls, viewer: User | None, *, space: Space = Space.PUBLIC, sort: str = "hot", status: str | None = None,
+           category: str | None = None, tag: str | None = None, size: int = 20) -> IdeaListing:
+        """The listing asked for, with unknown values dropped; raises NotAllowed for another's space."""
+        ideas.visible_filter(viewer, space)
+        return cls(space=space, sort=sort if sort in SORT_COLUMNS else "hot",
+                   status=status if status and status in Status.__members__.values() else None,
+                   category=category, tag=tag.lower() if tag else None, size=size)
+
+    @property
+    def shape(self) -> counts.Shape:
+        return bool(self.status), bool(self.category), bool(self.tag)
+
+    @property
+    def filters(self) -> list:
+        """The WHERE clause's parameters, in _where_sql's order."""
+        return [self.space.value, False, *(v for v in (self.status, self.category, self.tag) if v)]
+
+    async def page(self, viewer: User | None, *, page: int = 1, after: str | None = None,
+                   before: str | None = None) -> Page[Idea]:
+        """One page: after/before are a neighbouring page's cursors; without one, `page` is an offset."""
+        kind = CURSOR_KINDS[self.sort]
+        mode, cursor = ("offset" if page > 1 else "first"), None  # the first page needs no OFFSET: one plan for all
+        if cursor := decode_cursor(after, kind):
+            mode = "after"
+        elif cursor := decode_cursor(before, kind):
+            mode = "before"
+        total, count = await counts.total(sql.connection(), _count_text, self.shape, self.filters,
+                                          (self.space, self.status, self.category, self.tag))
+        queries = [sql.Query(_list_sql(self.sort, mode), ideas.card_columns()),
+                   sql.Query(_LIST_TAGS_SQL, ("idea_id", "name"))]
+        if viewer is not None:
+            queries.append(sql.Query(_LIST_VOTES_SQL, ("idea_id", "value"), [viewer.id]))
+        if count is not None:
+            queries.append(count)
+        rows, tag_rows, *rest = await sql.fetch_together(*queries, shared=("page_ids", self._ids(mode, cursor, page)))
+        my_votes = {row["idea_id"]: row["value"] for row in rest.pop(0)} if viewer is not None else {}
+        if count is not None:
+            total = int(rest[0][0]["n"])
+        return self._result(rows, mode, page, total, ideas.tags_by_idea(tag_rows), my_votes)
+
+    def _ids(self, mode: str, cursor: tuple | None, page: int) -> sql.Query:
+        """The page's ids (and one more), the statement the page's other reads select from."""
+        fixed = not any(self.shape)  # see _ids_sql
+        limit = ([] if fixed else [self.size + 1]) + ([(page - 1) * self.size] if mode == "offset" else [])
+        text = _ids_sql(self.sort, self.shape, mode, self.size + 1 if fixed else None)
+        return sql.Query(text, ("id",), [*self.filters, *(cursor or ()), *limit])
+
+    def _result(self, rows: list, mode: str, page: int, total: int | None, tags: dict, my_votes: dict) -> Page[Idea]:
+        size, column = self.size, SORT_COLUMNS[self.sort]
+        items = [ideas.idea_from_row(row) for row in rows[:size]]
+        if mode == "before":  # fetched backwards: nearest first
+            items.reverse()
+            number, more = (max(page, 2) if len(rows) > size else 1), True
+        else:
+            number, more = (max(page, 2) if mode == "after" else page), len(rows) > size
+        limit = counts.COUNT_LIMIT
+        return Page(items=items, number=number, size=size, total=None if total is None else min(total, limit),
+                    more=more, capped=bool(total and total > limit),
+                    after=encode_cursor(getattr(items[-1], column), items[-1].id) if more and items else None,
+                    before=encode_cursor(getattr(items[0], column), items[0].id) if number > 1 and items else None,
+                    tags=tags, my_votes=my_votes)
+
+
+async def list_ideas(
+    viewer: User | None, *, sort: str = "hot", space: Space = Space.PUBLIC, category: str | None = None,
+    tag: str | None = None, status: str | None = None, page: int = 1, size: int = 20,
+    after: str | None = None, before: str | None = None,
+) -> Page[Idea]:
+    """One page of the board (IdeaListing.of, then .page)."""
+    listing = IdeaListing.of(viewer, space=space, sort=sort, status=status, category=category, tag=tag, size=size)
+    return await listing.page(viewer, page=page, after=after, before=before)
+
+
+@functools.cache
+def _ids_sql(sort: str, shape: counts.Shape, mode: str, limit: int | None = None) -> str:
+    """The ids of one page (and one more), from an index-only scan; each filter shape built once.
+
+    The unfiltered board writes its LIMIT into the statement: with `LIMIT $n` Postgres costs a cached generic plan
+    as if it read a large share of the table, so it would plan every page anew.
+    Filtered shapes keep the parameter on purpose: their best plan depends on the status, category or tag asked for.
+    """
+    column, where = SORT_COLUMNS[sort], _where_sql(*shape)
+    if mode in ("after", "before"):
+        where += f" AND (x.{column}, x.id) {'<' if mode == 'after' else '>'} (?, ?)"
+    order = "ASC" if mode == "before" else "DESC"
+    return (f"SELECT x.id FROM {Idea._meta.db_table} x WHERE {where} ORDER BY x.{column} {order}, x.id {order} "
+            f"LIMIT {int(limit) if limit else '?'}{' OFFSET ?' if mode == 'offset' else ''}")
+
+
+@functools.cache
+def _list_sql(sort: str, mode: str) -> str:
+    """The page's rows: those ids joined to author and category, in page order."""
+    column, order = SORT_COLUMNS[sort], "ASC" if mode == "before" else "DESC"
+    return (f"{ideas.card_select_sql()} WHERE i.id IN (SELECT id FROM page_ids) "
+            f"ORDER BY i.{column} {order}, i.id {order}")
+
+
+# The tags and a member's votes of the same page: read in the same round trip, from the same ids.
+_LIST_TAGS_SQL = (f"SELECT it.idea_id, t.name FROM {IdeaTag._meta.db_table} it JOIN {Tag._meta.db_table} t "
+                  f"ON t.id = it.tag_id WHERE it.idea_id IN (SELECT id FROM page_ids) ORDER BY it.id")
+_LIST_VOTES_SQL = (f"SELECT idea_id, value FROM {Vote._meta.db_table} "
+                   f"WHERE user_id = ? AND idea_id IN (SELECT id FROM page_ids)")
+
+
+def _count_text(shape: counts.Shape) -> str:
+    return _count_statement(shape, counts.COUNT_LIMIT + 1)
+
+
+@functools.cache
+def _count_statement(shape: counts.Shape, limit: int) -> str:
+    """Counts up to COUNT_LIMIT + 1 matches: past that "10000+ ideas" says enough, and the cost stops growing.
+
+    The limit is written in, not a parameter: with `LIMIT $n` Postgres planned the count anew on every page.
+    """
+    return (f"SELECT count(*) AS n FROM (SELECT 1 FROM {Idea._meta.db_table} x "
+            f"WHERE {_where_sql(*shape)} LIMIT {int(limit)}) matches")
+
+
+def _where_sql(status: bool, category: bool, tag: bool) -> str:
+    """Space, hidden, then status (or the statuses listed by default), category slug and tag name, as `?`s."""
+    unlisted = ", ".join(f"'{s.value}'" for s in Status if not s.listed_by_default)
+    parts = ["x.space = ?", "x.hidden = ?", "x.status = ?" if status else f"x.status NOT IN ({unlisted})"]
+    if category:
+        parts.append(f"x.category_id = (SELECT id FROM {Category._meta.db_table} WHERE slug = ?)")
+    if tag:
+        parts.append(f"x.id IN (SELECT idea_id FROM {IdeaTag._meta.db_table} "
+                     f"WHERE tag_id = (SELECT id FROM {Tag._meta.db_table} WHERE name = ?))")
+    return " AND ".join(parts)
