@@ -50,7 +50,8 @@ async def median_first_response() -> timedelta | None:
 
 async def median_decision() -> timedelta | None:
     """How long until an idea is planned or declined (its first such transition)."""
-    events = await IdeaEvent.filter(kind=EventKind.STATUS, to_status__in=[s for s in Status if s.is_decision]).values_list(
+    decisions = [s for s in Status if s.is_decision]
+    events = await IdeaEvent.filter(kind=EventKind.STATUS, to_status__in=decisions).values_list(
         "idea_id", "created_at")
     return await _median_delay(events)
 

@@ -202,7 +202,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 def _connection(database_url: str) -> str | dict[str, Any]:
-    """Postgres gets a fair pool whose connections skip asyncpg's reset round trip on release (README, "Profiler notes");
+    """Postgres gets a fair pool whose connections skip asyncpg's reset round trip on release (README's profiler notes);
     SQLite gets WAL, a busy timeout and write-locking transactions (ideaboard/sqliteconn.py: issue 12)."""
     from tortoise.backends.base.config_generator import expand_db_url
 

@@ -101,7 +101,8 @@ def _related_tweets_sql() -> str:
 async def ideas_to_refresh(min_interval: timedelta, now: datetime | None = None) -> list[int]:
     """Open public ideas whose tweets were not fetched within min_interval (the cron runs often; X limits rates)."""
     now = now or datetime.now(UTC)
-    ids = await Idea.filter(hidden=False, space=Space.PUBLIC).filter(status__in=[s for s in Status if not s.is_closed]).values_list("id", flat=True)
+    open_ideas = Idea.filter(hidden=False, space=Space.PUBLIC, status__in=[s for s in Status if not s.is_closed])
+    ids = await open_ideas.values_list("id", flat=True)
     fresh = await TweetSearch.filter(last_run_at__gte=now - min_interval).values_list("idea_id", flat=True)
     return sorted(set(ids) - set(fresh))
 

@@ -4,7 +4,8 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
-SOURCES = [p for folder in ("ideaboard", "workers") for p in (ROOT / folder).rglob("*.py") if "migrations" not in p.parts]
+SOURCES = [p for folder in ("ideaboard", "workers") for p in (ROOT / folder).rglob("*.py")
+           if "migrations" not in p.parts]
 
 
 def test_no_banner_sections():

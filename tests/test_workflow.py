@@ -9,14 +9,14 @@ from ideaboard.errors import Conflict, IllegalTransition
 from ideaboard.models import AuditEntry, EventKind, Idea, IdeaEvent, Role, Status, User
 from ideaboard.workflow import TRANSITIONS, allowed_next, respond, transition
 
-N, R, P, I, L, D, X, A = (Status.NEW, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED,
+N, R, P, IP, L, D, X, A = (Status.NEW, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED,
                           Status.DECLINED, Status.DUPLICATE, Status.ARCHIVED)
 # Written out by hand, not derived from TRANSITIONS, so a wrong table fails here. Duplicate is reached by merging.
 LEGAL = {
     (N, R), (N, D), (N, A),
     (R, P), (R, D), (R, A),
-    (P, I), (P, D), (P, A),
-    (I, L), (I, P),
+    (P, IP), (P, D), (P, A),
+    (IP, L), (IP, P),
     (L, A),
     (D, R), (D, A),
     (A, R),
@@ -151,7 +151,7 @@ def test_what_each_status_means_for_votes_lists_clusters_queue_and_roadmap():
         N: (True, True, True, False, False),
         R: (True, True, True, False, False),
         P: (True, True, False, True, True),
-        I: (True, True, False, True, False),
+        IP: (True, True, False, True, False),
         L: (False, True, False, True, False),
         D: (False, True, False, False, True),
         X: (False, False, False, False, False),

@@ -117,7 +117,7 @@ class TextEncoder:
         return projected / norms
 
     def _tfidf(self, vec: TfidfVectorizer, texts: Sequence[str]) -> sp.csr_matrix:
-        """Sublinear TF-IDF rows without sklearn's per-call validation (a typed query is answered on every keystroke)."""
+        """Sublinear TF-IDF rows without sklearn's per-call validation (it answers every keystroke)."""
         analyze = self._analyzers[id(vec)]
         vocabulary = vec.vocabulary_
         indptr, indices, data = [0], [], []
