@@ -6,7 +6,7 @@ import functools
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ideaboard.models import Role, User
@@ -52,7 +52,7 @@ class RequireRole:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         user: User | None = scope.get("user")
         if user is None:
-            response = RedirectResponse(urls.login(next=scope["path"]), status_code=303)
+            response: Response = RedirectResponse(urls.login(next=scope["path"]), status_code=303)
             if scope["method"] != "GET":
                 response = PlainTextResponse("Log in first.", status_code=401)
         elif Role(user.role) not in self.roles:  # app.forbidden renders it in the site's layout
