@@ -185,7 +185,7 @@ async def add_comment(request: Request) -> Response:
         await comments.add_comment(idea, viewer, parse_comment(data))
     except FormErrors as exc:
         return await _comment_again(request, idea, viewer, exc.values, exc.errors, 422)
-    except ideas.NotAllowed as exc:  # merged meanwhile: 409, but htmx only swaps a 422 in (the message must show)
+    except NotAllowed as exc:  # merged meanwhile: 409, but htmx only swaps a 422 in (the message must show)
         status = 422 if htmx.is_request(request) else 409
         return await _comment_again(request, idea, viewer, data, {"body": str(exc)}, status)
     if not htmx.is_request(request):
