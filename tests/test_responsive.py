@@ -35,23 +35,25 @@ async def busy_board(alice, bob, erin, sam, ada, categories, make_idea, worker_c
     await add_comment(long, sam, "We are looking into it.")
     await make_idea(erin, "A better rota tool for baristas", space=Space.INTERNAL)
     await Flag.create(reporter=bob, idea=long, reason="Looks like spam")
-    await Tweet.create(id="1790000000000000001", text=f"dark mode please @brewline {LONG_WORD}", author_id="42",
+    tweet = await Tweet.create(id="1790000000000000001", text=f"dark mode please @brewline {LONG_WORD}", author_id="42",
                        author_username="coffee_fan", url="https://x.com/coffee_fan/status/1790000000000000001")
     await recluster_ideas(worker_ctx)
-    return {"long": long, "shipped": shipped, "alice": alice}
+    return {"long": long, "shipped": shipped, "alice": alice, "tweet": tweet}
 
 
 def pages(world) -> dict[str, list[str]]:
     long, shipped, profile = world["long"].id, world["shipped"].id, f"/users/{world['alice'].id}"
+    tweet = world["tweet"].id
     public = ["/", f"/ideas/{long}", f"/ideas/{shipped}", "/search?q=dark", "/roadmap", "/launched"]
     member = [*public, "/ideas/new", "/notifications", profile]
     return {
-        "visitor": [*public, "/login", "/signup", profile, "/staff/"],
-        "alice@example.com": [*member, "/staff/"],  # the access-denied page too
-        "erin@brewline.example": [*member, "/internal"],
+        "visitor": [*public, "/login", "/signup", profile, "/staff/", "/no/such/page"],
+        "alice@example.com": [*member, f"/ideas/{long}/edit", "/staff/"],  # the access-denied page too
+        "erin@brewline.example": [*member, "/internal", "/ideas/new?space=internal"],
         "sam@brewline.example": [*member, "/internal", "/staff/", "/staff/?status=launched", f"/staff/ideas/{long}",
                                  f"/staff/ideas/{shipped}", "/staff/clusters", "/staff/tweets", "/staff/flags",
-                                 "/staff/analytics", "/staff/audit"],
+                                 "/staff/analytics", "/staff/audit", f"/staff/tweets/{tweet}/idea",
+                                 f"/staff/ideas/{shipped}/share"],
         "ada@brewline.example": ["/staff/admin/users", "/staff/admin/categories"],
     }
 
@@ -76,7 +78,8 @@ async def test_no_page_scrolls_sideways_or_fails_axe_on_a_phone_a_tablet_or_a_de
                 for width in WIDTHS:
                     await page.set_viewport_size({"width": width, "height": 844})
                     for path in paths:
-                        await page.goto(base + path)
+                        response = await page.goto(base + path)
+                        assert response.status < 500, f"{who} {path}: {response.status}"
                         scroll, inner = await page.evaluate(
                             "[document.documentElement.scrollWidth, window.innerWidth]")
                         if scroll > inner:
