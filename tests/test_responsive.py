@@ -129,6 +129,11 @@ async def test_on_a_phone_the_header_folds_into_a_menu_and_titles_sit_beside_the
             await page.goto(base + "/")
             assert await page.locator(".menu-panel a:has-text('Roadmap')").is_visible()  # no menu button on a desktop
             assert not await page.locator(".menu-toggle").is_visible()
+            main_nav = page.get_by_role("navigation", name="Main")  # found through the accessibility tree
+            assert await main_nav.get_by_role("link", name="Roadmap").is_visible()
+            await page.focus(".brand")
+            await page.keyboard.press("Tab")  # the keyboard reaches the links without opening anything
+            assert await page.evaluate("document.activeElement.textContent.trim()") == "Ideas"
             await screenshot(page, "desktop-board-1280")
             assert (await box(page, ".topbar"))["height"] <= 64  # one line, everything on it
             await page.goto(f"{base}/ideas/{shipped}")
