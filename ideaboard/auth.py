@@ -55,7 +55,7 @@ class RequireRole:
             response: Response = RedirectResponse(urls.login(next=scope["path"]), status_code=303)
             if scope["method"] != "GET":
                 response = PlainTextResponse("Log in first.", status_code=401)
-        elif Role(user.role) not in self.roles:  # app.forbidden renders it in the site's layout
+        elif Role(user.role) not in self.roles:  # app.http_error renders it in the site's layout
             raise HTTPException(403, "This area is for the product team.")
         else:
             return await self.app(scope, receive, send)
