@@ -122,6 +122,10 @@ class XServerError(XTemporaryError):
     """X kept failing with 5xx or the network kept failing after all retries."""
 
 
+class XMalformedResponse(XServerError):
+    """X answered 2xx with a body that is not the documented shape (truncated JSON, `{"data": "oops"}`): retry later."""
+
+
 class _Credential(NamedTuple):
     """A token plus the words that tell staff which setting to fix."""
 
@@ -193,12 +197,13 @@ class XClient:
         try:
             for page in range(max_pages):
                 body = await self._request("GET", SEARCH_PATH, self._app, params=_with_token(params, token))
+                found = _tweets_from_response(body)  # checks the shape, meta included
                 meta = body.get("meta") or {}
                 if page == 0:
-                    newest_id = meta.get("newest_id") or newest_id
-                for tweet in _tweets_from_response(body):
+                    newest_id = _str_or_none(meta.get("newest_id")) or newest_id
+                for tweet in found:
                     tweets.setdefault(tweet.id, tweet)
-                token = meta.get("next_token")
+                token = _str_or_none(meta.get("next_token"))
                 if not token:
                     break
         except XTemporaryError as exc:
@@ -212,9 +217,16 @@ class XClient:
         5xx answers are retried like searches: if X did store the first attempt, the retry is refused as duplicate
         content (XDuplicateContent), so a retry can never publish twice.
         """
-        body = await self._request("POST", POST_PATH, self._user, json={"text": text})
-        data = body["data"]
-        return PostedTweet(id=data["id"], text=data["text"], url=f"https://x.com/i/status/{data['id']}")
+        check = "; check the account on X before posting again (the post may have gone out)"
+        try:
+            body = await self._request("POST", POST_PATH, self._user, json={"text": text})
+        except XMalformedResponse as exc:
+            raise XMalformedResponse(exc.message + check, exc.status) from exc
+        data = body.get("data")
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str | int):
+            raise XMalformedResponse(f"X answered the post with an unexpected reply ({_shape(body)}){check}")
+        return PostedTweet(id=str(data["id"]), text=str(data.get("text", text)),
+                           url=f"https://x.com/i/status/{data['id']}")
 
     async def _request(self, method: str, path: str, credential: _Credential, **kwargs: Any) -> dict[str, Any]:
         """Send one API call and return its JSON body, or raise the matching XApiError."""
@@ -224,7 +236,7 @@ class XClient:
         response = await self._send_with_retries(method, self.base_url + path, headers=headers, **kwargs)
         if not response.is_success:
             raise _error_for(response, credential)
-        return response.json()
+        return _json_object(response)
 
     async def _send_with_retries(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Retry 5xx and network failures with exponential backoff, then give up with XServerError."""
@@ -249,10 +261,43 @@ def _with_token(params: dict[str, str], token: str | None) -> dict[str, str]:
     return {**params, "next_token": token} if token else params
 
 
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object X answered with, or XMalformedResponse (a truncated body, a proxy's HTML, a bare list)."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise XMalformedResponse(f"X sent an unreadable reply ({response.status_code}, "
+                                 f"{len(response.content)} bytes that are not JSON)", response.status_code) from None
+    if not isinstance(body, dict):
+        raise XMalformedResponse(f"X sent an unexpected reply ({_shape(body)})", response.status_code)
+    return body
+
+
+def _str_or_none(value: Any) -> str | None:
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) and value != "" else None
+
+
+def _shape(value: Any) -> str:
+    """A short description of what came back, for the staff console (never the whole body)."""
+    if isinstance(value, dict):
+        return "an object with " + (", ".join(f"{k}: {type(v).__name__}" for k, v in list(value.items())[:4]) or
+                                    "no fields")
+    return f"a JSON {type(value).__name__}"
+
+
 def _tweets_from_response(body: Mapping[str, Any]) -> list[Tweet]:
     """Turn a search response (either naming) into Tweets, resolving authors from includes.users."""
-    users = {user["id"]: user for user in (body.get("includes") or {}).get("users", [])}
-    return [_tweet_from_api(raw, users.get(raw.get("author_id", ""), {})) for raw in body.get("data", [])]
+    data, includes, meta = body.get("data", []), body.get("includes") or {}, body.get("meta") or {}
+    users = includes.get("users", []) if isinstance(includes, dict) else None
+    if not (isinstance(data, list) and isinstance(users, list) and isinstance(meta, dict)
+            and all(isinstance(raw, dict) and "id" in raw and isinstance(raw.get("text"), str) for raw in data)
+            and all(isinstance(user, dict) and "id" in user for user in users)):
+        raise XMalformedResponse(f"X sent search results in an unexpected shape ({_shape(body)})")
+    by_id = {user["id"]: user for user in users}
+    try:
+        return [_tweet_from_api(raw, by_id.get(raw.get("author_id", ""), {})) for raw in data]
+    except (TypeError, ValueError, AttributeError) as exc:  # e.g. created_at that is not a timestamp
+        raise XMalformedResponse(f"X sent a post we could not read: {exc}") from exc
 
 
 def _tweet_from_api(raw: Mapping[str, Any], author: Mapping[str, Any]) -> Tweet:

@@ -11,6 +11,7 @@ each test fresh state behind one loopback server per run. Outside pytest (e.g. f
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import os
@@ -40,6 +41,7 @@ from ideaboard.x_api import query_matcher
 
 Naming = Literal["legacy", "core"]
 Endpoint = Literal["search", "post"]
+Mischief = Literal["truncated", "wrong-shape", "html"]
 
 TWITTER_EPOCH_MS = 1288834974657
 JSON_TYPE = "application/json; charset=utf-8"
@@ -50,6 +52,11 @@ TOO_LONG = (
 )
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 DEFAULT_FIELDS = {"id", "text", "edit_history_tweet_ids"}
+BROKEN_BODIES: dict[str, tuple[str, str]] = {  # 200 answers that are not the documented reply
+    "truncated": ('{"data": [{"id": "1", "text": "dark mo', JSON_TYPE),
+    "wrong-shape": ('{"data": "oops"}', JSON_TYPE),
+    "html": ("<html><body>Bad gateway</body></html>", "text/html"),
+}
 # 2.166 name -> 2.167 name (notes §1.8); used to read post.fields and to emit the "core" naming.
 CORE_NAMES = {
     "edit_history_tweet_ids": "edit_history_post_ids",
@@ -253,6 +260,8 @@ class FakeXServer:
     posts: list[dict[str, str]] = field(default_factory=list)
     _tweets: dict[str, dict[str, Any]] = field(default_factory=dict)
     _failures: list[int | None] = field(default_factory=list)
+    _mischief: list[Mischief | None] = field(default_factory=list)
+    hang_seconds: float = 0.0  # every request waits this long before answering (a hanging X API)
     _windows: dict[str, dict[str, _Window]] = field(default_factory=dict)
     _page_tokens: dict[str, str] = field(default_factory=dict)
     _sequence: int = 0
@@ -314,6 +323,14 @@ class FakeXServer:
         """Let `after` requests through, then answer `count` requests (any endpoint) with this status (500/503/402)."""
         self._failures.extend([None] * after + [status] * count)
 
+    def reply_badly_next(self, count: int, *, how: Mischief = "truncated", after: int = 0) -> None:
+        """Let `after` requests through, then answer `count` with a broken 200 (truncated JSON, wrong shape, HTML)."""
+        self._mischief.extend([None] * after + [how] * count)
+
+    def hang(self, seconds: float) -> None:
+        """From now on every request waits `seconds` before it is answered (0: answer at once again)."""
+        self.hang_seconds = seconds
+
     def rate_limit_after(self, requests: int, *, endpoint: Endpoint = "search", window: str = "x-rate-limit",
                          reset_in: int = 900) -> None:
         """Let `requests` more calls through, then answer 429 until the window resets in `reset_in` seconds."""
@@ -328,6 +345,8 @@ class FakeXServer:
 
     async def _search(self, request: Request) -> Response:
         self._record(request, None)
+        if (broken := await self._misbehave()) is not None:
+            return broken
         with self._lock:
             return self._handle("search", lambda: self._search_body(dict(request.query_params)),
                                 lambda: self._check_token(request, post=False))
@@ -339,9 +358,22 @@ class FakeXServer:
         except ValueError:
             body = raw.decode("utf-8", "replace")
         self._record(request, body)
+        if (broken := await self._misbehave()) is not None:
+            return broken
         with self._lock:
             return self._handle("post", lambda: self._create_body(body),
                                 lambda: self._check_token(request, post=True))
+
+    async def _misbehave(self) -> Response | None:
+        """Hang first if told to, then a scripted broken reply, if any is due."""
+        if self.hang_seconds:
+            await asyncio.sleep(self.hang_seconds)
+        with self._lock:
+            how = self._mischief.pop(0) if self._mischief else None
+        if how is None:
+            return None
+        content, media_type = BROKEN_BODIES[how]
+        return Response(content, 200, media_type=media_type)
 
     def _record(self, request: Request, body: Any) -> None:
         self.requests.append(RecordedRequest(request.method, request.url.path, dict(request.query_params),

@@ -93,6 +93,22 @@ async def test_rate_limit_keeps_fetched_tweets_and_defers_until_reset(ctx, fake_
     assert "rate limit" in search.last_error
 
 
+@pytest.mark.parametrize("how", ["truncated", "wrong-shape", "html"])
+async def test_a_malformed_reply_is_recorded_and_retried_later(ctx, fake_x, dark_mode, how):
+    """A truncated body or `{"data": "oops"}`: the console says so, the job comes back, and the next run catches up."""
+    ids = add_dark_mode_tweets(fake_x)
+    fake_x.reply_badly_next(1, how=how)
+    with pytest.raises(Retry) as retry:
+        await fetch_related_tweets(ctx, dark_mode.id)
+    assert retry.value.defer_score >= 30_000  # later, not in a tight loop
+    search = await TweetSearch.get(idea_id=dark_mode.id)
+    assert "unexpected" in search.last_error or "unreadable" in search.last_error
+    assert search.since_id is None and search.last_run_at is not None  # the console shows when it last tried
+    assert await fetch_related_tweets(ctx, dark_mode.id) == 2  # the retry gets everything
+    search = await TweetSearch.get(idea_id=dark_mode.id)
+    assert search.last_error == "" and search.since_id == max(ids, key=int)
+
+
 async def test_a_rejected_token_is_recorded_without_retrying(ctx, fake_x, dark_mode):
     ctx["settings"] = replace(ctx["settings"], x_bearer_token="revoked-token")
     add_dark_mode_tweets(fake_x)

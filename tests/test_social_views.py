@@ -194,6 +194,18 @@ async def test_duplicate_and_too_long_posts_come_back_as_messages_with_the_text_
     assert len(fake_x.posts) == 1
 
 
+@pytest.mark.parametrize("how", ["truncated", "wrong-shape", "html"])
+async def test_a_malformed_reply_from_x_is_a_clear_message_not_an_error_page(browser_for, sam, launched, fake_x, how):
+    client = await browser_for(sam)
+    fake_x.reply_badly_next(1, how=how)
+    response = await client.post(f"/staff/ideas/{launched.id}/share", {"text": "Shipped: cups"})
+    assert response.status_code == 422
+    message = soup(response).select_one("#share-error").text
+    assert ("unexpected reply" in message or "unreadable reply" in message) and "check the account on X" in message
+    assert soup(response).select_one("#post-text").text == "Shipped: cups"
+    assert (await Idea.get(id=launched.id)).x_post_id is None
+
+
 @pytest.mark.parametrize("x_overrides", [{"x_user_token": "expired"}])
 async def test_a_rejected_user_token_is_explained(browser_for, sam, launched):
     response = await (await browser_for(sam)).post(f"/staff/ideas/{launched.id}/share", {"text": "Cups!"})
