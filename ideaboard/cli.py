@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 from ideaboard.settings import Settings, SettingsError, env_name
+from ideaboard.supervise import Supervisor, die_with_parent
 
 
 def _run(coro):
@@ -84,7 +85,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         redis_server, os.environ["REDIS_URL"] = start_embedded_redis(settings.data_dir)
     # links in share text, og:url and emails name the address we serve on, unless IDEABOARD_BASE_URL says otherwise
     os.environ.setdefault(env_name("base_url"), served_url(args.host, args.port))
-    worker = _start_worker() if (redis_server is not None and not args.no_worker) else None
+    start_worker = _start_worker if (redis_server is not None and not args.no_worker) else None
+    supervisor = Supervisor(redis_server, start_worker)  # restarts the embedded Redis and the worker if they die
+    supervisor.start()
+    supervisor.wait_started()
     print(f"\n  ideaboard is running at {served_url(args.host, args.port)}/\n")
     if args.demo:
         print("  Demo logins (password for all: " + DEMO_LOGINS["password"] + ")")
@@ -95,7 +99,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         uvicorn.run("ideaboard.app:create_app", factory=True, host=args.host, port=args.port,
                     workers=args.workers, proxy_headers=True, log_level="info", access_log=not args.no_access_log)
     finally:
-        _stop(worker, redis_server)
+        supervisor.stop()
     return 0
 
 
@@ -109,38 +113,19 @@ def served_url(host: str, port: int) -> str:
 
 
 def _start_worker() -> subprocess.Popen | None:
-    """On the embedded default the web command also runs one background worker, so clusters just appear."""
-    if importlib.util.find_spec("workers.settings") is None:
+    """On the embedded default the web command also runs one background worker, so clusters just appear.
+
+    It is told our pid and stops by itself once we are gone, even if the parent-death signal is lost.
+    """
+    if importlib.util.find_spec("workers.runner") is None:
         return None
-    return subprocess.Popen([sys.executable, "-m", "ideaboard.cli", "worker"], env=os.environ.copy(),
-                            preexec_fn=_die_with_parent)
-
-
-def _die_with_parent() -> None:
-    """Linux: the worker gets SIGTERM if `serve` dies, however it dies (no orphaned workers)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
-def _stop(worker: subprocess.Popen | None, redis_server) -> None:
-    """Stop the worker (forcefully if it lingers), then the embedded Redis."""
-    if worker is not None:
-        worker.terminate()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-    if redis_server is not None:
-        redis_server.shutdown()
+    env = {**os.environ, "IDEABOARD_PARENT_PID": str(os.getpid())}
+    return subprocess.Popen([sys.executable, "-m", "ideaboard.cli", "worker"], env=env, preexec_fn=die_with_parent)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run the arq worker (`arq workers.settings.WorkerSettings` does the same)."""
-    run_worker = importlib.import_module("workers.settings").run_worker  # by name: ideaboard never imports workers
+    run_worker = importlib.import_module("workers.runner").run_worker  # by name: ideaboard never imports workers
     return run_worker()
 
 

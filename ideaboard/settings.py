@@ -110,6 +110,7 @@ class Settings:
     x_tweets_file: str = ""
     x_brand_handles: tuple[str, ...] = ()
     x_lang: str = "en"
+    x_deadline_seconds: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -167,6 +168,7 @@ ENV_NAMES = {
     "x_tweets_file": "X_TWEETS_FILE",
     "x_brand_handles": "X_BRAND_HANDLES",
     "x_lang": "X_LANG",
+    "x_deadline_seconds": "X_DEADLINE_SECONDS",
 }
 
 

@@ -5,6 +5,7 @@ The web app and the worker both use this module; it never imports workers/ (the 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import html
 import json
@@ -228,8 +229,11 @@ async def announce(idea: Idea, staff: User, text: str, settings: Settings) -> Id
     if not settings.x_user_token:
         raise ShareError("Posting needs X_USER_TOKEN; use the “Open in X” link instead.")
     try:
-        async with x_client(settings) as client:
+        async with asyncio.timeout(settings.x_deadline_seconds), x_client(settings) as client:
             posted = await client.create_post(text)
+    except TimeoutError as exc:
+        raise ShareError(f"X did not answer within {settings.x_deadline_seconds} s. Check the account on X before "
+                         "posting again (the post may have gone out).") from exc
     except XApiError as exc:
         raise ShareError(exc.message) from exc
     idea.x_post_id, idea.x_post_url = posted.id, posted.url

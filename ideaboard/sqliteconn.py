@@ -11,13 +11,14 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from tortoise.backends.base.client import TransactionContext
+from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
 from tortoise.backends.sqlite.client import (
     SqliteClient,
     SqliteTransactionContext,
     SqliteTransactionWrapper,
     translate_exceptions,
 )
+from tortoise.connection import get_connections
 from tortoise.exceptions import OperationalError
 
 BUSY_TIMEOUT_MS = 15_000  # how long a writer waits for another process's write to commit before giving up
@@ -31,7 +32,7 @@ class ImmediateClient(SqliteClient):
         super().__init__(file_path, **{**PRAGMAS, **kwargs})
 
     def _in_transaction(self) -> TransactionContext:
-        return SqliteTransactionContext(ImmediateTransaction(self), self._lock)
+        return ImmediateTransactionContext(ImmediateTransaction(self), self._lock)
 
     @translate_exceptions
     async def execute_many(self, query: str, values: list[list]) -> None:
@@ -43,6 +44,28 @@ class ImmediateClient(SqliteClient):
                 await connection.rollback()
                 raise
             await connection.commit()
+
+
+class ImmediateTransactionContext(SqliteTransactionContext):
+    """Tortoise's context, except that a BEGIN that fails (still locked after busy_timeout) gives the connection back.
+
+    Tortoise's own keeps its lock when begin() raises, and every later query of the process then waits forever.
+    """
+
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self._trxlock.acquire()
+        try:
+            await self.ensure_connection()
+            self.token = get_connections().set(self.connection_name, self.connection)
+            try:
+                await self.connection.begin()
+            except BaseException:
+                get_connections().reset(self.token)
+                raise
+        except BaseException:
+            self._trxlock.release()
+            raise
+        return self.connection
 
 
 class ImmediateTransaction(SqliteTransactionWrapper):

@@ -262,6 +262,8 @@ class FakeXServer:
     _failures: list[int | None] = field(default_factory=list)
     _mischief: list[Mischief | None] = field(default_factory=list)
     hang_seconds: float = 0.0  # every request waits this long before answering (a hanging X API)
+    in_flight: int = 0
+    most_in_flight: int = 0  # the most requests X was answering at once
     _windows: dict[str, dict[str, _Window]] = field(default_factory=dict)
     _page_tokens: dict[str, str] = field(default_factory=dict)
     _sequence: int = 0
@@ -366,8 +368,14 @@ class FakeXServer:
 
     async def _misbehave(self) -> Response | None:
         """Hang first if told to, then a scripted broken reply, if any is due."""
-        if self.hang_seconds:
-            await asyncio.sleep(self.hang_seconds)
+        until = time.monotonic() + self.hang_seconds
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            while self.hang_seconds and time.monotonic() < until:  # hang(0) lets waiting requests go
+                await asyncio.sleep(0.05)
+        finally:
+            self.in_flight -= 1
         with self._lock:
             how = self._mischief.pop(0) if self._mischief else None
         if how is None:

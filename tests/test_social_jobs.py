@@ -14,7 +14,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker, func
 
 from ideaboard.models import Idea, IdeaTweet, Space, Status, Tweet, TweetSearch
-from workers.social import fetch_related_tweets, key_terms, refresh_all_tweets
+from workers.social import X_QUEUE, fetch_related_tweets, key_terms, refresh_all_tweets
 
 pytest_plugins = ["fake_x_api"]  # the fake_x fixture: a fake X API over real HTTP
 
@@ -109,6 +109,19 @@ async def test_a_malformed_reply_is_recorded_and_retried_later(ctx, fake_x, dark
     assert search.last_error == "" and search.since_id == max(ids, key=int)
 
 
+async def test_a_hanging_x_api_is_given_up_on_at_the_deadline_recorded_and_retried(ctx, fake_x, dark_mode):
+    ctx["settings"] = replace(ctx["settings"], x_deadline_seconds=1)
+    fake_x.hang(30)
+    started = time.monotonic()
+    try:
+        with pytest.raises(Retry):
+            await fetch_related_tweets(ctx, dark_mode.id)
+    finally:
+        fake_x.hang(0)
+    assert time.monotonic() - started < 10  # not 4 attempts x 10 s
+    assert (await TweetSearch.get(idea_id=dark_mode.id)).last_error == "X did not answer within 1 s"
+
+
 async def test_a_rejected_token_is_recorded_without_retrying(ctx, fake_x, dark_mode):
     ctx["settings"] = replace(ctx["settings"], x_bearer_token="revoked-token")
     add_dark_mode_tweets(fake_x)
@@ -153,7 +166,7 @@ async def test_the_cron_queues_one_fetch_per_open_public_idea(ctx, alice, erin, 
         ctx["redis"] = redis
         assert await refresh_all_tweets(ctx) == 1  # only dark mode: closed, internal and just-searched are skipped
         assert await refresh_all_tweets(ctx) == 0  # the job id dedups a second tick
-        assert await redis.zscore("arq:queue", f"tweets:{dark_mode.id}") is not None
+        assert await redis.zscore(X_QUEUE, f"tweets:{dark_mode.id}") is not None  # X's own queue
     finally:
         await redis.aclose()
 

@@ -65,3 +65,27 @@ async def test_a_write_transaction_waits_for_another_process_instead_of_failing(
         assert sorted(await Category.all().values_list("slug", flat=True)) == ["drinks", "rewards"]
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # readers never block the writer
+
+
+async def test_a_write_that_gives_up_on_the_lock_leaves_the_connection_usable(database_url):
+    """Still locked after busy_timeout: that write fails (and its job is retried), the next ones work."""
+    from tortoise import connections
+    from tortoise.exceptions import OperationalError
+    from tortoise.transactions import in_transaction
+
+    from ideaboard.db import connect
+    from ideaboard.models import Category
+
+    async with connect(database_url):
+        await connections.get("default").execute_script("PRAGMA busy_timeout = 100")
+        other = sqlite3.connect(database_url.removeprefix("sqlite://"), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(OperationalError, match="locked"):
+            async with in_transaction():
+                await Category.create(name="Rewards", slug="rewards")
+        other.rollback()
+        other.close()
+        async with asyncio.timeout(10):  # the process's connection was given back (it used to hang forever)
+            async with in_transaction():
+                await Category.create(name="Rewards", slug="rewards")
+            assert await Category.all().count() == 1

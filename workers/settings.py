@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging.config
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
-from arq.logs import default_log_config
-from arq.worker import run_worker as arq_run_worker
 from tortoise import Tortoise
 
 from ideaboard.settings import Settings
@@ -62,7 +59,7 @@ class WorkerSettings:
 
 
 def run_worker() -> int:
-    """Entry point for `ideaboard worker`."""
-    logging.config.dictConfig(default_log_config(verbose=False))
-    arq_run_worker(WorkerSettings)  # type: ignore[arg-type]
-    return 0
+    """Entry point for `ideaboard worker`: the reconnecting two-queue runner (workers/runner.py)."""
+    from workers.runner import run_worker as run
+
+    return run()

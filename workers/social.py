@@ -35,6 +35,8 @@ RELEVANCE_THRESHOLD = 0.08  # cosine similarity of TF-IDF vectors: below this a 
 MAX_TERMS = 6
 REFRESH_INTERVAL = timedelta(minutes=15)  # the cron ticks every minute; each idea is searched at most this often
 SERVER_ERROR_BACKOFF = 60  # seconds, doubled per try
+X_QUEUE = "arq:x"  # X jobs run in their own queue and worker loop, so a slow X never delays the product's jobs
+X_MAX_JOBS = 2
 STOP_WORDS = frozenset(["a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "even", "every", "few", "for", "from", "further", "get", "gets", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let", "lets", "like", "make", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "out", "over", "own", "please", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "us", "very", "via", "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your", "yours", "new", "use", "using", "really", "still", "much", "many", "want", "need", "one", "way", "show", "give", "last", "part", "half", "comes", "others", "asked", "everything", "simple", "used", "same", "already"])
 
 
@@ -114,8 +116,12 @@ async def fetch_related_tweets(ctx: dict[str, Any], idea_id: int) -> int:
         tweets = [t for t in read_tweets_file(settings.x_tweets_file, search.query) if _newer(t.id, search.since_id)]
         return await _finish(ctx, idea, search, tweets, max([t.id for t in tweets], key=int, default=search.since_id))
     try:
-        async with social.x_client(settings) as client:
+        async with asyncio.timeout(settings.x_deadline_seconds), social.x_client(settings) as client:
             page = await client.search_recent(search.query, since_id=search.since_id)
+    except TimeoutError as exc:  # X hangs: give the slot back, say so on the console, come back later
+        message = f"X did not answer within {settings.x_deadline_seconds} s"
+        await _finish(ctx, idea, search, [], search.since_id, error=message)
+        raise Retry(defer=_backoff(ctx.get("job_try", 1))) from exc
     except (XRateLimited, XServerError) as exc:
         await _finish(ctx, idea, search, exc.tweets_so_far, search.since_id, error=exc.message)
         raise Retry(defer=_defer_seconds(exc, ctx.get("job_try", 1))) from exc
@@ -132,7 +138,8 @@ async def refresh_all_tweets(ctx: dict[str, Any]) -> int:
         return 0
     queued = 0
     for idea_id in await social.ideas_to_refresh(REFRESH_INTERVAL):
-        job = await ctx["redis"].enqueue_job("fetch_related_tweets", idea_id, _job_id=f"tweets:{idea_id}")
+        job = await ctx["redis"].enqueue_job("fetch_related_tweets", idea_id, _job_id=f"tweets:{idea_id}",
+                                             _queue_name=X_QUEUE)
         queued += job is not None
     return queued
 
@@ -166,4 +173,8 @@ def _defer_seconds(exc: XRateLimited | XServerError, job_try: int) -> float:
     """Until X's rate-limit reset (plus a second), or exponential backoff after repeated 5xx."""
     if isinstance(exc, XRateLimited):
         return max(1.0, (exc.reset_at - datetime.now(UTC)).total_seconds() + 1)
+    return _backoff(job_try)
+
+
+def _backoff(job_try: int) -> float:
     return float(SERVER_ERROR_BACKOFF * 2 ** max(0, job_try - 1))

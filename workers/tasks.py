@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workers.cluster_jobs import place_idea, recluster_ideas
+from workers.retry import retried
 from workers.social import fetch_related_tweets, refresh_all_tweets
 from workers.suggest_index import index_idea, rebuild_suggest_index
 
@@ -29,7 +30,12 @@ async def recluster(ctx: dict[str, Any]) -> int:
     return await recluster_ideas(ctx)
 
 
-FUNCTIONS: list[Callable] = [email_notifications, update_idea_cluster, recluster, rebuild_suggest_index, index_idea]
-FUNCTIONS += [fetch_related_tweets, refresh_all_tweets]
-CRON: dict[str, Callable] = {"email": email_notifications, "recluster": recluster}
-CRON["tweets"] = refresh_all_tweets
+# Every job is retried with backoff when it fails on a transient database or Redis error (workers/retry.py).
+JOBS: dict[str, Callable] = {f.__name__: retried(f) for f in (
+    email_notifications, update_idea_cluster, recluster, rebuild_suggest_index, index_idea, refresh_all_tweets,
+    fetch_related_tweets)}
+X_JOBS: list[Callable] = [JOBS["fetch_related_tweets"]]  # in their own queue (social.X_QUEUE): X may be slow
+PRODUCT: list[Callable] = [job for job in JOBS.values() if job not in X_JOBS]
+FUNCTIONS: list[Callable] = list(JOBS.values())
+CRON: dict[str, Callable] = {"email": JOBS["email_notifications"], "recluster": JOBS["recluster"],
+                             "tweets": JOBS["refresh_all_tweets"]}
