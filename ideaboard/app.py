@@ -27,6 +27,7 @@ from ideaboard.headers import SecurityHeadersMiddleware, security_headers
 from ideaboard.htmx import VaryMiddleware
 from ideaboard.middleware import UnreadCountMiddleware
 from ideaboard.models import Role
+from ideaboard.outage import is_outage
 from ideaboard.pagecache import PageCacheMiddleware
 from ideaboard.settings import Settings
 from ideaboard.suggest import SuggestCache
@@ -156,10 +157,18 @@ async def invalid_input(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    if is_outage(exc):  # the database or Redis dropped us mid-request: a moment later it works again
+        log.warning("service unavailable on %s: %s: %s", request.url.path, type(exc).__name__, exc)
+        response = error_page(request, 503, OUTAGE_MESSAGE)
+        response.headers["Retry-After"] = "2"
+        return response
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     response = render(request, "errors/500.html", status_code=500)
     response.headers.update(security_headers(request.state.settings.https_only))  # outside the middleware stack
     return response
+
+
+OUTAGE_MESSAGE = "We lost our connection to the database for a moment. Please try again in a few seconds."
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -1,11 +1,36 @@
-"""The Postgres backend: pooled connections without a reset query on release, taken from the pool in arrival order."""
+"""The Postgres backend: pooled connections without a reset query on release, taken from the pool in arrival order,
+and connections that broke (a terminated backend, a restart) thrown away instead of handed to the next request."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from typing import Any
 
 import asyncpg
-from tortoise.backends.asyncpg.client import AsyncpgDBClient
+from asyncpg.exceptions._base import InternalClientError
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
+from tortoise.backends.base.client import PoolConnectionWrapper, TransactionalDBClient, TransactionContextPooled
+from tortoise.connection import get_connections
+
+log = logging.getLogger(__name__)
+# Raised by asyncpg before anything went on the wire: the connection was already closed, or its protocol is still
+# busy with the server's goodbye ("another operation is in progress"). Safe to run again on another connection.
+NOT_SENT: tuple[type[BaseException], ...] = (asyncpg.InterfaceError, InternalClientError)
+# The connection itself is gone: never give it back to the pool.
+BROKEN: tuple[type[BaseException], ...] = (*NOT_SENT, asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError,
+                                           asyncpg.CannotConnectNowError, ConnectionError, TimeoutError)
+
+
+def _discard(connection: asyncpg.Connection | None, exc: BaseException | None) -> None:
+    """Close a connection that failed with a connection error, so the pool opens a fresh one in its place."""
+    if connection is None or not isinstance(exc, BROKEN):
+        return
+    try:
+        if not connection.is_closed():
+            connection.terminate()
+    except asyncpg.InterfaceError:  # asyncpg already closed it and took it back when the server hung up
+        pass
 
 
 class NoResetConnection(asyncpg.Connection):
@@ -50,11 +75,74 @@ class FairPool:
         return getattr(self._pool, name)
 
 
+class DiscardingConnection(PoolConnectionWrapper):
+    """A pooled connection for one statement; discarded instead of released when it broke."""
+
+    async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        try:
+            _discard(self.connection, exc_val)
+        finally:
+            await super().__aexit__(exc_type, exc_val, exc_tb)
+
+
+class SafeTransaction(TransactionContextPooled):
+    """Tortoise's pooled transaction, except that a broken connection is discarded, a BEGIN that was never sent is
+    tried once more on a fresh connection, and a failed BEGIN gives its connection back (Tortoise's leaks it)."""
+
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self.ensure_connection()
+        pool = self.client._parent._pool
+        for attempt in (1, 2):
+            self.client._connection = await pool.acquire()
+            try:
+                await self.client.begin()
+                break
+            except BaseException as exc:
+                _discard(self.client._connection, exc)
+                await pool.release(self.client._connection)
+                if attempt == 2 or not isinstance(exc, NOT_SENT):
+                    raise
+                log.warning("database connection lost before BEGIN was sent (%s); retrying once", exc)
+        self.token = get_connections().set(self.connection_name, self.client)
+        return self.client
+
+    async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        if isinstance(exc_val, BROKEN):  # nothing to roll back on a dead connection: the server already did
+            self.client._finalized = True
+            try:
+                _discard(self.client._connection, exc_val)
+            finally:
+                await super().__aexit__(exc_type, exc_val, exc_tb)
+            return
+        await super().__aexit__(exc_type, exc_val, exc_tb)
+
+
+def _read_only(args: tuple) -> bool:
+    return bool(args) and isinstance(args[0], str) and args[0].lstrip()[:6].upper() == "SELECT"
+
+
 class FairPoolClient(AsyncpgDBClient):
-    """Tortoise's asyncpg client over a FairPool."""
+    """Tortoise's asyncpg client over a FairPool, retrying a statement once when its connection was lost first."""
 
     async def create_pool(self, **kwargs) -> FairPool:
         return FairPool(await asyncpg.create_pool(None, **kwargs), kwargs["max_size"])
+
+    def acquire_connection(self) -> DiscardingConnection:  # type: ignore[override]
+        return DiscardingConnection(self, self._pool_init_lock)
+
+    def _in_transaction(self) -> SafeTransaction:
+        return SafeTransaction(TransactionWrapper(self), self._pool_init_lock)
+
+    async def _translate_exceptions(self, func, *args, **kwargs) -> Any:
+        """Outside transactions only: a statement that was never sent (or a read, which is safe to repeat) whose
+        connection broke runs once more on a fresh connection."""
+        try:
+            return await super()._translate_exceptions(func, *args, **kwargs)
+        except BROKEN as exc:
+            if not (isinstance(exc, NOT_SENT) or _read_only(args)):
+                raise
+            log.warning("database connection lost (%s: %s); running the statement again", type(exc).__name__, exc)
+            return await super()._translate_exceptions(func, *args, **kwargs)
 
 
 client_class = FairPoolClient  # Tortoise loads a backend module's client_class (settings names this module)

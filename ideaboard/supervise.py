@@ -36,7 +36,7 @@ class Supervisor(threading.Thread):
         self.redis, self._start_worker = redis, start_worker
         self.worker: subprocess.Popen | None = None
         self.restarts = 0
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self._started_worker = threading.Event()
 
     def run(self) -> None:
@@ -44,14 +44,14 @@ class Supervisor(threading.Thread):
             self.worker = self._start_worker()
         self._started_worker.set()
         backoff = 1.0
-        while not self._stop.wait(CHECK_EVERY):
+        while not self._stopping.wait(CHECK_EVERY):
             try:
                 restarted = self._check()
             except Exception:  # a failed restart is tried again later, never the end of supervision
                 log.exception("could not restart a background service; trying again in %.0f s", backoff)
                 restarted = True
             if restarted:
-                self._stop.wait(backoff)
+                self._stopping.wait(backoff)
                 backoff = min(MAX_BACKOFF, backoff * 2)
             else:
                 backoff = max(1.0, backoff / 2)
@@ -72,7 +72,7 @@ class Supervisor(threading.Thread):
 
     def stop(self) -> None:
         """Stop watching, then stop the worker (forcefully if it lingers) and the embedded Redis."""
-        self._stop.set()
+        self._stopping.set()
         if self.is_alive():
             self.join(timeout=15)
         worker = self.worker

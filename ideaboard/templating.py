@@ -142,6 +142,7 @@ ERROR_HEADINGS = {
     403: "That was not allowed",
     405: "That does not work here",
     413: "That is too much at once",
+    503: "Back in a moment",
 }
 
 

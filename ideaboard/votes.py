@@ -14,6 +14,7 @@ from ideaboard import sql
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
 from ideaboard.models import Idea, Role, Space, Status, User, Vote
+from ideaboard.outage import is_outage
 
 _NO_VOTES = [s.value for s in Status if not s.accepts_votes]
 
@@ -39,12 +40,18 @@ class _Raced(Exception):
 
 async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
     """Set this user's vote to +1, -1 or 0 (withdraw) on an idea they may see; repeating a vote changes nothing."""
-    once = _cast_vote_postgres if connections.get("default").capabilities.dialect == "postgres" else _cast_vote_once
-    for _ in range(3):
+    postgres = connections.get("default").capabilities.dialect == "postgres"
+    once = _cast_vote_postgres if postgres else _cast_vote_once
+    for attempt in range(3):
         try:
             return await once(idea_id, user, value)
         except (IntegrityError, _Raced):
             continue  # the same person's double click raced us to the insert; re-read and apply
+        except Exception as exc:
+            # The one-statement vote is idempotent (it only moves the counters if the vote changes), so a
+            # connection cut mid-statement is safe to repeat once: if it had committed, the repeat changes nothing.
+            if not (postgres and attempt == 0 and is_outage(exc)):
+                raise
     raise NotAllowed("Your vote could not be recorded, please try again.")
 
 

@@ -347,7 +347,7 @@ class FakeXServer:
 
     async def _search(self, request: Request) -> Response:
         self._record(request, None)
-        if (broken := await self._misbehave()) is not None:
+        if (broken := await self._misbehave(request)) is not None:
             return broken
         with self._lock:
             return self._handle("search", lambda: self._search_body(dict(request.query_params)),
@@ -360,19 +360,21 @@ class FakeXServer:
         except ValueError:
             body = raw.decode("utf-8", "replace")
         self._record(request, body)
-        if (broken := await self._misbehave()) is not None:
+        if (broken := await self._misbehave(request)) is not None:
             return broken
         with self._lock:
             return self._handle("post", lambda: self._create_body(body),
                                 lambda: self._check_token(request, post=True))
 
-    async def _misbehave(self) -> Response | None:
+    async def _misbehave(self, request: Request) -> Response | None:
         """Hang first if told to, then a scripted broken reply, if any is due."""
         until = time.monotonic() + self.hang_seconds
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             while self.hang_seconds and time.monotonic() < until:  # hang(0) lets waiting requests go
+                if await request.is_disconnected():  # the client gave up (its timeout): no longer in flight
+                    break
                 await asyncio.sleep(0.05)
         finally:
             self.in_flight -= 1

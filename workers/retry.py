@@ -5,46 +5,17 @@ from __future__ import annotations
 import functools
 import logging
 import random
-import sqlite3
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 from arq import Retry
-from redis import exceptions as redis_errors
-from tortoise import exceptions as orm_errors
+
+from ideaboard.outage import is_outage as is_transient
 
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 8  # with the backoff below: about four minutes of outage before a job gives up
 MAX_DEFER = 120.0  # seconds
-TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
-    redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError,
-    ConnectionError, TimeoutError,  # reset, refused, broken pipe; a deadline
-    asyncpg.PostgresConnectionError, asyncpg.InterfaceError,  # connection lost, "another operation is in progress"
-    asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, asyncpg.TooManyConnectionsError,
-    asyncpg.SerializationError, asyncpg.DeadlockDetectedError, orm_errors.DBConnectionError,
-)
-TRANSIENT_WORDS = ("database is locked", "database is busy", "database table is locked")
-
-
-def _chain(exc: BaseException | None) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        yield exc
-        exc = exc.__cause__ or exc.__context__
-
-
-def is_transient(exc: BaseException) -> bool:
-    """A failure that waiting fixes: SQLite busy, a lost Postgres or Redis connection, a timeout."""
-    for cause in _chain(exc):
-        if isinstance(cause, TRANSIENT_TYPES):
-            return True
-        if isinstance(cause, sqlite3.OperationalError | orm_errors.OperationalError) and any(
-                word in str(cause).lower() for word in TRANSIENT_WORDS):
-            return True
-    return False
 
 
 def backoff(job_try: int) -> float:
