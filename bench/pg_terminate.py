@@ -75,7 +75,8 @@ async def lost_votes(dsn: str, last_vote: dict[tuple[str, int], int]) -> list[st
         stored = {(r["email"], r["idea_id"]): r["value"] for r in await conn.fetch(
             "SELECT u.email, v.idea_id, v.value FROM votes v JOIN users u ON u.id = v.user_id")}
         wrong = await conn.fetch(
-            "SELECT i.id FROM ideas i WHERE i.upvotes <> (SELECT count(*) FROM votes WHERE idea_id = i.id AND value = 1)"
+            "SELECT i.id FROM ideas i "
+            "WHERE i.upvotes <> (SELECT count(*) FROM votes WHERE idea_id = i.id AND value = 1)"
             " OR i.downvotes <> (SELECT count(*) FROM votes WHERE idea_id = i.id AND value = -1)")
     finally:
         await conn.close()
