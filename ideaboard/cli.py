@@ -124,7 +124,7 @@ def _start_worker() -> subprocess.Popen | None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Run the arq worker (`arq workers.settings.WorkerSettings` does the same)."""
+    """Run the background worker (workers/runner.py): two arq loops that reconnect after a Redis outage."""
     run_worker = importlib.import_module("workers.runner").run_worker  # by name: ideaboard never imports workers
     return run_worker()
 
