@@ -8,15 +8,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
-import asyncpg
 from redis import exceptions as redis_errors
 from tortoise import exceptions as orm_errors
 
-from ideaboard.pgconn import BROKEN as POSTGRES_CONNECTION_ERRORS
+from ideaboard.pgconn import TRANSIENT as POSTGRES_TRANSIENT
 
 OUTAGE_TYPES: tuple[type[BaseException], ...] = (
-    *POSTGRES_CONNECTION_ERRORS, asyncpg.TooManyConnectionsError, asyncpg.SerializationError,
-    asyncpg.DeadlockDetectedError, orm_errors.DBConnectionError,
+    *POSTGRES_TRANSIENT, orm_errors.DBConnectionError,
     redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError,
     ConnectionError, TimeoutError,
 )

@@ -20,6 +20,9 @@ NOT_SENT: tuple[type[BaseException], ...] = (asyncpg.InterfaceError, InternalCli
 # The connection itself is gone: never give it back to the pool.
 BROKEN: tuple[type[BaseException], ...] = (*NOT_SENT, asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError,
                                            asyncpg.CannotConnectNowError, ConnectionError, TimeoutError)
+# Failures that waiting fixes (ideaboard/outage.py): the above, plus a full server and lost races.
+TRANSIENT: tuple[type[BaseException], ...] = (*BROKEN, asyncpg.TooManyConnectionsError, asyncpg.SerializationError,
+                                              asyncpg.DeadlockDetectedError)
 
 
 def _discard(connection: asyncpg.Connection | None, exc: BaseException | None) -> None:
