@@ -23,6 +23,7 @@ LIMITS = {
     "page_cache_seconds": (0, 86_400),
     "cluster_interval_minutes": (1, 7 * 24 * 60),
     "smtp_port": (1, 65_535),
+    "x_deadline_seconds": (1, 3600),
 }
 URL_SCHEMES = {
     "base_url": ("http", "https"),
