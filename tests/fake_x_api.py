@@ -1,8 +1,9 @@
 """A fake X API v2 (recent search + create post) served over real HTTP on 127.0.0.1, for tests.
 
-It follows shared/contracts/x-api-notes.md §6: requests are validated against the OpenAPI parameter schemas of spec
-2.166 (2.167 spellings such as `post.fields` are accepted too), errors are the documented problem bodies, and tests
-can script rate limits, 5xx failures, duplicate posts across pages and the 2.167 ("core") response naming.
+It follows the project's X API notes (x-api-notes.md §6): requests are validated against the OpenAPI parameter
+schemas of spec 2.166 (cut into tests/data/; 2.167 spellings such as `post.fields` are accepted too), errors are the
+documented problem bodies, and tests can script rate limits, 5xx failures, duplicate posts across pages and the
+2.167 ("core") response naming.
 
 Usage: `def test_x(fake_x): fake_x.add_tweet("dark mode please"); XClient(fake_x.base_url, ...)`. The fixture gives
 each test fresh state behind one loopback server per run. Outside pytest (e.g. for a dev server):
@@ -14,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import os
 import socket
 import threading
 import time
@@ -78,16 +78,15 @@ WINDOWS: dict[str, dict[str, tuple[int, int]]] = {
 # --------------------------------------------------------------------------------------------------- spec
 
 
-def contracts_dir() -> Path:
-    """Where the OpenAPI files live: $IDEABOARD_CONTRACTS or the shared/ checkout next to the repo."""
-    default = Path(__file__).resolve().parents[1].parent / "shared" / "contracts"
-    return Path(os.environ.get("IDEABOARD_CONTRACTS", default))
+CONTRACTS = Path(__file__).resolve().parent / "data"  # X's documents cut to what we validate: data/README.md
+SPEC_2_166 = "x-api-v2-2.166-subset.json"
+SPEC_2_167 = "x-api-v2-2.167-subset.json"
 
 
 @functools.cache
 def _spec(name: str) -> dict[str, Any]:
     """Load one OpenAPI document once per test session."""
-    return json.loads((contracts_dir() / name).read_text(encoding="utf-8"))
+    return json.loads((CONTRACTS / name).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ class _Param:
 def search_params() -> dict[str, _Param]:
     """GET /2/tweets/search/recent parameters of both specs, keyed by name."""
     found: dict[str, list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = {}
-    for name in ("x-api-v2-openapi.json", "x-api-v2-openapi-2.167.json"):
+    for name in (SPEC_2_166, SPEC_2_167):
         spec = _spec(name)
         for param in spec["paths"]["/2/tweets/search/recent"]["get"]["parameters"]:
             param = _resolve(spec, param)
@@ -123,7 +122,7 @@ def search_params() -> dict[str, _Param]:
 @functools.cache
 def tweet_create_validator() -> jsonschema.protocols.Validator:
     """Validator for the POST /2/tweets body (TweetCreateRequest, spec 2.166)."""
-    spec = _spec("x-api-v2-openapi.json")
+    spec = _spec(SPEC_2_166)
     return _validator(spec, {"$ref": "#/components/schemas/TweetCreateRequest"})
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -34,17 +33,13 @@ SSO = [
 BOARD = DARK + CSV + SSO
 
 
-def datasets_dir() -> Path | None:
-    """The shared evaluation data, if this checkout has it."""
-    env = os.environ.get("IDEABOARD_DATASETS")
-    path = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "datasets"
-    return path if path.is_dir() else None
+DATA = Path(__file__).parent / "data"  # small labelled samples; sources and licences in data/README.md
 
 
-needs_datasets = pytest.mark.skipif(
-    datasets_dir() is None,
-    reason="shared datasets not found (set IDEABOARD_DATASETS or put them in ../shared/datasets)",
-)
+def read_csv(name: str) -> list[dict[str, str]]:
+    """The rows of one sample file under tests/data/."""
+    with open(DATA / name, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
 
 
 def test_dark_mode_ideas_end_up_together_and_apart_from_csv_export() -> None:
@@ -163,24 +158,19 @@ def test_edited_idea_is_not_its_own_neighbour() -> None:
     assert nearest_cluster(index, edited, labels) == labels[1]
 
 
-@needs_datasets
 def test_banking77_sample_of_15_intents_clusters_well_without_knowing_k() -> None:
-    with open(datasets_dir() / "banking77" / "test.csv", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    intents = sorted({r["category"] for r in rows})[::5][:15]
-    sample = [r for r in rows if r["category"] in intents]
-    result = cluster_documents([Document(i, r["text"]) for i, r in enumerate(sample)])
-    ari = adjusted_rand_score([r["category"] for r in sample], [result.labels[i] for i in range(len(sample))])
+    rows = read_csv("banking77_sample.csv")
+    assert len({r["category"] for r in rows}) == 15
+    result = cluster_documents([Document(i, r["text"]) for i, r in enumerate(rows)])
+    ari = adjusted_rand_score([r["category"] for r in rows], [result.labels[i] for i in range(len(rows))])
     assert ari > 0.6  # measured 0.69; KMeans-free, k unknown
 
 
-@needs_datasets
 def test_seamonkey_duplicates_are_in_the_top_5() -> None:
-    folder = datasets_dir() / "bug_duplicates_seamonkey"
-    with open(folder / "SeaMonkey_bugs.csv", newline="") as fh:
-        docs = [Document(r["Issue id"], r["Summary"], r["Description"]) for r in csv.DictReader(fh)]
-    with open(folder / "derived_duplicate_pairs_in_file.csv", newline="") as fh:
-        pairs = [(r["issue_id_a"], r["issue_id_b"]) for r in csv.DictReader(fh)]
+    """Each report of a recorded duplicate pair finds its twin among 300 real reports (measured 0.84; 0.82 among the
+    full file's 1,076)."""
+    docs = [Document(r["Issue id"], r["Summary"], r["Description"]) for r in read_csv("seamonkey_bugs_sample.csv")]
+    pairs = [(r["issue_id_a"], r["issue_id_b"]) for r in read_csv("seamonkey_duplicate_pairs.csv")]
     index = SimilarityIndex.build(docs)
     by_id = {d.id: d for d in docs}
     top5 = {q: [i for i, _ in index.similar_to(by_id[q], 5, min_score=-1)] for pair in pairs for q in pair}
