@@ -81,7 +81,7 @@ def baseline_rankings(docs: Sequence[Document]) -> dict[str, list[str]]:
     sims = (x @ x.T).toarray()
     np.fill_diagonal(sims, -np.inf)
     top = np.argsort(-sims, axis=1, kind="stable")[:, : max(KS)]
-    return {d.id: [docs[j].id for j in row] for d, row in zip(docs, top)}
+    return {d.id: [docs[j].id for j in row] for d, row in zip(docs, top, strict=True)}
 
 
 def ours_labels(
@@ -175,7 +175,8 @@ def semantic_banking_report(texts: list[str], truth: list[str]) -> tuple[list[tu
     best = max(sweep, key=lambda th: ari[("A (tune)", th)])
     lines = [f"  semantic sweep   {'  '.join(f'{th:>5}' for th in sweep)}"]
     lines += [f"  {half:<15}  {'  '.join(f'{ari[(half, th)]:.3f}' for th in sweep)}" for half in halves]
-    lines.append(f"  best on A: {best} -> held-out B ARI {ari[('B (held out)', best)]:.3f} (default {semantic.THRESHOLD})")
+    held_out = ari[("B (held out)", best)]
+    lines.append(f"  best on A: {best} -> held-out B ARI {held_out:.3f} (default {semantic.THRESHOLD})")
     return rows, lines
 
 
@@ -187,7 +188,7 @@ def semantic_rankings(docs: Sequence[Document]) -> dict[str, list[str]]:
     sims = vectors @ vectors.T
     np.fill_diagonal(sims, -np.inf)
     top = np.argsort(-sims, axis=1, kind="stable")[:, : max(KS)]
-    return {d.id: [docs[j].id for j in row] for d, row in zip(docs, top)}
+    return {d.id: [docs[j].id for j in row] for d, row in zip(docs, top, strict=True)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -343,7 +343,8 @@ async def settle(db: asyncpg.Connection, user_ids: list[int], limit: float = 15)
 async def check_votes(db: asyncpg.Connection, work: Path, pairs: list[tuple[int, int, int]], user_ids: list[int],
                       rows_before: int) -> tuple[bool, str]:
     """Every accepted vote stored once, nothing stored that was never sent, counters equal to the rows."""
-    accepted = {int(k) for k in (work / "accepted.txt").read_text().split()} if (work / "accepted.txt").exists() else set()
+    accepted_file = work / "accepted.txt"
+    accepted = {int(k) for k in accepted_file.read_text().split()} if accepted_file.exists() else set()
     sent = {int(k) for k in (work / "sent.txt").read_text().split()} if (work / "sent.txt").exists() else set()
     by_k = {k: (idea, user_ids[slot - 1]) for k, idea, slot in pairs}
     stored = {(r["idea_id"], r["user_id"]) for r in await db.fetch(
@@ -443,7 +444,8 @@ def bench_bare(args: argparse.Namespace, work: Path) -> list[Result]:
 
 def fmt(r: Result) -> str:
     bad = f"  errors {r.errors} non-2xx/3xx {r.bad_status}" if r.errors or r.bad_status else ""
-    return f"  {r.name:<8} c={r.connections:<4} {r.rps:>8.0f} req/s  p50 {r.p50_ms:>7.1f} ms  p99 {r.p99_ms:>7.1f} ms{bad}"
+    return (f"  {r.name:<8} c={r.connections:<4} {r.rps:>8.0f} req/s  p50 {r.p50_ms:>7.1f} ms  "
+            f"p99 {r.p99_ms:>7.1f} ms{bad}")
 
 
 def verdicts(results: list[Result], args: argparse.Namespace) -> list[tuple[str, str, bool]]:
@@ -452,7 +454,8 @@ def verdicts(results: list[Result], args: argparse.Namespace) -> list[tuple[str,
     top = max(args.connections)
     out = []
     if (lst := get.get(("list", top))) is not None:
-        out.append((f"list >= {TARGETS['list_rps']} req/s at c={top}", f"{lst.rps:.0f}", lst.rps >= TARGETS["list_rps"]))
+        target = TARGETS["list_rps"]
+        out.append((f"list >= {target} req/s at c={top}", f"{lst.rps:.0f}", lst.rps >= target))
         limit = TARGETS["large_p99_ms"] if args.large else TARGETS["list_p99_ms"]
         out.append((f"list p99 < {limit} ms at c={top}", f"{lst.p99_ms:.1f} ms", lst.p99_ms < limit))
         if (bare := get.get(("bare", top))) is not None:

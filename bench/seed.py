@@ -65,7 +65,8 @@ BODIES = [
     "Please consider {f}. In {p} this comes up again and again; see the comments below.",
 ]
 COMMENTS = ["+1, this would make my mornings.", "Yes please! I'd use this **every day**.",
-            "Would love this, but keep the old way as an option too.", "This is the one feature I miss from other apps.",
+            "Would love this, but keep the old way as an option too.",
+            "This is the one feature I miss from other apps.",
             "Agree. In my local store this is a real problem.", "Good idea, and it would help the staff too.",
             "We are looking into this with the store team. Thanks for the detail!", "Not sure about this one; "
             "what happens at rush hour?"]
@@ -132,7 +133,7 @@ def check_paths() -> None:
     for status, routes in PATHS.items():
         for route in routes:
             assert route[-1] == status, route
-            for a, b in zip(["new", *route], route):
+            for a, b in itertools.pairwise(["new", *route]):
                 assert b in TRANSITIONS[a], f"{a} -> {b}"
 
 
@@ -267,7 +268,8 @@ class Data:
         n = len(self.idea_status)
         moved = np.flatnonzero(self.idea_status != 0)
         pick = rng.integers(0, 1 << 30, len(moved))
-        routes = [PATHS[STATUSES[s]][k % len(PATHS[STATUSES[s]])] for s, k in zip(self.idea_status[moved], pick)]
+        routes = [PATHS[STATUSES[s]][k % len(PATHS[STATUSES[s]])]
+                  for s, k in zip(self.idea_status[moved], pick, strict=True)]
         actors = rng.choice(self.staff_ids, len(moved)).tolist()  # one team member moves each idea along
         self.idea_version = np.zeros(n, np.int64)
         self.idea_version[moved] = [len(r) for r in routes]
@@ -335,7 +337,8 @@ class Data:
         also = np.flatnonzero(rng.random(total) < 0.05)
         by_feature = {f: chosen[self.idea_feature[chosen] == f] for f in np.unique(self.idea_feature[chosen])}
         pools = [by_feature[self.idea_feature[self.tweet_idea[t]]] for t in also.tolist()]
-        second = np.array([p[k % len(p)] for p, k in zip(pools, rng.integers(0, 1 << 30, len(also)))], np.int64)
+        picks = rng.integers(0, 1 << 30, len(also))
+        second = np.array([p[k % len(p)] for p, k in zip(pools, picks, strict=True)], np.int64)
         keep = second != self.tweet_idea[also]
         rows = np.r_[np.arange(total), also[keep]]
         ideas = np.r_[self.tweet_idea, second[keep]]
@@ -464,14 +467,15 @@ def cluster_label(d: Data, i: int) -> str:
 
 
 def cluster_rows(d: Data) -> Iterator[tuple]:
-    stats = zip(d.cluster_first.tolist(), d.cluster_size.tolist(), d.cluster_votes.tolist(), d.cluster_growth.tolist())
+    stats = zip(d.cluster_first.tolist(), d.cluster_size.tolist(), d.cluster_votes.tolist(), d.cluster_growth.tolist(),
+                strict=True)
     for number, (first, size, votes, growth) in enumerate(stats):
         yield (number + 1, 1, number, cluster_label(d, first)[:200], size, votes, growth)
 
 
 def idea_cluster_rows(d: Data) -> Iterator[tuple]:
     order = np.argsort(d.cluster_number, kind="stable")  # written cluster by cluster, as _write_clusters does
-    for k, (i, number) in enumerate(zip(d.clustered[order].tolist(), d.cluster_number[order].tolist())):
+    for k, (i, number) in enumerate(zip(d.clustered[order].tolist(), d.cluster_number[order].tolist(), strict=True)):
         yield (k + 1, 1, number + 1, i + 1)
 
 
@@ -529,7 +533,8 @@ def tweet_rows(d: Data) -> Iterator[tuple]:
     created, fetched = timestamps(d.tweet_created), timestamps(tweet_link_times(d)[1])
     columns = (d.tweet_id, d.tweet_idea, d.tweet_text, d.tweet_author, d.tweet_likes, d.tweet_retweets,
                d.tweet_replies, d.tweet_quotes)
-    for k, (tid, i, text, author, likes, rts, replies, quotes) in enumerate(zip(*(c.tolist() for c in columns))):
+    rows = zip(*(c.tolist() for c in columns), strict=True)
+    for k, (tid, i, text, author, likes, rts, replies, quotes) in enumerate(rows):
         f, p = FEATURES[d.idea_feature[i]], PLACES[d.idea_place[i]]
         author_id, username, name = tweet_author(author)
         yield (str(tid), TWEETS[text].format(f=f, F=capital(f), p=p, year=created[k].year), author_id, username,
@@ -544,7 +549,7 @@ TWEET_COLUMNS = ["id", "text", "author_id", "author_username", "author_name", "c
 def idea_tweet_rows(d: Data) -> Iterator[tuple]:
     rows, ideas, scores = d.tweet_links
     linked = timestamps(tweet_link_times(d)[0])
-    for k, (row, i, score) in enumerate(zip(rows.tolist(), ideas.tolist(), scores.tolist())):
+    for k, (row, i, score) in enumerate(zip(rows.tolist(), ideas.tolist(), scores.tolist(), strict=True)):
         yield (k + 1, i + 1, str(int(d.tweet_id[row])), score, linked[k])
 
 

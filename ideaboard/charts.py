@@ -52,8 +52,9 @@ def line_chart(points: Sequence[tuple[str, float]], *, title: str, width: int = 
     if coords:
         path = " ".join(f"{x},{y}" for x, y in coords)
         parts.append(f'<polyline class="line" points="{path}" fill="none"/>')
-        for (x, y), (label, value) in zip(coords, points):
-            parts.append(f'<circle cx="{x}" cy="{y}" r="2.5"><title>{escape(label)}: {escape(_num(value))}</title></circle>')
+        for (x, y), (label, value) in zip(coords, points, strict=True):
+            title = f"<title>{escape(label)}: {escape(_num(value))}</title>"
+            parts.append(f'<circle cx="{x}" cy="{y}" r="2.5">{title}</circle>')
         last = len(points) - 1
         for i in sorted({0, len(points) // 2, last}):
             x, _ = coords[i]

@@ -64,7 +64,7 @@ async def list_comments(idea: Idea, *, before: str | None = None) -> CommentPage
 def comments_query(idea_id: int, *, before: str | None = None) -> sql.Query:
     """Newest first from the (idea_id, created_at, id) index, one more than a page, with each author's name and role."""
     cursor = decode_cursor(before, datetime)
-    return sql.Query(_comments_sql(bool(cursor)), _comment_columns() + ("author_name", "author_role"),
+    return sql.Query(_comments_sql(bool(cursor)), (*_comment_columns(), "author_name", "author_role"),
                      (idea_id, False, *(cursor or ()), COMMENTS_PER_PAGE + 1))
 
 

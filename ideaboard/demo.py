@@ -24,29 +24,51 @@ DEMO_LOGINS = {"password": PASSWORD, "accounts": [
     ("customer", "alice@example.com")]}
 CATEGORIES = ["Mobile app", "In the store", "Drinks & food", "Rewards", "Sustainability"]
 IDEAS = [
-    ("Dark mode for the mobile app", "Mobile app", "ui mobile", "Ordering at night with a bright white screen hurts. A **dark theme** that follows the phone setting would be great."),
-    ("Let me save my usual order", "Mobile app", "ordering", "I order the same oat flat white every morning. A *favourite order* button would save me six taps."),
-    ("Reusable cup discount in every store", "Sustainability", "cups", "Some stores give 10 cents off for bringing a cup, others don't. Make it the same everywhere and show it on the receipt."),
-    ("Show how busy a store is before I go", "In the store", "queue", "A simple 'quiet / busy / very busy' indicator per store, like Google Maps has, so I can pick the closer quiet one."),
-    ("Oat milk at no extra charge", "Drinks & food", "milk vegan", "Plant milks cost 60 cents more. Many of us can't drink dairy; please make oat milk the same price."),
-    ("Birthday reward should last a week", "Rewards", "birthday", "The free birthday drink expires the same day. If my birthday is on a weekend I never get it."),
-    ("Compostable lids", "Sustainability", "cups packaging", "The lids are the only part of the cup that can't be composted. Other chains already switched."),
-    ("Split the bill in the app", "Mobile app", "payments", "When I order for my team I want each person to pay their part from their own account."),
-    ("More seats with power outlets", "In the store", "seating", "Half the tables have no outlet. People working remotely would stay (and order) longer."),
-    ("Seasonal menu preview for members", "Rewards", "menu", "Let rewards members try the seasonal drinks a week early and vote on which ones stay."),
-    ("Allergen filter on the menu", "Drinks & food", "allergens", "Let me hide everything containing nuts or gluten. Scrolling ingredient lists in the queue is stressful."),
+    ("Dark mode for the mobile app", "Mobile app", "ui mobile",
+     "Ordering at night with a bright white screen hurts. A **dark theme** that follows the phone setting would be "
+     "great."),
+    ("Let me save my usual order", "Mobile app", "ordering",
+     "I order the same oat flat white every morning. A *favourite order* button would save me six taps."),
+    ("Reusable cup discount in every store", "Sustainability", "cups",
+     "Some stores give 10 cents off for bringing a cup, others don't. Make it the same everywhere and show it on the "
+     "receipt."),
+    ("Show how busy a store is before I go", "In the store", "queue",
+     "A simple 'quiet / busy / very busy' indicator per store, like Google Maps has, so I can pick the closer quiet "
+     "one."),
+    ("Oat milk at no extra charge", "Drinks & food", "milk vegan",
+     "Plant milks cost 60 cents more. Many of us can't drink dairy; please make oat milk the same price."),
+    ("Birthday reward should last a week", "Rewards", "birthday",
+     "The free birthday drink expires the same day. If my birthday is on a weekend I never get it."),
+    ("Compostable lids", "Sustainability", "cups packaging",
+     "The lids are the only part of the cup that can't be composted. Other chains already switched."),
+    ("Split the bill in the app", "Mobile app", "payments",
+     "When I order for my team I want each person to pay their part from their own account."),
+    ("More seats with power outlets", "In the store", "seating",
+     "Half the tables have no outlet. People working remotely would stay (and order) longer."),
+    ("Seasonal menu preview for members", "Rewards", "menu",
+     "Let rewards members try the seasonal drinks a week early and vote on which ones stay."),
+    ("Allergen filter on the menu", "Drinks & food", "allergens",
+     "Let me hide everything containing nuts or gluten. Scrolling ingredient lists in the queue is stressful."),
     ("Apple Watch ordering", "Mobile app", "wearables", "Reorder my usual from the watch while walking to the store."),
-    ("Recycle coffee grounds for gardeners", "Sustainability", "grounds", "Bag the used grounds and let customers take them for free for their gardens."),
-    ("Tip the barista in the app", "Mobile app", "payments", "Card and app payments have no tip option, so I never have cash to thank them."),
-    ("Sugar-free syrups in every flavour", "Drinks & food", "syrups", "Only vanilla comes sugar-free. Caramel and hazelnut please!"),
-    ("Points for bringing a reusable cup", "Rewards", "cups", "Give 5 bonus stars when I bring my own cup; it rewards the habit we want."),
-    ("Order-ahead pickup shelf with names", "In the store", "pickup", "Mobile orders get mixed up at the counter. A shelf with names or numbers would fix it."),
-    ("Quieter music in the mornings", "In the store", "ambience", "Early mornings are for waking up slowly; the music is already at afternoon volume."),
-    ("Dark mode please, the app is blinding", "Mobile app", "ui", "Same as others asked: the app needs a night theme. My eyes at 6am..."),
+    ("Recycle coffee grounds for gardeners", "Sustainability", "grounds",
+     "Bag the used grounds and let customers take them for free for their gardens."),
+    ("Tip the barista in the app", "Mobile app", "payments",
+     "Card and app payments have no tip option, so I never have cash to thank them."),
+    ("Sugar-free syrups in every flavour", "Drinks & food", "syrups",
+     "Only vanilla comes sugar-free. Caramel and hazelnut please!"),
+    ("Points for bringing a reusable cup", "Rewards", "cups",
+     "Give 5 bonus stars when I bring my own cup; it rewards the habit we want."),
+    ("Order-ahead pickup shelf with names", "In the store", "pickup",
+     "Mobile orders get mixed up at the counter. A shelf with names or numbers would fix it."),
+    ("Quieter music in the mornings", "In the store", "ambience",
+     "Early mornings are for waking up slowly; the music is already at afternoon volume."),
+    ("Dark mode please, the app is blinding", "Mobile app", "ui",
+     "Same as others asked: the app needs a night theme. My eyes at 6am..."),
     ("Family rewards account", "Rewards", "family", "Pool stars with my partner so we reach rewards faster."),
 ]
 COMMENTS = ["+1, this would make my mornings.", "Yes please! I'd use this every day.",
-            "Would love this, but keep the old way as an option too.", "This is the one feature I miss from other apps.",
+            "Would love this, but keep the old way as an option too.",
+            "This is the one feature I miss from other apps.",
             "Agree. In my local store this is a real problem.", "Good idea, and it would help the staff too."]
 S = Status
 # Ideas the team has moved (by position in IDEAS): each walks the workflow step by step, as staff would.
@@ -78,7 +100,8 @@ async def _seed() -> None:
     for name in CUSTOMERS:
         email = name.split()[0].lower().replace("'", "") + "@example.com"
         people.append(await User.create(email=email, name=name, role=Role.CUSTOMER, password_hash=password_hash))
-    categories = {name: await Category.create(name=name, slug=_slug(name), position=i) for i, name in enumerate(CATEGORIES)}
+    categories = {name: await Category.create(name=name, slug=_slug(name), position=i)
+                  for i, name in enumerate(CATEGORIES)}
     for n, (title, category, tags, body) in enumerate(IDEAS):
         created = now - timedelta(hours=rng.randint(2, 24 * 40))
         idea = await Idea.create(title=title, body=body, body_html=render_markdown(body), author=people[3 + n % 12],

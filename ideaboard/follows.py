@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from tortoise.exceptions import IntegrityError
 
 from ideaboard import sql
@@ -23,10 +25,8 @@ async def set_following(user: User, idea: Idea, follow: bool) -> bool:
     if not follow:
         await Follow.filter(idea_id=idea.id, user_id=user.id).delete()
         return False
-    try:
+    with contextlib.suppress(IntegrityError):  # the same person's other request inserted it first
         await Follow.get_or_create(idea_id=idea.id, user_id=user.id)
-    except IntegrityError:
-        pass  # the same person's other request inserted it first
     return True
 
 

@@ -103,7 +103,7 @@ class Category(Model):
 
     class Meta:
         table = "categories"
-        ordering = ["position", "name"]
+        ordering = ("position", "name")
 
     def __str__(self) -> str:
         return self.name

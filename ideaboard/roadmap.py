@@ -29,11 +29,12 @@ async def roadmap_columns(per_column: int = 50) -> dict[Status, list[Idea]]:
 async def launched_ideas(limit: int = 50) -> list[Launch]:
     """Shipped public ideas, newest launch first, each with the team's launch message and official response."""
     ideas = await _public().filter(status=Status.LAUNCHED).select_related("author", "category")
-    events = await (IdeaEvent.filter(idea_id__in=[i.id for i in ideas], kind__in=[EventKind.STATUS, EventKind.RESPONSE])
+    kinds = [EventKind.STATUS, EventKind.RESPONSE]
+    events = await (IdeaEvent.filter(idea_id__in=[i.id for i in ideas], kind__in=kinds)
                     .order_by("created_at", "id").select_related("actor"))
     # (idea, is a response) -> the last such event: a relaunch or a newer response wins
     last = {(e.idea_id, e.kind == EventKind.RESPONSE): e for e in events
             if e.kind == EventKind.RESPONSE or e.to_status == Status.LAUNCHED}
     launches = [Launch(i, last.get((i.id, False)), last.get((i.id, True))) for i in ideas]
-    launches.sort(key=lambda l: (l.event.created_at if l.event else l.idea.updated_at), reverse=True)
+    launches.sort(key=lambda launch: launch.event.created_at if launch.event else launch.idea.updated_at, reverse=True)
     return launches[:limit]

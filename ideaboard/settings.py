@@ -224,7 +224,8 @@ def _connection(database_url: str) -> str | dict[str, Any]:
 
 
 def _cli_config() -> dict[str, Any]:
-    url = os.environ.get("DATABASE_URL") or f"sqlite://{Path(os.environ.get('IDEABOARD_DATA_DIR', 'data'))}/ideaboard.sqlite3"
+    data_dir = Path(os.environ.get("IDEABOARD_DATA_DIR", "data"))
+    url = os.environ.get("DATABASE_URL") or f"sqlite://{data_dir}/ideaboard.sqlite3"
     return tortoise_config(url)
 
 

@@ -120,7 +120,9 @@ class IdeaVolume:
         return sum(self.days)
 
 
-async def tweet_volume(days: int = 14, today: date | None = None, limit: int = 15) -> tuple[list[date], list[IdeaVolume]]:
+async def tweet_volume(
+    days: int = 14, today: date | None = None, limit: int = 15
+) -> tuple[list[date], list[IdeaVolume]]:
     """Tweets per idea per day for the last `days` days, ideas ranked by volume (two queries)."""
     today = today or datetime.now(UTC).date()
     dates = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]

@@ -35,7 +35,7 @@ def placeholders(dialect: str, sql: str) -> str:
 
 
 def any_of(dialect: str, column: str, count: int) -> str:
-    """`column` is one of the given values: one array parameter on Postgres (so one prepared statement), `?`s on SQLite."""
+    """`column` is one of the given values: one array parameter on Postgres (one prepared statement), `?`s on SQLite."""
     return f"{column} = ANY(?)" if dialect == "postgres" else f"{column} IN ({', '.join('?' * count)})"
 
 
@@ -73,7 +73,7 @@ async def fetch_together(*queries: Query, shared: tuple[str, Query] | None = Non
     text = _together_sql(parts, (shared[0], shared[1].text) if shared else None)
     params = [*(shared[1].params if shared else ()), *(param for query in queries for param in query.params)]
     _, rows = await conn.execute_query(text, params)
-    return [[dict(zip(query.columns, record)) for record in rows[0][n]] for n, query in enumerate(queries)]
+    return [[dict(zip(query.columns, record, strict=True)) for record in rows[0][n]] for n, query in enumerate(queries)]
 
 
 def _with(query: Query, shared: tuple[str, Query] | None) -> Query:

@@ -9,6 +9,7 @@ keystroke with one matrix-vector product: no scikit-learn here, and no recompute
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
 from collections import Counter
@@ -18,17 +19,20 @@ import numpy as np
 
 MODEL_KEY = "ideaboard:suggest:model"
 VERSION_KEY = "ideaboard:suggest:version"
-STOP_WORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "could", "do", "for", "from", "has", "have", "i", "if", "in", "into", "is", "it", "its", "let", "me", "my", "no", "not", "of", "on", "or", "our", "please", "so", "some", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "us", "was", "we", "were", "what", "when", "which", "while", "who", "will", "with", "would", "you", "your"]
-)
+STOP_WORDS = frozenset([
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "could", "do", "for", "from", "has", "have", "i",
+    "if", "in", "into", "is", "it", "its", "let", "me", "my", "no", "not", "of", "on", "or", "our", "please", "so",
+    "some", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "us", "was", "we",
+    "were", "what", "when", "which", "while", "who", "will", "with", "would", "you", "your",
+])
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
 def analyze(text: str) -> list[str]:
-    """Features of a text: words and word pairs, plus character 3–4-grams inside words (robust to typos and
+    """Features of a text: words and word pairs, plus character 3-4-grams inside words (robust to typos and
     half-typed words)."""
     words = [w for w in _TOKEN.findall(text.lower()) if w not in STOP_WORDS]
-    features = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    features = [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]
     for word in words:
         padded = f" {word} "
         features.extend(f"#{padded[i:i + n]}" for n in (3, 4) for i in range(len(padded) - n + 1))

@@ -104,7 +104,7 @@ async def timeline(idea: Idea) -> list[IdeaEvent]:
 
 
 def timeline_query(idea_id: int) -> sql.Query:
-    return sql.Query(_timeline_sql(), _event_columns() + ("actor_name", "actor_role"), (idea_id,))
+    return sql.Query(_timeline_sql(), (*_event_columns(), "actor_name", "actor_role"), (idea_id,))
 
 
 def events_from_rows(rows) -> list[IdeaEvent]:

@@ -599,7 +599,7 @@ def _split(value: str | None) -> set[str]:
 def _param_errors(param: _Param, raw: str) -> list[dict[str, Any]]:
     """Errors for one query value: none if any spec's schema accepts it, else those of the 2.166 schema."""
     first: list[jsonschema.ValidationError] = []
-    for schema, validator in zip(param.schemas, param.validators):
+    for schema, validator in zip(param.schemas, param.validators, strict=True):
         errors = list(validator.iter_errors(_coerce(raw, schema)))
         if not errors:
             return []

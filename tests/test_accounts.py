@@ -37,7 +37,8 @@ async def test_an_invalid_signup_shows_every_problem_and_keeps_what_was_typed(vi
 
 
 async def test_signing_up_twice_with_one_email_says_so(visitor, alice):
-    response = await visitor.post("/signup", {"name": "Other Alice", "email": "alice@example.com", "password": PASSWORD})
+    form = {"name": "Other Alice", "email": "alice@example.com", "password": PASSWORD}
+    response = await visitor.post("/signup", form)
     assert response.status_code == 422
     assert "already exists" in response.text
     assert await User.filter(email="alice@example.com").count() == 1

@@ -49,7 +49,7 @@ async def test_the_launched_page_shows_newest_launch_first_with_the_launch_messa
 
     page = soup(await visitor.get("/launched"))
     launches = page.select(".launch")
-    assert [l.select_one(".idea-title a").text for l in launches] == ["Oat milk", "Dark mode"]
+    assert [launch.select_one(".idea-title a").text for launch in launches] == ["Oat milk", "Dark mode"]
     assert launches[1].select_one(".launch-message strong").text == "live"
     assert "Sam Rivera" in launches[0].select_one(".launch-message").text
 

@@ -107,9 +107,11 @@ async def test_sorting_hot_top_and_new(visitor, alice, bob, erin, make_idea):
         await cast_vote(old_popular.id, voter, 1)
     await cast_vote(middling.id, bob, 1)
     await cast_vote(fresh.id, bob, -1)
-    assert titles((await visitor.get("/?sort=top")).text) == ["Old but loved idea", "Middling idea today", "Fresh idea today"]
-    assert titles((await visitor.get("/?sort=new")).text) == ["Middling idea today", "Fresh idea today", "Old but loved idea"]
-    assert titles((await visitor.get("/?sort=hot")).text) == ["Middling idea today", "Fresh idea today", "Old but loved idea"]
+    by_score = ["Old but loved idea", "Middling idea today", "Fresh idea today"]
+    newest_first = ["Middling idea today", "Fresh idea today", "Old but loved idea"]
+    assert titles((await visitor.get("/?sort=top")).text) == by_score
+    assert titles((await visitor.get("/?sort=new")).text) == newest_first
+    assert titles((await visitor.get("/?sort=hot")).text) == newest_first
 
 
 async def test_filters_by_category_tag_and_status(visitor, alice, make_idea, categories):
@@ -270,7 +272,8 @@ async def test_list_and_idea_pages_carry_the_same_values_the_orm_loads(alice, er
 
 async def test_bobs_board_shows_his_votes_and_every_cards_tags_in_each_filter(browser_for, alice, bob, make_idea,
                                                                                 categories):
-    dark = await make_idea(alice, "Dark mode for the mobile app", tags=["ui", "mobile"], category=categories["Mobile app"])
+    dark = await make_idea(alice, "Dark mode for the mobile app", tags=["ui", "mobile"],
+                           category=categories["Mobile app"])
     cups = await make_idea(alice, "Reusable cup discount", tags=["cups"])
     await make_idea(alice, "Quieter mornings")
     await cast_vote(dark.id, bob, 1)

@@ -1,4 +1,5 @@
-"""Moderation: Alice reports something, Sam sees it in the flag queue, hides it, the public loses it, Sam restores it."""
+"""Moderation: Alice reports something, Sam sees it in the flag queue and hides it, the public loses it, Sam restores
+it."""
 
 from bs4 import BeautifulSoup
 

@@ -104,7 +104,7 @@ def test_small_boards_of_real_questions_are_split_by_topic_not_chained(model) ->
         intents = rng.choice(sorted(by_intent), 12, replace=False)
         boards.append([int(i) for c in intents for i in rng.choice(by_intent[c], rng.integers(1, 4), replace=False)])
     needed = sorted({i for board in boards for i in board})
-    vectors = dict(zip(needed, semantic.embed([rows[i]["text"] for i in needed])))
+    vectors = dict(zip(needed, semantic.embed([rows[i]["text"] for i in needed]), strict=True))
     scores = [adjusted_rand_score([rows[i]["category"] for i in board],
                                   semantic.cluster(np.array([vectors[i] for i in board]))) for board in boards]
     assert np.mean(scores) > 0.5

@@ -28,7 +28,7 @@ def test_the_web_side_embeds_text_exactly_as_the_worker_fitted_it():
     texts = [f"{t}\n{b}" for t, b in IDEAS]
     model, vectors = fit_model(texts, version=1)
     restored = SuggestModel.from_bytes(model.to_bytes())
-    for text, vector in zip(texts, vectors):
+    for text, vector in zip(texts, vectors, strict=True):
         assert np.allclose(restored.embed(text), vector, atol=1e-4)
 
 

@@ -134,10 +134,10 @@ async def test_many_simultaneous_voters_are_all_counted_exactly_once(alice, make
     idea = await make_idea(alice)
     voters = [await create_user(f"fan{n}@example.com", f"Fan {n}", "x" * 12, Role.CUSTOMER) for n in range(40)]
     values = [1 if n % 4 else -1 for n in range(40)]
-    await asyncio.gather(*(cast_vote(idea.id, v, value) for v, value in zip(voters, values)))
+    await asyncio.gather(*(cast_vote(idea.id, v, value) for v, value in zip(voters, values, strict=True)))
     # and the same people hammer again concurrently, half changing their mind, half repeating themselves
     again = [(-value if n % 2 else value) for n, value in enumerate(values)]
-    await asyncio.gather(*(cast_vote(idea.id, v, value) for v, value in zip(voters, again)))
+    await asyncio.gather(*(cast_vote(idea.id, v, value) for v, value in zip(voters, again, strict=True)))
     up, down, score = await counts(idea.id)
     assert up == again.count(1) == await Vote.filter(idea_id=idea.id, value=1).count()
     assert down == again.count(-1) == await Vote.filter(idea_id=idea.id, value=-1).count()

@@ -96,7 +96,7 @@ async def test_simultaneous_moves_from_the_same_page_let_exactly_one_win(alice, 
     copies = [await Idea.get(id=idea.id) for _ in range(4)]
     people = [sam, ada, sam, ada]
     targets = [Status.UNDER_REVIEW, Status.DECLINED, Status.ARCHIVED, Status.UNDER_REVIEW]
-    moves = (transition(c, p, t, expected_version=0) for c, p, t in zip(copies, people, targets))
+    moves = (transition(c, p, t, expected_version=0) for c, p, t in zip(copies, people, targets, strict=True))
     results = await asyncio.gather(*moves, return_exceptions=True)
     assert sum(isinstance(r, Conflict) for r in results) == 3
     assert await IdeaEvent.filter(idea_id=idea.id).count() == 1

@@ -45,7 +45,7 @@ def cluster_and_index(
     else:
         labels = _renumber(semantic.cluster(embeddings))
     names = cluster_names(word_x, labels, encoder.word.get_feature_names_out())
-    clustering = Clustering({d.id: int(c) for d, c in zip(docs, labels)}, names)
+    clustering = Clustering({d.id: int(c) for d, c in zip(docs, labels, strict=True)}, names)
     return clustering, SimilarityIndex(encoder, [d.id for d in docs], vectors)
 
 

@@ -206,7 +206,7 @@ def cluster_documents(
     encoder, vectors, word_x = TextEncoder.fit(docs)
     labels = _renumber(cluster_vectors(vectors, threshold=threshold, exact_max=exact_max, bucket_size=bucket_size))
     names = cluster_names(word_x, labels, encoder.word.get_feature_names_out())
-    return Clustering({d.id: int(c) for d, c in zip(docs, labels)}, names)
+    return Clustering({d.id: int(c) for d, c in zip(docs, labels, strict=True)}, names)
 
 
 def cluster_vectors(

@@ -143,13 +143,13 @@ async def cached_vectors(redis: Any, docs: Sequence[Document]) -> list[np.ndarra
     if not docs:
         return []
     blobs = await redis.hmget(CACHE_KEY.format(model=MODEL_NAME), [str(d.id) for d in docs])
-    return [unpack(document_text(d), blob) for d, blob in zip(docs, blobs)]
+    return [unpack(document_text(d), blob) for d, blob in zip(docs, blobs, strict=True)]
 
 
 async def store_vectors(redis: Any, docs: Sequence[Document], vectors: np.ndarray) -> None:
     """Cache freshly computed vectors under the documents' ids."""
     if docs:
-        mapping = {str(d.id): pack(document_text(d), v) for d, v in zip(docs, vectors)}
+        mapping = {str(d.id): pack(document_text(d), v) for d, v in zip(docs, vectors, strict=True)}
         await redis.hset(CACHE_KEY.format(model=MODEL_NAME), mapping=mapping)
 
 
@@ -170,6 +170,6 @@ async def document_vectors(redis: Any, docs: Sequence[Document], run: Runner) ->
     if missing:
         fresh = await run(embed, [document_text(docs[i]) for i in missing])
         await store_vectors(redis, [docs[i] for i in missing], fresh)
-        for i, vector in zip(missing, fresh):
+        for i, vector in zip(missing, fresh, strict=True):
             vectors[i] = vector
     return np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, 0), dtype=np.float32)

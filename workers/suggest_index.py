@@ -51,7 +51,7 @@ async def rebuild_suggest_index(ctx: dict[str, Any]) -> int:
         await IdeaVector.all().delete()
         await IdeaVector.bulk_create(
             [IdeaVector(idea_id=i, model=model_name(version), text_hash=_hash(t, b), vector=v.tobytes())
-             for (i, t, b), v in zip(rows, vectors)], batch_size=2000)
+             for (i, t, b), v in zip(rows, vectors, strict=True)], batch_size=2000)
     redis = ctx["redis"]
     await redis.set(f"{MODEL_KEY}:{version}", model.to_bytes(), ex=7 * 24 * 3600)
     await redis.set(VERSION_KEY, version)

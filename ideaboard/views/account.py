@@ -41,14 +41,17 @@ async def login(request: Request) -> Response:
     next_url = auth.safe_next(data.get("next"))
     settings = request.state.settings
     client = request.client.host if request.client else "unknown"
-    allowed = await ratelimit.hit(request.state.redis, f"login:{client}:{email}", settings.login_attempts_per_minute, 60)
+    key = f"login:{client}:{email}"
+    allowed = await ratelimit.hit(request.state.redis, key, settings.login_attempts_per_minute, 60)
     if not allowed:
         error = "Too many login attempts. Wait a minute and try again."
-        return render(request, "account/login.html", {"values": values, "error": error, "next": next_url}, status_code=429)
+        context = {"values": values, "error": error, "next": next_url}
+        return render(request, "account/login.html", context, status_code=429)
     user = await accounts.authenticate(email, data.get("password", ""))
     if user is None:
         error = "That email and password do not match an account."
-        return render(request, "account/login.html", {"values": values, "error": error, "next": next_url}, status_code=422)
+        context = {"values": values, "error": error, "next": next_url}
+        return render(request, "account/login.html", context, status_code=422)
     auth.log_in(request, user)
     flash(request, f"Welcome back, {user.name}.")
     return see_other(next_url)

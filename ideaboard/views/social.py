@@ -31,7 +31,7 @@ async def tweets_page(request: Request) -> Response:
         "trend": charts.line_chart(totals, title=f"Related tweets per day, last {VOLUME_DAYS} days"),
         "ranking": charts.bar_chart([(v.idea.title, v.total) for v in volumes], title="Related tweets per idea",
                                     unit=" tweets"),
-        "sparklines": {v.idea.id: charts.line_chart([(f"{d:%b %d}", c) for d, c in zip(dates, v.days)],
+        "sparklines": {v.idea.id: charts.line_chart([(f"{d:%b %d}", c) for d, c in zip(dates, v.days, strict=True)],
                                                     title=f"Tweets per day: {v.idea.title}", width=220, height=60)
                        for v in volumes},
         "tweets": await social.latest_tweets(),
