@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import sys
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ideaboard import accounts, workflow
 from ideaboard.db import connect
@@ -19,7 +20,7 @@ STAFF = [("Sam Rivera", "sam@brewline.example", Role.STAFF), ("Ada Okafor", "ada
          ("Erin Cho", "erin@brewline.example", Role.EMPLOYEE)]
 CUSTOMERS = ["Alice Martin", "Bob Nguyen", "Carla Diaz", "Dev Patel", "Emma Schulz", "Farid Haddad", "Grace Kim",
              "Hugo Lefebvre", "Ines Costa", "Jonas Berg", "Kira Tanaka", "Liam O'Brien"]
-DEMO_LOGINS = {"password": PASSWORD, "accounts": [
+DEMO_LOGINS: dict[str, Any] = {"password": PASSWORD, "accounts": [
     ("admin", "ada@brewline.example"), ("staff", "sam@brewline.example"), ("employee", "erin@brewline.example"),
     ("customer", "alice@example.com")]}
 CATEGORIES = ["Mobile app", "In the store", "Drinks & food", "Rewards", "Sustainability"]

@@ -11,7 +11,7 @@ from ideaboard.models import Follow, Idea, User
 
 
 async def is_following(user: User | None, idea: Idea) -> bool:
-    return bool(user) and bool(await sql.fetch(following_query(user, idea.id)))
+    return user is not None and bool(await sql.fetch(following_query(user, idea.id)))
 
 
 def following_query(user: User, idea_id: int) -> sql.Query:

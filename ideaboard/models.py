@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -114,10 +115,14 @@ class Idea(Model):
     title = fields.CharField(max_length=120)
     body = fields.TextField(default="")
     body_html = fields.TextField(default="")
-    author = fields.ForeignKeyField("models.User", related_name="ideas", on_delete=fields.OnDelete.CASCADE)
-    category = fields.ForeignKeyField(
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="ideas", on_delete=fields.OnDelete.CASCADE
+    )
+    author_id: int
+    category: fields.ForeignKeyNullableRelation[Category] = fields.ForeignKeyField(
         "models.Category", related_name="ideas", null=True, on_delete=fields.OnDelete.SET_NULL
     )
+    category_id: int | None
     status = fields.CharEnumField(Status, max_length=16, default=Status.NEW)
     space = fields.CharEnumField(Space, max_length=16, default=Space.PUBLIC)
     upvotes = fields.IntField(default=0)
@@ -126,16 +131,20 @@ class Idea(Model):
     hot = fields.FloatField(default=0.0)
     comment_count = fields.IntField(default=0)
     hidden = fields.BooleanField(default=False)
-    owner = fields.ForeignKeyField(
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="owned_ideas", null=True, on_delete=fields.OnDelete.SET_NULL
     )
-    merged_into = fields.ForeignKeyField(
+    owner_id: int | None
+    merged_into: fields.ForeignKeyNullableRelation[Idea] = fields.ForeignKeyField(
         "models.Idea", related_name="duplicates", null=True, on_delete=fields.OnDelete.SET_NULL
     )
+    merged_into_id: int | None
     version = fields.IntField(default=0)
     image_url = fields.CharField(max_length=500, null=True)
-    source_tweet = fields.ForeignKeyField("models.Tweet", related_name="ideas", null=True,
-                                          on_delete=fields.OnDelete.SET_NULL)
+    source_tweet: fields.ForeignKeyNullableRelation[Tweet] = fields.ForeignKeyField(
+        "models.Tweet", related_name="ideas", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    source_tweet_id: str | None
     x_post_id = fields.CharField(max_length=24, null=True)
     x_post_url = fields.CharField(max_length=200, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -167,8 +176,14 @@ class Tag(Model):
 
 class IdeaTag(Model):
     id = fields.IntField(primary_key=True)
-    idea = fields.ForeignKeyField("models.Idea", related_name="idea_tags", on_delete=fields.OnDelete.CASCADE)
-    tag = fields.ForeignKeyField("models.Tag", related_name="idea_tags", on_delete=fields.OnDelete.CASCADE)
+    idea: fields.ForeignKeyRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="idea_tags", on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int
+    tag: fields.ForeignKeyRelation[Tag] = fields.ForeignKeyField(
+        "models.Tag", related_name="idea_tags", on_delete=fields.OnDelete.CASCADE
+    )
+    tag_id: int
 
     class Meta:
         table = "idea_tags"
@@ -178,8 +193,14 @@ class IdeaTag(Model):
 
 class Vote(Model):
     id = fields.IntField(primary_key=True)
-    idea = fields.ForeignKeyField("models.Idea", related_name="votes", on_delete=fields.OnDelete.CASCADE)
-    user = fields.ForeignKeyField("models.User", related_name="votes", on_delete=fields.OnDelete.CASCADE)
+    idea: fields.ForeignKeyRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="votes", on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="votes", on_delete=fields.OnDelete.CASCADE
+    )
+    user_id: int
     value = fields.SmallIntField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -190,8 +211,14 @@ class Vote(Model):
 
 class Comment(Model):
     id = fields.IntField(primary_key=True)
-    idea = fields.ForeignKeyField("models.Idea", related_name="comments", on_delete=fields.OnDelete.CASCADE)
-    author = fields.ForeignKeyField("models.User", related_name="comments", on_delete=fields.OnDelete.CASCADE)
+    idea: fields.ForeignKeyRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="comments", on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="comments", on_delete=fields.OnDelete.CASCADE
+    )
+    author_id: int
     body = fields.TextField()
     body_html = fields.TextField()
     is_official = fields.BooleanField(default=False)
@@ -213,9 +240,14 @@ class IdeaEvent(Model):
     """One entry of an idea's public timeline: a status change, an official response, or a merge."""
 
     id = fields.IntField(primary_key=True)
-    idea = fields.ForeignKeyField("models.Idea", related_name="events", on_delete=fields.OnDelete.CASCADE)
-    actor = fields.ForeignKeyField("models.User", related_name="idea_events", null=True,
-                                   on_delete=fields.OnDelete.SET_NULL)
+    idea: fields.ForeignKeyRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="events", on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="idea_events", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    actor_id: int | None
     kind = fields.CharEnumField(EventKind, max_length=16)
     from_status = fields.CharEnumField(Status, max_length=16, null=True)
     to_status = fields.CharEnumField(Status, max_length=16, null=True)
@@ -230,8 +262,14 @@ class IdeaEvent(Model):
 
 class Follow(Model):
     id = fields.IntField(primary_key=True)
-    idea = fields.ForeignKeyField("models.Idea", related_name="follows", on_delete=fields.OnDelete.CASCADE)
-    user = fields.ForeignKeyField("models.User", related_name="follows", on_delete=fields.OnDelete.CASCADE)
+    idea: fields.ForeignKeyRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="follows", on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="follows", on_delete=fields.OnDelete.CASCADE
+    )
+    user_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -241,11 +279,18 @@ class Follow(Model):
 
 class Notification(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="notifications", on_delete=fields.OnDelete.CASCADE)
-    idea = fields.ForeignKeyField("models.Idea", related_name="notifications", null=True,
-                                  on_delete=fields.OnDelete.CASCADE)
-    event = fields.ForeignKeyField("models.IdeaEvent", related_name="notifications", null=True,
-                                   on_delete=fields.OnDelete.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="notifications", on_delete=fields.OnDelete.CASCADE
+    )
+    user_id: int
+    idea: fields.ForeignKeyNullableRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="notifications", null=True, on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int | None
+    event: fields.ForeignKeyNullableRelation[IdeaEvent] = fields.ForeignKeyField(
+        "models.IdeaEvent", related_name="notifications", null=True, on_delete=fields.OnDelete.CASCADE
+    )
+    event_id: int | None
     message = fields.CharField(max_length=300)
     read_at = fields.DatetimeField(null=True)
     emailed_at = fields.DatetimeField(null=True)
@@ -261,15 +306,25 @@ class Flag(Model):
     """A community report of an idea or a comment, for the moderation queue."""
 
     id = fields.IntField(primary_key=True)
-    reporter = fields.ForeignKeyField("models.User", related_name="flags", on_delete=fields.OnDelete.CASCADE)
-    idea = fields.ForeignKeyField("models.Idea", related_name="flags", null=True, on_delete=fields.OnDelete.CASCADE)
-    comment = fields.ForeignKeyField("models.Comment", related_name="flags", null=True,
-                                     on_delete=fields.OnDelete.CASCADE)
+    reporter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="flags", on_delete=fields.OnDelete.CASCADE
+    )
+    reporter_id: int
+    idea: fields.ForeignKeyNullableRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="flags", null=True, on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int | None
+    comment: fields.ForeignKeyNullableRelation[Comment] = fields.ForeignKeyField(
+        "models.Comment", related_name="flags", null=True, on_delete=fields.OnDelete.CASCADE
+    )
+    comment_id: int | None
     reason = fields.CharField(max_length=500)
     created_at = fields.DatetimeField(auto_now_add=True)
     resolved_at = fields.DatetimeField(null=True)
-    resolved_by = fields.ForeignKeyField("models.User", related_name="resolved_flags", null=True,
-                                         on_delete=fields.OnDelete.SET_NULL)
+    resolved_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="resolved_flags", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    resolved_by_id: int | None
     resolution = fields.CharField(max_length=16, default="")
 
     class Meta:
@@ -280,12 +335,14 @@ class AuditEntry(Model):
     """Append-only record of every staff action (no update or delete path exists in the app)."""
 
     id = fields.IntField(primary_key=True)
-    actor = fields.ForeignKeyField("models.User", related_name="audit_entries", null=True,
-                                   on_delete=fields.OnDelete.SET_NULL)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="audit_entries", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    actor_id: int | None
     action = fields.CharField(max_length=40)
     target_type = fields.CharField(max_length=20)
     target_id = fields.IntField(null=True)
-    detail = fields.JSONField(default=dict)
+    detail: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -310,7 +367,10 @@ class ClusterRun(Model):
 
 class Cluster(Model):
     id = fields.IntField(primary_key=True)
-    run = fields.ForeignKeyField("models.ClusterRun", related_name="clusters", on_delete=fields.OnDelete.CASCADE)
+    run: fields.ForeignKeyRelation[ClusterRun] = fields.ForeignKeyField(
+        "models.ClusterRun", related_name="clusters", on_delete=fields.OnDelete.CASCADE
+    )
+    run_id: int
     number = fields.IntField()
     label = fields.CharField(max_length=200, default="")
     size = fields.IntField(default=0)
@@ -324,9 +384,18 @@ class Cluster(Model):
 
 class IdeaCluster(Model):
     id = fields.IntField(primary_key=True)
-    run = fields.ForeignKeyField("models.ClusterRun", related_name="memberships", on_delete=fields.OnDelete.CASCADE)
-    cluster = fields.ForeignKeyField("models.Cluster", related_name="memberships", on_delete=fields.OnDelete.CASCADE)
-    idea = fields.ForeignKeyField("models.Idea", related_name="cluster_memberships", on_delete=fields.OnDelete.CASCADE)
+    run: fields.ForeignKeyRelation[ClusterRun] = fields.ForeignKeyField(
+        "models.ClusterRun", related_name="memberships", on_delete=fields.OnDelete.CASCADE
+    )
+    run_id: int
+    cluster: fields.ForeignKeyRelation[Cluster] = fields.ForeignKeyField(
+        "models.Cluster", related_name="memberships", on_delete=fields.OnDelete.CASCADE
+    )
+    cluster_id: int
+    idea: fields.ForeignKeyRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="cluster_memberships", on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int
 
     class Meta:
         table = "idea_clusters"
@@ -338,7 +407,10 @@ class IdeaVector(Model):
     """An idea's sentence embedding (semantic extra), computed once per idea text, never per recluster."""
 
     id = fields.IntField(primary_key=True)
-    idea = fields.OneToOneField("models.Idea", related_name="vector", on_delete=fields.OnDelete.CASCADE)
+    idea: fields.OneToOneRelation[Idea] = fields.OneToOneField(
+        "models.Idea", related_name="vector", on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int
     model = fields.CharField(max_length=80)
     text_hash = fields.CharField(max_length=64)
     vector = fields.BinaryField()
@@ -370,8 +442,14 @@ class Tweet(Model):
 
 class IdeaTweet(Model):
     id = fields.IntField(primary_key=True)
-    idea = fields.ForeignKeyField("models.Idea", related_name="idea_tweets", on_delete=fields.OnDelete.CASCADE)
-    tweet = fields.ForeignKeyField("models.Tweet", related_name="idea_tweets", on_delete=fields.OnDelete.CASCADE)
+    idea: fields.ForeignKeyRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="idea_tweets", on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int
+    tweet: fields.ForeignKeyRelation[Tweet] = fields.ForeignKeyField(
+        "models.Tweet", related_name="idea_tweets", on_delete=fields.OnDelete.CASCADE
+    )
+    tweet_id: str
     score = fields.FloatField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -384,7 +462,10 @@ class TweetSearch(Model):
     """Where the incremental tweet search of one idea stands (since_id) and how it last went."""
 
     id = fields.IntField(primary_key=True)
-    idea = fields.OneToOneField("models.Idea", related_name="tweet_search", on_delete=fields.OnDelete.CASCADE)
+    idea: fields.OneToOneRelation[Idea] = fields.OneToOneField(
+        "models.Idea", related_name="tweet_search", on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int
     query = fields.CharField(max_length=600)
     since_id = fields.CharField(max_length=24, null=True)
     last_run_at = fields.DatetimeField(null=True)

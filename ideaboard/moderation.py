@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
@@ -26,10 +27,13 @@ def parse_reason(raw: str | None) -> str:
 
 async def flag(reporter: User, *, idea: Idea | None = None, comment: Comment | None = None, reason: str) -> Flag:
     """Report one idea or one comment; a person has at most one open report per item."""
-    if (idea is None) == (comment is None):
+    if idea is not None and comment is None:
+        target: dict[str, Any] = {"idea_id": idea.id}
+    elif comment is not None and idea is None:
+        target = {"comment_id": comment.id}
+    else:
         raise ValueError("flag exactly one idea or one comment")
     reason = parse_reason(reason)
-    target = {"idea_id": idea.id} if idea else {"comment_id": comment.id}
     if await Flag.filter(reporter_id=reporter.id, resolved_at__isnull=True, **target).exists():
         raise NotAllowed("You already reported this. The team will look at it soon.")
     return await Flag.create(reporter=reporter, reason=reason, **target)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from typing import cast
 
 from tortoise.expressions import Q
 
@@ -47,7 +48,7 @@ async def audience(idea_id: int) -> set[int]:
     """Everyone who voted on, commented on or follows the idea."""
     ids: set[int] = set()
     for model, column in ((Vote, "user_id"), (Comment, "author_id"), (Follow, "user_id")):
-        ids.update(await model.filter(idea_id=idea_id).values_list(column, flat=True))
+        ids.update(cast(list[int], await model.filter(idea_id=idea_id).values_list(column, flat=True)))
     return ids
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from tortoise.transactions import in_transaction
 
@@ -64,7 +65,8 @@ def _row(t: ApiTweet) -> Tweet:
 
 async def link_tweets(idea_id: int, scores: dict[str, float]) -> int:
     """Link tweets to an idea with their relevance score; returns how many links are new (re-runs add none)."""
-    known = set(await IdeaTweet.filter(idea_id=idea_id, tweet_id__in=list(scores)).values_list("tweet_id", flat=True))
+    linked = IdeaTweet.filter(idea_id=idea_id, tweet_id__in=list(scores))
+    known = set(cast(list[str], await linked.values_list("tweet_id", flat=True)))
     new = [IdeaTweet(idea_id=idea_id, tweet_id=tid, score=round(score, 4))
            for tid, score in scores.items() if tid not in known]
     if new:
@@ -105,7 +107,7 @@ async def ideas_to_refresh(min_interval: timedelta, now: datetime | None = None)
     open_ideas = Idea.filter(hidden=False, space=Space.PUBLIC, status__in=[s for s in Status if not s.is_closed])
     ids = await open_ideas.values_list("id", flat=True)
     fresh = await TweetSearch.filter(last_run_at__gte=now - min_interval).values_list("idea_id", flat=True)
-    return sorted(set(ids) - set(fresh))
+    return sorted(set(cast(list[int], ids)) - set(fresh))
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,7 @@ def hashtags(settings: Settings, tags: Sequence[str]) -> list[str]:
 
 async def launch_post(idea: Idea, settings: Settings) -> str:
     """The pre-filled announcement: 'Shipped: title link #tags', always within 280 weighted characters."""
-    tags = await IdeaTag.filter(idea_id=idea.id).values_list("tag__name", flat=True)
+    tags = cast(list[str], await IdeaTag.filter(idea_id=idea.id).values_list("tag__name", flat=True))
     return share.compose_launch_post(f"Shipped: {idea.title}", idea_url(idea, settings), hashtags(settings, tags))
 
 

@@ -7,9 +7,11 @@ ORM would build every query anew (README, "Profiler notes").
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from tortoise.models import Model
 
 
 def connection():
@@ -98,12 +100,12 @@ def _numbered(dialect: str, text: str) -> str:
     return placeholders(dialect, text)
 
 
-def columns_of(model: type) -> tuple[str, ...]:
+def columns_of(model: type[Model]) -> tuple[str, ...]:
     """Every column of a model's table."""
     return tuple(model._meta.fields_db_projection.values())
 
 
-def loader_of(model: type, columns: Sequence[str]):
+def loader_of(model: type[Model], columns: Sequence[str]):
     """row_loader for columns read back under their own names."""
     return row_loader(model, tuple((column, column) for column in columns))
 
@@ -114,7 +116,7 @@ def select_list(table_alias: str, columns: Sequence[str]) -> str:
 
 
 @functools.cache
-def row_loader(model: type, columns: tuple[tuple[str, str], ...]):
+def row_loader(model: type[Model], columns: tuple[tuple[str, str], ...]):
     """row -> model instance, reading each (field column, row column) pair; fields not given are left out (partial).
 
     Tortoise's _init_from_db without its per-row work (README, "Profiler notes"). It writes Tortoise internals, so
@@ -122,7 +124,8 @@ def row_loader(model: type, columns: tuple[tuple[str, str], ...]):
     """
     meta = model._meta
     aliases = dict(columns)
-    plan = [(aliases[key], attr, None) for key, attr, _ in meta.db_native_fields if key in aliases]
+    plan: list[tuple[str, str, Callable[[Any], Any] | None]] = [
+        (aliases[key], attr, None) for key, attr, _ in meta.db_native_fields if key in aliases]
     plan += [(aliases[key], attr, field.field_type) for key, attr, field in meta.db_default_fields if key in aliases]
     plan += [(aliases[key], attr, field.to_python_value) for key, attr, field in meta.db_complex_fields
              if key in aliases]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import pass_context
+from jinja2.environment import TemplateModule
 from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import Response
@@ -66,7 +67,7 @@ class Macros:
     rendered once per role or status, since a list page shows dozens and a macro call costs more than its markup."""
 
     def __init__(self) -> None:
-        self._module = None
+        self._module: TemplateModule | None = None
         self.status_badge = functools.lru_cache(maxsize=64)(lambda status: self._macros.status_badge(status))
         self._role_badge = functools.lru_cache(maxsize=16)(lambda role: self._macros.role_badge(role))
 

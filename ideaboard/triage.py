@@ -32,10 +32,11 @@ class QueueFilters:
     def parse(cls, q: Mapping[str, str]) -> QueueFilters:
         """Unknown values fall back to defaults instead of failing."""
         status = q.get("status", "")  # any status can be listed: planned, in progress and launched ones too
-        return cls(sort=q.get("sort") if q.get("sort") in SORTS else "score",
+        sort, owner = q.get("sort", ""), q.get("owner", "")
+        return cls(sort=sort if sort in SORTS else "score",
                    status=status if status in {s.value for s in Status} else "",
                    category=(q.get("category") or "")[:60],
-                   owner=q.get("owner") if q.get("owner") in OWNERS else "anyone")
+                   owner=owner if owner in OWNERS else "anyone")
 
 
 async def review_queue(actor: User, filters: QueueFilters, *, page: int = 1, size: int = 50) -> Page[Idea]:

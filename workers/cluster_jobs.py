@@ -8,7 +8,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from tortoise.expressions import F
@@ -156,8 +156,8 @@ async def _recent_votes(idea_ids: list[int]) -> dict[int, int]:
     """Up-votes cast in the last 7 days per idea: a cluster's growth."""
     since = datetime.now(UTC) - timedelta(days=7)
     counts: dict[int, int] = defaultdict(int)
-    for idea_id in await Vote.filter(idea_id__in=idea_ids, created_at__gte=since, value=1) \
-            .values_list("idea_id", flat=True):
+    voted = Vote.filter(idea_id__in=idea_ids, created_at__gte=since, value=1).values_list("idea_id", flat=True)
+    for idea_id in cast(list[int], await voted):
         counts[idea_id] += 1
     return counts
 

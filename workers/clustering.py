@@ -24,6 +24,7 @@ import json
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -120,7 +121,9 @@ class TextEncoder:
         """Sublinear TF-IDF rows without sklearn's per-call validation (it answers every keystroke)."""
         analyze = self._analyzers[id(vec)]
         vocabulary = vec.vocabulary_
-        indptr, indices, data = [0], [], []
+        indptr: list[int] = [0]
+        indices: list[int] = []
+        data: list[float] = []
         for text in texts:
             counts: dict[int, int] = {}
             for term in analyze(text):
@@ -416,7 +419,9 @@ class SimilarityIndex:
         """Compact npz (float32, ids as JSON, no pickle) for Redis or disk."""
         buffer = io.BytesIO()
         header = json.dumps({"format": _FORMAT, "ids": self.ids}).encode()
-        np.savez(buffer, header=np.frombuffer(header, dtype=np.uint8), vectors=self.vectors, **self.encoder.arrays())
+        arrays: dict[str, Any] = {"header": np.frombuffer(header, dtype=np.uint8), "vectors": self.vectors,
+                                  **self.encoder.arrays()}
+        np.savez(buffer, **arrays)
         return buffer.getvalue()
 
     @classmethod

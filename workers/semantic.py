@@ -14,7 +14,7 @@ import importlib.util
 import os
 import threading
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -172,4 +172,5 @@ async def document_vectors(redis: Any, docs: Sequence[Document], run: Runner) ->
         await store_vectors(redis, [docs[i] for i in missing], fresh)
         for i, vector in zip(missing, fresh, strict=True):
             vectors[i] = vector
-    return np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, 0), dtype=np.float32)
+    filled = cast(list[np.ndarray], vectors)  # every gap was filled above
+    return np.vstack(filled).astype(np.float32) if filled else np.zeros((0, 0), dtype=np.float32)

@@ -72,9 +72,9 @@ async def profile(request: Request) -> Response:
     comments = await (Comment.filter(author=person, hidden=False, idea__hidden=False, idea__space="public")
                       .order_by("-created_at").limit(50).select_related("idea"))
     is_self = bool(viewer and viewer.id == person.id)
-    votes = Vote.filter(user=person, idea__hidden=False, idea__space="public")
+    supported = Vote.filter(user=person, idea__hidden=False, idea__space="public")
     if not is_self:  # others see what a person supports; demotes stay private to their owner
-        votes = votes.filter(value=1)
-    votes = await votes.order_by("-created_at").limit(50).select_related("idea")
+        supported = supported.filter(value=1)
+    votes = await supported.order_by("-created_at").limit(50).select_related("idea")
     return render(request, "account/profile.html",
                   {"person": person, "ideas": ideas, "comments": comments, "votes": votes, "is_self": is_self})

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from ideaboard import ideas, moderation
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
-from ideaboard.models import Comment
+from ideaboard.models import Comment, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, login_redirect, not_found, path_id, see_other, visible_idea
@@ -19,7 +19,7 @@ async def report_idea(request: Request) -> Response:
     if viewer is None:
         return login_redirect(request)
     idea = await visible_idea(request, viewer)
-    return await _report(request, idea=idea, comment=None)
+    return await _report(request, viewer, idea=idea, comment=None)
 
 
 async def report_comment(request: Request) -> Response:
@@ -30,10 +30,10 @@ async def report_comment(request: Request) -> Response:
     idea = await ideas.get_idea(comment.idea_id, viewer) if comment else None
     if comment is None or idea is None:
         raise not_found("comment")
-    return await _report(request, idea=idea, comment=comment)
+    return await _report(request, viewer, idea=idea, comment=comment)
 
 
-async def _report(request: Request, *, idea, comment) -> Response:
+async def _report(request: Request, reporter: User, *, idea, comment) -> Response:
     """GET shows the form; POST files the report (422 with the text kept when the reason is missing)."""
     context = {"idea": idea, "comment": comment, "values": {}, "errors": {}}
     if request.method == "GET":
@@ -41,7 +41,7 @@ async def _report(request: Request, *, idea, comment) -> Response:
     data = await form_data(request)
     target = {"comment": comment} if comment else {"idea": idea}
     try:
-        await moderation.flag(current_user(request), reason=data.get("reason", ""), **target)
+        await moderation.flag(reporter, reason=data.get("reason", ""), **target)
     except FormErrors as exc:
         context.update(values=exc.values, errors=exc.errors)
         return render(request, "flags/report.html", context, status_code=422)
