@@ -7,15 +7,12 @@ No I/O and no imports from workers/: the web app imports this module. Rules: sha
 from __future__ import annotations
 
 import unicodedata
-import warnings
 from collections.abc import Sequence
 from urllib.parse import quote, urlencode
 
-with warnings.catch_warnings():  # twitter-text-parser imports pkg_resources, which warns on every start
-    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-    from twitter_text import parse_tweet
+from ideaboard import post_length
 
-MAX_POST_LENGTH = 280  # weighted characters; URLs count 23, emoji/CJK count 2 (notes §3.4)
+MAX_POST_LENGTH = post_length.MAX_WEIGHTED_LENGTH  # URLs count 23, emoji/CJK count 2 (notes §3.4)
 ELLIPSIS = "…"
 # Notes §4.1: the documented Web Intent endpoint is /intent/tweet; /intent/post appears nowhere in X's docs.
 INTENT_URL = "https://x.com/intent/tweet"
@@ -28,12 +25,12 @@ MetaTag = tuple[str, str, str]
 
 def weighted_length(text: str) -> int:
     """Length as X counts it, so the UI and the API agree on what fits."""
-    return parse_tweet(text).weightedLength
+    return post_length.weighted_length(text)
 
 
 def is_valid_post(text: str) -> bool:
     """Whether X would accept the text (non-empty, within 280 weighted characters, no invalid characters)."""
-    return parse_tweet(text).valid
+    return post_length.is_valid(text)
 
 
 def compose_launch_post(title: str, url: str, hashtags: Sequence[str] = ()) -> str:

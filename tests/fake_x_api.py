@@ -35,8 +35,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
-from twitter_text import parse_tweet
 
+from ideaboard.post_length import is_valid
 from ideaboard.x_api import query_matcher
 
 Naming = Literal["legacy", "core"]
@@ -547,7 +547,7 @@ class FakeXServer:
         text = body.get("text")
         if text is None and "media" not in body:
             raise _ApiError(400, self._invalid_body([{"message": "$: at least one of text or media is required"}]))
-        if text is not None and not parse_tweet(text).valid:
+        if text is not None and not is_valid(text):
             raise _ApiError(400, {"errors": [{"message": TOO_LONG}], "title": "Invalid Request", "detail": TOO_LONG,
                                   "type": self._problem_type("invalid-request")})
         if any(post["text"] == text for post in self.posts[-100:]):
