@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import inputs
+from ideaboard import inputs, templating
 from ideaboard.auth import LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
 from ideaboard.headers import SecurityHeadersMiddleware, security_headers
@@ -174,6 +174,7 @@ OUTAGE_MESSAGE = "We lost our connection to the database for a moment. Please tr
 def create_app(settings: Settings | None = None) -> Starlette:
     """The ideaboard web app; tests pass their own Settings."""
     settings = settings or Settings.from_env()
+    templating.configure(debug=settings.debug)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:

@@ -229,4 +229,8 @@ def _cli_config() -> dict[str, Any]:
     return tortoise_config(url)
 
 
-TORTOISE_ORM = _cli_config()
+def __getattr__(name: str) -> Any:
+    """`TORTOISE_ORM`, the `tortoise` CLI's config (pyproject.toml), is read from the environment when asked for."""
+    if name == "TORTOISE_ORM":
+        return _cli_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import time
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +16,6 @@ from starlette.responses import Response
 
 from ideaboard.csrf import session_token
 from ideaboard.models import Role, Status
-from ideaboard.settings import _bool, env_name
 from ideaboard.urls import urls
 
 templates = Jinja2Blocks(directory=str(Path(__file__).parent / "templates"))
@@ -52,14 +50,18 @@ def static_url(context: Any, path: str) -> str:
     return scope.get("app_root_path", scope.get("root_path", "")) + urls.static(path)
 
 
-# Templates only change on deploy: no stat() per render unless debugging (IDEABOARD_DEBUG).
-templates.env.auto_reload = _bool(os.environ.get(env_name("debug"), ""))
+templates.env.auto_reload = False  # templates only change on deploy: no stat() per render (see `configure`)
 templates.env.globals["static_url"] = static_url
 templates.env.globals["urls"] = urls
 templates.env.filters["timeago"] = timeago
 templates.env.filters["status_label"] = status_label
 templates.env.globals["Role"] = Role
 templates.env.tests["voting_closed"] = voting_closed
+
+
+def configure(*, debug: bool) -> None:
+    """Follow the app's settings: with debug on, an edited template shows on the next request."""
+    templates.env.auto_reload = debug
 
 
 class Macros:

@@ -1,4 +1,5 @@
 import functools
+from enum import StrEnum
 from json import dumps, loads
 
 from tortoise import fields, migrations
@@ -6,7 +7,35 @@ from tortoise.fields.base import OnDelete
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
-from ideaboard.models import EventKind, Role, Space, Status
+
+# The enums as they were when this migration was written (a migration never imports live code).
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    EMPLOYEE = "employee"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class Status(StrEnum):
+    NEW = "new"
+    UNDER_REVIEW = "under_review"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    LAUNCHED = "launched"
+    DECLINED = "declined"
+    DUPLICATE = "duplicate"
+    ARCHIVED = "archived"
+
+
+class Space(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class EventKind(StrEnum):
+    STATUS = "status"
+    RESPONSE = "response"
+    MERGED = "merged"
 
 
 class Migration(migrations.Migration):
