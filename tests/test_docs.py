@@ -13,6 +13,11 @@ def test_every_setting_is_documented_in_the_readme():
     assert missing == []
 
 
+def test_the_readme_starts_from_an_empty_folder():
+    assert "git clone " in README and "cd ideaboard" in README
+    assert "python3 -m venv .venv && . .venv/bin/activate" in README
+
+
 def test_the_readme_gives_the_two_commands_a_new_user_needs():
     assert "pip install . && ideaboard serve --demo" in README
     assert 'pip install ".[test]" && pytest' in README
