@@ -51,7 +51,6 @@ class RequireRole:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         user: User | None = scope.get("user")
-        response: Response
         if user is None:
             response: Response = RedirectResponse(urls.login(next=scope["path"]), status_code=303)
             if scope["method"] != "GET":

@@ -104,7 +104,7 @@ async def mark_all_read(user: User) -> int:
 
 
 def _email(settings: Settings, note: Notification) -> mail.Email:
-    link = settings.base_url.rstrip("/") + urls.idea(note.idea_id)
+    link = settings.base_url.rstrip("/") + (urls.idea(note.idea_id) if note.idea_id else urls.notifications())
     return mail.compose(settings, note.user.email, note.message, "notification",
                         {"name": note.user.name, "message": note.message, "link": link})
 

@@ -6,10 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import clusters, inputs
+from ideaboard.auth import staff_user
 from ideaboard.errors import NotAllowed
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
-from ideaboard.views.common import current_user, form_data, form_list, see_other
+from ideaboard.views.common import form_data, form_list, see_other
 
 
 async def cluster_list(request: Request) -> Response:
@@ -27,7 +28,7 @@ async def merge_cluster(request: Request) -> Response:
         flash(request, "Tick at least two ideas and choose the one to keep.", "error")
         return see_other(urls.staff_clusters())
     try:
-        merged, problems = await clusters.merge_selected(canonical, selected, current_user(request))
+        merged, problems = await clusters.merge_selected(canonical, selected, staff_user(request))
     except NotAllowed as exc:
         flash(request, str(exc), "error")
         return see_other(urls.staff_clusters())

@@ -40,13 +40,14 @@ async def _board(request: Request, space: Space) -> Response:
     viewer = current_user(request)
     q = request.query_params
     filters = {k: inputs.query_text(request, k, max_length=60) or None for k in ("category", "tag", "status")}
-    sort = q.get("sort") if q.get("sort") in listing.SORTS else "hot"
+    sort = q.get("sort", "")
+    sort = sort if sort in listing.SORTS else "hot"
     try:
         page = await listing.list_ideas(viewer, sort=sort, space=space, page=int_param(request, "page"),
                                       after=q.get("after"), before=q.get("before"),
                                       size=request.state.settings.page_size, **filters)
     except NotAllowed:
-        raise not_found("space")
+        raise not_found("space") from None
     context = {
         "page": page, "sort": sort, "filters": filters, "space": space,
         "categories": await categories_cache.cached_categories(), "statuses": list(Status),
@@ -162,7 +163,7 @@ async def vote(request: Request) -> Response:
         idea = await votes.cast_vote(idea_id, viewer, parse_vote(await form_data(request)))
         error = None
     except NotFound:
-        raise not_found("idea")
+        raise not_found("idea") from None
     except (FormErrors, NotAllowed) as exc:
         idea = await visible_idea(request, viewer, idea_id)  # a bad form on a hidden idea is still a 404
         error = str(exc) if isinstance(exc, NotAllowed) else "That vote was not understood."

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import charts, htmx, ideas, inputs, share, social
+from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.forms import FormErrors, parse_idea
 from ideaboard.models import Status, Tweet
@@ -52,7 +53,7 @@ async def tweet_to_idea(request: Request) -> Response:
         return render(request, "staff/tweet_to_idea.html", context)
     data = await form_data(request)
     try:
-        idea = await social.idea_from_tweet(tweet, current_user(request), parse_idea(data, {c.id for c in categories}))
+        idea = await social.idea_from_tweet(tweet, staff_user(request), parse_idea(data, {c.id for c in categories}))
     except FormErrors as exc:
         context.update(values=exc.values, errors=exc.errors)
         return render(request, "staff/tweet_to_idea.html", context, status_code=422)
@@ -72,7 +73,7 @@ async def share_page(request: Request) -> Response:
         return render(request, "staff/share.html", _share_context(idea, settings, text))
     text = (await form_data(request)).get("text", "")
     try:
-        await social.announce(idea, current_user(request), text, settings)
+        await social.announce(idea, staff_user(request), text, settings)
     except social.ShareError as exc:
         status = 409 if refusal or idea.status != Status.LAUNCHED else 422
         return render(request, "staff/share.html", _share_context(idea, settings, text, str(exc)), status_code=status)

@@ -10,13 +10,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import admin, analytics, assignment, audit, charts, htmx, inputs, merge, moderation, triage, workflow
+from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.forms import FormErrors
 from ideaboard.models import AuditEntry, Category, Comment, Flag, Idea, Role, Status, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
-from ideaboard.views.common import back, current_user, form_data, form_list, int_param, not_found, path_id, see_other
+from ideaboard.views.common import back, form_data, form_list, int_param, not_found, path_id, see_other
 
 AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.")
 
@@ -25,7 +26,7 @@ async def queue(request: Request) -> Response:
     """New and under-review ideas, sortable and filterable; htmx swaps only the list."""
     category = inputs.query_text(request, "category", max_length=60)
     filters = triage.QueueFilters.parse({**request.query_params, "category": category})
-    page = await triage.review_queue(current_user(request), filters, page=int_param(request, "page"))
+    page = await triage.review_queue(staff_user(request), filters, page=int_param(request, "page"))
     context = {"page": page, "filters": filters, "categories": await list_categories(), "section": "queue",
                "sorts": list(triage.SORTS), "statuses": list(Status)}
     block = "queue_list" if htmx.is_partial(request) else None
@@ -41,7 +42,7 @@ async def bulk(request: Request) -> Response:
         flash(request, "Select at least one idea and an action.", "error")
         return back(request, urls.staff_queue())
     selected = {i: _int(form.get(f"v{i}")) for i in ids}
-    result = await triage.bulk_apply(current_user(request), action, selected)
+    result = await triage.bulk_apply(staff_user(request), action, selected)
     flash(request, result.summary(), "success" if result.done else "error")
     return back(request, urls.staff_queue())
 
@@ -56,7 +57,7 @@ async def change_status(request: Request) -> Response:
     idea, data = await _idea(request), await form_data(request)
     try:
         to_status = Status(data.get("to_status", ""))
-        await workflow.transition(idea, current_user(request), to_status, data.get("message", ""),
+        await workflow.transition(idea, staff_user(request), to_status, data.get("message", ""),
                                   expected_version=_int(data.get("version")))
     except ValueError:
         return await _panel(request, idea, 422, status_error="Choose the new status.", status_values=data)
@@ -69,7 +70,7 @@ async def respond(request: Request) -> Response:
     """Publish the team's official response (markdown) on the idea's timeline."""
     idea, data = await _idea(request), await form_data(request)
     try:
-        await workflow.respond(idea, current_user(request), data.get("response", ""),
+        await workflow.respond(idea, staff_user(request), data.get("response", ""),
                                expected_version=_int(data.get("version")))
     except (ValueError, Conflict) as exc:
         return await _panel(request, idea, 422, response_error=str(exc), response_values=data)
@@ -79,7 +80,7 @@ async def respond(request: Request) -> Response:
 async def set_owner(request: Request) -> Response:
     """Claim the idea ('me'), give it to a teammate (a user id), or release it ('')."""
     idea, data = await _idea(request), await form_data(request)
-    actor, choice = current_user(request), data.get("owner", "")
+    actor, choice = staff_user(request), data.get("owner", "")
     owner_id = inputs.id_or_none(choice)
     owner = actor if choice == "me" else (await User.get_or_none(id=owner_id) if owner_id is not None else None)
     try:
@@ -100,7 +101,7 @@ async def merge_into(request: Request) -> Response:
     try:
         if target is None:
             raise NotAllowed("Enter the number of an existing idea, or search for it by title.")
-        await merge.merge_ideas(idea, target, current_user(request))
+        await merge.merge_ideas(idea, target, staff_user(request))
     except NotAllowed as exc:
         context = await _idea_context(request, idea, merge_error=str(exc), merge_values=data)
         return render(request, "staff/idea.html", context, status_code=422)
@@ -118,7 +119,7 @@ async def restore_idea(request: Request) -> Response:
 
 async def _set_idea_hidden(request: Request, hidden: bool) -> Response:
     idea = await _idea(request)
-    await moderation.set_idea_hidden(current_user(request), idea, hidden)
+    await moderation.set_idea_hidden(staff_user(request), idea, hidden)
     flash(request, "The idea is hidden from the public." if hidden else "The idea is visible again.")
     return back(request, urls.staff_idea(idea.id))
 
@@ -135,7 +136,7 @@ async def _set_comment_hidden(request: Request, hidden: bool) -> Response:
     comment = await Comment.get_or_none(id=path_id(request, "comment_id"))
     if comment is None:
         raise not_found("comment")
-    await moderation.set_comment_hidden(current_user(request), comment, hidden)
+    await moderation.set_comment_hidden(staff_user(request), comment, hidden)
     flash(request, "The comment is hidden from the public." if hidden else "The comment is visible again.")
     return back(request, urls.staff_idea(comment.idea_id))
 
@@ -149,7 +150,7 @@ async def dismiss_flag(request: Request) -> Response:
     if flag is None:
         raise not_found("report")
     try:
-        await moderation.dismiss(current_user(request), flag)
+        await moderation.dismiss(staff_user(request), flag)
         flash(request, "Report dismissed; the content stays as it is.")
     except NotAllowed as exc:
         flash(request, str(exc), "error")
@@ -185,7 +186,7 @@ async def categories_page(request: Request) -> Response:
         return await _categories(request)
     data = await form_data(request)
     try:
-        category = await admin.create_category(current_user(request), data.get("name", ""))
+        category = await admin.create_category(staff_user(request), data.get("name", ""))
     except FormErrors as exc:
         return await _categories(request, 422, create_errors=exc.errors, create_values=exc.values)
     flash(request, f"Category “{category.name}” created.")
@@ -195,7 +196,7 @@ async def categories_page(request: Request) -> Response:
 async def rename_category(request: Request) -> Response:
     category, data = await _category(request), await form_data(request)
     try:
-        await admin.rename_category(current_user(request), category, data.get("name", ""))
+        await admin.rename_category(staff_user(request), category, data.get("name", ""))
     except FormErrors as exc:
         return await _categories(request, 422, rename_errors={category.id: exc.errors["name"]},
                                  rename_values={category.id: exc.values["name"]})
@@ -205,13 +206,13 @@ async def rename_category(request: Request) -> Response:
 
 async def move_category(request: Request) -> Response:
     category, data = await _category(request), await form_data(request)
-    await admin.move_category(current_user(request), category, "up" if data.get("direction") == "up" else "down")
+    await admin.move_category(staff_user(request), category, "up" if data.get("direction") == "up" else "down")
     return see_other(urls.admin_categories())
 
 
 async def delete_category(request: Request) -> Response:
     category = await _category(request)
-    await admin.delete_category(current_user(request), category)
+    await admin.delete_category(staff_user(request), category)
     flash(request, f"Category “{category.name}” deleted; its ideas are now uncategorised.")
     return see_other(urls.admin_categories())
 
@@ -227,7 +228,7 @@ async def change_role(request: Request) -> Response:
         raise not_found("person")
     data = await form_data(request)
     try:
-        await admin.change_role(current_user(request), person, data.get("role", ""))
+        await admin.change_role(staff_user(request), person, data.get("role", ""))
         flash(request, f"{person.name} is now {data.get('role')}.")
     except NotAllowed as exc:
         flash(request, str(exc), "error")
