@@ -130,7 +130,7 @@ class FairPoolClient(AsyncpgDBClient):
     async def create_pool(self, **kwargs) -> FairPool:
         return FairPool(await asyncpg.create_pool(None, **kwargs), kwargs["max_size"])
 
-    def acquire_connection(self) -> DiscardingConnection:  # type: ignore[override]
+    def acquire_connection(self) -> DiscardingConnection:
         return DiscardingConnection(self, self._pool_init_lock)
 
     def _in_transaction(self) -> SafeTransaction:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, ClassVar
 
 from arq import cron
 from arq.connections import RedisSettings
+from arq.cron import CronJob
 from tortoise import Tortoise
 
 from ideaboard.settings import Settings
 from workers import tasks
 
 
-def redis_settings(settings: Settings) -> RedisSettings:
+def redis_connection(settings: Settings) -> RedisSettings:
     """REDIS_URL, or the embedded server in the data dir (shared with `ideaboard serve`)."""
     url = settings.redis_url
     if not url:
@@ -26,13 +28,12 @@ def redis_settings(settings: Settings) -> RedisSettings:
 
 
 _embedded = None
-SETTINGS = Settings.from_env()
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     """Open the ORM and a thread pool so CPU-heavy scikit-learn work never blocks the event loop."""
-    ctx["settings"] = SETTINGS
-    ctx["tortoise"] = await Tortoise.init(config=SETTINGS.tortoise_config())
+    settings = ctx["settings"]
+    ctx["tortoise"] = await Tortoise.init(config=settings.tortoise_config())
     ctx["pool"] = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1))
 
 
@@ -45,17 +46,37 @@ def _every(minutes: int) -> set[int]:
     return set(range(0, 60, max(1, min(minutes, 60))))
 
 
-class WorkerSettings:
-    functions = tasks.FUNCTIONS
-    cron_jobs = [cron(fn, minute=_every(SETTINGS.cluster_interval_minutes if name == "recluster" else 1),
-                      run_at_startup=(name == "recluster"))
-                 for name, fn in tasks.CRON.items()]
-    on_startup = startup
-    on_shutdown = shutdown
-    redis_settings = redis_settings(SETTINGS)
-    queue_name = "arq:queue"
-    keep_result = 60
-    max_jobs = 4
+def worker_settings(settings: Settings) -> type:
+    """arq's WorkerSettings for these settings; building it may start the embedded Redis, importing this never does."""
+
+    class WorkerSettings:
+        functions = tasks.FUNCTIONS
+        cron_jobs: ClassVar[list[CronJob]] = [
+            cron(fn, minute=_every(settings.cluster_interval_minutes if name == "recluster" else 1),
+                 run_at_startup=(name == "recluster"))
+            for name, fn in tasks.CRON.items()
+        ]
+        on_startup = startup
+        on_shutdown = shutdown
+        ctx: ClassVar[dict[str, Any]] = {"settings": settings}
+        redis_settings = redis_connection(settings)
+        queue_name = "arq:queue"
+        keep_result = 60
+        max_jobs = 4
+
+    return WorkerSettings
+
+
+@functools.cache
+def _from_env() -> type:
+    return worker_settings(Settings.from_env())
+
+
+def __getattr__(name: str) -> Any:
+    """`WorkerSettings` (what `arq workers.settings.WorkerSettings` loads) is built from the environment when used."""
+    if name == "WorkerSettings":
+        return _from_env()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run_worker() -> int:

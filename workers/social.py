@@ -7,6 +7,7 @@ kept; a rejected token is written on the idea's TweetSearch for the staff consol
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import re
 from collections import Counter
@@ -37,7 +38,19 @@ REFRESH_INTERVAL = timedelta(minutes=15)  # the cron ticks every minute; each id
 SERVER_ERROR_BACKOFF = 60  # seconds, doubled per try
 X_QUEUE = "arq:x"  # X jobs run in their own queue and worker loop, so a slow X never delays the product's jobs
 X_MAX_JOBS = 2
-STOP_WORDS = frozenset(["a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "even", "every", "few", "for", "from", "further", "get", "gets", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let", "lets", "like", "make", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "out", "over", "own", "please", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "us", "very", "via", "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your", "yours", "new", "use", "using", "really", "still", "much", "many", "want", "need", "one", "way", "show", "give", "last", "part", "half", "comes", "others", "asked", "everything", "simple", "used", "same", "already"])
+STOP_WORDS = frozenset([
+    "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
+    "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does",
+    "doing", "down", "during", "each", "even", "every", "few", "for", "from", "further", "get", "gets", "had", "has",
+    "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its",
+    "itself", "just", "let", "lets", "like", "make", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off",
+    "on", "once", "only", "or", "other", "our", "out", "over", "own", "please", "same", "she", "should", "so", "some",
+    "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to",
+    "too", "under", "until", "up", "us", "very", "via", "was", "we", "were", "what", "when", "where", "which", "while",
+    "who", "why", "will", "with", "would", "you", "your", "yours", "new", "use", "using", "really", "still", "much",
+    "many", "want", "need", "one", "way", "show", "give", "last", "part", "half", "comes", "others", "asked",
+    "everything", "simple", "used", "same", "already",
+])
 
 
 def _words(text: str) -> list[str]:
@@ -73,7 +86,7 @@ def search_query(idea: Idea, settings: Settings) -> str:
 def _features(text: str, ignore: frozenset[str] = frozenset()) -> list[str]:
     """Words (crudely singularised, so "cups" meets "cup") and word pairs; character n-grams made noise score."""
     words = [w.rstrip("s") if len(w) > 3 else w for w in _words(text) if w not in STOP_WORDS and w not in ignore]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    return [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]
 
 
 def relevance_scores(text: str, tweets: list[tuple[str, str]], brand: frozenset[str] = frozenset()) -> dict[str, float]:
@@ -89,7 +102,7 @@ def relevance_scores(text: str, tweets: list[tuple[str, str]], brand: frozenset[
     except ValueError:  # nothing but stop words anywhere
         return {}
     similarity = cosine_similarity(matrix[0], matrix[1:])[0]
-    return {tweet_id: float(score) for (tweet_id, _), score in zip(tweets, similarity)}
+    return {tweet_id: float(score) for (tweet_id, _), score in zip(tweets, similarity, strict=True)}
 
 
 async def _store_and_link(ctx: dict[str, Any], idea: Idea, tweets: list[Tweet]) -> int:
