@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from tortoise.expressions import F
 
-from ideaboard import audit
+from ideaboard import audit, notifications
 from ideaboard.errors import Conflict, NotAllowed
 from ideaboard.models import Idea, Role, User
 
@@ -27,7 +27,7 @@ async def bump_version(idea: Idea, expected_version: int, **changes) -> None:
 
 
 async def assign(idea: Idea, actor: User, owner: User | None, expected_version: int) -> Idea:
-    """Give the idea to a teammate (or to nobody); only staff and admins can own ideas."""
+    """Give the idea to a teammate (or to nobody); only staff and admins can own ideas. The new owner is told."""
     if not is_team(actor):
         raise NotAllowed("Only the product team can assign ideas.")
     if owner is not None and not is_team(owner):
@@ -36,6 +36,7 @@ async def assign(idea: Idea, actor: User, owner: User | None, expected_version: 
     await bump_version(idea, expected_version, owner_id=owner.id if owner else None)
     await audit.record(actor, "idea.assign", "idea", idea.id, from_owner=previous,
                        to_owner=owner.id if owner else None, owner_name=owner.name if owner else "nobody")
+    await notifications.notify_assignment(idea, actor, owner, previous)
     return idea
 
 

@@ -9,25 +9,34 @@ from datetime import datetime
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import sql
+from ideaboard import follows, mentions, notifications, sql
 from ideaboard.errors import NotAllowed
 from ideaboard.ideas import AUTHOR_COLUMNS
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, Idea, Role, Status, User
 from ideaboard.paging import decode_cursor, encode_cursor
+from ideaboard.urls import urls
 
 
 async def add_comment(idea: Idea, author: User, body: str) -> Comment:
-    """A new comment; staff comments are marked so the community sees the company speaking."""
+    """A new comment; staff comments are marked so the community sees the company speaking.
+
+    Its `@name`s link to the members they name and tell them; the commenter now follows the idea (unless they
+    unfollowed it) and its other followers are told.
+    """
     if idea.status == Status.DUPLICATE:  # merged: the conversation continues on the idea it was merged into
         raise NotAllowed("This idea was merged into another one: comment there, so the conversation stays in one "
                          "place.")
+    mentioned = await mentions.resolve(body)
+    links = {handle: urls.profile(member.id) for handle, member in mentioned.items()}
     async with in_transaction():
         comment = await Comment.create(
-            idea=idea, author=author, body=body, body_html=render_markdown(body),
+            idea=idea, author=author, body=body, body_html=render_markdown(body, links),
             is_official=Role(author.role).is_staff,
         )
-        await Idea.filter(id=idea.id).update(comment_count=F("comment_count") + 1)
+        await Idea.filter(id=idea.id).update(comment_count=F("comment_count") + 1)  # also locks the idea row
+        await follows.follow_implicitly(author.id, idea.id)
+        await notifications.notify_comment(comment, idea, author, mentioned.values())
     return comment
 
 

@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ideaboard import accounts, workflow
+from ideaboard import accounts, follows, workflow
 from ideaboard.db import connect
 from ideaboard.forms import FormErrors, parse_signup
 from ideaboard.ideas import hot_score
@@ -115,6 +115,7 @@ async def _seed() -> None:
                                  body_html=render_markdown(text), is_official=Role(author.role).is_staff)
         idea.comment_count = await Comment.filter(idea=idea).count()
         await idea.save(update_fields=["comment_count"])
+        await _follow_touched(idea, people[3 + n % 12])
         await _walk(idea, JOURNEYS.get(n, []), RESPONSES.get(n), people[0], now)
 
 
@@ -128,6 +129,14 @@ async def _walk(idea: Idea, steps: list[Status], response: str | None, staff: Us
     for k, event in enumerate(events, 1):  # spread over the idea's life, oldest first
         at = idea.created_at + (now - idea.created_at) * k / (len(events) + 1)
         await IdeaEvent.filter(id=event.id).update(created_at=at)
+
+
+async def _follow_touched(idea: Idea, author: User) -> None:
+    """As on the live site: the author, voters and commenters follow the idea."""
+    voters: list[int] = await Vote.filter(idea=idea).values_list("user_id", flat=True)  # type: ignore[assignment]
+    commenters: list[int] = await Comment.filter(idea=idea).values_list("author_id", flat=True)  # type: ignore[assignment]
+    for user_id in sorted({author.id, *voters, *commenters}):
+        await follows.follow_implicitly(user_id, idea.id)
 
 
 async def _seed_votes(idea: Idea, people: list[User], rng: random.Random) -> None:

@@ -1,10 +1,13 @@
-"""Following an idea: anyone logged in can, and followers hear about its status changes and responses."""
+"""Following an idea: the one list of who hears about it.
+
+The author follows their idea from the start; voting or commenting follows it too, unless the person unfollowed it
+before (an unfollow is kept as a row with `unfollowed_at`, so it is respected however often they vote later).
+Pressing "Follow" again always follows.
+"""
 
 from __future__ import annotations
 
-import contextlib
-
-from tortoise.exceptions import IntegrityError
+from datetime import UTC, datetime
 
 from ideaboard import sql
 from ideaboard.models import Follow, Idea, User
@@ -16,19 +19,40 @@ async def is_following(user: User | None, idea: Idea) -> bool:
 
 def following_query(user: User, idea_id: int) -> sql.Query:
     """A row if this user follows the idea (prepared once: every member's idea page asks)."""
-    return sql.Query(f"SELECT 1 AS one FROM {Follow._meta.db_table} WHERE idea_id = ? AND user_id = ? LIMIT 1",
+    return sql.Query(f"SELECT 1 AS one FROM {Follow._meta.db_table} "
+                     "WHERE idea_id = ? AND user_id = ? AND unfollowed_at IS NULL LIMIT 1",
                      ("one",), (idea_id, user.id))
 
 
 async def set_following(user: User, idea: Idea, follow: bool) -> bool:
-    """Follow or unfollow; repeating either (or a double click) changes nothing."""
+    """Follow or unfollow on purpose; repeating either (or a double click) changes nothing."""
     if not follow:
-        await Follow.filter(idea_id=idea.id, user_id=user.id).delete()
+        await follow_implicitly(user.id, idea.id)
+        await Follow.filter(idea_id=idea.id, user_id=user.id, unfollowed_at=None).update(
+            unfollowed_at=datetime.now(UTC))
         return False
-    with contextlib.suppress(IntegrityError):  # the same person's other request inserted it first
-        await Follow.get_or_create(idea_id=idea.id, user_id=user.id)
+    await follow_implicitly(user.id, idea.id)
+    await Follow.filter(idea_id=idea.id, user_id=user.id).exclude(unfollowed_at=None).update(unfollowed_at=None)
     return True
 
 
+FOLLOW_UNLESS_UNFOLLOWED = (f"INSERT INTO {Follow._meta.db_table} (idea_id, user_id, created_at) VALUES (?, ?, ?) "
+                            "ON CONFLICT (idea_id, user_id) DO NOTHING")
+
+
+async def follow_implicitly(user_id: int, idea_id: int, conn=None) -> None:
+    """Authoring, voting or commenting follows the idea, unless the person unfollowed it (one statement, no race)."""
+    conn = conn or sql.connection()
+    await conn.execute_query(sql.placeholders(conn.capabilities.dialect, FOLLOW_UNLESS_UNFOLLOWED),
+                             [idea_id, user_id, datetime.now(UTC)])
+
+
+async def follower_ids(idea_id: int) -> set[int]:
+    """Everyone who follows the idea now."""
+    rows: list[int] = await Follow.filter(idea_id=idea_id, unfollowed_at=None).values_list(  # type: ignore[assignment]
+        "user_id", flat=True)
+    return set(rows)
+
+
 async def follower_count(idea: Idea) -> int:
-    return await Follow.filter(idea_id=idea.id).count()
+    return await Follow.filter(idea_id=idea.id, unfollowed_at=None).count()

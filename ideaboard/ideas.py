@@ -14,7 +14,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import search, sql
+from ideaboard import follows, search, sql
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import IdeaForm
 from ideaboard.markdown import render_markdown
@@ -56,6 +56,7 @@ async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC)
             category_id=form.category_id, space=space, hot=hot_score(0, now), created_at=now,
         )
         await set_tags(idea, form.tags)
+        await follows.follow_implicitly(author.id, idea.id)  # the author hears what happens to their idea
     return idea
 
 

@@ -261,6 +261,8 @@ class IdeaEvent(Model):
 
 
 class Follow(Model):
+    """Someone hears about an idea. With unfollowed_at set they stopped, and voting or commenting won't re-follow."""
+
     id = fields.IntField(primary_key=True)
     idea: fields.ForeignKeyRelation[Idea] = fields.ForeignKeyField(
         "models.Idea", related_name="follows", on_delete=fields.OnDelete.CASCADE
@@ -271,13 +273,56 @@ class Follow(Model):
     )
     user_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
+    unfollowed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "follows"
         unique_together = (("idea", "user"),)
 
 
+class NotificationKind(StrEnum):
+    """What a notification is about; each kind has its own preference and its own unsubscribe link."""
+
+    UPDATES = "updates"  # status changes, official responses and merges of ideas the person follows
+    COMMENTS = "comments"  # new comments on ideas the person follows
+    MENTIONS = "mentions"  # someone wrote @name in a comment
+    ASSIGNMENTS = "assignments"  # a teammate made the person an idea's owner
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+    @property
+    def reason(self) -> str:
+        """Why the person got it, said in every email."""
+        return _KIND_REASONS[self]
+
+
+_KIND_LABELS = {
+    NotificationKind.UPDATES: "Status changes and team responses on ideas I follow",
+    NotificationKind.COMMENTS: "New comments on ideas I follow",
+    NotificationKind.MENTIONS: "Someone mentions me in a comment",
+    NotificationKind.ASSIGNMENTS: "An idea is assigned to me",
+}
+_KIND_REASONS = {
+    NotificationKind.UPDATES: "you follow this idea",
+    NotificationKind.COMMENTS: "you follow this idea",
+    NotificationKind.MENTIONS: "you were mentioned",
+    NotificationKind.ASSIGNMENTS: "it was assigned to you",
+}
+
+
+class Delivery(StrEnum):
+    """How a person wants a kind of notification: an email at once, one daily digest email, or not at all."""
+
+    INSTANT = "instant"
+    DIGEST = "digest"
+    OFF = "off"
+
+
 class Notification(Model):
+    """A line in the bell. While unread, `batch` lets the next comment on the idea update it (count + 1)."""
+
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="notifications", on_delete=fields.OnDelete.CASCADE
@@ -291,15 +336,40 @@ class Notification(Model):
         "models.IdeaEvent", related_name="notifications", null=True, on_delete=fields.OnDelete.CASCADE
     )
     event_id: int | None
+    comment: fields.ForeignKeyNullableRelation[Comment] = fields.ForeignKeyField(
+        "models.Comment", related_name="notifications", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    comment_id: int | None
+    kind = fields.CharEnumField(NotificationKind, max_length=16, default=NotificationKind.UPDATES)
+    delivery = fields.CharEnumField(Delivery, max_length=8, default=Delivery.INSTANT)
+    count = fields.IntField(default=1)
+    batch = fields.CharField(max_length=40, null=True)
     message = fields.CharField(max_length=300)
     read_at = fields.DatetimeField(null=True)
     emailed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "notifications"
-        unique_together = (("user", "event"),)
-        indexes = (("user_id", "read_at"),)
+        unique_together = (("user", "event"), ("user", "batch"))
+        indexes = (("user_id", "read_at"), ("emailed_at", "delivery"))
+
+
+class NotificationPreference(Model):
+    """A person's choice for one kind (no row: the default, instant)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="notification_preferences", on_delete=fields.OnDelete.CASCADE
+    )
+    user_id: int
+    kind = fields.CharEnumField(NotificationKind, max_length=16)
+    delivery = fields.CharEnumField(Delivery, max_length=8)
+
+    class Meta:
+        table = "notification_preferences"
+        unique_together = (("user", "kind"),)
 
 
 class Flag(Model):

@@ -1,27 +1,33 @@
-"""In-app notifications for the people who touched an idea, and their email copies (through ideaboard.mail)."""
+"""In-app notifications: who is told what (followers, mentioned people, new owners), by their preferences.
+
+An idea's audience is its followers (ideaboard/follows.py: the author, voters and commenters follow it unless they
+unfollowed). Each kind obeys the person's preference (ideaboard/notification_prefs.py): "off" creates nothing, and
+"instant"/"digest" is kept on the row so the email jobs know which email carries it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import cast
 
 from tortoise.expressions import Q
 
-from ideaboard import mail
+from ideaboard import follows, mail, notification_prefs
 from ideaboard.models import (
     Comment,
+    Delivery,
     EventKind,
-    Follow,
     Idea,
     IdeaEvent,
     Notification,
+    NotificationKind,
     Role,
     Space,
     Status,
     User,
-    Vote,
 )
 from ideaboard.settings import Settings
 from ideaboard.urls import urls
@@ -34,9 +40,13 @@ def _short(title: str, size: int = 120) -> str:
     return title if len(title) <= size else title[: size - 1] + "…"
 
 
+def _quoted(idea: Idea) -> str:
+    return f"“{_short(idea.title)}”"
+
+
 def describe(event: IdeaEvent, idea: Idea) -> str:
     """The one line a person reads in the bell list and as the email subject."""
-    title = f"“{_short(idea.title)}”"
+    title = _quoted(idea)
     if event.kind == EventKind.RESPONSE:
         return f"The team responded to {title}"
     if event.kind == EventKind.MERGED:
@@ -44,28 +54,108 @@ def describe(event: IdeaEvent, idea: Idea) -> str:
     return f"{title} is now {Status(event.to_status).label}"
 
 
+def describe_comments(count: int, idea: Idea, commenter: User) -> str:
+    """One comment names its author; a batch says how many arrived since the person last read their bell."""
+    if count == 1:
+        return f"{commenter.name} commented on {_quoted(idea)}"
+    return f"{count} new comments on {_quoted(idea)}"
+
+
 async def audience(idea_id: int) -> set[int]:
-    """Everyone who voted on, commented on or follows the idea."""
-    ids: set[int] = set()
-    for model, column in ((Vote, "user_id"), (Comment, "author_id"), (Follow, "user_id")):
-        ids.update(cast(list[int], await model.filter(idea_id=idea_id).values_list(column, flat=True)))
-    return ids
+    """Everyone who follows the idea (authors, voters and commenters do, unless they unfollowed)."""
+    return await follows.follower_ids(idea_id)
+
+
+async def _recipients(idea: Idea, user_ids: Iterable[int], kind: NotificationKind) -> dict[int, Delivery]:
+    """Active people who may still see the idea and have not switched this kind off, with how they want it."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    people = User.filter(id__in=list(ids), is_active=True)
+    if idea.hidden:
+        people = people.filter(role__in=[Role.STAFF, Role.ADMIN])
+    elif idea.space == Space.INTERNAL:
+        people = people.exclude(role=Role.CUSTOMER)
+    allowed: list[int] = await people.values_list("id", flat=True)  # type: ignore[assignment]
+    wanted = await notification_prefs.deliveries(allowed, kind)
+    return {uid: how for uid, how in wanted.items() if how is not Delivery.OFF}
 
 
 async def notify_about(event: IdeaEvent) -> int:
-    """One notification per interested person (never the actor); running it again adds nothing."""
+    """One notification per follower (never the actor) of a status change, response or merge; reruns add nothing."""
     idea = await Idea.get(id=event.idea_id)
-    wanted = await audience(idea.id) - {event.actor_id}
     already = set(await Notification.filter(event_id=event.id).values_list("user_id", flat=True))
-    active = set(await User.filter(id__in=wanted - already, is_active=True).values_list("id", flat=True))
-    if not active:
+    told = await _recipients(idea, await audience(idea.id) - {event.actor_id} - already, NotificationKind.UPDATES)
+    if not told:
         return 0
     message = describe(event, idea)
     await Notification.bulk_create(
-        [Notification(user_id=uid, idea_id=idea.id, event_id=event.id, message=message) for uid in sorted(active)],
+        [Notification(user_id=uid, idea_id=idea.id, event_id=event.id, kind=NotificationKind.UPDATES,
+                      delivery=how, message=message) for uid, how in sorted(told.items())],
         ignore_conflicts=True,
     )
-    return len(active)
+    return len(told)
+
+
+def comment_batch(idea_id: int) -> str:
+    """The key that makes one unread comments notification per idea per person."""
+    return f"comments:{idea_id}"
+
+
+async def notify_comment(comment: Comment, idea: Idea, author: User, mentioned: Iterable[User] = ()) -> int:
+    """Tell followers (batched per idea until read) and mentioned people (one each) about a new comment.
+
+    Runs inside add_comment's transaction, after the idea row was updated: that row lock serialises two comments on
+    one idea, so a batch's count never loses one. The commenter is never told; a mentioned follower gets the mention.
+    """
+    mentioned_ids = {u.id for u in mentioned} - {author.id}
+    told = await _mention(comment, idea, author, mentioned_ids)
+    followers = await _recipients(idea, await audience(idea.id) - {author.id} - mentioned_ids,
+                                  NotificationKind.COMMENTS)
+    return told + await _add_to_batches(comment, idea, author, followers)
+
+
+async def _mention(comment: Comment, idea: Idea, author: User, user_ids: set[int]) -> int:
+    told = await _recipients(idea, user_ids, NotificationKind.MENTIONS)
+    message = f"{author.name} mentioned you on {_quoted(idea)}"
+    await Notification.bulk_create([
+        Notification(user_id=uid, idea_id=idea.id, comment_id=comment.id, kind=NotificationKind.MENTIONS,
+                     delivery=how, message=message) for uid, how in sorted(told.items())])
+    return len(told)
+
+
+async def _add_to_batches(comment: Comment, idea: Idea, author: User, told: dict[int, Delivery]) -> int:
+    """Count the comment into each person's unread batch for this idea, or start one."""
+    if not told:
+        return 0
+    batch = comment_batch(idea.id)
+    open_rows = await Notification.filter(batch=batch, user_id__in=list(told)).values_list("id", "user_id", "count")
+    by_count: dict[int, list[int]] = defaultdict(list)
+    for note_id, _, count in open_rows:
+        by_count[count + 1].append(note_id)
+    now = datetime.now(UTC)
+    for count, ids in by_count.items():  # a few distinct counts, so a few UPDATEs whatever the audience size
+        await Notification.filter(id__in=ids).update(
+            count=count, message=describe_comments(count, idea, author), comment_id=comment.id,
+            emailed_at=None, updated_at=now)  # emailed already: the next email carries the new count
+    fresh = sorted(set(told) - {uid for _, uid, _ in open_rows})
+    await Notification.bulk_create([
+        Notification(user_id=uid, idea_id=idea.id, comment_id=comment.id, kind=NotificationKind.COMMENTS,
+                     delivery=told[uid], batch=batch, message=describe_comments(1, idea, author))
+        for uid in fresh])
+    return len(told)
+
+
+async def notify_assignment(idea: Idea, actor: User, owner: User | None, previous_owner_id: int | None) -> int:
+    """The new owner hears they own the idea, unless they took it themselves (or nothing changed)."""
+    if owner is None or owner.id in (actor.id, previous_owner_id):
+        return 0
+    told = await _recipients(idea, {owner.id}, NotificationKind.ASSIGNMENTS)
+    if not told:
+        return 0
+    await Notification.create(user_id=owner.id, idea_id=idea.id, kind=NotificationKind.ASSIGNMENTS,
+                              delivery=told[owner.id], message=f"{actor.name} assigned {_quoted(idea)} to you")
+    return 1
 
 
 def visible_to(user: User) -> Q:
@@ -94,24 +184,32 @@ async def unread_count(user: User) -> int:
 
 
 async def list_notifications(user: User, limit: int = 50) -> list[Notification]:
-    """Newest first, with the idea for the link."""
-    return await (Notification.filter(visible_to(user)).order_by("-created_at", "-id").limit(limit)
+    """Latest activity first, with the idea for the link."""
+    return await (Notification.filter(visible_to(user)).order_by("-updated_at", "-id").limit(limit)
                   .select_related("idea"))
 
 
 async def mark_all_read(user: User) -> int:
-    return await Notification.filter(user_id=user.id, read_at=None).update(read_at=datetime.now(UTC))
+    """Reading closes every batch: the next comment starts a new notification."""
+    return await Notification.filter(user_id=user.id, read_at=None).update(read_at=datetime.now(UTC), batch=None)
+
+
+def link(note: Notification) -> str:
+    """Where a notification points: the event on the timeline, the comment, or the idea."""
+    anchor = f"#event-{note.event_id}" if note.event_id else f"#comment-{note.comment_id}" if note.comment_id else ""
+    return urls.idea(note.idea_id) + anchor if note.idea_id else urls.notifications()
 
 
 def _email(settings: Settings, note: Notification) -> mail.Email:
-    link = settings.base_url.rstrip("/") + (urls.idea(note.idea_id) if note.idea_id else urls.notifications())
+    url = f"{settings.base_url.rstrip('/')}{link(note)}"
     return mail.compose(settings, note.user.email, note.message, "notification",
-                        {"name": note.user.name, "message": note.message, "link": link})
+                        {"name": note.user.name, "message": note.message, "link": url})
 
 
 async def email_pending_notifications(settings: Settings) -> int:
-    """Email every notification not yet emailed; only what was accepted (or refused for good) is marked."""
-    pending = await Notification.filter(readable_by_recipient(), emailed_at=None, user__is_active=True) \
+    """Email every instant notification not yet emailed; only what was accepted (or refused for good) is marked."""
+    pending = await Notification.filter(readable_by_recipient(), emailed_at=None, delivery=Delivery.INSTANT,
+                                        user__is_active=True) \
         .order_by("id").limit(EMAIL_BATCH).select_related("user")
     if not pending:
         return 0

@@ -10,7 +10,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from ideaboard import sql
+from ideaboard import follows, sql
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
 from ideaboard.models import Idea, Role, Space, Status, User, Vote
@@ -67,6 +67,7 @@ def _sight(user: User) -> tuple[bool, list[str]]:
 # and the counters move by the delta of the write that happened. Hot is hot_score() in SQL (same formula, rounded).
 # The visibility rule ($7 sees hidden, $8 visible spaces) is in the idea lookup, so an idea the voter may not see
 # returns no row (404) and the vote needs no separate read of the idea.
+# A vote follows the idea unless the voter unfollowed it (follows.follow_implicitly, inside the same statement).
 VOTE_SQL = """
 WITH idea AS (
   SELECT id, title, status, upvotes, downvotes, score FROM ideas
@@ -81,6 +82,9 @@ WITH idea AS (
 ), upd AS (
   UPDATE votes SET value = $3 FROM open WHERE idea_id = $1 AND user_id = $2 AND $3 <> 0 AND open.value <> 0
     AND votes.value = open.value RETURNING open.value AS old
+), followed AS (
+  INSERT INTO follows (idea_id, user_id, created_at)
+  SELECT $1, $2, now() FROM open WHERE $3 <> 0 ON CONFLICT (idea_id, user_id) DO NOTHING
 ), del AS (
   DELETE FROM votes USING open WHERE idea_id = $1 AND user_id = $2 AND $3 = 0 AND votes.value = open.value
   RETURNING open.value AS old
@@ -135,6 +139,8 @@ async def _cast_vote_once(idea_id: int, user: User, value: int) -> Tally:
         old = vote.value if vote else 0
         if old != value:
             await _store_vote(conn, vote, idea_id, user.id, value)
+            if value:
+                await follows.follow_implicitly(user.id, idea_id, conn)
             _apply_delta(idea, old, value)
             await idea.save(update_fields=["upvotes", "downvotes", "score", "hot"], using_db=conn)
     return Tally(idea.id, idea.upvotes, idea.downvotes, idea.score, value, idea.title)

@@ -92,7 +92,7 @@ async def test_follow_and_unfollow_with_htmx_swaps_only_the_button(browser_for, 
 
     response = await client.post(f"/ideas/{idea.id}/follow", {"follow": "0"}, htmx=True)
     assert soup(response).select_one("button").text.strip() == "Follow"
-    assert not await Follow.filter(idea_id=idea.id).exists()
+    assert not await Follow.filter(idea_id=idea.id, user_id=bob.id, unfollowed_at=None).exists()
 
 
 async def test_follow_without_javascript_redirects_back_to_the_idea(browser_for, alice, bob, make_idea):
@@ -114,7 +114,7 @@ async def test_visitors_are_sent_to_log_in_before_following(visitor, alice, make
     # tells htmx to go to the login page, with nothing to swap
     assert response.status_code == 200 and response.headers["HX-Redirect"] == f"/login?next=/ideas/{idea.id}"
     assert response.text == ""
-    assert not await Follow.exists()
+    assert not await Follow.exclude(user_id=alice.id).exists()  # only the author follows it
 
 
 async def test_customers_cannot_follow_internal_ideas(browser_for, alice, erin, make_idea):

@@ -47,7 +47,7 @@ async def test_merging_moves_votes_comments_and_followers_and_counts_each_person
     await add_comment(original, f4, "Please!")
     await set_following(f0, original, True)
     await set_following(f0, copy, True)
-    await set_following(f3, copy, True)
+    await set_following(f3, copy, False)  # f3 voted on B, then unfollowed it
 
     await merge_ideas(copy, original, sam)
 
@@ -58,7 +58,9 @@ async def test_merging_moves_votes_comments_and_followers_and_counts_each_person
     assert (a.upvotes, a.downvotes, a.score, a.comment_count) == (3, 2, 1, 2)
     assert (b.upvotes, b.downvotes, b.score, b.comment_count) == (0, 0, 0, 0)
     assert not await Vote.filter(idea_id=b.id).exists() and not await Comment.filter(idea_id=b.id).exists()
-    assert sorted(await Follow.filter(idea_id=a.id).values_list("user_id", flat=True)) == [f0.id, f3.id]
+    followers = await Follow.filter(idea_id=a.id, unfollowed_at=None).values_list("user_id", flat=True)
+    assert sorted(followers) == sorted([alice.id, bob.id, f0.id, f1.id, f2.id, f4.id])  # both authors, every voter
+    assert await Follow.filter(idea_id=a.id, user_id=f3.id).exclude(unfollowed_at=None).exists()  # f3 stays away
     assert (copy.status, original.score) == (Status.DUPLICATE, 1)  # the caller's objects are up to date too
     entry = await AuditEntry.get(action="idea.merge")
     assert (entry.actor_id, entry.target_id, entry.detail["into"]) == (sam.id, b.id, a.id)
@@ -88,7 +90,7 @@ async def test_people_who_followed_the_duplicate_hear_about_the_merge(alice, bob
     copy = await make_idea(bob, "Oat milk please")
     await cast_vote(copy.id, crowd[0], 1)
     await merge_ideas(copy, original, sam)
-    assert sorted(await Notification.all().values_list("user_id", flat=True)) == [crowd[0].id]
+    assert sorted(await Notification.all().values_list("user_id", flat=True)) == [bob.id, crowd[0].id]  # not alice
 
 
 async def test_invalid_merges_are_refused_and_change_nothing(alice, bob, erin, sam, make_idea):

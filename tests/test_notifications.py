@@ -13,7 +13,7 @@ from ideaboard.workflow import respond, transition
 from tests.mailbox import free_port, html_of, links_in, outbox, text_of
 
 
-async def test_voters_commenters_and_followers_hear_once_each_and_the_actor_not_at_all(
+async def test_the_author_voters_commenters_and_followers_hear_once_each_and_the_actor_not_at_all(
         alice, bob, erin, sam, ada, make_idea):
     idea = await make_idea(alice)
     await cast_vote(idea.id, bob, 1)  # bob votes, comments and follows: still one notification
@@ -23,16 +23,31 @@ async def test_voters_commenters_and_followers_hear_once_each_and_the_actor_not_
     await cast_vote(idea.id, sam, 1)  # sam votes too, but he is the one moving it
     event = await transition(idea, sam, Status.UNDER_REVIEW, "Looking into it")
     notified = await Notification.filter(event_id=event.id).values_list("user_id", flat=True)
-    assert sorted(notified) == sorted([bob.id, erin.id])  # alice only authored it; ada never touched it
+    assert sorted(notified) == sorted([alice.id, bob.id, erin.id])  # alice only authored it; ada never touched it
     assert await notify_about(event) == 0  # running the fan-out again adds nothing
-    assert await Notification.filter(event_id=event.id).count() == 2
-    note = await Notification.get(user_id=bob.id)
+    assert await Notification.filter(event_id=event.id).count() == 3
+    note = await Notification.get(user_id=bob.id, event_id=event.id)
     assert note.message == "“Dark mode for the mobile app” is now Under review"
+
+
+async def test_alices_idea_moved_by_sam_tells_alice_though_she_never_voted_commented_or_followed(
+        alice, sam, make_idea):
+    idea = await make_idea(alice)
+    await transition(idea, sam, Status.UNDER_REVIEW)
+    await respond(idea, sam, "We are trying this in three stores.")
+    assert await Notification.filter(user_id=alice.id).order_by("id").values_list("message", flat=True) == [
+        "“Dark mode for the mobile app” is now Under review", "The team responded to “Dark mode for the mobile app”"]
+
+
+async def test_an_author_who_unfollowed_her_own_idea_is_not_told(alice, sam, make_idea):
+    idea = await make_idea(alice)
+    await set_following(alice, idea, False)
+    await transition(idea, sam, Status.UNDER_REVIEW)
+    assert await unread_count(alice) == 0
 
 
 async def test_an_official_response_notifies_followers(alice, bob, sam, make_idea):
     idea = await make_idea(alice)
-    await set_following(alice, idea, True)
     await set_following(bob, idea, True)
     await set_following(bob, idea, False)  # bob changed his mind
     await respond(idea, sam, "Great idea, we are on it.")
@@ -76,7 +91,7 @@ async def test_emails_go_to_each_person_with_a_link_and_only_once(alice, bob, er
                                                                    smtp_server):
     port, inbox = smtp_server
     smtp = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_from="ideas@brewline.example")
-    idea = await make_idea(alice)
+    idea = await make_idea(sam)  # Sam moves his own idea, so he is not told
     await cast_vote(idea.id, bob, 1)
     await set_following(erin, idea, True)
     await transition(idea, sam, Status.UNDER_REVIEW, "On it")
@@ -95,7 +110,7 @@ async def test_emails_go_to_each_person_with_a_link_and_only_once(alice, bob, er
 
 
 async def test_without_smtp_configured_the_emails_land_in_the_outbox(alice, bob, sam, make_idea, settings):
-    idea = await make_idea(alice)
+    idea = await make_idea(sam)  # Sam moves his own idea, so he is not told
     await cast_vote(idea.id, bob, 1)
     await transition(idea, sam, Status.UNDER_REVIEW)
     assert await email_pending_notifications(settings) == 1
@@ -106,7 +121,7 @@ async def test_without_smtp_configured_the_emails_land_in_the_outbox(alice, bob,
 
 async def test_when_the_smtp_server_is_down_nothing_is_lost(alice, bob, sam, make_idea, settings, smtp_server,
                                                             caplog):
-    idea = await make_idea(alice)
+    idea = await make_idea(sam)  # Sam moves his own idea, so he is not told
     await cast_vote(idea.id, bob, 1)
     await transition(idea, sam, Status.UNDER_REVIEW)
     down = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=free_port())
@@ -117,3 +132,80 @@ async def test_when_the_smtp_server_is_down_nothing_is_lost(alice, bob, sam, mak
     port, inbox = smtp_server  # the server is back: the next run delivers it
     assert await email_pending_notifications(dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=port)) == 1
     assert [rcpts for rcpts, _ in inbox.messages] == [["bob@example.com"]]
+
+
+async def test_bob_comments_twice_and_alice_has_one_notification_saying_two_comments(alice, bob, make_idea):
+    idea = await make_idea(alice)
+    first = await add_comment(idea, bob, "Yes please")
+    assert await Notification.filter(user_id=alice.id).values_list("message", flat=True) == [
+        "Bob Nguyen commented on “Dark mode for the mobile app”"]
+    second = await add_comment(idea, bob, "And a true black option for OLED screens")
+    note = await Notification.get(user_id=alice.id)
+    assert (note.message, note.count, note.comment_id) == (
+        "2 new comments on “Dark mode for the mobile app”", 2, second.id)
+    assert first.id != second.id and await unread_count(alice) == 1
+    assert await unread_count(bob) == 0  # never the commenter, though he follows the idea now
+
+
+async def test_reading_the_bell_closes_the_batch_so_the_next_comment_is_a_new_notification(
+        browser_for, alice, bob, erin, make_idea):
+    idea = await make_idea(alice)
+    await add_comment(idea, bob, "Yes please")
+    await add_comment(idea, erin, "Seconded")
+    client = await browser_for(alice)
+    page = BeautifulSoup((await client.get("/notifications")).text, "html.parser")
+    link = page.select_one(".notification a")
+    assert link.text == "2 new comments on “Dark mode for the mobile app”"
+    assert link["href"].startswith(f"/ideas/{idea.id}#comment-")
+    await add_comment(idea, bob, "Any news?")
+    messages = await Notification.filter(user_id=alice.id).order_by("id").values_list("message", "read_at")
+    assert [m for m, _ in messages] == ["2 new comments on “Dark mode for the mobile app”",
+                                        "Bob Nguyen commented on “Dark mode for the mobile app”"]
+    assert messages[0][1] is not None and messages[1][1] is None
+
+
+async def test_each_follower_has_their_own_batch(alice, bob, erin, sam, make_idea):
+    idea = await make_idea(alice)
+    await add_comment(idea, bob, "Yes please")  # bob follows now; alice is told
+    await add_comment(idea, erin, "Seconded")  # alice: 2, bob: 1
+    await add_comment(idea, sam, "We are looking into it")  # alice: 3, bob: 2, erin: 1
+    counts = dict(await Notification.all().values_list("user_id", "count"))
+    assert counts == {alice.id: 3, bob.id: 2, erin.id: 1}
+    assert await Notification.get(user_id=alice.id).values_list("message", flat=True) == \
+        "3 new comments on “Dark mode for the mobile app”"
+
+
+async def test_erin_mentions_bob_who_is_told_once_and_the_mention_links_to_his_profile(
+        browser_for, alice, bob, erin, make_idea):
+    idea = await make_idea(alice)
+    await cast_vote(idea.id, bob, 1)  # bob follows too, but the mention is what he hears about this comment
+    comment = await add_comment(idea, erin, "@Bob what did you mean by *night mode*? <script>x</script>")
+    bobs = await Notification.filter(user_id=bob.id).values_list("kind", "message", "comment_id")
+    assert bobs == [("mentions", "Erin Cho mentioned you on “Dark mode for the mobile app”", comment.id)]
+    assert await Notification.filter(user_id=alice.id).values_list("message", flat=True) == [
+        "Erin Cho commented on “Dark mode for the mobile app”"]
+    page = BeautifulSoup((await (await browser_for()).get(f"/ideas/{idea.id}")).text, "html.parser")
+    body = page.select_one(f"#comment-{comment.id} .prose")
+    assert body.select_one("a.mention")["href"] == f"/users/{bob.id}" and body.select_one("a.mention").text == "@Bob"
+    assert body.select_one("script") is None and "<script>x</script>" in body.text  # shown as text, never run
+
+
+async def test_a_mention_of_someone_who_cannot_see_the_internal_idea_tells_them_nothing(alice, erin, make_idea):
+    from ideaboard.models import Space
+
+    idea = await make_idea(erin, "Staff room coffee", space=Space.INTERNAL)
+    await add_comment(idea, erin, "@Alice would love this")
+    assert await unread_count(alice) == 0
+
+
+async def test_sam_assigns_an_idea_to_ada_who_is_told_but_claiming_tells_nobody(alice, sam, ada, make_idea):
+    from ideaboard.assignment import assign, claim
+
+    idea = await make_idea(alice)
+    await claim(idea, sam, idea.version)  # sam takes it himself: nobody to tell
+    assert await Notification.filter(kind="assignments").count() == 0
+    await assign(idea, sam, ada, idea.version)
+    assert await Notification.filter(user_id=ada.id).values_list("kind", "message") == [
+        ("assignments", "Sam Rivera assigned “Dark mode for the mobile app” to you")]
+    await assign(idea, ada, None, idea.version)  # unassigning tells nobody either
+    assert await Notification.filter(kind="assignments").count() == 1
