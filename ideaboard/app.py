@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TypedDict
@@ -32,10 +33,11 @@ from ideaboard.pagecache import PageCacheMiddleware
 from ideaboard.settings import Settings
 from ideaboard.suggest import SuggestCache
 from ideaboard.templating import error_page, render
-from ideaboard.views import account, clusters, community, flags, public, similar, social, staff
+from ideaboard.views import account, clusters, community, flags, notification_settings, public, similar, social, staff
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+UNSUBSCRIBE_POST = re.compile(r"/unsubscribe/[A-Za-z0-9_.\-]+")  # the one-click unsubscribe route, nothing else
 
 
 class State(TypedDict):
@@ -62,6 +64,9 @@ def build_routes() -> list[BaseRoute]:
         Route("/signup", account.signup, methods=["GET", "POST"], name="signup"),
         Route("/login", account.login, methods=["GET", "POST"], name="login"),
         Route("/logout", account.logout, methods=["POST"], name="logout"),
+        # whoever holds the email: the signed token is the proof (no login; the only POST exempt from CSRF)
+        Route("/unsubscribe/{token:str}", notification_settings.unsubscribe_link, methods=["GET", "POST"],
+              name="unsubscribe"),
     ]
     members = [  # signed in: each view sends visitors to log in first
         Route("/internal", public.internal_board, name="internal"),  # employees only: others get a 404
@@ -75,6 +80,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/comments/{comment_id:id}/report", flags.report_comment, methods=["GET", "POST"],
               name="report_comment"),
         Route("/notifications", community.notification_list, name="notifications"),
+        Route("/settings/notifications", notification_settings.notification_settings, methods=["GET", "POST"],
+              name="notification_settings"),  # moves into /settings once identity-core's page lands
     ]
     admin = [  # /staff/admin: admins only
         Route("/categories", staff.categories_page, methods=["GET", "POST"], name="categories"),
@@ -187,7 +194,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="ideaboard_session",
                    same_site="lax", https_only=settings.https_only, max_age=14 * 24 * 3600),
         Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds),  # visitors' pages; needs the session
-        Middleware(CSRFMiddleware),
+        Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,)),
         Middleware(LoadUserMiddleware),
         Middleware(UnreadCountMiddleware),
     ]

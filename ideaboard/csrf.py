@@ -8,7 +8,9 @@ Sec-Fetch-Site, or when their Origin (failing that, their Referer) names another
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -32,13 +34,18 @@ def session_token(session: dict) -> str:
 
 
 class CSRFMiddleware:
-    """Refuses unsafe requests whose token does not match the session's, or that come from another site (403)."""
+    """Refuses unsafe requests whose token does not match the session's, or that come from another site (403).
 
-    def __init__(self, app: ASGIApp) -> None:
+    `exempt_posts`: paths (full-match patterns) whose POST carries its own proof, as the one-click unsubscribe
+    link does (a signed token a mail client posts without any session, RFC 8058). Nothing else is exempt.
+    """
+
+    def __init__(self, app: ASGIApp, exempt_posts: Sequence[re.Pattern[str]] = ()) -> None:
         self.app = app
+        self.exempt_posts = tuple(exempt_posts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS or self._exempt(scope):
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
         try:
@@ -50,6 +57,9 @@ class CSRFMiddleware:
         if from_other_site(scope, headers) or not expected or not given or not hmac.compare_digest(expected, given):
             return await _refuse(scope, receive, send, 403, EXPIRED)
         await self.app(scope, receive, send)
+
+    def _exempt(self, scope: Scope) -> bool:
+        return scope["method"] == "POST" and any(p.fullmatch(scope["path"]) for p in self.exempt_posts)
 
 
 def from_other_site(scope: Scope, headers: Headers) -> bool:

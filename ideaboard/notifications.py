@@ -2,12 +2,11 @@
 
 An idea's audience is its followers (ideaboard/follows.py: the author, voters and commenters follow it unless they
 unfollowed). Each kind obeys the person's preference (ideaboard/notification_prefs.py): "off" creates nothing, and
-"instant"/"digest" is kept on the row so the email jobs know which email carries it.
+"instant"/"digest" is kept on the row so the email jobs (ideaboard/notification_mail.py) know which email carries it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,7 +14,7 @@ from datetime import UTC, datetime
 
 from tortoise.expressions import Q
 
-from ideaboard import follows, mail, notification_prefs
+from ideaboard import follows, notification_prefs
 from ideaboard.models import (
     Comment,
     Delivery,
@@ -29,11 +28,9 @@ from ideaboard.models import (
     Status,
     User,
 )
-from ideaboard.settings import Settings
 from ideaboard.urls import urls
 
 log = logging.getLogger(__name__)
-EMAIL_BATCH = 200
 
 
 def _short(title: str, size: int = 120) -> str:
@@ -198,22 +195,3 @@ def link(note: Notification) -> str:
     """Where a notification points: the event on the timeline, the comment, or the idea."""
     anchor = f"#event-{note.event_id}" if note.event_id else f"#comment-{note.comment_id}" if note.comment_id else ""
     return urls.idea(note.idea_id) + anchor if note.idea_id else urls.notifications()
-
-
-def _email(settings: Settings, note: Notification) -> mail.Email:
-    url = f"{settings.base_url.rstrip('/')}{link(note)}"
-    return mail.compose(settings, note.user.email, note.message, "notification",
-                        {"name": note.user.name, "message": note.message, "link": url})
-
-
-async def email_pending_notifications(settings: Settings) -> int:
-    """Email every instant notification not yet emailed; only what was accepted (or refused for good) is marked."""
-    pending = await Notification.filter(readable_by_recipient(), emailed_at=None, delivery=Delivery.INSTANT,
-                                        user__is_active=True) \
-        .order_by("id").limit(EMAIL_BATCH).select_related("user")
-    if not pending:
-        return 0
-    sent, refused = await asyncio.to_thread(mail.send_all, settings, [(n.id, _email(settings, n)) for n in pending])
-    if sent or refused:
-        await Notification.filter(id__in=sent + refused).update(emailed_at=datetime.now(UTC))
-    return len(sent)

@@ -102,6 +102,7 @@ class Settings:
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "ideaboard@localhost"
+    digest_hour: int = 7
     smtp_starttls: bool = False
     smtp_username: str = ""
     smtp_password: str = field(default="", repr=False)

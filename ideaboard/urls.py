@@ -55,6 +55,10 @@ class Urls:
     def logout(self) -> str:
         return "/logout"
 
+    def unsubscribe(self, token: str) -> str:
+        """The link in every notification email (works logged out: the signed token is the proof)."""
+        return f"/unsubscribe/{token}"
+
     # members
     def internal(self, **query: Query) -> str:
         return "/internal" + _query(**query)
@@ -85,6 +89,9 @@ class Urls:
 
     def notifications(self) -> str:
         return "/notifications"
+
+    def notification_settings(self) -> str:
+        return "/settings/notifications"
 
     # staff
     def staff_queue(self, **query: Query) -> str:

@@ -15,7 +15,9 @@ from tests.mailbox import Inbox, free_port, html_of, links_in, outbox, text_of
 
 def _welcome(settings, to: str = "nina@example.com") -> mail.Email:
     return mail.compose(settings, to, "Confirm your email", "notification",
-                        {"name": "Nina <Park>", "message": "Your idea moved", "link": "http://testserver/ideas/7"},
+                        {"name": "Nina <Park>", "message": "Your idea moved", "link": "http://testserver/ideas/7",
+                         "reasons": "you follow this idea", "settings_link": "http://testserver/settings/notifications",
+                         "unsubscribe": [{"label": "Updates", "link": "http://testserver/unsubscribe/abc"}]},
                         headers={"List-Unsubscribe": "<http://testserver/unsubscribe/abc>"})
 
 

@@ -7,7 +7,8 @@ from bs4 import BeautifulSoup
 from ideaboard.comments import add_comment
 from ideaboard.follows import set_following
 from ideaboard.models import Notification, Status
-from ideaboard.notifications import email_pending_notifications, notify_about, unread_count
+from ideaboard.notification_mail import email_instant as email_pending_notifications
+from ideaboard.notifications import notify_about, unread_count
 from ideaboard.votes import cast_vote
 from ideaboard.workflow import respond, transition
 from tests.mailbox import free_port, html_of, links_in, outbox, text_of

@@ -12,10 +12,17 @@ from workers.suggest_index import index_idea, rebuild_suggest_index
 
 
 async def email_notifications(ctx: dict[str, Any]) -> int:
-    """Send notification emails that are still unsent (safe to run twice)."""
-    from ideaboard.notifications import email_pending_notifications
+    """Send instant notification emails that are still unsent (safe to run twice)."""
+    from ideaboard.notification_mail import email_instant
 
-    return await email_pending_notifications(ctx["settings"])
+    return await email_instant(ctx["settings"])
+
+
+async def email_digests(ctx: dict[str, Any]) -> int:
+    """The daily digest: one email per person with what they chose to hear about daily (safe to run twice)."""
+    from ideaboard.notification_mail import send_digests
+
+    return await send_digests(ctx["settings"])
 
 
 async def update_idea_cluster(ctx: dict[str, Any], idea_id: int) -> int | None:
@@ -32,8 +39,8 @@ async def recluster(ctx: dict[str, Any]) -> int:
 
 # Every job is retried with backoff when it fails on a transient database or Redis error (workers/retry.py).
 JOBS: dict[str, Callable] = {f.__name__: retried(f) for f in (
-    email_notifications, update_idea_cluster, recluster, rebuild_suggest_index, index_idea, refresh_all_tweets,
-    fetch_related_tweets)}
+    email_notifications, email_digests, update_idea_cluster, recluster, rebuild_suggest_index, index_idea,
+    refresh_all_tweets, fetch_related_tweets)}
 X_JOBS: list[Callable] = [JOBS["fetch_related_tweets"]]  # in their own queue (social.X_QUEUE): X may be slow
 PRODUCT: list[Callable] = [job for job in JOBS.values() if job not in X_JOBS]
 FUNCTIONS: list[Callable] = list(JOBS.values())
