@@ -80,7 +80,7 @@ async def test_a_demoted_employee_keeps_no_internal_titles_in_the_bell(browser_f
 
 
 async def test_a_demoted_employee_is_not_emailed_internal_titles_still_queued(erin, sam, make_idea, settings):
-    from ideaboard.notifications import email_pending_notifications
+    from ideaboard.notification_mail import email_instant as email_pending_notifications
     from tests.test_notifications import outbox
 
     idea = await make_idea(sam, "Internal pricing experiment", space=Space.INTERNAL)
