@@ -24,6 +24,7 @@ LIMITS = {
     "cluster_interval_minutes": (1, 7 * 24 * 60),
     "smtp_port": (1, 65_535),
     "x_deadline_seconds": (1, 3600),
+    "digest_hour": (0, 23),
 }
 URL_SCHEMES = {
     "base_url": ("http", "https"),

@@ -14,6 +14,7 @@ BAD = [
     ("IDEABOARD_PAGE_CACHE_SECONDS", "-5", "whole number from 0 to 86,400"),
     ("IDEABOARD_LOGIN_ATTEMPTS_PER_MINUTE", "-1", "whole number from 1"),
     ("SMTP_PORT", "70000", "whole number from 1 to 65,535"),
+    ("IDEABOARD_DIGEST_HOUR", "24", "whole number from 0 to 23"),
     ("IDEABOARD_BASE_URL", "ideas.example.com", "use a URL starting with http:// or https://"),
     ("IDEABOARD_BASE_URL", "https://", "no host name"),
     ("X_API_BASE_URL", "ftp://api.x.com", "http:// or https://"),
