@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from ideaboard import mail, notifications, unsubscribe
 from ideaboard.models import Delivery, Notification, NotificationKind, User
 from ideaboard.settings import Settings
+from ideaboard.urls import urls
 
 EMAIL_BATCH = 200
 DIGEST_PEOPLE = 100  # people per digest batch; the job loops until nobody is left
@@ -37,7 +38,7 @@ def _item(settings: Settings, note: Notification) -> dict[str, str]:
 
 def _footer(settings: Settings, user: User, kinds: tuple[NotificationKind, ...], reasons: str) -> dict:
     """Why this email came, and one unsubscribe link per kind in it (the List-Unsubscribe header covers them all)."""
-    return {"reasons": reasons, "settings_link": _absolute(settings, "/settings/notifications"),
+    return {"reasons": reasons, "settings_link": _absolute(settings, urls.notification_settings()),
             "unsubscribe": [{"label": k.label, "link": unsubscribe.url(settings, user.id, (k,))} for k in kinds]}
 
 
@@ -55,7 +56,7 @@ def digest_email(settings: Settings, user: User, notes: Sequence[Notification]) 
     kinds = _kinds(notes)
     subject = f"Your daily {settings.site_name} digest: {len(notes)} update{'s' if len(notes) != 1 else ''}"
     context = {"name": user.name, "items": [_item(settings, n) for n in notes[:DIGEST_ITEMS]],
-               "more": max(0, len(notes) - DIGEST_ITEMS), "all_link": _absolute(settings, "/notifications"),
+               "more": max(0, len(notes) - DIGEST_ITEMS), "all_link": _absolute(settings, urls.notifications()),
                **_footer(settings, user, kinds, "you chose a daily digest for: "
                                                 + "; ".join(k.label.lower() for k in kinds))}
     return mail.compose(settings, user.email, subject, "digest", context,

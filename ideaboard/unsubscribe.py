@@ -14,10 +14,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from ideaboard import notification_prefs
 from ideaboard.models import Delivery, NotificationKind, User
 from ideaboard.settings import Settings
+from ideaboard.urls import urls
 
 SALT = "ideaboard.unsubscribe.v1"
 MAX_AGE = 180 * 24 * 3600  # an email may be acted on months later
-PATH = "/unsubscribe/"
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def make_token(settings: Settings, user_id: int, kinds: tuple[NotificationKind, 
 
 def url(settings: Settings, user_id: int, kinds: tuple[NotificationKind, ...]) -> str:
     """The absolute link for the email footer and the List-Unsubscribe header."""
-    return f"{settings.base_url.rstrip('/')}{PATH}{make_token(settings, user_id, kinds)}"
+    return settings.base_url.rstrip("/") + urls.unsubscribe(make_token(settings, user_id, kinds))
 
 
 def headers(link: str) -> dict[str, str]:

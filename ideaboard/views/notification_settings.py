@@ -8,6 +8,7 @@ from starlette.responses import Response
 from ideaboard import notification_prefs, unsubscribe
 from ideaboard.models import Delivery
 from ideaboard.templating import flash, render
+from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, login_redirect, see_other
 
 CHOICES = [(Delivery.INSTANT, "Instantly"), (Delivery.DIGEST, "Daily digest"), (Delivery.OFF, "Off")]
@@ -33,7 +34,7 @@ async def notification_settings(request: Request) -> Response:
         return render(request, "account/notifications.html", _context(typed, str(exc)), status_code=422)
     await notification_prefs.set_preferences(viewer, choices)
     flash(request, "Your notification choices are saved.")
-    return see_other("/settings/notifications")
+    return see_other(urls.notification_settings())
 
 
 async def unsubscribe_link(request: Request) -> Response:
