@@ -172,8 +172,9 @@ async def test_alice_chooses_per_kind_on_the_settings_page_and_a_bad_choice_keep
     assert (await notification_prefs.preferences(alice))[NotificationKind.UPDATES] is Delivery.INSTANT
 
 
-def test_the_worker_sends_the_digest_once_a_day_at_the_configured_hour():
-    from workers.settings import SETTINGS, WorkerSettings
+def test_the_worker_sends_the_digest_once_a_day_at_the_configured_hour(settings):
+    from workers.settings import worker_settings
 
-    [digest] = [job for job in WorkerSettings.cron_jobs if job.name == "cron:email_digests"]
-    assert (digest.hour, digest.minute) == ({SETTINGS.digest_hour}, {0})
+    at_six = dataclasses.replace(settings, digest_hour=6)
+    [digest] = [job for job in worker_settings(at_six).cron_jobs if job.name == "cron:email_digests"]
+    assert (digest.hour, digest.minute) == ({6}, {0})
