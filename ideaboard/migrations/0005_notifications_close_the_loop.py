@@ -1,10 +1,25 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
-from ideaboard.models import Delivery, NotificationKind
+from enum import StrEnum
+
+from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
-from tortoise import fields
 from tortoise.indexes import Index
+from tortoise.migrations import operations as ops
 from tortoise.migrations.constraints import UniqueConstraint
+
+
+# The enums as they were when this migration was written (a migration never imports live code).
+class NotificationKind(StrEnum):
+    UPDATES = "updates"
+    COMMENTS = "comments"
+    MENTIONS = "mentions"
+    ASSIGNMENTS = "assignments"
+
+
+class Delivery(StrEnum):
+    INSTANT = "instant"
+    DIGEST = "digest"
+    OFF = "off"
+
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0004_cluster_members_index')]
