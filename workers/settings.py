@@ -1,4 +1,4 @@
-"""arq WorkerSettings: `arq workers.settings.WorkerSettings` or `ideaboard worker` runs this."""
+"""arq settings: `ideaboard worker` runs both queues; plain arq runs `WorkerSettings` and `XWorkerSettings` apart."""
 
 from __future__ import annotations
 
@@ -67,15 +67,34 @@ def worker_settings(settings: Settings) -> type:
     return WorkerSettings
 
 
+def x_worker_settings(settings: Settings) -> type:
+    """arq's settings for the X queue alone, so plain arq deployments run X jobs apart from the product's."""
+    from workers.social import X_MAX_JOBS, X_QUEUE
+
+    class XWorkerSettings:
+        functions = tasks.X_JOBS
+        on_startup = startup
+        on_shutdown = shutdown
+        ctx: ClassVar[dict[str, Any]] = {"settings": settings}
+        redis_settings = redis_connection(settings)
+        queue_name = X_QUEUE
+        keep_result = 60
+        max_jobs = X_MAX_JOBS
+        job_timeout = settings.x_deadline_seconds + 60
+
+    return XWorkerSettings
+
+
 @functools.cache
-def _from_env() -> type:
-    return worker_settings(Settings.from_env())
+def _from_env(name: str) -> type:
+    build = worker_settings if name == "WorkerSettings" else x_worker_settings
+    return build(Settings.from_env())
 
 
 def __getattr__(name: str) -> Any:
-    """`WorkerSettings` (what `arq workers.settings.WorkerSettings` loads) is built from the environment when used."""
-    if name == "WorkerSettings":
-        return _from_env()
+    """`WorkerSettings` / `XWorkerSettings` (what `arq workers.settings.…` loads) are built from the environment."""
+    if name in ("WorkerSettings", "XWorkerSettings"):
+        return _from_env(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
