@@ -86,6 +86,7 @@ class User(Model):
     password_hash = fields.CharField(max_length=255)
     role = fields.CharEnumField(Role, max_length=16, default=Role.CUSTOMER)
     is_active = fields.BooleanField(default=True)
+    email_verified_at = fields.DatetimeField(null=True)  # set when they followed a link sent to `email`
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -93,6 +94,20 @@ class User(Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Session(Model):
+    """One signed-in browser: the cookie carries a random token, this row its SHA-256 (deleting the row ends it)."""
+
+    id = fields.CharField(max_length=64, primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="sessions", on_delete=fields.OnDelete.CASCADE)
+    expires = fields.BigIntField()  # epoch seconds: compared in SQL the same way on SQLite and Postgres
+    user_agent = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "sessions"
+        indexes = (("user_id", "expires"),)
 
 
 class Category(Model):
@@ -179,7 +194,8 @@ class IdeaTag(Model):
 class Vote(Model):
     id = fields.IntField(primary_key=True)
     idea = fields.ForeignKeyField("models.Idea", related_name="votes", on_delete=fields.OnDelete.CASCADE)
-    user = fields.ForeignKeyField("models.User", related_name="votes", on_delete=fields.OnDelete.CASCADE)
+    # NULL once the voter deleted their account: the vote still counts, nobody can tell whose it was
+    user = fields.ForeignKeyField("models.User", related_name="votes", null=True, on_delete=fields.OnDelete.SET_NULL)
     value = fields.SmallIntField()
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -48,6 +48,7 @@ async def audience(idea_id: int) -> set[int]:
     ids: set[int] = set()
     for model, column in ((Vote, "user_id"), (Comment, "author_id"), (Follow, "user_id")):
         ids.update(await model.filter(idea_id=idea_id).values_list(column, flat=True))
+    ids.discard(None)  # type: ignore[arg-type]  # votes of deleted accounts belong to nobody
     return ids
 
 

@@ -55,6 +55,25 @@ class Urls:
     def logout(self) -> str:
         return "/logout"
 
+    # accounts: verification, password reset, settings
+    def verify_email(self, token: str) -> str:
+        return f"/verify/{token}"
+
+    def resend_verification(self) -> str:
+        return "/verify/resend"
+
+    def forgot(self) -> str:
+        return "/forgot"
+
+    def password_reset(self, token: str) -> str:
+        return f"/password-reset/{token}"
+
+    def settings(self) -> str:
+        return "/settings"
+
+    def settings_email_confirm(self, token: str) -> str:
+        return f"/settings/email/{token}"
+
     # members
     def internal(self, **query: Query) -> str:
         return "/internal" + _query(**query)
