@@ -55,8 +55,11 @@ class LoadUserMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            token = scope.get("session", {}).get(SESSION_KEY)
+            session = scope.get("session", {})
+            token = session.get(SESSION_KEY)
             scope["user"] = await session_user(token) if isinstance(token, str) else None
+            if token is not None and scope["user"] is None:
+                session.pop(SESSION_KEY, None)  # an ended session: the browser is a visitor again
         await self.app(scope, receive, send)
 
 
