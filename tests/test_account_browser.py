@@ -1,27 +1,12 @@
 """Nina's account in a real browser: sign up, confirm from the outbox, post; forget the password, reset it, and the
 session a thief copied before the reset is logged out."""
 
-import asyncio
-from urllib.parse import urlsplit
-
 import pytest
 
 from ideaboard.models import Idea, User
-from tests.browser import chromium_page, live_server, needs_chromium, screenshot
-from tests.mailbox import links_in, outbox
+from tests.browser import chromium_page, live_server, needs_chromium, outbox_link, screenshot
 
 pytestmark = [pytest.mark.browser, needs_chromium]
-
-
-async def _link_for(settings, address: str, count: int) -> str:
-    """The path of the first link in the `count`-th email to this address (sent just after the response)."""
-    for _ in range(100):
-        mails = [m for m in outbox(settings) if m["To"] == address]
-        if len(mails) >= count:
-            parts = urlsplit(links_in(mails[count - 1])[0])
-            return parts.path
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no email number {count} to {address}")
 
 
 async def test_nina_signs_up_confirms_from_the_outbox_posts_then_resets_her_password(app, settings):
@@ -34,7 +19,7 @@ async def test_nina_signs_up_confirms_from_the_outbox_posts_then_resets_her_pass
             await page.click("button:has-text('Create account')")
             await page.wait_for_selector("h1:has-text('Check your inbox')")
 
-            await page.goto(base + await _link_for(settings, "nina@example.com", 1))
+            await page.goto(base + await outbox_link(settings, "nina@example.com"))
             await page.wait_for_selector("text=your email address is confirmed")
             await page.click("a.button:has-text('Share an idea')")
             await page.fill("#title", "Dark mode for the mobile app")
@@ -56,7 +41,7 @@ async def test_nina_signs_up_confirms_from_the_outbox_posts_then_resets_her_pass
             await page.fill("#email", "nina@example.com")
             await page.click("button:has-text('Send me a link')")
             await page.wait_for_selector("h1:has-text('Check your inbox')")
-            await page.goto(base + await _link_for(settings, "nina@example.com", 2))
+            await page.goto(base + await outbox_link(settings, "nina@example.com", 2))
             await screenshot(page, "password-reset")
             await page.fill("#password", "an even longer secret")
             await page.click("button:has-text('Save my new password')")
