@@ -100,7 +100,8 @@ class Session(Model):
     """One signed-in browser: the cookie carries a random token, this row its SHA-256 (deleting the row ends it)."""
 
     id = fields.CharField(max_length=64, primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="sessions", on_delete=fields.OnDelete.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="sessions",
+                                                                   on_delete=fields.OnDelete.CASCADE)
     expires = fields.BigIntField()  # epoch seconds: compared in SQL the same way on SQLite and Postgres
     user_agent = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -195,7 +196,8 @@ class Vote(Model):
     id = fields.IntField(primary_key=True)
     idea = fields.ForeignKeyField("models.Idea", related_name="votes", on_delete=fields.OnDelete.CASCADE)
     # NULL once the voter deleted their account: the vote still counts, nobody can tell whose it was
-    user = fields.ForeignKeyField("models.User", related_name="votes", null=True, on_delete=fields.OnDelete.SET_NULL)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="votes", null=True, on_delete=fields.OnDelete.SET_NULL)
     value = fields.SmallIntField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
