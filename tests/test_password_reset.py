@@ -30,7 +30,7 @@ async def test_a_reset_sets_the_new_password_works_once_and_ends_every_other_ses
     await visitor.post("/forgot", {"email": "alice@example.com"})
     link = last_link_to(settings, "alice@example.com")
     form = await visitor.get(link)
-    assert form.status_code == 200 and form.headers["referrer-policy"] == "no-referrer"
+    assert form.status_code == 200 and form.headers["referrer-policy"] == "same-origin"
 
     short = await visitor.post(link, {"password": "short"})
     assert short.status_code == 422 and "10 characters" in short.text

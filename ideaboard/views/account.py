@@ -13,7 +13,7 @@ from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, login_redirect, not_found, path_id, see_other
 
-NO_REFERRER = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}  # pages whose URL holds a token
+TOKEN_PAGE_HEADERS = {"Referrer-Policy": "same-origin", "Cache-Control": "no-store"}  # pages whose URL holds a token
 
 
 def _send_later(response: Response, request: Request, email: mail.Email) -> Response:
@@ -51,7 +51,7 @@ async def verify(request: Request) -> Response:
         if viewer is not None and viewer.id == user.id:
             flash(request, "Your email address is already confirmed.")
             return see_other("/")
-        return render(request, "account/link_done.html", {"what": "verify"}, headers=NO_REFERRER)
+        return render(request, "account/link_done.html", {"what": "verify"}, headers=TOKEN_PAGE_HEADERS)
     viewer = current_user(request)
     if viewer is None or viewer.id != user.id:
         await auth.log_in(request, user)
@@ -140,13 +140,13 @@ async def password_reset(request: Request) -> Response:
         return _invalid_link(request, exc, "reset")
     context = {"token": token, "errors": {}, "person": user}
     if request.method == "GET":
-        return render(request, "account/reset.html", context, headers=NO_REFERRER)
+        return render(request, "account/reset.html", context, headers=TOKEN_PAGE_HEADERS)
     data = await form_data(request)
     try:
         password = parse_new_password(data, email=user.email, name=user.name)
     except FormErrors as exc:
         context["errors"] = exc.errors
-        return render(request, "account/reset.html", context, status_code=422, headers=NO_REFERRER)
+        return render(request, "account/reset.html", context, status_code=422, headers=TOKEN_PAGE_HEADERS)
     await accounts.set_password(user, password)
     await accounts.mark_verified(user, request.state.settings.employee_domains)  # the link proved the mailbox
     await auth.end_sessions(user.id)
@@ -158,7 +158,7 @@ async def password_reset(request: Request) -> Response:
 def _invalid_link(request: Request, exc: tokens.InvalidToken, what: str) -> Response:
     """A friendly page for an expired, used or broken link, with the way forward (never a 500)."""
     return render(request, "account/link_invalid.html", {"reason": exc.reason, "what": what}, status_code=400,
-                  headers=NO_REFERRER)
+                  headers=TOKEN_PAGE_HEADERS)
 
 
 async def profile(request: Request) -> Response:

@@ -14,7 +14,7 @@ from ideaboard import account_email, accounts, auth, mail, privacy, tokens
 from ideaboard.forms import FormErrors, parse_email, parse_name, parse_new_password
 from ideaboard.models import User
 from ideaboard.templating import flash, render
-from ideaboard.views.account import NO_REFERRER
+from ideaboard.views.account import TOKEN_PAGE_HEADERS
 from ideaboard.views.common import current_user, form_data, login_redirect, see_other
 
 SETTINGS_URL = "/settings"
@@ -85,11 +85,11 @@ async def confirm_email_change(request: Request) -> Response:
         await accounts.change_email(user, new_email, settings.employee_domains)
     except tokens.InvalidToken as exc:
         return render(request, "account/link_invalid.html", {"reason": exc.reason, "what": "email"},
-                      status_code=400, headers=NO_REFERRER)
+                      status_code=400, headers=TOKEN_PAGE_HEADERS)
     except accounts.EmailTaken:
         reason = "Another account started using that address meanwhile, so your email stays the same."
         return render(request, "account/link_invalid.html", {"reason": reason, "what": "email"}, status_code=400,
-                      headers=NO_REFERRER)
+                      headers=TOKEN_PAGE_HEADERS)
     flash(request, f"Your email address is now {user.email}.")
     response = see_other(SETTINGS_URL)
     response.background = BackgroundTask(mail.send, settings, account_email.email_changed_notice(settings, user,
