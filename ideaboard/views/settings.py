@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ideaboard import account_email, accounts, auth, mail, privacy, tokens
 from ideaboard.forms import FormErrors, parse_email, parse_name, parse_new_password
@@ -147,14 +146,3 @@ async def delete_account(request: Request) -> Response:
     flash(request, "Your account is deleted. Your ideas and comments stay, signed “Former member”.")
     return see_other("/")
 
-
-routes = [
-    Route("/settings", settings_page, name="settings"),
-    Route("/settings/name", change_name, methods=["POST"], name="settings_name"),
-    Route("/settings/email", change_email, methods=["POST"], name="settings_email"),
-    Route("/settings/email/{token}", confirm_email_change, name="settings_email_confirm"),
-    Route("/settings/password", change_password, methods=["POST"], name="settings_password"),
-    Route("/settings/logout-everywhere", log_out_everywhere, methods=["POST"], name="settings_logout_everywhere"),
-    Route("/settings/export", export, name="settings_export"),
-    Route("/settings/delete", delete_account, methods=["POST"], name="settings_delete"),
-]
