@@ -5,6 +5,7 @@ from __future__ import annotations
 from ideaboard import mail, tokens
 from ideaboard.models import User
 from ideaboard.settings import Settings
+from ideaboard.urls import urls
 
 
 def _url(settings: Settings, path: str) -> str:
@@ -17,7 +18,7 @@ def _context(user: User, **extra: str) -> dict[str, str]:
 
 def verification_email(settings: Settings, user: User) -> mail.Email:
     token = tokens.make(settings.secret_key, tokens.VERIFY, user, tokens.fingerprint(user.email))
-    link = _url(settings, f"/verify/{token}")
+    link = _url(settings, urls.verify_email(token))
     return mail.compose(settings, user.email, f"Confirm your email for {settings.site_name}", "verify_email",
                         _context(user, link=link))
 
@@ -25,12 +26,12 @@ def verification_email(settings: Settings, user: User) -> mail.Email:
 def account_exists_email(settings: Settings, user: User) -> mail.Email:
     """Someone signed up with an address that has an account: tell its owner, not the person signing up."""
     return mail.compose(settings, user.email, f"You already have a {settings.site_name} account", "account_exists",
-                        _context(user, link=reset_link(settings, user), login=_url(settings, "/login")))
+                        _context(user, link=reset_link(settings, user), login=_url(settings, urls.login())))
 
 
 def reset_link(settings: Settings, user: User) -> str:
     token = tokens.make(settings.secret_key, tokens.RESET, user, tokens.password_fingerprint(user))
-    return _url(settings, f"/password-reset/{token}")
+    return _url(settings, urls.password_reset(token))
 
 
 def reset_email(settings: Settings, user: User) -> mail.Email:
@@ -41,7 +42,7 @@ def reset_email(settings: Settings, user: User) -> mail.Email:
 def email_change_email(settings: Settings, user: User, new_email: str) -> mail.Email:
     """Sent to the new address: the change happens only when its owner follows the link."""
     token = tokens.make(settings.secret_key, tokens.EMAIL_CHANGE, user, tokens.fingerprint(user.email), e=new_email)
-    link = _url(settings, f"/settings/email/{token}")
+    link = _url(settings, urls.settings_email_confirm(token))
     return mail.compose(settings, new_email, f"Confirm your new email for {settings.site_name}", "email_change",
                         _context(user, link=link, new_email=new_email))
 
@@ -49,7 +50,7 @@ def email_change_email(settings: Settings, user: User, new_email: str) -> mail.E
 def email_changed_notice(settings: Settings, user: User, old_email: str) -> mail.Email:
     """Sent to the old address once the change is done, so a hijack does not go unnoticed."""
     return mail.compose(settings, old_email, f"Your {settings.site_name} email was changed", "email_changed",
-                        _context(user, new_email=user.email, forgot=_url(settings, "/forgot")))
+                        _context(user, new_email=user.email, forgot=_url(settings, urls.forgot())))
 
 
 async def user_to_verify(settings: Settings, token: str) -> User:

@@ -74,6 +74,24 @@ class Urls:
     def settings_email_confirm(self, token: str) -> str:
         return f"/settings/email/{token}"
 
+    def settings_name(self) -> str:
+        return "/settings/name"
+
+    def settings_email(self) -> str:
+        return "/settings/email"
+
+    def settings_password(self) -> str:
+        return "/settings/password"
+
+    def settings_logout_everywhere(self) -> str:
+        return "/settings/logout-everywhere"
+
+    def settings_export(self) -> str:
+        return "/settings/export"
+
+    def settings_delete(self) -> str:
+        return "/settings/delete"
+
     # members
     def internal(self, **query: Query) -> str:
         return "/internal" + _query(**query)

@@ -50,21 +50,21 @@ async def verify(request: Request) -> Response:
         viewer = current_user(request)
         if viewer is not None and viewer.id == user.id:
             flash(request, "Your email address is already confirmed.")
-            return see_other("/")
+            return see_other(urls.board())
         return render(request, "account/link_done.html", {"what": "verify"}, headers=TOKEN_PAGE_HEADERS)
     viewer = current_user(request)
     if viewer is None or viewer.id != user.id:
         await auth.log_in(request, user)
     flash(request, f"Thanks, {user.name}: your email address is confirmed. You can now post, vote and comment.")
-    return see_other("/")
+    return see_other(urls.board())
 
 
 async def resend_verification(request: Request) -> Response:
     viewer = current_user(request)
     if viewer is None:
-        return login_redirect(request, "/settings")
+        return login_redirect(request, urls.settings())
     data = await form_data(request)
-    response = see_other(auth.safe_next(data.get("next") or "/settings"))
+    response = see_other(auth.safe_next(data.get("next") or urls.settings()))
     if accounts.is_verified(viewer):
         flash(request, "Your email address is already confirmed.")
         return response
@@ -152,7 +152,7 @@ async def password_reset(request: Request) -> Response:
     await auth.end_sessions(user.id)
     await auth.log_in(request, user)
     flash(request, "Your password is changed, and every other device is logged out.")
-    return see_other("/")
+    return see_other(urls.board())
 
 
 def _invalid_link(request: Request, exc: tokens.InvalidToken, what: str) -> Response:

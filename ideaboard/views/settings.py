@@ -13,10 +13,11 @@ from ideaboard import account_email, accounts, auth, mail, privacy, tokens
 from ideaboard.forms import FormErrors, parse_email, parse_name, parse_new_password
 from ideaboard.models import User
 from ideaboard.templating import flash, render
+from ideaboard.urls import urls
 from ideaboard.views.account import TOKEN_PAGE_HEADERS
 from ideaboard.views.common import current_user, form_data, login_redirect, see_other
 
-SETTINGS_URL = "/settings"
+SETTINGS_URL = urls.settings()
 
 
 async def _page(request: Request, user: User, errors: dict | None = None, values: dict | None = None,
@@ -120,7 +121,7 @@ async def log_out_everywhere(request: Request) -> Response:
     await auth.end_sessions(user.id)
     await auth.log_out(request)
     flash(request, "You are logged out on every device, this one included.")
-    return see_other("/login")
+    return see_other(urls.login())
 
 
 async def export(request: Request) -> Response:
@@ -144,5 +145,5 @@ async def delete_account(request: Request) -> Response:
     await privacy.erase_account(user)
     await auth.log_out(request)
     flash(request, "Your account is deleted. Your ideas and comments stay, signed “Former member”.")
-    return see_other("/")
+    return see_other(urls.board())
 
