@@ -30,10 +30,8 @@ def token_hash(token: str) -> str:
 
 
 async def session_user(token: str) -> User | None:
-    """The active user whose unexpired session this is, read fresh on every request (one indexed join).
-
-    A prepared raw statement instead of the ORM: building the query was a tenth of a vote (issue #5).
-    """
+    """The active user whose unexpired session this is, read fresh on every request (one indexed join, a prepared
+    raw statement: it runs on every request)."""
     db = User._meta.db
     _, rows = await db.execute_query(_user_sql(db.capabilities.dialect), [token_hash(token), int(time.time())])
     return User._init_from_db(**rows[0]) if rows else None
