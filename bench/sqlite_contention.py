@@ -55,8 +55,8 @@ async def main(args: argparse.Namespace) -> int:
         wait_for_http(base + "/", 90)
         db = data / "ideaboard.sqlite3"
         wait_until(lambda: clustered(db, [1]), 90, "the worker's first cluster run")
-        voters = await sign_up_many(base, args.voters, "voter")
-        submitters = await sign_up_many(base, args.submitters, "submitter")
+        voters = await sign_up_many(base, args.voters, "voter", data / "outbox")
+        submitters = await sign_up_many(base, args.submitters, "submitter", data / "outbox")
         ideas = await board_idea_ids(base)
         started = time.monotonic()
         result = await run_crowd(base, voters, submitters, ideas, votes_each=args.votes, ideas_each=args.ideas)

@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
 from ideaboard import inputs, templating
-from ideaboard.auth import LoadUserMiddleware, RequireRole
+from ideaboard.auth import SESSION_SECONDS, LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
 from ideaboard.headers import SecurityHeadersMiddleware, security_headers
 from ideaboard.htmx import VaryMiddleware
@@ -34,6 +34,7 @@ from ideaboard.settings import Settings
 from ideaboard.suggest import SuggestCache
 from ideaboard.templating import error_page, render
 from ideaboard.views import account, clusters, community, flags, notification_settings, public, similar, social, staff
+from ideaboard.views import settings as account_settings
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -67,6 +68,10 @@ def build_routes() -> list[BaseRoute]:
         # whoever holds the email: the signed token is the proof (no login; the only POST exempt from CSRF)
         Route("/unsubscribe/{token:str}", notification_settings.unsubscribe_link, methods=["GET", "POST"],
               name="unsubscribe"),
+        Route("/verify/{token}", account.verify, name="verify_email"),  # the link in the verification email
+        Route("/forgot", account.forgot, methods=["GET", "POST"], name="forgot"),
+        Route("/password-reset/{token}", account.password_reset, methods=["GET", "POST"], name="password_reset"),
+        Route("/settings/email/{token}", account_settings.confirm_email_change, name="settings_email_confirm"),
     ]
     members = [  # signed in: each view sends visitors to log in first
         Route("/internal", public.internal_board, name="internal"),  # employees only: others get a 404
@@ -81,7 +86,16 @@ def build_routes() -> list[BaseRoute]:
               name="report_comment"),
         Route("/notifications", community.notification_list, name="notifications"),
         Route("/settings/notifications", notification_settings.notification_settings, methods=["GET", "POST"],
-              name="notification_settings"),  # moves into /settings once identity-core's page lands
+              name="notification_settings"),
+        Route("/verify/resend", account.resend_verification, methods=["POST"], name="resend_verification"),
+        Route("/settings", account_settings.settings_page, name="settings"),
+        Route("/settings/name", account_settings.change_name, methods=["POST"], name="settings_name"),
+        Route("/settings/email", account_settings.change_email, methods=["POST"], name="settings_email"),
+        Route("/settings/password", account_settings.change_password, methods=["POST"], name="settings_password"),
+        Route("/settings/logout-everywhere", account_settings.log_out_everywhere, methods=["POST"],
+              name="settings_logout_everywhere"),
+        Route("/settings/export", account_settings.export, name="settings_export"),
+        Route("/settings/delete", account_settings.delete_account, methods=["POST"], name="settings_delete"),
     ]
     admin = [  # /staff/admin: admins only
         Route("/categories", staff.categories_page, methods=["GET", "POST"], name="categories"),
@@ -192,7 +206,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(SecurityHeadersMiddleware, https_only=settings.https_only),  # every response but the 500 page
         Middleware(VaryMiddleware),  # outside the page cache, so kept pages say it too
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="ideaboard_session",
-                   same_site="lax", https_only=settings.https_only, max_age=14 * 24 * 3600),
+                   same_site="lax", https_only=settings.https_only, max_age=SESSION_SECONDS),
         Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds),  # visitors' pages; needs the session
         Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,)),
         Middleware(LoadUserMiddleware),

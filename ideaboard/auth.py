@@ -1,32 +1,48 @@
-"""Who is asking: the session holds a user id; the staff Mount's middleware is the one access check."""
+"""Who is asking: the cookie holds a session token whose row says whose it is; the staff Mount's middleware is the
+one access check.
+
+Sessions are rows (`Session`, keyed by the SHA-256 of the cookie's random token), so ending one is deleting its
+row: logging out ends that browser's session (every copy of its cookie), "log out everywhere", a password change
+or reset, deactivation and account deletion end the others too, on their very next request.
+"""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import secrets
+import time
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ideaboard.models import Role, User
+from ideaboard.models import Role, Session, User
 from ideaboard.urls import urls
 
-SESSION_KEY = "uid"
+SESSION_KEY = "sid"
+SESSION_SECONDS = 14 * 24 * 3600  # the cookie's max age too
 
 
-async def active_user(uid: int) -> User | None:
-    """The active user with this id, read fresh on every request (a deactivation or demotion applies at once)."""
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def session_user(token: str) -> User | None:
+    """The active user whose unexpired session this is, read fresh on every request (one indexed join, a prepared
+    raw statement: it runs on every request)."""
     db = User._meta.db
-    _, rows = await db.execute_query(_user_sql(db.capabilities.dialect), [uid])
+    _, rows = await db.execute_query(_user_sql(db.capabilities.dialect), [token_hash(token), int(time.time())])
     return User._init_from_db(**rows[0]) if rows else None
 
 
 @functools.cache
 def _user_sql(dialect: str) -> str:
-    columns = ", ".join(f'"{c}"' for c in sorted(User._meta.db_fields))
-    placeholder = "$1" if dialect == "postgres" else "?"
-    return f'SELECT {columns} FROM "{User._meta.db_table}" WHERE "id" = {placeholder} AND "is_active"'
+    columns = ", ".join(f'u."{c}"' for c in sorted(User._meta.db_fields))
+    a, b = ("$1", "$2") if dialect == "postgres" else ("?", "?")
+    return (f'SELECT {columns} FROM "sessions" s JOIN "{User._meta.db_table}" u ON u."id" = s."user_id" '
+            f'WHERE s."id" = {a} AND s."expires" > {b} AND u."is_active"')
 
 
 class LoadUserMiddleware:
@@ -37,8 +53,11 @@ class LoadUserMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            uid = scope.get("session", {}).get(SESSION_KEY)
-            scope["user"] = await active_user(uid) if isinstance(uid, int) else None
+            session = scope.get("session", {})
+            token = session.get(SESSION_KEY)
+            scope["user"] = await session_user(token) if isinstance(token, str) else None
+            if token is not None and scope["user"] is None:
+                session.pop(SESSION_KEY, None)  # an ended session: the browser is a visitor again
         await self.app(scope, receive, send)
 
 
@@ -70,14 +89,43 @@ def staff_user(request: Request) -> User:
     return user
 
 
-def log_in(request: Request, user: User) -> None:
-    """Start a fresh session for this user (new CSRF token, no fixation)."""
+async def log_in(request: Request, user: User) -> None:
+    """Start a fresh session for this user (new CSRF token, no fixation) and drop their expired ones."""
+    now = int(time.time())
+    await Session.filter(user_id=user.id, expires__lte=now).delete()
+    token = secrets.token_urlsafe(32)
+    agent = request.headers.get("user-agent", "")[:200]
+    await Session.create(id=token_hash(token), user_id=user.id, expires=now + SESSION_SECONDS, user_agent=agent)
     request.session.clear()
-    request.session[SESSION_KEY] = user.id
+    request.session[SESSION_KEY] = token
+    request.scope["user"] = user
 
 
-def log_out(request: Request) -> None:
+async def log_out(request: Request) -> None:
+    """End this browser's session: the row goes, so a copy of the cookie replayed later is logged out too."""
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str):
+        await Session.filter(id=token_hash(token)).delete()
     request.session.clear()
+    request.scope["user"] = None
+
+
+async def end_sessions(user_id: int, keep: Request | None = None) -> int:
+    """End every session of this person (except the one `keep` is using): password change, deactivation, ..."""
+    query = Session.filter(user_id=user_id)
+    token = keep.session.get(SESSION_KEY) if keep is not None else None
+    if isinstance(token, str):
+        query = query.exclude(id=token_hash(token))
+    return await query.delete()
+
+
+async def other_sessions(request: Request, user_id: int) -> int:
+    """How many other browsers are signed in to this account (shown beside "log out everywhere")."""
+    token = request.session.get(SESSION_KEY)
+    query = Session.filter(user_id=user_id, expires__gt=int(time.time()))
+    if isinstance(token, str):
+        query = query.exclude(id=token_hash(token))
+    return await query.count()
 
 
 def safe_next(url: str | None) -> str:

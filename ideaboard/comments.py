@@ -10,6 +10,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from ideaboard import follows, mentions, notifications, sql
+from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
 from ideaboard.ideas import AUTHOR_COLUMNS
 from ideaboard.markdown import render_markdown
@@ -27,6 +28,7 @@ async def add_comment(idea: Idea, author: User, body: str) -> Comment:
     if idea.status == Status.DUPLICATE:  # merged: the conversation continues on the idea it was merged into
         raise NotAllowed("This idea was merged into another one: comment there, so the conversation stays in one "
                          "place.")
+    require_verified(author)
     mentioned = await mentions.resolve(body)
     links = {handle: urls.profile(member.id) for handle, member in mentioned.items()}
     async with in_transaction():

@@ -75,21 +75,65 @@ def _parse_category(raw: str, category_ids: set[int], errors: dict[str, str]) ->
     return None
 
 
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """What is wrong with a new password, or None: the one place password rules live (sign-up, reset, change)."""
+    if len(password) < 10:
+        return "Use at least 10 characters for your password."
+    if len(password) > 256:
+        return "Use at most 256 characters for your password."
+    return None
+
+
+def email_problem(email: str) -> str | None:
+    if not EMAIL.match(email) or len(email) > 254:
+        return "Enter a valid email address, like you@example.com."
+    return None
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with a display name, or None (sign-up and settings)."""
+    if not 1 <= len(name) <= 80:
+        return "Enter the name other people will see (up to 80 characters)."
+    return None
+
+
+def _collect(errors: dict[str, str], field_name: str, problem: str | None) -> None:
+    if problem:
+        errors[field_name] = problem
+
+
 def parse_signup(data: Mapping[str, str]) -> SignUp:
     """A valid sign-up, or FormErrors; the password is never echoed back."""
     errors: dict[str, str] = {}
     email, name, password = _text(data, "email").lower(), _text(data, "name"), data.get("password") or ""
-    if not EMAIL.match(email) or len(email) > 254:
-        errors["email"] = "Enter a valid email address, like you@example.com."
-    if not 1 <= len(name) <= 80:
-        errors["name"] = "Enter the name other people will see (up to 80 characters)."
-    if len(password) < 10:
-        errors["password"] = "Use at least 10 characters for your password."
-    elif len(password) > 256:
-        errors["password"] = "Use at most 256 characters for your password."
+    _collect(errors, "email", email_problem(email))
+    _collect(errors, "name", name_problem(name))
+    _collect(errors, "password", password_problem(password, email=email, name=name))
     if errors:
         raise FormErrors(errors, {"email": email, "name": name})
     return SignUp(email=email, name=name, password=password)
+
+
+def parse_email(data: Mapping[str, str], field_name: str = "email") -> str:
+    email = _text(data, field_name).lower()
+    if problem := email_problem(email):
+        raise FormErrors({field_name: problem}, {field_name: email})
+    return email
+
+
+def parse_name(data: Mapping[str, str]) -> str:
+    name = _text(data, "name")
+    if problem := name_problem(name):
+        raise FormErrors({"name": problem}, {"name": name})
+    return name
+
+
+def parse_new_password(data: Mapping[str, str], *, email: str, name: str, field_name: str = "password") -> str:
+    """A new password (reset, change); never echoed back."""
+    password = data.get(field_name) or ""
+    if problem := password_problem(password, email=email, name=name):
+        raise FormErrors({field_name: problem}, {})
+    return password
 
 
 def parse_comment(data: Mapping[str, str]) -> str:

@@ -15,6 +15,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from ideaboard import follows, search, sql
+from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import IdeaForm
 from ideaboard.markdown import render_markdown
@@ -49,6 +50,7 @@ async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC)
     """A new idea, rendered once to safe HTML and ranked as a fresh zero-score idea."""
     if space is Space.INTERNAL and not can_see_internal(author):
         raise NotAllowed("Only employees can post in the internal space.")
+    require_verified(author)
     now = datetime.now(UTC)
     async with in_transaction():
         idea = await Idea.create(

@@ -87,6 +87,7 @@ class User(Model):
     password_hash = fields.CharField(max_length=255)
     role = fields.CharEnumField(Role, max_length=16, default=Role.CUSTOMER)
     is_active = fields.BooleanField(default=True)
+    email_verified_at = fields.DatetimeField(null=True)  # set when they followed a link sent to `email`
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -94,6 +95,21 @@ class User(Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Session(Model):
+    """One signed-in browser: the cookie carries a random token, this row its SHA-256 (deleting the row ends it)."""
+
+    id = fields.CharField(max_length=64, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="sessions",
+                                                                   on_delete=fields.OnDelete.CASCADE)
+    expires = fields.BigIntField()  # epoch seconds: compared in SQL the same way on SQLite and Postgres
+    user_agent = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "sessions"
+        indexes = (("user_id", "expires"),)
 
 
 class Category(Model):
@@ -197,10 +213,11 @@ class Vote(Model):
         "models.Idea", related_name="votes", on_delete=fields.OnDelete.CASCADE
     )
     idea_id: int
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="votes", on_delete=fields.OnDelete.CASCADE
+    # NULL once the voter deleted their account: the vote still counts, nobody can tell whose it was
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="votes", null=True, on_delete=fields.OnDelete.SET_NULL
     )
-    user_id: int
+    user_id: int | None
     value = fields.SmallIntField()
     created_at = fields.DatetimeField(auto_now_add=True)
 

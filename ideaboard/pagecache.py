@@ -21,7 +21,7 @@ from ideaboard.csrf import SAFE_METHODS
 
 MAX_PAGES = 200
 MAX_PAGE_BYTES = 256 * 1024
-PERSONAL_SESSION_KEYS = ("uid", "flash")
+PERSONAL_SESSION_KEYS = ("sid", "flash")  # sid: auth.SESSION_KEY
 MINOR = "ideaboard.minor_change"
 
 

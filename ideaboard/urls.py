@@ -59,6 +59,43 @@ class Urls:
         """The link in every notification email (works logged out: the signed token is the proof)."""
         return f"/unsubscribe/{token}"
 
+    # accounts: verification, password reset, settings
+    def verify_email(self, token: str) -> str:
+        return f"/verify/{token}"
+
+    def resend_verification(self) -> str:
+        return "/verify/resend"
+
+    def forgot(self) -> str:
+        return "/forgot"
+
+    def password_reset(self, token: str) -> str:
+        return f"/password-reset/{token}"
+
+    def settings(self) -> str:
+        return "/settings"
+
+    def settings_email_confirm(self, token: str) -> str:
+        return f"/settings/email/{token}"
+
+    def settings_name(self) -> str:
+        return "/settings/name"
+
+    def settings_email(self) -> str:
+        return "/settings/email"
+
+    def settings_password(self) -> str:
+        return "/settings/password"
+
+    def settings_logout_everywhere(self) -> str:
+        return "/settings/logout-everywhere"
+
+    def settings_export(self) -> str:
+        return "/settings/export"
+
+    def settings_delete(self) -> str:
+        return "/settings/delete"
+
     # members
     def internal(self, **query: Query) -> str:
         return "/internal" + _query(**query)

@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from ideaboard import follows, sql
+from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
 from ideaboard.models import Idea, Role, Space, Status, User, Vote
@@ -40,6 +41,7 @@ class _Raced(Exception):
 
 async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
     """Set this user's vote to +1, -1 or 0 (withdraw) on an idea they may see; repeating a vote changes nothing."""
+    require_verified(user)
     postgres = connections.get("default").capabilities.dialect == "postgres"
     once = _cast_vote_postgres if postgres else _cast_vote_once
     for attempt in range(3):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -9,10 +10,12 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from ideaboard.settings import Settings
+from tests.mailbox import links_in, outbox
 from tests.test_cli import _wait_for, free_port
 
 CHROMIUM = os.environ.get("IDEABOARD_CHROMIUM", "/usr/bin/chromium")
@@ -78,3 +81,13 @@ async def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+async def outbox_link(settings: Settings, address: str, number: int = 1) -> str:
+    """The path of the first link in the `number`-th email to this address (the server sends it after answering)."""
+    for _ in range(100):
+        mails = [m for m in outbox(settings) if m["To"] == address]
+        if len(mails) >= number:
+            return urlsplit(links_in(mails[number - 1])[0]).path
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no email number {number} to {address} in the outbox")

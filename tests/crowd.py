@@ -7,6 +7,9 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from pathlib import Path
 
 import httpx
 
@@ -42,12 +45,15 @@ class CrowdResult:
         return sum(n for (_, code), n in self.codes.items() if code >= 500 or code == 0)
 
 
-async def sign_up(base_url: str, email: str, name: str) -> Member:
+async def sign_up(base_url: str, email: str, name: str, outbox: Path) -> Member:
+    """Sign up, then follow the verification link the server wrote to its outbox (which also logs in)."""
     http = httpx.AsyncClient(base_url=base_url, timeout=60)
     page = await http.get("/signup")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     response = await http.post("/signup", data={"email": email, "name": name, "password": PASSWORD,
                                                 "csrf_token": token})
+    assert response.status_code == 200, (response.status_code, response.text[:500])
+    response = await http.get(await _verification_path(outbox, email))
     assert response.status_code == 303, (response.status_code, response.text[:500])
     member = Member(http, email)
     board = await http.get("/")
@@ -55,12 +61,24 @@ async def sign_up(base_url: str, email: str, name: str) -> Member:
     return member
 
 
-async def sign_up_many(base_url: str, count: int, prefix: str) -> list[Member]:
-    """Sign up a few at a time (argon2 hashing is the slow part)."""
+async def _verification_path(outbox: Path, email: str) -> str:
+    """The /verify/... path from the email to this address (the server writes it just after answering)."""
+    for _ in range(300):
+        for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
+            message = BytesParser(policy=default_policy).parsebytes(path.read_bytes())
+            text = message.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+            if message["To"] == email and (found := re.search(r"/verify/[^\s<>\"]+", text.get_content())):
+                return found.group(0)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no verification email to {email} in {outbox}")
+
+
+async def sign_up_many(base_url: str, count: int, prefix: str, outbox: Path) -> list[Member]:
+    """Sign up a few at a time (argon2 hashing is the slow part); `outbox` is the server's <data dir>/outbox."""
     members: list[Member] = []
     for start in range(0, count, 4):
-        members += await asyncio.gather(*(sign_up(base_url, f"{prefix}{i}@example.com", f"{prefix.title()} {i}")
-                                          for i in range(start, min(count, start + 4))))
+        members += await asyncio.gather(*(sign_up(base_url, f"{prefix}{i}@example.com", f"{prefix.title()} {i}",
+                                                  outbox) for i in range(start, min(count, start + 4))))
     return members
 
 

@@ -4,20 +4,30 @@ from bs4 import BeautifulSoup
 
 from ideaboard.models import Role, User
 from tests.conftest import PASSWORD
+from tests.mailbox import last_link_to, outbox, text_of
 
 
-async def test_a_customer_signs_up_and_is_logged_in(visitor):
+async def test_a_customer_signs_up_and_is_asked_to_confirm_their_email(visitor, settings):
     response = await visitor.post("/signup", {"name": "Nina Park", "email": "Nina@Example.com", "password": PASSWORD})
+    assert response.status_code == 200 and "Check your inbox" in response.text and "nina@example.com" in response.text
+    nina = await User.get(email="nina@example.com")
+    assert nina.role == Role.CUSTOMER and nina.email_verified_at is None
+    assert nina.password_hash.startswith("$argon2id$") and PASSWORD not in nina.password_hash
+    [mail] = outbox(settings)
+    assert mail["To"] == "nina@example.com" and "Confirm your email" in mail["Subject"]
+
+    response = await visitor.get(last_link_to(settings, "nina@example.com"))  # she follows the link
     assert response.status_code == 303
     page = await visitor.get("/")
-    assert "Nina Park" in page.text and "Log out" in page.text
-    nina = await User.get(email="nina@example.com")
-    assert nina.role == Role.CUSTOMER
-    assert nina.password_hash.startswith("$argon2id$") and PASSWORD not in nina.password_hash
+    assert "Nina Park" in page.text and "Log out" in page.text and "your email address is confirmed" in page.text
+    assert (await User.get(id=nina.id)).email_verified_at is not None
 
 
-async def test_signing_up_with_the_company_domain_makes_an_employee_with_a_badge(visitor):
+async def test_signing_up_with_the_company_domain_makes_an_employee_only_once_verified(visitor, settings):
     await visitor.post("/signup", {"name": "Erin Cho", "email": "erin@brewline.example", "password": PASSWORD})
+    erin = await User.get(email="erin@brewline.example")
+    assert erin.role == Role.CUSTOMER  # anyone can type a company address
+    await visitor.get(last_link_to(settings, "erin@brewline.example"))
     erin = await User.get(email="erin@brewline.example")
     assert erin.role == Role.EMPLOYEE
     profile = BeautifulSoup((await visitor.get(f"/users/{erin.id}")).text, "html.parser")
@@ -36,12 +46,19 @@ async def test_an_invalid_signup_shows_every_problem_and_keeps_what_was_typed(vi
     assert await User.all().count() == 0
 
 
-async def test_signing_up_twice_with_one_email_says_so(visitor, alice):
-    form = {"name": "Other Alice", "email": "alice@example.com", "password": PASSWORD}
-    response = await visitor.post("/signup", form)
-    assert response.status_code == 422
-    assert "already exists" in response.text
+async def test_signing_up_with_a_taken_address_answers_the_same_and_tells_only_its_owner(visitor, alice, settings):
+    fresh = await visitor.post("/signup", {"name": "Nina Park", "email": "nina@example.com", "password": PASSWORD})
+    taken = await visitor.post("/signup", {"name": "Other Alice", "email": "alice@example.com",
+                                           "password": "another long password"})
+    assert taken.status_code == fresh.status_code == 200
+    assert taken.text.replace("alice@example.com", "X") == fresh.text.replace("nina@example.com", "X")
+    assert "Log out" not in (await visitor.get("/")).text  # signing up logs nobody in: the link does
     assert await User.filter(email="alice@example.com").count() == 1
+    alice_again = await User.get(email="alice@example.com")
+    assert alice_again.name == "Alice Martin" and alice_again.password_hash == alice.password_hash
+    [mail] = [m for m in outbox(settings) if m["To"] == "alice@example.com"]
+    assert "already have" in mail["Subject"] and "/password-reset/" in text_of(mail)
+    assert "you already have an account" in text_of(mail)
 
 
 async def test_login_with_a_wrong_password_is_refused_without_saying_which_part_was_wrong(visitor, alice):

@@ -3,7 +3,7 @@
 import pytest
 
 from ideaboard.models import Comment, Idea, Vote
-from tests.browser import chromium_page, live_server, needs_chromium, screenshot
+from tests.browser import chromium_page, live_server, needs_chromium, outbox_link, screenshot
 from workers.suggest_index import rebuild_suggest_index
 
 pytestmark = [pytest.mark.browser, needs_chromium]
@@ -23,7 +23,9 @@ async def test_nina_signs_up_shares_an_idea_votes_and_comments(app, settings, ca
             await page.fill("#email", "nina@example.com")
             await page.fill("#password", "a long secret pass")
             await page.click("button:has-text('Create account')")
-            await page.wait_for_selector("text=Welcome to the community, Nina Park!")
+            await page.wait_for_selector("h1:has-text('Check your inbox')")
+            await page.goto(base + await outbox_link(settings, "nina@example.com"))  # the link in her email
+            await page.wait_for_selector("text=Thanks, Nina Park: your email address is confirmed.")
 
             await page.click(".hero a.button")
             await page.type("#title", "save my usu")  # typing suggests the existing idea (htmx, debounced)

@@ -150,8 +150,9 @@ async def test_the_internal_space_is_only_for_employees(browser_for, alice, erin
     employee = await browser_for(erin)
     assert titles((await employee.get("/internal")).text) == ["Internal tooling for baristas"]
     assert (await employee.get(f"/ideas/{idea.id}")).status_code == 200
+    assert (await customer.get("/ideas/new?space=internal")).status_code == 404  # the space does not exist for them
     response = await customer.post("/ideas/new?space=internal", {"title": "Sneaking into internal"})
-    assert response.status_code == 403 and await Idea.filter(space=Space.INTERNAL).count() == 1
+    assert response.status_code == 404 and await Idea.filter(space=Space.INTERNAL).count() == 1
 
 
 async def test_a_missing_idea_shows_a_friendly_404(visitor):

@@ -1,5 +1,7 @@
 """Merging duplicates: B folds into A, everyone counts once, counts stay exact, B's page points to A."""
 
+from datetime import UTC, datetime
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -27,9 +29,9 @@ from ideaboard.workflow import transition
 
 @pytest.fixture
 async def crowd(app) -> list[User]:
-    """Five more customers (no password hashing: they only vote)."""
-    return [await User.create(email=f"fan{n}@example.com", name=f"Fan {n}", password_hash="-", role=Role.CUSTOMER)
-            for n in range(5)]
+    """Five more verified customers (no password hashing: they only vote)."""
+    return [await User.create(email=f"fan{n}@example.com", name=f"Fan {n}", password_hash="-", role=Role.CUSTOMER,
+                              email_verified_at=datetime.now(UTC)) for n in range(5)]
 
 
 async def test_merging_moves_votes_comments_and_followers_and_counts_each_person_once(

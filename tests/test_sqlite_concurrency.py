@@ -27,8 +27,9 @@ async def test_thirty_voters_and_ten_submitters_with_the_worker_writing_get_no_e
     with ideaboard("serve", "--demo", "--port", str(port), "--no-access-log", data_dir=tmp_path) as serve:
         await asyncio.to_thread(wait_for_http, base + "/", 60)
         db = tmp_path / "ideaboard.sqlite3"
-        voters = await browsers(await sign_up_many(base, 6, "voter"), 5)  # 30 browsers, 6 accounts
-        submitters = await browsers(await sign_up_many(base, 5, "submitter"), 2)
+        outbox = tmp_path / "outbox"  # where serve writes the verification emails (no SMTP_HOST)
+        voters = await browsers(await sign_up_many(base, 6, "voter", outbox), 5)  # 30 browsers, 6 accounts
+        submitters = await browsers(await sign_up_many(base, 5, "submitter", outbox), 2)
         await asyncio.to_thread(wait_until, lambda: clustered(db, [1]), 60, "the worker's first cluster run")
         result = await run_crowd(base, voters, submitters, await board_idea_ids(base), votes_each=20, ideas_each=3)
         for member in voters + submitters:

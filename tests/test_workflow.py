@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 
@@ -36,9 +37,12 @@ def test_the_table_is_the_one_in_the_issue():
 
 @pytest.fixture
 async def cheap_cast(app) -> tuple[User, User]:
-    """A customer and a staff member without password hashing, so the 64 pairs stay fast."""
-    return (await User.create(email="c@example.com", name="Cleo", password_hash="-", role=Role.CUSTOMER),
-            await User.create(email="s@brewline.example", name="Sol", password_hash="-", role=Role.STAFF))
+    """A customer and a staff member (verified) without password hashing, so the 64 pairs stay fast."""
+    now = datetime.now(UTC)
+    return (await User.create(email="c@example.com", name="Cleo", password_hash="-", role=Role.CUSTOMER,
+                              email_verified_at=now),
+            await User.create(email="s@brewline.example", name="Sol", password_hash="-", role=Role.STAFF,
+                              email_verified_at=now))
 
 
 @pytest.mark.parametrize("start,end", PAIRS, ids=[f"{a}->{b}" for a, b in PAIRS])

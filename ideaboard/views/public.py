@@ -5,13 +5,27 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ideaboard import (
+    accounts,
+    comments,
+    htmx,
+    idea_page,
+    ideas,
+    inputs,
+    jobs,
+    listing,
+    pagecache,
+    ratelimit,
+    social,
+    votes,
+)
 from ideaboard import categories as categories_cache
-from ideaboard import comments, htmx, idea_page, ideas, inputs, jobs, listing, pagecache, ratelimit, social, votes
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
 from ideaboard.models import Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
+from ideaboard.views import account
 from ideaboard.views.common import (
     back,
     current_user,
@@ -88,18 +102,27 @@ async def new_idea(request: Request) -> Response:
     if viewer is None:
         return login_redirect(request)
     space = Space.INTERNAL if request.query_params.get("space") == "internal" else Space.PUBLIC
+    if space is Space.INTERNAL and not ideas.can_see_internal(viewer):
+        raise not_found("space")
     categories = await categories_cache.list_categories()
     context = {"categories": categories, "space": space, "values": {}, "errors": {}}
     if request.method == "GET":
         return render(request, "ideas/new.html", context)
     data = await form_data(request)
     settings = request.state.settings
+    if data.get("resend_verification"):  # the form's own "send the link again": the text stays in the form
+        context.update(values=data, **account.verification_context(request, sent=True))
+        return account.queue_verification(render(request, "ideas/new.html", context), request)
     try:
+        accounts.require_verified(viewer)
         form = parse_idea(data, {c.id for c in categories})
         if not await ratelimit.hit(request.state.redis, f"idea:{viewer.id}", settings.ideas_per_hour, 3600):
             raise FormErrors({"title": "You have shared a lot of ideas this hour. Please wait a while and "
                                        "submit this one again; your text is kept below."}, data)
         idea = await ideas.submit_idea(viewer, form, space)
+    except accounts.VerifyFirst:
+        context.update(values=data, **account.verification_context(request))
+        return render(request, "ideas/new.html", context, status_code=403)
     except (FormErrors, NotAllowed) as exc:
         return _form_again(request, "ideas/new.html", context, data, exc)
     await _after_write(request, idea)
@@ -164,9 +187,9 @@ async def vote(request: Request) -> Response:
         error = None
     except NotFound:
         raise not_found("idea") from None
-    except (FormErrors, NotAllowed) as exc:
+    except (FormErrors, NotAllowed, accounts.VerifyFirst) as exc:
         idea = await visible_idea(request, viewer, idea_id)  # a bad form on a hidden idea is still a 404
-        error = str(exc) if isinstance(exc, NotAllowed) else "That vote was not understood."
+        error = "That vote was not understood." if isinstance(exc, FormErrors) else str(exc)
     if not htmx.is_request(request):
         if error:
             flash(request, error, "error")
@@ -182,10 +205,16 @@ async def add_comment(request: Request) -> Response:
         return _login_then_idea(request)
     idea = await visible_idea(request, viewer)
     data = await form_data(request)
+    if data.get("resend_verification"):  # the form's own "send the link again": the comment stays typed
+        page = await _comment_again(request, idea, viewer, data, {}, 200,
+                                    **account.verification_context(request, sent=True))
+        return account.queue_verification(page, request)
     try:
         await comments.add_comment(idea, viewer, parse_comment(data))
     except FormErrors as exc:
         return await _comment_again(request, idea, viewer, exc.values, exc.errors, 422)
+    except accounts.VerifyFirst:  # 422 so htmx swaps the form in, with the text kept and a resend button
+        return await _comment_again(request, idea, viewer, data, {}, 422, **account.verification_context(request))
     except NotAllowed as exc:  # merged meanwhile: 409, but htmx only swaps a 422 in (the message must show)
         status = 422 if htmx.is_request(request) else 409
         return await _comment_again(request, idea, viewer, data, {"body": str(exc)}, status)
@@ -195,9 +224,11 @@ async def add_comment(request: Request) -> Response:
     return render(request, "ideas/detail.html", await _detail_context(await _page_of(idea, viewer)), block="comments")
 
 
-async def _comment_again(request: Request, idea: Idea, viewer, values: dict, errors: dict, status: int) -> Response:
+async def _comment_again(request: Request, idea: Idea, viewer, values: dict, errors: dict, status: int,
+                         **extra) -> Response:
     """The idea page (or, for htmx, its comments) with the message and the text the person typed."""
-    context = await _detail_context(await _page_of(idea, viewer), comment_values=values, comment_errors=errors)
+    context = await _detail_context(await _page_of(idea, viewer), comment_values=values, comment_errors=errors,
+                                    **extra)
     block = "comments" if htmx.is_request(request) else None
     return render(request, "ideas/detail.html", context, block=block, status_code=status)
 

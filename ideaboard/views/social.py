@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import charts, htmx, ideas, inputs, share, social
+from ideaboard.accounts import VerifyFirst
 from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.forms import FormErrors, parse_idea
@@ -57,6 +58,9 @@ async def tweet_to_idea(request: Request) -> Response:
     except FormErrors as exc:
         context.update(values=exc.values, errors=exc.errors)
         return render(request, "staff/tweet_to_idea.html", context, status_code=422)
+    except VerifyFirst as exc:
+        context.update(values=data, errors={"title": str(exc)})
+        return render(request, "staff/tweet_to_idea.html", context, status_code=403)
     flash(request, f"Published as an idea, credited to @{tweet.author_username or tweet.author_id} on X.")
     return see_other(urls.idea(idea.id))
 

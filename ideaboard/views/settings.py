@@ -1,0 +1,149 @@
+"""Account settings: name, email, password, sessions, data export and account deletion."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ideaboard import account_email, accounts, auth, mail, privacy, tokens
+from ideaboard.forms import FormErrors, parse_email, parse_name, parse_new_password
+from ideaboard.models import User
+from ideaboard.templating import flash, render
+from ideaboard.urls import urls
+from ideaboard.views.account import TOKEN_PAGE_HEADERS
+from ideaboard.views.common import current_user, form_data, login_redirect, see_other
+
+SETTINGS_URL = urls.settings()
+
+
+async def _page(request: Request, user: User, errors: dict | None = None, values: dict | None = None,
+                status_code: int = 200) -> Response:
+    context = {"errors": errors or {}, "values": values or {}, "verified": accounts.is_verified(user),
+               "other_sessions": await auth.other_sessions(request, user.id)}
+    return render(request, "account/settings.html", context, status_code=status_code)
+
+
+def _member(request: Request) -> User | None:
+    return current_user(request)
+
+
+async def settings_page(request: Request) -> Response:
+    user = _member(request)
+    if user is None:
+        return login_redirect(request)
+    return await _page(request, user)
+
+
+async def change_name(request: Request) -> Response:
+    user = _member(request)
+    if user is None:
+        return login_redirect(request, SETTINGS_URL)
+    data = await form_data(request)
+    try:
+        name = parse_name(data)
+    except FormErrors as exc:
+        return await _page(request, user, exc.errors, exc.values, status_code=422)
+    await accounts.set_name(user, name)
+    flash(request, "Your display name is saved.")
+    return see_other(SETTINGS_URL)
+
+
+async def change_email(request: Request) -> Response:
+    """Ask to move to a new address: nothing changes until a link sent there is followed."""
+    user = _member(request)
+    if user is None:
+        return login_redirect(request, SETTINGS_URL)
+    data = await form_data(request)
+    values = {"new_email": data.get("new_email", "")}
+    try:
+        new_email = parse_email(data, "new_email")
+    except FormErrors as exc:
+        return await _page(request, user, exc.errors, values, status_code=422)
+    if not accounts.password_matches(user, data.get("email_password", "")):
+        return await _page(request, user, {"email_password": "That is not your current password."}, values, 422)
+    if new_email == user.email:
+        return await _page(request, user, {"new_email": "That is already your email address."}, values, 422)
+    flash(request, f"We sent a link to {new_email}. Your address changes when you follow it (within 24 hours).")
+    response = see_other(SETTINGS_URL)
+    if await accounts.email_in_use(new_email):  # same answer, no email: whose address it is stays private
+        return response
+    email = account_email.email_change_email(request.state.settings, user, new_email)
+    response.background = BackgroundTask(mail.send, request.state.settings, email)
+    return response
+
+
+async def confirm_email_change(request: Request) -> Response:
+    """The link sent to the new address: the change happens now, and the old address is told."""
+    settings = request.state.settings
+    try:
+        user, new_email = await account_email.email_change_of(settings, request.path_params["token"])
+        old_email = user.email
+        await accounts.change_email(user, new_email, settings.employee_domains)
+    except tokens.InvalidToken as exc:
+        return render(request, "account/link_invalid.html", {"reason": exc.reason, "what": "email"},
+                      status_code=400, headers=TOKEN_PAGE_HEADERS)
+    except accounts.EmailTaken:
+        reason = "Another account started using that address meanwhile, so your email stays the same."
+        return render(request, "account/link_invalid.html", {"reason": reason, "what": "email"}, status_code=400,
+                      headers=TOKEN_PAGE_HEADERS)
+    flash(request, f"Your email address is now {user.email}.")
+    response = see_other(SETTINGS_URL)
+    response.background = BackgroundTask(mail.send, settings, account_email.email_changed_notice(settings, user,
+                                                                                                 old_email))
+    return response
+
+
+async def change_password(request: Request) -> Response:
+    user = _member(request)
+    if user is None:
+        return login_redirect(request, SETTINGS_URL)
+    data = await form_data(request)
+    if not accounts.password_matches(user, data.get("current_password", "")):
+        return await _page(request, user, {"current_password": "That is not your current password."}, status_code=422)
+    try:
+        password = parse_new_password(data, email=user.email, name=user.name, field_name="new_password")
+    except FormErrors as exc:
+        return await _page(request, user, exc.errors, status_code=422)
+    await accounts.set_password(user, password)
+    ended = await auth.end_sessions(user.id, keep=request)
+    flash(request, "Your password is changed." + (f" {ended} other session(s) were logged out." if ended else ""))
+    return see_other(SETTINGS_URL)
+
+
+async def log_out_everywhere(request: Request) -> Response:
+    user = _member(request)
+    if user is None:
+        return login_redirect(request, SETTINGS_URL)
+    await auth.end_sessions(user.id)
+    await auth.log_out(request)
+    flash(request, "You are logged out on every device, this one included.")
+    return see_other(urls.login())
+
+
+async def export(request: Request) -> Response:
+    """A JSON download of everything stored about the person."""
+    user = _member(request)
+    if user is None:
+        return login_redirect(request, SETTINGS_URL)
+    body = json.dumps(await privacy.export_data(user), indent=2, ensure_ascii=False)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    return Response(body, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="ideaboard-my-data-{stamp}.json"', "Cache-Control": "no-store"})
+
+
+async def delete_account(request: Request) -> Response:
+    user = _member(request)
+    if user is None:
+        return login_redirect(request, SETTINGS_URL)
+    data = await form_data(request)
+    if not accounts.password_matches(user, data.get("delete_password", "")):
+        return await _page(request, user, {"delete_password": "That is not your current password."}, status_code=422)
+    await privacy.erase_account(user)
+    await auth.log_out(request)
+    flash(request, "Your account is deleted. Your ideas and comments stay, signed “Former member”.")
+    return see_other(urls.board())
+

@@ -1,0 +1,76 @@
+"""Sessions that end: a stolen copy of Alice's cookie stops working the moment she logs out, changes her password,
+logs out everywhere, or an admin deactivates her."""
+
+import httpx
+
+from ideaboard.models import Role, Session, User
+from tests.conftest import PASSWORD, Browserless
+
+
+async def _replay(app, cookie: str) -> Browserless:
+    """Mallory's browser with a copy of someone's ideaboard_session cookie."""
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                             cookies={"ideaboard_session": cookie})
+    return Browserless(http)
+
+
+async def _logged_in(client: Browserless) -> bool:
+    return "Log out" in (await client.get("/")).text
+
+
+async def test_a_copied_cookie_replayed_after_logout_is_logged_out(app, browser_for, alice):
+    client = await browser_for(alice)
+    copy = client.http.cookies.get("ideaboard_session")
+    thief = await _replay(app, copy)
+    assert await _logged_in(thief)
+    await client.post("/logout")
+    assert not await _logged_in(thief)
+    assert (await thief.get("/settings")).status_code == 303
+    await thief.http.aclose()
+
+
+async def test_logout_ends_only_this_browser(app, browser_for, alice):
+    laptop, phone = await browser_for(alice), await browser_for(alice)
+    await laptop.post("/logout")
+    assert not await _logged_in(laptop) and await _logged_in(phone)
+
+
+async def test_log_out_everywhere_ends_every_session_this_one_included(app, browser_for, alice):
+    laptop, phone = await browser_for(alice), await browser_for(alice)
+    settings_page = (await laptop.get("/settings")).text
+    assert "also logged in on 1 other device" in settings_page
+    response = await laptop.post("/settings/logout-everywhere")
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert not await _logged_in(laptop) and not await _logged_in(phone)
+    assert await Session.filter(user_id=alice.id).count() == 0
+
+
+async def test_changing_the_password_keeps_this_session_and_ends_the_others(app, browser_for, alice):
+    laptop, phone = await browser_for(alice), await browser_for(alice)
+    response = await laptop.post("/settings/password", {"current_password": PASSWORD,
+                                                        "new_password": "a brand new passphrase"})
+    assert response.status_code == 303
+    assert await _logged_in(laptop) and not await _logged_in(phone)
+
+
+async def test_deactivation_and_role_changes_apply_on_the_next_request(app, browser_for, alice, erin):
+    client = await browser_for(erin)
+    assert (await client.get("/internal")).status_code == 200
+    await User.filter(id=erin.id).update(role=Role.CUSTOMER)  # an admin demotes her
+    assert (await client.get("/internal")).status_code == 404
+    other = await browser_for(alice)
+    await User.filter(id=alice.id).update(is_active=False)  # an admin deactivates Alice
+    assert not await _logged_in(other)
+
+
+async def test_a_session_expires_server_side_even_if_the_cookie_is_kept(app, browser_for, alice):
+    client = await browser_for(alice)
+    await Session.filter(user_id=alice.id).update(expires=0)
+    assert not await _logged_in(client)
+
+
+async def test_the_database_keeps_only_a_hash_of_the_session_token(app, browser_for, alice):
+    client = await browser_for(alice)
+    cookie = client.http.cookies.get("ideaboard_session")
+    [row] = await Session.filter(user_id=alice.id)
+    assert len(row.id) == 64 and row.id not in cookie
