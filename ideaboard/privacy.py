@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from ideaboard.models import Comment, Follow, Idea, Notification, Role, Session, User, Vote
+from ideaboard.models import Comment, Follow, Idea, Notification, NotificationPreference, Role, Session, User, Vote
 
 FORMER_MEMBER = "Former member"
 
@@ -25,9 +25,10 @@ async def export_data(user: User) -> dict[str, Any]:
                  ("id", "title", "body", "status", "space", "created_at", "updated_at")),
                 ("comments", Comment.filter(author_id=user.id), ("id", "idea_id", "body", "created_at")),
                 ("votes", Vote.filter(user_id=user.id), ("idea_id", "value", "created_at")),
-                ("follows", Follow.filter(user_id=user.id), ("idea_id", "created_at")),
+                ("follows", Follow.filter(user_id=user.id), ("idea_id", "created_at", "unfollowed_at")),
                 ("notifications", Notification.filter(user_id=user.id),
                  ("message", "idea_id", "created_at", "read_at")),
+                ("notification_preferences", NotificationPreference.filter(user_id=user.id), ("kind", "delivery")),
             )}
     profile = {"id": user.id, "email": user.email, "name": user.name, "role": str(user.role),
                "email_verified_at": _when(user.email_verified_at), "created_at": _when(user.created_at)}
@@ -47,6 +48,7 @@ async def erase_account(user: User) -> None:
         await Vote.filter(user_id=user.id).update(user_id=None)
         await Follow.filter(user_id=user.id).delete()
         await Notification.filter(user_id=user.id).delete()
+        await NotificationPreference.filter(user_id=user.id).delete()
         await Session.filter(user_id=user.id).delete()
         await User.filter(id=user.id).update(
             email=f"deleted-{user.id}@deleted.invalid", name=FORMER_MEMBER, password_hash="!", role=Role.CUSTOMER,

@@ -17,11 +17,12 @@ async def test_settings_need_a_login(visitor):
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/settings"
 
 
-async def test_the_page_has_every_section_and_the_places_other_features_fill(browser_for, alice):
+async def test_the_page_has_every_section_with_her_notification_choices(browser_for, alice):
     page = BeautifulSoup((await (await browser_for(alice)).get("/settings")).text, "html.parser")
     headings = [h.text for h in page.select(".settings-section h2")]
-    assert headings == ["Display name", "Email address", "Password", "Where you are logged in", "Your data",
-                        "Delete my account"]
+    assert headings == ["Display name", "Email address", "Password", "Notifications", "Where you are logged in",
+                        "Your data", "Delete my account"]
+    assert page.select_one("#notifications form")["action"] == "/settings/notifications"
     assert page.select_one("#name")["value"] == "Alice Martin"
     assert page.select_one(".current-email").text == "alice@example.com"
 
@@ -89,7 +90,7 @@ async def test_alice_downloads_everything_stored_about_her(browser_for, alice, b
     assert [i["title"] for i in data["ideas"]] == ["Save my usual order"] and data["ideas"][0]["id"] == idea.id
     assert [c["body"] for c in data["comments"]] == ["Yes, oat please"]
     assert data["votes"] == [{"idea_id": other.id, "value": 1, "created_at": data["votes"][0]["created_at"]}]
-    assert [f["idea_id"] for f in data["follows"]] == [other.id]
+    assert sorted(f["idea_id"] for f in data["follows"]) == [idea.id, other.id]  # her own idea she follows by default
     assert data["notifications"] == []
     assert "password" not in response.text
 

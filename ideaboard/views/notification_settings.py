@@ -14,7 +14,8 @@ from ideaboard.views.common import current_user, form_data, login_redirect, see_
 CHOICES = [(Delivery.INSTANT, "Instantly"), (Delivery.DIGEST, "Daily digest"), (Delivery.OFF, "Off")]
 
 
-def _context(chosen: dict, error: str = "") -> dict:
+def preferences_context(chosen: dict, error: str = "") -> dict:
+    """What the preferences form shows, on its own page and in /settings."""
     return {"kinds": notification_prefs.KINDS, "choices": CHOICES, "chosen": chosen, "error": error}
 
 
@@ -25,13 +26,13 @@ async def notification_settings(request: Request) -> Response:
         return login_redirect(request)
     chosen = await notification_prefs.preferences(viewer)
     if request.method == "GET":
-        return render(request, "account/notifications.html", _context(chosen))
+        return render(request, "account/notifications.html", preferences_context(chosen))
     data = await form_data(request)
     try:
         choices = notification_prefs.parse_preferences(data)
     except notification_prefs.BadPreference as exc:
         typed = {kind: data.get(kind.value, chosen[kind].value) for kind in notification_prefs.KINDS}
-        return render(request, "account/notifications.html", _context(typed, str(exc)), status_code=422)
+        return render(request, "account/notifications.html", preferences_context(typed, str(exc)), status_code=422)
     await notification_prefs.set_preferences(viewer, choices)
     flash(request, "Your notification choices are saved.")
     return see_other(urls.notification_settings())

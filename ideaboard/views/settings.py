@@ -9,11 +9,12 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import account_email, accounts, auth, mail, privacy, tokens
+from ideaboard import account_email, accounts, auth, mail, notification_prefs, privacy, tokens
 from ideaboard.forms import FormErrors, parse_email, parse_name, parse_new_password
 from ideaboard.models import User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
+from ideaboard.views import notification_settings
 from ideaboard.views.account import TOKEN_PAGE_HEADERS
 from ideaboard.views.common import current_user, form_data, login_redirect, see_other
 
@@ -23,7 +24,8 @@ SETTINGS_URL = urls.settings()
 async def _page(request: Request, user: User, errors: dict | None = None, values: dict | None = None,
                 status_code: int = 200) -> Response:
     context = {"errors": errors or {}, "values": values or {}, "verified": accounts.is_verified(user),
-               "other_sessions": await auth.other_sessions(request, user.id)}
+               "other_sessions": await auth.other_sessions(request, user.id),
+               **notification_settings.preferences_context(await notification_prefs.preferences(user))}
     return render(request, "account/settings.html", context, status_code=status_code)
 
 
