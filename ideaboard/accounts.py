@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 
+from ideaboard import names
 from ideaboard.models import Role, User
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -16,6 +17,12 @@ _DUMMY_HASH = _hasher.hash("timing-equaliser")
 
 class EmailTaken(Exception):
     """Someone already signed up with this address."""
+
+
+class NameImitatesStaff(Exception):
+    """The display name reads exactly like a team member's."""
+
+    message = "That name belongs to a member of our team; choose another (for example, add your surname)."
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,8 @@ async def create_user(email: str, name: str, password: str, role: Role) -> User:
 
 async def sign_up(form: SignUp, employee_domains: tuple[str, ...]) -> User:
     """A new community member; their role follows from their email domain."""
+    if await names.imitates_staff(form.name):
+        raise NameImitatesStaff(form.name)
     return await create_user(form.email, form.name, form.password, role_for_email(form.email, employee_domains))
 
 

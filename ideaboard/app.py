@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import inputs, templating
+from ideaboard import htmx, inputs, templating
 from ideaboard.auth import LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
 from ideaboard.headers import SecurityHeadersMiddleware, security_headers
@@ -30,6 +30,7 @@ from ideaboard.middleware import UnreadCountMiddleware
 from ideaboard.models import Role
 from ideaboard.outage import is_outage
 from ideaboard.pagecache import PageCacheMiddleware
+from ideaboard.ratelimit import RateLimited
 from ideaboard.settings import Settings
 from ideaboard.suggest import SuggestCache
 from ideaboard.templating import error_page, render
@@ -163,6 +164,16 @@ async def invalid_input(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code, exc.message)
 
 
+async def rate_limited(request: Request, exc: Exception) -> Response:
+    """429 with Retry-After, in the page's layout; htmx shows the message in the page's message area."""
+    assert isinstance(exc, RateLimited)
+    headers = {"Retry-After": str(exc.retry_after)}
+    if htmx.is_request(request):
+        return htmx.show_message(render(request, "errors/429.html", {"message": exc.message}, block="message",
+                                        status_code=429, headers=headers))
+    return render(request, "errors/429.html", {"message": exc.message}, status_code=429, headers=headers)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     if is_outage(exc):  # the database or Redis dropped us mid-request: a moment later it works again
         log.warning("service unavailable on %s: %s: %s", request.url.path, type(exc).__name__, exc)
@@ -201,5 +212,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         debug=settings.debug, routes=build_routes(), middleware=middleware, lifespan=lifespan,
         exception_handlers={404: not_found, 400: http_error, 403: http_error, 405: http_error, 413: http_error,
-                            500: server_error, inputs.Invalid: invalid_input},
+                            500: server_error, inputs.Invalid: invalid_input, RateLimited: rate_limited},
     )

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from ideaboard import inputs
 from ideaboard.accounts import SignUp
+from ideaboard.names import clean_name, name_problem
+from ideaboard.passwords import password_problem
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -78,15 +80,13 @@ def _parse_category(raw: str, category_ids: set[int], errors: dict[str, str]) ->
 def parse_signup(data: Mapping[str, str]) -> SignUp:
     """A valid sign-up, or FormErrors; the password is never echoed back."""
     errors: dict[str, str] = {}
-    email, name, password = _text(data, "email").lower(), _text(data, "name"), data.get("password") or ""
+    email, name, password = _text(data, "email").lower(), clean_name(data.get("name") or ""), data.get("password") or ""
     if not EMAIL.match(email) or len(email) > 254:
         errors["email"] = "Enter a valid email address, like you@example.com."
-    if not 1 <= len(name) <= 80:
-        errors["name"] = "Enter the name other people will see (up to 80 characters)."
-    if len(password) < 10:
-        errors["password"] = "Use at least 10 characters for your password."
-    elif len(password) > 256:
-        errors["password"] = "Use at most 256 characters for your password."
+    if problem := name_problem(name):
+        errors["name"] = problem
+    if problem := password_problem(password, email=email, name=name):
+        errors["password"] = problem
     if errors:
         raise FormErrors(errors, {"email": email, "name": name})
     return SignUp(email=email, name=name, password=password)

@@ -96,7 +96,17 @@ class Settings:
     https_only: bool = False
     debug: bool = False
     login_attempts_per_minute: int = 10
+    login_attempts_per_ip_per_hour: int = 100
+    login_failures_per_account_per_hour: int = 20
     ideas_per_hour: int = 10
+    signups_per_hour: int = 10
+    password_resets_per_hour: int = 10
+    comments_per_minute: int = 10
+    votes_per_minute: int = 60
+    reports_per_hour: int = 20
+    follows_per_minute: int = 30
+    searches_per_minute: int = 60
+    rate_limit_ip_multiplier: int = 5
     page_size: int = 20
     page_cache_seconds: int = 5
     cluster_interval_minutes: int = 30

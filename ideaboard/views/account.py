@@ -10,7 +10,7 @@ from ideaboard.forms import FormErrors, parse_signup
 from ideaboard.models import Comment, Idea, User, Vote
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
-from ideaboard.views.common import current_user, form_data, not_found, path_id, see_other
+from ideaboard.views.common import client_ip, current_user, form_data, not_found, path_id, see_other, throttle
 
 
 async def signup(request: Request) -> Response:
@@ -18,10 +18,19 @@ async def signup(request: Request) -> Response:
         return render(request, "account/signup.html", {"values": {}, "errors": {}})
     data = await form_data(request)
     try:
+        await throttle(request, "signup")
         form = parse_signup(data)
         user = await accounts.sign_up(form, request.state.settings.employee_domains)
     except FormErrors as exc:
         return render(request, "account/signup.html", {"values": exc.values, "errors": exc.errors}, status_code=422)
+    except ratelimit.RateLimited as exc:
+        values = {"email": data.get("email", ""), "name": data.get("name", "")}
+        return render(request, "account/signup.html", {"values": values, "errors": {}, "error": exc.message},
+                      status_code=429, headers={"Retry-After": str(exc.retry_after)})
+    except accounts.NameImitatesStaff as exc:
+        values = {"email": data.get("email", ""), "name": data.get("name", "")}
+        return render(request, "account/signup.html", {"values": values, "errors": {"name": exc.message}},
+                      status_code=422)
     except accounts.EmailTaken:
         errors = {"email": "An account with this email already exists. Log in instead?"}
         values = {"email": data.get("email", ""), "name": data.get("name", "")}
@@ -39,16 +48,15 @@ async def login(request: Request) -> Response:
     email = data.get("email", "").strip().lower()
     values = {"email": email}
     next_url = auth.safe_next(data.get("next"))
-    settings = request.state.settings
-    client = request.client.host if request.client else "unknown"
-    key = f"login:{client}:{email}"
-    allowed = await ratelimit.hit(request.state.redis, key, settings.login_attempts_per_minute, 60)
-    if not allowed:
-        error = "Too many login attempts. Wait a minute and try again."
-        context = {"values": values, "error": error, "next": next_url}
-        return render(request, "account/login.html", context, status_code=429)
+    settings, redis = request.state.settings, request.state.redis
+    try:
+        await ratelimit.check_login(redis, settings, email, client_ip(request))
+    except ratelimit.RateLimited as exc:
+        return render(request, "account/login.html", {"values": values, "error": exc.message, "next": next_url},
+                      status_code=429, headers={"Retry-After": str(exc.retry_after)})
     user = await accounts.authenticate(email, data.get("password", ""))
     if user is None:
+        await ratelimit.login_failed(redis, settings, email)
         error = "That email and password do not match an account."
         context = {"values": values, "error": error, "next": next_url}
         return render(request, "account/login.html", context, status_code=422)
