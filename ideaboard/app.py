@@ -93,6 +93,8 @@ def build_routes() -> list[BaseRoute]:
               name="delete_category"),
         Route("/users", staff.users_page, name="users"),
         Route("/users/{user_id:id}/role", staff.change_role, methods=["POST"], name="change_role"),
+        Route("/users/{user_id:id}/deactivate", staff.deactivate_user, methods=["POST"], name="deactivate_user"),
+        Route("/users/{user_id:id}/reactivate", staff.reactivate_user, methods=["POST"], name="reactivate_user"),
     ]
     staff_console = [  # /staff: the product team (staff and admins)
         Route("/", staff.queue, name="queue"),

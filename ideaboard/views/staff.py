@@ -6,6 +6,8 @@ the handlers here only do HTTP and call the domain modules.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -217,15 +219,54 @@ async def delete_category(request: Request) -> Response:
     return see_other(urls.admin_categories())
 
 
-async def users_page(request: Request) -> Response:
-    context = {"people": await admin.list_users(), "roles": list(Role), "section": "admin"}
-    return render(request, "staff/users.html", context)
+async def users_page(request: Request, status_code: int = 200, **extra) -> Response:
+    """Find people by name or email; change roles, deactivate or ban (with a reason), reactivate."""
+    q = request.query_params.get("q", "").strip()[:100]
+    context = {"people": await admin.find_users(q), "q": q, "roles": list(Role), "section": "admin",
+               "deactivate_errors": {}, "deactivate_values": {}, **extra}
+    return render(request, "staff/users.html", context, status_code=status_code)
 
 
-async def change_role(request: Request) -> Response:
+async def _person(request: Request) -> User:
     person = await User.get_or_none(id=path_id(request, "user_id"))
     if person is None:
         raise not_found("person")
+    return person
+
+
+def _back_to_users(data: dict[str, str]) -> Response:
+    q = data.get("q", "").strip()[:100]
+    return see_other("/staff/admin/users" + (f"?{urlencode({'q': q})}" if q else ""))
+
+
+async def deactivate_user(request: Request) -> Response:
+    """Deactivate or ban with a reason; their sessions end, and what they wrote is hidden only if asked."""
+    person, data = await _person(request), await form_data(request)
+    ban = data.get("kind") == "ban"
+    try:
+        hidden = await admin.deactivate(current_user(request), person, data.get("reason", ""), ban=ban,
+                                        hide_content=data.get("hide_content") == "1")
+    except FormErrors as exc:
+        return await users_page(request, 422, deactivate_errors={person.id: exc.errors["reason"]},
+                                deactivate_values={person.id: data})
+    except NotAllowed as exc:
+        flash(request, str(exc), "error")
+        return _back_to_users(data)
+    what = "banned" if ban else "deactivated"
+    flash(request, f"{person.name} is {what} and logged out." + (f" {hidden} ideas and comments hidden." if hidden
+                                                                   else " What they wrote stays visible."))
+    return _back_to_users(data)
+
+
+async def reactivate_user(request: Request) -> Response:
+    person, data = await _person(request), await form_data(request)
+    await admin.reactivate(current_user(request), person)
+    flash(request, f"{person.name} can log in again.")
+    return _back_to_users(data)
+
+
+async def change_role(request: Request) -> Response:
+    person = await _person(request)
     data = await form_data(request)
     try:
         await admin.change_role(staff_user(request), person, data.get("role", ""))
