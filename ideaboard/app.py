@@ -32,9 +32,11 @@ from ideaboard.outage import is_outage
 from ideaboard.pagecache import PageCacheMiddleware
 from ideaboard.ratelimit import RateLimited
 from ideaboard.settings import Settings
+from ideaboard.sso import Providers
 from ideaboard.suggest import SuggestCache
 from ideaboard.templating import error_page, render
 from ideaboard.views import account, clusters, community, flags, notification_settings, public, similar, social, staff
+from ideaboard.views import sso as sso_views
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -46,6 +48,7 @@ class State(TypedDict):
     redis: ArqRedis
     arq: ArqRedis
     suggest: SuggestCache
+    sso: Providers
 
 
 STAFF = (Role.STAFF, Role.ADMIN)
@@ -68,6 +71,11 @@ def build_routes() -> list[BaseRoute]:
         # whoever holds the email: the signed token is the proof (no login; the only POST exempt from CSRF)
         Route("/unsubscribe/{token:str}", notification_settings.unsubscribe_link, methods=["GET", "POST"],
               name="unsubscribe"),
+        # signing in with an identity provider or X (signed in: linking it to the account)
+        Route("/login/oidc", sso_views.oidc_start, methods=["POST"], name="oidc_start"),
+        Route("/login/oidc/callback", sso_views.oidc_callback, name="oidc_callback"),
+        Route("/login/x", sso_views.x_start, methods=["POST"], name="x_start"),
+        Route("/login/x/callback", sso_views.x_callback, name="x_callback"),
     ]
     members = [  # signed in: each view sends visitors to log in first
         Route("/internal", public.internal_board, name="internal"),  # employees only: others get a 404
@@ -83,6 +91,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/notifications", community.notification_list, name="notifications"),
         Route("/settings/notifications", notification_settings.notification_settings, methods=["GET", "POST"],
               name="notification_settings"),  # moves into /settings once identity-core's page lands
+        Route("/account/identities/{identity_id:id}/unlink", sso_views.unlink, methods=["POST"],
+              name="unlink_identity"),
     ]
     admin = [  # /staff/admin: admins only
         Route("/categories", staff.categories_page, methods=["GET", "POST"], name="categories"),
@@ -95,6 +105,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/users/{user_id:id}/role", staff.change_role, methods=["POST"], name="change_role"),
         Route("/users/{user_id:id}/deactivate", staff.deactivate_user, methods=["POST"], name="deactivate_user"),
         Route("/users/{user_id:id}/reactivate", staff.reactivate_user, methods=["POST"], name="reactivate_user"),
+        Route("/sso", sso_views.sso_settings, methods=["GET", "POST"], name="sso_settings"),
     ]
     staff_console = [  # /staff: the product team (staff and admins)
         Route("/", staff.queue, name="queue"),
@@ -199,7 +210,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with RegisterTortoise(app, config=settings.tortoise_config()), open_redis(settings) as redis:
-            yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache()}
+            yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(),
+                   "sso": Providers(settings, redis)}
 
     middleware = [
         Middleware(SecurityHeadersMiddleware, https_only=settings.https_only),  # every response but the 500 page

@@ -43,7 +43,8 @@ def _visible(ch: str) -> bool:
 
 def skeleton(name: str) -> str:
     """A name as people read it: compatibility-normalised (full-width letters, ligatures), case-folded, without
-    spaces or invisible characters, so 'Ｓａｍ Rivera', 'SAM RIVERA' and 'Sam\u200bRivera' are all 'samrivera'."""
+    spaces or invisible characters, so a full-width 'Sam Rivera', 'SAM RIVERA' and 'Sam\u200bRivera' are all
+    'samrivera'."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     return "".join(ch for ch in folded if _visible(ch))
 

@@ -169,6 +169,9 @@ class Urls:
     def admin_users(self) -> str:
         return "/staff/admin/users"
 
+    def admin_sso(self) -> str:
+        return "/staff/admin/sso"
+
     def admin_user_role(self, user_id: int) -> str:
         return f"/staff/admin/users/{user_id}/role"
 

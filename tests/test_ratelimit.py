@@ -104,8 +104,8 @@ async def test_votes_are_limited_per_person(browser_for, alice, bob, make_idea, 
     bob_browser = await browser_for(bob)
     statuses = [(await bob_browser.post(f"/ideas/{i.id}/vote", {"value": "up"})).status_code for i in ideas]
     assert statuses[:-1] == [303] * settings.votes_per_minute
-    assert "voting faster than we allow" in refusal((await bob_browser.post(f"/ideas/{ideas[-1].id}/vote",
-                                                                            {"value": "up"})))
+    assert "voting faster than we allow" in refusal(await bob_browser.post(f"/ideas/{ideas[-1].id}/vote",
+                                                                            {"value": "up"}))
     assert await Vote.filter(user=bob).count() == settings.votes_per_minute
 
 

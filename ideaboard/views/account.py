@@ -5,11 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import accounts, auth, ratelimit
+from ideaboard import accounts, auth, ratelimit, sso
 from ideaboard.forms import FormErrors, parse_signup
-from ideaboard.models import Comment, Idea, User, Vote
+from ideaboard.models import Comment, Idea, Tweet, User, Vote
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
+from ideaboard.views import sso as sso_views
 from ideaboard.views.common import client_ip, current_user, form_data, not_found, path_id, see_other, throttle
 
 
@@ -43,7 +44,8 @@ async def signup(request: Request) -> Response:
 async def login(request: Request) -> Response:
     next_url = auth.safe_next(request.query_params.get("next"))
     if request.method == "GET":
-        return render(request, "account/login.html", {"values": {}, "error": None, "next": next_url})
+        return render(request, "account/login.html", {"values": {}, "error": None, "next": next_url,
+                                                      "sign_in_options": sso_views.sign_in_options(request)})
     data = await form_data(request)
     email = data.get("email", "").strip().lower()
     values = {"email": email}
@@ -84,5 +86,10 @@ async def profile(request: Request) -> Response:
     if not is_self:  # others see what a person supports; demotes stay private to their owner
         supported = supported.filter(value=1)
     votes = await supported.order_by("-created_at").limit(50).select_related("idea")
-    return render(request, "account/profile.html",
-                  {"person": person, "ideas": ideas, "comments": comments, "votes": votes, "is_self": is_self})
+    x_account = await sso.x_handle(person)
+    tweets = await Tweet.filter(author_id=x_account.subject).order_by("-created_at").limit(20) if x_account else []
+    return render(request, "account/profile.html", {
+        "person": person, "ideas": ideas, "comments": comments, "votes": votes, "is_self": is_self,
+        "x_account": x_account, "tweets": tweets, "identities": await sso.identities_of(person) if is_self else [],
+        "sign_in_options": sso_views.sign_in_options(request) if is_self else [], "next": "",
+        "oidc_label": request.state.settings.oidc_button_label})
