@@ -73,20 +73,28 @@ def _fallback(exc: Exception) -> None:
 
 async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> Verdict:
     """Count one attempt; refused once more than `limit` attempts happened in the window."""
+    return (await hit_all(redis, [(key, limit, window_seconds)]))[0]
+
+
+async def hit_all(redis: Redis, counters: list[tuple[str, int, int]]) -> list[Verdict]:
+    """Count one attempt on each (key, limit, window) in one round trip (a vote counts per person and per IP)."""
     if time.monotonic() < _redis_down_until:
-        return _memory.hit(key, limit, window_seconds)
-    name = PREFIX + key
+        return [_memory.hit(*counter) for counter in counters]
     try:
         async with redis.pipeline(transaction=True) as pipe:
-            pipe.set(name, 0, ex=window_seconds, nx=True)  # starts the window (works on Redis 6 and 7)
-            pipe.incr(name)
-            pipe.ttl(name)
-            _, count, ttl = await pipe.execute()
+            for key, _, window_seconds in counters:
+                pipe.set(PREFIX + key, 0, ex=window_seconds, nx=True)  # starts the window (Redis 6 and 7)
+                pipe.incr(PREFIX + key)
+                pipe.ttl(PREFIX + key)
+            replies = await pipe.execute()
     except (RedisError, OSError) as exc:
         _fallback(exc)
-        return _memory.hit(key, limit, window_seconds)
-    over = int(count) > limit
-    return Verdict(not over, max(int(ttl), 1) if over else 0, int(count))
+        return [_memory.hit(*counter) for counter in counters]
+    verdicts = []
+    for (_, limit, _), count, ttl in zip(counters, replies[1::3], replies[2::3], strict=True):
+        over = int(count) > limit
+        verdicts.append(Verdict(not over, max(int(ttl), 1) if over else 0, int(count)))
+    return verdicts
 
 
 async def peek(redis: Redis, key: str, limit: int, window_seconds: int) -> Verdict:
@@ -161,10 +169,9 @@ async def check(redis: Redis, settings: Settings, action: str, *, person_id: int
     if ip:
         multiplier = settings.rate_limit_ip_multiplier if rule.per_person else 1
         keys.append((f"{action}:ip:{ip}", limit * multiplier))
-    for key, most in keys:
-        verdict = await hit(redis, key, most, rule.window)
-        if not verdict:
-            raise _refused(rule.doing, verdict.retry_after)
+    verdicts = await hit_all(redis, [(key, most, rule.window) for key, most in keys])
+    if refused := [v for v in verdicts if not v]:
+        raise _refused(rule.doing, max(v.retry_after for v in refused))
 
 
 def _account_key(email: str) -> str:
