@@ -107,7 +107,8 @@ class LinkedIdentity(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="identities", on_delete=fields.OnDelete.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="identities",
+                                                                   on_delete=fields.OnDelete.CASCADE)
     provider = fields.CharField(max_length=16)  # "oidc" or "x"
     issuer = fields.CharField(max_length=255)
     subject = fields.CharField(max_length=255)
@@ -125,7 +126,7 @@ class SiteSetting(Model):
     """A setting admins change in the console (not the environment), e.g. who an identity provider makes an employee."""
 
     key = fields.CharField(max_length=60, primary_key=True)
-    value = fields.JSONField(default=dict)
+    value: Any = fields.JSONField(default=dict)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -227,6 +227,14 @@ async def users_page(request: Request, status_code: int = 200, **extra) -> Respo
     return render(request, "staff/users.html", context, status_code=status_code)
 
 
+def _admin(request: Request) -> User:
+    """The admin acting (the /staff/admin Mount let only admins in)."""
+    actor = current_user(request)
+    if actor is None:
+        raise not_found("page")
+    return actor
+
+
 async def _person(request: Request) -> User:
     person = await User.get_or_none(id=path_id(request, "user_id"))
     if person is None:
@@ -244,7 +252,7 @@ async def deactivate_user(request: Request) -> Response:
     person, data = await _person(request), await form_data(request)
     ban = data.get("kind") == "ban"
     try:
-        hidden = await admin.deactivate(current_user(request), person, data.get("reason", ""), ban=ban,
+        hidden = await admin.deactivate(_admin(request), person, data.get("reason", ""), ban=ban,
                                         hide_content=data.get("hide_content") == "1")
     except FormErrors as exc:
         return await users_page(request, 422, deactivate_errors={person.id: exc.errors["reason"]},
@@ -260,7 +268,7 @@ async def deactivate_user(request: Request) -> Response:
 
 async def reactivate_user(request: Request) -> Response:
     person, data = await _person(request), await form_data(request)
-    await admin.reactivate(current_user(request), person)
+    await admin.reactivate(_admin(request), person)
     flash(request, f"{person.name} can log in again.")
     return _back_to_users(data)
 
