@@ -130,7 +130,7 @@ async def test_a_forged_or_misdirected_id_token_is_refused_with_a_friendly_page(
     assert response.status_code == 400
     soup = BeautifulSoup(response.text, "html.parser")
     assert soup.select_one("h1").text == "We couldn't sign you in with Brewline SSO"
-    assert "not accepted" in soup.select_one("[role=alert]").text
+    assert "not accepted" in soup.select_one(".error-page [role=alert]").text
     assert soup.select_one("header.topbar") is not None
     assert "Log out" not in (await mallory.get("/")).text
     assert not await User.exists()

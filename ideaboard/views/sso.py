@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from ideaboard import auth, sso
 from ideaboard.templating import flash, render
+from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, login_redirect, not_found, path_id, see_other
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ async def _start(request: Request, name: str) -> Response:
     client = _client(request, name)
     data = await form_data(request)
     request.session["sso_next"] = auth.safe_next(data.get("next"))
-    callback = request.state.settings.base_url.rstrip("/") + f"/login/{name}/callback"
+    callback = request.state.settings.base_url.rstrip("/") + (urls.oidc_callback() if name == sso.OIDC
+                                                               else urls.x_callback())
     try:
         return await client.authorize_redirect(request, callback)
     except sso.protocol_errors() as exc:
@@ -96,7 +98,7 @@ def _done(request: Request, user, viewer, label: str) -> Response:
     next_url = auth.safe_next(request.session.pop("sso_next", None))
     if viewer is not None:
         flash(request, f"Your {label} account is linked; you can sign in with it from now on.")
-        return see_other(f"/users/{viewer.id}")
+        return see_other(urls.profile(viewer.id))
     auth.log_in(request, user)
     flash(request, f"Welcome back, {user.name}.")
     return see_other(next_url)
@@ -105,19 +107,20 @@ def _done(request: Request, user, viewer, label: str) -> Response:
 async def unlink(request: Request) -> Response:
     viewer = current_user(request)
     if viewer is None:
-        return login_redirect(request, "/login")
+        return login_redirect(request, urls.login())
     try:
         identity = await sso.unlink(viewer, path_id(request, "identity_id"))
     except sso.SignInRefused as exc:
         flash(request, str(exc), "error")
     else:
         flash(request, f"{'@' + identity.username if identity.provider == sso.X else 'That sign-in'} is unlinked.")
-    return see_other(f"/users/{viewer.id}")
+    return see_other(urls.profile(viewer.id))
 
 
 def sign_in_options(request: Request) -> list[dict[str, str]]:
     """The outside sign-in buttons the login and profile pages show (only the configured ones)."""
-    return [{"name": name, "label": _label(request, name)} for name in (sso.OIDC, sso.X)
+    starts = {sso.OIDC: urls.oidc_start(), sso.X: urls.x_start()}
+    return [{"name": name, "label": _label(request, name), "url": starts[name]} for name in (sso.OIDC, sso.X)
             if request.state.sso.get(name) is not None]
 
 
@@ -129,7 +132,7 @@ async def sso_settings(request: Request) -> Response:
         data = await form_data(request)
         await sso.set_employee_rule(admin, data.get("claim", ""), data.get("value", ""), data.get("domains", ""))
         flash(request, "Saved: the identity provider's rule for employees applies from the next sign-in.")
-        return see_other("/staff/admin/sso")
+        return see_other(urls.admin_sso())
     return render(request, "staff/sso.html", {"rule": rule, "section": "admin",
                                               "configured": request.state.sso.get(sso.OIDC) is not None,
                                               "issuer": request.state.settings.oidc_issuer})

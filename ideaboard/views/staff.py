@@ -6,8 +6,6 @@ the handlers here only do HTTP and call the domain modules.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -243,8 +241,7 @@ async def _person(request: Request) -> User:
 
 
 def _back_to_users(data: dict[str, str]) -> Response:
-    q = data.get("q", "").strip()[:100]
-    return see_other("/staff/admin/users" + (f"?{urlencode({'q': q})}" if q else ""))
+    return see_other(urls.admin_users_found(data.get("q", "").strip()[:100]))
 
 
 async def deactivate_user(request: Request) -> Response:
