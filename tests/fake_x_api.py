@@ -18,6 +18,7 @@ import functools
 import hashlib
 import hmac
 import json
+import secrets
 import socket
 import threading
 import time
@@ -674,7 +675,7 @@ class FakeXOAuth:
         if self.deny:
             return Response(status_code=302, headers={"location": back + urlencode(
                 {"error": "access_denied", "state": q["state"]})})
-        code = base64.urlsafe_b64encode(os.urandom(24)).decode().rstrip("=")
+        code = secrets.token_urlsafe(24)
         self.grants[code] = {**q, **{f"person_{k}": v for k, v in self.person.items()}}
         return Response(status_code=302, headers={"location": back + urlencode({"state": q["state"], "code": code})})
 
@@ -695,7 +696,7 @@ class FakeXOAuth:
             base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
         if not verifier or not hmac.compare_digest(computed, grant["code_challenge"]):
             return _oauth_error(400, "invalid_request", "Value passed for the code verifier was invalid.")
-        token = base64.urlsafe_b64encode(os.urandom(30)).decode().rstrip("=")
+        token = secrets.token_urlsafe(30)
         person = {k.removeprefix("person_"): v for k, v in grant.items() if k.startswith("person_")}
         self.tokens[token] = {"scope": grant["scope"], **person}
         return Response(json.dumps({"token_type": "bearer", "expires_in": 7200, "access_token": token,

@@ -227,10 +227,7 @@ async def users_page(request: Request, status_code: int = 200, **extra) -> Respo
 
 def _admin(request: Request) -> User:
     """The admin acting (the /staff/admin Mount let only admins in)."""
-    actor = current_user(request)
-    if actor is None:
-        raise not_found("page")
-    return actor
+    return staff_user(request)
 
 
 async def _person(request: Request) -> User:
