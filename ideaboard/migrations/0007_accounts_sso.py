@@ -8,7 +8,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0004_cluster_members_index')]
+    dependencies = [('models', '0006_follow_what_you_touched')]
 
     initial = False
 
