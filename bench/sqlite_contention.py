@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.crowd import board_idea_ids, run_crowd, sign_up_many
-from tests.processes import free_port, ideaboard, wait_for_http, wait_until
+from tests.processes import UNTHROTTLED, base_env, free_port, ideaboard, wait_for_http, wait_until
 
 
 def clustered(db: Path, idea_ids: list[int]) -> int:
@@ -51,7 +51,7 @@ async def main(args: argparse.Namespace) -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     serve_args = ["--demo", "--port", str(port), "--no-access-log", "--workers", str(args.web_workers)]
-    with ideaboard("serve", *serve_args, data_dir=data) as serve:
+    with ideaboard("serve", *serve_args, data_dir=data, env=base_env(data, **UNTHROTTLED)) as serve:
         wait_for_http(base + "/", 90)
         db = data / "ideaboard.sqlite3"
         wait_until(lambda: clustered(db, [1]), 90, "the worker's first cluster run")

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 
+from ideaboard import names
 from ideaboard.models import Role, User
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -24,6 +25,12 @@ class VerifyFirst(Exception):
 
     def __init__(self) -> None:
         super().__init__("Please confirm your email address first: we sent you a link when you signed up.")
+
+
+class NameImitatesStaff(Exception):
+    """The display name reads exactly like a team member's."""
+
+    message = "That name belongs to a member of our team; choose another (for example, add your surname)."
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,8 @@ async def create_user(email: str, name: str, password: str, role: Role, *, verif
 
 async def sign_up(form: SignUp) -> SignUpResult:
     """A new, unverified customer; an address already in use changes nothing (the inbox owner is told instead)."""
+    if await names.imitates_staff(form.name):
+        raise NameImitatesStaff(form.name)
     existing = await User.get_or_none(email=normalize_email(form.email))
     if existing is not None:
         _hasher.hash(form.password)  # the same work as a real sign-up, so timing tells nothing either
@@ -130,6 +139,9 @@ async def set_password(user: User, password: str) -> None:
 
 
 async def set_name(user: User, name: str) -> None:
+    """A new display name, unless it is exactly a staff member's (someone else's)."""
+    if await names.imitates_staff(name, person_id=user.id):
+        raise NameImitatesStaff(name)
     user.name = name
     await user.save(update_fields=["name"])
 

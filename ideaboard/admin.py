@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from datetime import UTC, datetime
 
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from ideaboard import audit
+from ideaboard.auth import end_sessions
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
-from ideaboard.models import Category, Role, User
+from ideaboard.models import Category, Comment, Idea, Role, User
 
 NAME_MIN, NAME_MAX = 2, 60
 
@@ -86,5 +90,57 @@ async def change_role(actor: User, person: User, raw_role: str) -> None:
     await audit.record(actor, "user.role", "user", person.id, from_role=old, to_role=role.value)
 
 
+USER_RESULTS = 50
+REASON_MAX = 500
+
+
+async def find_users(query: str = "", *, limit: int = USER_RESULTS) -> list[User]:
+    """People whose name or email contains `query` (everyone when it is empty), by name, at most `limit`."""
+    people = User.all()
+    if text := " ".join(query.split())[:100]:
+        people = people.filter(Q(name__icontains=text) | Q(email__icontains=text))
+    return await people.order_by("name", "id").limit(limit)
+
+
 async def list_users() -> list[User]:
-    return await User.all().order_by("name", "id")
+    return await find_users()
+
+
+async def deactivate(actor: User, person: User, reason: str, *, ban: bool = False, hide_content: bool = False) -> int:
+    """Deactivate (or ban) someone: they are logged out on their next request and cannot log in; what they wrote
+    stays up unless `hide_content`. Returns how many ideas and comments were hidden."""
+    reason = " ".join((reason or "").split())
+    if person.id == actor.id:
+        raise NotAllowed("You cannot deactivate your own account here; ask another admin.")
+    if not reason:
+        raise FormErrors({"reason": "Say why, for the audit log (the person does not see it)."}, {"reason": reason})
+    if len(reason) > REASON_MAX:
+        raise FormErrors({"reason": f"Keep the reason under {REASON_MAX} characters."}, {"reason": reason})
+    hidden = 0
+    async with in_transaction():
+        await User.filter(id=person.id).update(is_active=False, banned=ban, deactivated_at=datetime.now(UTC),
+                                               deactivation_reason=reason)
+        if hide_content:
+            hidden = await _hide_everything_by(person.id)
+    await end_sessions(person.id)
+    await audit.record(actor, "user.ban" if ban else "user.deactivate", "user", person.id, reason=reason,
+                       hid_content=hide_content, hidden=hidden)
+    return hidden
+
+
+async def _hide_everything_by(user_id: int) -> int:
+    """Hide a person's ideas and comments, keeping each idea's visible-comment count right."""
+    per_idea = Counter(await Comment.filter(author_id=user_id, hidden=False).values_list("idea_id", flat=True))
+    hidden = await Comment.filter(author_id=user_id, hidden=False).update(hidden=True)
+    for idea_id, count in per_idea.items():
+        await Idea.filter(id=idea_id).update(comment_count=F("comment_count") - count)
+    return hidden + await Idea.filter(author_id=user_id, hidden=False).update(hidden=True)
+
+
+async def reactivate(actor: User, person: User) -> None:
+    """Let someone back in (anything hidden with a ban stays hidden until restored one by one in moderation)."""
+    if person.is_active:
+        return
+    await User.filter(id=person.id).update(is_active=True, banned=False, deactivated_at=None, deactivation_reason="")
+    await audit.record(actor, "user.reactivate", "user", person.id, was_banned=person.banned,
+                       reason=person.deactivation_reason)

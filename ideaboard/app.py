@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import inputs, templating
+from ideaboard import htmx, inputs, templating
 from ideaboard.auth import SESSION_SECONDS, LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
 from ideaboard.headers import SecurityHeadersMiddleware, security_headers
@@ -30,11 +30,14 @@ from ideaboard.middleware import UnreadCountMiddleware
 from ideaboard.models import Role
 from ideaboard.outage import is_outage
 from ideaboard.pagecache import PageCacheMiddleware
+from ideaboard.ratelimit import RateLimited
 from ideaboard.settings import Settings
+from ideaboard.sso import Providers
 from ideaboard.suggest import SuggestCache
 from ideaboard.templating import error_page, render
 from ideaboard.views import account, clusters, community, flags, notification_settings, public, similar, social, staff
 from ideaboard.views import settings as account_settings
+from ideaboard.views import sso as sso_views
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -46,6 +49,7 @@ class State(TypedDict):
     redis: ArqRedis
     arq: ArqRedis
     suggest: SuggestCache
+    sso: Providers
 
 
 STAFF = (Role.STAFF, Role.ADMIN)
@@ -72,6 +76,11 @@ def build_routes() -> list[BaseRoute]:
         Route("/forgot", account.forgot, methods=["GET", "POST"], name="forgot"),
         Route("/password-reset/{token}", account.password_reset, methods=["GET", "POST"], name="password_reset"),
         Route("/settings/email/{token}", account_settings.confirm_email_change, name="settings_email_confirm"),
+        # signing in with an identity provider or X (signed in: linking it to the account)
+        Route("/login/oidc", sso_views.oidc_start, methods=["POST"], name="oidc_start"),
+        Route("/login/oidc/callback", sso_views.oidc_callback, name="oidc_callback"),
+        Route("/login/x", sso_views.x_start, methods=["POST"], name="x_start"),
+        Route("/login/x/callback", sso_views.x_callback, name="x_callback"),
     ]
     members = [  # signed in: each view sends visitors to log in first
         Route("/internal", public.internal_board, name="internal"),  # employees only: others get a 404
@@ -96,6 +105,8 @@ def build_routes() -> list[BaseRoute]:
               name="settings_logout_everywhere"),
         Route("/settings/export", account_settings.export, name="settings_export"),
         Route("/settings/delete", account_settings.delete_account, methods=["POST"], name="settings_delete"),
+        Route("/account/identities/{identity_id:id}/unlink", sso_views.unlink, methods=["POST"],
+              name="unlink_identity"),
     ]
     admin = [  # /staff/admin: admins only
         Route("/categories", staff.categories_page, methods=["GET", "POST"], name="categories"),
@@ -106,6 +117,9 @@ def build_routes() -> list[BaseRoute]:
               name="delete_category"),
         Route("/users", staff.users_page, name="users"),
         Route("/users/{user_id:id}/role", staff.change_role, methods=["POST"], name="change_role"),
+        Route("/users/{user_id:id}/deactivate", staff.deactivate_user, methods=["POST"], name="deactivate_user"),
+        Route("/users/{user_id:id}/reactivate", staff.reactivate_user, methods=["POST"], name="reactivate_user"),
+        Route("/sso", sso_views.sso_settings, methods=["GET", "POST"], name="sso_settings"),
     ]
     staff_console = [  # /staff: the product team (staff and admins)
         Route("/", staff.queue, name="queue"),
@@ -177,6 +191,16 @@ async def invalid_input(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code, exc.message)
 
 
+async def rate_limited(request: Request, exc: Exception) -> Response:
+    """429 with Retry-After, in the page's layout; htmx shows the message in the page's message area."""
+    assert isinstance(exc, RateLimited)
+    headers = {"Retry-After": str(exc.retry_after)}
+    if htmx.is_request(request):
+        return htmx.show_message(render(request, "errors/429.html", {"message": exc.message}, block="message",
+                                        status_code=429, headers=headers))
+    return render(request, "errors/429.html", {"message": exc.message}, status_code=429, headers=headers)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     if is_outage(exc):  # the database or Redis dropped us mid-request: a moment later it works again
         log.warning("service unavailable on %s: %s: %s", request.url.path, type(exc).__name__, exc)
@@ -200,7 +224,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with RegisterTortoise(app, config=settings.tortoise_config()), open_redis(settings) as redis:
-            yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache()}
+            yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(),
+                   "sso": Providers(settings, redis)}
 
     middleware = [
         Middleware(SecurityHeadersMiddleware, https_only=settings.https_only),  # every response but the 500 page
@@ -215,5 +240,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         debug=settings.debug, routes=build_routes(), middleware=middleware, lifespan=lifespan,
         exception_handlers={404: not_found, 400: http_error, 403: http_error, 405: http_error, 413: http_error,
-                            500: server_error, inputs.Invalid: invalid_input},
+                            500: server_error, inputs.Invalid: invalid_input, RateLimited: rate_limited},
     )

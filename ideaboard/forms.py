@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from ideaboard import inputs
 from ideaboard.accounts import SignUp
+from ideaboard.names import clean_name, name_problem
+from ideaboard.passwords import password_problem
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -75,25 +77,9 @@ def _parse_category(raw: str, category_ids: set[int], errors: dict[str, str]) ->
     return None
 
 
-def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
-    """What is wrong with a new password, or None: the one place password rules live (sign-up, reset, change)."""
-    if len(password) < 10:
-        return "Use at least 10 characters for your password."
-    if len(password) > 256:
-        return "Use at most 256 characters for your password."
-    return None
-
-
 def email_problem(email: str) -> str | None:
     if not EMAIL.match(email) or len(email) > 254:
         return "Enter a valid email address, like you@example.com."
-    return None
-
-
-def name_problem(name: str) -> str | None:
-    """What is wrong with a display name, or None (sign-up and settings)."""
-    if not 1 <= len(name) <= 80:
-        return "Enter the name other people will see (up to 80 characters)."
     return None
 
 
@@ -105,7 +91,7 @@ def _collect(errors: dict[str, str], field_name: str, problem: str | None) -> No
 def parse_signup(data: Mapping[str, str]) -> SignUp:
     """A valid sign-up, or FormErrors; the password is never echoed back."""
     errors: dict[str, str] = {}
-    email, name, password = _text(data, "email").lower(), _text(data, "name"), data.get("password") or ""
+    email, name, password = _text(data, "email").lower(), clean_name(data.get("name") or ""), data.get("password") or ""
     _collect(errors, "email", email_problem(email))
     _collect(errors, "name", name_problem(name))
     _collect(errors, "password", password_problem(password, email=email, name=name))
@@ -122,7 +108,7 @@ def parse_email(data: Mapping[str, str], field_name: str = "email") -> str:
 
 
 def parse_name(data: Mapping[str, str]) -> str:
-    name = _text(data, "name")
+    name = clean_name(data.get("name") or "")
     if problem := name_problem(name):
         raise FormErrors({"name": problem}, {"name": name})
     return name

@@ -60,3 +60,10 @@ class VaryMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_vary)
+
+
+def show_message(response: Response) -> Response:
+    """Put this (error) response in the page's message area instead of the region the request meant to swap."""
+    response.headers["HX-Retarget"] = "#messages"
+    response.headers["HX-Reswap"] = "innerHTML"
+    return response

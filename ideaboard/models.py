@@ -88,6 +88,9 @@ class User(Model):
     role = fields.CharEnumField(Role, max_length=16, default=Role.CUSTOMER)
     is_active = fields.BooleanField(default=True)
     email_verified_at = fields.DatetimeField(null=True)  # set when they followed a link sent to `email`
+    banned = fields.BooleanField(default=False)  # deactivated by an admin for abuse (vs. a plain deactivation)
+    deactivated_at = fields.DatetimeField(null=True)
+    deactivation_reason = fields.CharField(max_length=500, default="")  # staff-only: why, as the admin wrote it
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -110,6 +113,40 @@ class Session(Model):
     class Meta:
         table = "sessions"
         indexes = (("user_id", "expires"),)
+
+
+class LinkedIdentity(Model):
+    """An outside account that signs in as this person: an OpenID Connect (issuer, subject) pair, or an X user.
+
+    Linked by the pair the provider vouches for, never by email alone (an email is only trusted when the provider
+    says it is verified). For X, `subject` is the X user id and `username` the handle their tweets are credited by.
+    """
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="identities",
+                                                                   on_delete=fields.OnDelete.CASCADE)
+    provider = fields.CharField(max_length=16)  # "oidc" or "x"
+    issuer = fields.CharField(max_length=255)
+    subject = fields.CharField(max_length=255)
+    username = fields.CharField(max_length=100, default="")
+    email = fields.CharField(max_length=254, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "linked_identities"
+        unique_together = (("issuer", "subject"),)
+        indexes = (("user_id", "provider"),)
+
+
+class SiteSetting(Model):
+    """A setting admins change in the console (not the environment), e.g. who an identity provider makes an employee."""
+
+    key = fields.CharField(max_length=60, primary_key=True)
+    value: Any = fields.JSONField(default=dict)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "site_settings"
 
 
 class Category(Model):

@@ -1,24 +1,197 @@
-"""Fixed-window rate limits kept in Redis, so every web process shares one count."""
+"""Fixed-window rate limits kept in Redis, so every web process shares one count.
+
+When Redis cannot be reached the same limits are counted in this process's memory instead (stricter per process
+than nothing at all), and Redis is retried a few seconds later.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+if TYPE_CHECKING:
+    from ideaboard.settings import Settings
+
 log = logging.getLogger(__name__)
 
+PREFIX = "ideaboard:rate:"
+RETRY_REDIS_AFTER = 5.0  # seconds of counting in memory before Redis is tried again
+MEMORY_KEYS = 50_000  # above this the in-memory fallback drops windows that have ended
 
-async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one attempt; False once `limit` attempts happened in the window. Fails open if Redis is down."""
-    name = f"ideaboard:rate:{key}"
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether one more attempt is allowed, and when the window ends if it is not."""
+
+    allowed: bool
+    retry_after: int = 0
+    count: int = 0
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+class MemoryWindows:
+    """The per-process fallback: the same fixed windows, in a dict."""
+
+    def __init__(self) -> None:
+        self.windows: dict[str, tuple[float, int]] = {}
+
+    def hit(self, key: str, limit: int, window_seconds: int, *, count: bool = True) -> Verdict:
+        now = time.monotonic()
+        ends, seen = self.windows.get(key, (0.0, 0))
+        if ends <= now:
+            ends, seen = now + window_seconds, 0
+        seen += 1 if count else 0
+        if count:
+            self._store(key, ends, seen, now)
+        over = seen > limit if count else seen >= limit
+        return Verdict(not over, math.ceil(ends - now) if over else 0, seen)
+
+    def _store(self, key: str, ends: float, seen: int, now: float) -> None:
+        if len(self.windows) >= MEMORY_KEYS:
+            self.windows = {k: v for k, v in self.windows.items() if v[0] > now}
+        self.windows[key] = (ends, seen)
+
+
+_memory = MemoryWindows()
+_redis_down_until = 0.0
+
+
+def _fallback(exc: Exception) -> None:
+    global _redis_down_until
+    if time.monotonic() >= _redis_down_until:
+        log.warning("rate limits counted in this process only, Redis unavailable: %s", exc)
+    _redis_down_until = time.monotonic() + RETRY_REDIS_AFTER
+
+
+async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> Verdict:
+    """Count one attempt; refused once more than `limit` attempts happened in the window."""
+    return (await hit_all(redis, [(key, limit, window_seconds)]))[0]
+
+
+async def hit_all(redis: Redis, counters: list[tuple[str, int, int]]) -> list[Verdict]:
+    """Count one attempt on each (key, limit, window) in one round trip (a vote counts per person and per IP)."""
+    if time.monotonic() < _redis_down_until:
+        return [_memory.hit(*counter) for counter in counters]
     try:
         async with redis.pipeline(transaction=True) as pipe:
-            pipe.set(name, 0, ex=window_seconds, nx=True)  # starts the window (works on Redis 6 and 7)
-            pipe.incr(name)
-            _, count = await pipe.execute()
+            for key, _, window_seconds in counters:
+                pipe.set(PREFIX + key, 0, ex=window_seconds, nx=True)  # starts the window (Redis 6 and 7)
+                pipe.incr(PREFIX + key)
+                pipe.ttl(PREFIX + key)
+            replies = await pipe.execute()
     except (RedisError, OSError) as exc:
-        log.warning("rate limit not enforced, Redis unavailable: %s", exc)
-        return True
-    return int(count) <= limit
+        _fallback(exc)
+        return [_memory.hit(*counter) for counter in counters]
+    verdicts = []
+    for (_, limit, _), count, ttl in zip(counters, replies[1::3], replies[2::3], strict=True):
+        over = int(count) > limit
+        verdicts.append(Verdict(not over, max(int(ttl), 1) if over else 0, int(count)))
+    return verdicts
+
+
+async def peek(redis: Redis, key: str, limit: int, window_seconds: int) -> Verdict:
+    """Whether `key` is already at its limit, without counting an attempt (e.g. failed logins of an account)."""
+    if time.monotonic() < _redis_down_until:
+        return _memory.hit(key, limit, window_seconds, count=False)
+    name = PREFIX + key
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.get(name)
+            pipe.ttl(name)
+            raw, ttl = await pipe.execute()
+    except (RedisError, OSError) as exc:
+        _fallback(exc)
+        return _memory.hit(key, limit, window_seconds, count=False)
+    seen = int(raw or 0)
+    over = seen >= limit
+    return Verdict(not over, max(int(ttl), 1) if over else 0, seen)
+
+
+class RateLimited(Exception):
+    """Refused for now: the message says what and for how long; `retry_after` goes in the Retry-After header."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of write: its limit is the Settings field `setting` per `window` seconds."""
+
+    setting: str
+    window: int
+    doing: str  # "posting comments", for the message
+    per_person: bool = True  # per person, and per IP at IDEABOARD_RATE_LIMIT_IP_MULTIPLIER times that
+
+
+RULES = {
+    "signup": Rule("signups_per_hour", 3600, "creating accounts", per_person=False),
+    "password_reset": Rule("password_resets_per_hour", 3600, "asking for password resets", per_person=False),
+    "login": Rule("login_attempts_per_ip_per_hour", 3600, "logging in", per_person=False),
+    "comment": Rule("comments_per_minute", 60, "posting comments"),
+    "vote": Rule("votes_per_minute", 60, "voting"),
+    "report": Rule("reports_per_hour", 3600, "reporting"),
+    "follow": Rule("follows_per_minute", 60, "following ideas"),
+    "search": Rule("searches_per_minute", 60, "searching"),
+}
+
+
+def wait_words(seconds: int) -> str:
+    """'45 seconds', 'a minute', '12 minutes': how long someone should wait, in words."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _refused(doing: str, retry_after: int) -> RateLimited:
+    return RateLimited(f"You are {doing} faster than we allow. Wait {wait_words(retry_after)} and try again.",
+                       retry_after)
+
+
+async def check(redis: Redis, settings: Settings, action: str, *, person_id: int | None, ip: str | None) -> None:
+    """Count one `action` for this person and this IP; raises RateLimited when either is over its limit."""
+    rule = RULES[action]
+    limit = int(getattr(settings, rule.setting))
+    keys: list[tuple[str, int]] = []
+    if rule.per_person and person_id is not None:
+        keys.append((f"{action}:user:{person_id}", limit))
+    if ip:
+        multiplier = settings.rate_limit_ip_multiplier if rule.per_person else 1
+        keys.append((f"{action}:ip:{ip}", limit * multiplier))
+    verdicts = await hit_all(redis, [(key, most, rule.window) for key, most in keys])
+    if refused := [v for v in verdicts if not v]:
+        raise _refused(rule.doing, max(v.retry_after for v in refused))
+
+
+def _account_key(email: str) -> str:
+    import hashlib
+
+    return "login:account:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+async def check_login(redis: Redis, settings: Settings, email: str, ip: str | None) -> None:
+    """Before checking a password: the IP's attempts across every email, and the account's recent failures."""
+    await check(redis, settings, "login", person_id=None, ip=ip)
+    if not await hit(redis, f"login:{ip}:{email}", settings.login_attempts_per_minute, 60):
+        raise RateLimited("Too many login attempts. Wait a minute and try again.", 60)
+    failures = settings.login_failures_per_account_per_hour
+    verdict = await peek(redis, _account_key(email), failures, 3600)
+    if not verdict:
+        raise RateLimited("Too many login attempts for this account. Wait "
+                          f"{wait_words(verdict.retry_after)}, or reset your password.", verdict.retry_after)
+
+
+async def login_failed(redis: Redis, settings: Settings, email: str) -> None:
+    """One more failed password for this account, wherever it came from."""
+    await hit(redis, _account_key(email), settings.login_failures_per_account_per_hour, 3600)

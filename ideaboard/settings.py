@@ -96,7 +96,17 @@ class Settings:
     https_only: bool = False
     debug: bool = False
     login_attempts_per_minute: int = 10
+    login_attempts_per_ip_per_hour: int = 100
+    login_failures_per_account_per_hour: int = 20
     ideas_per_hour: int = 10
+    signups_per_hour: int = 10
+    password_resets_per_hour: int = 10
+    comments_per_minute: int = 10
+    votes_per_minute: int = 60
+    reports_per_hour: int = 20
+    follows_per_minute: int = 30
+    searches_per_minute: int = 60
+    rate_limit_ip_multiplier: int = 5
     page_size: int = 20
     page_cache_seconds: int = 5
     cluster_interval_minutes: int = 30
@@ -108,6 +118,13 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = field(default="", repr=False)
     x_api_base_url: str = "https://api.x.com"
+    x_authorize_url: str = "https://x.com/i/oauth2/authorize"
+    x_client_id: str = ""
+    x_client_secret: str = field(default="", repr=False)
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
+    oidc_button_label: str = "your company account"
     x_bearer_token: str = field(default="", repr=False)
     x_user_token: str = field(default="", repr=False)
     x_tweets_file: str = ""
@@ -166,6 +183,13 @@ ENV_NAMES = {
     "smtp_username": "SMTP_USERNAME",
     "smtp_password": "SMTP_PASSWORD",
     "x_api_base_url": "X_API_BASE_URL",
+    "x_authorize_url": "X_AUTHORIZE_URL",
+    "x_client_id": "X_CLIENT_ID",
+    "x_client_secret": "X_CLIENT_SECRET",
+    "oidc_issuer": "OIDC_ISSUER",
+    "oidc_client_id": "OIDC_CLIENT_ID",
+    "oidc_client_secret": "OIDC_CLIENT_SECRET",
+    "oidc_button_label": "OIDC_BUTTON_LABEL",
     "x_bearer_token": "X_BEARER_TOKEN",
     "x_user_token": "X_USER_TOKEN",
     "x_tweets_file": "X_TWEETS_FILE",

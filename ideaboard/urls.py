@@ -206,8 +206,37 @@ class Urls:
     def admin_users(self) -> str:
         return "/staff/admin/users"
 
+    def admin_sso(self) -> str:
+        return "/staff/admin/sso"
+
     def admin_user_role(self, user_id: int) -> str:
         return f"/staff/admin/users/{user_id}/role"
+
+    def admin_users_found(self, q: str = "") -> str:
+        """The people page, searched for `q` (name or email)."""
+        return "/staff/admin/users" + (f"?{urlencode({'q': q})}" if q else "")
+
+    def admin_user_deactivate(self, user_id: int) -> str:
+        return f"/staff/admin/users/{user_id}/deactivate"
+
+    def admin_user_reactivate(self, user_id: int) -> str:
+        return f"/staff/admin/users/{user_id}/reactivate"
+
+    # signing in with an identity provider or X (POST to start; signed in, it links the provider to the account)
+    def oidc_start(self) -> str:
+        return "/login/oidc"
+
+    def oidc_callback(self) -> str:
+        return "/login/oidc/callback"
+
+    def x_start(self) -> str:
+        return "/login/x"
+
+    def x_callback(self) -> str:
+        return "/login/x/callback"
+
+    def unlink_identity(self, identity_id: int) -> str:
+        return f"/account/identities/{identity_id}/unlink"
 
 
 urls = Urls()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ideaboard.settings import Settings
+from ideaboard.settings import Settings, env_name
 from tests.mailbox import links_in, outbox
 from tests.test_cli import _wait_for, free_port
 
@@ -28,13 +28,24 @@ AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"  # see
 needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"{CHROMIUM} is not installed")
 
 
+def _changed_settings(settings: Settings) -> dict[str, str]:
+    """The test's settings as the environment variables that set them (those that differ from the defaults)."""
+    from dataclasses import fields
+
+    env = {}
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if value != f.default:
+            env[env_name(f.name)] = ",".join(value) if isinstance(value, tuple) else str(value).lower() \
+                if isinstance(value, bool) else str(value)
+    return env
+
+
 @contextmanager
 def live_server(settings: Settings) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port, against the test's database and Redis."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-           "IDEABOARD_DATA_DIR": settings.data_dir, "SECRET_KEY": settings.secret_key,
-           "IDEABOARD_EMPLOYEE_DOMAINS": ",".join(settings.employee_domains)}
+    env = {**os.environ, **_changed_settings(settings), "IDEABOARD_BASE_URL": f"http://127.0.0.1:{port}"}
     proc = subprocess.Popen([sys.executable, "-m", "ideaboard.cli", "serve", "--no-worker", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

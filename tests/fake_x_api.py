@@ -13,8 +13,12 @@ each test fresh state behind one loopback server per run. Outside pytest (e.g. f
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
+import hashlib
+import hmac
 import json
+import secrets
 import socket
 import threading
 import time
@@ -26,6 +30,7 @@ from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
+from urllib.parse import unquote_plus, urlencode
 
 import jsonschema
 import pytest
@@ -270,9 +275,11 @@ class FakeXServer:
 
     def __post_init__(self) -> None:
         self._windows = {ep: {p: _Window(*lim) for p, lim in limits.items()} for ep, limits in WINDOWS.items()}
+        self.oauth = FakeXOAuth()
         self.app = Starlette(routes=[
             Route("/2/tweets/search/recent", self._search, methods=["GET"]),
             Route("/2/tweets", self._create, methods=["POST"]),
+            *self.oauth.routes,  # Sign in with X: /i/oauth2/authorize, /2/oauth2/token, /2/users/me
         ])
 
     # ----------------------------------------------------------------------------------------- fixtures & scripts
@@ -630,6 +637,95 @@ def _message(param: _Param, raw: str, error: jsonschema.ValidationError) -> str:
     if error.validator == "pattern":
         return f"{prefix} does not match {schema['pattern']}"
     return f"{prefix} is invalid: {error.message}"
+
+
+# --------------------------------------------------------------------------------------------------- OAuth 2.0
+
+
+@dataclass
+class FakeXOAuth:
+    """X's OAuth 2.0 authorization code flow with PKCE and GET /2/users/me, as documented: the authorize page
+    (x.com/i/oauth2/authorize, served here at the same path) approves at once for `person` (or denies), the token
+    endpoint takes a form with code, grant_type, redirect_uri, code_verifier and client_id (public clients) or HTTP
+    Basic (confidential ones), and /2/users/me needs a user token with users.read and tweet.read."""
+
+    client_id: str = "fake-x-client-id"
+    client_secret: str = "fake-x-client-secret"  # "" makes it a public client
+    person: dict[str, str] = field(default_factory=lambda: {"id": "1460981234567890", "username": "alice_sips",
+                                                            "name": "Alice M"})
+    deny: bool = False
+    grants: dict[str, dict[str, str]] = field(default_factory=dict)
+    tokens: dict[str, dict[str, str]] = field(default_factory=dict)
+    token_requests: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def routes(self) -> list[Route]:
+        return [Route("/i/oauth2/authorize", self._authorize, methods=["GET"]),
+                Route("/2/oauth2/token", self._token, methods=["POST"]),
+                Route("/2/users/me", self._me, methods=["GET"])]
+
+    async def _authorize(self, request: Request) -> Response:
+        q = dict(request.query_params)
+        missing = [k for k in ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
+                               "code_challenge_method") if not q.get(k)]
+        if missing or q["response_type"] != "code" or q["client_id"] != self.client_id \
+                or q["code_challenge_method"] not in ("S256", "plain"):
+            return Response("Something went wrong. You weren't able to give access to the App.", status_code=400)
+        back = q["redirect_uri"] + "?"
+        if self.deny:
+            return Response(status_code=302, headers={"location": back + urlencode(
+                {"error": "access_denied", "state": q["state"]})})
+        code = secrets.token_urlsafe(24)
+        self.grants[code] = {**q, **{f"person_{k}": v for k, v in self.person.items()}}
+        return Response(status_code=302, headers={"location": back + urlencode({"state": q["state"], "code": code})})
+
+    async def _token(self, request: Request) -> Response:
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        self.token_requests.append(form)
+        client = _basic(request.headers.get("authorization", ""))
+        if client is not None and client != (self.client_id, self.client_secret):
+            return _oauth_error(401, "unauthorized_client", "Missing valid authorization header")
+        if client is None and (self.client_secret or form.get("client_id") != self.client_id):
+            return _oauth_error(401, "unauthorized_client", "Missing valid authorization header")
+        grant = self.grants.pop(form.get("code", ""), None)  # an authorization code works once
+        if form.get("grant_type") != "authorization_code" or grant is None \
+                or form.get("redirect_uri") != grant["redirect_uri"]:
+            return _oauth_error(400, "invalid_request", "Value passed for the authorization code was invalid.")
+        verifier = form.get("code_verifier", "")
+        computed = verifier if grant["code_challenge_method"] == "plain" else \
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+        if not verifier or not hmac.compare_digest(computed, grant["code_challenge"]):
+            return _oauth_error(400, "invalid_request", "Value passed for the code verifier was invalid.")
+        token = secrets.token_urlsafe(30)
+        person = {k.removeprefix("person_"): v for k, v in grant.items() if k.startswith("person_")}
+        self.tokens[token] = {"scope": grant["scope"], **person}
+        return Response(json.dumps({"token_type": "bearer", "expires_in": 7200, "access_token": token,
+                                    "scope": grant["scope"]}), media_type=JSON_TYPE)
+
+    async def _me(self, request: Request) -> Response:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        holder = self.tokens.get(token) if scheme.lower() == "bearer" else None
+        if holder is None:
+            return Response(json.dumps({"title": "Unauthorized", "type": "about:blank", "status": 401,
+                                        "detail": "Unauthorized"}), status_code=401, media_type=PROBLEM_TYPE)
+        if not {"users.read", "tweet.read"} <= set(holder["scope"].split()):
+            return Response(json.dumps({"title": "Forbidden", "type": "about:blank", "status": 403,
+                                        "detail": "Forbidden"}), status_code=403, media_type=PROBLEM_TYPE)
+        person = {k: holder[k] for k in ("id", "name", "username")}
+        return Response(json.dumps({"data": person}), media_type=JSON_TYPE)
+
+
+def _basic(header: str) -> tuple[str, str] | None:
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    user, _, password = base64.b64decode(value).decode().partition(":")
+    return unquote_plus(user), unquote_plus(password)
+
+
+def _oauth_error(status: int, error: str, description: str) -> Response:
+    return Response(json.dumps({"error": error, "error_description": description}), status_code=status,
+                    media_type=JSON_TYPE)
 
 
 _SHARED_SERVER = pytest.StashKey[LoopbackServer]()

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from starlette.routing import Mount, Route
 
 from ideaboard.app import create_app
-from ideaboard.models import Flag, NotificationKind, Role, Tweet, User
+from ideaboard.models import Flag, LinkedIdentity, NotificationKind, Role, Tweet, User
 from ideaboard.settings import _replace
 from tests.conftest import PASSWORD, Browserless
 
@@ -110,8 +110,17 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /staff/admin/categories/{category_id}/rename": ((), ("name",)),
     "POST /staff/admin/categories/{category_id}/move": ((), ("direction",)),
     "POST /staff/admin/categories/{category_id}/delete": ((), ()),
-    "GET /staff/admin/users": ((), ()),
+    "GET /staff/admin/users": (("q",), ()),
     "POST /staff/admin/users/{user_id}/role": ((), ("role",)),
+    "POST /staff/admin/users/{user_id}/deactivate": ((), ("kind", "reason", "hide_content", "q")),
+    "POST /staff/admin/users/{user_id}/reactivate": ((), ("q",)),
+    "GET /staff/admin/sso": ((), ()),
+    "POST /staff/admin/sso": ((), ("claim", "value", "domains")),
+    "POST /login/oidc": ((), ("next",)),
+    "GET /login/oidc/callback": (("code", "state", "error", "error_description"), ()),
+    "POST /login/x": ((), ("next",)),
+    "GET /login/x/callback": (("code", "state", "error", "error_description"), ()),
+    "POST /account/identities/{identity_id}/unlink": ((), ()),
 }
 SKIP_PREFIXES = ("/static",)  # files, not views
 URL_VALUE_MAX = 2000
@@ -271,7 +280,10 @@ async def fuzz_app(settings, tmp_path):
 
     from tests.conftest import _reset_state
 
-    generous = _replace(settings, login_attempts_per_minute=10**6, ideas_per_hour=10**6)
+    generous = _replace(settings, **{name: 10**6 for name in (
+        "login_attempts_per_minute", "login_attempts_per_ip_per_hour", "login_failures_per_account_per_hour",
+        "ideas_per_hour", "signups_per_hour", "password_resets_per_hour", "comments_per_minute", "votes_per_minute",
+        "reports_per_hour", "follows_per_minute", "searches_per_minute")})
     application = create_app(generous)
     async with LifespanManager(application) as manager:
         await _reset_state(generous)
@@ -301,9 +313,12 @@ async def _world(make_idea) -> tuple[dict[str, User], dict[str, list[str]]]:
     flag = await Flag.create(reporter=people["customer"], idea=ideas[0], reason="Looks like spam")
     tweet = await Tweet.create(id="1790000000000000001", text="dark mode please", author_id="42",
                                url="https://x.com/someone/status/1790000000000000001")
+    linked = await LinkedIdentity.create(user=people["customer"], provider="x", issuer="https://x.com", subject="42",
+                                         username="alice_sips")
     ids = {"idea_id": [str(i.id) for i in ideas], "comment_id": [str(comment.id)],
            "user_id": [str(p.id) for p in people.values()], "category_id": [str(category.id)],
-           "flag_id": [str(flag.id)], "tweet_id": [tweet.id]}
+           "flag_id": [str(flag.id)], "tweet_id": [tweet.id],
+           "identity_id": [str(linked.id)]}
     return people, ids
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import POSTGRES
 from tests.crowd import board_idea_ids, browsers, run_crowd, sign_up_many
-from tests.processes import free_port, ideaboard, wait_for_http, wait_until
+from tests.processes import UNTHROTTLED, base_env, free_port, ideaboard, wait_for_http, wait_until
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from sqlite_contention import clustered, lost_votes
@@ -24,7 +24,8 @@ pytestmark = pytest.mark.skipif(POSTGRES, reason="the embedded default is SQLite
 async def test_thirty_voters_and_ten_submitters_with_the_worker_writing_get_no_errors(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with ideaboard("serve", "--demo", "--port", str(port), "--no-access-log", data_dir=tmp_path) as serve:
+    with ideaboard("serve", "--demo", "--port", str(port), "--no-access-log", data_dir=tmp_path,
+                   env=base_env(tmp_path, **UNTHROTTLED)) as serve:  # 30 browsers share one address
         await asyncio.to_thread(wait_for_http, base + "/", 60)
         db = tmp_path / "ideaboard.sqlite3"
         outbox = tmp_path / "outbox"  # where serve writes the verification emails (no SMTP_HOST)

@@ -6,12 +6,22 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import account_email, accounts, auth, mail, ratelimit, tokens
+from ideaboard import account_email, accounts, auth, mail, ratelimit, sso, tokens
 from ideaboard.forms import FormErrors, parse_email, parse_new_password, parse_signup
-from ideaboard.models import Comment, Idea, User, Vote
+from ideaboard.models import Comment, Idea, Tweet, User, Vote
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
-from ideaboard.views.common import current_user, form_data, login_redirect, not_found, path_id, see_other
+from ideaboard.views import sso as sso_views
+from ideaboard.views.common import (
+    client_ip,
+    current_user,
+    form_data,
+    login_redirect,
+    not_found,
+    path_id,
+    see_other,
+    throttle,
+)
 
 TOKEN_PAGE_HEADERS = {"Referrer-Policy": "same-origin", "Cache-Control": "no-store"}  # pages whose URL holds a token
 
@@ -27,10 +37,19 @@ async def signup(request: Request) -> Response:
         return render(request, "account/signup.html", {"values": {}, "errors": {}})
     data = await form_data(request)
     try:
+        await throttle(request, "signup")
         form = parse_signup(data)
+        result = await accounts.sign_up(form)
     except FormErrors as exc:
         return render(request, "account/signup.html", {"values": exc.values, "errors": exc.errors}, status_code=422)
-    result = await accounts.sign_up(form)
+    except ratelimit.RateLimited as exc:
+        values = {"email": data.get("email", ""), "name": data.get("name", "")}
+        return render(request, "account/signup.html", {"values": values, "errors": {}, "error": exc.message},
+                      status_code=429, headers={"Retry-After": str(exc.retry_after)})
+    except accounts.NameImitatesStaff as exc:
+        values = {"email": data.get("email", ""), "name": data.get("name", "")}
+        return render(request, "account/signup.html", {"values": values, "errors": {"name": exc.message}},
+                      status_code=422)
     settings = request.state.settings
     email = (account_email.verification_email(settings, result.user) if result.created
              else account_email.account_exists_email(settings, result.user))
@@ -89,21 +108,21 @@ def queue_verification(response: Response, request: Request) -> Response:
 async def login(request: Request) -> Response:
     next_url = auth.safe_next(request.query_params.get("next"))
     if request.method == "GET":
-        return render(request, "account/login.html", {"values": {}, "error": None, "next": next_url})
+        return render(request, "account/login.html", {"values": {}, "error": None, "next": next_url,
+                                                      "sign_in_options": sso_views.sign_in_options(request)})
     data = await form_data(request)
     email = data.get("email", "").strip().lower()
     values = {"email": email}
     next_url = auth.safe_next(data.get("next"))
-    settings = request.state.settings
-    client = request.client.host if request.client else "unknown"
-    key = f"login:{client}:{email}"
-    allowed = await ratelimit.hit(request.state.redis, key, settings.login_attempts_per_minute, 60)
-    if not allowed:
-        error = "Too many login attempts. Wait a minute and try again."
-        context = {"values": values, "error": error, "next": next_url}
-        return render(request, "account/login.html", context, status_code=429)
+    settings, redis = request.state.settings, request.state.redis
+    try:
+        await ratelimit.check_login(redis, settings, email, client_ip(request))
+    except ratelimit.RateLimited as exc:
+        return render(request, "account/login.html", {"values": values, "error": exc.message, "next": next_url},
+                      status_code=429, headers={"Retry-After": str(exc.retry_after)})
     user = await accounts.authenticate(email, data.get("password", ""))
     if user is None:
+        await ratelimit.login_failed(redis, settings, email)
         error = "That email and password do not match an account."
         context = {"values": values, "error": error, "next": next_url}
         return render(request, "account/login.html", context, status_code=422)
@@ -177,5 +196,10 @@ async def profile(request: Request) -> Response:
     if not is_self:  # others see what a person supports; demotes stay private to their owner
         supported = supported.filter(value=1)
     votes = await supported.order_by("-created_at").limit(50).select_related("idea")
-    return render(request, "account/profile.html",
-                  {"person": person, "ideas": ideas, "comments": comments, "votes": votes, "is_self": is_self})
+    x_account = await sso.x_handle(person)
+    tweets = await Tweet.filter(author_id=x_account.subject).order_by("-created_at").limit(20) if x_account else []
+    return render(request, "account/profile.html", {
+        "person": person, "ideas": ideas, "comments": comments, "votes": votes, "is_self": is_self,
+        "x_account": x_account, "tweets": tweets, "identities": await sso.identities_of(person) if is_self else [],
+        "sign_in_options": sso_views.sign_in_options(request) if is_self else [], "next": "",
+        "oidc_label": request.state.settings.oidc_button_label})

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ideaboard import htmx, inputs
+from ideaboard import htmx, inputs, ratelimit
 from ideaboard.models import User
 from ideaboard.templating import flash
 from ideaboard.urls import urls
@@ -95,3 +95,15 @@ def back(request: Request, default: str) -> RedirectResponse:
 def see_other(url: str) -> RedirectResponse:
     """POST/redirect/GET, so a refresh never resubmits a form."""
     return RedirectResponse(url, status_code=303)
+
+
+def client_ip(request: Request) -> str:
+    """The client's address (behind a proxy, run uvicorn with --proxy-headers so this is the real one)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def throttle(request: Request, action: str) -> None:
+    """Count this request against its rate limit (ratelimit.RULES); raises RateLimited once over it."""
+    user = current_user(request)
+    await ratelimit.check(request.state.redis, request.state.settings, action,
+                          person_id=user.id if user else None, ip=client_ip(request))

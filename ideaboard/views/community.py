@@ -9,7 +9,7 @@ from ideaboard import follows, htmx, ideas, notifications
 from ideaboard import roadmap as roadmap_rules
 from ideaboard.templating import render
 from ideaboard.urls import urls
-from ideaboard.views.common import back, current_user, form_data, login_redirect, not_found, path_id
+from ideaboard.views.common import back, current_user, form_data, login_redirect, not_found, path_id, throttle
 
 
 async def roadmap(request: Request) -> Response:
@@ -31,6 +31,7 @@ async def follow(request: Request) -> Response:
     idea = await ideas.get_idea(path_id(request), viewer)
     if idea is None:
         raise not_found("idea")
+    await throttle(request, "follow")
     following = await follows.set_following(viewer, idea, (await form_data(request)).get("follow") != "0")
     if not htmx.is_request(request):
         return back(request, urls.idea(idea.id))

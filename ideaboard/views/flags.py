@@ -9,9 +9,19 @@ from ideaboard import ideas, moderation
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
 from ideaboard.models import Comment, User
+from ideaboard.ratelimit import RateLimited
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
-from ideaboard.views.common import current_user, form_data, login_redirect, not_found, path_id, see_other, visible_idea
+from ideaboard.views.common import (
+    current_user,
+    form_data,
+    login_redirect,
+    not_found,
+    path_id,
+    see_other,
+    throttle,
+    visible_idea,
+)
 
 
 async def report_idea(request: Request) -> Response:
@@ -41,10 +51,15 @@ async def _report(request: Request, reporter: User, *, idea, comment) -> Respons
     data = await form_data(request)
     target = {"comment": comment} if comment else {"idea": idea}
     try:
+        await throttle(request, "report")
         await moderation.flag(reporter, reason=data.get("reason", ""), **target)
     except FormErrors as exc:
         context.update(values=exc.values, errors=exc.errors)
         return render(request, "flags/report.html", context, status_code=422)
+    except RateLimited as exc:
+        context.update(values=data, errors={"reason": exc.message})
+        return render(request, "flags/report.html", context, status_code=429,
+                      headers={"Retry-After": str(exc.retry_after)})
     except NotAllowed as exc:
         flash(request, str(exc), "error")
         return see_other(urls.idea(idea.id))

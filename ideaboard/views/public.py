@@ -35,6 +35,7 @@ from ideaboard.views.common import (
     not_found,
     path_id,
     see_other,
+    throttle,
     visible_idea,
 )
 
@@ -181,6 +182,7 @@ async def vote(request: Request) -> Response:
     if viewer is None:
         return _login_then_idea(request)
     idea_id = path_id(request)
+    await throttle(request, "vote")
     pagecache.minor_change(request.scope)  # visitors see new counts within the cache time, not at once
     try:  # cast_vote checks that the viewer may see the idea, in the vote's own statement
         idea = await votes.cast_vote(idea_id, viewer, parse_vote(await form_data(request)))
@@ -210,7 +212,9 @@ async def add_comment(request: Request) -> Response:
                                     **account.verification_context(request, sent=True))
         return account.queue_verification(page, request)
     try:
-        await comments.add_comment(idea, viewer, parse_comment(data))
+        body = parse_comment(data)
+        await throttle(request, "comment")
+        await comments.add_comment(idea, viewer, body)
     except FormErrors as exc:
         return await _comment_again(request, idea, viewer, exc.values, exc.errors, 422)
     except accounts.VerifyFirst:  # 422 so htmx swaps the form in, with the text kept and a resend button
@@ -218,6 +222,12 @@ async def add_comment(request: Request) -> Response:
     except NotAllowed as exc:  # merged meanwhile: 409, but htmx only swaps a 422 in (the message must show)
         status = 422 if htmx.is_request(request) else 409
         return await _comment_again(request, idea, viewer, data, {"body": str(exc)}, status)
+    except ratelimit.RateLimited as exc:
+        if htmx.is_request(request):
+            raise  # the message area shows it; the form keeps its text
+        response = await _comment_again(request, idea, viewer, data, {"body": exc.message}, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if not htmx.is_request(request):
         flash(request, "Your comment is posted.")
         return see_other(urls.idea(idea.id) + "#comments")
@@ -257,6 +267,8 @@ async def delete_comment(request: Request) -> Response:
 async def search(request: Request) -> Response:
     text = inputs.query_text(request, "q", max_length=200)
     viewer = current_user(request)
+    if text:
+        await throttle(request, "search")
     page = await ideas.search_ideas(viewer, text, page=int_param(request, "page")) if text else None
     context = {"q": text, "page": page,
                "my_votes": await votes.votes_by(viewer, [i.id for i in page.items]) if page else {}}

@@ -217,15 +217,58 @@ async def delete_category(request: Request) -> Response:
     return see_other(urls.admin_categories())
 
 
-async def users_page(request: Request) -> Response:
-    context = {"people": await admin.list_users(), "roles": list(Role), "section": "admin"}
-    return render(request, "staff/users.html", context)
+async def users_page(request: Request, status_code: int = 200, **extra) -> Response:
+    """Find people by name or email; change roles, deactivate or ban (with a reason), reactivate."""
+    q = request.query_params.get("q", "").strip()[:100]
+    context = {"people": await admin.find_users(q), "q": q, "roles": list(Role), "section": "admin",
+               "deactivate_errors": {}, "deactivate_values": {}, **extra}
+    return render(request, "staff/users.html", context, status_code=status_code)
 
 
-async def change_role(request: Request) -> Response:
+def _admin(request: Request) -> User:
+    """The admin acting (the /staff/admin Mount let only admins in)."""
+    return staff_user(request)
+
+
+async def _person(request: Request) -> User:
     person = await User.get_or_none(id=path_id(request, "user_id"))
     if person is None:
         raise not_found("person")
+    return person
+
+
+def _back_to_users(data: dict[str, str]) -> Response:
+    return see_other(urls.admin_users_found(data.get("q", "").strip()[:100]))
+
+
+async def deactivate_user(request: Request) -> Response:
+    """Deactivate or ban with a reason; their sessions end, and what they wrote is hidden only if asked."""
+    person, data = await _person(request), await form_data(request)
+    ban = data.get("kind") == "ban"
+    try:
+        hidden = await admin.deactivate(_admin(request), person, data.get("reason", ""), ban=ban,
+                                        hide_content=data.get("hide_content") == "1")
+    except FormErrors as exc:
+        return await users_page(request, 422, deactivate_errors={person.id: exc.errors["reason"]},
+                                deactivate_values={person.id: data})
+    except NotAllowed as exc:
+        flash(request, str(exc), "error")
+        return _back_to_users(data)
+    what = "banned" if ban else "deactivated"
+    flash(request, f"{person.name} is {what} and logged out." + (f" {hidden} ideas and comments hidden." if hidden
+                                                                   else " What they wrote stays visible."))
+    return _back_to_users(data)
+
+
+async def reactivate_user(request: Request) -> Response:
+    person, data = await _person(request), await form_data(request)
+    await admin.reactivate(_admin(request), person)
+    flash(request, f"{person.name} can log in again.")
+    return _back_to_users(data)
+
+
+async def change_role(request: Request) -> Response:
+    person = await _person(request)
     data = await form_data(request)
     try:
         await admin.change_role(staff_user(request), person, data.get("role", ""))
