@@ -24,7 +24,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from ideaboard import htmx, inputs, templating
 from ideaboard.auth import SESSION_SECONDS, LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
-from ideaboard.headers import SecurityHeadersMiddleware, security_headers
+from ideaboard.headers import SecurityHeadersMiddleware, security_headers, sign_in_origins
 from ideaboard.htmx import VaryMiddleware
 from ideaboard.middleware import UnreadCountMiddleware
 from ideaboard.models import Role
@@ -209,7 +209,9 @@ async def server_error(request: Request, exc: Exception) -> Response:
         return response
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     response = render(request, "errors/500.html", status_code=500)
-    response.headers.update(security_headers(request.state.settings.https_only))  # outside the middleware stack
+    settings = request.state.settings
+    # outside the middleware stack, so set here
+    response.headers.update(security_headers(settings.https_only, sign_in_origins(settings)))
     return response
 
 
@@ -228,7 +230,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                    "sso": Providers(settings, redis)}
 
     middleware = [
-        Middleware(SecurityHeadersMiddleware, https_only=settings.https_only),  # every response but the 500 page
+        # every response but the 500 page
+        Middleware(SecurityHeadersMiddleware, https_only=settings.https_only, form_origins=sign_in_origins(settings)),
         Middleware(VaryMiddleware),  # outside the page cache, so kept pages say it too
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="ideaboard_session",
                    same_site="lax", https_only=settings.https_only, max_age=SESSION_SECONDS),

@@ -4,8 +4,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ideaboard.settings import Settings
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -21,10 +25,22 @@ CSP = "; ".join([
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def security_headers(https_only: bool) -> dict[str, str]:
+def sign_in_origins(settings: Settings) -> tuple[str, ...]:
+    """Where the sign-in buttons' forms may redirect: the identity provider's and X's authorization pages."""
+    urls = [settings.oidc_issuer if settings.oidc_issuer and settings.oidc_client_id else "",
+            settings.x_authorize_url if settings.x_client_id else ""]
+    return tuple(sorted({f"{p.scheme}://{p.netloc}" for p in map(urlsplit, urls) if p.scheme and p.netloc}))
+
+
+def content_security_policy(form_origins: tuple[str, ...] = ()) -> str:
+    """The CSP; Chromium applies form-action to a form's redirects too, so sign-in providers are named there."""
+    return CSP.replace("form-action 'self'", " ".join(("form-action 'self'", *form_origins)))
+
+
+def security_headers(https_only: bool, form_origins: tuple[str, ...] = ()) -> dict[str, str]:
     """The headers every response carries."""
     headers = {
-        "Content-Security-Policy": CSP,
+        "Content-Security-Policy": content_security_policy(form_origins),
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
@@ -37,9 +53,10 @@ def security_headers(https_only: bool) -> dict[str, str]:
 class SecurityHeadersMiddleware:
     """Adds the headers to every HTTP response (a view that sets one of them keeps its own)."""
 
-    def __init__(self, app: ASGIApp, https_only: bool = False) -> None:
+    def __init__(self, app: ASGIApp, https_only: bool = False, form_origins: tuple[str, ...] = ()) -> None:
         self.app = app
-        self.headers = [(k.lower().encode(), v.encode()) for k, v in security_headers(https_only).items()]
+        self.headers = [(k.lower().encode(), v.encode())
+                        for k, v in security_headers(https_only, form_origins).items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -106,7 +106,7 @@ def protocol_errors() -> tuple[type[Exception], ...]:
     return (OAuthError, JoseError, httpx.HTTPError, *PROTOCOL_ERRORS)
 
 
-# ---- who the provider makes an employee (an admin setting) -------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class EmployeeRule:
@@ -143,7 +143,7 @@ async def set_employee_rule(actor: User, claim: str, value: str, domains: str) -
     return rule
 
 
-# ---- signing in --------------------------------------------------------------------------------------------------
+
 
 async def _linked_user(issuer: str, subject: str) -> tuple[LinkedIdentity | None, User | None]:
     identity = await LinkedIdentity.get_or_none(issuer=issuer, subject=subject).select_related("user")

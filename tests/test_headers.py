@@ -50,3 +50,18 @@ def test_templates_have_no_inline_script_or_style_that_the_policy_would_block():
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), f"inline <script> in {template.name}"
         assert not re.search(r"\s(on\w+|style|hx-on[\w:-]*)=", text), f"inline handler or style in {template.name}"
         assert "<style" not in text and "javascript:" not in text, template.name
+
+
+
+async def _login_page_csp(settings) -> str:
+    async with LifespanManager(create_app(settings)) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return (await client.get("/login")).headers["content-security-policy"]
+
+
+async def test_forms_may_go_only_to_this_site_and_the_configured_sign_in_providers(settings):
+    assert "form-action 'self';" in await _login_page_csp(settings)
+    csp = await _login_page_csp(_replace(settings, oidc_issuer="https://id.brewline.example/realms/staff",
+                                         oidc_client_id="ib", x_client_id="x-app"))
+    assert "form-action 'self' https://id.brewline.example https://x.com;" in csp

@@ -143,9 +143,14 @@ async def forgot(request: Request) -> Response:
         return render(request, "account/forgot.html", {"values": {}, "errors": {}})
     data = await form_data(request)
     try:
+        await throttle(request, "password_reset")
         email = parse_email(data)
     except FormErrors as exc:
         return render(request, "account/forgot.html", {"values": exc.values, "errors": exc.errors}, status_code=422)
+    except ratelimit.RateLimited as exc:
+        return render(request, "account/forgot.html", {"values": {"email": data.get("email", "")}, "errors": {},
+                                                       "error": exc.message},
+                      status_code=429, headers={"Retry-After": str(exc.retry_after)})
     response = render(request, "account/check_inbox.html", {"email": email, "why": "reset"})
     user = await User.get_or_none(email=email, is_active=True)
     if user is None:
