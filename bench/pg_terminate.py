@@ -26,7 +26,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.crowd import CrowdResult, Member, board_idea_ids, browsers, sign_up_many
-from tests.processes import base_env, free_port, ideaboard, wait_for_http
+from tests.processes import UNTHROTTLED, base_env, free_port, ideaboard, wait_for_http
 
 
 def with_db(url: str, name: str) -> str:
@@ -85,9 +85,9 @@ async def lost_votes(dsn: str, last_vote: dict[tuple[str, int], int]) -> list[st
 
 
 async def run(base_url: str, admin_dsn: str, site_dsn: str, database: str, *, seconds: float, every: float,
-              accounts: int, per_account: int) -> tuple[CrowdResult, int, list[str]]:
+              accounts: int, per_account: int, outbox: Path) -> tuple[CrowdResult, int, list[str]]:
     """The crowd for `seconds` while backends are killed, then a quiet second so the site recovers."""
-    members = await browsers(await sign_up_many(base_url, accounts, "reader"), per_account)
+    members = await browsers(await sign_up_many(base_url, accounts, "reader", outbox), per_account)
     ideas = await board_idea_ids(base_url)
     result = CrowdResult()
     stop = asyncio.Event()
@@ -121,7 +121,7 @@ async def main(args: argparse.Namespace) -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     site_url = urlunsplit(urlsplit(args.database_url)._replace(path="/" + database))
-    env = base_env(data, DATABASE_URL=site_url, REDIS_URL=args.redis_url)
+    env = base_env(data, DATABASE_URL=site_url, REDIS_URL=args.redis_url, **UNTHROTTLED)
     try:
         serve_args = ["--demo", "--port", str(port), "--no-access-log", "--workers", str(args.web_workers)]
         with ideaboard("serve", *serve_args, data_dir=data, env=env) as serve:
@@ -129,7 +129,7 @@ async def main(args: argparse.Namespace) -> int:
             started = time.monotonic()
             result, killed, lost = await run(base, admin, with_db(args.database_url, database), database,
                                              seconds=args.seconds, every=args.every, accounts=4,
-                                             per_account=args.browsers // 4)
+                                             per_account=args.browsers // 4, outbox=data / "outbox")
             took = time.monotonic() - started
             log = serve.output()
         total = sum(result.codes.values())

@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import POSTGRES
-from tests.processes import base_env, free_port, ideaboard, wait_for_http
+from tests.processes import UNTHROTTLED, base_env, free_port, ideaboard, wait_for_http
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from pg_terminate import run, with_db
@@ -41,11 +41,12 @@ async def test_cut_connections_give_no_500_and_lose_no_vote(site_database, redis
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     site_url = urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + name))
-    env = base_env(tmp_path, DATABASE_URL=site_url, REDIS_URL=redis_url)
+    env = base_env(tmp_path, DATABASE_URL=site_url, REDIS_URL=redis_url, **UNTHROTTLED)
     with ideaboard("serve", "--demo", "--port", str(port), "--no-access-log", data_dir=tmp_path, env=env) as serve:
         wait_for_http(base + "/", 60)
         result, killed, lost = await run(base, admin, with_db(os.environ["DATABASE_URL"], name), name,
-                                         seconds=8, every=1.5, accounts=2, per_account=5)
+                                         seconds=8, every=1.5, accounts=2, per_account=5,
+                                         outbox=tmp_path / "outbox")
         log = serve.output()
     assert killed > 0
     assert not [key for key in result.codes if key[1] == 500], (result.codes, log[-3000:])

@@ -45,9 +45,9 @@ def pages(world) -> dict[str, list[str]]:
     long, shipped, profile = world["long"].id, world["shipped"].id, f"/users/{world['alice'].id}"
     tweet = world["tweet"].id
     public = ["/", f"/ideas/{long}", f"/ideas/{shipped}", "/search?q=dark", "/roadmap", "/launched"]
-    member = [*public, "/ideas/new", "/notifications", profile]
+    member = [*public, "/ideas/new", "/notifications", profile, "/settings"]
     return {
-        "visitor": [*public, "/login", "/signup", profile, "/staff/", "/no/such/page"],
+        "visitor": [*public, "/login", "/signup", "/forgot", profile, "/staff/", "/no/such/page"],
         "alice@example.com": [*member, f"/ideas/{long}/edit", "/staff/"],  # the access-denied page too
         "erin@brewline.example": [*member, "/internal", "/ideas/new?space=internal"],
         "sam@brewline.example": [*member, "/internal", "/staff/", "/staff/?status=launched", f"/staff/ideas/{long}",
