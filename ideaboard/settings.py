@@ -25,6 +25,7 @@ LIMITS = {
     "smtp_port": (1, 65_535),
     "x_deadline_seconds": (1, 3600),
     "digest_hour": (0, 23),
+    "live_stream_seconds": (1, 3600),
 }
 URL_SCHEMES = {
     "base_url": ("http", "https"),
@@ -114,6 +115,7 @@ class Settings:
     x_brand_handles: tuple[str, ...] = ()
     x_lang: str = "en"
     x_deadline_seconds: int = 30
+    live_stream_seconds: int = 300
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
