@@ -136,6 +136,7 @@ def build_routes() -> list[BaseRoute]:
               name="conversation_reply_preview"),
         Route("/desk/{conversation_id:id}/link", desk.link, methods=["POST"], name="conversation_link"),
         Route("/desk/{conversation_id:id}/idea", desk.to_idea, methods=["GET", "POST"], name="conversation_idea"),
+        Route("/desk/{conversation_id:id}/ticket", desk.ticket, methods=["POST"], name="conversation_ticket"),
         Route("/desk/{conversation_id:id}/dismiss", desk.dismiss, methods=["POST"], name="conversation_dismiss"),
         Mount("/admin", routes=admin, name="admin", middleware=[Middleware(RequireRole, roles=ADMINS)]),
     ]

@@ -16,7 +16,7 @@ from typing import Any, cast
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, post_length, social
+from ideaboard import audit, post_length, social, zendesk
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.forms import IdeaForm
 from ideaboard.ideas import submit_idea
@@ -313,6 +313,49 @@ async def _in_conversation(conversation: Conversation, tweet_id: str) -> bool:
     if tweet_id == conversation.x_conversation_id:
         return True
     return await Tweet.filter(id=tweet_id, conversation_id=conversation.x_conversation_id).exists()
+
+
+async def send_to_help_desk(conversation: Conversation, actor: User, note: str, *, version: int,
+                            settings: Settings, base_url: str) -> Conversation:
+    """A support problem, not an idea: one Zendesk ticket per conversation, its link kept on the conversation.
+
+    Claimed while Zendesk is asked (so a teammate cannot ticket it at the same time); put back as it was when
+    Zendesk refuses or is down. `base_url` is the site's address, for the link back in the ticket.
+    """
+    if conversation.ticket_id:
+        raise DeskError(f"This conversation already has help desk ticket #{conversation.ticket_id}.")
+    if not allowed(conversation.state, C.TICKETED):
+        raise _illegal(conversation.state, C.TICKETED)
+    if not settings.zendesk_enabled:
+        raise DeskError("The help desk is not set up: set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN.")
+    before_state, before_assignee = conversation.state, conversation.assignee_id
+    await _compare_and_set(conversation, actor, version, free_for=actor, assignee_id=actor.id,
+                           state=C.CLAIMED if before_state is C.OPEN else before_state)
+    posts = await thread(conversation)
+    handle = f"@{conversation.author_username}" if conversation.author_username else conversation.author_id
+    body = "\n\n".join([
+        f"{handle} on X ({conversation.author_name or 'no display name'}):",
+        *(f"{t.created_at:%Y-%m-%d %H:%M} UTC — {t.text}\n{t.url}" if t.created_at else f"{t.text}\n{t.url}"
+          for t in posts),
+        *([f"Note from {actor.name}: {note.strip()}"] if note.strip() else []),
+        f"On the desk: {base_url.rstrip('/')}/staff/desk/{conversation.id}",
+    ])
+    subject = f"X: {handle}: " + (posts[0].text if posts else "conversation on X")
+    try:
+        ticket = await zendesk.create_ticket(
+            settings, subject=" ".join(subject.split())[:120], body=body, tags=["x", "ideaboard"],
+            external_id=f"x-conversation-{conversation.x_conversation_id}",
+            idempotency_key=f"ideaboard-desk-{conversation.x_conversation_id}")
+    except zendesk.ZendeskError as exc:
+        await Conversation.filter(id=conversation.id, version=conversation.version).update(
+            state=before_state, assignee_id=before_assignee, version=F("version") + 1)
+        await conversation.refresh_from_db()
+        raise DeskError(str(exc)) from exc
+    await Conversation.filter(id=conversation.id).update(state=C.TICKETED, ticket_id=ticket.id[:24],
+                                                         ticket_url=ticket.url[:300], version=F("version") + 1)
+    await conversation.refresh_from_db()
+    await _record(actor, "desk.ticket", conversation, from_state=before_state.value, ticket_id=ticket.id)
+    return conversation
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,9 @@ class Urls:
     def staff_conversation_idea(self, conversation_id: int) -> str:
         return f"/staff/desk/{conversation_id}/idea"
 
+    def staff_conversation_ticket(self, conversation_id: int) -> str:
+        return f"/staff/desk/{conversation_id}/ticket"
+
     def staff_conversation_dismiss(self, conversation_id: int) -> str:
         return f"/staff/desk/{conversation_id}/dismiss"
 

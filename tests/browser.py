@@ -31,7 +31,9 @@ def live_server(settings: Settings) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
            "IDEABOARD_DATA_DIR": settings.data_dir, "SECRET_KEY": settings.secret_key,
-           "IDEABOARD_EMPLOYEE_DOMAINS": ",".join(settings.employee_domains)}
+           "IDEABOARD_EMPLOYEE_DOMAINS": ",".join(settings.employee_domains),
+           "X_API_BASE_URL": settings.x_api_base_url, "X_BEARER_TOKEN": settings.x_bearer_token,
+           "X_USER_TOKEN": settings.x_user_token}
     proc = subprocess.Popen([sys.executable, "-m", "ideaboard.cli", "serve", "--no-worker", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -4,6 +4,7 @@ answer through the (fake) X API, link them to ideas or make them ideas once, and
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +24,7 @@ from ideaboard.models import (
 )
 from ideaboard.x_api import Tweet as ApiTweet
 
-pytest_plugins = ["fake_x_api"]  # the fake_x fixture: a fake X API over real HTTP
+pytest_plugins = ["fake_x_api", "fake_zendesk"]  # fake X and Zendesk APIs over real HTTP
 
 ROOT_ID = "1900000000000000100"
 
@@ -34,9 +35,11 @@ def x_overrides() -> dict:
 
 
 @pytest.fixture
-def settings(settings, fake_x, x_overrides):
-    """The desk talks to the fake X server with valid tokens, unless a test overrides them."""
-    tokens = {"x_bearer_token": fake_x.bearer_token, "x_user_token": fake_x.user_token, "live_stream_seconds": 2}
+def settings(settings, fake_x, fake_zendesk, x_overrides):
+    """The desk talks to the fake X server and the fake Zendesk account with valid credentials."""
+    tokens = {"x_bearer_token": fake_x.bearer_token, "x_user_token": fake_x.user_token, "live_stream_seconds": 2,
+              "zendesk_subdomain": fake_zendesk.subdomain, "zendesk_email": fake_zendesk.email,
+              "zendesk_api_token": fake_zendesk.api_token, "zendesk_api_base_url": fake_zendesk.base_url}
     return replace(settings, x_api_base_url=fake_x.base_url, **{**tokens, **x_overrides})
 
 
@@ -347,6 +350,61 @@ async def test_after_converting_the_reply_form_offers_the_ideas_link(browser_for
     idea = await Idea.get(title="Save my usual order")
     page = soup(await client.get(response.headers["location"]))
     assert f"http://testserver/ideas/{idea.id}" in page.select_one("#reply-text").text
+
+
+# ------------------------------------------------------------------------------------------- help desk
+
+
+async def test_a_support_problem_becomes_one_zendesk_ticket(sam, settings, fake_zendesk):
+    conversation = await a_conversation("My card was charged twice for one latte!")
+    await desk.send_to_help_desk(conversation, sam, "Refund the second charge", version=conversation.version,
+                                 settings=settings, base_url="https://ideas.brewline.example")
+    assert (conversation.state, conversation.ticket_id) == (ConversationState.TICKETED, "1")
+    assert conversation.ticket_url == "https://brewline.zendesk.com/agent/tickets/1"
+    ticket = fake_zendesk.tickets[0]
+    assert "charged twice" in ticket["description"] and "Refund the second charge" in ticket["description"]
+    assert f"https://ideas.brewline.example/staff/desk/{conversation.id}" in ticket["description"]
+    assert ticket["subject"].startswith("X: @dana_nightowl: My card was charged twice")
+    assert fake_zendesk.requests[0]["headers"]["idempotency-key"] == f"ideaboard-desk-{ROOT_ID}"
+    assert await AuditEntry.filter(action="desk.ticket", target_id=conversation.id).exists()
+    with pytest.raises(desk.DeskError, match="already has help desk ticket #1"):
+        await desk.send_to_help_desk(conversation, sam, "", version=conversation.version, settings=settings,
+                                     base_url="")
+    assert len(fake_zendesk.tickets) == 1
+
+
+async def test_sending_to_the_help_desk_from_the_console(browser_for, sam, fake_zendesk):
+    conversation = await a_conversation("My card was charged twice!")
+    client = await browser_for(sam)
+    values = await form_values(client, conversation, "#ticket-form")
+    fake_zendesk.down()
+    refused = await client.post(f"/staff/desk/{conversation.id}/ticket", {**values, "note": "refund please"})
+    assert refused.status_code == 422
+    assert "Zendesk is unavailable (503)" in soup(refused).select_one("#ticket-error").text
+    assert soup(refused).select_one("#ticket-note").text == "refund please"
+    fake_zendesk.down(False)
+    values = {i["name"]: i["value"] for i in soup(refused).select("#ticket-form input[type=hidden]")
+              if i["name"] != "csrf_token"}
+    done = await client.post(f"/staff/desk/{conversation.id}/ticket", {**values, "note": "refund please"})
+    assert done.status_code == 303
+    link = (await page_of(client, conversation)).select_one("#ticket-panel a")
+    assert link["href"] == "https://brewline.zendesk.com/agent/tickets/1" and link.text == "#1"
+
+
+@pytest.mark.parametrize(("fault", "message"), [
+    (lambda z: z.down(), "Zendesk is unavailable (503)"),
+    (lambda z: setattr(z, "api_token", "rotated"), "check ZENDESK_EMAIL and ZENDESK_API_TOKEN"),
+    (lambda z: z.rate_limit(30), "Try again in 30 seconds"),
+])
+async def test_zendesk_refusals_leave_the_conversation_as_it_was(sam, settings, fake_zendesk, fault, message):
+    conversation = await a_conversation("My card was charged twice!")
+    fault(fake_zendesk)
+    with pytest.raises(desk.DeskError, match=re.escape(message)):
+        await desk.send_to_help_desk(conversation, sam, "refund", version=conversation.version, settings=settings,
+                                     base_url="")
+    fresh = await Conversation.get(id=conversation.id)
+    assert (fresh.state, fresh.assignee_id, fresh.ticket_id) == (ConversationState.OPEN, None, None)
+    assert not fake_zendesk.tickets
 
 
 # ------------------------------------------------------------------------------------------- dismissing

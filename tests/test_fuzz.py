@@ -101,6 +101,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /staff/desk/{conversation_id}/link": ((), ("idea", "version", "then_reply")),
     "GET /staff/desk/{conversation_id}/idea": ((), ()),
     "POST /staff/desk/{conversation_id}/idea": ((), (*IDEA_FORM, "version", "then_reply")),
+    "POST /staff/desk/{conversation_id}/ticket": ((), ("note", "version")),
     "POST /staff/desk/{conversation_id}/dismiss": ((), ("reason", "note", "version", "reopen")),
     "GET /staff/admin/categories": ((), ()),
     "POST /staff/admin/categories": ((), ("name",)),

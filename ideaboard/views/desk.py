@@ -155,6 +155,19 @@ async def dismiss(request: Request) -> Response:
     return await _changed(request, conversation, message, "dismiss")
 
 
+async def ticket(request: Request) -> Response:
+    """Send the conversation to the help desk (Zendesk); if Zendesk is down, the note stays in the form."""
+    conversation, data = await _conversation(request), await form_data(request)
+    note = data.get("note", "")[:2000]
+    settings = request.state.settings
+    try:
+        await desk.send_to_help_desk(conversation, staff_user(request), note, version=_version(data),
+                                     settings=settings, base_url=settings.base_url)
+    except DomainError as exc:
+        return await _refused(request, conversation, exc, "ticket", ticket_note=note)
+    return await _changed(request, conversation, f"Help desk ticket #{conversation.ticket_id} created.", "ticket")
+
+
 async def saved_reply(request: Request) -> Response:
     """Add a saved reply for the whole team."""
     data = await form_data(request)
@@ -219,7 +232,8 @@ async def _context(request: Request, conversation: Conversation, **extra: Any) -
         "reply_text": text, "reply_key": extra.pop("reply_key", "") or desk.new_reply_key(),
         "in_reply_to": extra.pop("in_reply_to", "") or (posts[-1].id if posts else conversation.x_conversation_id),
         "length": _length(text), **_limits(), "error": None, "error_at": None, "can_post": bool(settings.x_user_token),
-        "viewer": staff_user(request), "live_key": str(conversation.id), **extra,
+        "viewer": staff_user(request), "live_key": str(conversation.id), "help_desk": settings.zendesk_enabled,
+        "ticket_note": "", **extra,
     }
 
 
