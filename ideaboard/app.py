@@ -129,6 +129,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/desk", desk.inbox, name="desk"),
         Route("/desk/live", desk.live_updates, name="desk_live"),  # Server-Sent Events for the desk's pages
         Route("/desk/saved-replies", desk.saved_reply, methods=["POST"], name="desk_saved_reply"),
+        Route("/desk/people/{handle:str}", desk.customer, name="desk_customer"),
         Route("/desk/{conversation_id:id}", desk.conversation_page, name="conversation"),
         Route("/desk/{conversation_id:id}/assign", desk.assign, methods=["POST"], name="conversation_assign"),
         Route("/desk/{conversation_id:id}/reply", desk.reply, methods=["POST"], name="conversation_reply"),

@@ -7,6 +7,7 @@ both win: the second is told who has it and nothing is sent twice. One transitio
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.forms import IdeaForm
 from ideaboard.ideas import submit_idea
 from ideaboard.models import (
+    AuditEntry,
     Conversation,
     ConversationState,
     DeskReply,
@@ -502,3 +504,58 @@ async def save_template(actor: User, title: str, body: str) -> SavedReply:
     saved = await SavedReply.create(title=title, body=body, created_by=actor)
     await audit.record(actor, "desk.saved_reply", "saved_reply", saved.id, title=title)
     return saved
+
+
+HANDLE = re.compile(r"^[A-Za-z0-9_]{1,50}$")  # X usernames: letters, digits and underscores
+HISTORY_ACTIONS = {"desk.idea": "idea", "desk.link": "linked", "desk.ticket": "ticket", "desk.dismiss": "dismissed"}
+
+
+def is_handle(value: str) -> bool:
+    return bool(HANDLE.match(value))
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One line of a customer's history: what happened, when, and where to look."""
+
+    at: datetime
+    kind: str  # tweet, reply, idea, linked, ticket, dismissed
+    text: str
+    url: str = ""
+    conversation_id: int | None = None
+    idea: Idea | None = None
+    by: str = ""
+
+
+async def customer_history(handle: str, limit: int = 500) -> list[Moment]:
+    """Their tweets, our replies, the ideas they inspired, tickets and dismissals, in the order they happened."""
+    tweets = await Tweet.filter(author_username__iexact=handle).order_by("-created_at").limit(limit)
+    conversations = await Conversation.filter(author_username__iexact=handle)
+    by_x = {c.x_conversation_id: c.id for c in conversations}
+    ids = [c.id for c in conversations]
+    moments = [Moment(t.created_at or t.fetched_at, "tweet", t.text, t.url, by_x.get(t.conversation_id or t.id))
+               for t in tweets]
+    for r in await DeskReply.filter(conversation_id__in=ids, status=ReplyStatus.SENT).select_related("author"):
+        moments.append(Moment(r.sent_at or r.created_at, "reply", r.text, r.x_post_url or "", r.conversation_id,
+                              by=r.author.name if r.author else ""))
+    entries = await AuditEntry.filter(target_type="conversation", target_id__in=ids,
+                                      action__in=list(HISTORY_ACTIONS)).select_related("actor")
+    idea_ids = {int(e.detail["idea_id"]) for e in entries if str(e.detail.get("idea_id", "")).isdigit()}
+    inspired = await Idea.filter(source_tweet__author_username__iexact=handle)
+    ideas = {i.id: i for i in [*inspired, *await Idea.filter(id__in=list(idea_ids))]}
+    tickets = {c.id: c for c in conversations if c.ticket_url}
+    made_here = set()
+    for e in entries:
+        kind, idea = HISTORY_ACTIONS[e.action], None
+        if str(e.detail.get("idea_id", "")).isdigit():
+            idea = ideas.get(int(e.detail["idea_id"]))
+            if kind == "idea" and idea:
+                made_here.add(idea.id)
+        text = {"ticket": f"Help desk ticket #{e.detail.get('ticket_id', '')}",
+                "dismissed": f"Dismissed: {e.detail.get('reason', '')}"}.get(kind, idea.title if idea else "")
+        url = tickets[e.target_id].ticket_url or "" if kind == "ticket" and e.target_id in tickets else ""
+        moments.append(Moment(e.created_at, kind, text, url, e.target_id, idea, e.actor.name if e.actor else ""))
+    for idea in inspired:
+        if idea.id not in made_here:  # made on the older tweet → idea page
+            moments.append(Moment(idea.created_at, "idea", idea.title, idea=idea))
+    return sorted(moments, key=lambda m: m.at)

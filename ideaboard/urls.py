@@ -162,6 +162,10 @@ class Urls:
     def staff_desk_saved_reply(self) -> str:
         return "/staff/desk/saved-replies"
 
+    def staff_desk_customer(self, handle: str) -> str:
+        """One X handle's history with the team."""
+        return f"/staff/desk/people/{quote(str(handle), safe='')}"
+
     def staff_conversation(self, conversation_id: int, **query: Query) -> str:
         return f"/staff/desk/{conversation_id}" + _query(**query)
 

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bs4 import BeautifulSoup
 
-from ideaboard import desk, live, social
+from ideaboard import analytics, desk, live, social
+from ideaboard.forms import IdeaForm
 from ideaboard.models import (
     AuditEntry,
     Conversation,
@@ -461,3 +462,51 @@ async def test_the_live_address_explains_itself_to_anything_but_an_event_source(
 async def test_stored_tweets_keep_their_conversation(app):
     await social.store_tweets([api_tweet("1900000000000000301", "reply", conversation="1900000000000000300")])
     assert (await Tweet.get(id="1900000000000000301")).conversation_id == "1900000000000000300"
+
+
+# ------------------------------------------------------------------------------------------- history and analytics
+
+
+async def test_a_customers_history_is_one_timeline_in_order(browser_for, sam, settings, fake_x):
+    first = await a_conversation("My card was charged twice!", "1900000000000000401", hours_ago=5)
+    second = await a_conversation("Please save my usual order in the app!", "1900000000000000402", hours_ago=2)
+    await a_conversation("Someone else entirely", "1900000000000000403", username="other_person")
+    await desk.reply(first, sam, "So sorry! DM us please.", version=first.version, key=desk.new_reply_key(),
+                     in_reply_to=first.x_conversation_id, settings=settings)
+    await desk.send_to_help_desk(first, sam, "", version=first.version, settings=settings, base_url="")
+    form = IdeaForm(title="Save my usual order", body="x", category_id=None, tags=[])
+    await desk.idea_from_conversation(second, sam, form, second.version)
+    page = soup(await (await browser_for(sam)).get("/staff/desk/people/dana_nightowl"))
+    kinds = [li["class"][1] for li in page.select("#customer-history li")]
+    assert kinds == ["moment-tweet", "moment-tweet", "moment-reply", "moment-ticket", "moment-idea"]
+    assert "Someone else" not in page.text
+    assert page.select_one(".moment-ticket a")["href"] == "https://brewline.zendesk.com/agent/tickets/1"
+    assert (await (await browser_for(sam)).get("/staff/desk/people/no_such_person")).status_code == 404
+    assert (await (await browser_for(sam)).get("/staff/desk/people/%3Cscript%3E")).status_code == 404
+
+
+async def test_time_to_first_reply_median_p90_and_by_teammate(browser_for, sam, ada, settings):
+    for n, (hours, who) in enumerate([(1, sam), (3, sam), (10, ada)]):
+        conversation = await a_conversation(f"Question number {n}", f"19000000000000005{n:02d}", hours_ago=hours)
+        await desk.reply(conversation, who, f"Answer {n}", version=conversation.version, key=desk.new_reply_key(),
+                         in_reply_to=conversation.x_conversation_id, settings=settings)
+    times = await analytics.x_reply_times()
+    assert times.count == 3
+    assert round(times.median.total_seconds() / 3600) == 3 and round(times.p90.total_seconds() / 3600) == 9
+    assert [(name, n) for name, n, _ in times.by_teammate] == [("Sam Rivera", 2), ("Ada Okafor", 1)]
+    page = soup(await (await browser_for(sam)).get("/staff/analytics"))
+    assert page.select_one("#x-answered").text == "3" and "hours" in page.select_one("#x-reply-median").text
+    assert page.select_one("#chart-x-replies svg")
+
+
+async def test_the_older_tweet_page_makes_an_idea_once_too(browser_for, sam):
+    await a_conversation("Please let me save my usual order in the app!")
+    client = await browser_for(sam)
+    fields = {"title": "Save my usual order", "body": "x", "category": "", "tags": ""}
+    assert (await client.post(f"/staff/tweets/{ROOT_ID}/idea", fields)).status_code == 303
+    again = await client.post(f"/staff/tweets/{ROOT_ID}/idea", fields)
+    idea = await Idea.get(title="Save my usual order")
+    assert again.status_code == 303 and again.headers["location"] == f"/staff/ideas/{idea.id}"
+    assert await Idea.all().count() == 1
+    conversation = await Conversation.get(x_conversation_id=ROOT_ID)
+    assert (await desk.made_idea(conversation)).id == idea.id

@@ -182,6 +182,18 @@ async def saved_reply(request: Request) -> Response:
     return see_other(urls.staff_desk())
 
 
+async def customer(request: Request) -> Response:
+    """One X handle's history with us: their posts, our replies, ideas, tickets, in order."""
+    handle = request.path_params["handle"].lstrip("@")
+    if not desk.is_handle(handle):
+        raise not_found("person on X")
+    moments = await desk.customer_history(handle)
+    context = {"section": "desk", "handle": handle, "moments": moments,
+               "name": next((c.author_name for c in await Conversation.filter(author_username__iexact=handle)
+                             if c.author_name), None)}
+    return render(request, "staff/customer.html", context, status_code=200 if moments else 404)
+
+
 async def _conversation(request: Request) -> Conversation:
     conversation = await desk.get_conversation(path_id(request, "conversation_id"))
     if conversation is None:
@@ -233,7 +245,9 @@ async def _context(request: Request, conversation: Conversation, **extra: Any) -
         "in_reply_to": extra.pop("in_reply_to", "") or (posts[-1].id if posts else conversation.x_conversation_id),
         "length": _length(text), **_limits(), "error": None, "error_at": None, "can_post": bool(settings.x_user_token),
         "viewer": staff_user(request), "live_key": str(conversation.id), "help_desk": settings.zendesk_enabled,
-        "ticket_note": "", **extra,
+        "ticket_note": "",
+        "history_handle": conversation.author_username if desk.is_handle(conversation.author_username or "") else "",
+        **extra,
     }
 
 
