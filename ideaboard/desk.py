@@ -246,7 +246,7 @@ async def reply(conversation: Conversation, actor: User, text: str, *, version: 
     if earlier := await DeskReply.get_or_none(key=key):
         if earlier.status is ReplyStatus.SENT:
             return SentReply(earlier, already=True)
-        if earlier.status is ReplyStatus.SENDING:
+        if earlier.status is ReplyStatus.SENDING and not _stale(earlier, settings):
             raise Conflict("This reply is being sent right now; wait a moment and reload.")
     if not await _in_conversation(conversation, in_reply_to):
         raise DeskError("Choose a post of this conversation to reply to.")
@@ -260,7 +260,7 @@ async def reply(conversation: Conversation, actor: User, text: str, *, version: 
                                state=C.CLAIMED if before_state is C.OPEN else before_state)
         if earlier is not None:  # a failed attempt of this very form: try it again
             earlier.text, earlier.status, earlier.error, earlier.author_id = text, ReplyStatus.SENDING, "", actor.id
-            earlier.in_reply_to_tweet_id = in_reply_to
+            earlier.in_reply_to_tweet_id, earlier.created_at = in_reply_to, datetime.now(UTC)
             await earlier.save()
             attempt = earlier
         else:
@@ -289,6 +289,11 @@ async def reply(conversation: Conversation, actor: User, text: str, *, version: 
     await _record(actor, "desk.reply", conversation, from_state=before_state.value, post_id=posted.id,
                   in_reply_to=in_reply_to)
     return SentReply(attempt, already=False)
+
+
+def _stale(attempt: DeskReply, settings: Settings) -> bool:
+    """A send that never finished (the server stopped mid-way): X's duplicate check guards the retry."""
+    return (datetime.now(UTC) - attempt.created_at).total_seconds() > settings.x_deadline_seconds + 60
 
 
 def _reply_failure(exc: BaseException, settings: Settings) -> str:

@@ -510,3 +510,17 @@ async def test_the_older_tweet_page_makes_an_idea_once_too(browser_for, sam):
     assert await Idea.all().count() == 1
     conversation = await Conversation.get(x_conversation_id=ROOT_ID)
     assert (await desk.made_idea(conversation)).id == idea.id
+
+
+async def test_a_send_that_never_finished_can_be_tried_again(sam, settings, fake_x):
+    conversation = await a_conversation()
+    key = desk.new_reply_key()
+    stuck = await DeskReply.create(conversation_id=conversation.id, author=sam, key=key, text="Hello",
+                                   in_reply_to_tweet_id=ROOT_ID)
+    with pytest.raises(desk.Conflict, match="being sent right now"):
+        await desk.reply(conversation, sam, "Hello", version=conversation.version, key=key, in_reply_to=ROOT_ID,
+                         settings=settings)
+    await DeskReply.filter(id=stuck.id).update(created_at=datetime.now(UTC) - timedelta(minutes=10))
+    sent = await desk.reply(conversation, sam, "Hello", version=conversation.version, key=key, in_reply_to=ROOT_ID,
+                            settings=settings)
+    assert sent.reply.id == stuck.id and sent.reply.status is ReplyStatus.SENT and len(fake_x.posts) == 1

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from ideaboard.models import Conversation, Idea
-from tests.browser import chromium, live_server, needs_chromium, screenshot
+from tests.browser import axe_violations, chromium, live_server, needs_chromium, screenshot
 from tests.conftest import PASSWORD
 from tests.test_desk import ROOT_ID, a_conversation
 from tests.test_staff_browser import log_in
@@ -91,7 +91,9 @@ async def test_screenshots_of_the_desk(app, settings, sam, ada, alice, make_idea
                 await log_in_narrow(page, base, sam.email)
                 await page.goto(f"{base}/staff/desk")
                 await screenshot(page, f"desk-inbox-{width}")
+                assert await axe_violations(page) == []
                 await page.goto(f"{base}/staff/desk/{busy.id}")
                 await screenshot(page, f"desk-conversation-{width}")
+                assert await axe_violations(page) == []
                 scroll = await page.evaluate("document.documentElement.scrollWidth")
                 assert scroll <= width, f"the conversation page scrolls sideways at {width} px"
