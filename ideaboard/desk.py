@@ -43,7 +43,7 @@ C = ConversationState
 TRANSITIONS: dict[ConversationState, frozenset[ConversationState]] = {
     C.OPEN: frozenset({C.CLAIMED, C.REPLIED, C.LINKED, C.TICKETED, C.DISMISSED}),
     C.CLAIMED: frozenset({C.OPEN, C.REPLIED, C.LINKED, C.TICKETED, C.DISMISSED}),
-    C.REPLIED: frozenset({C.REPLIED, C.LINKED, C.TICKETED, C.DISMISSED}),
+    C.REPLIED: frozenset({C.REPLIED, C.LINKED, C.TICKETED, C.DISMISSED, C.OPEN, C.CLAIMED}),  # they wrote again
     C.LINKED: frozenset({C.REPLIED, C.LINKED, C.TICKETED, C.DISMISSED}),
     C.TICKETED: frozenset({C.REPLIED, C.LINKED, C.DISMISSED}),
     C.DISMISSED: frozenset({C.OPEN}),
@@ -144,6 +144,26 @@ async def _move(conversation: Conversation, actor: User, to: ConversationState, 
     await _compare_and_set(conversation, actor, version, free_for=actor, state=to, **changes)
     await _record(actor, action, conversation, from_state=before.value, **(detail or {}))
     return conversation
+
+
+async def follow_up(conversation: Conversation, posts: Sequence[Tweet]) -> bool:
+    """The customer wrote again after our reply: the conversation waits for an answer again (with whoever had it)."""
+    if conversation.state is not C.REPLIED:
+        return False
+    sent = await DeskReply.filter(conversation_id=conversation.id, status=ReplyStatus.SENT).order_by("-sent_at")
+    last_sent, ours = (sent[0] if sent else None), {r.x_post_id for r in sent}
+    theirs = [t.created_at for t in posts
+              if t.author_id == conversation.author_id and t.id not in ours and t.created_at]
+    if not theirs or last_sent is None or last_sent.sent_at is None or max(theirs) <= last_sent.sent_at:
+        return False
+    to = C.CLAIMED if conversation.assignee_id else C.OPEN
+    if not await Conversation.filter(id=conversation.id, version=conversation.version).update(
+            state=to, version=F("version") + 1, updated_at=datetime.now(UTC)):
+        return False  # a teammate acted at this very moment: their change stands
+    await conversation.refresh_from_db()
+    await audit.record(None, "desk.follow_up", "conversation", conversation.id,
+                       x_conversation_id=conversation.x_conversation_id, from_state=C.REPLIED.value, state=to.value)
+    return True
 
 
 async def dismiss(conversation: Conversation, actor: User, reason: str, note: str, version: int) -> Conversation:

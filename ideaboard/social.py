@@ -60,9 +60,10 @@ async def store_tweets(tweets: Sequence[ApiTweet]) -> None:
 
 async def file_conversations(x_conversation_ids: set[str]) -> None:
     """Give each thread its desk conversation (created once) and refresh its counts from the stored tweets."""
+    from ideaboard import desk  # desk builds on this module; it decides what a follow-up does
+
     ids = sorted(x_conversation_ids)
-    known = set(cast(list[str], await Conversation.filter(x_conversation_id__in=ids).values_list(
-        "x_conversation_id", flat=True)))
+    known = {c.x_conversation_id: c for c in await Conversation.filter(x_conversation_id__in=ids)}
     tweets = await Tweet.filter(Q(conversation_id__in=ids) | Q(id__in=ids)).order_by("created_at", "id")
     threads: dict[str, list[Tweet]] = {}
     for tweet in tweets:
@@ -75,6 +76,7 @@ async def file_conversations(x_conversation_ids: set[str]) -> None:
                  "engagement": max(t.like_count + t.retweet_count + t.reply_count + t.quote_count for t in posts)}
         if cid in known:
             await Conversation.filter(x_conversation_id=cid).update(**stats)
+            await desk.follow_up(known[cid], posts)
         else:
             fresh.append(Conversation(x_conversation_id=cid, author_id=root.author_id,
                                       author_username=root.author_username, author_name=root.author_name, **stats))

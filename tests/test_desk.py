@@ -49,8 +49,8 @@ def soup(response) -> BeautifulSoup:
 
 
 def api_tweet(tweet_id: str, text: str, *, conversation: str | None = None, username: str = "dana_nightowl",
-              name: str = "Dana Night Owl", hours_ago: float = 1, likes: int = 0) -> ApiTweet:
-    return ApiTweet(id=tweet_id, text=text, author_id="42", author_username=username, author_name=name,
+              name: str = "Dana Night Owl", hours_ago: float = 1, likes: int = 0, author_id: str = "42") -> ApiTweet:
+    return ApiTweet(id=tweet_id, text=text, author_id=author_id, author_username=username, author_name=name,
                     created_at=datetime.now(UTC) - timedelta(hours=hours_ago), lang="en", like_count=likes,
                     retweet_count=0, reply_count=0, quote_count=0, url=f"https://x.com/{username}/status/{tweet_id}",
                     conversation_id=conversation or tweet_id)
@@ -524,3 +524,19 @@ async def test_a_send_that_never_finished_can_be_tried_again(sam, settings, fake
     sent = await desk.reply(conversation, sam, "Hello", version=conversation.version, key=key, in_reply_to=ROOT_ID,
                             settings=settings)
     assert sent.reply.id == stuck.id and sent.reply.status is ReplyStatus.SENT and len(fake_x.posts) == 1
+
+
+async def test_when_the_customer_writes_again_the_conversation_waits_for_an_answer_again(sam, settings):
+    conversation = await a_conversation(hours_ago=2)
+    await desk.reply(conversation, sam, "Sorry! Fixed today.", version=conversation.version,
+                     key=desk.new_reply_key(), in_reply_to=ROOT_ID, settings=settings)
+    ours = await DeskReply.get(conversation_id=conversation.id)
+    await social.store_tweets([api_tweet(ours.x_post_id, "Sorry! Fixed today.", conversation=ROOT_ID, hours_ago=0,
+                                         username="brewline", name="Brewline", author_id="7")])  # heard back
+    assert (await Conversation.get(id=conversation.id)).state is ConversationState.REPLIED
+    await asyncio.sleep(0.01)
+    await social.store_tweets([api_tweet("1900000000000000999", "Still broken for me", conversation=ROOT_ID,
+                                         hours_ago=-0.001)])
+    fresh = await Conversation.get(id=conversation.id)
+    assert (fresh.state, fresh.assignee_id, fresh.tweet_count) == (ConversationState.CLAIMED, sam.id, 3)
+    assert await AuditEntry.filter(action="desk.follow_up", target_id=conversation.id).exists()
