@@ -540,3 +540,19 @@ async def test_when_the_customer_writes_again_the_conversation_waits_for_an_answ
     fresh = await Conversation.get(id=conversation.id)
     assert (fresh.state, fresh.assignee_id, fresh.tweet_count) == (ConversationState.CLAIMED, sam.id, 3)
     assert await AuditEntry.filter(action="desk.follow_up", target_id=conversation.id).exists()
+
+
+async def test_every_desk_form_needs_the_csrf_token(browser_for, sam, fake_x):
+    conversation = await a_conversation()
+    client = await browser_for(sam)
+    version = str(conversation.version)
+    forms = {"assign": {"owner": "me"}, "reply": {"text": "Hi", "key": "k" * 20, "in_reply_to": ROOT_ID},
+             "link": {"idea": "1"}, "idea": {"title": "Save my usual order"}, "ticket": {"note": ""},
+             "dismiss": {"reason": "spam"}}
+    for action, fields in forms.items():
+        response = await client.http.post(f"/staff/desk/{conversation.id}/{action}",
+                                          data={**fields, "version": version})
+        assert response.status_code == 403, action
+    assert (await client.http.post("/staff/desk/saved-replies", data={"title": "a", "body": "b"})).status_code == 403
+    fresh = await Conversation.get(id=conversation.id)
+    assert (fresh.version, fresh.state) == (conversation.version, ConversationState.OPEN) and not fake_x.posts

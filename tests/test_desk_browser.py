@@ -75,6 +75,28 @@ async def test_two_teammates_on_one_conversation(app, settings, sam, ada, fake_x
             assert len(fake_x.posts) == 1
 
 
+async def test_a_new_tweet_appears_on_the_open_desk_without_a_reload(app, settings, sam):
+    from redis.asyncio import Redis
+
+    from ideaboard import desk, live, social
+    from tests.test_desk import api_tweet
+
+    await a_conversation("An older question", "1900000000000000021", hours_ago=3)
+    with live_server(settings) as base:
+        async with chromium() as browser:
+            page = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+            await log_in(page, base, sam.email)
+            await page.goto(f"{base}/staff/desk")
+            await page.wait_for_selector("[data-live-state=open]")
+            await social.store_tweets([api_tweet("1900000000000000022", "Is the app down right now?", hours_ago=0)])
+            redis = Redis.from_url(settings.redis_url)
+            await live.publish(redis, desk.LIVE_TOPIC, event="tweets", count=1)  # what the worker does after storing
+            await redis.aclose()
+            first = page.locator("#desk-list .desk-row").first
+            await first.locator("text=Is the app down right now?").wait_for()
+            assert await page.locator("#desk-list .desk-row").count() == 2
+
+
 async def test_screenshots_of_the_desk(app, settings, sam, ada, alice, make_idea):
     await a_conversation("Where is my order? It has been an hour!", "1900000000000000011", hours_ago=3, likes=12)
     await a_conversation("Please add oat milk to the app menu 🙏 #brewline", "1900000000000000012", hours_ago=1,
