@@ -129,6 +129,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/desk", desk.inbox, name="desk"),
         Route("/desk/live", desk.live_updates, name="desk_live"),  # Server-Sent Events for the desk's pages
         Route("/desk/saved-replies", desk.saved_reply, methods=["POST"], name="desk_saved_reply"),
+        Route("/desk/saved-replies/{reply_id:id}/delete", desk.delete_saved_reply, methods=["POST"],
+              name="desk_saved_reply_delete"),
         Route("/desk/people/{handle:str}", desk.customer, name="desk_customer"),
         Route("/desk/{conversation_id:id}", desk.conversation_page, name="conversation"),
         Route("/desk/{conversation_id:id}/assign", desk.assign, methods=["POST"], name="conversation_assign"),

@@ -517,7 +517,12 @@ def fill_template(body: str, conversation: Conversation, settings: Settings) -> 
     out = body
     for name, value in values.items():
         out = out.replace("{" + name + "}", value)
-    return " ".join(out.split(" ")).strip()
+    return re.sub(r" {2,}", " ", out).strip()  # an empty placeholder leaves no double space
+
+
+async def delete_template(actor: User, saved: SavedReply) -> None:
+    await audit.record(actor, "desk.saved_reply_delete", "saved_reply", saved.id, title=saved.title)
+    await saved.delete()
 
 
 async def save_template(actor: User, title: str, body: str) -> SavedReply:

@@ -162,6 +162,9 @@ class Urls:
     def staff_desk_saved_reply(self) -> str:
         return "/staff/desk/saved-replies"
 
+    def staff_desk_saved_reply_delete(self, reply_id: int) -> str:
+        return f"/staff/desk/saved-replies/{reply_id}/delete"
+
     def staff_desk_customer(self, handle: str) -> str:
         """One X handle's history with the team."""
         return f"/staff/desk/people/{quote(str(handle), safe='')}"

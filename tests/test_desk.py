@@ -21,6 +21,7 @@ from ideaboard.models import (
     Idea,
     IdeaTweet,
     ReplyStatus,
+    SavedReply,
     Tweet,
 )
 from ideaboard.x_api import Tweet as ApiTweet
@@ -296,6 +297,10 @@ async def test_a_saved_reply_fills_in_the_handle_and_the_idea_link(browser_for, 
                                                     "conversation": str(conversation.id)})
     page = soup(await client.get(f"/staff/desk/{conversation.id}?template=2"))
     assert page.select_one("#reply-text").text == "Hi @dana_nightowl, DM us for a refund."
+    delete = page.select_one(".desk-own-templates form")
+    assert (await client.post(delete["action"], {"conversation": str(conversation.id)})).status_code == 303
+    assert not await SavedReply.exists()
+    assert await AuditEntry.filter(action="desk.saved_reply_delete").exists()
 
 
 # ------------------------------------------------------------------------------------------- ideas

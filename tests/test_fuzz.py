@@ -94,6 +94,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "GET /staff/desk": (("who", "state", "idea", "sort", "page"), ()),
     "GET /staff/desk/live": ((), ()),
     "POST /staff/desk/saved-replies": ((), ("title", "body", "conversation")),
+    "POST /staff/desk/saved-replies/{reply_id}/delete": ((), ("conversation",)),
     "GET /staff/desk/people/{handle}": ((), ()),
     "GET /staff/desk/{conversation_id}": (("template", "compose"), ()),
     "POST /staff/desk/{conversation_id}/assign": ((), ("owner", "version")),

@@ -12,11 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import desk, htmx, inputs, live, post_length, social
+from ideaboard.assignment import team_members
 from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.errors import Conflict, DomainError
 from ideaboard.forms import FormErrors, parse_idea
-from ideaboard.models import Conversation, ConversationState, Idea, Space, Status, User
+from ideaboard.models import Conversation, ConversationState, Idea, SavedReply, Space, Status, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import form_data, int_param, not_found, path_id, see_other
@@ -42,9 +43,12 @@ async def live_updates(request: Request) -> Response:
 
 
 async def conversation_page(request: Request) -> Response:
+    """The whole conversation, or (htmx, on a live update) only who has it and what we said."""
     conversation = await _conversation(request)
     if htmx.is_partial(request):
-        return render(request, "staff/conversation.html", await _context(request, conversation), block="conv_status")
+        context = {"conversation": conversation, "replies": await desk.sent_replies(conversation),
+                   "team": await team_members(), "viewer": staff_user(request), "error": None, "error_at": None}
+        return render(request, "staff/conversation.html", context, block="conv_status")
     return render(request, "staff/conversation.html", await _context(request, conversation))
 
 
@@ -194,6 +198,18 @@ async def customer(request: Request) -> Response:
     return render(request, "staff/customer.html", context, status_code=200 if moments else 404)
 
 
+async def delete_saved_reply(request: Request) -> Response:
+    saved = await SavedReply.get_or_none(id=path_id(request, "reply_id"))
+    if saved is None:
+        raise not_found("saved reply")
+    await desk.delete_template(staff_user(request), saved)
+    flash(request, f"Saved reply “{saved.title}” deleted.")
+    back = inputs.id_or_none((await form_data(request)).get("conversation", ""))
+    if back is not None and await Conversation.exists(id=back):
+        return see_other(urls.staff_conversation(back))
+    return see_other(urls.staff_desk())
+
+
 async def _conversation(request: Request) -> Conversation:
     conversation = await desk.get_conversation(path_id(request, "conversation_id"))
     if conversation is None:
@@ -238,7 +254,7 @@ async def _context(request: Request, conversation: Conversation, **extra: Any) -
     suggestions = await _suggestions(request, first.text if first else "", conversation)
     return {
         "section": "desk", "conversation": conversation, "posts": posts,
-        "replies": await desk.sent_replies(conversation), "team": await _team(),
+        "replies": await desk.sent_replies(conversation), "team": await team_members(),
         "templates": list(enumerate(templates)), "suggestions": suggestions,
         "made": await desk.made_idea(conversation), "reasons": desk.DISMISS_REASONS,
         "reply_text": text, "reply_key": extra.pop("reply_key", "") or desk.new_reply_key(),
@@ -258,12 +274,6 @@ async def _suggestions(request: Request, text: str, conversation: Conversation) 
     found = {i.id: i for i in await Idea.filter(id__in=ids, hidden=False, space=Space.PUBLIC, merged_into=None)
              .exclude(status=Status.DUPLICATE)}
     return [found[i] for i in ids if i in found][:SUGGESTIONS]
-
-
-async def _team() -> list[User]:
-    from ideaboard.assignment import team_members
-
-    return await team_members()
 
 
 async def _refused(request: Request, conversation: Conversation, exc: Exception, where: str,

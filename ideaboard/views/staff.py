@@ -19,7 +19,7 @@ from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import back, form_data, form_list, int_param, not_found, path_id, see_other
 
-AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.")
+AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.", "desk.")
 
 
 async def queue(request: Request) -> Response:
