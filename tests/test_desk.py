@@ -323,6 +323,9 @@ async def test_one_click_links_a_conversation_to_the_nearest_idea(browser_for, s
     fresh = await Conversation.get(id=conversation.id)
     assert (fresh.idea_id, fresh.state) == (stay.id, ConversationState.LINKED)
     assert await IdeaTweet.filter(idea_id=stay.id, tweet_id=ROOT_ID).exists()
+    other = await a_conversation("The app keeps logging me out, my order vanished", "1900000000000000777")
+    convert = soup(await client.get(f"/staff/desk/{other.id}/idea"))  # before making a new idea: maybe it exists
+    assert f"#{stay.id}" in convert.select_one("#maybe-existing").text
     assert await AuditEntry.filter(action="desk.link", target_id=conversation.id).exists()
 
 

@@ -123,7 +123,8 @@ async def to_idea(request: Request) -> Response:
     categories = await list_categories()
     values = {"title": social.tweet_title(root.text), "body": root.text, "category": "", "tags": ""}
     context: dict[str, Any] = {"section": "desk", "conversation": conversation, "tweet": root, "made": made,
-                               "categories": categories, "values": values, "errors": {}}
+                               "categories": categories, "values": values, "errors": {},
+                               "suggestions": [] if made else await _suggestions(request, root.text, conversation)}
     if request.method == "GET":
         return render(request, "staff/conversation_idea.html", context, status_code=409 if made else 200)
     data = await form_data(request)
