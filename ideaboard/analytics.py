@@ -6,7 +6,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from ideaboard.models import EventKind, Idea, IdeaEvent, Role, Status, Vote
+from ideaboard.models import Conversation, DeskReply, EventKind, Idea, IdeaEvent, ReplyStatus, Role, Status, Vote
 
 
 @dataclass(frozen=True)
@@ -103,3 +103,39 @@ def humanize(delta: timedelta | None) -> str:
     if hours >= 1:
         return f"{hours:.1f} hours"
     return f"{max(1, round(hours * 60))} minutes"
+
+
+@dataclass(frozen=True)
+class ReplyTimes:
+    """Time from a conversation's first post on X to the desk's first reply: overall and per teammate."""
+
+    count: int
+    median: timedelta | None
+    p90: timedelta | None
+    by_teammate: list[tuple[str, int, timedelta]]  # name, conversations answered first, median
+
+
+def _p90(seconds: list[float]) -> float:
+    return statistics.quantiles(seconds, n=10, method="inclusive")[8] if len(seconds) > 1 else seconds[0]
+
+
+async def x_reply_times() -> ReplyTimes:
+    """Two queries: answered conversations, then who sent each one's first reply."""
+    answered = await Conversation.exclude(first_reply_at=None).exclude(first_tweet_at=None).values_list(
+        "id", "first_tweet_at", "first_reply_at")
+    waits = {cid: max(0.0, (replied - first).total_seconds()) for cid, first, replied in answered}
+    first_by: dict[int, str] = {}
+    for cid, name in await DeskReply.filter(conversation_id__in=list(waits), status=ReplyStatus.SENT).order_by(
+            "sent_at", "id").values_list("conversation_id", "author__name"):
+        first_by.setdefault(cid, name or "Someone")
+    people: dict[str, list[float]] = {}
+    for cid, wait in waits.items():
+        people.setdefault(first_by.get(cid, "Someone"), []).append(wait)
+    values = list(waits.values())
+    return ReplyTimes(
+        count=len(values),
+        median=timedelta(seconds=statistics.median(values)) if values else None,
+        p90=timedelta(seconds=_p90(values)) if values else None,
+        by_teammate=sorted(((name, len(w), timedelta(seconds=statistics.median(w))) for name, w in people.items()),
+                           key=lambda row: (row[2], row[0])),
+    )

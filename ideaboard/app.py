@@ -35,7 +35,18 @@ from ideaboard.settings import Settings
 from ideaboard.sso import Providers
 from ideaboard.suggest import SuggestCache
 from ideaboard.templating import error_page, render
-from ideaboard.views import account, clusters, community, flags, notification_settings, public, similar, social, staff
+from ideaboard.views import (
+    account,
+    clusters,
+    community,
+    desk,
+    flags,
+    notification_settings,
+    public,
+    similar,
+    social,
+    staff,
+)
 from ideaboard.views import settings as account_settings
 from ideaboard.views import sso as sso_views
 
@@ -143,6 +154,21 @@ def build_routes() -> list[BaseRoute]:
         Route("/clusters/merge", clusters.merge_cluster, methods=["POST"], name="merge_cluster"),
         Route("/tweets", social.tweets_page, name="tweets"),
         Route("/tweets/{tweet_id:str}/idea", social.tweet_to_idea, methods=["GET", "POST"], name="tweet_to_idea"),
+        Route("/desk", desk.inbox, name="desk"),
+        Route("/desk/live", desk.live_updates, name="desk_live"),  # Server-Sent Events for the desk's pages
+        Route("/desk/saved-replies", desk.saved_reply, methods=["POST"], name="desk_saved_reply"),
+        Route("/desk/saved-replies/{reply_id:id}/delete", desk.delete_saved_reply, methods=["POST"],
+              name="desk_saved_reply_delete"),
+        Route("/desk/people/{handle:str}", desk.customer, name="desk_customer"),
+        Route("/desk/{conversation_id:id}", desk.conversation_page, name="conversation"),
+        Route("/desk/{conversation_id:id}/assign", desk.assign, methods=["POST"], name="conversation_assign"),
+        Route("/desk/{conversation_id:id}/reply", desk.reply, methods=["POST"], name="conversation_reply"),
+        Route("/desk/{conversation_id:id}/reply/preview", desk.reply_preview, methods=["POST"],
+              name="conversation_reply_preview"),
+        Route("/desk/{conversation_id:id}/link", desk.link, methods=["POST"], name="conversation_link"),
+        Route("/desk/{conversation_id:id}/idea", desk.to_idea, methods=["GET", "POST"], name="conversation_idea"),
+        Route("/desk/{conversation_id:id}/ticket", desk.ticket, methods=["POST"], name="conversation_ticket"),
+        Route("/desk/{conversation_id:id}/dismiss", desk.dismiss, methods=["POST"], name="conversation_dismiss"),
         Mount("/admin", routes=admin, name="admin", middleware=[Middleware(RequireRole, roles=ADMINS)]),
     ]
     return [

@@ -559,6 +559,7 @@ class Tweet(Model):
     quote_count = fields.IntField(default=0)
     url = fields.CharField(max_length=200)
     fetched_at = fields.DatetimeField(auto_now_add=True)
+    conversation_id = fields.CharField(max_length=24, null=True, db_index=True)  # X's thread: its first post's id
 
     class Meta:
         table = "tweets"
@@ -597,3 +598,108 @@ class TweetSearch(Model):
 
     class Meta:
         table = "tweet_searches"
+
+
+class ConversationState(StrEnum):
+    """Where a conversation on X stands at the desk; desk.TRANSITIONS says what may follow what."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    REPLIED = "replied"
+    LINKED = "linked"
+    TICKETED = "ticketed"
+    DISMISSED = "dismissed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def needs_answer(self) -> bool:
+        """Still waiting for the team: the inbox lists these by default."""
+        return self in (ConversationState.OPEN, ConversationState.CLAIMED)
+
+
+class Conversation(Model):
+    """A thread on X (all posts sharing X's conversation_id), handled once by the team at the desk."""
+
+    id = fields.IntField(primary_key=True)
+    x_conversation_id = fields.CharField(max_length=24, unique=True)
+    author_id = fields.CharField(max_length=24, default="")
+    author_username = fields.CharField(max_length=50, null=True)
+    author_name = fields.CharField(max_length=100, null=True)
+    state = fields.CharEnumField(ConversationState, max_length=16, default=ConversationState.OPEN)
+    assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="desk_conversations", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    assignee_id: int | None
+    idea: fields.ForeignKeyNullableRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="conversations", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    idea_id: int | None
+    idea_created = fields.BooleanField(default=False)  # the idea was made from this conversation, not only linked
+    ticket_id = fields.CharField(max_length=24, null=True)
+    ticket_url = fields.CharField(max_length=300, null=True)
+    dismiss_reason = fields.CharField(max_length=300, default="")
+    tweet_count = fields.IntField(default=0)
+    engagement = fields.IntField(default=0)  # likes + reposts + replies + quotes of its busiest post
+    version = fields.IntField(default=0)
+    first_tweet_at = fields.DatetimeField(null=True)
+    last_tweet_at = fields.DatetimeField(null=True)
+    first_reply_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "conversations"
+        indexes = (("state", "last_tweet_at"), ("assignee_id", "state"), ("idea_id",), ("author_username",))
+
+
+class ReplyStatus(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class DeskReply(Model):
+    """A reply the team posted (or tried to post) on X from the desk, `key` making a resubmitted form harmless."""
+
+    id = fields.IntField(primary_key=True)
+    conversation: fields.ForeignKeyRelation[Conversation] = fields.ForeignKeyField(
+        "models.Conversation", related_name="replies", on_delete=fields.OnDelete.CASCADE
+    )
+    conversation_id: int
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="desk_replies", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    author_id: int | None
+    in_reply_to_tweet_id = fields.CharField(max_length=24)
+    text = fields.TextField()
+    key = fields.CharField(max_length=64, unique=True)
+    status = fields.CharEnumField(ReplyStatus, max_length=16, default=ReplyStatus.SENDING)
+    error = fields.CharField(max_length=300, default="")
+    x_post_id = fields.CharField(max_length=24, null=True)
+    x_post_url = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "desk_replies"
+        indexes = (("conversation_id", "created_at"),)
+
+
+class SavedReply(Model):
+    """A reply the team reuses, with {handle}, {idea_title} and {idea_link} filled in for the conversation."""
+
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=80)
+    body = fields.TextField()
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="saved_replies", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    created_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "saved_replies"
+        ordering = ("title", "id")

@@ -25,10 +25,12 @@ LIMITS = {
     "smtp_port": (1, 65_535),
     "x_deadline_seconds": (1, 3600),
     "digest_hour": (0, 23),
+    "live_stream_seconds": (1, 3600),
 }
 URL_SCHEMES = {
     "base_url": ("http", "https"),
     "x_api_base_url": ("http", "https"),
+    "zendesk_api_base_url": ("http", "https"),
     "database_url": ("sqlite", "postgres", "postgresql", "asyncpg"),
     "redis_url": ("redis", "rediss", "unix"),
 }
@@ -131,6 +133,11 @@ class Settings:
     x_brand_handles: tuple[str, ...] = ()
     x_lang: str = "en"
     x_deadline_seconds: int = 30
+    live_stream_seconds: int = 300
+    zendesk_subdomain: str = ""
+    zendesk_email: str = ""
+    zendesk_api_token: str = field(default="", repr=False)
+    zendesk_api_base_url: str = ""  # tests and sandboxes; empty: https://{ZENDESK_SUBDOMAIN}.zendesk.com
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -150,6 +157,7 @@ class Settings:
         if bad_domains:
             problems.append(f"{env_name('employee_domains')} has {', '.join(map(repr, bad_domains))}: use domain "
                             "names separated by commas, like example.com,shop.example.com.")
+        problems += _zendesk_problems(values)
         if problems:
             raise SettingsError(problems)
         values.update(overrides)
@@ -162,6 +170,15 @@ class Settings:
         url = self.database_url or f"sqlite://{data / 'ideaboard.sqlite3'}"
         key = self.secret_key or _persisted_secret(data)
         return _replace(self, database_url=url, secret_key=key)
+
+    @property
+    def zendesk_enabled(self) -> bool:
+        return bool(self.zendesk_subdomain and self.zendesk_email and self.zendesk_api_token)
+
+    @property
+    def zendesk_url(self) -> str:
+        """Where the Tickets API lives: the account's own host unless a base URL is set."""
+        return (self.zendesk_api_base_url or f"https://{self.zendesk_subdomain}.zendesk.com").rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:
@@ -196,7 +213,32 @@ ENV_NAMES = {
     "x_brand_handles": "X_BRAND_HANDLES",
     "x_lang": "X_LANG",
     "x_deadline_seconds": "X_DEADLINE_SECONDS",
+    "zendesk_subdomain": "ZENDESK_SUBDOMAIN",
+    "zendesk_email": "ZENDESK_EMAIL",
+    "zendesk_api_token": "ZENDESK_API_TOKEN",
+    "zendesk_api_base_url": "ZENDESK_API_BASE_URL",
 }
+ZENDESK_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _zendesk_problems(values: Mapping[str, Any]) -> list[str]:
+    """The help desk needs all three of subdomain, agent email and API token, each well-formed."""
+    names = ("zendesk_subdomain", "zendesk_email", "zendesk_api_token")
+    given = {name: str(values.get(name, "")).strip() for name in names}
+    if not any(given.values()):
+        return []
+    problems = []
+    if missing := [env_name(n) for n in names if not given[n]]:
+        problems.append(f"{', '.join(missing)} must be set too: the help desk needs ZENDESK_SUBDOMAIN, ZENDESK_EMAIL "
+                        "and ZENDESK_API_TOKEN together.")
+    if given["zendesk_subdomain"] and not ZENDESK_SUBDOMAIN.match(given["zendesk_subdomain"]):
+        problems.append(f"ZENDESK_SUBDOMAIN={given['zendesk_subdomain']!r} is not valid: use the account's "
+                        "subdomain only, like acme for acme.zendesk.com.")
+    if given["zendesk_email"] and not EMAIL.match(given["zendesk_email"]):
+        problems.append(f"ZENDESK_EMAIL={given['zendesk_email']!r} is not valid: use the email address of the "
+                        "Zendesk agent the token belongs to.")
+    return problems
 
 
 def env_name(field_name: str) -> str:

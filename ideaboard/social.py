@@ -16,19 +16,21 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from ideaboard import audit, share, sql
 from ideaboard.forms import IdeaForm
 from ideaboard.ideas import submit_idea
-from ideaboard.models import Idea, IdeaTag, IdeaTweet, Space, Status, Tweet, TweetSearch, User
+from ideaboard.models import Conversation, Idea, IdeaTag, IdeaTweet, Space, Status, Tweet, TweetSearch, User
 from ideaboard.settings import Settings
 from ideaboard.urls import urls
 from ideaboard.x_api import Tweet as ApiTweet
 from ideaboard.x_api import XApiError, XClient
 
 PANEL_SIZE = 5
-METRICS = ["like_count", "retweet_count", "reply_count", "quote_count", "author_username", "author_name"]
+METRICS = ["like_count", "retweet_count", "reply_count", "quote_count", "author_username", "author_name",
+           "conversation_id"]
 
 
 class ShareError(Exception):
@@ -53,6 +55,33 @@ async def store_tweets(tweets: Sequence[ApiTweet]) -> None:
     rows = {t.id: _row(t) for t in tweets}
     if rows:
         await Tweet.bulk_create(list(rows.values()), on_conflict=["id"], update_fields=METRICS)
+        await file_conversations({row.conversation_id or row.id for row in rows.values()})
+
+
+async def file_conversations(x_conversation_ids: set[str]) -> None:
+    """Give each thread its desk conversation (created once) and refresh its counts from the stored tweets."""
+    from ideaboard import desk  # desk builds on this module; it decides what a follow-up does
+
+    ids = sorted(x_conversation_ids)
+    known = {c.x_conversation_id: c for c in await Conversation.filter(x_conversation_id__in=ids)}
+    tweets = await Tweet.filter(Q(conversation_id__in=ids) | Q(id__in=ids)).order_by("created_at", "id")
+    threads: dict[str, list[Tweet]] = {}
+    for tweet in tweets:
+        threads.setdefault(tweet.conversation_id or tweet.id, []).append(tweet)
+    fresh = []
+    for cid, posts in threads.items():
+        root = next((t for t in posts if t.id == cid), posts[0])
+        stats = {"tweet_count": len(posts), "first_tweet_at": posts[0].created_at,
+                 "last_tweet_at": posts[-1].created_at,
+                 "engagement": max(t.like_count + t.retweet_count + t.reply_count + t.quote_count for t in posts)}
+        if cid in known:
+            await Conversation.filter(x_conversation_id=cid).update(**stats)
+            await desk.follow_up(known[cid], posts)
+        else:
+            fresh.append(Conversation(x_conversation_id=cid, author_id=root.author_id,
+                                      author_username=root.author_username, author_name=root.author_name, **stats))
+    if fresh:
+        await Conversation.bulk_create(fresh, ignore_conflicts=True)  # a concurrent worker may have filed it first
 
 
 def _row(t: ApiTweet) -> Tweet:
@@ -60,7 +89,8 @@ def _row(t: ApiTweet) -> Tweet:
     return Tweet(id=t.id, text=t.text, author_id=t.author_id or "", author_username=t.author_username,
                  author_name=(t.author_name or "")[:100] or None, created_at=t.created_at, lang=t.lang,
                  like_count=t.like_count or 0, retweet_count=t.retweet_count or 0, reply_count=t.reply_count or 0,
-                 quote_count=t.quote_count or 0, url=t.url[:200], fetched_at=datetime.now(UTC))
+                 quote_count=t.quote_count or 0, url=t.url[:200], fetched_at=datetime.now(UTC),
+                 conversation_id=t.conversation_id)
 
 
 async def link_tweets(idea_id: int, scores: dict[str, float]) -> int:

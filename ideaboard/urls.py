@@ -190,6 +190,46 @@ class Urls:
     def staff_tweet_idea(self, tweet_id: str) -> str:
         return f"/staff/tweets/{tweet_id}/idea"
 
+    def staff_desk(self, **query: Query) -> str:
+        return "/staff/desk" + _query(**query)
+
+    def staff_desk_live(self) -> str:
+        return "/staff/desk/live"
+
+    def staff_desk_saved_reply(self) -> str:
+        return "/staff/desk/saved-replies"
+
+    def staff_desk_saved_reply_delete(self, reply_id: int) -> str:
+        return f"/staff/desk/saved-replies/{reply_id}/delete"
+
+    def staff_desk_customer(self, handle: str) -> str:
+        """One X handle's history with the team."""
+        return f"/staff/desk/people/{quote(str(handle), safe='')}"
+
+    def staff_conversation(self, conversation_id: int, **query: Query) -> str:
+        return f"/staff/desk/{conversation_id}" + _query(**query)
+
+    def staff_conversation_assign(self, conversation_id: int) -> str:
+        return f"/staff/desk/{conversation_id}/assign"
+
+    def staff_conversation_reply(self, conversation_id: int) -> str:
+        return f"/staff/desk/{conversation_id}/reply"
+
+    def staff_conversation_reply_preview(self, conversation_id: int) -> str:
+        return f"/staff/desk/{conversation_id}/reply/preview"
+
+    def staff_conversation_link(self, conversation_id: int) -> str:
+        return f"/staff/desk/{conversation_id}/link"
+
+    def staff_conversation_idea(self, conversation_id: int) -> str:
+        return f"/staff/desk/{conversation_id}/idea"
+
+    def staff_conversation_ticket(self, conversation_id: int) -> str:
+        return f"/staff/desk/{conversation_id}/ticket"
+
+    def staff_conversation_dismiss(self, conversation_id: int) -> str:
+        return f"/staff/desk/{conversation_id}/dismiss"
+
     # admin
     def admin_categories(self) -> str:
         return "/staff/admin/categories"

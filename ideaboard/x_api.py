@@ -23,7 +23,7 @@ import httpx
 DEFAULT_BASE_URL = "https://api.x.com"
 SEARCH_PATH = "/2/tweets/search/recent"
 POST_PATH = "/2/tweets"
-TWEET_FIELDS = "created_at,author_id,public_metrics,lang"
+TWEET_FIELDS = "created_at,author_id,public_metrics,lang,conversation_id"
 USER_FIELDS = "username,name"
 # Fallback when a 429 carries no usable reset header: the usual rate-limit window (notes §2.3).
 DEFAULT_RESET_DELAY = timedelta(minutes=15)
@@ -49,6 +49,7 @@ class Tweet:
     reply_count: int | None
     quote_count: int | None
     url: str
+    conversation_id: str | None = None  # the thread's first post; the desk groups posts by it
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,10 @@ class XAuthError(XApiError):
 
 class XDuplicateContent(XApiError):
     """X refused a post because the account recently posted the same text."""
+
+
+class XReplyTargetGone(XApiError):
+    """X refused a reply because the post it answers was deleted or is not visible (a suspended or private author)."""
 
 
 class XInvalidRequest(XApiError):
@@ -211,15 +216,19 @@ class XClient:
             raise
         return SearchPage(list(tweets.values()), newest_id, token)
 
-    async def create_post(self, text: str) -> PostedTweet:
-        """Publish a post with the user-context token (app-only bearer tokens cannot post).
+    async def create_post(self, text: str, *, in_reply_to: str | None = None) -> PostedTweet:
+        """Publish a post (a reply when in_reply_to is a post id) with the user-context token (app-only bearer tokens
+        cannot post).
 
         5xx answers are retried like searches: if X did store the first attempt, the retry is refused as duplicate
         content (XDuplicateContent), so a retry can never publish twice.
         """
         check = "; check the account on X before posting again (the post may have gone out)"
         try:
-            body = await self._request("POST", POST_PATH, self._user, json={"text": text})
+            payload: dict[str, Any] = {"text": text}
+            if in_reply_to:
+                payload["reply"] = {"in_reply_to_tweet_id": in_reply_to}
+            body = await self._request("POST", POST_PATH, self._user, json=payload)
         except XMalformedResponse as exc:
             raise XMalformedResponse(exc.message + check, exc.status) from exc
         data = body.get("data")
@@ -318,6 +327,7 @@ def _tweet_from_api(raw: Mapping[str, Any], author: Mapping[str, Any]) -> Tweet:
         reply_count=metrics.get("reply_count"),
         quote_count=metrics.get("quote_count"),
         url=f"https://x.com/{username or 'i'}/status/{raw['id']}",
+        conversation_id=_str_or_none(raw.get("conversation_id")),
     )
 
 
@@ -349,6 +359,8 @@ def _error_for(response: httpx.Response, credential: _Credential) -> XApiError:
         return XAuthError(f"X rejected the {credential.label} ({status}): check {credential.setting}", status, ptype)
     if status == 403 and "duplicate content" in message.lower():
         return XDuplicateContent(f"X refused a duplicate post ({status}): {message}", status, ptype)
+    if status == 403 and "deleted or not visible" in message.lower():
+        return XReplyTargetGone(f"X refused the reply ({status}): {message}", status, ptype)
     if status == 403:
         title = problem.get("title") or "Forbidden"
         message = f"X refused the {credential.label} ({status} {title}): {message} — check {credential.setting}"

@@ -56,6 +56,7 @@ TOO_LONG = (
     "https://github.com/twitter/twitter-text."
 )
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
+REPLY_TARGET_GONE = "You attempted to reply to a Tweet that is deleted or not visible to you."
 DEFAULT_FIELDS = {"id", "text", "edit_history_tweet_ids"}
 BROKEN_BODIES: dict[str, tuple[str, str]] = {  # 200 answers that are not the documented reply
     "truncated": ('{"data": [{"id": "1", "text": "dark mo', JSON_TYPE),
@@ -262,6 +263,7 @@ class FakeXServer:
     duplicate_across_pages: bool = False
     requests: list[RecordedRequest] = field(default_factory=list)
     posts: list[dict[str, str]] = field(default_factory=list)
+    deleted: set[str] = field(default_factory=set)  # post ids a reply may no longer answer (delete_tweet)
     _tweets: dict[str, dict[str, Any]] = field(default_factory=dict)
     _failures: list[int | None] = field(default_factory=list)
     _mischief: list[Mischief | None] = field(default_factory=list)
@@ -298,6 +300,7 @@ class FakeXServer:
         reply_count: int = 0,
         quote_count: int = 0,
         retweet_of: str | None = None,
+        in_reply_to: str | None = None,
     ) -> str:
         """Store a post (newest last by default) and return its snowflake id."""
         created = (created_at or datetime.now(UTC)).astimezone(UTC)
@@ -309,7 +312,7 @@ class FakeXServer:
             "author_id": author_id or str(10**9 + zlib.crc32(author_username.encode())),
             "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.") + f"{created.microsecond // 1000:03d}Z",
             "lang": lang,
-            "conversation_id": tweet_id,
+            "conversation_id": self._tweets[in_reply_to]["conversation_id"] if in_reply_to else tweet_id,
             "possibly_sensitive": False,
             "reply_settings": "everyone",
             "public_metrics": {"retweet_count": retweet_count, "reply_count": reply_count, "like_count": like_count,
@@ -319,6 +322,8 @@ class FakeXServer:
         }
         if retweet_of:
             tweet["referenced_tweets"] = [{"type": "retweeted", "id": retweet_of}]
+        if in_reply_to:
+            tweet["referenced_tweets"] = [{"type": "replied_to", "id": in_reply_to}]
         self._tweets[tweet_id] = tweet
         return tweet_id
 
@@ -326,6 +331,15 @@ class FakeXServer:
         """A real-looking 19-digit id that sorts by time like X's (notes §1.6 snowflake helper)."""
         self._sequence += 1
         return str(((int(timestamp * 1000) - TWITTER_EPOCH_MS) << 22) | (self._sequence & 0xFFF))
+
+    def delete_tweet(self, tweet_id: str) -> None:
+        """The author deleted the post (or was suspended): searches skip it and replies to it are refused."""
+        self._tweets.pop(tweet_id, None)
+        self.deleted.add(tweet_id)
+
+    def replies_to(self, tweet_id: str) -> list[dict[str, str]]:
+        """Posts created through POST /2/tweets that answer this post id."""
+        return [post for post in self.posts if post.get("in_reply_to_tweet_id") == tweet_id]
 
     def fail_next(self, count: int, *, status: int = 503, after: int = 0) -> None:
         """Let `after` requests through, then answer `count` requests (any endpoint) with this status (500/503/402)."""
@@ -560,8 +574,13 @@ class FakeXServer:
         if any(post["text"] == text for post in self.posts[-100:]):
             raise _ApiError(403, {"detail": DUPLICATE, "type": "about:blank", "title": "Forbidden", "status": 403},
                             JSON_TYPE)
+        reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+        if reply_to in self.deleted:  # ids the fake never saw are accepted: it does not hold all of X
+            raise _ApiError(403, {"detail": REPLY_TARGET_GONE, "type": "about:blank", "title": "Forbidden",
+                                  "status": 403}, JSON_TYPE)
         post_id = self._snowflake(time.time())
-        self.posts.append({"id": post_id, "text": text or ""})
+        post = {"id": post_id, "text": text or ""}
+        self.posts.append({**post, "in_reply_to_tweet_id": reply_to} if reply_to else post)
         data = {"id": post_id, "text": text or ""}
         if self.naming == "core":
             data["edit_history_post_ids"] = [post_id]

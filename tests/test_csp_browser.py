@@ -4,7 +4,8 @@ and the browser reports no policy violation on any of them."""
 import pytest
 
 from ideaboard.comments import add_comment
-from ideaboard.models import Comment, Vote
+from ideaboard.models import Comment, Conversation, Tweet, Vote
+from ideaboard.social import file_conversations
 from tests.browser import chromium_page, live_server, needs_chromium, screenshot
 from tests.test_staff_browser import log_in
 
@@ -25,6 +26,10 @@ async def test_the_main_pages_run_under_the_policy_without_a_violation(app, sett
                                                                        make_idea):
     idea = await make_idea(alice, "Dark mode for the mobile app", category=categories["Mobile app"])
     await add_comment(idea, bob, "Yes please, my eyes hurt at night.")
+    await Tweet.create(id="1790000000000000001", text="dark mode please", author_id="42", author_username="fan",
+                       url="https://x.com/fan/status/1790000000000000001")
+    await file_conversations({"1790000000000000001"})
+    conversation = await Conversation.get(x_conversation_id="1790000000000000001")
     with live_server(settings) as base:
         async with chromium_page() as page:
             problems = watch(page)
@@ -48,7 +53,8 @@ async def test_the_main_pages_run_under_the_policy_without_a_violation(app, sett
             await page.click("button:has-text('Log out')")
             await log_in(page, base, sam.email)
             for path in ("/staff/", f"/staff/ideas/{idea.id}", "/staff/analytics", "/staff/audit", "/staff/flags",
-                         "/staff/clusters", "/staff/tweets", f"/staff/ideas/{idea.id}/share"):
+                         "/staff/clusters", "/staff/tweets", f"/staff/ideas/{idea.id}/share", "/staff/desk",
+                         f"/staff/desk/{conversation.id}"):
                 await page.goto(base + path)
                 assert await page.evaluate("typeof htmx") == "object", path
             assert problems == []

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from starlette.routing import Mount, Route
 
 from ideaboard.app import create_app
-from ideaboard.models import Flag, LinkedIdentity, NotificationKind, Role, Tweet, User
+from ideaboard.models import Conversation, Flag, LinkedIdentity, NotificationKind, Role, Tweet, User
 from ideaboard.settings import _replace
 from tests.conftest import PASSWORD, Browserless
 
@@ -105,6 +105,20 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "GET /staff/tweets": ((), ()),
     "GET /staff/tweets/{tweet_id}/idea": ((), ()),
     "POST /staff/tweets/{tweet_id}/idea": ((), IDEA_FORM),
+    "GET /staff/desk": (("who", "state", "idea", "sort", "page"), ()),
+    "GET /staff/desk/live": ((), ()),
+    "POST /staff/desk/saved-replies": ((), ("title", "body", "conversation")),
+    "POST /staff/desk/saved-replies/{reply_id}/delete": ((), ("conversation",)),
+    "GET /staff/desk/people/{handle}": ((), ()),
+    "GET /staff/desk/{conversation_id}": (("template", "compose"), ()),
+    "POST /staff/desk/{conversation_id}/assign": ((), ("owner", "version")),
+    "POST /staff/desk/{conversation_id}/reply": ((), ("text", "version", "key", "in_reply_to")),
+    "POST /staff/desk/{conversation_id}/reply/preview": ((), ("text",)),
+    "POST /staff/desk/{conversation_id}/link": ((), ("idea", "version", "then_reply")),
+    "GET /staff/desk/{conversation_id}/idea": ((), ()),
+    "POST /staff/desk/{conversation_id}/idea": ((), (*IDEA_FORM, "version", "then_reply")),
+    "POST /staff/desk/{conversation_id}/ticket": ((), ("note", "version")),
+    "POST /staff/desk/{conversation_id}/dismiss": ((), ("reason", "note", "version", "reopen")),
     "GET /staff/admin/categories": ((), ()),
     "POST /staff/admin/categories": ((), ("name",)),
     "POST /staff/admin/categories/{category_id}/rename": ((), ("name",)),
@@ -312,12 +326,15 @@ async def _world(make_idea) -> tuple[dict[str, User], dict[str, list[str]]]:
     comment = await add_comment(ideas[0], people["customer"], "Yes please")
     flag = await Flag.create(reporter=people["customer"], idea=ideas[0], reason="Looks like spam")
     tweet = await Tweet.create(id="1790000000000000001", text="dark mode please", author_id="42",
-                               url="https://x.com/someone/status/1790000000000000001")
+                               url="https://x.com/someone/status/1790000000000000001",
+                               conversation_id="1790000000000000001")
     linked = await LinkedIdentity.create(user=people["customer"], provider="x", issuer="https://x.com", subject="42",
                                          username="alice_sips")
+    conversation = await Conversation.create(x_conversation_id=tweet.id, author_id="42", author_username="someone")
     ids = {"idea_id": [str(i.id) for i in ideas], "comment_id": [str(comment.id)],
            "user_id": [str(p.id) for p in people.values()], "category_id": [str(category.id)],
            "flag_id": [str(flag.id)], "tweet_id": [tweet.id],
+           "conversation_id": [str(conversation.id)],
            "identity_id": [str(linked.id)]}
     return people, ids
 

@@ -4,7 +4,8 @@ import pytest
 
 from ideaboard.comments import add_comment
 from ideaboard.merge import merge_ideas
-from ideaboard.models import Flag, Space, Status, Tweet
+from ideaboard.models import Conversation, Flag, Space, Status, Tweet
+from ideaboard.social import file_conversations
 from ideaboard.votes import cast_vote
 from ideaboard.workflow import respond, transition
 from tests.browser import axe_violations, chromium, live_server, needs_chromium, screenshot
@@ -36,14 +37,17 @@ async def busy_board(alice, bob, erin, sam, ada, categories, make_idea, worker_c
     await make_idea(erin, "A better rota tool for baristas", space=Space.INTERNAL)
     await Flag.create(reporter=bob, idea=long, reason="Looks like spam")
     tweet = await Tweet.create(id="1790000000000000001", text=f"dark mode please @brewline {LONG_WORD}", author_id="42",
-                       author_username="coffee_fan", url="https://x.com/coffee_fan/status/1790000000000000001")
+                       author_username="coffee_fan", url="https://x.com/coffee_fan/status/1790000000000000001",
+                       conversation_id="1790000000000000001")
+    await file_conversations({tweet.id})
     await recluster_ideas(worker_ctx)
-    return {"long": long, "shipped": shipped, "alice": alice, "tweet": tweet}
+    return {"long": long, "shipped": shipped, "alice": alice, "tweet": tweet,
+            "conversation": await Conversation.get(x_conversation_id=tweet.id)}
 
 
 def pages(world) -> dict[str, list[str]]:
     long, shipped, profile = world["long"].id, world["shipped"].id, f"/users/{world['alice'].id}"
-    tweet = world["tweet"].id
+    tweet, conversation = world["tweet"].id, world["conversation"].id
     public = ["/", f"/ideas/{long}", f"/ideas/{shipped}", "/search?q=dark", "/roadmap", "/launched"]
     member = [*public, "/ideas/new", "/notifications", profile, "/settings"]
     return {
@@ -53,7 +57,8 @@ def pages(world) -> dict[str, list[str]]:
         "sam@brewline.example": [*member, "/internal", "/staff/", "/staff/?status=launched", f"/staff/ideas/{long}",
                                  f"/staff/ideas/{shipped}", "/staff/clusters", "/staff/tweets", "/staff/flags",
                                  "/staff/analytics", "/staff/audit", f"/staff/tweets/{tweet}/idea",
-                                 f"/staff/ideas/{shipped}/share"],
+                                 f"/staff/ideas/{shipped}/share", "/staff/desk", f"/staff/desk/{conversation}",
+                                 f"/staff/desk/{conversation}/idea", "/staff/desk/people/coffee_fan"],
         "ada@brewline.example": ["/staff/admin/users", "/staff/admin/categories"],
     }
 

@@ -62,3 +62,17 @@ def test_serve_prints_the_problem_without_a_traceback(tmp_path):
 def test_every_command_refuses_bad_settings_the_same_way(tmp_path):
     result = run("migrate", data_dir=tmp_path, IDEABOARD_BASE_URL="ideas.example.com")
     assert result.returncode == 2 and "IDEABOARD_BASE_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_help_desk_needs_all_three_zendesk_settings_well_formed(tmp_path):
+    with pytest.raises(SettingsError) as half:
+        Settings.from_env({"ZENDESK_SUBDOMAIN": "brewline"})
+    assert "ZENDESK_EMAIL, ZENDESK_API_TOKEN must be set too" in str(half.value)
+    with pytest.raises(SettingsError) as bad:
+        Settings.from_env({"ZENDESK_SUBDOMAIN": "brewline.zendesk.com", "ZENDESK_EMAIL": "desk",
+                           "ZENDESK_API_TOKEN": "t"})
+    assert {p.split("=")[0] for p in bad.value.problems} == {"ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL"}
+    ok = Settings.from_env({"ZENDESK_SUBDOMAIN": "brewline", "ZENDESK_EMAIL": "desk@brewline.example",
+                            "ZENDESK_API_TOKEN": "t", "IDEABOARD_DATA_DIR": str(tmp_path)})
+    assert ok.zendesk_enabled and ok.zendesk_url == "https://brewline.zendesk.com"
+    assert "zendesk_api_token" not in repr(ok)

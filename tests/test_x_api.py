@@ -74,7 +74,7 @@ async def test_search_paginates_dedups_and_keeps_since_id(fake_x: FakeXServer, c
     sent = [r.params for r in fake_x.search_requests()]
     assert len(sent) == 3
     assert all(p["since_id"] == ids[2] and p["query"] == QUERY and p["max_results"] == "10" for p in sent)
-    assert sent[0]["tweet.fields"] == "created_at,author_id,public_metrics,lang"
+    assert sent[0]["tweet.fields"] == "created_at,author_id,public_metrics,lang,conversation_id"
     assert (sent[0]["expansions"], sent[0]["user.fields"]) == ("author_id", "username,name")
     assert "next_token" not in sent[0] and sent[1]["next_token"] and sent[2]["next_token"] != sent[1]["next_token"]
 

@@ -13,7 +13,7 @@ from ideaboard.accounts import VerifyFirst
 from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.forms import FormErrors, parse_idea
-from ideaboard.models import Status, Tweet
+from ideaboard.models import Idea, Status, Tweet
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, not_found, path_id, see_other
@@ -47,6 +47,9 @@ async def tweet_to_idea(request: Request) -> Response:
     tweet = await Tweet.get_or_none(id=tweet_id) if inputs.is_digits(tweet_id) else None
     if tweet is None:
         raise not_found("tweet")
+    if made := await Idea.filter(source_tweet_id=tweet.id).order_by("id").first():  # once per tweet (issue 14)
+        flash(request, f"This tweet already became idea #{made.id}, “{made.title}”.", "error")
+        return see_other(urls.staff_idea(made.id))
     categories = await list_categories()
     values = {"title": social.tweet_title(tweet.text), "body": tweet.text, "category": "", "tags": ""}
     context = {"section": "tweets", "tweet": tweet, "categories": categories, "values": values, "errors": {}}

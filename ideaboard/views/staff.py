@@ -19,7 +19,7 @@ from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import back, form_data, form_list, int_param, not_found, path_id, see_other
 
-AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.")
+AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.", "desk.")
 
 
 async def queue(request: Request) -> Response:
@@ -177,6 +177,10 @@ async def analytics_page(request: Request) -> Response:
         "votes_chart": charts.line_chart(report.votes_per_day, title="Votes per day, last 30 days"),
         "ideas_chart": charts.bar_chart(report.top_by_ideas, title="Top categories by ideas"),
         "category_votes_chart": charts.bar_chart(report.top_by_votes, title="Top categories by votes"),
+        "x_replies": (x_replies := await analytics.x_reply_times()),
+        "x_replies_chart": charts.bar_chart([(name, round(wait.total_seconds() / 3600, 1))
+                                             for name, _, wait in x_replies.by_teammate],
+                                            title="Median hours to first reply on X, by teammate", unit=" h"),
     }
     return render(request, "staff/analytics.html", context)
 

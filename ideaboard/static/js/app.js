@@ -48,3 +48,39 @@ document.addEventListener("submit", (event) => {
     if (region) region.hidden = true;
   });
 })();
+
+// Live updates (ideaboard/live.py): an element with data-live="stream URL" listens to Server-Sent Events and, on
+// each event, re-fetches data-live-refresh with htmx into data-live-target. data-live-key limits it to events
+// naming that key (a conversation id). Without JavaScript or EventSource the page is the same; a reload shows all.
+(function () {
+  "use strict";
+  if (!window.EventSource) return;
+
+  function refresh(box) {
+    if (!window.htmx) return;
+    var target = box.getAttribute("data-live-target");
+    if (!document.querySelector(target)) return;
+    window.htmx.ajax("GET", box.getAttribute("data-live-refresh"), { target: target, swap: "outerHTML" });
+  }
+
+  function listen(box) {
+    var key = box.getAttribute("data-live-key");
+    var source = new EventSource(box.getAttribute("data-live"));
+    var opened = false;
+    source.addEventListener("open", function () {
+      if (opened) refresh(box); // back after a reconnect: catch up on what we missed
+      opened = true;
+      box.setAttribute("data-live-state", "open");
+    });
+    source.addEventListener("message", function (event) {
+      var data = {};
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (key && String(data.conversation) !== key) return;
+      refresh(box);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-live]").forEach(listen);
+  });
+})();
