@@ -10,6 +10,7 @@ them before each search. With a reranker installed (`use_reranker`), the best RE
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ MAX_EXPANSIONS = 16
 REFRESH_BATCH = 500
 RERANK_DEPTH = 50
 RERANK_SHARE = 0.5
+EXCERPT_WIDTH = 160
+_WORD_SPAN = re.compile(r"[^\W_]+")
 
 Reranker = Callable[[str, Sequence[int]], Awaitable[Mapping[int, float]]]
 _reranker: Reranker | None = None
@@ -50,14 +53,15 @@ class Hit:
     score: float
 
 
-async def search_idea_ids(text: str, *, visible_sql: str, limit: int, offset: int) -> tuple[list[int], int]:
+async def search_idea_ids(text: str, *, visible_sql: str, limit: int, offset: int,
+                          typing: bool = False) -> tuple[list[int], int]:
     """Ids of matching ideas, best first, and their count (CANDIDATES + 1 means more); `visible_sql` restricts rows."""
-    hits, total = await search_hits(text, visible_sql=visible_sql, limit=limit, offset=offset)
+    hits, total = await search_hits(text, visible_sql=visible_sql, limit=limit, offset=offset, typing=typing)
     return [hit.id for hit in hits], total
 
 
 async def search_hits(text: str, *, visible_sql: str, limit: int, offset: int,
-                      typing: bool = True) -> tuple[list[Hit], int]:
+                      typing: bool = False) -> tuple[list[Hit], int]:
     """The matching ideas of one page, best first, with their scores, and how many match (at most CANDIDATES + 1)."""
     await refresh()
     query = query_terms(text, typing=typing)
@@ -164,9 +168,18 @@ async def _ranked(plan: list[Term], visible_sql: str, limit: int, offset: int) -
     return [Hit(row["id"], float(row["score"])) for row in rows], (rows[0]["total"] if rows else 0)
 
 
-async def conversation_anchors(text: str, idea_ids: Sequence[int]) -> dict[int, str]:
-    """For ideas whose comments or official responses have the query's words: the anchor of the one that has most."""
-    query = query_terms(text, typing=False)
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """Where in an idea's conversation the query's words are: an anchor on the idea page and a few words around them."""
+
+    anchor: str
+    official: bool
+    excerpt: str
+
+
+async def conversation_passages(text: str, idea_ids: Sequence[int]) -> dict[int, Passage]:
+    """For ideas whose comments or official responses have the query's words: the one that has most of them."""
+    query = query_terms(text)
     if not query or not idea_ids:
         return {}
     dialect = sql.dialect()
@@ -181,7 +194,32 @@ async def conversation_anchors(text: str, idea_ids: Sequence[int]) -> dict[int, 
         key = (row["n"], row["tf"], row["source"])
         if key > best.get(row["idea_id"], (0, 0, "")):
             best[row["idea_id"]] = key
-    return {idea_id: key[2] for idea_id, key in best.items()}
+    wanted: dict[str, list[int]] = {"comment": [], "event": []}
+    for _, _, source in best.values():
+        kind, number = source.split("-")
+        wanted[kind].append(int(number))
+    texts: dict[str, str] = {}
+    for kind, table, column in (("comment", "comments", "body"), ("event", "idea_events", "message")):
+        if wanted[kind]:
+            found = await sql.fetch(sql.Query(
+                f"SELECT id, {column} AS text FROM {table} WHERE {sql.any_of(dialect, 'id', len(wanted[kind]))}",
+                ("id", "text"), sql.any_of_params(dialect, wanted[kind])))
+            texts.update((f"{kind}-{row['id']}", row["text"]) for row in found)
+    return {idea_id: Passage(source, source.startswith("event"), excerpt(texts[source], query.terms))
+            for idea_id, (_, _, source) in best.items() if source in texts}
+
+
+def excerpt(text: str, wanted: Sequence[str], width: int = EXCERPT_WIDTH) -> str:
+    """About `width` characters of the text around its first word whose term is wanted, with ellipses where cut."""
+    first = next((match.start() for match in _WORD_SPAN.finditer(text)
+                  if any(term in wanted for term in terms(match.group()))), 0)
+    start = max(0, first - width // 3)
+    if start:
+        start = text.find(" ", start, first) + 1 or start
+    end = start + width
+    if end < len(text):
+        end = text.rfind(" ", start, end) if " " in text[start:end] else end
+    return ("…" if start else "") + " ".join(text[start:end].split()) + ("…" if end < len(text) else "")
 
 
 async def refresh(limit: int | None = REFRESH_BATCH) -> int:
@@ -252,25 +290,25 @@ async def _reindex(idea_ids: list[int]) -> int:
     return len(claimed)
 
 
-def _analyzed(ideas, comments, events) -> tuple[list[tuple], list[tuple], list[tuple]]:
+def _analyzed(ideas, comments, events) -> tuple[list[list], list[list], list[list]]:
     """Rows of search_postings, search_docs and search_passages for these ideas and their conversations."""
-    postings: list[tuple] = []
-    docs: list[tuple] = []
-    passages: list[tuple] = []
+    postings: list[list] = []
+    docs: list[list] = []
+    passages: list[list] = []
     talk: dict[int, Counter[str]] = {}
     for source, rows, column in (("comment", comments, "body"), ("event", events, "message")):
         for row in rows:
             counts = Counter(terms(row[column]))
             if counts:
                 talk.setdefault(row["idea_id"], Counter()).update(counts)
-                passages += [(row["idea_id"], term, f"{source}-{row['id']}", tf) for term, tf in counts.items()]
+                passages += [[row["idea_id"], term, f"{source}-{row['id']}", tf] for term, tf in counts.items()]
     for idea in ideas:
         own = Counter({term: TITLE_WEIGHT * tf for term, tf in Counter(terms(idea["title"])).items()})
         own.update(terms(idea["body"]))
         for part, counts in ((0, own), (1, talk.get(idea["id"], Counter()))):
             length = sum(counts.values())
             if length:
-                docs.append((idea["id"], part, length))
-                postings += [(term, part, idea["id"], tf, length) for term, tf in counts.items()]
+                docs.append([idea["id"], part, length])
+                postings += [[term, part, idea["id"], tf, length] for term, tf in counts.items()]
     known = {idea["id"] for idea in ideas}
     return postings, docs, [row for row in passages if row[0] in known]

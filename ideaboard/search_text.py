@@ -8,7 +8,6 @@ quotes, `*`, `-`, `NEAR`, `OR` are punctuation or plain words, never query synta
 from __future__ import annotations
 
 import functools
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,14 +15,18 @@ from dataclasses import dataclass
 import snowballstemmer
 
 # Snowball's English stop list, the one PostgreSQL ships as english.stop.
-STOP_WORDS = frozenset("""
-i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself it
-its itself they them their theirs themselves what which who whom this that these those am is are was were be been
-being have has had having do does did doing a an the and but if or because as until while of at by for with about
-against between into through during before after above below to from up down in out on off over under again further
-then once here there when where why how all any both each few more most other some such no nor not only own same so
-than too very s t can will just don should now
-""".split())
+STOP_WORDS = frozenset((
+    "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself", "yourselves",
+    "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself", "they", "them", "their",
+    "theirs", "themselves", "what", "which", "who", "whom", "this", "that", "these", "those", "am", "is", "are",
+    "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "a", "an",
+    "the", "and", "but", "if", "or", "because", "as", "until", "while", "of", "at", "by", "for", "with", "about",
+    "against", "between", "into", "through", "during", "before", "after", "above", "below", "to", "from", "up",
+    "down", "in", "out", "on", "off", "over", "under", "again", "further", "then", "once", "here", "there", "when",
+    "where", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no",
+    "nor", "not", "only", "own", "same", "so", "than", "too", "very", "s", "t", "can", "will", "just", "don",
+    "should", "now",
+))
 
 MAX_WORD = 40  # longer "words" are pasted junk (hashes, URLs without punctuation); they are not indexed
 MAX_QUERY_WORDS = 32  # a pasted paragraph searches by its first words, not by hundreds of OR'd terms
@@ -72,5 +75,13 @@ def query_terms(text: str, *, typing: bool = True) -> QueryTerms:
     distinct = tuple(dict.fromkeys(stem(word) for word in found))
     prefix = None
     if typing and found and typed[-1] == found[-1] and len(found[-1]) >= MIN_PREFIX:
-        prefix = os.path.commonprefix([found[-1], stem(found[-1])])
+        prefix = _common_start(found[-1], stem(found[-1]))
     return QueryTerms(distinct, prefix if prefix and len(prefix) >= MIN_PREFIX else None)
+
+
+def _common_start(word: str, root: str) -> str:
+    """What the word and its stem begin with ("notify", "notifi": "notif"): the words both begin share it."""
+    length = 0
+    while length < min(len(word), len(root)) and word[length] == root[length]:
+        length += 1
+    return word[:length]
