@@ -51,7 +51,8 @@ POSTGRES = [
     "ALTER TABLE ideas DROP COLUMN IF EXISTS search_vector",
     # COLLATE "C": a prefix is a range of terms in byte order, whatever the database's locale
     'CREATE TABLE IF NOT EXISTS search_postings (term TEXT COLLATE "C" NOT NULL, part INTEGER NOT NULL, '
-    "idea_id INTEGER NOT NULL, tf INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (term, part, idea_id))",
+    "idea_id INTEGER NOT NULL, tf INTEGER NOT NULL, length INTEGER NOT NULL, "
+    "PRIMARY KEY (term, part, idea_id) INCLUDE (tf, length))",  # ranking reads the index only
     "CREATE INDEX IF NOT EXISTS search_postings_idea ON search_postings (idea_id)",
     'CREATE TABLE IF NOT EXISTS search_passages (idea_id INTEGER NOT NULL, term TEXT COLLATE "C" NOT NULL, '
     "source TEXT NOT NULL, tf INTEGER NOT NULL, PRIMARY KEY (idea_id, term, source))",
