@@ -108,7 +108,7 @@ async def _plan(query: QueryTerms) -> list[Term]:
     params = sql.any_of_params(dialect, exact)
     if query.prefix:
         where = f"({where} OR (term >= ? AND term < ?))"
-        params += [query.prefix, query.prefix[:-1] + chr(ord(query.prefix[-1]) + 1)]
+        params += [query.prefix, query.prefix + "\U0010ffff"]  # every term that starts with it (byte order)
     rows = await sql.fetch(sql.Query(
         "SELECT part, docs, length, NULL AS term FROM search_totals UNION ALL "
         f"SELECT part, count(*), 0, term FROM search_postings WHERE {where} GROUP BY term, part",
