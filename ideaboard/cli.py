@@ -1,4 +1,4 @@
-"""The `ideaboard` command: serve, worker, migrate, seed, create-user (and the offline cluster tools)."""
+"""The `ideaboard` command: serve, worker, migrate, seed, create-user (and the offline search and cluster tools)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 
+from ideaboard import search_cli
 from ideaboard.settings import Settings, SettingsError, env_name
 from ideaboard.supervise import Supervisor, die_with_parent
 
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=["customer", "employee", "staff", "admin"], default="customer")
     create.set_defaults(func=cmd_create_user)
+    search_cli.register(sub)
     if importlib.util.find_spec("workers.cli") is not None:
         importlib.import_module("workers.cli").register(sub)
     return parser

@@ -9,6 +9,7 @@ from tortoise import Tortoise
 from tortoise.connection import get_connection
 from tortoise.migrations.executor import MigrationExecutor
 
+from ideaboard import search
 from ideaboard.settings import tortoise_config
 
 
@@ -33,6 +34,7 @@ async def migrate_database(database_url: str) -> list[str]:
         executor = await _executor(database_url)
         steps = await executor.plan()
         await executor.migrate()
+        await search.refresh(limit=None)  # a migration may mark every idea for re-indexing (its words change)
         return [f"{step.migration.app_label}.{step.migration.name}" for step in steps]
     finally:
         await Tortoise.close_connections()

@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Every request header is_request/is_partial read: responses that depend on them name them all in Vary.
-HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Request-Type")
+HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Request-Type", "HX-Trigger")
 VARY_ON = tuple(name.lower().encode() for name in HEADERS)  # ASGI spelling, for the page cache's key
 
 
@@ -26,6 +26,11 @@ def is_partial(request: Request) -> bool:
         and h.get("HX-History-Restore-Request") != "true"
         and h.get("HX-Request-Type", "partial") == "partial"
     )
+
+
+def triggered_by(request: Request, element_id: str) -> bool:
+    """True when a partial request came from this element's own trigger (the search box as someone types)."""
+    return is_partial(request) and request.headers.get("HX-Trigger") == element_id
 
 
 def redirect(request: Request, url: str) -> Response:

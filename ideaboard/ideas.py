@@ -187,11 +187,17 @@ def may_open(idea: Idea, viewer: User | None) -> bool:
     return idea.space is not Space.INTERNAL or can_see_internal(viewer)
 
 
-async def search_ideas(viewer: User | None, text: str, *, page: int = 1, size: int = 20) -> Page[Idea]:
-    """Full-text matches the viewer may see, best first."""
+def searchable_sql(viewer: User | None) -> str:
+    """The SQL condition on `ideas` of what this viewer may find: never hidden ideas, internal ones for employees."""
     spaces = "('public', 'internal')" if can_see_internal(viewer) else "('public')"
-    visible = f"ideas.hidden = {'false' if sql.is_postgres() else '0'} AND ideas.space IN {spaces}"
-    ids, total = await search.search_idea_ids(text, visible_sql=visible, limit=size, offset=(page - 1) * size)
+    return f"ideas.hidden = {'false' if sql.is_postgres() else '0'} AND ideas.space IN {spaces}"
+
+
+async def search_ideas(viewer: User | None, text: str, *, page: int = 1, size: int = 20,
+                       typing: bool = False) -> Page[Idea]:
+    """Full-text matches the viewer may see, best first; `typing` takes the last word as the start of longer ones."""
+    ids, total = await search.search_idea_ids(text, visible_sql=searchable_sql(viewer), limit=size,
+                                              offset=(page - 1) * size, typing=typing)
     by_id = {i.id: i for i in await Idea.filter(id__in=ids).select_related("author", "category")}
     return Page(items=[by_id[i] for i in ids if i in by_id], number=page, size=size,
                 total=min(total, search.CANDIDATES), capped=total > search.CANDIDATES)

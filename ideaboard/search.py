@@ -1,56 +1,319 @@
-"""Full-text search: Postgres tsvector + GIN index, SQLite FTS5 on the embedded default.
+"""Full-text search: ranked OR over stemmed terms, computed by the same SQL and the same numbers on SQLite and Postgres.
 
-The schema pieces are created by migration 0002_search; this module only queries them.
+Terms come from search_text (one Python analyzer for index and query). An idea is two documents: its title and
+description (part 0, title words weigh TITLE_WEIGHT), and its conversation (part 1: visible comments and official
+responses). Ideas matching more of the query's words rank first, then by BM25 (idf and length norms computed here and
+passed in, so both databases rank identically). Triggers mark changed ideas in search_pending; `refresh` re-analyzes
+them before each search. With a reranker installed (`use_reranker`), the best RERANK_DEPTH are re-ordered by meaning.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 
-from tortoise import connections
+from tortoise.transactions import in_transaction
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+from ideaboard import sql
+from ideaboard.search_text import QueryTerms, query_terms, terms
 
-# Ranking every match of a common word on a million ideas took 0.3-0.8 s; the best of the first CANDIDATES matches
-# are ranked instead, and the count says "1000+".
+# Ranking all of a common word's matches is still cheap at 10k ideas; the count stops at CANDIDATES ("1000+") and
+# pages never go past it.
 CANDIDATES = 1000
+K1 = 1.2
+B = 0.5  # ideas and comments are short: length counts for half as much as in textbook BM25 (bench/search_quality.py)
+TITLE_WEIGHT = 3
+PART_WEIGHTS = (1.0, 0.4)  # a word in the conversation counts less than the same word in the idea itself
+PREFIX_WEIGHT = 0.5  # a longer word the last one begins matches, below the word itself
+MAX_EXPANSIONS = 16
+REFRESH_BATCH = 500
+RERANK_DEPTH = 50
+RERANK_SHARE = 0.5
+SCALE = 1e9  # scores are rounded to 9 decimals, so a last-bit difference in float sums never reorders
+EXCERPT_WIDTH = 160
+_WORD_SPAN = re.compile(r"[^\W_]+")
+
+Reranker = Callable[[str, Sequence[int]], Awaitable[Mapping[int, float]]]
+_reranker: Reranker | None = None
 
 
-def fts5_query(text: str) -> str:
-    """Quote every word so user input can never be FTS5 syntax (no errors on `"`, `*`, `OR`...)."""
-    return " ".join(f'"{word}"' for word in _WORD.findall(text))
+def use_reranker(reranker: Reranker | None) -> None:
+    """Install (or remove) a function giving, for a query and idea ids, each idea's similarity in meaning (0..1)."""
+    global _reranker
+    _reranker = reranker
 
 
-async def search_idea_ids(text: str, *, visible_sql: str, limit: int, offset: int) -> tuple[list[int], int]:
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One matching idea and its relevance (the number of query words it has, plus a BM25 fraction below 1)."""
+
+    id: int
+    score: float
+
+
+async def search_idea_ids(text: str, *, visible_sql: str, limit: int, offset: int,
+                          typing: bool = False) -> tuple[list[int], int]:
     """Ids of matching ideas, best first, and their count (CANDIDATES + 1 means more); `visible_sql` restricts rows."""
-    conn = connections.get("default")
+    hits, total = await search_hits(text, visible_sql=visible_sql, limit=limit, offset=offset, typing=typing)
+    return [hit.id for hit in hits], total
+
+
+async def search_hits(text: str, *, visible_sql: str, limit: int, offset: int,
+                      typing: bool = False) -> tuple[list[Hit], int]:
+    """The matching ideas of one page, best first, with their scores, and how many match (at most CANDIDATES + 1)."""
+    await refresh()
+    query = query_terms(text, typing=typing)
     limit = max(0, min(limit, CANDIDATES - offset))  # the extra candidate only tells that there are more
-    if conn.capabilities.dialect == "postgres":
-        return await _search_postgres(conn, text, visible_sql, limit, offset)
-    return await _search_sqlite(conn, text, visible_sql, limit, offset)
-
-
-async def _search_postgres(conn, text: str, visible_sql: str, limit: int, offset: int) -> tuple[list[int], int]:
-    rows = await conn.execute_query_dict(
-        "WITH q AS MATERIALIZED (SELECT websearch_to_tsquery('english', $1) AS q), "
-        "m AS MATERIALIZED (SELECT id, search_vector FROM ideas, q "
-        f"WHERE search_vector @@ q.q AND {visible_sql} LIMIT $4) "
-        "SELECT id, count(*) OVER () AS total FROM m, q "
-        "ORDER BY ts_rank(search_vector, q.q) DESC, id DESC LIMIT $2 OFFSET $3",
-        [text, limit, offset, CANDIDATES + 1],
-    )
-    return [r["id"] for r in rows], (rows[0]["total"] if rows else 0)
-
-
-async def _search_sqlite(conn, text: str, visible_sql: str, limit: int, offset: int) -> tuple[list[int], int]:
-    query = fts5_query(text)
-    if not query:
+    if not query or limit == 0:
         return [], 0
-    rows = await conn.execute_query_dict(
-        # bm25() cannot sit beside a window function, so rank first in a materialized CTE (titles weigh 4x).
-        "WITH m AS MATERIALIZED (SELECT ideas.id AS id, bm25(ideas_fts, 4.0, 1.0) AS rank FROM ideas_fts "
-        f"JOIN ideas ON ideas.id = ideas_fts.rowid WHERE ideas_fts MATCH ? AND {visible_sql} LIMIT ?) "
-        "SELECT id, count(*) OVER () AS total FROM m ORDER BY m.rank, m.id DESC LIMIT ? OFFSET ?",
-        [query, CANDIDATES + 1, limit, offset],
+    plan = await _plan(query)
+    if not plan:
+        return [], 0
+    reranker = _reranker
+    if reranker is None or offset >= RERANK_DEPTH:
+        return await _ranked(plan, visible_sql, limit, offset)
+    hits, total = await _ranked(plan, visible_sql, max(RERANK_DEPTH, offset + limit), 0)
+    return _fused(hits, await reranker(text, [hit.id for hit in hits]))[offset:offset + limit], total
+
+
+def _fused(hits: list[Hit], meaning: Mapping[int, float]) -> list[Hit]:
+    """Lexical and semantic relevance blended (RERANK_SHARE of meaning), best first."""
+    if not hits:
+        return hits
+    top = hits[0].score or 1.0
+    blended = [Hit(hit.id, round((1 - RERANK_SHARE) * hit.score / top + RERANK_SHARE * meaning.get(hit.id, 0.0), 9))
+               for hit in hits]
+    return sorted(blended, key=lambda hit: (-hit.score, -hit.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One term to look up in one part, the query word it stands for, its BM25 weight (idf x boosts) and length norm."""
+
+    term: str
+    part: int
+    group: int
+    weight: float
+    norm: float
+
+
+async def _plan(query: QueryTerms) -> list[Term]:
+    """The query's terms (and the last word's continuations) with document frequencies read from the index."""
+    dialect = sql.dialect()
+    exact = list(query.terms)
+    where = sql.any_of(dialect, "term", len(exact))
+    params = sql.any_of_params(dialect, exact)
+    if query.prefix:
+        where = f"({where} OR (term >= ? AND term < ?))"
+        params += [query.prefix, query.prefix + "\U0010ffff"]  # every term that starts with it (byte order)
+    rows = await sql.fetch(sql.Query(
+        "SELECT part, docs, length, NULL AS term FROM search_totals UNION ALL "
+        f"SELECT part, count(*), 0, term FROM search_postings WHERE {where} GROUP BY term, part",
+        ("part", "docs", "length", "term"), params))
+    totals = {part: (docs, length) for part, docs, length, term in rows if term is None}
+    frequency = {(term, part): docs for part, docs, _, term in rows if term is not None}
+    group_of = {term: n for n, term in enumerate(exact)}
+    if query.prefix:
+        last = len(exact) - 1
+        longer = Counter[str]()
+        for (term, _), docs in frequency.items():
+            if term not in group_of:
+                longer[term] += docs
+        for term, _ in sorted(longer.items(), key=lambda item: (-item[1], item[0]))[:MAX_EXPANSIONS]:
+            group_of[term] = last
+    plan = []
+    for (term, part), docs in sorted(frequency.items()):
+        if term not in group_of or part not in totals or not totals[part][0]:
+            continue
+        count, length = totals[part]
+        idf = math.log(1 + (count - docs + 0.5) / (docs + 0.5))
+        boost = PART_WEIGHTS[part] * (1.0 if term in exact else PREFIX_WEIGHT)
+        plan.append(Term(term, part, group_of[term], idf * boost * (K1 + 1), K1 * B / max(length / count, 1.0)))
+    return plan
+
+
+def _ranking_sql(dialect: str, count: int, visible_sql: str) -> str:
+    """Per idea: how many query words it has, and the BM25 sum; ranked as one number, rounded so engines agree.
+
+    Float arithmetic only (a numeric literal or round(numeric) on Postgres cost a third of the query), and two plain
+    GROUP BYs rather than count(DISTINCT), which Postgres can only sort for.
+    """
+    if dialect == "postgres":
+        terms_sql = ("SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::float8[], $5::float8[]) "
+                     "AS q(term, part, grp, weight, norm)")
+        page = "LIMIT $6 OFFSET $7"
+    else:
+        terms_sql = "VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * count)
+        page = "LIMIT ? OFFSET ?"
+    return (
+        f"WITH q(term, part, grp, weight, norm) AS ({terms_sql}), "
+        "w AS (SELECT p.idea_id AS id, sum(q.weight * p.tf / "
+        f"(p.tf + CAST({K1 * (1 - B)!r} AS DOUBLE PRECISION) + q.norm * p.length)) AS bm25 "
+        "FROM q JOIN search_postings p ON p.term = q.term AND p.part = q.part GROUP BY p.idea_id, q.grp), "
+        "s AS (SELECT id, count(*) AS matched, sum(bm25) AS bm25 FROM w GROUP BY id) "
+        f"SELECT s.id AS id, round((s.matched + s.bm25 / (s.bm25 + 1)) * {SCALE!r}) / {SCALE!r} AS score, "
+        "count(*) OVER () AS total FROM s JOIN ideas ON ideas.id = s.id "
+        f"WHERE {visible_sql} ORDER BY score DESC, s.id DESC {page}"
     )
-    return [r["id"] for r in rows], (rows[0]["total"] if rows else 0)
+
+
+async def _ranked(plan: list[Term], visible_sql: str, limit: int, offset: int) -> tuple[list[Hit], int]:
+    conn = sql.connection()
+    dialect = conn.capabilities.dialect
+    params: list
+    if dialect == "postgres":
+        params = [[t.term for t in plan], [t.part for t in plan], [t.group for t in plan],
+                  [t.weight for t in plan], [t.norm for t in plan]]
+    else:
+        params = [value for t in plan for value in (t.term, t.part, t.group, t.weight, t.norm)]
+    _, rows = await conn.execute_query(_ranking_sql(dialect, len(plan), visible_sql), [*params, limit, offset])
+    return [Hit(row["id"], float(row["score"])) for row in rows], (rows[0]["total"] if rows else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """Where in an idea's conversation the query's words are: an anchor on the idea page and a few words around them."""
+
+    anchor: str
+    official: bool
+    excerpt: str
+
+
+async def conversation_passages(text: str, idea_ids: Sequence[int]) -> dict[int, Passage]:
+    """For ideas whose comments or official responses have the query's words: the one that has most of them."""
+    query = query_terms(text)
+    if not query or not idea_ids:
+        return {}
+    dialect = sql.dialect()
+    rows = await sql.fetch(sql.Query(
+        "SELECT idea_id, source, count(*) AS n, sum(tf) AS tf FROM search_passages "
+        f"WHERE {sql.any_of(dialect, 'idea_id', len(idea_ids))} AND {sql.any_of(dialect, 'term', len(query.terms))} "
+        "GROUP BY idea_id, source",
+        ("idea_id", "source", "n", "tf"),
+        [*sql.any_of_params(dialect, idea_ids), *sql.any_of_params(dialect, query.terms)]))
+    best: dict[int, tuple[int, int, str]] = {}
+    for row in rows:
+        key = (row["n"], row["tf"], row["source"])
+        if key > best.get(row["idea_id"], (0, 0, "")):
+            best[row["idea_id"]] = key
+    wanted: dict[str, list[int]] = {"comment": [], "event": []}
+    for _, _, source in best.values():
+        kind, number = source.split("-")
+        wanted[kind].append(int(number))
+    texts: dict[str, str] = {}
+    for kind, table, column in (("comment", "comments", "body"), ("event", "idea_events", "message")):
+        if wanted[kind]:
+            found = await sql.fetch(sql.Query(
+                f"SELECT id, {column} AS text FROM {table} WHERE {sql.any_of(dialect, 'id', len(wanted[kind]))}",
+                ("id", "text"), sql.any_of_params(dialect, wanted[kind])))
+            texts.update((f"{kind}-{row['id']}", row["text"]) for row in found)
+    return {idea_id: Passage(source, source.startswith("event"), excerpt(texts[source], query.terms))
+            for idea_id, (_, _, source) in best.items() if source in texts}
+
+
+def excerpt(text: str, wanted: Sequence[str], width: int = EXCERPT_WIDTH) -> str:
+    """About `width` characters of the text around its first word whose term is wanted, with ellipses where cut."""
+    first = next((match.start() for match in _WORD_SPAN.finditer(text)
+                  if any(term in wanted for term in terms(match.group()))), 0)
+    start = max(0, first - width // 3)
+    if start:
+        start = text.find(" ", start, first) + 1 or start
+    end = start + width
+    if end < len(text):
+        end = text.rfind(" ", start, end) if " " in text[start:end] else end
+    return ("…" if start else "") + " ".join(text[start:end].split()) + ("…" if end < len(text) else "")
+
+
+async def refresh(limit: int | None = REFRESH_BATCH) -> int:
+    """Re-analyze the ideas that changed since (all of them, in batches, with limit=None); how many were done."""
+    done = 0
+    while limit is None or done < limit:
+        batch = REFRESH_BATCH if limit is None else min(REFRESH_BATCH, limit - done)
+        rows = await sql.fetch(sql.Query("SELECT idea_id FROM search_pending ORDER BY idea_id LIMIT ?",
+                                         ("idea_id",), (batch,)))
+        if not rows:
+            break
+        done += await _reindex([row["idea_id"] for row in rows])
+    return done
+
+
+async def _reindex(idea_ids: list[int]) -> int:
+    """Claim these pending ideas (another process may have), and replace their terms, in one transaction."""
+    dialect = sql.dialect()
+
+    def among(column: str) -> str:
+        return sql.placeholders(dialect, sql.any_of(dialect, column, len(idea_ids)))
+
+    ids = sql.any_of_params(dialect, idea_ids)
+    false = "false" if dialect == "postgres" else "0"
+    async with in_transaction() as conn:
+        claimed_rows = await conn.execute_query_dict(  # a dict query: asyncpg's execute drops RETURNING rows
+            f"DELETE FROM search_pending WHERE {among('idea_id')} RETURNING idea_id", ids)
+        claimed = sorted(row["idea_id"] for row in claimed_rows)
+        if not claimed:
+            return 0
+        if len(claimed) != len(idea_ids):
+            idea_ids, ids = claimed, sql.any_of_params(dialect, claimed)
+        _, ideas = await conn.execute_query(f"SELECT id, title, body FROM ideas WHERE {among('id')}", ids)
+        _, comments = await conn.execute_query(
+            f"SELECT id, idea_id, body FROM comments WHERE {among('idea_id')} AND hidden = {false}", ids)
+        _, events = await conn.execute_query(
+            f"SELECT id, idea_id, message FROM idea_events WHERE {among('idea_id')} AND kind = 'response' "
+            "AND message <> ''", ids)
+        _, old = await conn.execute_query(
+            f"SELECT part, count(*) AS docs, sum(length) AS length FROM search_docs WHERE {among('idea_id')} "
+            "GROUP BY part", ids)
+        for table in ("search_postings", "search_docs", "search_passages"):
+            await conn.execute_query(f"DELETE FROM {table} WHERE {among('idea_id')}", ids)
+        postings, docs, passages = _analyzed(ideas, comments, events)
+        marks = "?, ?, ?, ?, ?"
+        if postings:
+            await conn.execute_many(sql.placeholders(dialect, "INSERT INTO search_postings "
+                                                     f"(term, part, idea_id, tf, length) VALUES ({marks})"), postings)
+        if docs:
+            await conn.execute_many(sql.placeholders(
+                dialect, "INSERT INTO search_docs (idea_id, part, length) VALUES (?, ?, ?)"), docs)
+        if passages:
+            await conn.execute_many(sql.placeholders(
+                dialect, "INSERT INTO search_passages (idea_id, term, source, tf) VALUES (?, ?, ?, ?)"), passages)
+        change = {part: [0, 0] for part in (0, 1)}
+        for row in old:
+            change[row["part"]][0] -= row["docs"]
+            change[row["part"]][1] -= row["length"]
+        for _, part, length in docs:
+            change[part][0] += 1
+            change[part][1] += length
+        for part, (count, length) in change.items():
+            if count or length:
+                await conn.execute_query(sql.placeholders(
+                    dialect, "INSERT INTO search_totals (part, docs, length) VALUES (?, ?, ?) ON CONFLICT (part) "
+                    "DO UPDATE SET docs = search_totals.docs + excluded.docs, "
+                    "length = search_totals.length + excluded.length"), [part, count, length])
+    return len(claimed)
+
+
+def _analyzed(ideas, comments, events) -> tuple[list[list], list[list], list[list]]:
+    """Rows of search_postings, search_docs and search_passages for these ideas and their conversations."""
+    postings: list[list] = []
+    docs: list[list] = []
+    passages: list[list] = []
+    talk: dict[int, Counter[str]] = {}
+    for source, rows, column in (("comment", comments, "body"), ("event", events, "message")):
+        for row in rows:
+            counts = Counter(terms(row[column]))
+            if counts:
+                talk.setdefault(row["idea_id"], Counter()).update(counts)
+                passages += [[row["idea_id"], term, f"{source}-{row['id']}", tf] for term, tf in counts.items()]
+    for idea in ideas:
+        own = Counter({term: TITLE_WEIGHT * tf for term, tf in Counter(terms(idea["title"])).items()})
+        own.update(terms(idea["body"]))
+        for part, counts in ((0, own), (1, talk.get(idea["id"], Counter()))):
+            length = sum(counts.values())
+            if length:
+                docs.append([idea["id"], part, length])
+                postings += [[term, part, idea["id"], tf, length] for term, tf in counts.items()]
+    known = {idea["id"] for idea in ideas}
+    return postings, docs, [row for row in passages if row[0] in known]

@@ -20,6 +20,7 @@ from ideaboard import (
     votes,
 )
 from ideaboard import categories as categories_cache
+from ideaboard import search as full_text
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
 from ideaboard.models import Idea, Space, Status, Tweet
@@ -269,8 +270,10 @@ async def search(request: Request) -> Response:
     viewer = current_user(request)
     if text:
         await throttle(request, "search")
-    page = await ideas.search_ideas(viewer, text, page=int_param(request, "page")) if text else None
-    context = {"q": text, "page": page,
-               "my_votes": await votes.votes_by(viewer, [i.id for i in page.items]) if page else {}}
+    typing = htmx.triggered_by(request, "q")  # the box's input event
+    page = await ideas.search_ideas(viewer, text, page=int_param(request, "page"), typing=typing) if text else None
+    ids = [i.id for i in page.items] if page else []
+    context = {"q": text, "page": page, "my_votes": await votes.votes_by(viewer, ids) if page else {},
+               "passages": await full_text.conversation_passages(text, ids) if page else {}}
     block = "results" if htmx.is_partial(request) else None
     return render(request, "search.html", context, block=block)

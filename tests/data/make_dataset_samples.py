@@ -7,6 +7,8 @@ original order; the choice is deterministic, so re-running it on the same inputs
 - banking77_sample.csv: every query of 15 of the 77 intents (every fifth intent in sorted order).
 - seamonkey_bugs_sample.csv: both reports of every duplicate pair in the file, plus 225 other reports taken evenly
   through the file as distractors; seamonkey_duplicate_pairs.csv: the pairs.
+- app_reviews_sample.csv: the Netflix and Spotify reviews judged for any of their queries, plus 100 other reviews of
+  each app taken evenly through the file as distractors; app_reviews_judgements.csv: those apps' judgements.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent
 INTENTS = 15
 DISTRACTORS = 225
+REVIEW_APPS = ("B005ZXWMUS", "com.spotify.music")  # Netflix, Spotify
+REVIEW_DISTRACTORS = 100
 
 
 def banking77(source: Path) -> list[dict[str, str]]:
@@ -39,6 +43,21 @@ def seamonkey(source: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]
     return [bug for bug in bugs if bug["Issue id"] in kept], pairs
 
 
+def app_reviews(source: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Two apps' judged reviews plus evenly spread others of each app, and their judgements (without the file paths)."""
+    folder = source / "app_review_feature_search"
+    reviews = read(folder / "reviews_corpus.csv")
+    judged = [{key: row[key] for key in ("app_folder", "app_id", "query", "review_id", "judge")}
+              for row in read(folder / "qrels_judged_pool.csv") if row["app_id"] in REVIEW_APPS]
+    kept = {(row["app_id"], row["review_id"]) for row in judged}
+    for app in REVIEW_APPS:
+        others = [(app, r["review_id"]) for r in reviews
+                  if r["app_id"] == app and (app, r["review_id"]) not in kept]
+        step = len(others) / REVIEW_DISTRACTORS
+        kept |= {others[int(i * step)] for i in range(REVIEW_DISTRACTORS)}
+    return [r for r in reviews if (r["app_id"], r["review_id"]) in kept], judged
+
+
 def read(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -58,6 +77,9 @@ def main(argv: list[str]) -> None:
     bugs, pairs = seamonkey(source)
     write("seamonkey_bugs_sample.csv", bugs)
     write("seamonkey_duplicate_pairs.csv", pairs)
+    reviews, judgements = app_reviews(source)
+    write("app_reviews_sample.csv", reviews)
+    write("app_reviews_judgements.csv", judgements)
 
 
 if __name__ == "__main__":
