@@ -15,7 +15,7 @@ def vary_of(response) -> set[str]:
 async def test_pages_and_fragments_name_every_htmx_header_in_vary(visitor, browser_for, alice, make_idea):
     idea = await make_idea(alice)
     wanted = {h.lower() for h in HEADERS}
-    assert wanted == {"hx-request", "hx-boosted", "hx-history-restore-request", "hx-request-type"}
+    assert wanted == {"hx-request", "hx-boosted", "hx-history-restore-request", "hx-request-type", "hx-trigger"}
     assert wanted <= vary_of(await visitor.get("/"))
     assert wanted <= vary_of(await visitor.get("/", headers={"HX-Request": "true"}))
     assert wanted <= vary_of(await visitor.get(f"/ideas/{idea.id}"))  # the bell is counted on full pages only
