@@ -29,11 +29,12 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
 MAX_TOKENS = 256  # sentence_bert_config.json: longer texts are cut, as sentence-transformers does
 FFN_ROWS = 256  # token rows per feed-forward block: 256 x 1536 float32 is 1.5 MB, about one core's L2 cache
-BATCH_TOKENS = 4096  # padded tokens per forward pass: big enough for fast matrix products, small enough for cache
+BATCH_TOKENS = 2048  # padded tokens per forward pass: big enough for fast matrix products, small enough to share out
 _SQRT_HALF = np.float32(np.sqrt(0.5))
 
 _encoder: Encoder | None = None
 _lock = threading.Lock()
+_parallel_lock = threading.Lock()  # one parallel encode at a time: BLAS's thread limit is process-wide
 _web_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ideaboard-embed")
 
 
@@ -140,30 +141,56 @@ class Encoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
+        self.threads = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         """Word-piece ids with [CLS] ... [SEP], at most MAX_TOKENS each."""
         return [e.ids for e in self.tokenizer.encode_batch(list(texts), add_special_tokens=True)]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors in the input order; texts of similar length share a batch so little of it is padding."""
+        """Unit vectors in the input order; texts of similar length share a batch so little of it is padding.
+
+        Several batches run side by side, one per core, each with single-threaded matrix products: the element-wise
+        half of the work (GELU, LayerNorm, softmax) is single-threaded in numpy, and on a busy machine a threaded
+        GEMM waits for its slowest thread. Measured 1.5-3x the texts/s of one batch at a time with 2 BLAS threads.
+        """
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         ids = self.tokenize(texts) if texts else []
+        batches = self._batches(ids)
+        if len(batches) <= 1 or self.threads == 1:
+            for batch in batches:
+                out[batch] = self.forward(*self._padded(ids, batch))
+            return out
+        from threadpoolctl import threadpool_limits
+
+        with _parallel_lock, threadpool_limits(1), ThreadPoolExecutor(self.threads) as pool:
+            for batch, vectors in zip(batches, pool.map(lambda b: self.forward(*self._padded(ids, b)), batches),
+                                      strict=True):
+                out[batch] = vectors
+        return out
+
+    @staticmethod
+    def _batches(ids: list[list[int]]) -> list[list[int]]:
+        """Text indices grouped by length, at most BATCH_TOKENS padded tokens per group."""
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        batches: list[list[int]] = []
         start = 0
         while start < len(order):
             end = start + 1
             while end < len(order) and (end - start + 1) * len(ids[order[end]]) <= BATCH_TOKENS:
                 end += 1
-            batch = order[start:end]
-            tokens = np.zeros((len(batch), len(ids[batch[-1]])), dtype=np.int64)
-            mask = np.zeros(tokens.shape, dtype=np.float32)
-            for row, i in enumerate(batch):
-                tokens[row, :len(ids[i])] = ids[i]
-                mask[row, :len(ids[i])] = 1.0
-            out[batch] = self.forward(tokens, mask)
+            batches.append(order[start:end])
             start = end
-        return out
+        return batches
+
+    @staticmethod
+    def _padded(ids: list[list[int]], batch: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        tokens = np.zeros((len(batch), len(ids[batch[-1]])), dtype=np.int64)
+        mask = np.zeros(tokens.shape, dtype=np.float32)
+        for row, i in enumerate(batch):
+            tokens[row, :len(ids[i])] = ids[i]
+            mask[row, :len(ids[i])] = 1.0
+        return tokens, mask
 
     def forward(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Pooled, normalised sentence vectors for a padded batch of token ids (batch x length)."""
