@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ideaboard import embedding
-from ideaboard.suggest import SuggestModel
+from ideaboard.suggest import MEANING_WEIGHT, SuggestModel
 from workers.suggest_index import fit_model, idea_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,12 +80,15 @@ def main() -> int:
     def semantic(text: str) -> np.ndarray:
         return minilm @ embedding.encode([text])[0]
 
-    def both(text: str) -> np.ndarray:
-        return tfidf(text) + semantic(text)
+    def blend(weight: float) -> Scorer:
+        return lambda text: (1 - weight) * tfidf(text) + weight * semantic(text)
 
-    print(f"\n{'suggestions from':34} {'title':>8} {'title+description':>18}")
-    for name, score in (("TF-IDF/LSA index (today)", tfidf), ("MiniLM, numpy", semantic), ("sum of both", both)):
-        print(f"{name:34} {caught(score, titles, groups, args.k):8.3f} {caught(score, full, groups, args.k):18.3f}")
+    rows_to_print: list[tuple[str, Scorer]] = [("TF-IDF/LSA index (words only)", tfidf), ("MiniLM, numpy", semantic)]
+    rows_to_print += [(f"blend, meaning weight {w:.2f}{' (site)' if w == MEANING_WEIGHT else ''}", blend(w))
+                      for w in (0.35, 0.5, 0.65)]
+    print(f"\n{'suggestions from':40} {'title':>8} {'title+description':>18}")
+    for name, score in rows_to_print:
+        print(f"{name:40} {caught(score, titles, groups, args.k):8.3f} {caught(score, full, groups, args.k):18.3f}")
     return 0
 
 

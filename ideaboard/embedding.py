@@ -26,10 +26,15 @@ from pathlib import Path
 import numpy as np
 
 MODEL_NAME = "all-MiniLM-L6-v2"
+# The worker keeps each idea's vector in one Redis hash (workers/semantic.py): field = idea id, value = DIGEST_BYTES of
+# a hash of the embedded text, then the little-endian float32 vector. Web processes read it for similar-while-typing.
+CACHE_KEY = f"ideaboard:embeddings:{MODEL_NAME}"
+DIGEST_BYTES = 16
 DIMENSIONS = 384
 MAX_TOKENS = 256  # sentence_bert_config.json: longer texts are cut, as sentence-transformers does
 FFN_ROWS = 256  # token rows per feed-forward block: 256 x 1536 float32 is 1.5 MB, about one core's L2 cache
 BATCH_TOKENS = 2048  # padded tokens per forward pass: big enough for fast matrix products, small enough to share out
+_OFF = {"off", "0", "false", "no"}
 _SQRT_HALF = np.float32(np.sqrt(0.5))
 
 _encoder: Encoder | None = None
@@ -47,6 +52,11 @@ def model_dir() -> Path | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(next(iter(spec.submodule_search_locations))) / "model"  # the package's own layout; no import needed
+
+
+def enabled() -> bool:
+    """Installed and not switched off (``IDEABOARD_SEMANTIC=off``): themes, clusters and suggestions use meaning."""
+    return os.environ.get("IDEABOARD_SEMANTIC", "").strip().lower() not in _OFF and installed()
 
 
 def installed() -> bool:
@@ -71,6 +81,13 @@ def encoder() -> Encoder:
 def encode(texts: Sequence[str]) -> np.ndarray:
     """Unit float32 vectors (len(texts) x 384), one per text; blocking."""
     return encoder().encode(texts)
+
+
+def cached_vector(blob: bytes | None) -> np.ndarray | None:
+    """The vector in a cache value (any text's: the worker re-embeds an edited idea before it is suggestable)."""
+    if not blob or len(blob) != DIGEST_BYTES + 4 * DIMENSIONS:
+        return None
+    return np.frombuffer(blob, dtype="<f4", offset=DIGEST_BYTES).astype(np.float32)
 
 
 async def encode_async(texts: Sequence[str]) -> np.ndarray:

@@ -10,7 +10,6 @@ Set ``IDEABOARD_SEMANTIC=off`` to keep the light TF-IDF clustering even when the
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
@@ -20,8 +19,8 @@ from ideaboard import embedding
 from workers.clustering import BUCKET_SIZE, EXACT_MAX, Document, cluster_similarities, cluster_vectors
 
 MODEL_NAME = embedding.MODEL_NAME
-CACHE_KEY = "ideaboard:embeddings:{model}"
-DIGEST_BYTES = 16
+CACHE_KEY = "ideaboard:embeddings:{model}"  # formatted with MODEL_NAME: embedding.CACHE_KEY, which the web reads
+DIGEST_BYTES = embedding.DIGEST_BYTES
 THRESHOLD = 0.9  # SNN cut for centred embeddings: banking77 ARI 0.58, flat over 0.85-0.92 (cluster_quality --semantic)
 # Neighbourhood floor on the board-centred cosine (``board_similarities``). On a small board it alone decides what is
 # related: it sits mid-way between the closest unrelated demo pair (0.39, "Points for bringing a reusable cup" /
@@ -30,16 +29,13 @@ THRESHOLD = 0.9  # SNN cut for centred embeddings: banking77 ARI 0.58, flat over
 NEIGHBOUR_MIN_COSINE = 0.42
 MIN_BOARD = 4  # below this an idea has too few others to say what a typical one looks like: raw cosines
 METHOD = "all-MiniLM-L6-v2 embeddings, snn average linkage"
-_OFF = {"off", "0", "false", "no"}
 
 Runner = Callable[[Callable[..., Any], Any], Awaitable[Any]]
 
 
 def available() -> bool:
     """True when the model files are installed and embeddings are not switched off, so the worker prefers them."""
-    if os.environ.get("IDEABOARD_SEMANTIC", "").strip().lower() in _OFF:
-        return False
-    return embedding.installed()
+    return embedding.enabled()
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
