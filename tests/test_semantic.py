@@ -113,6 +113,7 @@ def test_small_boards_of_real_questions_are_split_by_topic_not_chained(model) ->
 
 async def test_each_idea_is_embedded_once_and_an_edit_re_embeds_only_that_idea(embed_calls, worker_ctx) -> None:
     redis = worker_ctx["redis"]
+    await redis.delete(semantic.CACHE_KEY.format(model=semantic.MODEL_NAME))  # no app fixture: nobody flushed Redis
     first = await semantic.document_vectors(redis, BOARD, run_inline)
     assert embed_calls == [len(BOARD)]
 
