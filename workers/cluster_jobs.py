@@ -74,7 +74,7 @@ async def recluster_ideas(ctx: dict[str, Any]) -> int:
 
 
 async def _semantic_vectors(ctx: dict[str, Any], docs: Sequence[Document]) -> np.ndarray | None:
-    """Sentence embeddings (cached ones reused) when the `semantic` extra is on; None keeps the light TF-IDF path."""
+    """Sentence embeddings (cached ones reused) when the model is installed; None keeps the light TF-IDF path."""
     if not semantic.available():
         return None
     loop = asyncio.get_running_loop()

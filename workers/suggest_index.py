@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,6 +16,10 @@ from tortoise.transactions import in_transaction
 
 from ideaboard.models import Idea, IdeaVector, Status
 from ideaboard.suggest import MODEL_KEY, VERSION_KEY, SuggestModel, analyze, model_name
+from workers import semantic
+from workers.clustering import Document
+
+log = logging.getLogger(__name__)
 
 MAX_FEATURES = 60_000
 DIMENSIONS = 128
@@ -47,6 +53,7 @@ async def rebuild_suggest_index(ctx: dict[str, Any]) -> int:
     loop = asyncio.get_running_loop()
     model, vectors = await loop.run_in_executor(
         ctx["pool"], fit_model, [idea_text(t, b) for _, t, b in rows], version)
+    await _sentence_vectors(ctx, [Document(i, t, b) for i, t, b in rows])  # cached before readers see the rows
     async with in_transaction():
         await IdeaVector.all().delete()
         await IdeaVector.bulk_create(
@@ -69,12 +76,29 @@ async def index_idea(ctx: dict[str, Any], idea_id: int) -> bool:
     if existing and existing.text_hash == digest and existing.model == model_name(model.version):
         return False  # already indexed: running the job twice changes nothing
     vector = model.embed(idea_text(idea.title, idea.body))
+    if vector is not None and not idea.hidden:
+        await _sentence_vectors(ctx, [Document(idea.id, idea.title, idea.body)])
     async with in_transaction():
         await IdeaVector.filter(idea_id=idea_id).delete()  # a fresh row id lets web processes pick it up
         if vector is not None and not idea.hidden:
             await IdeaVector.create(idea_id=idea_id, model=model_name(model.version), text_hash=digest,
                                     vector=vector.tobytes())
     return vector is not None
+
+
+async def _sentence_vectors(ctx: dict[str, Any], docs: Sequence[Document]) -> None:
+    """Make sure the ideas' sentence vectors are in the cache web processes read (new or edited texts embedded)."""
+    if not semantic.available():
+        return
+    loop = asyncio.get_running_loop()
+
+    def run(fn: Any, arg: Any) -> Any:
+        return loop.run_in_executor(ctx["pool"], fn, arg)
+
+    try:
+        await semantic.document_vectors(ctx["redis"], docs, run)
+    except Exception:  # a broken model install must not stop suggestions on words
+        log.exception("sentence vectors failed; suggestions use words alone")
 
 
 async def _current_model(ctx: dict[str, Any]) -> SuggestModel | None:

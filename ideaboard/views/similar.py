@@ -35,4 +35,11 @@ async def find_similar(request: Request, text: str) -> list[tuple[int, float]]:
     except (RedisError, OSError) as exc:
         log.warning("similar ideas unavailable: %s", exc)
         return []
-    return index.query(text, k=5) if index else []
+    if index is None:
+        return []
+    try:
+        meaning = await index.meaning_of(text)
+    except (RedisError, OSError, RuntimeError) as exc:  # a broken model install: suggest on words alone
+        log.warning("sentence vectors unavailable: %s", exc)
+        meaning = None
+    return index.query(text, k=5, meaning=meaning)
