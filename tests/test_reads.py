@@ -11,7 +11,8 @@ from tests.test_idea_page import a_busy_idea
 PACKAGE = Path(__file__).resolve().parent.parent / "ideaboard"
 # sql runs statements; search owns its index's statements; the vote and the implicit follow are one-statement writes.
 SQL_HOMES = {"reads.py", "sql.py", "search.py", "votes.py", "follows.py"}
-STATEMENT = re.compile(r"""(?<!["'])[f]?["']\s*(SELECT\s|INSERT INTO\s|DELETE FROM\s|UPDATE \S+ SET\s)""")  # not docstrings
+# a statement in a string literal (not a docstring: no quote right before the opening one)
+STATEMENT = re.compile(r"""(?<!["'])[f]?["']\s*(SELECT\s|INSERT INTO\s|DELETE FROM\s|UPDATE \S+ SET\s)""")
 
 
 def test_no_page_writes_its_own_sql_outside_reads():
