@@ -8,7 +8,6 @@ or reset, deactivation and account deletion end the others too, on their very ne
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 import time
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ideaboard import reads, sql
 from ideaboard.models import Role, Session, User
 from ideaboard.urls import urls
 
@@ -32,17 +32,8 @@ def token_hash(token: str) -> str:
 async def session_user(token: str) -> User | None:
     """The active user whose unexpired session this is, read fresh on every request (one indexed join, a prepared
     raw statement: it runs on every request)."""
-    db = User._meta.db
-    _, rows = await db.execute_query(_user_sql(db.capabilities.dialect), [token_hash(token), int(time.time())])
-    return User._init_from_db(**rows[0]) if rows else None
-
-
-@functools.cache
-def _user_sql(dialect: str) -> str:
-    columns = ", ".join(f'u."{c}"' for c in sorted(User._meta.db_fields))
-    a, b = ("$1", "$2") if dialect == "postgres" else ("?", "?")
-    return (f'SELECT {columns} FROM "sessions" s JOIN "{User._meta.db_table}" u ON u."id" = s."user_id" '
-            f'WHERE s."id" = {a} AND s."expires" > {b} AND u."is_active"')
+    rows = await sql.fetch(reads.session_user(token_hash(token), int(time.time())))
+    return sql.loader_of(User, reads.columns_of(User))(rows[0]) if rows else None
 
 
 class LoadUserMiddleware:

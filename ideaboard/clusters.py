@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
-from ideaboard import sql
+from ideaboard import reads, sql
 from ideaboard.errors import NotAllowed
 from ideaboard.merge import merge_ideas
 from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, Space, Status, User
@@ -40,37 +39,17 @@ async def ranked_clusters(*, sort: str = "votes", limit: int = 30) -> tuple[Clus
     return run, [r for r in ranked.values() if len(r.ideas) >= 2]
 
 
-async def related_ideas(idea: Idea, limit: int = 5) -> list[Idea]:
+RELATED_SIZE = 5  # related ideas on an idea page
+
+
+async def related_ideas(idea: Idea, limit: int = RELATED_SIZE) -> list[Idea]:
     """Other visible ideas of this idea's space in its cluster of the current run, most voted first."""
-    return related_from_rows(await sql.fetch(related_query(idea.id, limit)))
-
-
-def related_query(idea_id: int, limit: int = 5) -> sql.Query:
-    """One prepared query: every idea page asks."""
-    params = (idea_id, True, False, *_UNCLUSTERED, limit)
-    return sql.Query(_related_sql(), _RELATED_COLUMNS, params)
+    return related_from_rows(await sql.fetch(reads.related_ideas(idea.id, limit)))
 
 
 def related_from_rows(rows) -> list[Idea]:
-    load = sql.loader_of(Idea, _RELATED_COLUMNS)
+    load = sql.loader_of(Idea, reads.RELATED_COLUMNS)
     return [load(row) for row in rows]
-
-
-_UNCLUSTERED = tuple(s.value for s in Status if not s.clusterable)
-_RELATED_COLUMNS = ("id", "title", "score", "status", "space", "hidden")
-
-
-@functools.cache
-def _related_sql() -> str:
-    """The current run is the newest finished one, as current_run() reads it."""
-    memberships, ideas = IdeaCluster._meta.db_table, Idea._meta.db_table
-    return (f"SELECT {sql.select_list('i', _RELATED_COLUMNS)} FROM {memberships} me "
-            f"JOIN {memberships} o ON o.cluster_id = me.cluster_id AND o.idea_id <> me.idea_id "
-            f"JOIN {ideas} i ON i.id = o.idea_id JOIN {ideas} src ON src.id = me.idea_id "
-            f"WHERE me.idea_id = ? "
-            f"AND me.run_id = (SELECT max(id) FROM {ClusterRun._meta.db_table} WHERE finished = ?) "
-            f"AND i.hidden = ? AND i.space = src.space AND i.status NOT IN ({', '.join('?' * len(_UNCLUSTERED))}) "
-            f"ORDER BY i.score DESC, i.id LIMIT ?")
 
 
 async def merge_selected(canonical_id: int, idea_ids: list[int], actor: User) -> tuple[int, list[str]]:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, mentions, notifications, sql
+from ideaboard import follows, mentions, notifications, reads, sql
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
-from ideaboard.ideas import AUTHOR_COLUMNS
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, Idea, Role, Status, User
 from ideaboard.paging import decode_cursor, encode_cursor
@@ -73,10 +71,8 @@ async def list_comments(idea: Idea, *, before: str | None = None) -> CommentPage
 
 
 def comments_query(idea_id: int, *, before: str | None = None) -> sql.Query:
-    """Newest first from the (idea_id, created_at, id) index, one more than a page, with each author's name and role."""
-    cursor = decode_cursor(before, datetime)
-    return sql.Query(_comments_sql(bool(cursor)), (*_comment_columns(), "author_name", "author_role"),
-                     (idea_id, False, *(cursor or ()), COMMENTS_PER_PAGE + 1))
+    """One more than a page, newest first, before the cursor if there is one."""
+    return reads.comments(idea_id, decode_cursor(before, datetime), COMMENTS_PER_PAGE + 1)
 
 
 def comment_page(rows) -> CommentPage:
@@ -86,19 +82,6 @@ def comment_page(rows) -> CommentPage:
     return CommentPage(items, earlier)
 
 
-@functools.cache
-def _comments_sql(before: bool) -> str:
-    return (f"SELECT {sql.select_list('cm', _comment_columns())}, u.name AS author_name, u.role AS author_role "
-            f"FROM {Comment._meta.db_table} cm JOIN {User._meta.db_table} u ON u.id = cm.author_id "
-            f"WHERE cm.idea_id = ? AND cm.hidden = ? {'AND (cm.created_at, cm.id) < (?, ?) ' if before else ''}"
-            f"ORDER BY cm.created_at DESC, cm.id DESC LIMIT ?")
-
-
-@functools.cache
-def _comment_columns() -> tuple[str, ...]:
-    return sql.columns_of(Comment)
-
-
 def _comment_from_row(row) -> Comment:
-    comment = sql.loader_of(Comment, _comment_columns())(row)
-    return sql.attach(comment, "author", sql.row_loader(User, AUTHOR_COLUMNS)(row))
+    comment = sql.loader_of(Comment, reads.columns_of(Comment))(row)
+    return sql.attach(comment, "author", sql.row_loader(User, reads.AUTHOR_COLUMNS)(row))

@@ -9,19 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ideaboard import sql
+from ideaboard import reads, sql
 from ideaboard.models import Follow, Idea, User
 
 
 async def is_following(user: User | None, idea: Idea) -> bool:
-    return user is not None and bool(await sql.fetch(following_query(user, idea.id)))
-
-
-def following_query(user: User, idea_id: int) -> sql.Query:
-    """A row if this user follows the idea (prepared once: every member's idea page asks)."""
-    return sql.Query(f"SELECT 1 AS one FROM {Follow._meta.db_table} "
-                     "WHERE idea_id = ? AND user_id = ? AND unfollowed_at IS NULL LIMIT 1",
-                     ("one",), (idea_id, user.id))
+    return user is not None and bool(await sql.fetch(reads.following(user.id, idea.id)))
 
 
 async def set_following(user: User, idea: Idea, follow: bool) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ideaboard import clusters, comments, follows, ideas, merge, social, sql, votes, workflow
+from ideaboard import clusters, comments, ideas, merge, reads, social, sql, votes, workflow
 from ideaboard.models import Idea, IdeaEvent, Tweet, User
 
 
@@ -22,11 +22,11 @@ class IdeaPage:
 
 async def read_idea_page(idea_id: int, viewer: User | None, *, comments_before: str | None = None) -> IdeaPage | None:
     """The page if this viewer may open the idea (ideas.opened_idea's rules), else None."""
-    queries = [ideas.idea_query(idea_id), comments.comments_query(idea_id, before=comments_before),
-               ideas.tags_query([idea_id]), workflow.timeline_query(idea_id), clusters.related_query(idea_id),
-               social.related_tweets_query(idea_id)]
+    queries = [reads.idea(idea_id), comments.comments_query(idea_id, before=comments_before),
+               reads.tags([idea_id]), reads.timeline(idea_id), reads.related_ideas(idea_id, clusters.RELATED_SIZE),
+               reads.related_tweets(idea_id, social.PANEL_SIZE)]
     if viewer is not None:
-        queries += [votes.votes_query(viewer, [idea_id]), follows.following_query(viewer, idea_id)]
+        queries += [reads.votes(viewer.id, [idea_id]), reads.following(viewer.id, idea_id)]
     idea_rows, comment_rows, tag_rows, event_rows, related_rows, tweet_rows, *mine = await sql.fetch_together(*queries)
     idea = await ideas.opened_idea(idea_rows, viewer)
     if idea is None:

@@ -5,7 +5,6 @@ The board's list is listing.py, its counts counts.py, pages and cursors paging.p
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, search, sql
+from ideaboard import follows, reads, search, sql
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import IdeaForm
@@ -86,13 +85,7 @@ async def set_tags(idea: Idea, names: Sequence[str]) -> None:
 
 async def tags_of(ideas: Sequence[Idea]) -> dict[int, list[str]]:
     """Tag names per idea id, in one prepared query (no N+1)."""
-    return tags_by_idea(await sql.fetch(tags_query([i.id for i in ideas]))) if ideas else {}
-
-
-def tags_query(idea_ids: Sequence[int]) -> sql.Query:
-    """Ids as one array on Postgres, so every list page reuses one prepared statement (inlined ids made a new one)."""
-    dialect = sql.dialect()
-    return sql.Query(_tags_sql(dialect, len(idea_ids)), ("idea_id", "name"), sql.any_of_params(dialect, idea_ids))
+    return tags_by_idea(await sql.fetch(reads.tags([i.id for i in ideas]))) if ideas else {}
 
 
 def tags_by_idea(rows: Sequence) -> dict[int, list[str]]:
@@ -102,71 +95,21 @@ def tags_by_idea(rows: Sequence) -> dict[int, list[str]]:
     return result
 
 
-@functools.cache
-def _tags_sql(dialect: str, count: int) -> str:
-    return (f"SELECT it.idea_id, t.name FROM {IdeaTag._meta.db_table} it JOIN {Tag._meta.db_table} t "
-            f"ON t.id = it.tag_id WHERE {sql.any_of(dialect, 'it.idea_id', count)} ORDER BY it.id")
-
-
-# Author and category come in the same query as the idea, and only the columns a card shows (never the password
-# hash): (SQL expression, name in the row), declared once for the select list and the loaders.
-_JOINED = (("u.name", "author_name"), ("u.role", "author_role"), ("c.name", "category_name"),
-           ("c.slug", "category_slug"), ("c.position", "category_position"))
-
-
-@functools.cache
-def _idea_columns(*, body: bool) -> tuple[str, ...]:
-    """Every Idea column, or all but the two bodies (a card shows neither)."""
-    return tuple(column for name, column in Idea._meta.fields_db_projection.items()
-                 if body or name not in ("body", "body_html"))
-
-
-@functools.cache
-def card_columns(*, body: bool = False) -> tuple[str, ...]:
-    """The row names of card_select_sql: the idea's columns, then its author's and category's."""
-    return _idea_columns(body=body) + tuple(name for _, name in _JOINED)
-
-
-@functools.cache
-def card_select_sql(*, body: bool = False) -> str:
-    """SELECT ... FROM ideas i with author u and category c joined; the caller adds WHERE and ORDER BY."""
-    columns = [f"i.{name}" for name in _idea_columns(body=body)] + [f"{expr} AS {name}" for expr, name in _JOINED]
-    return (f"SELECT {', '.join(columns)} FROM {Idea._meta.db_table} i "
-            f"JOIN {User._meta.db_table} u ON u.id = i.author_id "
-            f"LEFT JOIN {Category._meta.db_table} c ON c.id = i.category_id")
-
-
-
 def idea_from_row(row: Any, *, body: bool = False) -> Idea:
     """An Idea with its author and category attached, as select_related would, without pypika (see row_loader)."""
-    idea = _idea_loader(body)(row)
-    sql.attach(idea, "author", sql.row_loader(User, AUTHOR_COLUMNS)(row))
-    return sql.attach(idea, "category", sql.row_loader(Category, _CATEGORY_COLUMNS)(row) if idea.category_id else None)
-
-
-@functools.cache
-def _idea_loader(body: bool):
-    return sql.row_loader(Idea, tuple((column, column) for column in _idea_columns(body=body)))
-
-
-# (field column, column in the row): an author is the id, name and role pages show (never the password hash).
-AUTHOR_COLUMNS = (("id", "author_id"), ("name", "author_name"), ("role", "author_role"))
-_CATEGORY_COLUMNS = (("id", "category_id"), ("name", "category_name"), ("slug", "category_slug"),
-                     ("position", "category_position"))
+    idea = sql.loader_of(Idea, reads.idea_columns(body=body))(row)
+    sql.attach(idea, "author", sql.row_loader(User, reads.AUTHOR_COLUMNS)(row))
+    category = sql.row_loader(Category, reads.CATEGORY_COLUMNS)(row) if idea.category_id else None
+    return sql.attach(idea, "category", category)
 
 
 async def get_idea(idea_id: int, viewer: User | None) -> Idea | None:
     """The idea if this viewer may open it: hidden ideas only for staff, internal ones only for employees."""
-    return await opened_idea(await sql.fetch(idea_query(idea_id)), viewer)
-
-
-def idea_query(idea_id: int) -> sql.Query:
-    """One idea with its author and category, the query select_related would make."""
-    return sql.Query(f"{card_select_sql(body=True)} WHERE i.id = ?", card_columns(body=True), (idea_id,))
+    return await opened_idea(await sql.fetch(reads.idea(idea_id)), viewer)
 
 
 async def opened_idea(rows: Sequence, viewer: User | None) -> Idea | None:
-    """The idea of idea_query's rows, if this viewer may open it."""
+    """The idea of reads.idea's rows, if this viewer may open it."""
     if not rows:
         return None
     idea = idea_from_row(rows[0], body=True)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from ideaboard import counts, ideas, sql
-from ideaboard.models import Category, Idea, IdeaTag, Space, Status, Tag, User, Vote
+from ideaboard import counts, ideas, reads, sql
+from ideaboard.models import Idea, Space, Status, User
 from ideaboard.paging import Page, decode_cursor, encode_cursor
 
 SORTS = ("hot", "top", "new")
@@ -42,7 +41,7 @@ class IdeaListing:
 
     @property
     def filters(self) -> list:
-        """The WHERE clause's parameters, in _where_sql's order."""
+        """The WHERE clause's parameters, in reads.page_ids' order."""
         return [self.space.value, False, *(v for v in (self.status, self.category, self.tag) if v)]
 
     async def page(self, viewer: User | None, *, page: int = 1, after: str | None = None,
@@ -56,10 +55,9 @@ class IdeaListing:
             mode = "before"
         total, count = await counts.total(sql.connection(), _count_text, self.shape, self.filters,
                                           (self.space, self.status, self.category, self.tag))
-        queries = [sql.Query(_list_sql(self.sort, mode), ideas.card_columns()),
-                   sql.Query(_LIST_TAGS_SQL, ("idea_id", "name"))]
+        queries = [reads.page_cards(SORT_COLUMNS[self.sort], mode).bind(), reads.PAGE_TAGS.bind()]
         if viewer is not None:
-            queries.append(sql.Query(_LIST_VOTES_SQL, ("idea_id", "value"), [viewer.id]))
+            queries.append(reads.PAGE_VOTES.bind(viewer.id))
         if count is not None:
             queries.append(count)
         rows, tag_rows, *rest = await sql.fetch_together(*queries, shared=("page_ids", self._ids(mode, cursor, page)))
@@ -70,10 +68,10 @@ class IdeaListing:
 
     def _ids(self, mode: str, cursor: tuple | None, page: int) -> sql.Query:
         """The page's ids (and one more), the statement the page's other reads select from."""
-        fixed = not any(self.shape)  # see _ids_sql
+        fixed = not any(self.shape)  # see reads.page_ids
         limit = ([] if fixed else [self.size + 1]) + ([(page - 1) * self.size] if mode == "offset" else [])
-        text = _ids_sql(self.sort, self.shape, mode, self.size + 1 if fixed else None)
-        return sql.Query(text, ("id",), [*self.filters, *(cursor or ()), *limit])
+        statement = reads.page_ids(SORT_COLUMNS[self.sort], self.shape, mode, self.size + 1 if fixed else None)
+        return statement.bind(*self.filters, *(cursor or ()), *limit)
 
     def _result(self, rows: list, mode: str, page: int, total: int | None, tags: dict, my_votes: dict) -> Page[Idea]:
         size, column = self.size, SORT_COLUMNS[self.sort]
@@ -101,58 +99,5 @@ async def list_ideas(
     return await listing.page(viewer, page=page, after=after, before=before)
 
 
-@functools.cache
-def _ids_sql(sort: str, shape: counts.Shape, mode: str, limit: int | None = None) -> str:
-    """The ids of one page (and one more), from an index-only scan; each filter shape built once.
-
-    The unfiltered board writes its LIMIT into the statement: with `LIMIT $n` Postgres costs a cached generic plan
-    as if it read a large share of the table, so it would plan every page anew.
-    Filtered shapes keep the parameter on purpose: their best plan depends on the status, category or tag asked for.
-    """
-    column, where = SORT_COLUMNS[sort], _where_sql(*shape)
-    if mode in ("after", "before"):
-        where += f" AND (x.{column}, x.id) {'<' if mode == 'after' else '>'} (?, ?)"
-    order = "ASC" if mode == "before" else "DESC"
-    return (f"SELECT x.id FROM {Idea._meta.db_table} x WHERE {where} ORDER BY x.{column} {order}, x.id {order} "
-            f"LIMIT {int(limit) if limit else '?'}{' OFFSET ?' if mode == 'offset' else ''}")
-
-
-@functools.cache
-def _list_sql(sort: str, mode: str) -> str:
-    """The page's rows: those ids joined to author and category, in page order."""
-    column, order = SORT_COLUMNS[sort], "ASC" if mode == "before" else "DESC"
-    return (f"{ideas.card_select_sql()} WHERE i.id IN (SELECT id FROM page_ids) "
-            f"ORDER BY i.{column} {order}, i.id {order}")
-
-
-# The tags and a member's votes of the same page: read in the same round trip, from the same ids.
-_LIST_TAGS_SQL = (f"SELECT it.idea_id, t.name FROM {IdeaTag._meta.db_table} it JOIN {Tag._meta.db_table} t "
-                  f"ON t.id = it.tag_id WHERE it.idea_id IN (SELECT id FROM page_ids) ORDER BY it.id")
-_LIST_VOTES_SQL = (f"SELECT idea_id, value FROM {Vote._meta.db_table} "
-                   f"WHERE user_id = ? AND idea_id IN (SELECT id FROM page_ids)")
-
-
 def _count_text(shape: counts.Shape) -> str:
-    return _count_statement(shape, counts.COUNT_LIMIT + 1)
-
-
-@functools.cache
-def _count_statement(shape: counts.Shape, limit: int) -> str:
-    """Counts up to COUNT_LIMIT + 1 matches: past that "10000+ ideas" says enough, and the cost stops growing.
-
-    The limit is written in, not a parameter: with `LIMIT $n` Postgres planned the count anew on every page.
-    """
-    return (f"SELECT count(*) AS n FROM (SELECT 1 FROM {Idea._meta.db_table} x "
-            f"WHERE {_where_sql(*shape)} LIMIT {int(limit)}) matches")
-
-
-def _where_sql(status: bool, category: bool, tag: bool) -> str:
-    """Space, hidden, then status (or the statuses listed by default), category slug and tag name, as `?`s."""
-    unlisted = ", ".join(f"'{s.value}'" for s in Status if not s.listed_by_default)
-    parts = ["x.space = ?", "x.hidden = ?", "x.status = ?" if status else f"x.status NOT IN ({unlisted})"]
-    if category:
-        parts.append(f"x.category_id = (SELECT id FROM {Category._meta.db_table} WHERE slug = ?)")
-    if tag:
-        parts.append(f"x.id IN (SELECT idea_id FROM {IdeaTag._meta.db_table} "
-                     f"WHERE tag_id = (SELECT id FROM {Tag._meta.db_table} WHERE name = ?))")
-    return " AND ".join(parts)
+    return reads.board_count(shape, counts.COUNT_LIMIT + 1).text

@@ -6,7 +6,6 @@ The web app and the worker both use this module; it never imports workers/ (the 
 from __future__ import annotations
 
 import asyncio
-import functools
 import html
 import json
 import re
@@ -19,7 +18,7 @@ from typing import cast
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, share, sql
+from ideaboard import audit, reads, share, sql
 from ideaboard.forms import IdeaForm
 from ideaboard.ideas import submit_idea
 from ideaboard.models import Conversation, Idea, IdeaTag, IdeaTweet, Space, Status, Tweet, TweetSearch, User
@@ -106,29 +105,12 @@ async def link_tweets(idea_id: int, scores: dict[str, float]) -> int:
 
 async def related_tweets(idea_id: int, limit: int = PANEL_SIZE) -> list[Tweet]:
     """The newest tweets linked to an idea, in one query, for the idea page."""
-    return tweets_from_rows(await sql.fetch(related_tweets_query(idea_id, limit)))
-
-
-def related_tweets_query(idea_id: int, limit: int = PANEL_SIZE) -> sql.Query:
-    return sql.Query(_related_tweets_sql(), _tweet_columns(), (idea_id, limit))
+    return tweets_from_rows(await sql.fetch(reads.related_tweets(idea_id, limit)))
 
 
 def tweets_from_rows(rows) -> list[Tweet]:
-    load = sql.loader_of(Tweet, _tweet_columns())
+    load = sql.loader_of(Tweet, reads.columns_of(Tweet))
     return [load(row) for row in rows]
-
-
-@functools.cache
-def _tweet_columns() -> tuple[str, ...]:
-    return sql.columns_of(Tweet)
-
-
-@functools.cache
-def _related_tweets_sql() -> str:
-    """Prepared once: the ORM rebuilt this join for every idea page."""
-    return (f"SELECT {sql.select_list('t', _tweet_columns())} FROM {IdeaTweet._meta.db_table} it "
-            f"JOIN {Tweet._meta.db_table} t ON t.id = it.tweet_id WHERE it.idea_id = ? "
-            f"ORDER BY t.created_at DESC, t.id DESC LIMIT ?")
 
 
 async def ideas_to_refresh(min_interval: timedelta, now: datetime | None = None) -> list[int]:

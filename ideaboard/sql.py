@@ -55,6 +55,40 @@ class Query:
     params: Sequence = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Select:
+    """A select list declared once: its (SQL expression, row name) pairs give both the SQL and the row's names."""
+
+    items: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, alias: str, columns: Sequence[str], *joined: tuple[str, str]) -> Select:
+        """`alias.column` for each column, then joined (expression, name) pairs."""
+        return cls(tuple((f"{alias}.{column}", column) for column in columns) + tuple(joined))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for _, name in self.items)
+
+    def sql(self) -> str:
+        return ", ".join(expr if expr.rsplit(".", 1)[-1] == name else f"{expr} AS {name}" for expr, name in self.items)
+
+    def statement(self, rest: str) -> Statement:
+        """SELECT this list, then the rest of the statement (FROM ... WHERE ...) with `?` placeholders."""
+        return Statement(f"SELECT {self.sql()} {rest}", self.names)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A statement's fixed text and row names, built once; `bind` gives the Query for one call's values."""
+
+    text: str
+    columns: tuple[str, ...]
+
+    def bind(self, *params: Any) -> Query:
+        return Query(self.text, self.columns, params)
+
+
 async def fetch(query: Query) -> list:
     """The rows of one query."""
     conn = connection()

@@ -36,6 +36,24 @@ class Urls:
     def idea(self, idea_id: int, **query: Query) -> str:
         return f"/ideas/{idea_id}" + _query(**query)
 
+    def board_feed(self) -> str:
+        return "/feeds/ideas.atom"
+
+    def launched_feed(self) -> str:
+        return "/feeds/launched.atom"
+
+    def robots(self) -> str:
+        return "/robots.txt"
+
+    def sitemap(self) -> str:
+        return "/sitemap.xml"
+
+    def sitemap_part(self, chunk: int) -> str:
+        return f"/sitemaps/{chunk}.xml"
+
+    def favicon(self) -> str:
+        return "/favicon.ico"
+
     def roadmap(self) -> str:
         return "/roadmap"
 

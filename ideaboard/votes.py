@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,7 +9,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, sql
+from ideaboard import follows, reads, sql
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
@@ -169,21 +168,9 @@ async def votes_by(user: User | None, idea_ids: Sequence[int]) -> dict[int, int]
     """This user's vote on each of these ideas (missing means no vote), in one query."""
     if user is None or not idea_ids:
         return {}
-    return dict_of_votes(await sql.fetch(votes_query(user, idea_ids)))
-
-
-def votes_query(user: User, idea_ids: Sequence[int]) -> sql.Query:
-    """One prepared statement for every page a member opens (the ORM built it anew each time)."""
-    dialect = sql.dialect()
-    return sql.Query(_votes_by_sql(dialect, len(idea_ids)), ("idea_id", "value"),
-                     (user.id, *sql.any_of_params(dialect, idea_ids)))
+    return dict_of_votes(await sql.fetch(reads.votes(user.id, idea_ids)))
 
 
 def dict_of_votes(rows) -> dict[int, int]:
     return {row["idea_id"]: row["value"] for row in rows}
 
-
-@functools.cache
-def _votes_by_sql(dialect: str, count: int) -> str:
-    return (f"SELECT idea_id, value FROM {Vote._meta.db_table} "
-            f"WHERE user_id = ? AND {sql.any_of(dialect, 'idea_id', count)}")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, notifications, sql
+from ideaboard import audit, notifications, reads, sql
 from ideaboard.errors import Conflict, IllegalTransition
 from ideaboard.markdown import render_markdown
 from ideaboard.models import EventKind, Idea, IdeaEvent, Status, User
@@ -100,29 +98,13 @@ async def respond(idea: Idea, actor: User, message: str, *, expected_version: in
 
 async def timeline(idea: Idea) -> list[IdeaEvent]:
     """An idea's public history, oldest first, with who did each step (one prepared query: every idea page asks)."""
-    return events_from_rows(await sql.fetch(timeline_query(idea.id)))
-
-
-def timeline_query(idea_id: int) -> sql.Query:
-    return sql.Query(_timeline_sql(), (*_event_columns(), "actor_name", "actor_role"), (idea_id,))
+    return events_from_rows(await sql.fetch(reads.timeline(idea.id)))
 
 
 def events_from_rows(rows) -> list[IdeaEvent]:
-    load_event, load_actor = sql.loader_of(IdeaEvent, _event_columns()), sql.row_loader(User, _ACTOR_COLUMNS)
+    load_event = sql.loader_of(IdeaEvent, reads.columns_of(IdeaEvent))
+    load_actor = sql.row_loader(User, reads.ACTOR_COLUMNS)
     return [sql.attach(load_event(row), "actor", load_actor(row) if row["actor_id"] is not None else None)
             for row in rows]
 
 
-_ACTOR_COLUMNS = (("id", "actor_id"), ("name", "actor_name"), ("role", "actor_role"))
-
-
-@functools.cache
-def _event_columns() -> tuple[str, ...]:
-    return sql.columns_of(IdeaEvent)
-
-
-@functools.cache
-def _timeline_sql() -> str:
-    return (f"SELECT {sql.select_list('e', _event_columns())}, u.name AS actor_name, u.role AS actor_role "
-            f"FROM {IdeaEvent._meta.db_table} e LEFT JOIN {User._meta.db_table} u ON u.id = e.actor_id "
-            f"WHERE e.idea_id = ? ORDER BY e.created_at, e.id")

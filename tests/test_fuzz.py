@@ -57,6 +57,12 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /comments/{comment_id}/report": ((), ("reason",)),
     "GET /roadmap": ((), ()),
     "GET /launched": ((), ()),
+    "GET /feeds/ideas.atom": ((), ()),
+    "GET /feeds/launched.atom": ((), ()),
+    "GET /robots.txt": ((), ()),
+    "GET /sitemap.xml": ((), ()),
+    "GET /sitemaps/{chunk}.xml": ((), ()),
+    "GET /favicon.ico": ((), ()),
     "GET /notifications": ((), ()),
     "GET /settings/notifications": ((), ()),
     "POST /settings/notifications": ((), ("updates", "comments", "mentions", "assignments")),
@@ -335,7 +341,7 @@ async def _world(make_idea) -> tuple[dict[str, User], dict[str, list[str]]]:
            "user_id": [str(p.id) for p in people.values()], "category_id": [str(category.id)],
            "flag_id": [str(flag.id)], "tweet_id": [tweet.id],
            "conversation_id": [str(conversation.id)],
-           "identity_id": [str(linked.id)]}
+           "identity_id": [str(linked.id)], "chunk": ["0", "1"]}
     return people, ids
 
 

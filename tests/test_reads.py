@@ -1,0 +1,49 @@
+"""The site's hand-written reads live in one module, and every statement returns exactly the columns it declares."""
+
+import re
+import time
+from pathlib import Path
+
+from ideaboard import reads, sql
+from ideaboard.models import Session, Space, User
+from tests.test_idea_page import a_busy_idea
+
+PACKAGE = Path(__file__).resolve().parent.parent / "ideaboard"
+# sql runs statements; search owns its index's statements; the vote and the implicit follow are one-statement writes.
+SQL_HOMES = {"reads.py", "sql.py", "search.py", "votes.py", "follows.py"}
+# a statement in a string literal (not a docstring: no quote right before the opening one)
+STATEMENT = re.compile(r"""(?<!["'])[f]?["']\s*(SELECT\s|INSERT INTO\s|DELETE FROM\s|UPDATE \S+ SET\s)""")
+
+
+def test_no_page_writes_its_own_sql_outside_reads():
+    written = [p.name for p in PACKAGE.glob("*.py") if p.name not in SQL_HOMES and STATEMENT.search(p.read_text())]
+    assert written == []
+
+
+def test_every_read_is_written_with_question_marks_only():
+    text = (PACKAGE / "reads.py").read_text()
+    assert not re.search(r"\$\d", text)
+
+
+async def test_each_read_returns_the_columns_it_declares(alice, bob, sam, make_idea, worker_ctx, browser_for):
+    """Columns are declared once (sql.Select): the rows must carry exactly those names, on SQLite and Postgres."""
+    idea = await a_busy_idea(alice, bob, sam, make_idea, worker_ctx)
+    await browser_for(bob)  # a signed-in browser: a session row to read back
+    session = await Session.filter(user_id=bob.id).first()
+    queries = {
+        "idea": reads.idea(idea.id), "tags": reads.tags([idea.id]), "timeline": reads.timeline(idea.id),
+        "comments": reads.comments(idea.id, None, 10), "related ideas": reads.related_ideas(idea.id, 5),
+        "related tweets": reads.related_tweets(idea.id, 5), "votes": reads.votes(bob.id, [idea.id]),
+        "following": reads.following(bob.id, idea.id),
+        "count": reads.board_count((False, False, False), 100).bind(Space.PUBLIC.value, False),
+    }
+    for name, query in queries.items():
+        rows = await sql.fetch(query)
+        assert rows, name
+        assert [set(dict(row)) for row in rows[:1]] == [set(query.columns)], name
+    assert len(await sql.fetch(reads.comments(idea.id, None, 10))) == 3
+
+    rows = await sql.fetch(reads.session_user(session.id, int(time.time())))
+    user, orm = sql.loader_of(User, reads.columns_of(User))(rows[0]), await User.get(id=bob.id)
+    assert {f: getattr(user, f) for f in User._meta.fields_map if f in User._meta.db_fields} == \
+           {f: getattr(orm, f) for f in User._meta.fields_map if f in User._meta.db_fields}
