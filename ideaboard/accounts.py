@@ -138,6 +138,17 @@ async def set_password(user: User, password: str) -> None:
     await user.save(update_fields=["password_hash"])
 
 
+THEMES = {"system": "As on my device", "light": "Light", "dark": "Dark"}
+
+
+async def set_theme(user: User, theme: str) -> None:
+    """The person's colour theme on every page they open (visitors get their device's)."""
+    if theme not in THEMES:
+        raise ValueError(theme)
+    user.theme = theme
+    await user.save(update_fields=["theme"])
+
+
 async def set_name(user: User, name: str) -> None:
     """A new display name, unless it is exactly a staff member's (someone else's)."""
     if await names.imitates_staff(name, person_id=user.id):

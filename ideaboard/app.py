@@ -118,6 +118,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/settings", account_settings.settings_page, name="settings"),
         Route("/settings/name", account_settings.change_name, methods=["POST"], name="settings_name"),
         Route("/settings/email", account_settings.change_email, methods=["POST"], name="settings_email"),
+        Route("/settings/theme", account_settings.change_theme, methods=["POST"], name="settings_theme"),
         Route("/settings/password", account_settings.change_password, methods=["POST"], name="settings_password"),
         Route("/settings/logout-everywhere", account_settings.log_out_everywhere, methods=["POST"],
               name="settings_logout_everywhere"),

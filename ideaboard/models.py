@@ -91,6 +91,7 @@ class User(Model):
     banned = fields.BooleanField(default=False)  # deactivated by an admin for abuse (vs. a plain deactivation)
     deactivated_at = fields.DatetimeField(null=True)
     deactivation_reason = fields.CharField(max_length=500, default="")  # staff-only: why, as the admin wrote it
+    theme = fields.CharField(max_length=8, default="system")  # accounts.THEMES: system, light or dark
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -99,6 +99,9 @@ class Urls:
     def settings_name(self) -> str:
         return "/settings/name"
 
+    def settings_theme(self) -> str:
+        return "/settings/theme"
+
     def settings_email(self) -> str:
         return "/settings/email"
 

@@ -20,8 +20,8 @@ async def test_settings_need_a_login(visitor):
 async def test_the_page_has_every_section_with_her_notification_choices(browser_for, alice):
     page = BeautifulSoup((await (await browser_for(alice)).get("/settings")).text, "html.parser")
     headings = [h.text for h in page.select(".settings-section h2")]
-    assert headings == ["Display name", "Email address", "Password", "Notifications", "Where you are logged in",
-                        "Your data", "Delete my account"]
+    assert headings == ["Display name", "Appearance", "Email address", "Password", "Notifications",
+                        "Where you are logged in", "Your data", "Delete my account"]
     assert page.select_one("#notifications form")["action"] == "/settings/notifications"
     assert page.select_one("#name")["value"] == "Alice Martin"
     assert page.select_one(".current-email").text == "alice@example.com"

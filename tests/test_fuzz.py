@@ -63,6 +63,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "GET /sitemap.xml": ((), ()),
     "GET /sitemaps/{chunk}.xml": ((), ()),
     "GET /favicon.ico": ((), ()),
+    "POST /settings/theme": ((), ("theme",)),
     "GET /notifications": ((), ()),
     "GET /settings/notifications": ((), ()),
     "POST /settings/notifications": ((), ("updates", "comments", "mentions", "assignments")),

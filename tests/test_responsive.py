@@ -151,3 +151,38 @@ async def test_on_a_phone_the_header_folds_into_a_menu_and_titles_sit_beside_the
             await page.goto(f"{base}/staff/ideas/{long}")
             await screenshot(page, "tablet-staff-idea-768")
             await context.close()
+
+
+async def test_dark_mode_follows_the_device_or_the_persons_choice_and_passes_axe(app, settings, busy_board):
+    """A visitor whose phone is dark gets the dark theme; Sam, who chose light, keeps it on a dark device."""
+    long, tweet = busy_board["long"].id, busy_board["tweet"].id
+    findings = []
+    with live_server(settings) as base:
+        async with chromium() as browser:
+            for who, paths in (("visitor", ["/", f"/ideas/{long}", "/roadmap", "/launched", "/login"]),
+                               ("sam@brewline.example", ["/", f"/ideas/{long}", "/staff/", f"/staff/ideas/{long}",
+                                                         "/staff/desk", "/settings", f"/staff/tweets/{tweet}/idea"])):
+                context = await browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+                page = await context.new_page()
+                if who != "visitor":
+                    await log_in(page, base, who)
+                for width in (390, 1280):
+                    await page.set_viewport_size({"width": width, "height": 900})
+                    for path in paths:
+                        await page.goto(base + path)
+                        findings += [f"{who} {path} at {width} px: {v}" for v in await axe_violations(page)]
+                await page.goto(base + "/")
+                background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+                assert background == "rgb(15, 20, 32)", background  # the dark theme's --bg
+                await screenshot(page, f"dark-board-1280-{who.split('@')[0]}")
+                if who != "visitor":
+                    await page.goto(f"{base}/staff/ideas/{long}")
+                    await screenshot(page, "dark-staff-idea-1280")
+                    await page.goto(base + "/settings")
+                    await page.check("input[name=theme][value=light]")
+                    await page.click("#appearance button")
+                    await page.wait_for_selector("html[data-theme=light]")
+                    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+                    assert background == "rgb(246, 247, 251)", background  # light, on a dark device
+                await context.close()
+    assert not findings, "\n".join(findings)

@@ -24,6 +24,7 @@ SETTINGS_URL = urls.settings()
 async def _page(request: Request, user: User, errors: dict | None = None, values: dict | None = None,
                 status_code: int = 200) -> Response:
     context = {"errors": errors or {}, "values": values or {}, "verified": accounts.is_verified(user),
+               "themes": accounts.THEMES,
                "other_sessions": await auth.other_sessions(request, user.id),
                **notification_settings.preferences_context(await notification_prefs.preferences(user))}
     return render(request, "account/settings.html", context, status_code=status_code)
@@ -52,6 +53,18 @@ async def change_name(request: Request) -> Response:
     await accounts.set_name(user, name)
     flash(request, "Your display name is saved.")
     return see_other(SETTINGS_URL)
+
+
+async def change_theme(request: Request) -> Response:
+    user = _member(request)
+    if user is None:
+        return login_redirect(request, SETTINGS_URL)
+    theme = (await form_data(request)).get("theme", "")
+    if theme not in accounts.THEMES:
+        return await _page(request, user, {"theme": "Choose one of the themes."}, status_code=422)
+    await accounts.set_theme(user, theme)
+    flash(request, f"Theme: {accounts.THEMES[theme].lower()}.")
+    return see_other(SETTINGS_URL + "#appearance")
 
 
 async def change_email(request: Request) -> Response:
