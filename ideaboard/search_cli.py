@@ -19,33 +19,17 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from ideaboard import jsonl
+from ideaboard.jsonl import InputError
+
 EXIT_BAD_INPUT = 2
 TITLE_MAX = 120  # the ideas.title column; a longer title is searched as description text
 
 
-class InputError(Exception):
-    """A bad input file, reported as one line on stderr."""
-
-
 def read_jsonl(path: Path, required: str) -> list[dict]:
     """The file's JSON objects, each with a string or integer id (else the line number) and a string `required`."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
     records = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{path}:{number}: expected a JSON object")
-        record.setdefault("id", number)
-        if not isinstance(record["id"], int | str) or isinstance(record["id"], bool):
-            raise InputError(f"{path}:{number}: id must be a string or an integer")
+    for number, record in jsonl.records(path):
         for field in (required, "title", "body"):
             if field in record and not isinstance(record[field], str):
                 raise InputError(f"{path}:{number}: {field} must be a string")

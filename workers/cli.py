@@ -8,44 +8,28 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ideaboard import jsonl
+from ideaboard.jsonl import InputError
 from workers.clustering import DEFAULT_MIN_SCORE, DEFAULT_THRESHOLD, Document, SimilarityIndex, cluster_documents
 
 EXIT_BAD_INPUT = 2
 
 
-class InputError(Exception):
-    """Bad input file, reported as one line on stderr."""
-
-
 def read_documents(path: Path) -> list[Document]:
-    """Parse the JSONL file, naming the line of the first bad record."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
-    docs = [_document(path, number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+    """The file's ideas (each with a title, and a string body if any), naming the line of the first bad one."""
+    docs = [_document(path, number, record) for number, record in jsonl.records(path)]
     if not docs:
         raise InputError(f"{path}: no ideas in file")
     return docs
 
 
-def _document(path: Path, number: int, line: str) -> Document:
-    """One JSONL line as a Document."""
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
-    if not isinstance(record, dict):
-        raise InputError(f"{path}:{number}: expected a JSON object")
+def _document(path: Path, number: int, record: dict) -> Document:
     if not isinstance(record.get("title"), str) or not record["title"].strip():
         raise InputError(f"{path}:{number}: missing title")
-    doc_id = record.get("id", number)
-    if not isinstance(doc_id, int | str) or isinstance(doc_id, bool):
-        raise InputError(f"{path}:{number}: id must be a string or an integer")
     body = record.get("body") or ""
     if not isinstance(body, str):
         raise InputError(f"{path}:{number}: body must be a string")
-    return Document(doc_id, record["title"], body)
+    return Document(record["id"], record["title"], body)
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
