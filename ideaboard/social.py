@@ -158,11 +158,6 @@ async def tweet_volume(
     return dates, [IdeaVolume(ideas[i], counts[i]) for i in ranked if i in ideas]
 
 
-async def search_errors() -> list[TweetSearch]:
-    """Searches whose last run failed (bad token, rejected query), newest first."""
-    return await TweetSearch.exclude(last_error="").order_by("-last_run_at").limit(20).select_related("idea")
-
-
 async def latest_tweets(limit: int = 20) -> list[Tweet]:
     """The newest stored tweets, for staff to turn into ideas."""
     return await Tweet.all().order_by("-created_at", "-id").limit(limit)

@@ -117,7 +117,6 @@ async def store_and_link(ctx: dict[str, Any], matcher: IdeaMatcher, tweets: Sequ
     return sum([await social.link_tweets(idea_id, scores) for idea_id, scores in found.items()])
 
 
-# ------------------------------------------------------------------------------------------- cron
 
 
 async def listen(ctx: dict[str, Any]) -> int:
@@ -138,7 +137,6 @@ async def listen(ctx: dict[str, Any]) -> int:
     return sum(job is not None for job in queued)
 
 
-# ------------------------------------------------------------------------------------------- polling
 
 
 async def poll_x(ctx: dict[str, Any]) -> int:
@@ -217,7 +215,6 @@ async def _poll_file(ctx: dict[str, Any], matcher: IdeaMatcher, rules: Sequence[
     return read
 
 
-# ------------------------------------------------------------------------------------------- stream
 
 
 async def listen_stream(ctx: dict[str, Any]) -> str:
