@@ -5,6 +5,7 @@ the monthly read budget."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -14,9 +15,10 @@ from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
 
-from ideaboard import listening
+from ideaboard import listening, social
 from ideaboard.models import Conversation, IdeaTweet, ListenCursor, Tweet
 from ideaboard.settings import Settings
+from workers import cli
 from workers.listen import (
     LOCK_KEY,
     UNAVAILABLE_KEY,
@@ -94,6 +96,27 @@ async def test_polling_reads_every_rule_and_the_mentions_stores_each_post_once_a
     searches, mentions = fake_x.search_requests(), fake_x.mentions_requests()
     assert all("since_id" in r.params for r in searches[-2:]) and mentions[-1].params["since_id"] == dana
     assert (await ListenCursor.get(key=listening.mentions_key(fake_x.brand_user["id"]))).since_id == later
+
+
+async def test_ideaboard_link_decides_exactly_what_the_worker_linked(ctx, fake_x, alice, make_idea, dark_mode, tmp_path,
+                                                                    capsys, monkeypatch):
+    await make_idea(alice, "Oat milk at no extra charge", "Plant milk should not cost more.")
+    for text in ["@brewline dark mode in the mobile app please", "@brewline why is oat milk extra? charge me less",
+                 "@brewline the mobile app is fine", "@brewline oat milk and dark mode, both please"]:
+        fake_x.add_tweet(text)
+    await poll_x(ctx)
+    ideas, posts = tmp_path / "ideas.jsonl", tmp_path / "posts.jsonl"
+    ideas.write_text("".join(json.dumps({"id": i, "title": t, "body": b}) + "\n"
+                             for i, t, b in await social.open_ideas_for_linking()))
+    posts.write_text("".join(json.dumps({"id": t.id, "text": t.text, "author": t.author_username}) + "\n"
+                             for t in await Tweet.all()))
+    monkeypatch.setenv("X_BRAND_HANDLES", "@brewline")
+    monkeypatch.setenv("X_BRAND_KEYWORDS", "brew line")
+    assert cli.main(["link", str(ideas), str(posts), "-k", "5"]) == 0
+    said = {(i["idea"], row["post"]) for row in map(json.loads, capsys.readouterr().out.splitlines())
+            for i in row["ideas"] if i["linked"]}
+    linked = set(await IdeaTweet.all().values_list("idea_id", "tweet_id"))
+    assert said == linked and len(linked) >= 3
 
 
 async def test_a_429_is_waited_out_until_xs_reset(ctx, fake_x, dark_mode):

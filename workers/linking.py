@@ -15,6 +15,7 @@ from typing import Any
 from workers.suggest_index import idea_text
 
 LINK_THRESHOLD = 0.25  # cosine similarity with the idea; not yet calibrated on labelled data (issue 14, "Linking")
+MAX_LINKS = 3  # a post is linked to at most its three best ideas
 STOP_WORDS = frozenset((
     "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
     "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does",
@@ -62,8 +63,9 @@ class IdeaMatcher:
         except ValueError:  # nothing but stop words in every idea
             self._ideas = None
 
-    def match(self, texts: Sequence[str], k: int = 3, threshold: float = LINK_THRESHOLD) -> list[list[Match]]:
-        """Each post's top k ideas by score, best first; `linked` when the score reaches the threshold."""
+    def match(self, texts: Sequence[str], k: int = MAX_LINKS, threshold: float = LINK_THRESHOLD) -> list[list[Match]]:
+        """Each post's top k ideas by score, best first; `linked` for its best MAX_LINKS reaching the threshold
+        (the same whatever k is shown)."""
         if self._ideas is None or not texts:
             return [[] for _ in texts]
         from sklearn.metrics.pairwise import cosine_similarity
@@ -72,14 +74,14 @@ class IdeaMatcher:
         results = []
         for row in scores:
             best = sorted(range(len(self.ids)), key=lambda i: (-row[i], i))[:k]
-            results.append([Match(self.ids[i], round(float(row[i]), 4), bool(row[i] >= threshold))
-                            for i in best if row[i] > 0])
+            results.append([Match(self.ids[i], round(float(row[i]), 4), bool(rank < MAX_LINKS and row[i] >= threshold))
+                            for rank, i in enumerate(best) if row[i] > 0])
         return results
 
-    def links(self, posts: Sequence[tuple[str, str]], k: int = 3) -> dict[Any, dict[str, float]]:
+    def links(self, posts: Sequence[tuple[str, str]]) -> dict[Any, dict[str, float]]:
         """{idea id: {post id: score}} of the linked pairs, ready for social.link_tweets."""
         found: dict[Any, dict[str, float]] = {}
-        for (post_id, _), matches in zip(posts, self.match([text for _, text in posts], k), strict=True):
+        for (post_id, _), matches in zip(posts, self.match([text for _, text in posts]), strict=True):
             for m in matches:
                 if m.linked:
                     found.setdefault(m.idea, {})[post_id] = m.score
