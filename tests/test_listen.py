@@ -212,3 +212,79 @@ def test_the_backoff_follows_xs_schedule():
     assert [backoff.after_rate_limit(None) for _ in range(2)] == [60, 120]
     backoff.connected()
     assert backoff.after_network_error() == 0.25 and backoff.after_drop() == 0
+
+
+async def test_a_429_mid_poll_keeps_the_pages_fetched_and_the_cursor_where_it_was(ctx, fake_x, dark_mode):
+    ctx["settings"] = replace(ctx["settings"], x_brand_user_id="")
+    for n in range(130):  # two pages of 100 on the brand rule
+        fake_x.add_tweet(f"@brewline dark mode in the mobile app please ({n})", author_username=f"fan{n}")
+    fake_x.rate_limit_after(1, reset_in=120)  # page 1 passes, page 2 gets 429
+    await poll_x(ctx)
+    assert await Tweet.all().count() == 100  # the first page is kept, filed and linked
+    assert await IdeaTweet.filter(idea_id=dark_mode.id).count() == 100
+    cursor = await ListenCursor.get(key=listening.rule_key("brand"))
+    assert cursor.since_id is None and "rate limit" in cursor.last_error  # the next poll fetches what was missed
+
+
+@pytest.mark.parametrize("how", ["truncated", "wrong-shape", "html"])
+async def test_a_malformed_reply_is_recorded_and_the_next_tick_catches_up(ctx, fake_x, dark_mode, how):
+    ctx["settings"] = replace(ctx["settings"], x_brand_user_id="")
+    dana = fake_x.add_tweet("@brewline dark mode please", author_username="dana")
+    fake_x.reply_badly_next(1, how=how)
+    await poll_x(ctx)
+    cursor = await ListenCursor.get(key=listening.rule_key("brand"))
+    assert "unexpected" in cursor.last_error or "unreadable" in cursor.last_error
+    assert cursor.since_id is None and cursor.last_run_at is not None
+    await poll_x(ctx)
+    cursor = await ListenCursor.get(key=listening.rule_key("brand"))
+    assert cursor.last_error == "" and cursor.since_id == dana
+
+
+async def test_a_hanging_x_is_given_up_on_at_the_deadline_for_the_whole_poll(ctx, fake_x, dark_mode):
+    ctx["settings"] = replace(ctx["settings"], x_deadline_seconds=1)
+    fake_x.hang(30)
+    started = time.monotonic()
+    try:
+        await poll_x(ctx)
+    finally:
+        fake_x.hang(0)
+    assert time.monotonic() - started < 5  # one deadline for every source, not one each
+    errors = set(await ListenCursor.all().values_list("last_error", flat=True))
+    assert errors == {"X did not answer within 1 s"}
+
+
+async def test_a_rejected_token_is_shown_on_every_source(ctx, fake_x, dark_mode):
+    ctx["settings"] = replace(ctx["settings"], x_bearer_token="revoked-token")
+    await poll_x(ctx)
+    cursors = await ListenCursor.all()
+    assert cursors and all("401" in c.last_error and "X_BEARER_TOKEN" in c.last_error for c in cursors)
+
+
+async def test_without_credentials_posts_come_from_the_file_on_the_same_rules(ctx, fake_x, dark_mode, tmp_path):
+    path = tmp_path / "tweets.jsonl"
+    posts = [{"id": "1900000000000000002", "text": "dark mode in the mobile app please, at night it hurts",
+              "author_username": "dana", "created_at": "2026-10-01T08:00:00.000Z", "lang": "en",
+              "public_metrics": {"like_count": 5, "retweet_count": 1, "reply_count": 0, "quote_count": 0}},
+             {"id": "1900000000000000001", "text": "unrelated: lovely weather", "lang": "en"}]
+    path.write_text("\n".join(json.dumps(p) for p in posts))
+    ctx["settings"] = replace(ctx["settings"], x_bearer_token="", x_tweets_file=str(path))
+    assert await poll_x(ctx) == 1
+    assert await IdeaTweet.filter(idea_id=dark_mode.id, tweet_id="1900000000000000002").exists()
+    assert fake_x.requests == []
+    assert await poll_x(ctx) == 0  # since_id applies to the file too
+
+
+async def test_without_credentials_or_file_nothing_listens(ctx, fake_x, dark_mode):
+    ctx["settings"] = replace(ctx["settings"], x_bearer_token="")
+    assert await poll_x(ctx) == 0 and await listen_stream(ctx) == "off" and await listen(ctx) == 0
+    assert fake_x.requests == [] and not await ListenCursor.exists()
+
+
+async def test_the_cron_queues_the_stream_and_a_poll_in_xs_own_queue_once_a_minute(app, ctx, x_settings):
+    arq = await create_pool(RedisSettings.from_dsn(x_settings.redis_url))
+    try:
+        assert await listen({**ctx, "redis": arq}) == 2
+        assert await listen({**ctx, "redis": arq}) == 0  # a second process's tick in the same minute adds nothing
+        assert sorted(j.function for j in await arq.queued_jobs(queue_name=X_QUEUE)) == ["listen_stream", "poll_x"]
+    finally:
+        await arq.aclose()

@@ -140,7 +140,10 @@ async def listen(ctx: dict[str, Any]) -> int:
 
 
 async def poll_x(ctx: dict[str, Any]) -> int:
-    """Recent search on every rule (unless a stream is connected) and the brand's mentions; returns posts read."""
+    """Recent search on every rule (unless a stream is connected) and the brand's mentions; returns posts read.
+
+    X_DEADLINE_SECONDS bounds the whole poll (every source together), so the job ends within its arq timeout.
+    """
     settings: Settings = ctx["settings"]
     mode = social.feature_mode(settings)
     if mode == "off":
@@ -152,6 +155,7 @@ async def poll_x(ctx: dict[str, Any]) -> int:
     redis = ctx.get("redis")
     streaming = bool(redis and await redis.exists(LOCK_KEY))
     read = 0
+    ctx = {**ctx, "poll_deadline": asyncio.get_running_loop().time() + settings.x_deadline_seconds}  # all sources
     async with social.x_client(settings) as client:
         if not streaming:
             for rule in rules:
@@ -182,7 +186,8 @@ async def _poll_one(ctx: dict[str, Any], matcher: IdeaMatcher, cursor: ListenCur
     tweets: list[Tweet] = []
     since_id, error = cursor.since_id, ""
     try:
-        async with asyncio.timeout(settings.x_deadline_seconds):
+        async with asyncio.timeout_at(ctx.get("poll_deadline") or
+                                      asyncio.get_running_loop().time() + settings.x_deadline_seconds):
             page = await fetch(cursor.since_id, *plan)
         tweets, since_id = page.tweets, page.newest_id
     except TimeoutError:
