@@ -117,8 +117,6 @@ async def store_and_link(ctx: dict[str, Any], matcher: IdeaMatcher, tweets: Sequ
     return sum([await social.link_tweets(idea_id, scores) for idea_id, scores in found.items()])
 
 
-
-
 async def listen(ctx: dict[str, Any]) -> int:
     """Cron, every minute: queue the stream job (it exits at once if another process streams) and, when no stream
     is connected, a poll; returns how many jobs were queued."""
@@ -135,8 +133,6 @@ async def listen(ctx: dict[str, Any]) -> int:
         jobs.insert(0, "listen_stream")
     queued = [await redis.enqueue_job(name, _job_id=f"x:{name}:{minute}", _queue_name=X_QUEUE) for name in jobs]
     return sum(job is not None for job in queued)
-
-
 
 
 async def poll_x(ctx: dict[str, Any]) -> int:
@@ -220,8 +216,6 @@ async def _poll_file(ctx: dict[str, Any], matcher: IdeaMatcher, rules: Sequence[
     return read
 
 
-
-
 async def listen_stream(ctx: dict[str, Any]) -> str:
     """Hold the one stream connection for a session, reconnecting as X documents; returns how it ended."""
     settings: Settings = ctx["settings"]
@@ -267,7 +261,7 @@ async def _stream_session(ctx: dict[str, Any], options: StreamOptions) -> str:
     async with social.x_client(settings) as client:
         while time.monotonic() < deadline:
             if await listening.reads_left(settings) <= 0:
-                await listening.advance(status, None, 0, BUDGET_MESSAGE)
+                await listening.advance(status, status.since_id, 0, BUDGET_MESSAGE)
                 return "budget"
             wait = 0.0
             try:
@@ -286,24 +280,25 @@ async def _stream_session(ctx: dict[str, Any], options: StreamOptions) -> str:
                     return "session over"
                 if outcome == "budget":
                     return "budget"
-                wait = backoff.after_drop()
+                # a connection that delivered posts reconnects at once; one that ended empty counts as a network error
+                wait = backoff.after_drop() if outcome == "dropped" else backoff.after_network_error()
             except XStreamUnavailable as exc:
                 await ctx["redis"].set(UNAVAILABLE_KEY, "1", ex=UNAVAILABLE_SECONDS)
-                await listening.advance(status, None, 0, exc.message + "; polling recent search instead")
+                await listening.advance(status, status.since_id, 0, exc.message + "; polling recent search instead")
                 return "unavailable"
             except XAuthError as exc:
-                await listening.advance(status, None, 0, exc.message)
+                await listening.advance(status, status.since_id, 0, exc.message)
                 return "auth"
             except XRateLimited as exc:
                 wait = backoff.after_rate_limit(exc.reset_at)
-                await listening.advance(status, None, 0, exc.message)
+                await listening.advance(status, status.since_id, 0, exc.message)
             except (XServerError, TimeoutError) as exc:
                 http = isinstance(exc, XServerError) and exc.status is not None
                 wait = backoff.after_http_error() if http else backoff.after_network_error()
                 message = exc.message if isinstance(exc, XServerError) else "X did not answer in time"
-                await listening.advance(status, None, 0, message)
+                await listening.advance(status, status.since_id, 0, message)
             except XApiError as exc:  # a rule X rejects, a 4xx we cannot fix by retrying
-                await listening.advance(status, None, 0, exc.message)
+                await listening.advance(status, status.since_id, 0, exc.message)
                 return "rejected"
             log.info("X stream: reconnecting in %.2f s", wait)
             await asyncio.sleep(max(0.0, min(wait, deadline - time.monotonic())))
@@ -326,4 +321,4 @@ async def _consume(ctx: dict[str, Any], client: Any, matcher: IdeaMatcher, statu
         if await listening.reads_left(settings) <= 0:
             await listening.advance(status, item.tweet.id, 0, BUDGET_MESSAGE)
             return "budget"
-    return "dropped"
+    return "dropped" if connected else "dropped empty"
