@@ -112,4 +112,4 @@ def test_link_names_the_bad_line(ideas_file: Path, tmp_path: Path) -> None:
     posts = tmp_path / "posts.jsonl"
     posts.write_text('{"id": "p1", "text": "ok"}\n{"id": "p2"}\n', encoding="utf-8")
     result = run_cli("link", str(ideas_file), str(posts))
-    assert result.returncode == 2 and f"{posts}:2: expected a JSON object with a text" in result.stderr
+    assert result.returncode == 2 and f"{posts}:2: text must be a string" in result.stderr

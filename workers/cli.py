@@ -54,24 +54,11 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 def read_posts(path: Path) -> list[tuple[str | int, str]]:
     """Posts as (id, text) from JSONL ({"id", "text", "author"} per line), naming the line of the first bad one."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
     posts = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise InputError(f"{path}:{number}: expected a JSON object with a text")
-        post_id = record.get("id", number)
-        if not isinstance(post_id, int | str) or isinstance(post_id, bool):
-            raise InputError(f"{path}:{number}: id must be a string or an integer")
-        posts.append((post_id, record["text"]))
+    for number, record in jsonl.records(path):
+        if not isinstance(record.get("text"), str):
+            raise InputError(f"{path}:{number}: text must be a string")
+        posts.append((record["id"], record["text"]))
     return posts
 
 
