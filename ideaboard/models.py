@@ -601,6 +601,34 @@ class TweetSearch(Model):
         table = "tweet_searches"
 
 
+class ListenCursor(Model):
+    """Where one listening source stands: a rule's recent search or the brand's mentions (since_id), and how it went.
+
+    `key` is "rule:<tag>" or "mentions:<user id>"; a rule whose text changed starts over (query differs).
+    """
+
+    key = fields.CharField(max_length=80, primary_key=True)
+    query = fields.CharField(max_length=600, default="")
+    since_id = fields.CharField(max_length=24, null=True)
+    last_run_at = fields.DatetimeField(null=True)
+    last_error = fields.CharField(max_length=300, default="")
+    posts_read = fields.IntField(default=0)
+
+    class Meta:
+        table = "listen_cursors"
+
+
+class XReadMonth(Model):
+    """Posts read from X in one calendar month (UTC), counted against X_MONTHLY_READ_BUDGET."""
+
+    month = fields.CharField(max_length=7, primary_key=True)  # "2026-12"
+    posts = fields.IntField(default=0)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "x_read_months"
+
+
 class ConversationState(StrEnum):
     """Where a conversation on X stands at the desk; desk.TRANSITIONS says what may follow what."""
 

@@ -24,6 +24,9 @@ LIMITS = {
     "cluster_interval_minutes": (1, 7 * 24 * 60),
     "smtp_port": (1, 65_535),
     "x_deadline_seconds": (1, 3600),
+    "x_monthly_read_budget": (0, 1_000_000_000),
+    "x_max_rules": (1, 1000),
+    "x_rule_max_length": (64, 4096),
     "digest_hour": (0, 23),
     "live_stream_seconds": (1, 3600),
 }
@@ -131,6 +134,11 @@ class Settings:
     x_user_token: str = field(default="", repr=False)
     x_tweets_file: str = ""
     x_brand_handles: tuple[str, ...] = ()
+    x_brand_keywords: tuple[str, ...] = ()
+    x_brand_user_id: str = ""
+    x_monthly_read_budget: int = 10_000
+    x_max_rules: int = 5
+    x_rule_max_length: int = 512
     x_lang: str = "en"
     x_deadline_seconds: int = 30
     live_stream_seconds: int = 300
@@ -158,6 +166,7 @@ class Settings:
             problems.append(f"{env_name('employee_domains')} has {', '.join(map(repr, bad_domains))}: use domain "
                             "names separated by commas, like example.com,shop.example.com.")
         problems += _zendesk_problems(values)
+        problems += _listening_problems(values)
         if problems:
             raise SettingsError(problems)
         values.update(overrides)
@@ -211,6 +220,11 @@ ENV_NAMES = {
     "x_user_token": "X_USER_TOKEN",
     "x_tweets_file": "X_TWEETS_FILE",
     "x_brand_handles": "X_BRAND_HANDLES",
+    "x_brand_keywords": "X_BRAND_KEYWORDS",
+    "x_brand_user_id": "X_BRAND_USER_ID",
+    "x_monthly_read_budget": "X_MONTHLY_READ_BUDGET",
+    "x_max_rules": "X_MAX_RULES",
+    "x_rule_max_length": "X_RULE_MAX_LENGTH",
     "x_lang": "X_LANG",
     "x_deadline_seconds": "X_DEADLINE_SECONDS",
     "zendesk_subdomain": "ZENDESK_SUBDOMAIN",
@@ -238,6 +252,22 @@ def _zendesk_problems(values: Mapping[str, Any]) -> list[str]:
     if given["zendesk_email"] and not EMAIL.match(given["zendesk_email"]):
         problems.append(f"ZENDESK_EMAIL={given['zendesk_email']!r} is not valid: use the email address of the "
                         "Zendesk agent the token belongs to.")
+    return problems
+
+
+def _listening_problems(values: Mapping[str, Any]) -> list[str]:
+    """Brand words become X rule keywords and the mentions account is a numeric X user id."""
+    problems = []
+    bad = [k for k in values.get("x_brand_keywords", ()) if not re.fullmatch(r"[\w][\w '&.-]{0,59}", k)
+           or k.upper() == "OR"]
+    if bad:
+        problems.append(f"X_BRAND_KEYWORDS has {', '.join(map(repr, bad))}: use words or short phrases (letters, "
+                        "digits, spaces, ' & . -; at most 60 characters each) separated by commas, like "
+                        "brewline,brew line.")
+    user_id = str(values.get("x_brand_user_id", "")).strip()
+    if user_id and not re.fullmatch(r"[0-9]{1,19}", user_id):
+        problems.append(f"X_BRAND_USER_ID={user_id!r} is not valid: use the brand account's numeric X user id "
+                        "(not its @handle), like 2244994945.")
     return problems
 
 

@@ -122,6 +122,12 @@ async def ideas_to_refresh(min_interval: timedelta, now: datetime | None = None)
     return sorted(set(cast(list[int], ids)) - set(fresh))
 
 
+async def open_ideas_for_linking() -> list[tuple[int, str, str]]:
+    """Open public ideas as (id, title, body): what a post heard on X may be linked to."""
+    open_ideas = Idea.filter(hidden=False, space=Space.PUBLIC, status__in=[s for s in Status if not s.is_closed])
+    return cast(list[tuple[int, str, str]], await open_ideas.order_by("id").values_list("id", "title", "body"))
+
+
 @dataclass(frozen=True)
 class IdeaVolume:
     """An idea's related tweets per day over the window: the social signal next to its votes."""
@@ -150,11 +156,6 @@ async def tweet_volume(
     ranked = sorted(counts, key=lambda i: (-sum(counts[i]), i))[:limit]
     ideas = {i.id: i for i in await Idea.filter(id__in=ranked)}
     return dates, [IdeaVolume(ideas[i], counts[i]) for i in ranked if i in ideas]
-
-
-async def search_errors() -> list[TweetSearch]:
-    """Searches whose last run failed (bad token, rejected query), newest first."""
-    return await TweetSearch.exclude(last_error="").order_by("-last_run_at").limit(20).select_related("idea")
 
 
 async def latest_tweets(limit: int = 20) -> list[Tweet]:

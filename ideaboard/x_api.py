@@ -1,4 +1,5 @@
-"""Small async client for the two X API v2 operations ideaboard uses: recent search and create post.
+"""Small async client for the X API v2 operations ideaboard uses: recent search, mentions, the filtered stream and
+its rules, and create post.
 
 Contract: shared/contracts/x-api-notes.md. Requests use the spec-2.166 names (`tweet.fields`, ...); responses are
 parsed in both the 2.166 and the 2.167 spelling (`retweet_count`/`repost_count`, ...), because which one the live
@@ -11,7 +12,7 @@ import asyncio
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,12 @@ import httpx
 DEFAULT_BASE_URL = "https://api.x.com"
 SEARCH_PATH = "/2/tweets/search/recent"
 POST_PATH = "/2/tweets"
+STREAM_PATH = "/2/tweets/search/stream"
+RULES_PATH = "/2/tweets/search/stream/rules"
+MENTIONS_PATH = "/2/users/{id}/mentions"
+# X sends a keep-alive newline every 20 s; a little more than that without a byte means the connection is dead
+# (X's "Handling disconnections"; tweepy adds the same one-second margin).
+STREAM_READ_TIMEOUT = 21.0
 TWEET_FIELDS = "created_at,author_id,public_metrics,lang,conversation_id"
 USER_FIELDS = "username,name"
 # Fallback when a 429 carries no usable reset header: the usual rate-limit window (notes §2.3).
@@ -59,6 +66,23 @@ class SearchPage:
     tweets: list[Tweet]
     newest_id: str | None
     next_token: str | None = None  # set when max_pages stopped pagination early: resume with it
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRule:
+    """One filtered-stream rule as X holds it (`id` is X's; `tag` is ours and names the rule's cursor)."""
+
+    value: str
+    tag: str
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamedTweet:
+    """A post delivered by the filtered stream with the tags of the rules it matched."""
+
+    tweet: Tweet
+    rule_tags: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +145,10 @@ class XRateLimited(XTemporaryError):
     def __init__(self, message: str, *, reset_at: datetime, problem_type: str | None = None, **progress: Any) -> None:
         super().__init__(message, 429, problem_type, **progress)
         self.reset_at = reset_at
+
+
+class XStreamUnavailable(XApiError):
+    """HTTP 403 on the filtered stream: the account's plan does not include it, so listen by polling instead."""
 
 
 class XServerError(XTemporaryError):
@@ -188,20 +216,34 @@ class XClient:
         interrupted poll pass the same since_id plus the `next_token` of the SearchPage/XTemporaryError, and keep
         the newest_id of the interrupted call as the cursor.
         """
-        params = {
-            "query": query,
-            "max_results": str(max_results),
-            "tweet.fields": TWEET_FIELDS,
-            "expansions": "author_id",
-            "user.fields": USER_FIELDS,
-        }
+        params = {"query": query, "max_results": str(max_results), **_POST_PARAMS}
+        return await self._paged(SEARCH_PATH, params, "next_token", since_id, max_pages, next_token)
+
+    async def mentions(
+        self,
+        user_id: str,
+        *,
+        since_id: str | None = None,
+        max_results: int = 100,
+        max_pages: int = 5,
+        next_token: str | None = None,
+    ) -> SearchPage:
+        """Posts mentioning the account `user_id`, newer than since_id, paged and resumable like search_recent."""
+        params = {"max_results": str(max_results), **_POST_PARAMS}
+        path = MENTIONS_PATH.format(id=user_id)
+        return await self._paged(path, params, "pagination_token", since_id, max_pages, next_token)
+
+    async def _paged(self, path: str, params: dict[str, str], token_param: str, since_id: str | None,
+                     max_pages: int, next_token: str | None) -> SearchPage:
+        """Follow meta.next_token for up to max_pages pages; XTemporaryError carries what came before it."""
         if since_id:
-            params["since_id"] = since_id
+            params = {**params, "since_id": since_id}
         tweets: dict[str, Tweet] = {}
         newest_id, token = since_id, next_token
         try:
             for page in range(max_pages):
-                body = await self._request("GET", SEARCH_PATH, self._app, params=_with_token(params, token))
+                paged = {**params, token_param: token} if token else params  # since_id stays alongside the token
+                body = await self._request("GET", path, self._app, params=paged)
                 found = _tweets_from_response(body)  # checks the shape, meta included
                 meta = body.get("meta") or {}
                 if page == 0:
@@ -215,6 +257,55 @@ class XClient:
             exc.tweets_so_far, exc.newest_id, exc.next_token = list(tweets.values()), newest_id, token
             raise
         return SearchPage(list(tweets.values()), newest_id, token)
+
+    async def stream_rules(self) -> list[StreamRule]:
+        """The filtered stream's active rules."""
+        body = await self._request("GET", RULES_PATH, self._app, params={"max_results": "1000"})
+        data = body.get("data") or []
+        if not isinstance(data, list) or not all(isinstance(r, dict) and "value" in r for r in data):
+            raise XMalformedResponse(f"X sent stream rules in an unexpected shape ({_shape(body)})")
+        return [StreamRule(str(r["value"]), str(r.get("tag") or ""), _str_or_none(r.get("id"))) for r in data]
+
+    async def set_stream_rules(self, wanted: Sequence[StreamRule]) -> list[StreamRule]:
+        """Make the active rules exactly `wanted` (same value and tag), deleting the others; returns them as X has
+        them. Unchanged rules are left alone, so a stream connected meanwhile keeps matching them."""
+        active = await self.stream_rules()
+        keep = {(r.value, r.tag) for r in wanted}
+        stale = [r.id for r in active if (r.value, r.tag) not in keep and r.id]
+        have = {(r.value, r.tag) for r in active}
+        missing = [{"value": r.value, "tag": r.tag} for r in wanted if (r.value, r.tag) not in have]
+        if stale:
+            await self._request("POST", RULES_PATH, self._app, json={"delete": {"ids": stale}})
+        if missing:
+            body = await self._request("POST", RULES_PATH, self._app, json={"add": missing})
+            if errors := [e for e in body.get("errors") or [] if isinstance(e, dict)]:
+                raise XInvalidRequest("X rejected a stream rule: " + "; ".join(
+                    str(e.get("title") or e.get("detail") or e) + (f" ({e['value']})" if e.get("value") else "")
+                    for e in errors))
+        return await self.stream_rules() if stale or missing else active
+
+    async def stream(self, *, read_timeout: float = STREAM_READ_TIMEOUT) -> AsyncIterator[StreamedTweet]:
+        """Connect to the filtered stream once and yield its posts until X or the network ends it.
+
+        Keep-alive newlines are skipped; `read_timeout` without a byte raises XServerError (a stalled connection);
+        a 403 raises XStreamUnavailable, a 429 XRateLimited, any other failure XServerError or XApiError. The
+        caller reconnects with backoff (workers/listen.py), never this method.
+        """
+        if not self._app.token:
+            raise XAuthError(f"{self._app.setting} is not set: X needs the {self._app.label} for this call")
+        headers = {"Authorization": f"Bearer {self._app.token}"}
+        timeout = httpx.Timeout(10.0, read=read_timeout)
+        try:
+            async with self._http.stream("GET", self.base_url + STREAM_PATH, params=_POST_PARAMS, headers=headers,
+                                         timeout=timeout) as response:
+                if not response.is_success:
+                    await response.aread()
+                    raise _stream_error(response, self._app)
+                async for line in response.aiter_lines():
+                    if line.strip():
+                        yield _streamed(line)
+        except httpx.TransportError as exc:  # includes the read timeout: no heartbeat came
+            raise XServerError(f"The stream from X broke off: {exc!r}") from exc
 
     async def create_post(self, text: str, *, in_reply_to: str | None = None) -> PostedTweet:
         """Publish a post (a reply when in_reply_to is a post id) with the user-context token (app-only bearer tokens
@@ -265,9 +356,38 @@ class XClient:
         raise failure from cause
 
 
-def _with_token(params: dict[str, str], token: str | None) -> dict[str, str]:
-    """Add next_token to a page request; since_id stays alongside it, as the pagination guide shows."""
-    return {**params, "next_token": token} if token else params
+_POST_PARAMS = {"tweet.fields": TWEET_FIELDS, "expansions": "author_id", "user.fields": USER_FIELDS}
+
+
+def _streamed(line: str) -> StreamedTweet:
+    """One line of the stream: a post with includes and matching_rules; an `errors`-only line ends the stream."""
+    try:
+        body = json.loads(line)
+    except ValueError:
+        raise XMalformedResponse(f"X sent a stream line that is not JSON ({len(line)} characters)") from None
+    if not isinstance(body, dict):
+        raise XMalformedResponse(f"X sent an unexpected stream line ({_shape(body)})")
+    data = body.get("data")
+    if data is None:  # e.g. {"errors": [{"title": "operational-disconnect", ...}]}: X is closing the connection
+        raise XServerError("X ended the stream: " + _problem_message({"errors": [
+            {"message": e.get("detail") or e.get("title")} for e in body.get("errors") or [] if isinstance(e, dict)]},
+            "no reason given"))
+    [tweet] = _tweets_from_response({**body, "data": [data]})
+    rules = body.get("matching_rules") or []
+    tags = tuple(str(r.get("tag") or "") for r in rules if isinstance(r, dict)) if isinstance(rules, list) else ()
+    return StreamedTweet(tweet, tags)
+
+
+def _stream_error(response: httpx.Response, credential: _Credential) -> XApiError:
+    """403 on the stream means the plan lacks it (X's client-forbidden problem); 5xx is temporary."""
+    if response.status_code >= 500:
+        return _server_error(response)
+    if response.status_code == 403:
+        problem = _problem(response)
+        message = _problem_message(problem, response.reason_phrase)
+        return XStreamUnavailable(f"The filtered stream is not available to this X account (403): {message}", 403,
+                                  problem.get("type"))
+    return _error_for(response, credential)
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any]:
@@ -411,6 +531,34 @@ def build_search_query(
     if not kept:
         raise ValueError(f"no usable search terms in {list(terms)!r} within {max_length} characters")
     return f"{_group(kept)} {suffix}"
+
+
+def brand_operands(handles: Sequence[str], keywords: Sequence[str]) -> list[str]:
+    """@accounts, #hashtags and quoted brand phrases as rule operands, repeats dropped."""
+    return _unique([_handle(h) for h in handles] + [_phrase(k) for k in keywords])
+
+
+def all_of_operands(groups: Sequence[Sequence[str]]) -> list[str]:
+    """Each group's keywords ANDed (`(dark mode)`: both words, anywhere in the post), groups' repeats dropped."""
+    operands = []
+    for group in groups:
+        words = _unique([_phrase(w) for w in group])
+        operands.append(words[0] if len(words) == 1 else f"({' '.join(words)})" if words else "")
+    return _unique(operands)
+
+
+def pack_rules(operands: Sequence[str], *, lang: str | None = "en", max_length: int = 512,
+               max_rules: int = 5) -> list[str]:
+    """OR operands into as few rules `(a OR b ...) lang:xx -is:retweet` of at most max_length characters as they
+    fill, in order, at most max_rules of them; operands that no longer fit are left out (X's per-plan limits)."""
+    suffix = " ".join(filter(None, [f"lang:{lang}" if lang else "", "-is:retweet"]))
+    rules: list[list[str]] = []
+    for operand in operands:
+        if rules and len(f"{_group([*rules[-1], operand])} {suffix}") <= max_length:
+            rules[-1].append(operand)
+        elif len(rules) < max_rules and len(f"{operand} {suffix}") <= max_length:
+            rules.append([operand])
+    return [f"{_group(items)} {suffix}" for items in rules]
 
 
 def _phrase(term: str) -> str:

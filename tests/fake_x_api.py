@@ -1,4 +1,5 @@
-"""A fake X API v2 (recent search + create post) served over real HTTP on 127.0.0.1, for tests.
+"""A fake X API v2 (recent search, mentions, the filtered stream and its rules, create post) served over real HTTP
+on 127.0.0.1, for tests.
 
 It follows the project's X API notes (x-api-notes.md §6): requests are validated against the OpenAPI parameter
 schemas of spec 2.166 (cut into tests/data/; 2.167 spellings such as `post.fields` are accepted too), errors are the
@@ -23,7 +24,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -37,7 +38,7 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -45,7 +46,7 @@ from ideaboard.post_length import is_valid
 from ideaboard.x_api import query_matcher
 
 Naming = Literal["legacy", "core"]
-Endpoint = Literal["search", "post"]
+Endpoint = Literal["search", "post", "stream", "rules", "mentions"]
 Mischief = Literal["truncated", "wrong-shape", "html"]
 
 TWITTER_EPOCH_MS = 1288834974657
@@ -78,7 +79,15 @@ EXCLUSIVE_PARAMS = [("start_time", "since_id"), ("end_time", "until_id"), ("pagi
 WINDOWS: dict[str, dict[str, tuple[int, int]]] = {
     "search": {"x-rate-limit": (450, 900)},
     "post": {"x-rate-limit": (100, 900), "x-app-limit-24hour": (10_000, 86_400), "x-user-limit-24hour": (100, 86_400)},
+    "stream": {"x-rate-limit": (50, 900)},
+    "rules": {"x-rate-limit": (450, 900)},
+    "mentions": {"x-rate-limit": (450, 900)},
 }
+SEARCH_PATH, STREAM_PATH = "/2/tweets/search/recent", "/2/tweets/search/stream"
+RULES_PATH, MENTIONS_PATH = "/2/tweets/search/stream/rules", "/2/users/{id}/mentions"
+NOT_ON_PLAN = ("When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a "
+               "Twitter developer App that is attached to a Project. You can create a project via the developer "
+               "portal.")
 
 
 # --------------------------------------------------------------------------------------------------- spec
@@ -106,12 +115,12 @@ class _Param:
 
 
 @functools.cache
-def search_params() -> dict[str, _Param]:
-    """GET /2/tweets/search/recent parameters of both specs, keyed by name."""
+def operation_params(path: str = SEARCH_PATH, method: str = "get") -> dict[str, _Param]:
+    """Query (and path) parameters of one operation in both specs, keyed by name."""
     found: dict[str, list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = {}
     for name in (SPEC_2_166, SPEC_2_167):
         spec = _spec(name)
-        for param in spec["paths"]["/2/tweets/search/recent"]["get"]["parameters"]:
+        for param in spec["paths"][path][method]["parameters"]:
             param = _resolve(spec, param)
             found.setdefault(param["name"], []).append((spec, param))
     return {
@@ -123,6 +132,17 @@ def search_params() -> dict[str, _Param]:
         )
         for name, entries in found.items()
     }
+
+
+def search_params() -> dict[str, _Param]:
+    """GET /2/tweets/search/recent parameters of both specs, keyed by name."""
+    return operation_params(SEARCH_PATH)
+
+
+@functools.cache
+def rules_body_validator() -> jsonschema.protocols.Validator:
+    """Validator for the POST /2/tweets/search/stream/rules body (AddOrDeleteRulesRequest, spec 2.166)."""
+    return _validator(_spec(SPEC_2_166), {"$ref": "#/components/schemas/AddOrDeleteRulesRequest"})
 
 
 @functools.cache
@@ -270,6 +290,17 @@ class FakeXServer:
     hang_seconds: float = 0.0  # every request waits this long before answering (a hanging X API)
     in_flight: int = 0
     most_in_flight: int = 0  # the most requests X was answering at once
+    stream_available: bool = True  # False: the account's plan has no filtered stream (403 client-forbidden)
+    heartbeat_seconds: float = 20.0  # X's keep-alive interval (tests shorten it)
+    max_stream_connections: int = 1
+    stream_connections: int = 0  # open now
+    stream_connects: int = 0  # accepted so far
+    most_stream_connections: int = 0
+    rules: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> {"id", "value", "tag"}
+    max_rules: int = 5
+    brand_user: dict[str, str] = field(default_factory=lambda: {"id": "1700000000000000001", "username": "brewline"})
+    _live: list[str] = field(default_factory=list)  # post ids in the order they were added (what streams deliver)
+    _drops: list[int] = field(default_factory=list)  # close the next connections after this many posts each
     _windows: dict[str, dict[str, _Window]] = field(default_factory=dict)
     _page_tokens: dict[str, str] = field(default_factory=dict)
     _sequence: int = 0
@@ -279,8 +310,11 @@ class FakeXServer:
         self._windows = {ep: {p: _Window(*lim) for p, lim in limits.items()} for ep, limits in WINDOWS.items()}
         self.oauth = FakeXOAuth()
         self.app = Starlette(routes=[
-            Route("/2/tweets/search/recent", self._search, methods=["GET"]),
+            Route(SEARCH_PATH, self._search, methods=["GET"]),
             Route("/2/tweets", self._create, methods=["POST"]),
+            Route(STREAM_PATH, self._stream, methods=["GET"]),
+            Route(RULES_PATH, self._rules, methods=["GET", "POST"]),
+            Route(MENTIONS_PATH, self._mentions, methods=["GET"]),
             *self.oauth.routes,  # Sign in with X: /i/oauth2/authorize, /2/oauth2/token, /2/users/me
         ])
 
@@ -324,7 +358,9 @@ class FakeXServer:
             tweet["referenced_tweets"] = [{"type": "retweeted", "id": retweet_of}]
         if in_reply_to:
             tweet["referenced_tweets"] = [{"type": "replied_to", "id": in_reply_to}]
-        self._tweets[tweet_id] = tweet
+        with self._lock:
+            self._tweets[tweet_id] = tweet
+            self._live.append(tweet_id)
         return tweet_id
 
     def _snowflake(self, timestamp: float) -> str:
@@ -361,7 +397,18 @@ class FakeXServer:
 
     def search_requests(self) -> list[RecordedRequest]:
         """Recorded GET /2/tweets/search/recent calls, oldest first."""
-        return [r for r in self.requests if r.path == "/2/tweets/search/recent"]
+        return [r for r in self.requests if r.path == SEARCH_PATH]
+
+    def mentions_requests(self) -> list[RecordedRequest]:
+        """Recorded GET /2/users/{id}/mentions calls, oldest first."""
+        return [r for r in self.requests if r.path.endswith("/mentions")]
+
+    def drop_stream_after(self, *posts: int) -> None:
+        """Close the next connections to the stream after delivering this many posts each (0: at once)."""
+        self._drops.extend(posts)
+
+    def rule_values(self) -> list[str]:
+        return [rule["value"] for rule in self.rules.values()]
 
     # ----------------------------------------------------------------------------------------- HTTP handlers
 
@@ -385,6 +432,160 @@ class FakeXServer:
         with self._lock:
             return self._handle("post", lambda: self._create_body(body),
                                 lambda: self._check_token(request, post=True))
+
+    async def _stream(self, request: Request) -> Response:
+        """GET /2/tweets/search/stream: newline-delimited posts matching the rules, `\r\n` keep-alives between."""
+        self._record(request, None)
+        params = dict(request.query_params)
+        with self._lock:
+            refused = self._handle("stream", lambda: self._stream_check(params),
+                                   lambda: self._check_token(request, post=False))
+            if refused.status_code != 200:
+                return refused
+            self.stream_connections += 1
+            self.stream_connects += 1
+            self.most_stream_connections = max(self.most_stream_connections, self.stream_connections)
+            start, drop_after = len(self._live), self._drops.pop(0) if self._drops else None
+        limits = {k: v for k, v in refused.headers.items() if k.startswith("x-rate-limit")}
+        return StreamingResponse(self._deliver(request, params, start, drop_after), headers=limits,
+                                 media_type=JSON_TYPE)
+
+    def _stream_check(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        self._validate(STREAM_PATH, "get", params)
+        if not self.stream_available:
+            raise _ApiError(403, {"client_id": "29178386", "detail": NOT_ON_PLAN, "reason": "client-not-enrolled",
+                                  "registration_url": "https://developer.x.com/en/portal/projects-and-apps",
+                                  "required_enrollment": "Appropriate Level of API Access", "title": "Client Forbidden",
+                                  "type": self._problem_type("client-forbidden")})
+        if self.stream_connections >= self.max_stream_connections:
+            raise _ApiError(429, {"title": "ConnectionException", "connection_issue": "TooManyConnections",
+                                  "detail": "This stream is currently at the maximum allowed connection limit.",
+                                  "type": self._problem_type("streaming-connection")})
+        return 200, {}
+
+    async def _deliver(self, request: Request, params: dict[str, str], position: int,
+                       drop_after: int | None) -> AsyncIterator[bytes]:
+        """Posts added since the connection opened, as they come; ends when told to drop or the client leaves."""
+        sent, beat = 0, time.monotonic()
+        try:
+            while drop_after is None or sent < drop_after:
+                with self._lock:
+                    fresh, position = self._live[position:], len(self._live)
+                    lines = [line for tweet_id in fresh if (line := self._stream_line(tweet_id, params))]
+                for line in lines[: None if drop_after is None else drop_after - sent]:
+                    yield line
+                    sent += 1
+                if time.monotonic() - beat >= self.heartbeat_seconds:
+                    yield b"\r\n"
+                    beat = time.monotonic()
+                if await request.is_disconnected():
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            with self._lock:
+                self.stream_connections -= 1
+
+    def _stream_line(self, tweet_id: str, params: dict[str, str]) -> bytes | None:
+        """One post with the rules it matched, or None when it matches none (or was deleted)."""
+        tweet = self._tweets.get(tweet_id)
+        if tweet is None:
+            return None
+        matched = [{"id": r["id"], "tag": r["tag"]} for r in self.rules.values() if query_matcher(r["value"])(tweet)]
+        if not matched:
+            return None
+        body = self._page([tweet], params, more=False)
+        line = {"data": body["data"][0], **({"includes": body["includes"]} if "includes" in body else {}),
+                "matching_rules": matched}
+        return json.dumps(line).encode() + b"\r\n"
+
+    async def _rules(self, request: Request) -> Response:
+        raw = await request.body() if request.method == "POST" else b""
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        self._record(request, body)
+        params = dict(request.query_params)
+        with self._lock:
+            respond = (lambda: self._list_rules(params)) if request.method == "GET" else \
+                (lambda: self._change_rules(params, body))
+            return self._handle("rules", respond, lambda: self._check_token(request, post=False, app_only=True))
+
+    def _list_rules(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        self._validate(RULES_PATH, "get", params)
+        rules = list(self.rules.values())
+        body: dict[str, Any] = {"meta": {"sent": _now(), "result_count": len(rules)}}
+        if rules:
+            body["data"] = rules
+        return 200, body
+
+    def _change_rules(self, params: dict[str, str], body: Any) -> tuple[int, dict[str, Any]]:
+        """Add rules (each checked like a query: syntax, length, duplicates, the plan's count) or delete by id."""
+        self._validate(RULES_PATH, "post", params)
+        errors = [{"message": f"$: {e.message}"} for e in rules_body_validator().iter_errors(body)]
+        if errors:
+            raise _ApiError(400, self._invalid_body(errors))
+        if "delete" in body:
+            ids = body["delete"].get("ids", [])
+            deleted = [i for i in ids if self.rules.pop(i, None)]
+            return 200, {"meta": {"sent": _now(), "summary": {"deleted": len(deleted),
+                                                               "not_deleted": len(ids) - len(deleted)}}}
+        created, problems = [], []
+        for rule in body["add"]:
+            value = rule["value"]
+            problem = self._rule_problem(value, len(created))
+            if problem:
+                problems.append({"value": value, "title": problem, "type": self._problem_type("invalid-rules")})
+                continue
+            rule_id = self._snowflake(time.time())
+            created.append({"id": rule_id, "value": value, **({"tag": rule["tag"]} if rule.get("tag") else {})})
+        for rule in created:
+            self.rules[rule["id"]] = rule
+        summary = {"created": len(created), "not_created": len(problems), "valid": len(created),
+                   "invalid": len(problems)}
+        answer: dict[str, Any] = {"meta": {"sent": _now(), "summary": summary}}
+        if created:
+            answer["data"] = created
+        if problems:
+            answer["errors"] = problems
+        return 200, answer
+
+    def _rule_problem(self, value: str, adding: int) -> str | None:
+        if len(value) > self.max_query_length:
+            return f"RuleLengthExceeded: {len(value)} characters, at most {self.max_query_length}"
+        if value in self.rule_values():
+            return "DuplicateRule"
+        if len(self.rules) + adding >= self.max_rules:
+            return f"RulesCapExceeded: at most {self.max_rules} rules"
+        try:
+            query_matcher(value)
+        except ValueError as exc:
+            return f"UnprocessableEntity: {exc}"
+        return None
+
+    async def _mentions(self, request: Request) -> Response:
+        self._record(request, None)
+        if (broken := await self._misbehave(request)) is not None:
+            return broken
+        params = {**dict(request.query_params), "id": request.path_params["id"]}
+        with self._lock:
+            return self._handle("mentions", lambda: self._mentions_body(params),
+                                lambda: self._check_token(request, post=False))
+
+    def _mentions_body(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """Posts mentioning the brand user (@username in the text), newest first, paged with pagination_token."""
+        self._validate(MENTIONS_PATH, "get", params)
+        user_id = params.pop("id")
+        if user_id != self.brand_user["id"]:
+            raise _ApiError(200, {"errors": [{"value": user_id, "detail": f"Could not find user with id: [{user_id}].",
+                                              "title": "Not Found Error", "resource_type": "user",
+                                              "type": self._problem_type("resource-not-found")}]}, JSON_TYPE)
+        handle = "@" + self.brand_user["username"].casefold()
+        cursor = self._cursor(params)
+        found = [t for t in self._newest_first()
+                 if handle in _mention_tokens(t["text"]) and self._in_range(t, params, cursor)]
+        size = int(params.get("max_results", 10))
+        return 200, self._page(found[:size], params, more=len(found) > size)
 
     async def _misbehave(self, request: Request) -> Response | None:
         """Hang first if told to, then a scripted broken reply, if any is due."""
@@ -426,9 +627,16 @@ class FakeXServer:
     def _response(self, status: int, body: Any, headers: dict[str, str], media_type: str) -> Response:
         return Response(json.dumps(body), status, headers=headers, media_type=media_type)
 
-    def _check_token(self, request: Request, *, post: bool) -> None:
-        """Search takes the app or a user token; posting needs user context (notes §1.1, §3.1)."""
+    def _check_token(self, request: Request, *, post: bool, app_only: bool = False) -> None:
+        """Search takes the app or a user token; posting needs user context (notes §1.1, §3.1); the stream's rules
+        take the app-only token."""
         auth = request.headers.get("authorization", "")
+        if app_only and auth != f"Bearer {self.bearer_token}":
+            raise _ApiError(403, {"title": "Unsupported Authentication", "status": 403,
+                                  "detail": "Authenticating with OAuth 2.0 User Context is forbidden for this "
+                                            "endpoint.  Supported authentication types are [OAuth 2.0 "
+                                            "Application-Only].",
+                                  "type": self._problem_type("unsupported-authentication")})
         if post and auth.startswith("OAuth "):
             return
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
@@ -478,7 +686,11 @@ class FakeXServer:
 
     def _validate_search(self, params: dict[str, str]) -> None:
         """Check names, schemas, required and mutually exclusive parameters, collecting every error."""
-        known = search_params()
+        self._validate(SEARCH_PATH, "get", params)
+
+    def _validate(self, path: str, method: str, params: dict[str, str]) -> None:
+        """Check an operation's parameters against both specs, collecting every error (400 invalid-request)."""
+        known = operation_params(path, method)
         errors = [{"parameters": {name: [value]},
                    "message": f"The query parameter [{name}] is not one of [{','.join(known)}]"}
                   for name, value in params.items() if name not in known]
@@ -615,6 +827,14 @@ class FakeXServer:
     def _generic(self, status: int) -> _ApiError:
         phrase = HTTPStatus(status).phrase
         return _ApiError(status, {"title": phrase, "detail": phrase, "type": "about:blank", "status": status})
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{datetime.now(UTC).microsecond // 1000:03d}Z"
+
+
+def _mention_tokens(text: str) -> set[str]:
+    return {word.casefold().rstrip(".,!?:;") for word in text.split() if word.startswith("@")}
 
 
 def _split(value: str | None) -> set[str]:

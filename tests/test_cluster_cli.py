@@ -87,3 +87,29 @@ def test_register_adds_subcommands_to_a_host_parser() -> None:
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["similar", "in.jsonl", "--query", "dark", "-k", "3"])
     assert (args.command, args.query, args.k, callable(args.func)) == ("similar", "dark", 3, True)
+
+
+def test_link_prints_each_posts_top_ideas_and_which_the_worker_would_link(ideas_file: Path, tmp_path: Path) -> None:
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text("\n".join(json.dumps(p) for p in [
+        {"id": "p1", "text": "@brewline please a dark mode, my eyes hurt at night", "author": "dana"},
+        {"id": "p2", "text": "I need to export my votes to a CSV spreadsheet", "author": "omar"},
+        {"id": "p3", "text": "lovely weather today", "author": "noise"},
+    ]) + "\n", encoding="utf-8")
+    result = run_cli("link", str(ideas_file), str(posts), "-k", "2")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["post"] for r in rows] == ["p1", "p2", "p3"]
+    assert all(len(r["ideas"]) <= 2 for r in rows)
+    assert rows[0]["ideas"][0]["idea"] in (1, 2, "three") and rows[0]["ideas"][0]["linked"]
+    assert rows[1]["ideas"][0]["idea"] in (4, 5, 6) and rows[1]["ideas"][0]["linked"]
+    assert rows[2]["ideas"] == [] or not any(i["linked"] for i in rows[2]["ideas"])
+    scores = [i["score"] for i in rows[0]["ideas"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_link_names_the_bad_line(ideas_file: Path, tmp_path: Path) -> None:
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text('{"id": "p1", "text": "ok"}\n{"id": "p2"}\n', encoding="utf-8")
+    result = run_cli("link", str(ideas_file), str(posts))
+    assert result.returncode == 2 and f"{posts}:2: text must be a string" in result.stderr

@@ -53,11 +53,13 @@ def test_plain_arq_deployments_run_the_x_queue_with_its_own_settings(tmp_path: P
     seen = run_python(
         "import json, workers.settings as w\n"
         "p, x = w.WorkerSettings, w.XWorkerSettings\n"
-        "print(json.dumps({'queues': [p.queue_name, x.queue_name], 'x_jobs': sorted(f.__name__ for f in x.functions),"
+        "names = sorted(getattr(f, 'name', None) or f.__name__ for f in x.functions)\n"
+        "print(json.dumps({'queues': [p.queue_name, x.queue_name], 'x_jobs': names,"
         " 'db': x.redis_settings.database}))",
         tmp_path, REDIS_URL="redis://127.0.0.1:6379/7",
     )
-    assert seen == {"queues": ["arq:queue", "arq:x"], "x_jobs": ["fetch_related_tweets"], "db": 7}
+    assert seen == {"queues": ["arq:queue", "arq:x"], "x_jobs": ["fetch_related_tweets", "listen_stream", "poll_x"],
+                    "db": 7}
 
 
 def test_importing_the_app_loads_no_worker_code_and_writes_nothing(tmp_path: Path) -> None:

@@ -22,6 +22,10 @@ BAD = [
     ("DATABASE_URL", "postgres://db:port/ideas", "port is not a number"),
     ("REDIS_URL", "localhost:6379", "redis://"),
     ("IDEABOARD_EMPLOYEE_DOMAINS", "brewline.example,@oops", "domain names separated by commas"),
+    ("X_BRAND_KEYWORDS", 'brewline,"coffee" OR tea', "words or short phrases"),
+    ("X_BRAND_USER_ID", "@brewline", "numeric X user id"),
+    ("X_MONTHLY_READ_BUDGET", "lots", "whole number from 0 to 1,000,000,000"),
+    ("X_MAX_RULES", "0", "whole number from 1 to 1,000"),
 ]
 
 
@@ -76,3 +80,10 @@ def test_the_help_desk_needs_all_three_zendesk_settings_well_formed(tmp_path):
                             "ZENDESK_API_TOKEN": "t", "IDEABOARD_DATA_DIR": str(tmp_path)})
     assert ok.zendesk_enabled and ok.zendesk_url == "https://brewline.zendesk.com"
     assert "zendesk_api_token" not in repr(ok)
+
+
+def test_brand_listening_settings_are_read_as_brewline_writes_them(tmp_path):
+    settings = Settings.from_env({"IDEABOARD_DATA_DIR": str(tmp_path), "X_BRAND_KEYWORDS": "Brewline, brew line",
+                                  "X_BRAND_USER_ID": "2244994945", "X_MONTHLY_READ_BUDGET": "15000"})
+    assert settings.x_brand_keywords == ("brewline", "brew line")
+    assert (settings.x_brand_user_id, settings.x_monthly_read_budget, settings.x_max_rules) == ("2244994945", 15000, 5)

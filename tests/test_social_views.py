@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bs4 import BeautifulSoup
 
-from ideaboard import share
-from ideaboard.models import AuditEntry, Idea, IdeaTweet, Status, Tweet, TweetSearch
+from ideaboard import listening, share
+from ideaboard.models import AuditEntry, Idea, IdeaTweet, ListenCursor, Status, Tweet
 
 pytest_plugins = ["fake_x_api"]  # the fake_x fixture: a fake X API over real HTTP
 
@@ -100,11 +100,14 @@ async def test_console_shows_volume_ranking_and_last_errors(browser_for, sam, al
     for n in range(3):
         await IdeaTweet.create(idea=hot, tweet=await a_tweet(f"dark mode {n}"), score=0.5)
     await IdeaTweet.create(idea=quiet, tweet=await a_tweet("compostable lids please"), score=0.5)
-    await TweetSearch.create(idea=quiet, query="lids", last_run_at=datetime.now(UTC),
-                             last_error="X rejected the bearer token (401): check X_BEARER_TOKEN")
+    await ListenCursor.create(key="rule:brand", query="@brewline lang:en -is:retweet", last_run_at=datetime.now(UTC),
+                              last_error="X rejected the bearer token (401): check X_BEARER_TOKEN", posts_read=7)
+    await listening.count_reads(2_500)
     page = soup(await (await browser_for(sam)).get("/staff/tweets"))
     assert "Listening on X" in page.select_one("#x-status").text
     assert "401" in page.select_one(".x-errors").text
+    assert "2,500 of 10,000" in page.select_one("#x-usage").text  # the month's reads against the budget
+    assert page.select_one("#source-rule-brand code").text == "@brewline lang:en -is:retweet"
     rows = page.select("#tweet-volume tbody tr")
     assert [r.select_one(".q-title").text.strip() for r in rows] == ["Dark mode for the mobile app", "Compostable lids"]
     assert rows[0].select_one(".tweet-total").text == "3"

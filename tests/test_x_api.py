@@ -390,3 +390,41 @@ def test_read_tweets_file_filters_and_parses_both_namings(tmp_path: Path) -> Non
     assert tweets[1].author_username == "dana" and tweets[1].url == "https://x.com/dana/status/100"
     assert tweets[1].created_at == datetime(2026, 8, 20, 14, 5, 33, tzinfo=UTC)
     assert tweets[0].url == "https://x.com/i/status/300" and tweets[0].created_at is None
+
+
+async def test_stream_rules_are_made_exactly_the_wanted_set_leaving_unchanged_ones_alone(client, fake_x):
+    from ideaboard.x_api import StreamRule
+
+    await client.set_stream_rules([StreamRule("@brewline lang:en", "brand"), StreamRule("(dark mode) lang:en", "t-1")])
+    kept = {r.value: r.id for r in await client.stream_rules()}
+    rules = await client.set_stream_rules([StreamRule("@brewline lang:en", "brand"), StreamRule("oat lang:en", "t-1")])
+    assert {(r.value, r.tag) for r in rules} == {("@brewline lang:en", "brand"), ("oat lang:en", "t-1")}
+    assert {r.value: r.id for r in rules}["@brewline lang:en"] == kept["@brewline lang:en"]  # not re-created
+    posted = [r.json for r in fake_x.requests if r.method == "POST"]
+    assert posted[-2:] == [{"delete": {"ids": [kept["(dark mode) lang:en"]]}}, {"add": [{"value": "oat lang:en",
+                                                                                        "tag": "t-1"}]}]
+
+
+async def test_a_rule_x_rejects_is_a_clear_error(client, fake_x):
+    from ideaboard.x_api import StreamRule
+
+    fake_x.max_query_length = 20
+    with pytest.raises(XInvalidRequest, match="RuleLengthExceeded"):
+        await client.set_stream_rules([StreamRule("(a OR b OR c OR d OR e) lang:en", "brand")])
+
+
+async def test_mentions_are_paged_from_since_id(client, fake_x):
+    first = fake_x.add_tweet("@brewline hello", author_username="dana")
+    fake_x.add_tweet("no mention here", author_username="omar")
+    newer = [fake_x.add_tweet(f"hey @Brewline, idea {n}", author_username=f"fan{n}") for n in range(7)]
+    page = await client.mentions(fake_x.brand_user["id"], since_id=first, max_results=5)
+    assert sorted(t.id for t in page.tweets) == sorted(newer) and page.newest_id == newer[-1]
+    [_, second] = [r for r in fake_x.requests if r.path.endswith("/mentions")]
+    assert second.params["pagination_token"] and second.params["since_id"] == first
+
+
+async def test_the_fake_checks_stream_parameters_against_the_contract(fake_x):
+    async with httpx.AsyncClient() as http:
+        response = await http.get(fake_x.base_url + "/2/tweets/search/stream", params={"backfill_minutes": "9"},
+                                  headers={"Authorization": f"Bearer {fake_x.bearer_token}"})
+    assert response.status_code == 400 and "backfill_minutes" in response.text

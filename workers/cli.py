@@ -1,4 +1,5 @@
-"""Offline clustering and similar-idea lookup over a JSONL file of ideas ({"id", "title", "body"} per line)."""
+"""Offline clustering, similar-idea lookup and post → idea linking over JSONL files of ideas ({"id", "title",
+"body"} per line) and posts ({"id", "text", "author"})."""
 
 from __future__ import annotations
 
@@ -51,6 +52,33 @@ def cmd_similar(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_posts(path: Path) -> list[tuple[str | int, str]]:
+    """Posts as (id, text) from JSONL ({"id", "text", "author"} per line), naming the line of the first bad one."""
+    posts = []
+    for number, record in jsonl.records(path):
+        if not isinstance(record.get("text"), str):
+            raise InputError(f"{path}:{number}: text must be a string")
+        posts.append((record["id"], record["text"]))
+    return posts
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    """Write {"post", "ideas": [{"idea", "score", "linked"}]} per post: its top k ideas, `linked` as the worker
+    decides (X_BRAND_HANDLES and X_BRAND_KEYWORDS say nothing about which idea, as in the worker)."""
+    from ideaboard.settings import Settings
+    from workers.linking import IdeaMatcher
+
+    settings = Settings.from_env(secret_key="offline")  # validated like every command; nothing written
+    docs = read_documents(args.ideas)
+    posts = read_posts(args.posts)
+    matcher = IdeaMatcher([(d.id, d.title, d.body) for d in docs], [*settings.x_brand_handles,
+                                                                   *settings.x_brand_keywords])
+    for (post_id, _), matches in zip(posts, matcher.match([text for _, text in posts], args.k), strict=True):
+        ideas = [{"idea": m.idea, "score": m.score, "linked": m.linked} for m in matches]
+        print(json.dumps({"post": post_id, "ideas": ideas}, ensure_ascii=False))
+    return 0
+
+
 def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Turn InputError into a one-line message and exit code 2."""
 
@@ -64,8 +92,14 @@ def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
     return run
 
 
+def positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("use a whole number of 1 or more")
+    return int(value)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the `cluster` and `similar` subcommands to an existing parser."""
+    """Add the `cluster`, `similar` and `link` subcommands to an existing parser."""
     cluster = subparsers.add_parser("cluster", help="group similar ideas from a JSONL file")
     cluster.add_argument("input", type=Path, help="JSONL file, one {id, title, body} per line")
     cluster.add_argument(
@@ -80,6 +114,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--min-score", type=float, default=DEFAULT_MIN_SCORE, help="cosine floor (default %(default)s)"
     )
     similar.set_defaults(func=_guarded(cmd_similar))
+    link = subparsers.add_parser("link", help="which ideas each post is about, as the listening worker decides")
+    link.add_argument("ideas", type=Path, help="JSONL file, one {id, title, body} per line")
+    link.add_argument("posts", type=Path, help="JSONL file, one {id, text, author} per line")
+    link.add_argument("-k", type=positive, default=3, help="ideas shown per post (default %(default)s)")
+    link.set_defaults(func=_guarded(cmd_link))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

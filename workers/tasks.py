@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from arq.worker import Function, func
+
 from workers.cluster_jobs import place_idea, recluster_ideas
+from workers.listen import StreamOptions, listen, listen_stream, poll_x
 from workers.retry import retried
 from workers.social import fetch_related_tweets, refresh_all_tweets
 from workers.suggest_index import index_idea, rebuild_suggest_index
@@ -40,9 +43,14 @@ async def recluster(ctx: dict[str, Any]) -> int:
 # Every job is retried with backoff when it fails on a transient database or Redis error (workers/retry.py).
 JOBS: dict[str, Callable] = {f.__name__: retried(f) for f in (
     email_notifications, email_digests, update_idea_cluster, recluster, rebuild_suggest_index, index_idea,
-    refresh_all_tweets, fetch_related_tweets)}
-X_JOBS: list[Callable] = [JOBS["fetch_related_tweets"]]  # in their own queue (social.X_QUEUE): X may be slow
-PRODUCT: list[Callable] = [job for job in JOBS.values() if job not in X_JOBS]
-FUNCTIONS: list[Callable] = list(JOBS.values())
+    refresh_all_tweets, fetch_related_tweets, listen, poll_x, listen_stream)}
+# The stream job holds its connection for a session, longer than any other job may run.
+STREAM_JOB = func(JOBS["listen_stream"], name="listen_stream", timeout=StreamOptions().session_seconds + 120,
+                  max_tries=1)
+# In their own queue (social.X_QUEUE): X may be slow.
+X_JOBS: list[Callable | Function] = [JOBS["fetch_related_tweets"], JOBS["poll_x"], STREAM_JOB]
+PRODUCT: list[Callable] = [job for name, job in JOBS.items() if name not in ("fetch_related_tweets", "poll_x",
+                                                                             "listen_stream")]
+FUNCTIONS: list[Callable | Function] = [*PRODUCT, *X_JOBS]
 CRON: dict[str, Callable] = {"email": JOBS["email_notifications"], "recluster": JOBS["recluster"],
-                             "tweets": JOBS["refresh_all_tweets"]}
+                             "tweets": JOBS["listen"]}

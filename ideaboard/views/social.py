@@ -8,7 +8,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import charts, htmx, ideas, inputs, share, social
+from ideaboard import charts, htmx, ideas, inputs, listening, share, social
 from ideaboard.accounts import VerifyFirst
 from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
@@ -24,11 +24,13 @@ VOLUME_DAYS = 14
 async def tweets_page(request: Request) -> Response:
     """Feature status, tweet volume per idea over two weeks, ideas ranked by it, and the newest tweets."""
     dates, volumes = await social.tweet_volume(VOLUME_DAYS)
+    usage = await listening.usage(request.state.settings)
     totals = [(f"{d:%b %d}", sum(v.days[n] for v in volumes)) for n, d in enumerate(dates)]
     context = {
         "section": "tweets",
         "mode": social.feature_mode(request.state.settings),
-        "errors": await social.search_errors(),
+        "usage": usage,
+        "errors": [c for c in usage.cursors if c.last_error],
         "volumes": volumes,
         "trend": charts.line_chart(totals, title=f"Related tweets per day, last {VOLUME_DAYS} days"),
         "ranking": charts.bar_chart([(v.idea.title, v.total) for v in volumes], title="Related tweets per idea",

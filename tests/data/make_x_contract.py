@@ -2,9 +2,10 @@
 
 Run from the repository root: `python tests/data/make_x_contract.py [CONTRACTS_DIR]` (default ../shared/contracts,
 the unmodified documents published by X; see tests/data/README.md for their commits). For each document it keeps
-`info`, the parameters of GET /2/tweets/search/recent, the request body of POST /2/tweets, and every component
-those reach through `$ref`, in the document's own order. The output is deterministic, so re-running it on the same
-inputs changes nothing.
+`info`, the parameters of GET /2/tweets/search/recent, the filtered stream (GET /2/tweets/search/stream and its
+rules, GET and POST /2/tweets/search/stream/rules) and GET /2/users/{id}/mentions, the request bodies of POST
+/2/tweets and POST .../rules, and every component those reach through `$ref`, in the document's own order. The
+output is deterministic, so re-running it on the same inputs changes nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ DOCUMENTS = {  # published file name -> subset file name
 KEPT = {  # (path, method) -> the operation's keys we keep
     ("/2/tweets/search/recent", "get"): ("operationId", "parameters"),
     ("/2/tweets", "post"): ("operationId", "requestBody"),
+    ("/2/tweets/search/stream", "get"): ("operationId", "parameters"),
+    ("/2/tweets/search/stream/rules", "get"): ("operationId", "parameters"),
+    ("/2/tweets/search/stream/rules", "post"): ("operationId", "parameters", "requestBody"),
+    ("/2/users/{id}/mentions", "get"): ("operationId", "parameters"),
 }
 
 
