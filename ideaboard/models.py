@@ -116,6 +116,43 @@ class Session(Model):
         indexes = (("user_id", "expires"),)
 
 
+class ApiScope(StrEnum):
+    """What an API key may do: read what its person can see, write as them, act as staff, manage the site."""
+
+    READ = "read"
+    WRITE = "write"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class ApiKey(Model):
+    """A bearer token for the REST API, acting as `user`: the row keeps the SHA-256 of the token (shown once)."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=16)  # the token's first characters, so people can tell their keys apart
+    name = fields.CharField(max_length=80)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="api_keys",
+                                                                   on_delete=fields.OnDelete.CASCADE)
+    user_id: int
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="api_keys_created", null=True, on_delete=fields.OnDelete.SET_NULL)
+    created_by_id: int | None
+    scopes = fields.CharField(max_length=40)  # space-separated ApiScope values
+    personal = fields.BooleanField(default=False)  # a person's own token (else a service key an admin made)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_keys"
+        indexes = (("user_id", "revoked_at"),)
+
+    @property
+    def scope_set(self) -> frozenset[ApiScope]:
+        return frozenset(ApiScope(s) for s in self.scopes.split() if s in ApiScope.__members__.values())
+
+
 class LinkedIdentity(Model):
     """An outside account that signs in as this person: an OpenID Connect (issuer, subject) pair, or an X user.
 

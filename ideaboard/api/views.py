@@ -1,0 +1,255 @@
+"""The API's handlers: parse (done by the declaration), call the same domain function the HTML view calls, reply."""
+
+from __future__ import annotations
+
+import functools
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ideaboard import api_keys, comments, idea_page, ideas, jobs, listing, pagecache, ratelimit, votes, workflow
+from ideaboard import categories as categories_cache
+from ideaboard.api import openapi
+from ideaboard.api import schemas as s
+from ideaboard.api.operations import Call, Refused, Reply, if_match_version, operation
+from ideaboard.errors import NotAllowed, NotFound
+from ideaboard.forms import parse_comment, parse_idea
+from ideaboard.models import ApiScope, Category, IdeaEvent, Role, User
+from ideaboard.models import Comment as CommentRow
+from ideaboard.models import Idea as IdeaRow
+from ideaboard.paging import Page
+from ideaboard.templating import render
+from ideaboard.urls import urls
+from ideaboard.views.common import client_ip
+
+READ, WRITE, STAFF = ApiScope.READ, ApiScope.WRITE, ApiScope.STAFF
+
+
+def person(user: User) -> s.Person:
+    return s.Person(id=user.id, name=user.name, is_staff=Role(user.role).is_staff)
+
+
+def _category(category: Category | None) -> s.CategoryRef | None:
+    return s.CategoryRef(id=category.id, name=category.name, slug=category.slug) if category else None
+
+
+def _summary_fields(idea: IdeaRow, tags: list[str], my_vote: int | None) -> dict:
+    return {"id": idea.id, "title": idea.title, "status": idea.status, "space": idea.space,
+            "author": person(idea.author), "category": _category(idea.category), "tags": tags,
+            "upvotes": idea.upvotes, "downvotes": idea.downvotes, "score": idea.score,
+            "comment_count": idea.comment_count, "my_vote": my_vote, "version": idea.version,
+            "created_at": idea.created_at, "url": urls.idea(idea.id)}
+
+
+def _summaries(items, tags: dict[int, list[str]], my_votes: dict[int, int], signed_in: bool) -> list[s.IdeaSummary]:
+    return [s.IdeaSummary(**_summary_fields(i, tags.get(i.id, []), my_votes.get(i.id, 0) if signed_in else None))
+            for i in items]
+
+
+def _event(event: IdeaEvent) -> s.Event:
+    return s.Event(id=event.id, kind=event.kind, from_status=event.from_status, to_status=event.to_status,
+                   message=event.message, message_html=event.message_html,
+                   actor=person(event.actor) if event.actor else None, created_at=event.created_at)
+
+
+def _comment(comment: CommentRow) -> s.Comment:
+    return s.Comment(id=comment.id, idea_id=comment.idea_id, author=person(comment.author), body=comment.body,
+                     body_html=comment.body_html, is_official=comment.is_official, created_at=comment.created_at)
+
+
+def _idea_id(call: Call) -> int:
+    return int(call.request.path_params["idea_id"])
+
+
+async def _visible(call: Call) -> IdeaRow:
+    """The idea in the path if the caller may see it (ideas.get_idea's rules, as in the browser), else a 404."""
+    idea = await ideas.get_idea(_idea_id(call), call.user)
+    if idea is None:
+        raise NotFound(_idea_id(call))
+    return idea
+
+
+async def _throttle(call: Call, action: str) -> None:
+    """The same per-person write limits the browser has (ratelimit.RULES)."""
+    request = call.request
+    await ratelimit.check(request.state.redis, request.state.settings, action, person_id=call.me.id,
+                          ip=client_ip(request))
+
+
+@operation("GET", "/ideas", name="api_ideas", tag="Ideas", scope=READ, anonymous=True, query=s.IdeaListQuery,
+           response=s.IdeaList, errors=(404,))
+async def list_ideas(call: Call) -> Reply:
+    """The board: filters, sorts and keyset cursors, as on the site.
+
+    Follow `next_cursor` (or the `Link: rel="next"` header) for the next page; without a key, the public board a
+    visitor sees.
+    """
+    q: s.IdeaListQuery = call.query
+    try:
+        page = await listing.list_ideas(call.user, sort=q.sort, space=q.space, category=q.category, tag=q.tag,
+                                        status=q.status, size=q.limit, after=q.after, before=q.before)
+    except NotAllowed:
+        raise NotFound("space") from None
+    body = s.IdeaList(items=_summaries(page.items, page.tags or {}, page.my_votes or {}, call.user is not None),
+                      next_cursor=page.after, previous_cursor=page.before, total=page.total,
+                      total_capped=page.capped)
+    return Reply(body, headers=_links(q, page))
+
+
+def _links(q: s.IdeaListQuery, page: Page) -> dict[str, str]:
+    """RFC 8288 Link header with the neighbouring pages, same filters."""
+    keep = {k: v for k, v in q.model_dump(exclude={"after", "before"}, exclude_defaults=True, mode="json").items()}
+    found = []
+    if page.after:
+        found.append(f'<{urls.api_ideas(**keep, after=page.after)}>; rel="next"')
+    if page.before:
+        found.append(f'<{urls.api_ideas(**keep, before=page.before)}>; rel="prev"')
+    return {"Link": ", ".join(found)} if found else {}
+
+
+@operation("POST", "/ideas", name="api_new_idea", tag="Ideas", scope=WRITE, body=s.NewIdea, response=s.Idea,
+           status=201)
+async def create_idea(call: Call) -> Reply:
+    """Post an idea as the key's person (the submit form's rules and hourly limit)."""
+    new: s.NewIdea = call.body
+    user, settings = call.me, call.request.state.settings
+    categories = await categories_cache.list_categories()
+    data = {"title": new.title, "body": new.body, "category": str(new.category_id or ""), "tags": " ".join(new.tags)}
+    form = parse_idea(data, {c.id for c in categories})
+    if not await ratelimit.hit(call.request.state.redis, f"idea:{user.id}", settings.ideas_per_hour, 3600):
+        raise ratelimit.RateLimited("You have shared a lot of ideas this hour. Please wait a while.", 3600)
+    idea = await ideas.submit_idea(user, form, new.space)
+    await jobs.enqueue(call.request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
+    return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})
+
+
+async def _full_idea(idea_id: int, viewer: User | None) -> s.Idea:
+    page = await idea_page.read_idea_page(idea_id, viewer)
+    if page is None:
+        raise NotFound(idea_id)
+    idea = page.idea
+    merged_into = getattr(idea, "merge_target", None)  # only when this caller may open that idea too
+    return s.Idea(**_summary_fields(idea, page.tags, page.my_vote if viewer else None), body=idea.body,
+                  body_html=idea.body_html, merged_into_id=merged_into.id if merged_into else None,
+                  updated_at=idea.updated_at, timeline=[_event(e) for e in page.timeline])
+
+
+@operation("GET", "/ideas/{idea_id:id}", name="api_idea", tag="Ideas", scope=READ, anonymous=True,
+           response=s.Idea)
+async def get_idea(call: Call) -> Reply:
+    """One idea with its timeline; hidden and internal ideas are 404 unless the key's person may see them."""
+    return Reply(await _full_idea(_idea_id(call), call.user))
+
+
+@operation("PUT", "/ideas/{idea_id:id}/vote", name="api_vote", tag="Votes", scope=WRITE, body=s.VoteIn,
+           response=s.Vote, errors=(403,))
+async def put_vote(call: Call) -> Reply:
+    """Cast, change or withdraw (0) the person's vote; repeating a vote changes nothing."""
+    value: int = call.body.value
+    return await _vote(call, value)
+
+
+@operation("DELETE", "/ideas/{idea_id:id}/vote", name="api_unvote", tag="Votes", scope=WRITE, response=s.Vote)
+async def delete_vote(call: Call) -> Reply:
+    """Withdraw the person's vote."""
+    return await _vote(call, 0)
+
+
+async def _vote(call: Call, value: int) -> Reply:
+    await _throttle(call, "vote")
+    pagecache.minor_change(call.request.scope)
+    tally = await votes.cast_vote(_idea_id(call), call.me, value)
+    return Reply(s.Vote(idea_id=tally.idea_id, upvotes=tally.upvotes, downvotes=tally.downvotes, score=tally.score,
+                        my_vote=tally.mine))
+
+
+@operation("GET", "/ideas/{idea_id:id}/comments", name="api_comments", tag="Comments", scope=READ, anonymous=True,
+           query=s.CommentListQuery, response=s.CommentList)
+async def list_comments(call: Call) -> Reply:
+    """The latest comments, oldest first; `earlier_cursor` pages back through the conversation."""
+    page = await comments.list_comments(await _visible(call), before=call.query.before)
+    return Reply(s.CommentList(items=[_comment(c) for c in page.items], earlier_cursor=page.earlier))
+
+
+@operation("POST", "/ideas/{idea_id:id}/comments", name="api_new_comment", tag="Comments", scope=WRITE,
+           body=s.NewComment, response=s.Comment, status=201, errors=(409,))
+async def create_comment(call: Call) -> Reply:
+    """Comment as the key's person; followers and @mentioned members are told, as on the site."""
+    idea = await _visible(call)
+    body = parse_comment({"body": call.body.body})
+    await _throttle(call, "comment")
+    try:
+        comment = await comments.add_comment(idea, call.me, body)
+    except NotAllowed as exc:  # merged: the conversation continues on the other idea
+        raise Refused(409, str(exc), code="merged") from None
+    return Reply(_comment(comment), 201)
+
+
+@operation("POST", "/ideas/{idea_id:id}/status", name="api_status", tag="Staff", scope=STAFF, body=s.StatusChange,
+           response=s.StatusEvent, status=201, errors=(409, 412))
+async def change_status(call: Call) -> Reply:
+    """Move the idea one step of the workflow, with an optional public message; followers are told.
+
+    Send `If-Match: "<version>"` (the idea's `version`) to refuse the move with a 412 if someone changed it since.
+    """
+    change: s.StatusChange = call.body
+    idea = await _visible(call)
+    event = await workflow.transition(idea, call.me, change.status, change.message,
+                                      expected_version=if_match_version(call.request))
+    return Reply(s.StatusEvent(**_event(event).model_dump(), idea_version=idea.version), 201)
+
+
+@operation("POST", "/ideas/{idea_id:id}/responses", name="api_respond", tag="Staff", scope=STAFF,
+           body=s.NewResponse, response=s.StatusEvent, status=201, errors=(409, 412))
+async def respond(call: Call) -> Reply:
+    """Publish the team's official response on the idea's timeline (markdown); the status stays."""
+    idea = await _visible(call)
+    try:
+        event = await workflow.respond(idea, call.me, call.body.message,
+                                       expected_version=if_match_version(call.request))
+    except ValueError as exc:  # nothing but spaces
+        raise Refused(422, str(exc), fields={"message": str(exc)}) from None
+    return Reply(s.StatusEvent(**_event(event).model_dump(), idea_version=idea.version), 201)
+
+
+@operation("GET", "/search", name="api_search", tag="Ideas", scope=READ, anonymous=True, query=s.SearchQuery,
+           response=s.SearchResults)
+async def search(call: Call) -> Reply:
+    """Full-text search over the ideas the caller may see, best match first (as /search on the site)."""
+    q: s.SearchQuery = call.query
+    request = call.request
+    await ratelimit.check(request.state.redis, request.state.settings, "search",
+                          person_id=call.user.id if call.user else None, ip=client_ip(request))
+    page = await ideas.search_ideas(call.user, q.q, page=q.page)
+    ids = [i.id for i in page.items]
+    mine = await votes.votes_by(call.user, ids)
+    items = _summaries(page.items, await ideas.tags_of(page.items), mine, call.user is not None)
+    return Reply(s.SearchResults(items=items, page=page.number, total=page.total or 0, more=page.has_next))
+
+
+@operation("GET", "/users/me", name="api_me", tag="Users", scope=READ, response=s.Me)
+async def me(call: Call) -> Reply:
+    """Who the key acts as, and what it may do."""
+    user, key = call.me, call.key
+    assert key is not None
+    scopes = [scope for scope in ApiScope if api_keys.has_scope(key, scope)]
+    return Reply(s.Me(id=user.id, name=user.name, email=user.email, role=user.role,
+                      email_verified=user.email_verified_at is not None, key_name=key.name, scopes=scopes))
+
+
+OPERATIONS = [list_ideas, create_idea, get_idea, put_vote, delete_vote, list_comments, create_comment, change_status,
+              respond, search, me]
+
+
+async def openapi_document(request: Request) -> Response:
+    """The OpenAPI 3.1 document, generated from the route table's declarations."""
+    return JSONResponse(openapi.document(request.app.routes, request.state.settings))
+
+
+async def reference(request: Request) -> Response:
+    """The API's reference page, rendered from the same document."""
+    document = openapi.document(request.app.routes, request.state.settings)
+    context = {"doc": document, "operations": openapi.listed(document), "scope_help": api_keys.SCOPE_HELP,
+               "describe": functools.partial(openapi.describe, document=document),
+               "schema_of": functools.partial(openapi.resolve, document=document)}
+    return render(request, "api/reference.html", context)
