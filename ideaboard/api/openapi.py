@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from markupsafe import Markup, escape
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute, Mount, Route
@@ -140,3 +141,9 @@ def describe(schema: dict[str, Any], document: dict[str, Any]) -> str:
     if "default" in schema and schema["default"] not in (None, [], ""):
         words.append(f"default {schema['default']}")
     return ", ".join(words)
+
+
+def code_spans(text: str) -> Markup:
+    """Descriptions' `code` as <code> on the reference page, everything else escaped."""
+    parts = str(escape(text or "")).split("`")
+    return Markup("".join(f"<code>{part}</code>" if i % 2 else part for i, part in enumerate(parts)))

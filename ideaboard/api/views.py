@@ -250,6 +250,7 @@ async def reference(request: Request) -> Response:
     """The API's reference page, rendered from the same document."""
     document = openapi.document(request.app.routes, request.state.settings)
     context = {"doc": document, "operations": openapi.listed(document), "scope_help": api_keys.SCOPE_HELP,
+               "api_root": openapi.API_ROOT, "code": openapi.code_spans,
                "describe": functools.partial(openapi.describe, document=document),
                "schema_of": functools.partial(openapi.resolve, document=document)}
     return render(request, "api/reference.html", context)
