@@ -128,6 +128,9 @@ def build_routes() -> list[BaseRoute]:
               name="settings_logout_everywhere"),
         Route("/settings/export", account_settings.export, name="settings_export"),
         Route("/settings/delete", account_settings.delete_account, methods=["POST"], name="settings_delete"),
+        Route("/settings/tokens", account_settings.create_token, methods=["POST"], name="settings_tokens"),
+        Route("/settings/tokens/{key_id:id}/revoke", account_settings.revoke_token, methods=["POST"],
+              name="settings_token_revoke"),
         Route("/account/identities/{identity_id:id}/unlink", sso_views.unlink, methods=["POST"],
               name="unlink_identity"),
     ]

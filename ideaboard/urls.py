@@ -117,6 +117,12 @@ class Urls:
     def settings_delete(self) -> str:
         return "/settings/delete"
 
+    def settings_tokens(self) -> str:
+        return "/settings/tokens"
+
+    def settings_token_revoke(self, key_id: int) -> str:
+        return f"/settings/tokens/{key_id}/revoke"
+
     # members
     def internal(self, **query: Query) -> str:
         return "/internal" + _query(**query)

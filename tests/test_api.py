@@ -117,6 +117,34 @@ async def test_ada_makes_a_key_for_sam_sees_it_once_and_revoking_it_refuses_the_
     assert actions == ["apikey.create", "apikey.revoke"]
 
 
+async def test_alice_makes_a_personal_token_in_settings_uses_it_and_revokes_it(browser_for, alice, bob, api_for):
+    browser = await browser_for(alice)
+    settings_page = await browser.get(urls.settings())
+    assert 'value="staff"' not in settings_page.text  # a customer is offered only read and write
+    refused = await browser.post(urls.settings_tokens(), {"token_name": "Sneaky", "token_scope": ["read", "staff"]})
+    assert refused.status_code == 422 and "cannot be given the staff scope" in refused.text
+    made = await browser.post(urls.settings_tokens(), {"token_name": "Report script", "token_scope": "read"})
+    assert made.status_code == 200 and made.headers["cache-control"] == "no-store"
+    token = re.search(r'id="new-token">(ib_[\w-]+)<', made.text).group(1)
+    assert token not in (await browser.get(urls.settings())).text
+    script = await api_for(None, token=token)
+    assert (await script.get(urls.api_me())).json()["key_name"] == "Report script"
+    key = await ApiKey.get(name="Report script")
+    assert key.personal and key.created_by_id == alice.id
+
+    bobs = await browser_for(bob)
+    assert (await bobs.post(urls.settings_token_revoke(key.id))).status_code == 404
+    assert (await script.get(urls.api_me())).status_code == 200
+    assert (await browser.post(urls.settings_token_revoke(key.id))).status_code == 303
+    assert (await script.get(urls.api_me())).status_code == 401
+
+
+async def test_a_deactivated_persons_keys_stop_working(api_for, alice):
+    alices = await api_for(alice)
+    await User.filter(id=alice.id).update(is_active=False)
+    assert (await alices.get(urls.api_ideas())).status_code == 401
+
+
 async def test_a_key_never_holds_more_than_its_person_may(browser_for, ada, alice, sam):
     console = await browser_for(ada)
     page = await console.post(urls.admin_api_keys(), {"name": "Too much", "user": alice.email,

@@ -144,6 +144,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /login/x": ((), ("next",)),
     "GET /login/x/callback": (("code", "state", "error", "error_description"), ()),
     "POST /account/identities/{identity_id}/unlink": ((), ()),
+    "POST /settings/tokens": ((), ("token_name", "token_scope")),
+    "POST /settings/tokens/{key_id}/revoke": ((), ()),
     "GET /staff/admin/api-keys": ((), ()),
     "POST /staff/admin/api-keys": ((), ("name", "user", "scope")),
     "POST /staff/admin/api-keys/{key_id}/revoke": ((), ()),
@@ -411,7 +413,7 @@ async def test_no_input_anywhere_makes_a_500_or_an_error_in_the_log(fuzz_app, ma
         if shot.method != "GET" and "/admin/users" in shot.path:  # Mallory-as-admin may demote the cast
             for uid, role in roles.items():
                 await User.filter(id=uid).update(role=role, is_active=True)
-        if shot.method != "GET" and "/api-keys" in shot.path:  # Mallory-as-admin may revoke the keys she uses
+        if shot.method != "GET" and ("/api-keys" in shot.path or "/tokens" in shot.path):  # she may revoke her keys
             await ApiKey.filter(name="fuzz").update(revoked_at=None)
         if shot.path.startswith(SESSION_CHANGING) and response.status_code == 303:  # logged in, out or as another
             await clients[shot.persona][0].http.aclose()
