@@ -54,6 +54,7 @@ from ideaboard.views import (
 from ideaboard.views import api_keys as key_views
 from ideaboard.views import settings as account_settings
 from ideaboard.views import sso as sso_views
+from ideaboard.views import webhooks as webhook_views
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -148,6 +149,12 @@ def build_routes() -> list[BaseRoute]:
         Route("/sso", sso_views.sso_settings, methods=["GET", "POST"], name="sso_settings"),
         Route("/api-keys", key_views.api_keys_page, methods=["GET", "POST"], name="api_keys"),
         Route("/api-keys/{key_id:id}/revoke", key_views.revoke_key, methods=["POST"], name="revoke_api_key"),
+        Route("/webhooks", webhook_views.webhooks_page, methods=["GET", "POST"], name="webhooks"),
+        Route("/webhooks/{endpoint_id:id}", webhook_views.endpoint_page, name="webhook"),
+        Route("/webhooks/{endpoint_id:id}/enabled", webhook_views.set_enabled, methods=["POST"],
+              name="webhook_enabled"),
+        Route("/webhooks/deliveries/{delivery_id:id}/resend", webhook_views.send_again, methods=["POST"],
+              name="webhook_resend"),
     ]
     staff_console = [  # /staff: the product team (staff and admins)
         Route("/", staff.queue, name="queue"),

@@ -153,6 +153,49 @@ class ApiKey(Model):
         return frozenset(ApiScope(s) for s in self.scopes.split() if s in ApiScope.__members__.values())
 
 
+class WebhookEndpoint(Model):
+    """An admin's subscription: the chosen events are POSTed to `url`, signed with `secret` (Standard Webhooks)."""
+
+    id = fields.IntField(primary_key=True)
+    url = fields.CharField(max_length=500)
+    secret = fields.CharField(max_length=100)  # whsec_<base64>: the worker signs with it, so it is kept as is
+    events = fields.CharField(max_length=300)  # space-separated event types
+    description = fields.CharField(max_length=200, default="")
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="webhook_endpoints", null=True, on_delete=fields.OnDelete.SET_NULL)
+    created_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+    disabled_at = fields.DatetimeField(null=True)
+    disabled_reason = fields.CharField(max_length=300, default="")
+
+    class Meta:
+        table = "webhook_endpoints"
+
+
+class WebhookDelivery(Model):
+    """One event for one endpoint, kept as a log: attempts, the last answer, and when it is tried next."""
+
+    id = fields.IntField(primary_key=True)
+    msg_id = fields.CharField(max_length=40, unique=True)  # the webhook-id header: receivers deduplicate by it
+    endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
+        "models.WebhookEndpoint", related_name="deliveries", on_delete=fields.OnDelete.CASCADE)
+    endpoint_id: int
+    event = fields.CharField(max_length=40)
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField()
+    attempts = fields.IntField(default=0)
+    last_status = fields.IntField(null=True)  # the HTTP status of the last answer
+    last_error = fields.CharField(max_length=300, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_attempt_at = fields.DatetimeField(null=True)
+    next_attempt_at = fields.DatetimeField(null=True)  # null once delivered or given up
+    delivered_at = fields.DatetimeField(null=True)
+    given_up_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "webhook_deliveries"
+        indexes = (("next_attempt_at",), ("endpoint_id", "created_at"))
+
+
 class LinkedIdentity(Model):
     """An outside account that signs in as this person: an OpenID Connect (issuer, subject) pair, or an X user.
 

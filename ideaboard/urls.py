@@ -295,6 +295,18 @@ class Urls:
     def admin_api_key_revoke(self, key_id: int) -> str:
         return f"/staff/admin/api-keys/{key_id}/revoke"
 
+    def admin_webhooks(self) -> str:
+        return "/staff/admin/webhooks"
+
+    def admin_webhook(self, endpoint_id: int) -> str:
+        return f"/staff/admin/webhooks/{endpoint_id}"
+
+    def admin_webhook_enabled(self, endpoint_id: int) -> str:
+        return f"/staff/admin/webhooks/{endpoint_id}/enabled"
+
+    def admin_webhook_resend(self, delivery_id: int) -> str:
+        return f"/staff/admin/webhooks/deliveries/{delivery_id}/resend"
+
     # the REST API (ideaboard/api)
     def api_reference(self) -> str:
         return "/api"

@@ -25,6 +25,14 @@ async def email_digests(ctx: dict[str, Any]) -> int:
     return await send_digests(ctx["settings"])
 
 
+async def deliver_webhooks(ctx: dict[str, Any]) -> int:
+    """POST the webhook deliveries that are due, signed; failures are retried on later runs (safe to run twice)."""
+    from ideaboard.webhooks import deliver_due
+
+    settings = ctx["settings"]
+    return await deliver_due(settings.base_url, settings.webhooks_allow_private)
+
+
 async def update_idea_cluster(ctx: dict[str, Any], idea_id: int) -> int | None:
     """A new or edited idea: suggestable at once, and placed in the nearest cluster (or a new one)."""
     await index_idea(ctx, idea_id)
@@ -39,10 +47,11 @@ async def recluster(ctx: dict[str, Any]) -> int:
 
 # Every job is retried with backoff when it fails on a transient database or Redis error (workers/retry.py).
 JOBS: dict[str, Callable] = {f.__name__: retried(f) for f in (
-    email_notifications, email_digests, update_idea_cluster, recluster, rebuild_suggest_index, index_idea,
-    refresh_all_tweets, fetch_related_tweets)}
+    email_notifications, email_digests, deliver_webhooks, update_idea_cluster, recluster, rebuild_suggest_index,
+    index_idea, refresh_all_tweets, fetch_related_tweets)}
 X_JOBS: list[Callable] = [JOBS["fetch_related_tweets"]]  # in their own queue (social.X_QUEUE): X may be slow
 PRODUCT: list[Callable] = [job for job in JOBS.values() if job not in X_JOBS]
 FUNCTIONS: list[Callable] = list(JOBS.values())
-CRON: dict[str, Callable] = {"email": JOBS["email_notifications"], "recluster": JOBS["recluster"],
+CRON: dict[str, Callable] = {"email": JOBS["email_notifications"], "webhooks": JOBS["deliver_webhooks"],
+                             "recluster": JOBS["recluster"],
                              "tweets": JOBS["refresh_all_tweets"]}
