@@ -69,6 +69,11 @@ async def _visible(call: Call) -> IdeaRow:
     return idea
 
 
+async def _wake_worker(call: Call) -> None:
+    """Webhook deliveries the write queued go out now rather than at the worker's next minute."""
+    await jobs.enqueue(call.request.state.arq, "deliver_webhooks", job_id=jobs.WEBHOOKS_JOB_ID)
+
+
 async def _throttle(call: Call, action: str) -> None:
     """The same per-person write limits the browser has (ratelimit.RULES)."""
     request = call.request
@@ -120,6 +125,7 @@ async def create_idea(call: Call) -> Reply:
         raise ratelimit.RateLimited("You have shared a lot of ideas this hour. Please wait a while.", 3600)
     idea = await ideas.submit_idea(user, form, new.space)
     await jobs.enqueue(call.request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
+    await _wake_worker(call)
     return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})
 
 
@@ -182,6 +188,7 @@ async def create_comment(call: Call) -> Reply:
         comment = await comments.add_comment(idea, call.me, body)
     except NotAllowed as exc:  # merged: the conversation continues on the other idea
         raise Refused(409, str(exc), code="merged") from None
+    await _wake_worker(call)
     return Reply(_comment(comment), 201)
 
 
@@ -196,6 +203,7 @@ async def change_status(call: Call) -> Reply:
     idea = await _visible(call)
     event = await workflow.transition(idea, call.me, change.status, change.message,
                                       expected_version=if_match_version(call.request))
+    await _wake_worker(call)
     return Reply(s.StatusEvent(**_event(event).model_dump(), idea_version=idea.version), 201)
 
 
@@ -209,6 +217,7 @@ async def respond(call: Call) -> Reply:
                                        expected_version=if_match_version(call.request))
     except ValueError as exc:  # nothing but spaces
         raise Refused(422, str(exc), fields={"message": str(exc)}) from None
+    await _wake_worker(call)
     return Reply(s.StatusEvent(**_event(event).model_dump(), idea_version=idea.version), 201)
 
 
