@@ -324,6 +324,21 @@ class Urls:
     def api_idea(self, idea_id: int) -> str:
         return f"/api/v1/ideas/{idea_id}"
 
+    def api_idea_follow(self, idea_id: int) -> str:
+        return f"/api/v1/ideas/{idea_id}/follow"
+
+    def api_categories(self) -> str:
+        return "/api/v1/categories"
+
+    def api_notifications(self) -> str:
+        return "/api/v1/notifications"
+
+    def api_notifications_read(self) -> str:
+        return "/api/v1/notifications/read"
+
+    def api_profile(self, user_id: int) -> str:
+        return f"/api/v1/users/{user_id}"
+
     def api_idea_vote(self, idea_id: int) -> str:
         return f"/api/v1/ideas/{idea_id}/vote"
 

@@ -20,6 +20,7 @@ from ideaboard.api import openapi
 from ideaboard.app import build_routes
 from ideaboard.models import ApiKey, AuditEntry, Comment, Idea, IdeaEvent, Space, Status, User, Vote
 from ideaboard.urls import urls
+from ideaboard.workflow import transition
 
 PARAM = re.compile(r"{(\w+)}")
 
@@ -368,3 +369,44 @@ async def test_a_closed_idea_refuses_votes_with_the_reason(api_for, alice, bob, 
     await Idea.filter(id=idea.id).update(status=Status.LAUNCHED)
     refused = await (await api_for(bob)).call("PUT", urls.api_idea_vote(idea.id), json={"value": 1})
     assert refused.status_code == 403 and "Voting is closed" in refused.json()["detail"]
+
+
+async def test_alice_rewords_her_idea_until_review_starts_and_bob_cannot(api_for, alice, bob, sam, make_idea,
+                                                                         categories):
+    idea = await make_idea(alice)
+    alices, bobs = await api_for(alice), await api_for(bob)
+    edited = await alices.call("PATCH", urls.api_idea(idea.id), json={
+        "title": "Dark mode, also for the menu board", "category_id": categories["Mobile app"].id, "tags": ["ui"]})
+    assert edited.status_code == 200 and edited.json()["title"] == "Dark mode, also for the menu board"
+    assert edited.json()["tags"] == ["ui"] and edited.json()["category"]["slug"] == "mobile-app"
+    refused = await bobs.call("PATCH", urls.api_idea(idea.id), json={"title": "Bob's version of it"})
+    assert refused.status_code == 403 and "author" in refused.json()["detail"]
+    await transition(idea, sam, Status.UNDER_REVIEW)
+    late = await alices.call("PATCH", urls.api_idea(idea.id), json={"title": "Too late to reword"})
+    assert late.status_code == 403 and await Idea.get(id=idea.id).values_list("title", flat=True) == \
+        "Dark mode, also for the menu board"
+
+
+async def test_bob_follows_an_idea_hears_about_it_and_marks_his_bell_read(api_for, alice, bob, sam, make_idea):
+    idea = await make_idea(alice)
+    bobs = await api_for(bob)
+    followed = await bobs.call("PUT", urls.api_idea_follow(idea.id))
+    assert followed.json() == {"idea_id": idea.id, "following": True}
+    await transition(idea, sam, Status.UNDER_REVIEW, "We are looking at it")
+    bell = (await bobs.get(urls.api_notifications())).json()
+    assert bell["unread"] == 1 and bell["items"][0]["kind"] == "updates" and bell["items"][0]["idea_id"] == idea.id
+    assert bell["items"][0]["url"].startswith(urls.idea(idea.id)) and not bell["items"][0]["read"]
+    assert (await bobs.post(urls.api_notifications_read())).json() == {"marked": 1}
+    assert (await bobs.get(urls.api_notifications())).json()["unread"] == 0
+    unfollowed = await bobs.call("DELETE", urls.api_idea_follow(idea.id))
+    assert unfollowed.json()["following"] is False
+
+
+async def test_categories_and_public_profiles_are_open_reads(api_for, alice, categories):
+    visitor = await api_for(None)
+    listed = (await visitor.get(urls.api_categories())).json()["items"]
+    assert [c["slug"] for c in listed] == ["mobile-app", "in-the-store", "rewards"]
+    profile = (await visitor.get(urls.api_profile(alice.id))).json()
+    assert profile["name"] == "Alice Martin" and profile["is_staff"] is False and "email" not in profile
+    await User.filter(id=alice.id).update(is_active=False)
+    assert (await visitor.get(urls.api_profile(alice.id))).status_code == 404

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ideaboard import inputs
 from ideaboard.forms import BODY_MAX, COMMENT_MAX, MAX_TAGS, TITLE_MAX
-from ideaboard.models import ApiScope, EventKind, Role, Space, Status
+from ideaboard.models import ApiScope, EventKind, NotificationKind, Role, Space, Status
 from ideaboard.workflow import MAX_MESSAGE
 
 
@@ -69,6 +69,15 @@ class NewIdea(Body):
     category_id: RowId | None = None
     tags: Annotated[list[Annotated[Line, Field(max_length=40)]], Field(max_length=MAX_TAGS)] = []
     space: Space = Space.PUBLIC
+
+
+class IdeaEdit(Body):
+    """The whole idea as it should read now (the edit form's fields); authors may edit until review starts."""
+
+    title: Annotated[Text, Field(max_length=TITLE_MAX)]
+    body: Annotated[Text, Field(max_length=BODY_MAX)] = ""
+    category_id: RowId | None = None
+    tags: Annotated[list[Annotated[Line, Field(max_length=40)]], Field(max_length=MAX_TAGS)] = []
 
 
 class VoteIn(Body):
@@ -198,3 +207,42 @@ class Problem(BaseModel):
     detail: str
     code: str
     fields: dict[str, str] | None = None
+
+
+class Following(BaseModel):
+    idea_id: int
+    following: bool
+
+
+class Category(BaseModel):
+    id: int
+    name: str
+    slug: str
+
+
+class CategoryList(BaseModel):
+    items: list[Category]
+
+
+class Notification(BaseModel):
+    id: int
+    kind: NotificationKind
+    message: str
+    count: int
+    idea_id: int | None
+    url: str = Field(description="Where it points on the site.")
+    read: bool
+    updated_at: datetime
+
+
+class NotificationList(BaseModel):
+    items: list[Notification] = Field(description="Newest first, the latest 50.")
+    unread: int
+
+
+class MarkedRead(BaseModel):
+    marked: int
+
+
+class Profile(Person):
+    joined_at: datetime

@@ -7,7 +7,20 @@ import functools
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ideaboard import api_keys, comments, idea_page, ideas, jobs, listing, pagecache, ratelimit, votes, workflow
+from ideaboard import (
+    api_keys,
+    comments,
+    follows,
+    idea_page,
+    ideas,
+    jobs,
+    listing,
+    notifications,
+    pagecache,
+    ratelimit,
+    votes,
+    workflow,
+)
 from ideaboard import categories as categories_cache
 from ideaboard.api import openapi
 from ideaboard.api import schemas as s
@@ -147,6 +160,40 @@ async def get_idea(call: Call) -> Reply:
     return Reply(await _full_idea(_idea_id(call), call.user))
 
 
+@operation("PATCH", "/ideas/{idea_id:id}", name="api_edit_idea", tag="Ideas", scope=WRITE, body=s.IdeaEdit,
+           response=s.Idea)
+async def edit_idea(call: Call) -> Reply:
+    """Reword the person's own idea (title, description, category, tags) while nobody has started reviewing it."""
+    change: s.IdeaEdit = call.body
+    idea = await _visible(call)
+    categories = await categories_cache.list_categories()
+    data = {"title": change.title, "body": change.body, "category": str(change.category_id or ""),
+            "tags": " ".join(change.tags)}
+    await ideas.edit_idea(idea, call.me, parse_idea(data, {c.id for c in categories}))
+    await jobs.enqueue(call.request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
+    return Reply(await _full_idea(idea.id, call.me))
+
+
+@operation("PUT", "/ideas/{idea_id:id}/follow", name="api_follow", tag="Follows", scope=WRITE,
+           response=s.Following)
+async def follow(call: Call) -> Reply:
+    """Follow the idea: its status changes, responses and comments come to the person's notifications."""
+    return await _set_following(call, True)
+
+
+@operation("DELETE", "/ideas/{idea_id:id}/follow", name="api_unfollow", tag="Follows", scope=WRITE,
+           response=s.Following)
+async def unfollow(call: Call) -> Reply:
+    """Stop following (voting or commenting later does not follow it again)."""
+    return await _set_following(call, False)
+
+
+async def _set_following(call: Call, on: bool) -> Reply:
+    idea = await _visible(call)
+    await _throttle(call, "follow")
+    return Reply(s.Following(idea_id=idea.id, following=await follows.set_following(call.me, idea, on)))
+
+
 @operation("PUT", "/ideas/{idea_id:id}/vote", name="api_vote", tag="Votes", scope=WRITE, body=s.VoteIn,
            response=s.Vote, errors=(403,))
 async def put_vote(call: Call) -> Reply:
@@ -236,6 +283,41 @@ async def search(call: Call) -> Reply:
     return Reply(s.SearchResults(items=items, page=page.number, total=page.total or 0, more=page.has_next))
 
 
+@operation("GET", "/users/{user_id:id}", name="api_profile", tag="Users", scope=READ, anonymous=True,
+           response=s.Profile)
+async def profile(call: Call) -> Reply:
+    """A member's public profile (deactivated accounts are 404)."""
+    user = await User.get_or_none(id=int(call.request.path_params["user_id"]), is_active=True)
+    if user is None:
+        raise NotFound("user")
+    return Reply(s.Profile(**person(user).model_dump(), joined_at=user.created_at))
+
+
+@operation("GET", "/categories", name="api_categories", tag="Ideas", scope=READ, anonymous=True,
+           response=s.CategoryList)
+async def list_categories(call: Call) -> Reply:
+    """The board's categories, in the board's order (filter ideas by `category` = slug)."""
+    rows = await categories_cache.cached_categories()
+    return Reply(s.CategoryList(items=[s.Category(id=c.id, name=c.name, slug=c.slug) for c in rows]))
+
+
+@operation("GET", "/notifications", name="api_notifications", tag="Users", scope=READ, response=s.NotificationList)
+async def list_notifications(call: Call) -> Reply:
+    """The person's bell, newest first; reading it here marks nothing read (POST …/read does)."""
+    items = await notifications.list_notifications(call.me)
+    return Reply(s.NotificationList(items=[s.Notification(
+        id=n.id, kind=n.kind, message=n.message, count=n.count, idea_id=n.idea_id, url=notifications.link(n),
+        read=n.read_at is not None, updated_at=n.updated_at) for n in items],
+        unread=await notifications.unread_count(call.me)))
+
+
+@operation("POST", "/notifications/read", name="api_notifications_read", tag="Users", scope=WRITE,
+           response=s.MarkedRead)
+async def mark_read(call: Call) -> Reply:
+    """Mark every notification read, as opening the bell's page does."""
+    return Reply(s.MarkedRead(marked=await notifications.mark_all_read(call.me)))
+
+
 @operation("GET", "/users/me", name="api_me", tag="Users", scope=READ, response=s.Me)
 async def me(call: Call) -> Reply:
     """Who the key acts as, and what it may do."""
@@ -246,8 +328,9 @@ async def me(call: Call) -> Reply:
                       email_verified=user.email_verified_at is not None, key_name=key.name, scopes=scopes))
 
 
-OPERATIONS = [list_ideas, create_idea, get_idea, put_vote, delete_vote, list_comments, create_comment, change_status,
-              respond, search, me]
+OPERATIONS = [list_ideas, create_idea, get_idea, edit_idea, put_vote, delete_vote, follow, unfollow, list_comments,
+              create_comment, change_status, respond, search, list_categories, me, list_notifications, mark_read,
+              profile]
 
 
 async def openapi_document(request: Request) -> Response:
