@@ -327,7 +327,7 @@ def request_args(shot: Shot, token: str) -> dict:
 
 def _json_value(value: str) -> object:
     """Numbers as JSON numbers (huge ones too), a few as lists or booleans, the rest as strings."""
-    if value.lstrip("-").isascii() and value.lstrip("-").isdigit():
+    if value.lstrip("-").isascii() and value.lstrip("-").isdigit() and len(value) < 400:
         return int(value)
     return {"true": True, "[]": [], "x" * 5: [value] * 3}.get(value, value)
 
