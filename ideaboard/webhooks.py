@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from tortoise.exceptions import IntegrityError
 
 from ideaboard import audit, inputs
 from ideaboard.errors import NotAllowed
@@ -36,7 +37,9 @@ EVENTS = {
     "idea.status_changed": "the team moves an idea to another status",
     "idea.responded": "the team publishes an official response",
     "comment.created": "someone comments on an idea",
+    "idea.vote_milestone": "an idea first reaches 10, 50, 100, 500 or 1,000 net votes",
 }
+MILESTONES = (10, 50, 100, 500, 1000)
 # Standard Webhooks' suggested schedule: the first try at once, then these waits after each failure.
 RETRY_AFTER = [timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                timedelta(hours=5), timedelta(hours=10), timedelta(hours=10)]
@@ -91,15 +94,36 @@ async def send_again(actor: User, delivery: WebhookDelivery) -> None:
     await audit.record(actor, "webhook.resend", "webhook", delivery.endpoint_id, msg_id=delivery.msg_id)
 
 
-async def emit(event: str, data: dict[str, Any]) -> int:
-    """Write one delivery per active endpoint that subscribed to `event` (call inside the change's transaction)."""
+async def emit(event: str, data: dict[str, Any], *, once_key: str | None = None) -> int:
+    """Write one delivery per active endpoint that subscribed to `event` (call inside the change's transaction).
+
+    With `once_key` the message id is derived from it, so the event reaches each endpoint once, ever.
+    """
     now = datetime.now(UTC)
     endpoints = [e for e in await WebhookEndpoint.filter(disabled_at=None) if event in e.events.split()]
     payload = {"type": event, "timestamp": now.isoformat(), "data": data}
+    written = 0
     for endpoint in endpoints:
-        await WebhookDelivery.create(msg_id="msg_" + secrets.token_hex(12), endpoint=endpoint, event=event,
-                                     payload=payload, next_attempt_at=now)
-    return len(endpoints)
+        msg_id = f"msg_{once_key}_{endpoint.id}" if once_key else "msg_" + secrets.token_hex(12)
+        if once_key and await WebhookDelivery.filter(msg_id=msg_id).exists():
+            continue
+        try:
+            await WebhookDelivery.create(msg_id=msg_id, endpoint=endpoint, event=event, payload=payload,
+                                         next_attempt_at=now)
+            written += 1
+        except IntegrityError:  # a concurrent vote wrote the same milestone a moment ago
+            continue
+    return written
+
+
+async def vote_milestones(idea_id: int, before: int | None, after: int) -> int:
+    """The milestones a vote just crossed upwards, each announced once per idea (a later dip and return is not news)."""
+    crossed = [m for m in MILESTONES if before is not None and before < m <= after]
+    if not crossed:
+        return 0
+    idea = await Idea.get(id=idea_id)
+    return sum([await emit("idea.vote_milestone", {**idea_data(idea), "milestone": m, "score": after},
+                           once_key=f"idea{idea_id}_votes{m}") for m in crossed])
 
 
 def idea_data(idea: Idea) -> dict[str, Any]:

@@ -186,3 +186,19 @@ def test_the_signature_is_the_standard_webhooks_one():
     body = b'{"test": 2432232314}'
     assert webhooks.sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) \
         == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+async def test_ten_net_votes_is_announced_once(browser_for, ada, alice, bob, make_idea, receiver, settings):
+    from ideaboard.models import Idea
+    from ideaboard.votes import cast_vote
+
+    await register(browser_for, ada, receiver, "idea.vote_milestone")
+    idea = await make_idea(alice)
+    await Idea.filter(id=idea.id).update(upvotes=9, score=9)  # nine others voted already
+    await cast_vote(idea.id, bob, 1)
+    await cast_vote(idea.id, bob, 0)  # back to nine, then ten again: not news twice
+    await cast_vote(idea.id, bob, 1)
+    assert await deliver(settings) == 1
+    [event] = receiver.received
+    assert event["type"] == "idea.vote_milestone" and event["data"]["milestone"] == 10
+    assert event["data"]["idea"]["id"] == idea.id and event["data"]["score"] == 10
