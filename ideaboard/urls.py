@@ -351,6 +351,15 @@ class Urls:
     def api_idea_responses(self, idea_id: int) -> str:
         return f"/api/v1/ideas/{idea_id}/responses"
 
+    def api_idea_owner(self, idea_id: int) -> str:
+        return f"/api/v1/ideas/{idea_id}/owner"
+
+    def api_idea_merge(self, idea_id: int) -> str:
+        return f"/api/v1/ideas/{idea_id}/merge"
+
+    def api_idea_hidden(self, idea_id: int) -> str:
+        return f"/api/v1/ideas/{idea_id}/hidden"
+
     def api_search(self, **query: Query) -> str:
         return "/api/v1/search" + _query(**query)
 

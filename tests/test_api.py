@@ -410,3 +410,28 @@ async def test_categories_and_public_profiles_are_open_reads(api_for, alice, cat
     assert profile["name"] == "Alice Martin" and profile["is_staff"] is False and "email" not in profile
     await User.filter(id=alice.id).update(is_active=False)
     assert (await visitor.get(urls.api_profile(alice.id))).status_code == 404
+
+
+async def test_sams_key_assigns_merges_and_hides_ideas(api_for, alice, bob, sam, erin, make_idea):
+    original, duplicate, spam = (await make_idea(alice), await make_idea(bob, "Dark mode please, at night"),
+                                 await make_idea(bob, "Buy cheap watches here"))
+    sams = await api_for(sam, "read", "staff")
+    version = (await sams.get(urls.api_idea(original.id))).json()["version"]
+    owned = await sams.call("PUT", urls.api_idea_owner(original.id), json={"owner_id": sam.id},
+                            headers={"If-Match": f'"{version}"'})
+    assert owned.status_code == 200 and await Idea.get(id=original.id).values_list("owner_id", flat=True) == sam.id
+    stale = await sams.call("PUT", urls.api_idea_owner(original.id), json={"owner_id": None},
+                            headers={"If-Match": f'"{version}"'})
+    assert stale.status_code == 412
+    customer = await sams.call("PUT", urls.api_idea_owner(original.id), json={"owner_id": erin.id})
+    assert customer.status_code == 422 and "owner_id" in customer.json()["fields"]
+
+    merged = await sams.post(urls.api_idea_merge(duplicate.id), {"into_id": original.id})
+    assert merged.status_code == 200 and merged.json()["id"] == original.id
+    assert await Idea.get(id=duplicate.id).values_list("status", flat=True) == "duplicate"
+    again = await sams.post(urls.api_idea_merge(duplicate.id), {"into_id": original.id})
+    assert again.status_code == 422 and again.json()["code"] == "not_mergeable"
+
+    hidden = await sams.call("PUT", urls.api_idea_hidden(spam.id), json={"hidden": True})
+    assert hidden.status_code == 200
+    assert (await (await api_for(alice)).get(urls.api_idea(spam.id))).status_code == 404

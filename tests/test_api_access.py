@@ -20,7 +20,8 @@ from ideaboard.models import ApiKey, Idea, Role, Space
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 BODIES = {"api_new_idea": {"title": "An idea from the matrix"}, "api_edit_idea": {"title": "Edited by the matrix"},
-          "api_vote": {"value": 1},
+          "api_vote": {"value": 1}, "api_owner": {"owner_id": None}, "api_hidden": {"hidden": False},
+          "api_merge": {"into_id": 2_147_483_647},
           "api_new_comment": {"body": "From the matrix"}, "api_status": {"status": "under_review"},
           "api_respond": {"message": "From the matrix"}}
 QUERIES = {"api_search": "?q=matrix"}

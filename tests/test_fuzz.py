@@ -174,6 +174,9 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /api/v1/ideas/{idea_id}/comments": ((), ("body",)),
     "POST /api/v1/ideas/{idea_id}/status": ((), ("status", "message")),
     "POST /api/v1/ideas/{idea_id}/responses": ((), ("message",)),
+    "PUT /api/v1/ideas/{idea_id}/owner": ((), ("owner_id",)),
+    "POST /api/v1/ideas/{idea_id}/merge": ((), ("into_id",)),
+    "PUT /api/v1/ideas/{idea_id}/hidden": ((), ("hidden",)),
     "GET /api/v1/search": (("q", "page"), ()),
     "GET /api/v1/users/me": ((), ()),
 }

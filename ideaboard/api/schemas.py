@@ -93,6 +93,18 @@ class StatusChange(Body):
     message: Annotated[Text, Field(max_length=MAX_MESSAGE)] = ""
 
 
+class OwnerIn(Body):
+    owner_id: RowId | None = Field(description="A teammate's user id; null releases the idea.")
+
+
+class MergeIn(Body):
+    into_id: RowId = Field(description="The idea this one duplicates: votes, comments and followers move there.")
+
+
+class HiddenIn(Body):
+    hidden: bool
+
+
 class NewResponse(Body):
     message: Annotated[Text, Field(min_length=1, max_length=MAX_MESSAGE)]
 

@@ -9,12 +9,15 @@ from starlette.responses import JSONResponse, Response
 
 from ideaboard import (
     api_keys,
+    assignment,
     comments,
     follows,
     idea_page,
     ideas,
     jobs,
     listing,
+    merge,
+    moderation,
     notifications,
     pagecache,
     ratelimit,
@@ -25,7 +28,7 @@ from ideaboard import categories as categories_cache
 from ideaboard.api import openapi
 from ideaboard.api import schemas as s
 from ideaboard.api.operations import Call, Refused, Reply, if_match_version, operation
-from ideaboard.errors import NotAllowed, NotFound
+from ideaboard.errors import Conflict, NotAllowed, NotFound
 from ideaboard.forms import parse_comment, parse_idea
 from ideaboard.models import ApiScope, Category, IdeaEvent, Role, User
 from ideaboard.models import Comment as CommentRow
@@ -268,6 +271,49 @@ async def respond(call: Call) -> Reply:
     return Reply(s.StatusEvent(**_event(event).model_dump(), idea_version=idea.version), 201)
 
 
+@operation("PUT", "/ideas/{idea_id:id}/owner", name="api_owner", tag="Staff", scope=STAFF, body=s.OwnerIn,
+           response=s.Idea, errors=(409, 412))
+async def set_owner(call: Call) -> Reply:
+    """Give the idea to a teammate, or release it (null); the new owner is told. Takes If-Match too."""
+    idea = await _visible(call)
+    owner_id = call.body.owner_id
+    owner = await User.get_or_none(id=owner_id, is_active=True) if owner_id is not None else None
+    if owner_id is not None and owner is None:
+        raise Refused(422, "There is no such teammate.", fields={"owner_id": "There is no such teammate."})
+    version = if_match_version(call.request)
+    try:
+        await assignment.assign(idea, call.me, owner, idea.version if version is None else version)
+    except Conflict:
+        raise  # 412 with If-Match, else 409
+    except NotAllowed as exc:
+        raise Refused(422, str(exc), fields={"owner_id": str(exc)}) from None
+    return Reply(await _full_idea(idea.id, call.me))
+
+
+@operation("POST", "/ideas/{idea_id:id}/merge", name="api_merge", tag="Staff", scope=STAFF, body=s.MergeIn,
+           response=s.Idea)
+async def merge_into(call: Call) -> Reply:
+    """Merge this idea (the duplicate) into another; answers the idea it was merged into."""
+    idea = await _visible(call)
+    target = await ideas.get_idea(call.body.into_id, call.me)
+    if target is None:
+        raise Refused(422, "There is no such idea to merge into.", fields={"into_id": "No such idea."})
+    try:
+        await merge.merge_ideas(idea, target, call.me)
+    except NotAllowed as exc:
+        raise Refused(422, str(exc), code="not_mergeable", fields={"into_id": str(exc)}) from None
+    return Reply(await _full_idea(target.id, call.me))
+
+
+@operation("PUT", "/ideas/{idea_id:id}/hidden", name="api_hidden", tag="Staff", scope=STAFF, body=s.HiddenIn,
+           response=s.Idea)
+async def set_hidden(call: Call) -> Reply:
+    """Hide the idea from everyone but the team (or show it again); its open reports are closed."""
+    idea = await _visible(call)
+    await moderation.set_idea_hidden(call.me, idea, call.body.hidden)
+    return Reply(await _full_idea(idea.id, call.me))
+
+
 @operation("GET", "/search", name="api_search", tag="Ideas", scope=READ, anonymous=True, query=s.SearchQuery,
            response=s.SearchResults)
 async def search(call: Call) -> Reply:
@@ -329,8 +375,8 @@ async def me(call: Call) -> Reply:
 
 
 OPERATIONS = [list_ideas, create_idea, get_idea, edit_idea, put_vote, delete_vote, follow, unfollow, list_comments,
-              create_comment, change_status, respond, search, list_categories, me, list_notifications, mark_read,
-              profile]
+              create_comment, change_status, respond, set_owner, merge_into, set_hidden, search, list_categories,
+              me, list_notifications, mark_read, profile]
 
 
 async def openapi_document(request: Request) -> Response:
