@@ -161,6 +161,7 @@ class WebhookEndpoint(Model):
     secret = fields.CharField(max_length=100)  # whsec_<base64>: the worker signs with it, so it is kept as is
     events = fields.CharField(max_length=300)  # space-separated event types
     description = fields.CharField(max_length=200, default="")
+    kind = fields.CharField(max_length=10, default="standard")  # "standard": signed JSON; "slack": a Slack message
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="webhook_endpoints", null=True, on_delete=fields.OnDelete.SET_NULL)
     created_by_id: int | None

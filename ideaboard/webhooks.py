@@ -40,6 +40,7 @@ EVENTS = {
     "idea.vote_milestone": "an idea first reaches 10, 50, 100, 500 or 1,000 net votes",
 }
 MILESTONES = (10, 50, 100, 500, 1000)
+KINDS = {"standard": "signed JSON (Standard Webhooks)", "slack": "a Slack message (an incoming-webhook URL)"}
 # Standard Webhooks' suggested schedule: the first try at once, then these waits after each failure.
 RETRY_AFTER = [timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                timedelta(hours=5), timedelta(hours=10), timedelta(hours=10)]
@@ -69,13 +70,16 @@ def clean_url(raw: str) -> str:
     return url
 
 
-async def create_endpoint(actor: User, url: str, events: Iterable[str], description: str = "") -> WebhookEndpoint:
+async def create_endpoint(actor: User, url: str, events: Iterable[str], description: str = "",
+                          kind: str = "standard") -> WebhookEndpoint:
     chosen = [e for e in EVENTS if e in set(events)]
     if not chosen:
         raise NotAllowed("Choose at least one event.")
+    if kind not in KINDS:
+        raise NotAllowed("Choose what to send: signed JSON or a Slack message.")
     endpoint = await WebhookEndpoint.create(url=clean_url(url), secret=new_secret(), events=" ".join(chosen),
                                             description=inputs.strip_control(description.strip())[:200],
-                                            created_by=actor)
+                                            kind=kind, created_by=actor)
     await audit.record(actor, "webhook.create", "webhook", endpoint.id, url=endpoint.url, events=endpoint.events)
     return endpoint
 
@@ -171,7 +175,9 @@ async def deliver_due(base_url: str, allow_private: bool, *, now: datetime | Non
 async def _attempt(client: httpx.AsyncClient, delivery: WebhookDelivery, base_url: str, allow_private: bool,
                    now: datetime) -> bool:
     endpoint = delivery.endpoint
-    body = json.dumps(_with_urls(delivery.payload, base_url), separators=(",", ":")).encode()
+    payload = _with_urls(delivery.payload, base_url)
+    message = slack_message(payload) if endpoint.kind == "slack" else payload
+    body = json.dumps(message, separators=(",", ":")).encode()
     timestamp = int(time.time())
     headers = {"content-type": "application/json", "user-agent": "ideaboard-webhooks",
                "webhook-id": delivery.msg_id, "webhook-timestamp": str(timestamp),
@@ -205,6 +211,36 @@ async def _disable(endpoint: WebhookEndpoint, now: datetime, reason: str) -> Non
     if await WebhookEndpoint.filter(id=endpoint.id, disabled_at=None).update(disabled_at=now, disabled_reason=reason):
         endpoint.disabled_at = now
         await audit.record(None, "webhook.disabled", "webhook", endpoint.id, reason=reason)
+
+
+def _slack_text(text: str) -> str:
+    """Slack's mrkdwn escapes: &, < and > only."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_message(payload: dict[str, Any]) -> dict[str, Any]:
+    """The event as a Slack incoming-webhook message: one line naming the idea (linked) and what happened."""
+    data = payload.get("data", {})
+    idea = data.get("idea", {})
+    link = f"<{idea.get('url', '')}|{_slack_text(idea.get('title', ''))}>"
+    event = data.get("event", {})
+
+    def label(status: str | None) -> str:
+        return (status or "").replace("_", " ")
+
+    lines = {
+        "idea.created": f"New idea: {link}",
+        "idea.status_changed": f"{link} moved from {label(event.get('from_status'))} to "
+                               f"*{label(event.get('to_status'))}*",
+        "idea.responded": f"The team responded on {link}",
+        "comment.created": f"New comment on {link}",
+        "idea.vote_milestone": f"{link} reached {data.get('milestone')} votes",
+    }
+    text = lines.get(payload.get("type", ""), link)
+    quote = event.get("message") or data.get("comment", {}).get("body", "")
+    if quote:
+        text += "\n>" + _slack_text(quote[:300]).replace("\n", "\n>")
+    return {"text": text}
 
 
 def _with_urls(payload: dict[str, Any], base_url: str) -> dict[str, Any]:

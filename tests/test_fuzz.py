@@ -147,7 +147,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /settings/tokens": ((), ("token_name", "token_scope")),
     "POST /settings/tokens/{key_id}/revoke": ((), ()),
     "GET /staff/admin/webhooks": ((), ()),
-    "POST /staff/admin/webhooks": ((), ("url", "event", "description")),
+    "POST /staff/admin/webhooks": ((), ("url", "event", "description", "kind")),
     "GET /staff/admin/webhooks/{endpoint_id}": ((), ()),
     "POST /staff/admin/webhooks/{endpoint_id}/enabled": ((), ("enabled",)),
     "POST /staff/admin/webhooks/deliveries/{delivery_id}/resend": ((), ()),

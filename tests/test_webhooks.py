@@ -202,3 +202,17 @@ async def test_ten_net_votes_is_announced_once(browser_for, ada, alice, bob, mak
     [event] = receiver.received
     assert event["type"] == "idea.vote_milestone" and event["data"]["milestone"] == 10
     assert event["data"]["idea"]["id"] == idea.id and event["data"]["score"] == 10
+
+
+async def test_a_slack_channel_hears_status_changes_as_messages(browser_for, ada, alice, sam, make_idea, receiver,
+                                                                settings):
+    console = await browser_for(ada)
+    page = await console.post(urls.admin_webhooks(), {"url": receiver.url, "kind": "slack",
+                                                      "event": ["idea.status_changed"]})
+    receiver.secret = re.search(r'id="new-webhook-secret">(whsec_[\w+/=]+)<', page.text).group(1)
+    idea = await make_idea(alice, "Oat milk <in every> store")
+    await transition(idea, sam, Status.UNDER_REVIEW, "Checking with suppliers")
+    assert await deliver(settings) == 1
+    [message] = receiver.received
+    assert message["text"] == (f"<http://testserver{urls.idea(idea.id)}|Oat milk &lt;in every&gt; store> moved from "
+                               "new to *under review*\n>Checking with suppliers")

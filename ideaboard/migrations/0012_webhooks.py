@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
                 ('secret', fields.CharField(max_length=100)),
                 ('events', fields.CharField(max_length=300)),
                 ('description', fields.CharField(default='', max_length=200)),
+                ('kind', fields.CharField(default='standard', max_length=10)),
                 ('created_by', fields.ForeignKeyField('models.User', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='webhook_endpoints', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('disabled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),

@@ -25,11 +25,12 @@ async def webhooks_page(request: Request) -> Response:
         data = await form_data(request)
         events = await form_list(request, "event")
         try:
-            created = await webhooks.create_endpoint(admin, data.get("url", ""), events, data.get("description", ""))
+            created = await webhooks.create_endpoint(admin, data.get("url", ""), events, data.get("description", ""),
+                                                     data.get("kind", "standard"))
         except NotAllowed as exc:
             error, values = str(exc), {**data, "events": " ".join(events)}
     context = {"endpoints": await WebhookEndpoint.all().order_by("-id"), "created": created, "error": error,
-               "values": values, "events": webhooks.EVENTS, "section": "admin"}
+               "values": values, "events": webhooks.EVENTS, "kinds": webhooks.KINDS, "section": "admin"}
     return render(request, "staff/webhooks.html", context, status_code=422 if error else 200,
                   headers={"Cache-Control": "no-store"})
 
