@@ -10,7 +10,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_api_keys')]
+    dependencies = [('models', '0012_api_keys')]
 
     initial = False
 

@@ -7,7 +7,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0010_search_ranked_terms')]
+    dependencies = [('models', '0011_theme_per_person')]
 
     initial = False
 
