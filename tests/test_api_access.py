@@ -17,6 +17,8 @@ from ideaboard import api_keys
 from ideaboard.api.openapi import operations
 from ideaboard.app import build_routes
 from ideaboard.models import ApiKey, Idea, Role, Space
+from ideaboard.urls import urls
+from tests.test_api import Api
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 BODIES = {"api_new_idea": {"title": "An idea from the matrix"}, "api_edit_idea": {"title": "Edited by the matrix"},
@@ -61,14 +63,18 @@ async def test_every_operation_refuses_exactly_who_the_site_refuses(app, caller,
             await api_keys.revoke_key(ada, await ApiKey.get(id=new.key.id))
     role = Role(people[persona].role) if persona else None
     wrong = []
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as plain:
+        document = (await plain.get(urls.api_openapi())).json()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
                                  headers=headers) as http:
+        checker = Api(http, None, document)  # and every answer matches the document
         for path, op in operations(build_routes()):
             targets = ["public", "internal", "hidden"] if "{idea_id" in path else [None]
             for target in targets:
                 fill = {"idea_id": str(ideas[target].id) if target else "", "user_id": str(alice.id)}
                 url = PARAM.sub(lambda m, fill=fill: fill[m.group(1)], path) + QUERIES.get(op.name, "")
                 response = await http.request(op.method, url, json=BODIES.get(op.name))
+                checker.check(op.method, url, response)
                 want = expected(op, caller, role, scopes, target)
                 got = response.status_code
                 if got == 403 and response.json()["code"] != "insufficient_scope":
