@@ -22,6 +22,9 @@ from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
 from ideaboard import htmx, inputs, templating
+from ideaboard.api import problems
+from ideaboard.api import views as api
+from ideaboard.api.operations import BearerAuth
 from ideaboard.auth import SESSION_SECONDS, LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
 from ideaboard.headers import SecurityHeadersMiddleware, security_headers, sign_in_origins
@@ -48,8 +51,10 @@ from ideaboard.views import (
     social,
     staff,
 )
+from ideaboard.views import api_keys as key_views
 from ideaboard.views import settings as account_settings
 from ideaboard.views import sso as sso_views
+from ideaboard.views import webhooks as webhook_views
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -124,6 +129,9 @@ def build_routes() -> list[BaseRoute]:
               name="settings_logout_everywhere"),
         Route("/settings/export", account_settings.export, name="settings_export"),
         Route("/settings/delete", account_settings.delete_account, methods=["POST"], name="settings_delete"),
+        Route("/settings/tokens", account_settings.create_token, methods=["POST"], name="settings_tokens"),
+        Route("/settings/tokens/{key_id:id}/revoke", account_settings.revoke_token, methods=["POST"],
+              name="settings_token_revoke"),
         Route("/account/identities/{identity_id:id}/unlink", sso_views.unlink, methods=["POST"],
               name="unlink_identity"),
     ]
@@ -139,6 +147,14 @@ def build_routes() -> list[BaseRoute]:
         Route("/users/{user_id:id}/deactivate", staff.deactivate_user, methods=["POST"], name="deactivate_user"),
         Route("/users/{user_id:id}/reactivate", staff.reactivate_user, methods=["POST"], name="reactivate_user"),
         Route("/sso", sso_views.sso_settings, methods=["GET", "POST"], name="sso_settings"),
+        Route("/api-keys", key_views.api_keys_page, methods=["GET", "POST"], name="api_keys"),
+        Route("/api-keys/{key_id:id}/revoke", key_views.revoke_key, methods=["POST"], name="revoke_api_key"),
+        Route("/webhooks", webhook_views.webhooks_page, methods=["GET", "POST"], name="webhooks"),
+        Route("/webhooks/{endpoint_id:id}", webhook_views.endpoint_page, name="webhook"),
+        Route("/webhooks/{endpoint_id:id}/enabled", webhook_views.set_enabled, methods=["POST"],
+              name="webhook_enabled"),
+        Route("/webhooks/deliveries/{delivery_id:id}/resend", webhook_views.send_again, methods=["POST"],
+              name="webhook_resend"),
     ]
     staff_console = [  # /staff: the product team (staff and admins)
         Route("/", staff.queue, name="queue"),
@@ -179,9 +195,20 @@ def build_routes() -> list[BaseRoute]:
         Route("/desk/{conversation_id:id}/dismiss", desk.dismiss, methods=["POST"], name="conversation_dismiss"),
         Mount("/admin", routes=admin, name="admin", middleware=[Middleware(RequireRole, roles=ADMINS)]),
     ]
+    api_v1 = [  # /api/v1: whoever the bearer key acts as (api/operations.py BearerAuth), each route's scope declared
+        *(op.route() for op in api.OPERATIONS),
+        Route("/openapi.json", api.openapi_document, name="api_openapi"),
+    ]
+    api_docs = [  # anyone: the API's description
+        Route("/api", api.reference, name="api_reference"),
+        Route("/openapi.json", api.openapi_document, name="openapi"),
+    ]
     return [
         *visitors,
         *members,
+        *api_docs,
+        # the session cookie never authorizes the API: only a key does (and bearer requests skip CSRF)
+        Mount("/api/v1", routes=api_v1, name="api", middleware=[Middleware(BearerAuth)]),
         # THE access check for the console: nothing under /staff runs for anyone else
         Mount("/staff", routes=staff_console, name="staff", middleware=[Middleware(RequireRole, roles=STAFF)]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
@@ -208,12 +235,16 @@ async def open_redis(settings: Settings) -> AsyncIterator[ArqRedis]:
 
 async def not_found(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc, HTTPException) else "Not found"
+    if problems.is_api(request.url.path):
+        return problems.problem(404, "There is no such API endpoint, or nothing with that id.")
     return render(request, "errors/404.html", {"detail": detail}, status_code=404)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     """400, 405 and 413 from Starlette itself, and the staff console's 403 (auth.RequireRole), in the normal layout."""
     assert isinstance(exc, HTTPException)
+    if problems.is_api(request.url.path):
+        return problems.problem(exc.status_code, exc.detail, headers=dict(exc.headers or {}))
     response = error_page(request, exc.status_code, exc.detail)
     response.headers.update(exc.headers or {})  # Allow on a 405
     return response
@@ -222,6 +253,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def invalid_input(request: Request, exc: Exception) -> Response:
     """A malformed parameter (400), an id nothing can have (404), a body too large (413): never a 500."""
     assert isinstance(exc, inputs.Invalid)
+    if problems.is_api(request.url.path):
+        return problems.problem(exc.status_code, exc.message, fields={exc.name: exc.message})
     return error_page(request, exc.status_code, exc.message)
 
 
@@ -229,6 +262,8 @@ async def rate_limited(request: Request, exc: Exception) -> Response:
     """429 with Retry-After, in the page's layout; htmx shows the message in the page's message area."""
     assert isinstance(exc, RateLimited)
     headers = {"Retry-After": str(exc.retry_after)}
+    if problems.is_api(request.url.path):
+        return problems.problem(429, exc.message, headers=headers)
     if htmx.is_request(request):
         return htmx.show_message(render(request, "errors/429.html", {"message": exc.message}, block="message",
                                         status_code=429, headers=headers))
@@ -238,11 +273,13 @@ async def rate_limited(request: Request, exc: Exception) -> Response:
 async def server_error(request: Request, exc: Exception) -> Response:
     if is_outage(exc):  # the database or Redis dropped us mid-request: a moment later it works again
         log.warning("service unavailable on %s: %s: %s", request.url.path, type(exc).__name__, exc)
-        response = error_page(request, 503, OUTAGE_MESSAGE)
+        response = problems.problem(503, OUTAGE_MESSAGE) if problems.is_api(request.url.path) \
+            else error_page(request, 503, OUTAGE_MESSAGE)
         response.headers["Retry-After"] = "2"
         return response
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-    response = render(request, "errors/500.html", status_code=500)
+    response = problems.problem(500, "Something went wrong on our side.") if problems.is_api(request.url.path) \
+        else render(request, "errors/500.html", status_code=500)
     settings = request.state.settings
     # outside the middleware stack, so set here
     response.headers.update(security_headers(settings.https_only, sign_in_origins(settings)))
@@ -270,7 +307,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="ideaboard_session",
                    same_site="lax", https_only=settings.https_only, max_age=SESSION_SECONDS),
         Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds),  # visitors' pages; needs the session
-        Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,)),
+        Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,), bearer_prefix=problems.API_PREFIX),
         Middleware(LoadUserMiddleware),
         Middleware(UnreadCountMiddleware),
     ]

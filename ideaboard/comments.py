@@ -8,7 +8,7 @@ from datetime import datetime
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, mentions, notifications, reads, sql
+from ideaboard import follows, mentions, notifications, reads, sql, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
 from ideaboard.markdown import render_markdown
@@ -37,6 +37,7 @@ async def add_comment(idea: Idea, author: User, body: str) -> Comment:
         await Idea.filter(id=idea.id).update(comment_count=F("comment_count") + 1)  # also locks the idea row
         await follows.follow_implicitly(author.id, idea.id)
         await notifications.notify_comment(comment, idea, author, mentioned.values())
+        await webhooks.comment_created(comment, idea)
     return comment
 
 

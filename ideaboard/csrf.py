@@ -37,12 +37,15 @@ class CSRFMiddleware:
     """Refuses unsafe requests whose token does not match the session's, or that come from another site (403).
 
     `exempt_posts`: paths (full-match patterns) whose POST carries its own proof, as the one-click unsubscribe
-    link does (a signed token a mail client posts without any session, RFC 8058). Nothing else is exempt.
+    link does (a signed token a mail client posts without any session, RFC 8058). `bearer_prefix`: below it, a
+    request with `Authorization: Bearer` is exempt (the API: the key is the proof, browsers cannot add that header
+    cross-site, and the API ignores the cookie). Nothing else is exempt.
     """
 
-    def __init__(self, app: ASGIApp, exempt_posts: Sequence[re.Pattern[str]] = ()) -> None:
+    def __init__(self, app: ASGIApp, exempt_posts: Sequence[re.Pattern[str]] = (), bearer_prefix: str = "") -> None:
         self.app = app
         self.exempt_posts = tuple(exempt_posts)
+        self.bearer_prefix = bearer_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS or self._exempt(scope):
@@ -59,6 +62,10 @@ class CSRFMiddleware:
         await self.app(scope, receive, send)
 
     def _exempt(self, scope: Scope) -> bool:
+        if self.bearer_prefix and scope["path"].startswith(self.bearer_prefix):
+            headers = Headers(scope=scope)
+            if headers.get("authorization", "").partition(" ")[0].lower() == "bearer" or "cookie" not in headers:
+                return True  # a key, or no cookie at all: no ambient credential a forged request could ride on
         return scope["method"] == "POST" and any(p.fullmatch(scope["path"]) for p in self.exempt_posts)
 
 
@@ -85,8 +92,13 @@ def _own_hosts(scope: Scope, headers: Headers) -> set[str]:
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status_code: int, message: str) -> None:
+    from ideaboard.api.problems import is_api, problem
     from ideaboard.templating import error_page  # templating needs session_token from here
 
+    if is_api(scope["path"]):
+        detail = "The API takes an API key (`Authorization: Bearer`), not the session cookie." \
+            if status_code == 403 else message
+        return await problem(status_code, detail)(scope, receive, send)
     await error_page(Request(scope, receive), status_code, message)(scope, receive, send)
 
 

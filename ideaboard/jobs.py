@@ -22,6 +22,9 @@ async def enqueue(redis: ArqRedis | None, name: str, *args: Any, job_id: str | N
         return False
 
 
+WEBHOOKS_JOB_ID = "deliver_webhooks"  # one queued run at a time: it sends everything that is due
+
+
 def idea_job_id(idea) -> str:
     """One job per idea version: a double submit is deduplicated, a later edit is not."""
     return f"update_idea_cluster:{idea.id}:{idea.updated_at.timestamp():.3f}"

@@ -116,6 +116,87 @@ class Session(Model):
         indexes = (("user_id", "expires"),)
 
 
+class ApiScope(StrEnum):
+    """What an API key may do: read what its person can see, write as them, act as staff, manage the site."""
+
+    READ = "read"
+    WRITE = "write"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class ApiKey(Model):
+    """A bearer token for the REST API, acting as `user`: the row keeps the SHA-256 of the token (shown once)."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=16)  # the token's first characters, so people can tell their keys apart
+    name = fields.CharField(max_length=80)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="api_keys",
+                                                                   on_delete=fields.OnDelete.CASCADE)
+    user_id: int
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="api_keys_created", null=True, on_delete=fields.OnDelete.SET_NULL)
+    created_by_id: int | None
+    scopes = fields.CharField(max_length=40)  # space-separated ApiScope values
+    personal = fields.BooleanField(default=False)  # a person's own token (else a service key an admin made)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_keys"
+        indexes = (("user_id", "revoked_at"),)
+
+    @property
+    def scope_set(self) -> frozenset[ApiScope]:
+        return frozenset(ApiScope(s) for s in self.scopes.split() if s in ApiScope.__members__.values())
+
+
+class WebhookEndpoint(Model):
+    """An admin's subscription: the chosen events are POSTed to `url`, signed with `secret` (Standard Webhooks)."""
+
+    id = fields.IntField(primary_key=True)
+    url = fields.CharField(max_length=500)
+    secret = fields.CharField(max_length=100)  # whsec_<base64>: the worker signs with it, so it is kept as is
+    events = fields.CharField(max_length=300)  # space-separated event types
+    description = fields.CharField(max_length=200, default="")
+    kind = fields.CharField(max_length=10, default="standard")  # "standard": signed JSON; "slack": a Slack message
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="webhook_endpoints", null=True, on_delete=fields.OnDelete.SET_NULL)
+    created_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+    disabled_at = fields.DatetimeField(null=True)
+    disabled_reason = fields.CharField(max_length=300, default="")
+
+    class Meta:
+        table = "webhook_endpoints"
+
+
+class WebhookDelivery(Model):
+    """One event for one endpoint, kept as a log: attempts, the last answer, and when it is tried next."""
+
+    id = fields.IntField(primary_key=True)
+    msg_id = fields.CharField(max_length=40, unique=True)  # the webhook-id header: receivers deduplicate by it
+    endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
+        "models.WebhookEndpoint", related_name="deliveries", on_delete=fields.OnDelete.CASCADE)
+    endpoint_id: int
+    event = fields.CharField(max_length=40)
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField()
+    attempts = fields.IntField(default=0)
+    last_status = fields.IntField(null=True)  # the HTTP status of the last answer
+    last_error = fields.CharField(max_length=300, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_attempt_at = fields.DatetimeField(null=True)
+    next_attempt_at = fields.DatetimeField(null=True)  # null once delivered or given up
+    delivered_at = fields.DatetimeField(null=True)
+    given_up_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "webhook_deliveries"
+        indexes = (("next_attempt_at",), ("endpoint_id", "created_at"))
+
+
 class LinkedIdentity(Model):
     """An outside account that signs in as this person: an OpenID Connect (issuer, subject) pair, or an X user.
 

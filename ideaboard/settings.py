@@ -111,6 +111,8 @@ class Settings:
     reports_per_hour: int = 20
     follows_per_minute: int = 30
     searches_per_minute: int = 60
+    api_requests_per_minute: int = 120
+    webhooks_allow_private: bool = False
     rate_limit_ip_multiplier: int = 5
     page_size: int = 20
     page_cache_seconds: int = 5

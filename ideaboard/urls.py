@@ -117,6 +117,12 @@ class Urls:
     def settings_delete(self) -> str:
         return "/settings/delete"
 
+    def settings_tokens(self) -> str:
+        return "/settings/tokens"
+
+    def settings_token_revoke(self, key_id: int) -> str:
+        return f"/settings/tokens/{key_id}/revoke"
+
     # members
     def internal(self, **query: Query) -> str:
         return "/internal" + _query(**query)
@@ -282,6 +288,83 @@ class Urls:
 
     def admin_user_reactivate(self, user_id: int) -> str:
         return f"/staff/admin/users/{user_id}/reactivate"
+
+    def admin_api_keys(self) -> str:
+        return "/staff/admin/api-keys"
+
+    def admin_api_key_revoke(self, key_id: int) -> str:
+        return f"/staff/admin/api-keys/{key_id}/revoke"
+
+    def admin_webhooks(self) -> str:
+        return "/staff/admin/webhooks"
+
+    def admin_webhook(self, endpoint_id: int) -> str:
+        return f"/staff/admin/webhooks/{endpoint_id}"
+
+    def admin_webhook_enabled(self, endpoint_id: int) -> str:
+        return f"/staff/admin/webhooks/{endpoint_id}/enabled"
+
+    def admin_webhook_resend(self, delivery_id: int) -> str:
+        return f"/staff/admin/webhooks/deliveries/{delivery_id}/resend"
+
+    # the REST API (ideaboard/api)
+    def api_reference(self) -> str:
+        return "/api"
+
+    def openapi(self) -> str:
+        """The OpenAPI document at the root, where tools look first (the same as api_openapi)."""
+        return "/openapi.json"
+
+    def api_openapi(self) -> str:
+        return "/api/v1/openapi.json"
+
+    def api_ideas(self, **query: Query) -> str:
+        return "/api/v1/ideas" + _query(**query)
+
+    def api_idea(self, idea_id: int) -> str:
+        return f"/api/v1/ideas/{idea_id}"
+
+    def api_idea_follow(self, idea_id: int) -> str:
+        return f"/api/v1/ideas/{idea_id}/follow"
+
+    def api_categories(self) -> str:
+        return "/api/v1/categories"
+
+    def api_notifications(self) -> str:
+        return "/api/v1/notifications"
+
+    def api_notifications_read(self) -> str:
+        return "/api/v1/notifications/read"
+
+    def api_profile(self, user_id: int) -> str:
+        return f"/api/v1/users/{user_id}"
+
+    def api_idea_vote(self, idea_id: int) -> str:
+        return f"/api/v1/ideas/{idea_id}/vote"
+
+    def api_idea_comments(self, idea_id: int, **query: Query) -> str:
+        return f"/api/v1/ideas/{idea_id}/comments" + _query(**query)
+
+    def api_idea_status(self, idea_id: int) -> str:
+        return f"/api/v1/ideas/{idea_id}/status"
+
+    def api_idea_responses(self, idea_id: int) -> str:
+        return f"/api/v1/ideas/{idea_id}/responses"
+
+    def api_idea_owner(self, idea_id: int) -> str:
+        return f"/api/v1/ideas/{idea_id}/owner"
+
+    def api_idea_merge(self, idea_id: int) -> str:
+        return f"/api/v1/ideas/{idea_id}/merge"
+
+    def api_idea_hidden(self, idea_id: int) -> str:
+        return f"/api/v1/ideas/{idea_id}/hidden"
+
+    def api_search(self, **query: Query) -> str:
+        return "/api/v1/search" + _query(**query)
+
+    def api_me(self) -> str:
+        return "/api/v1/users/me"
 
     # signing in with an identity provider or X (POST to start; signed in, it links the provider to the account)
     def oidc_start(self) -> str:

@@ -9,7 +9,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, reads, sql
+from ideaboard import follows, reads, sql, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
@@ -27,6 +27,7 @@ class Tally:
     score: int
     mine: int
     title: str = ""
+    previous_score: int | None = None  # before this vote (None when nothing changed)
 
     @property
     def id(self) -> int:
@@ -45,7 +46,9 @@ async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
     once = _cast_vote_postgres if postgres else _cast_vote_once
     for attempt in range(3):
         try:
-            return await once(idea_id, user, value)
+            tally = await once(idea_id, user, value)
+            await webhooks.vote_milestones(tally.idea_id, tally.previous_score, tally.score)
+            return tally
         except (IntegrityError, _Raced):
             continue  # the same person's double click raced us to the insert; re-read and apply
         except Exception as exc:
@@ -120,7 +123,7 @@ async def _cast_vote_postgres(idea_id: int, user: User, value: int) -> Tally:
         return Tally(idea_id, row["upvotes"], row["downvotes"], row["score"], value, row["title"])
     if row["new_score"] is None:
         raise _Raced()
-    return Tally(idea_id, row["new_up"], row["new_down"], row["new_score"], value, row["title"])
+    return Tally(idea_id, row["new_up"], row["new_down"], row["new_score"], value, row["title"], row["score"])
 
 
 async def _cast_vote_once(idea_id: int, user: User, value: int) -> Tally:
@@ -138,13 +141,14 @@ async def _cast_vote_once(idea_id: int, user: User, value: int) -> Tally:
             raise NotAllowed(f"Voting is closed: this idea is {Status(idea.status).label.lower()}.")
         vote = await Vote.filter(idea_id=idea_id, user_id=user.id).using_db(conn).first()
         old = vote.value if vote else 0
+        previous = idea.score if old != value else None
         if old != value:
             await _store_vote(conn, vote, idea_id, user.id, value)
             if value:
                 await follows.follow_implicitly(user.id, idea_id, conn)
             _apply_delta(idea, old, value)
             await idea.save(update_fields=["upvotes", "downvotes", "score", "hot"], using_db=conn)
-    return Tally(idea.id, idea.upvotes, idea.downvotes, idea.score, value, idea.title)
+    return Tally(idea.id, idea.upvotes, idea.downvotes, idea.score, value, idea.title, previous)
 
 
 async def _store_vote(conn, vote: Vote | None, idea_id: int, user_id: int, value: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, notifications, reads, sql
+from ideaboard import audit, notifications, reads, sql, webhooks
 from ideaboard.errors import Conflict, IllegalTransition
 from ideaboard.markdown import render_markdown
 from ideaboard.models import EventKind, Idea, IdeaEvent, Status, User
@@ -75,6 +75,8 @@ async def transition(idea: Idea, actor: User, to_status: Status, message: str = 
         await notifications.notify_about(event)
         await audit.record(actor, "status.change", "idea", idea.id, from_status=current.value,
                            to_status=to_status.value)
+        fresh.status = to_status
+        await webhooks.idea_event(fresh, event)
     idea.status, idea.version = to_status, version + 1
     return event
 
@@ -93,6 +95,7 @@ async def respond(idea: Idea, actor: User, message: str, *, expected_version: in
                                        message=message, message_html=render_markdown(message))
         await notifications.notify_about(event)
         await audit.record(actor, "idea.respond", "idea", idea.id, event_id=event.id)
+        await webhooks.idea_event(fresh, event)
     return event
 
 

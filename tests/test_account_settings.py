@@ -21,7 +21,7 @@ async def test_the_page_has_every_section_with_her_notification_choices(browser_
     page = BeautifulSoup((await (await browser_for(alice)).get("/settings")).text, "html.parser")
     headings = [h.text for h in page.select(".settings-section h2")]
     assert headings == ["Display name", "Appearance", "Email address", "Password", "Notifications",
-                        "Where you are logged in", "Your data", "Delete my account"]
+                        "Where you are logged in", "API tokens", "Your data", "Delete my account"]
     assert page.select_one("#notifications form")["action"] == "/settings/notifications"
     assert page.select_one("#name")["value"] == "Alice Martin"
     assert page.select_one(".current-email").text == "alice@example.com"

@@ -12,6 +12,7 @@ IDEABOARD_FUZZ_EXAMPLES sets the number of requests (default 2,000 per backend, 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -26,7 +27,7 @@ from hypothesis import strategies as st
 from starlette.routing import Mount, Route
 
 from ideaboard.app import create_app
-from ideaboard.models import Conversation, Flag, LinkedIdentity, NotificationKind, Role, Tweet, User
+from ideaboard.models import ApiKey, Conversation, Flag, LinkedIdentity, NotificationKind, Role, Tweet, User
 from ideaboard.settings import _replace
 from tests.conftest import PASSWORD, Browserless
 
@@ -36,6 +37,7 @@ PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 IDEA_FORM = ("title", "body", "category", "tags")
 BOARD = ("sort", "category", "tag", "status", "page", "after", "before")
+API_BOARD = ("sort", "category", "tag", "status", "space", "after", "before", "limit")
 # "METHOD /path" -> (query parameters, form fields) the view reads. A new route needs its line here.
 FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "GET /": (BOARD, ()),
@@ -142,6 +144,41 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /login/x": ((), ("next",)),
     "GET /login/x/callback": (("code", "state", "error", "error_description"), ()),
     "POST /account/identities/{identity_id}/unlink": ((), ()),
+    "POST /settings/tokens": ((), ("token_name", "token_scope")),
+    "POST /settings/tokens/{key_id}/revoke": ((), ()),
+    "GET /staff/admin/webhooks": ((), ()),
+    "POST /staff/admin/webhooks": ((), ("url", "event", "description", "kind")),
+    "GET /staff/admin/webhooks/{endpoint_id}": ((), ()),
+    "POST /staff/admin/webhooks/{endpoint_id}/enabled": ((), ("enabled",)),
+    "POST /staff/admin/webhooks/deliveries/{delivery_id}/resend": ((), ()),
+    "GET /staff/admin/api-keys": ((), ()),
+    "POST /staff/admin/api-keys": ((), ("name", "user", "scope")),
+    "POST /staff/admin/api-keys/{key_id}/revoke": ((), ()),
+    # the API: "form" fields are its JSON body's members (sent as JSON by the json_fields body)
+    "GET /api": ((), ()),
+    "GET /openapi.json": ((), ()),
+    "GET /api/v1/openapi.json": ((), ()),
+    "GET /api/v1/ideas": ((*API_BOARD,), ()),
+    "POST /api/v1/ideas": ((), ("title", "body", "category_id", "tags", "space")),
+    "GET /api/v1/ideas/{idea_id}": ((), ()),
+    "PATCH /api/v1/ideas/{idea_id}": ((), ("title", "body", "category_id", "tags")),
+    "PUT /api/v1/ideas/{idea_id}/follow": ((), ()),
+    "DELETE /api/v1/ideas/{idea_id}/follow": ((), ()),
+    "GET /api/v1/categories": ((), ()),
+    "GET /api/v1/notifications": ((), ()),
+    "POST /api/v1/notifications/read": ((), ()),
+    "GET /api/v1/users/{user_id}": ((), ()),
+    "PUT /api/v1/ideas/{idea_id}/vote": ((), ("value",)),
+    "DELETE /api/v1/ideas/{idea_id}/vote": ((), ()),
+    "GET /api/v1/ideas/{idea_id}/comments": (("before",), ()),
+    "POST /api/v1/ideas/{idea_id}/comments": ((), ("body",)),
+    "POST /api/v1/ideas/{idea_id}/status": ((), ("status", "message")),
+    "POST /api/v1/ideas/{idea_id}/responses": ((), ("message",)),
+    "PUT /api/v1/ideas/{idea_id}/owner": ((), ("owner_id",)),
+    "POST /api/v1/ideas/{idea_id}/merge": ((), ("into_id",)),
+    "PUT /api/v1/ideas/{idea_id}/hidden": ((), ("hidden",)),
+    "GET /api/v1/search": (("q", "page"), ()),
+    "GET /api/v1/users/me": ((), ()),
 }
 SKIP_PREFIXES = ("/static",)  # files, not views
 URL_VALUE_MAX = 2000
@@ -208,9 +245,9 @@ def values(ids: dict[str, list[str]]) -> st.SearchStrategy[str]:
     )
 
 
-BODIES = ["form", "form", "form", "htmx", "duplicates", "many_fields", "json", "text", "none", "invalid_utf8",
-          "raw_utf8", "multipart", "huge"]
-PERSONAS = ["visitor", "customer", "staff", "admin"]
+BODIES = ["form", "form", "form", "htmx", "duplicates", "many_fields", "json", "json_fields", "json_fields", "text",
+          "none", "invalid_utf8", "raw_utf8", "multipart", "huge"]
+PERSONAS = ["visitor", "customer", "staff", "admin", "customer_key", "staff_key"]  # *_key: API keys, no cookie
 
 
 @dataclass
@@ -270,6 +307,8 @@ def request_args(shot: Shot, token: str) -> dict:
         "duplicates": {"content": urlencode(fields + shot.form + shot.form).encode()},
         "many_fields": {"content": urlencode(fields + [(f"f{n}", "x") for n in range(1001)]).encode()},
         "json": {"content": b'{"title": "json"}', "type": "application/json", "token": True},
+        "json_fields": {"content": json.dumps({k: _json_value(v) for k, v in shot.form}).encode(),
+                        "type": "application/json", "token": True},
         "text": {"content": b"title=plain text", "type": "text/plain", "token": True},
         "none": {"content": b"", "token": True},
         "invalid_utf8": {"content": urlencode(fields).encode() + b"&title=caf\xe9\xff&body=%ff%fe"},
@@ -289,6 +328,13 @@ def request_args(shot: Shot, token: str) -> dict:
     return {"method": shot.method, "url": url, **args}
 
 
+def _json_value(value: str) -> object:
+    """Numbers as JSON numbers (huge ones too), a few as lists or booleans, the rest as strings."""
+    if value.lstrip("-").isascii() and value.lstrip("-").isdigit() and len(value) < 400:
+        return int(value)
+    return {"true": True, "[]": [], "x" * 5: [value] * 3}.get(value, value)
+
+
 # ---- the run
 
 SESSION_CHANGING = ("/login", "/logout", "/signup", "/settings")
@@ -304,7 +350,7 @@ async def fuzz_app(settings, tmp_path):
     generous = _replace(settings, **{name: 10**6 for name in (
         "login_attempts_per_minute", "login_attempts_per_ip_per_hour", "login_failures_per_account_per_hour",
         "ideas_per_hour", "signups_per_hour", "password_resets_per_hour", "comments_per_minute", "votes_per_minute",
-        "reports_per_hour", "follows_per_minute", "searches_per_minute")})
+        "reports_per_hour", "follows_per_minute", "searches_per_minute", "api_requests_per_minute")})
     application = create_app(generous)
     async with LifespanManager(application) as manager:
         await _reset_state(generous)
@@ -314,6 +360,7 @@ async def fuzz_app(settings, tmp_path):
 async def _world(make_idea) -> tuple[dict[str, User], dict[str, list[str]]]:
     """The cast, and real ids for every kind of path parameter (ideas public, internal, hidden and launched)."""
     from ideaboard.accounts import create_user
+    from ideaboard.api_keys import create_key
     from ideaboard.comments import add_comment
     from ideaboard.models import Category, Idea, Space, Status
 
@@ -338,18 +385,26 @@ async def _world(make_idea) -> tuple[dict[str, User], dict[str, list[str]]]:
     linked = await LinkedIdentity.create(user=people["customer"], provider="x", issuer="https://x.com", subject="42",
                                          username="alice_sips")
     conversation = await Conversation.create(x_conversation_id=tweet.id, author_id="42", author_username="someone")
-    ids = {"idea_id": [str(i.id) for i in ideas], "comment_id": [str(comment.id)],
+    keys = {"customer_key": await create_key(people["admin"], people["customer"], "fuzz", ["read", "write"]),
+            "staff_key": await create_key(people["admin"], people["staff"], "fuzz", ["read", "write", "staff"])}
+    spare = await create_key(people["admin"], people["employee"], "spare", ["read"])
+    ids = {"idea_id": [str(i.id) for i in ideas], "comment_id": [str(comment.id)], "key_id": [str(spare.key.id)],
            "user_id": [str(p.id) for p in people.values()], "category_id": [str(category.id)],
            "flag_id": [str(flag.id)], "tweet_id": [tweet.id],
            "conversation_id": [str(conversation.id)],
            "identity_id": [str(linked.id)], "chunk": ["0", "1"]}
-    return people, ids
+    people_and_keys: dict = {**people, **{name: new.token for name, new in keys.items()}}
+    return people_and_keys, ids
 
 
-async def _client(asgi, person: User | None) -> tuple[Browserless, str]:
+async def _client(asgi, person: User | str | None) -> tuple[Browserless, str]:
+    """A persona's browser (logged in), or for an API key (a str) a client that sends only the key."""
+    key = {"Authorization": f"Bearer {person}"} if isinstance(person, str) else {}
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi, raise_app_exceptions=False),
-                             base_url="http://testserver", timeout=60)
+                             base_url="http://testserver", timeout=60, headers=key)
     client = Browserless(http)
+    if isinstance(person, str):
+        return client, ""
     if person is not None:
         await client.login(person.email)
     return client, await client.csrf("/login" if person is None else "/")
@@ -358,7 +413,7 @@ async def _client(asgi, person: User | None) -> tuple[Browserless, str]:
 async def test_no_input_anywhere_makes_a_500_or_an_error_in_the_log(fuzz_app, make_idea, caplog):
     asgi, application = fuzz_app
     people, ids = await _world(make_idea)
-    roles = {p.id: p.role for p in people.values()}
+    roles = {p.id: p.role for p in people.values() if isinstance(p, User)}
     table = endpoints(application.routes)
     clients = {name: await _client(asgi, people.get(name)) for name in PERSONAS}
     loop = asyncio.get_running_loop()
@@ -373,6 +428,8 @@ async def test_no_input_anywhere_makes_a_500_or_an_error_in_the_log(fuzz_app, ma
         if shot.method != "GET" and "/admin/users" in shot.path:  # Mallory-as-admin may demote the cast
             for uid, role in roles.items():
                 await User.filter(id=uid).update(role=role, is_active=True)
+        if shot.method != "GET" and ("/api-keys" in shot.path or "/tokens" in shot.path):  # she may revoke her keys
+            await ApiKey.filter(name="fuzz").update(revoked_at=None)
         if shot.path.startswith(SESSION_CHANGING) and response.status_code == 303:  # logged in, out or as another
             await clients[shot.persona][0].http.aclose()
             clients[shot.persona] = await _client(asgi, people.get(shot.persona))

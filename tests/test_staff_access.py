@@ -10,6 +10,7 @@ from starlette.routing import Mount, Route
 
 from ideaboard.app import build_routes
 from ideaboard.models import (
+    ApiKey,
     AuditEntry,
     Category,
     Comment,
@@ -23,6 +24,8 @@ from ideaboard.models import (
     Tweet,
     User,
     Vote,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -58,8 +61,9 @@ def test_the_route_walk_finds_the_whole_console():
 
 
 @pytest.fixture
-async def world(alice, bob, sam, categories, make_idea):
+async def world(alice, bob, sam, ada, categories, make_idea):
     """An idea with a vote, a comment and a report, a second idea to merge into, and ids for every path param."""
+    from ideaboard import api_keys, webhooks
     from ideaboard.comments import add_comment
     from ideaboard.votes import cast_vote
 
@@ -73,9 +77,14 @@ async def world(alice, bob, sam, categories, make_idea):
                                url="https://x.com/someone/status/1790000000000000001")
     conversation = await Conversation.create(x_conversation_id=tweet.id, author_id="42", author_username="someone")
     saved = await SavedReply.create(title="Thanks", body="Thanks {handle}, we track it here: {idea_link}")
+    key = await api_keys.create_key(ada, sam, "Jira sync", ["read", "staff"])
+    endpoint = await webhooks.create_endpoint(ada, "https://hooks.example.com/in", ["comment.created"])
+    await add_comment(other, alice, "A comment the webhook delivers")
+    delivery = await WebhookDelivery.get(endpoint=endpoint)
     ids = {"tweet_id": tweet.id, "idea_id": idea.id, "comment_id": comment.id, "user_id": bob.id,
            "category_id": categories["Mobile app"].id, "flag_id": flag.id, "conversation_id": conversation.id,
-           "reply_id": saved.id, "handle": "someone"}
+           "reply_id": saved.id, "handle": "someone", "key_id": key.key.id, "endpoint_id": endpoint.id,
+           "delivery_id": delivery.id}
     form = {"to_status": "under_review", "version": "0", "message": "hi", "response": "We hear you", "owner": "me",
             "target": str(other.id), "name": "Hijacked", "role": "admin", "direction": "down", "action": "claim",
             "idea": str(idea.id), f"v{idea.id}": "0", "reason": "spam spam"}
@@ -100,6 +109,9 @@ async def snapshot() -> dict:
         "flags": await Flag.all().order_by("id").values_list("resolved_at", "resolution"),
         "categories": await Category.all().order_by("id").values_list("name", "position"),
         "roles": await User.all().order_by("id").values_list("role"),
+        "keys": await ApiKey.all().order_by("id").values_list("name", "scopes", "revoked_at"),
+        "webhooks": await WebhookEndpoint.all().order_by("id").values_list("url", "events", "disabled_at"),
+        "deliveries": await WebhookDelivery.all().order_by("id").values_list("next_attempt_at", "given_up_at"),
     }
 
 

@@ -28,6 +28,14 @@ async def email_digests(ctx: dict[str, Any]) -> int:
     return await send_digests(ctx["settings"])
 
 
+async def deliver_webhooks(ctx: dict[str, Any]) -> int:
+    """POST the webhook deliveries that are due, signed; failures are retried on later runs (safe to run twice)."""
+    from ideaboard.webhooks import deliver_due
+
+    settings = ctx["settings"]
+    return await deliver_due(settings.base_url, settings.webhooks_allow_private)
+
+
 async def update_idea_cluster(ctx: dict[str, Any], idea_id: int) -> int | None:
     """A new or edited idea: suggestable at once, and placed in the nearest cluster (or a new one)."""
     await index_idea(ctx, idea_id)
@@ -42,8 +50,8 @@ async def recluster(ctx: dict[str, Any]) -> int:
 
 # Every job is retried with backoff when it fails on a transient database or Redis error (workers/retry.py).
 JOBS: dict[str, Callable] = {f.__name__: retried(f) for f in (
-    email_notifications, email_digests, update_idea_cluster, recluster, rebuild_suggest_index, index_idea,
-    refresh_all_tweets, fetch_related_tweets, listen, poll_x, listen_stream)}
+    email_notifications, email_digests, deliver_webhooks, update_idea_cluster, recluster, rebuild_suggest_index,
+    index_idea, refresh_all_tweets, fetch_related_tweets, listen, poll_x, listen_stream)}
 # The stream job holds its connection for a session, longer than any other job may run.
 STREAM_JOB = func(JOBS["listen_stream"], name="listen_stream", timeout=StreamOptions().session_seconds + 120,
                   max_tries=1)
@@ -52,5 +60,5 @@ X_JOBS: list[Callable | Function] = [JOBS["fetch_related_tweets"], JOBS["poll_x"
 PRODUCT: list[Callable] = [job for name, job in JOBS.items() if name not in ("fetch_related_tweets", "poll_x",
                                                                              "listen_stream")]
 FUNCTIONS: list[Callable | Function] = [*PRODUCT, *X_JOBS]
-CRON: dict[str, Callable] = {"email": JOBS["email_notifications"], "recluster": JOBS["recluster"],
-                             "tweets": JOBS["listen"]}
+CRON: dict[str, Callable] = {"email": JOBS["email_notifications"], "webhooks": JOBS["deliver_webhooks"],
+                             "recluster": JOBS["recluster"], "tweets": JOBS["listen"]}

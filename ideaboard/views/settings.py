@@ -9,25 +9,29 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import account_email, accounts, auth, mail, notification_prefs, privacy, tokens
+from ideaboard import account_email, accounts, api_keys, auth, mail, notification_prefs, privacy, tokens
+from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors, parse_email, parse_name, parse_new_password
-from ideaboard.models import User
+from ideaboard.models import ApiKey, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views import notification_settings
 from ideaboard.views.account import TOKEN_PAGE_HEADERS
-from ideaboard.views.common import current_user, form_data, login_redirect, see_other
+from ideaboard.views.common import current_user, form_data, form_list, login_redirect, not_found, path_id, see_other
 
 SETTINGS_URL = urls.settings()
 
 
 async def _page(request: Request, user: User, errors: dict | None = None, values: dict | None = None,
-                status_code: int = 200) -> Response:
+                status_code: int = 200, new_token: api_keys.NewKey | None = None) -> Response:
     context = {"errors": errors or {}, "values": values or {}, "verified": accounts.is_verified(user),
                "themes": accounts.THEMES,
                "other_sessions": await auth.other_sessions(request, user.id),
+               "tokens": [k for k in await api_keys.list_keys(user=user) if k.revoked_at is None],
+               "token_scopes": api_keys.scopes_for(user), "scope_help": api_keys.SCOPE_HELP, "new_token": new_token,
                **notification_settings.preferences_context(await notification_prefs.preferences(user))}
-    return render(request, "account/settings.html", context, status_code=status_code)
+    headers = {"Cache-Control": "no-store"} if new_token else None  # the token is shown once: keep no copy
+    return render(request, "account/settings.html", context, status_code=status_code, headers=headers)
 
 
 def _member(request: Request) -> User | None:
@@ -162,3 +166,29 @@ async def delete_account(request: Request) -> Response:
     flash(request, "Your account is deleted. Your ideas and comments stay, signed “Former member”.")
     return see_other(urls.board())
 
+
+
+async def create_token(request: Request) -> Response:
+    """A personal access token for the API, acting as this person; shown once on the page that answers."""
+    user = _member(request)
+    if user is None:
+        return login_redirect(request, SETTINGS_URL)
+    data = await form_data(request)
+    try:
+        new = await api_keys.create_key(user, user, data.get("token_name", ""), await form_list(request, "token_scope"),
+                                        personal=True)
+    except NotAllowed as exc:
+        return await _page(request, user, {"token_name": str(exc)}, {"token_name": data.get("token_name", "")}, 422)
+    return await _page(request, user, new_token=new)
+
+
+async def revoke_token(request: Request) -> Response:
+    user = _member(request)
+    if user is None:
+        return login_redirect(request, SETTINGS_URL)
+    key = await ApiKey.get_or_none(id=path_id(request, "key_id"), user_id=user.id)
+    if key is None:
+        raise not_found("token")
+    if await api_keys.revoke_key(user, key):
+        flash(request, f"Revoked “{key.name}”: requests with it are refused from now on.")
+    return see_other(SETTINGS_URL + "#tokens")

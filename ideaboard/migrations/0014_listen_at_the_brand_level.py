@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_theme_per_person')]
+    dependencies = [('models', '0013_webhooks')]
 
     initial = False
 
