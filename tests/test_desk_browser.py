@@ -48,13 +48,18 @@ async def test_two_teammates_on_one_conversation(app, settings, sam, ada, fake_x
             # both press at the same instant (a click that waits for actionability could lose the button to the
             # live update of the other's claim, which is the other outcome this test is not about)
             await asyncio.gather(*(page.evaluate("document.querySelector('#claim').click()") for page in (sams, adas)))
-            await asyncio.gather(sams.wait_for_load_state(), adas.wait_for_load_state())
             claimed = await Conversation.get(id=conversation.id).select_related("assignee")
+            for _ in range(300):  # the first claim's answer
+                if claimed.assignee_id is not None:
+                    break
+                await asyncio.sleep(0.1)
+                claimed = await Conversation.get(id=conversation.id).select_related("assignee")
             assert claimed.assignee_id in (sam.id, ada.id)
             winner, loser = (sams, adas) if claimed.assignee_id == sam.id else (adas, sams)
-            assert "You have this" in await winner.locator("#conv-status").inner_text()
-            told = await loser.locator("#assign-error").inner_text()
-            assert f"{claimed.assignee.name} is answering this" in told
+            await winner.locator("#conv-status", has_text="You have this").wait_for()
+            told = loser.locator("#assign-error", has_text="is answering this")
+            await told.wait_for()
+            assert f"{claimed.assignee.name} is answering this" in await told.inner_text()
             await screenshot(loser, "desk-claim-lost")
 
             await loser.wait_for_selector("[data-live-state=open]")
