@@ -28,6 +28,7 @@ from ideaboard.x_api import (
     build_search_query,
     read_tweets_file,
 )
+from workers.linking import STOP_WORDS
 from workers.suggest_index import idea_text
 
 log = logging.getLogger(__name__)
@@ -38,19 +39,6 @@ REFRESH_INTERVAL = timedelta(minutes=15)  # the cron ticks every minute; each id
 SERVER_ERROR_BACKOFF = 60  # seconds, doubled per try
 X_QUEUE = "arq:x"  # X jobs run in their own queue and worker loop, so a slow X never delays the product's jobs
 X_MAX_JOBS = 2
-STOP_WORDS = frozenset([
-    "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
-    "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does",
-    "doing", "down", "during", "each", "even", "every", "few", "for", "from", "further", "get", "gets", "had", "has",
-    "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its",
-    "itself", "just", "let", "lets", "like", "make", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off",
-    "on", "once", "only", "or", "other", "our", "out", "over", "own", "please", "same", "she", "should", "so", "some",
-    "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to",
-    "too", "under", "until", "up", "us", "very", "via", "was", "we", "were", "what", "when", "where", "which", "while",
-    "who", "why", "will", "with", "would", "you", "your", "yours", "new", "use", "using", "really", "still", "much",
-    "many", "want", "need", "one", "way", "show", "give", "last", "part", "half", "comes", "others", "asked",
-    "everything", "simple", "used", "same", "already",
-])
 
 
 def _words(text: str) -> list[str]:
