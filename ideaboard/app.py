@@ -40,6 +40,7 @@ from ideaboard.suggest import SuggestCache
 from ideaboard.templating import error_page, render
 from ideaboard.views import (
     account,
+    board_data,
     clusters,
     community,
     crawlers,
@@ -149,6 +150,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/sso", sso_views.sso_settings, methods=["GET", "POST"], name="sso_settings"),
         Route("/api-keys", key_views.api_keys_page, methods=["GET", "POST"], name="api_keys"),
         Route("/api-keys/{key_id:id}/revoke", key_views.revoke_key, methods=["POST"], name="revoke_api_key"),
+        Route("/data", board_data.data_page, methods=["GET", "POST"], name="data"),  # CSV import (and the exports)
         Route("/webhooks", webhook_views.webhooks_page, methods=["GET", "POST"], name="webhooks"),
         Route("/webhooks/{endpoint_id:id}", webhook_views.endpoint_page, name="webhook"),
         Route("/webhooks/{endpoint_id:id}/enabled", webhook_views.set_enabled, methods=["POST"],
@@ -173,6 +175,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/flags", staff.flag_queue, name="flags"),
         Route("/flags/{flag_id:id}/dismiss", staff.dismiss_flag, methods=["POST"], name="dismiss_flag"),
         Route("/audit", staff.audit_log, name="audit"),  # read-only: no route edits or deletes an entry
+        Route("/export/ideas.csv", board_data.export_ideas, name="export_ideas"),  # the board as CSV, audited
+        Route("/export/votes.csv", board_data.export_votes, name="export_votes"),
         Route("/analytics", staff.analytics_page, name="analytics"),
         Route("/clusters", clusters.cluster_list, name="clusters"),
         Route("/clusters/merge", clusters.merge_cluster, methods=["POST"], name="merge_cluster"),

@@ -13,6 +13,8 @@ import secrets
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,6 +25,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 MAX_FORM_BYTES = inputs.MAX_BODY_BYTES
+MAX_UPLOAD_BYTES = inputs.MAX_UPLOAD_BYTES  # a form with a file; each view checks its own file's size
 EXPIRED = "This form has expired or came from another site. Go back, reload the page and try again."
 
 
@@ -104,9 +107,10 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, status_code: int, 
 
 async def _buffer(headers: Headers, receive: Receive) -> tuple[bytes, Receive]:
     """Read the whole body (TooLarge past the limit) and return a receive that replays it."""
+    limit = MAX_UPLOAD_BYTES if headers.get("content-type", "").startswith("multipart/form-data") else MAX_FORM_BYTES
     length = headers.get("content-length", "")
-    if length.isascii() and length.isdigit() and int(length) > MAX_FORM_BYTES:
-        raise _too_large()
+    if length.isascii() and length.isdigit() and int(length) > limit:
+        raise _too_large(limit)
     chunks: list[bytes] = []
     size, more = 0, True
     while more:
@@ -115,8 +119,8 @@ async def _buffer(headers: Headers, receive: Receive) -> tuple[bytes, Receive]:
             break
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
-        if size > MAX_FORM_BYTES:
-            raise _too_large()
+        if size > limit:
+            raise _too_large(limit)
         more = message.get("more_body", False)
     body = b"".join(chunks)
     sent = False
@@ -131,15 +135,56 @@ async def _buffer(headers: Headers, receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
-def _too_large() -> inputs.TooLarge:
-    return inputs.TooLarge("body", f"This form is too large (the limit is {MAX_FORM_BYTES // 1000:,} kB); "
-                                   "shorten the text and send it again.")
+def _too_large(limit: int) -> inputs.TooLarge:
+    return inputs.TooLarge("body", f"This form is too large (the limit is {limit // 1000:,} kB); "
+                                   "shorten the text or choose a smaller file and send it again.")
 
 
 def _form_token(headers: Headers, body: bytes) -> str:
-    if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+    content_type = headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return _multipart_token(content_type, body)
+    if not content_type.startswith("application/x-www-form-urlencoded"):
         return ""
     for name, value in inputs.parse_urlencoded(body):
         if name == FIELD:
             return value
     return ""
+
+
+def _multipart_token(content_type: str, body: bytes) -> str:
+    """The csrf_token field of a form sent with a file (python-multipart, as Starlette parses it later)."""
+    _, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if not boundary:
+        return ""
+    found: dict[str, bytes] = {}
+    current: list[bytes] = []
+    name = b""
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        nonlocal name
+        match = re.search(rb'(?:^|;)\s*name="([^"]*)"', data[start:end])
+        if match:
+            name = match.group(1)
+
+    def on_part_begin() -> None:
+        nonlocal name
+        name = b""
+        current.clear()
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        if name == FIELD.encode() and sum(map(len, current)) < 256:
+            current.append(data[start:end])
+
+    def on_part_end() -> None:
+        if name == FIELD.encode():
+            found.setdefault(FIELD, b"".join(current))
+
+    callbacks = {"on_part_begin": on_part_begin, "on_part_data": on_part_data, "on_part_end": on_part_end,
+                 "on_header_value": on_header_value}
+    try:
+        MultipartParser(boundary, callbacks).write(body)  # type: ignore[arg-type]
+    except MultipartParseError:
+        return ""
+    return found.get(FIELD, b"").decode("ascii", "replace")

@@ -295,6 +295,16 @@ class Urls:
     def admin_api_key_revoke(self, key_id: int) -> str:
         return f"/staff/admin/api-keys/{key_id}/revoke"
 
+    def admin_data(self) -> str:
+        """Import ideas and votes from CSV, and the exports."""
+        return "/staff/admin/data"
+
+    def staff_export_ideas(self) -> str:
+        return "/staff/export/ideas.csv"
+
+    def staff_export_votes(self) -> str:
+        return "/staff/export/votes.csv"
+
     def admin_webhooks(self) -> str:
         return "/staff/admin/webhooks"
 
