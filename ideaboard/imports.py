@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, forms, ideas
+from ideaboard import audit, forms, ideas, vote_records
 from ideaboard.accounts import normalize_email
 from ideaboard.markdown import render_markdown
-from ideaboard.models import Category, Idea, Role, Space, Status, User, Vote
+from ideaboard.models import Category, Idea, Role, Space, Status, User
 from ideaboard.names import clean_name, name_problem
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -299,21 +299,7 @@ async def _import_votes(actor: User, rows, people: dict[str, User], report: Repo
     async with in_transaction():
         for row in checked.values():
             voter = people.get(row.voter.email) or await _unclaimed(row.voter, people)
-            await _set_vote(row.idea_id, voter.id, row.value)
+            await vote_records.store(row.idea_id, voter.id, row.value)
         for idea_id in {r.idea_id for r in checked.values()}:
-            await recount(idea_id)
+            await vote_records.recount(idea_id)
         await audit.record(actor, "import.votes", "idea", None, votes=len(checked), accounts=len(report.new_people))
-
-
-async def _set_vote(idea_id: int, user_id: int, value: int) -> None:
-    if not await Vote.filter(idea_id=idea_id, user_id=user_id).update(value=value):
-        await Vote.create(idea_id=idea_id, user_id=user_id, value=value)
-
-
-async def recount(idea_id: int) -> None:
-    """An idea's counters and hot rank from its votes (after a bulk change that bypassed the one-vote path)."""
-    idea = await Idea.get(id=idea_id)
-    up = await Vote.filter(idea_id=idea_id, value=1).count()
-    down = await Vote.filter(idea_id=idea_id, value=-1).count()
-    await Idea.filter(id=idea_id).update(upvotes=up, downvotes=down, score=up - down,
-                                         hot=ideas.hot_score(up - down, idea.created_at))

@@ -813,3 +813,64 @@ class SavedReply(Model):
     class Meta:
         table = "saved_replies"
         ordering = ("title", "id")
+
+
+# Feedback captured for customers (issue 17)
+
+
+class Company(Model):
+    """A customer's organisation: the staff see how many companies and how much revenue an idea reaches."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=120, unique=True)
+    segment = fields.CharField(max_length=60, default="")
+    annual_revenue = fields.BigIntField(null=True)  # in the board's currency, whole units
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "companies"
+        ordering = ("name",)
+
+
+class CompanyMember(Model):
+    """Which company a person belongs to (one each), as the staff recorded it."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="company_membership", on_delete=fields.OnDelete.CASCADE
+    )
+    user_id: int
+    company: fields.ForeignKeyRelation[Company] = fields.ForeignKeyField(
+        "models.Company", related_name="members", on_delete=fields.OnDelete.CASCADE
+    )
+    company_id: int
+
+    class Meta:
+        table = "company_members"
+
+
+class CapturedFeedback(Model):
+    """What a customer told the team elsewhere (a sales call, a ticket), recorded on an idea by a staff member."""
+
+    id = fields.IntField(primary_key=True)
+    idea: fields.ForeignKeyRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="captured_feedback", on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int
+    customer: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="captured_feedback", on_delete=fields.OnDelete.CASCADE
+    )
+    customer_id: int
+    captured_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="feedback_captured", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    captured_by_id: int | None
+    source = fields.CharField(max_length=120)
+    note = fields.TextField(default="")
+    voted = fields.BooleanField(default=True)  # the capture set the customer's vote to +1
+    created_at = fields.DatetimeField(auto_now_add=True)
+    withdrawn_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "captured_feedback"
+        indexes = (("idea_id", "created_at"), ("customer_id", "idea_id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ideaboard import assignment, workflow
+from ideaboard import assignment, captured, workflow
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.models import Idea, Status, User
 from ideaboard.paging import Page
@@ -17,6 +17,7 @@ SORTS = {
     "newest": ("-created_at", "-id"),
     "comments": ("-comment_count", "-id"),
     "category": ("category__position", "category__name", "-score", "id"),
+    "revenue": ("-score", "-id"),  # then by the company revenue behind each idea (captured.by_revenue)
 }
 OWNERS = ("anyone", "mine", "unassigned")
 
@@ -49,6 +50,10 @@ async def review_queue(actor: User, filters: QueueFilters, *, page: int = 1, siz
     elif filters.owner == "unassigned":
         query = query.filter(owner_id__isnull=True)
     total = await query.count()
+    if filters.sort == "revenue":
+        ids = (await captured.by_revenue(query))[(page - 1) * size:page * size]
+        found = {i.id: i for i in await Idea.filter(id__in=ids).select_related("author", "category", "owner")}
+        return Page(items=[found[i] for i in ids if i in found], number=page, size=size, total=total)
     items = await (query.order_by(*SORTS[filters.sort]).offset((page - 1) * size).limit(size)
                    .select_related("author", "category", "owner"))
     return Page(items=items, number=page, size=size, total=total)

@@ -176,6 +176,13 @@ class Urls:
     def staff_idea_owner(self, idea_id: int) -> str:
         return f"/staff/ideas/{idea_id}/owner"
 
+    def staff_idea_feedback(self, idea_id: int) -> str:
+        """Record a customer's feedback (and vote) on the idea."""
+        return f"/staff/ideas/{idea_id}/feedback"
+
+    def withdraw_feedback(self, feedback_id: int) -> str:
+        return f"/feedback/{feedback_id}/withdraw"
+
     def staff_idea_merge(self, idea_id: int) -> str:
         return f"/staff/ideas/{idea_id}/merge"
 

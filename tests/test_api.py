@@ -435,3 +435,20 @@ async def test_sams_key_assigns_merges_and_hides_ideas(api_for, alice, bob, sam,
     hidden = await sams.call("PUT", urls.api_idea_hidden(spam.id), json={"hidden": True})
     assert hidden.status_code == 200
     assert (await (await api_for(alice)).get(urls.api_idea(spam.id))).status_code == 404
+
+
+async def test_the_crm_records_a_customers_feedback_through_sams_staff_key(api_for, sam, alice, make_idea):
+    idea = await make_idea(alice, "Oat milk at every store")
+    crm = await api_for(sam, "read", "write", "staff")
+    made = await crm.post(f"/api/v1/ideas/{idea.id}/feedback",
+                          {"email": "carol@bigco.example", "name": "Carol Diaz", "source": "Salesforce opportunity",
+                           "company": "BigCo", "annual_revenue": 2500000})
+    assert made.status_code == 201
+    assert made.json()["customer"]["name"] == "Carol Diaz" and made.json()["captured_by"]["name"] == "Sam Rivera"
+    assert (await Idea.get(id=idea.id)).score == 1
+    listed = await crm.get(f"/api/v1/ideas/{idea.id}/feedback")
+    assert [f["source"] for f in listed.json()["items"]] == ["Salesforce opportunity"]
+    bad = await crm.post(f"/api/v1/ideas/{idea.id}/feedback", {"email": "nope", "source": "x", "colour": "red"})
+    assert bad.status_code == 422 and "colour" in bad.text
+    customer = await api_for(alice, "read", "write")
+    assert (await customer.get(f"/api/v1/ideas/{idea.id}/feedback")).status_code == 403

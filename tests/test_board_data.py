@@ -6,7 +6,7 @@ import io
 
 from bs4 import BeautifulSoup
 
-from ideaboard import imports
+from ideaboard import vote_records
 from ideaboard.models import AuditEntry, Idea, Space, Status, User, Vote
 from tests.conftest import PASSWORD
 
@@ -89,7 +89,7 @@ async def test_votes_import_sets_counts_exactly_and_twice_changes_nothing(browse
     idea = await make_idea(alice, "Pay with the watch")
     other = await make_idea(alice, "Oat milk at every store")
     await Vote.create(idea_id=idea.id, user_id=bob.id, value=-1)
-    await imports.recount(idea.id)
+    await vote_records.recount(idea.id)
     text = (f"idea_id,idea_title,voter_email,value\n{idea.id},,bob@example.com,1\n"
             f",Oat milk at every store,carol@oldtool.example,-1\n{idea.id},,carol@oldtool.example,up\n"
             f"{idea.id},,carol@oldtool.example,1\n")

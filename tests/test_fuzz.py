@@ -27,7 +27,17 @@ from hypothesis import strategies as st
 from starlette.routing import Mount, Route
 
 from ideaboard.app import create_app
-from ideaboard.models import ApiKey, Conversation, Flag, LinkedIdentity, NotificationKind, Role, Tweet, User
+from ideaboard.models import (
+    ApiKey,
+    CapturedFeedback,
+    Conversation,
+    Flag,
+    LinkedIdentity,
+    NotificationKind,
+    Role,
+    Tweet,
+    User,
+)
 from ideaboard.settings import _replace
 from tests.conftest import PASSWORD, Browserless
 
@@ -109,6 +119,9 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /staff/flags/{flag_id}/dismiss": ((), ()),
     "GET /staff/audit": (("action", "actor"), ()),
     "GET /staff/export/ideas.csv": ((), ()),
+    "POST /staff/ideas/{idea_id}/feedback": ((), ("email", "name", "source", "note", "vote", "company", "segment",
+                                                  "revenue")),
+    "POST /feedback/{feedback_id}/withdraw": ((), ()),
     "GET /staff/export/votes.csv": ((), ()),
     "GET /staff/analytics": ((), ()),
     "GET /staff/clusters": (("sort",), ()),
@@ -392,7 +405,10 @@ async def _world(make_idea) -> tuple[dict[str, User], dict[str, list[str]]]:
     keys = {"customer_key": await create_key(people["admin"], people["customer"], "fuzz", ["read", "write"]),
             "staff_key": await create_key(people["admin"], people["staff"], "fuzz", ["read", "write", "staff"])}
     spare = await create_key(people["admin"], people["employee"], "spare", ["read"])
-    ids = {"idea_id": [str(i.id) for i in ideas], "comment_id": [str(comment.id)], "key_id": [str(spare.key.id)],
+    feedback = await CapturedFeedback.create(idea=ideas[0], customer=people["customer"], captured_by=people["staff"],
+                                             source="sales call")
+    ids = {"feedback_id": [str(feedback.id)],
+           "idea_id": [str(i.id) for i in ideas], "comment_id": [str(comment.id)], "key_id": [str(spare.key.id)],
            "user_id": [str(p.id) for p in people.values()], "category_id": [str(category.id)],
            "flag_id": [str(flag.id)], "tweet_id": [tweet.id],
            "conversation_id": [str(conversation.id)],

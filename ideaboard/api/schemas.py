@@ -101,6 +101,35 @@ class MergeIn(Body):
     into_id: RowId = Field(description="The idea this one duplicates: votes, comments and followers move there.")
 
 
+class FeedbackIn(Body):
+    email: Annotated[Line, Field(min_length=3, max_length=254)] = Field(
+        description="The customer's address: an existing member, or a new unclaimed account they can claim later.")
+    name: Annotated[Line, Field(max_length=80)] = Field("", description="Their name, for a new account.")
+    source: Annotated[Line, Field(min_length=1, max_length=120)] = Field(
+        description="Where the team heard it, such as `sales call` or `ticket #123`.")
+    note: Annotated[Text, Field(max_length=2000)] = ""
+    vote: bool = Field(True, description="Also count it as the customer's vote for the idea.")
+    company: Annotated[Line, Field(max_length=120)] = ""
+    segment: Annotated[Line, Field(max_length=60)] = ""
+    annual_revenue: int | None = Field(None, ge=0, le=10**15)
+
+
+class CapturedFeedback(BaseModel):
+    id: int
+    idea_id: int
+    customer: Person
+    source: str
+    note: str
+    voted: bool
+    captured_by: Person | None
+    created_at: datetime
+    withdrawn_at: datetime | None
+
+
+class CapturedFeedbackList(BaseModel):
+    items: list[CapturedFeedback]
+
+
 class HiddenIn(Body):
     hidden: bool
 

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from ideaboard import (
     api_keys,
     assignment,
+    captured,
     comments,
     follows,
     idea_page,
@@ -30,7 +31,7 @@ from ideaboard.api import schemas as s
 from ideaboard.api.operations import Call, Refused, Reply, if_match_version, operation
 from ideaboard.errors import Conflict, NotAllowed, NotFound
 from ideaboard.forms import parse_comment, parse_idea
-from ideaboard.models import ApiScope, Category, IdeaEvent, Role, User
+from ideaboard.models import ApiScope, CapturedFeedback, Category, IdeaEvent, Role, User
 from ideaboard.models import Comment as CommentRow
 from ideaboard.models import Idea as IdeaRow
 from ideaboard.paging import Page
@@ -314,6 +315,35 @@ async def set_hidden(call: Call) -> Reply:
     return Reply(await _full_idea(idea.id, call.me))
 
 
+@operation("POST", "/ideas/{idea_id:id}/feedback", name="api_capture_feedback", tag="Staff", scope=STAFF,
+           body=s.FeedbackIn, response=s.CapturedFeedback, status=201)
+async def capture_feedback(call: Call) -> Reply:
+    """Record what a customer said elsewhere (and their vote, unless `vote` is false); they are told."""
+    idea = await _visible(call)
+    body: s.FeedbackIn = call.body
+    form = captured.parse_capture({"email": body.email, "name": body.name, "source": body.source, "note": body.note,
+                                   "vote": "1" if body.vote else "", "company": body.company,
+                                   "segment": body.segment, "revenue": "" if body.annual_revenue is None
+                                   else str(body.annual_revenue)})
+    feedback = await captured.capture(idea, call.me, form)
+    return Reply(_feedback(feedback, call.me), status=201)
+
+
+@operation("GET", "/ideas/{idea_id:id}/feedback", name="api_feedback", tag="Staff", scope=STAFF,
+           response=s.CapturedFeedbackList)
+async def list_feedback(call: Call) -> Reply:
+    """Everything recorded for customers on the idea, newest first, withdrawn records included."""
+    idea = await _visible(call)
+    return Reply(s.CapturedFeedbackList(items=[_feedback(f, f.captured_by) for f in await captured.for_idea(idea.id)]))
+
+
+def _feedback(feedback: CapturedFeedback, by: User | None) -> s.CapturedFeedback:
+    return s.CapturedFeedback(id=feedback.id, idea_id=feedback.idea_id, customer=person(feedback.customer),
+                              source=feedback.source, note=feedback.note, voted=feedback.voted,
+                              captured_by=person(by) if by else None, created_at=feedback.created_at,
+                              withdrawn_at=feedback.withdrawn_at)
+
+
 @operation("GET", "/search", name="api_search", tag="Ideas", scope=READ, anonymous=True, query=s.SearchQuery,
            response=s.SearchResults)
 async def search(call: Call) -> Reply:
@@ -376,7 +406,7 @@ async def me(call: Call) -> Reply:
 
 OPERATIONS = [list_ideas, create_idea, get_idea, edit_idea, put_vote, delete_vote, follow, unfollow, list_comments,
               create_comment, change_status, respond, set_owner, merge_into, set_hidden, search, list_categories,
-              me, list_notifications, mark_read, profile]
+              me, list_notifications, mark_read, profile, capture_feedback, list_feedback]
 
 
 async def openapi_document(request: Request) -> Response:

@@ -5,11 +5,21 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import follows, htmx, ideas, notifications
+from ideaboard import captured, follows, htmx, ideas, notifications
 from ideaboard import roadmap as roadmap_rules
-from ideaboard.templating import render
+from ideaboard.models import CapturedFeedback
+from ideaboard.templating import flash, render
 from ideaboard.urls import urls
-from ideaboard.views.common import back, current_user, form_data, login_redirect, not_found, path_id, throttle
+from ideaboard.views.common import (
+    back,
+    current_user,
+    form_data,
+    login_redirect,
+    not_found,
+    path_id,
+    see_other,
+    throttle,
+)
 
 
 async def roadmap(request: Request) -> Response:
@@ -36,6 +46,19 @@ async def follow(request: Request) -> Response:
     if not htmx.is_request(request):
         return back(request, urls.idea(idea.id))
     return render(request, "ideas/detail.html", {"idea": idea, "following": following}, block="follow_button")
+
+
+async def withdraw_feedback(request: Request) -> Response:
+    """The customer takes back feedback (and the vote) the team recorded for them."""
+    viewer = current_user(request)
+    if viewer is None:
+        return login_redirect(request)
+    feedback = await CapturedFeedback.get_or_none(id=path_id(request, "feedback_id"))
+    if feedback is None or feedback.customer_id != viewer.id:
+        raise not_found("feedback")
+    if await captured.withdraw(feedback, viewer):
+        flash(request, "Taken back: the team's record of it stays in their history, marked as withdrawn.")
+    return see_other(urls.idea(feedback.idea_id))
 
 
 async def notification_list(request: Request) -> Response:

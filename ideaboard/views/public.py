@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from ideaboard import (
     accounts,
+    captured,
     comments,
     htmx,
     idea_page,
@@ -80,7 +81,9 @@ async def idea_detail(request: Request) -> Response:
     if page is None:
         raise not_found("idea")
     card_meta = social.card_meta(page.idea, request.state.settings)
-    return render(request, "ideas/detail.html", await _detail_context(page, before, card_meta=card_meta))
+    mine = await captured.mine(page.idea.id, viewer) if viewer else []
+    return render(request, "ideas/detail.html",
+                  await _detail_context(page, before, card_meta=card_meta, my_feedback=mine))
 
 
 async def _detail_context(page: idea_page.IdeaPage, comments_before: str | None = None, **extra) -> dict:

@@ -9,7 +9,20 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import admin, analytics, assignment, audit, charts, htmx, inputs, merge, moderation, triage, workflow
+from ideaboard import (
+    admin,
+    analytics,
+    assignment,
+    audit,
+    captured,
+    charts,
+    htmx,
+    inputs,
+    merge,
+    moderation,
+    triage,
+    workflow,
+)
 from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
@@ -27,8 +40,9 @@ async def queue(request: Request) -> Response:
     category = inputs.query_text(request, "category", max_length=60)
     filters = triage.QueueFilters.parse({**request.query_params, "category": category})
     page = await triage.review_queue(staff_user(request), filters, page=int_param(request, "page"))
-    context = {"page": page, "filters": filters, "categories": await list_categories(), "section": "queue",
-               "sorts": list(triage.SORTS), "statuses": list(Status)}
+    reach = await captured.reach_by_idea([i.id for i in page.items])
+    context = {"page": page, "filters": filters, "reach": reach, "categories": await list_categories(),
+               "section": "queue", "sorts": list(triage.SORTS), "statuses": list(Status)}
     block = "queue_list" if htmx.is_partial(request) else None
     return render(request, "staff/queue.html", context, block=block)
 
@@ -90,6 +104,22 @@ async def set_owner(request: Request) -> Response:
     except (NotAllowed, Conflict) as exc:
         return await _panel(request, idea, 422, owner_error=str(exc))
     return await _saved(request, idea, f"Now owned by {owner.name}." if owner else "Nobody owns this idea now.")
+
+
+async def capture_feedback(request: Request) -> Response:
+    """Record what a customer said elsewhere on this idea (and their vote, if ticked); errors keep what was typed."""
+    idea, data = await _idea(request), await form_data(request)
+    try:
+        form = captured.parse_capture(data)
+        feedback = await captured.capture(idea, staff_user(request), form)
+    except FormErrors as exc:
+        context = await _idea_context(request, idea, capture_errors=exc.errors, capture_values=exc.values)
+        return render(request, "staff/idea.html", context, status_code=422)
+    except NotAllowed as exc:
+        context = await _idea_context(request, idea, capture_errors={"email": str(exc)}, capture_values=data)
+        return render(request, "staff/idea.html", context, status_code=422)
+    flash(request, f"Recorded for {feedback.customer.name}; they are told and can take it back.")
+    return see_other(urls.staff_idea(idea.id) + "#feedback")
 
 
 async def merge_into(request: Request) -> Response:
@@ -313,6 +343,8 @@ async def _idea_context(request: Request, idea: Idea, **extra) -> dict:
         "flags": await moderation.flags_on(idea), "merge_q": merge_q, "candidates": candidates,
         "status_values": {}, "status_error": None, "response_values": {}, "response_error": None,
         "owner_error": None, "merge_error": None, "merge_values": {}, "panel_notice": None,
+        "captured": await captured.for_idea(idea.id), "reach": await captured.reach(idea.id),
+        "capture_errors": {}, "capture_values": {"vote": "1"},
         **extra,
     }
 
