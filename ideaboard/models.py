@@ -162,6 +162,7 @@ class WebhookEndpoint(Model):
     events = fields.CharField(max_length=300)  # space-separated event types
     description = fields.CharField(max_length=200, default="")
     kind = fields.CharField(max_length=10, default="standard")  # "standard": signed JSON; "slack": a Slack message
+    include_internal = fields.BooleanField(default=False)  # events about employee-only ideas go here too
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="webhook_endpoints", null=True, on_delete=fields.OnDelete.SET_NULL)
     created_by_id: int | None

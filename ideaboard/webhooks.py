@@ -29,7 +29,19 @@ from tortoise.exceptions import IntegrityError
 
 from ideaboard import audit, inputs
 from ideaboard.errors import NotAllowed
-from ideaboard.models import Comment, Idea, IdeaEvent, User, WebhookDelivery, WebhookEndpoint
+from ideaboard.models import (
+    Comment,
+    Delivery,
+    Idea,
+    IdeaEvent,
+    Notification,
+    NotificationKind,
+    Role,
+    Space,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from ideaboard.urls import urls
 
 EVENTS = {
@@ -71,7 +83,9 @@ def clean_url(raw: str) -> str:
 
 
 async def create_endpoint(actor: User, url: str, events: Iterable[str], description: str = "",
-                          kind: str = "standard") -> WebhookEndpoint:
+                          kind: str = "standard", *, include_internal: bool = False) -> WebhookEndpoint:
+    """A new endpoint; events about internal-space ideas reach it only if the admin says so (a Slack channel or a
+    vendor's tool may have people outside the company)."""
     chosen = [e for e in EVENTS if e in set(events)]
     if not chosen:
         raise NotAllowed("Choose at least one event.")
@@ -79,8 +93,9 @@ async def create_endpoint(actor: User, url: str, events: Iterable[str], descript
         raise NotAllowed("Choose what to send: signed JSON or a Slack message.")
     endpoint = await WebhookEndpoint.create(url=clean_url(url), secret=new_secret(), events=" ".join(chosen),
                                             description=inputs.strip_control(description.strip())[:200],
-                                            kind=kind, created_by=actor)
-    await audit.record(actor, "webhook.create", "webhook", endpoint.id, url=endpoint.url, events=endpoint.events)
+                                            kind=kind, include_internal=include_internal, created_by=actor)
+    await audit.record(actor, "webhook.create", "webhook", endpoint.id, url=endpoint.url, events=endpoint.events,
+                       include_internal=include_internal)
     return endpoint
 
 
@@ -104,7 +119,9 @@ async def emit(event: str, data: dict[str, Any], *, once_key: str | None = None)
     With `once_key` the message id is derived from it, so the event reaches each endpoint once, ever.
     """
     now = datetime.now(UTC)
-    endpoints = [e for e in await WebhookEndpoint.filter(disabled_at=None) if event in e.events.split()]
+    internal = (data.get("idea") or {}).get("space") == Space.INTERNAL.value
+    endpoints = [e for e in await WebhookEndpoint.filter(disabled_at=None)
+                 if event in e.events.split() and (e.include_internal or not internal)]
     payload = {"type": event, "timestamp": now.isoformat(), "data": data}
     written = 0
     for endpoint in endpoints:
@@ -211,6 +228,15 @@ async def _disable(endpoint: WebhookEndpoint, now: datetime, reason: str) -> Non
     if await WebhookEndpoint.filter(id=endpoint.id, disabled_at=None).update(disabled_at=now, disabled_reason=reason):
         endpoint.disabled_at = now
         await audit.record(None, "webhook.disabled", "webhook", endpoint.id, reason=reason)
+        await _tell_admins(endpoint, reason)
+
+
+async def _tell_admins(endpoint: WebhookEndpoint, reason: str) -> None:
+    """Every admin hears (bell and email) that an integration stopped, since nothing else would tell them."""
+    admins = await User.filter(role=Role.ADMIN, is_active=True).values_list("id", flat=True)
+    message = f"Webhook {endpoint.url[:120]} was disabled: {reason}"[:300]
+    await Notification.bulk_create([Notification(user_id=uid, kind=NotificationKind.UPDATES,
+                                                 delivery=Delivery.INSTANT, message=message) for uid in admins])
 
 
 def _slack_text(text: str) -> str:

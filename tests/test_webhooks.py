@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ideaboard import api_keys, webhooks
-from ideaboard.models import AuditEntry, Status, WebhookDelivery, WebhookEndpoint
+from ideaboard.models import AuditEntry, Notification, Space, Status, WebhookDelivery, WebhookEndpoint
 from ideaboard.urls import urls
 from ideaboard.workflow import transition
 from tests.fake_x_api import LoopbackServer
@@ -129,6 +129,9 @@ async def test_an_endpoint_that_keeps_failing_is_disabled_and_then_hears_nothing
     endpoint = await WebhookEndpoint.get(id=endpoint.id)
     assert endpoint.disabled_at is not None and "kept failing" in endpoint.disabled_reason
     assert await AuditEntry.filter(action="webhook.disabled", target_id=endpoint.id).exists()
+    [told] = await Notification.filter(user_id=ada.id)  # Ada, the admin, hears it in her bell (and by email)
+    assert f"Webhook {receiver.url} was disabled" in told.message and "kept failing" in told.message
+    assert not await Notification.filter(user_id=sam.id).exists()  # staff who are not admins are not told
 
     heard = len(receiver.received)
     await transition(idea, sam, Status.UNDER_REVIEW)  # after disabling: nothing is queued or sent
@@ -216,3 +219,21 @@ async def test_a_slack_channel_hears_status_changes_as_messages(browser_for, ada
     [message] = receiver.received
     assert message["text"] == (f"<http://testserver{urls.idea(idea.id)}|Oat milk &lt;in every&gt; store> moved from "
                                "new to *under review*\n>Checking with suppliers")
+
+
+async def test_internal_ideas_reach_only_endpoints_that_asked_for_them(browser_for, ada, alice, erin, make_idea,
+                                                                      receiver, settings):
+    endpoint = await register(browser_for, ada, receiver, "idea.created")
+    await make_idea(erin, "Internal: a better roster tool", space=Space.INTERNAL)
+    await make_idea(alice, "Oat milk everywhere")
+    await deliver(settings)
+    assert [r["data"]["idea"]["title"] for r in receiver.received] == ["Oat milk everywhere"]
+    console = await browser_for(ada)
+    page = await console.post(urls.admin_webhooks(), {"url": receiver.url + "/internal", "event": ["idea.created"],
+                                                      "include_internal": "1"})
+    assert page.status_code == 200 and "with internal ideas" in page.text
+    internal = await WebhookEndpoint.get(include_internal=True)
+    assert internal.id != endpoint.id
+    await make_idea(erin, "Internal: shift swaps", space=Space.INTERNAL)
+    assert await WebhookDelivery.filter(endpoint_id=internal.id).count() == 1
+    assert await WebhookDelivery.filter(endpoint_id=endpoint.id).count() == 1  # still only the public idea

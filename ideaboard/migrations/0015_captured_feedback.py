@@ -1,4 +1,5 @@
-"""Feedback captured for customers (issue 17): companies, who belongs to which, and what staff recorded for whom."""
+"""Feedback captured for customers (issue 17): companies, who belongs to which, what staff recorded for whom; and
+whether a webhook endpoint hears about internal-space ideas."""
 
 from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
@@ -49,5 +50,10 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'company_members', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Which company a person belongs to (one each), as the staff recorded it.'},
             bases=['Model'],
+        ),
+        ops.AddField(
+            model_name='WebhookEndpoint',
+            name='include_internal',
+            field=fields.BooleanField(default=False),
         ),
     ]

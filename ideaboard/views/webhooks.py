@@ -26,7 +26,8 @@ async def webhooks_page(request: Request) -> Response:
         events = await form_list(request, "event")
         try:
             created = await webhooks.create_endpoint(admin, data.get("url", ""), events, data.get("description", ""),
-                                                     data.get("kind", "standard"))
+                                                     data.get("kind", "standard"),
+                                                     include_internal=data.get("include_internal") == "1")
         except NotAllowed as exc:
             error, values = str(exc), {**data, "events": " ".join(events)}
     context = {"endpoints": await WebhookEndpoint.all().order_by("-id"), "created": created, "error": error,
