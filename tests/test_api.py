@@ -452,3 +452,41 @@ async def test_the_crm_records_a_customers_feedback_through_sams_staff_key(api_f
     assert bad.status_code == 422 and "colour" in bad.text
     customer = await api_for(alice, "read", "write")
     assert (await customer.get(f"/api/v1/ideas/{idea.id}/feedback")).status_code == 403
+
+
+async def test_a_dashboard_reads_the_clusters_with_a_staff_key(api_for, sam, alice, make_idea, worker_ctx):
+    from workers.cluster_jobs import recluster_ideas
+
+    for title in ("Dark mode for the app", "A dark mode for the mobile app", "Dark mode at night in the app",
+                  "Oat milk at no extra charge", "Make oat milk free"):
+        await make_idea(alice, title)
+    dashboard = await api_for(sam, "read", "staff")
+    empty = await dashboard.get("/api/v1/clusters")
+    assert empty.json() == {"items": [], "clustered_at": None}
+    await recluster_ideas(worker_ctx)
+    found = (await dashboard.get("/api/v1/clusters?sort=growth")).json()
+    assert found["clustered_at"] is not None
+    groups = [sorted(i["title"] for i in c["ideas"]) for c in found["items"]]
+    assert ["A dark mode for the mobile app", "Dark mode at night in the app", "Dark mode for the app"] in groups
+    assert (await (await api_for(alice, "read")).get("/api/v1/clusters")).status_code == 403
+
+
+async def test_the_desk_through_the_api_claims_once_and_says_who_has_it(api_for, sam, ada, app):
+    from ideaboard import social
+    from tests.test_desk import api_tweet
+
+    await social.store_tweets([api_tweet("1800000000000000001", "Your app logged me out again")])
+    sams, adas = await api_for(sam, "read", "staff"), await api_for(ada, "read", "staff")
+    [waiting] = (await sams.get("/api/v1/desk/conversations")).json()["items"]
+    assert waiting["state"] == "open" and waiting["assignee"] is None
+    assert waiting["first_text"] == "Your app logged me out again"
+    path = f"/api/v1/desk/conversations/{waiting['id']}/assignee"
+    mine = await sams.call("PUT", path, json={"assignee_id": sam.id}, headers={"If-Match": f'"{waiting["version"]}"'})
+    assert mine.status_code == 200 and mine.json()["assignee"]["name"] == "Sam Rivera"
+    late = await adas.call("PUT", path, json={"assignee_id": ada.id}, headers={"If-Match": f'"{waiting["version"]}"'})
+    assert late.status_code == 412  # Ada's view was from before Sam's claim
+    taken = await adas.call("PUT", path, json={"assignee_id": ada.id})
+    assert taken.status_code == 409 and "Sam Rivera" in taken.json()["detail"]
+    mine_only = (await sams.get("/api/v1/desk/conversations?who=mine")).json()
+    assert [c["id"] for c in mine_only["items"]] == [waiting["id"]] and mine_only["mine"] == 1
+    assert (await sams.get("/api/v1/desk/conversations?who=everyone")).status_code == 422

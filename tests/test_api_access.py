@@ -16,7 +16,7 @@ import pytest
 from ideaboard import api_keys
 from ideaboard.api.openapi import operations
 from ideaboard.app import build_routes
-from ideaboard.models import ApiKey, Idea, Role, Space
+from ideaboard.models import ApiKey, Conversation, Idea, Role, Space
 from ideaboard.urls import urls
 from tests.test_api import Api
 
@@ -25,7 +25,8 @@ BODIES = {"api_new_idea": {"title": "An idea from the matrix"}, "api_edit_idea":
           "api_vote": {"value": 1}, "api_owner": {"owner_id": None}, "api_hidden": {"hidden": False},
           "api_merge": {"into_id": 2_147_483_647},
           "api_new_comment": {"body": "From the matrix"}, "api_status": {"status": "under_review"},
-          "api_respond": {"message": "From the matrix"}}
+          "api_respond": {"message": "From the matrix"}, "api_conversation_assignee": {"assignee_id": None},
+          "api_capture_feedback": {"email": "carol@bigco.example", "source": "the matrix"}}
 QUERIES = {"api_search": "?q=matrix"}
 # caller: (persona, scopes); None persona is no key at all
 CALLERS = {"visitor": (None, ()), "alice reading": ("alice", ("read",)), "alice": ("alice", ("read", "write")),
@@ -54,6 +55,7 @@ async def test_every_operation_refuses_exactly_who_the_site_refuses(app, caller,
              "internal": await make_idea(erin, "An internal idea for the matrix", space=Space.INTERNAL),
              "hidden": await make_idea(alice, "A hidden idea for the matrix")}
     await Idea.filter(id=ideas["hidden"].id).update(hidden=True)
+    conversation = await Conversation.create(x_conversation_id="1800000000000000009", author_username="dana")
     persona, scopes = CALLERS[caller]
     headers = {}
     if persona is not None:
@@ -71,7 +73,8 @@ async def test_every_operation_refuses_exactly_who_the_site_refuses(app, caller,
         for path, op in operations(build_routes()):
             targets = ["public", "internal", "hidden"] if "{idea_id" in path else [None]
             for target in targets:
-                fill = {"idea_id": str(ideas[target].id) if target else "", "user_id": str(alice.id)}
+                fill = {"idea_id": str(ideas[target].id) if target else "", "user_id": str(alice.id),
+                        "conversation_id": str(conversation.id)}
                 url = PARAM.sub(lambda m, fill=fill: fill[m.group(1)], path) + QUERIES.get(op.name, "")
                 response = await http.request(op.method, url, json=BODIES.get(op.name))
                 checker.check(op.method, url, response)

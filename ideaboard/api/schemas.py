@@ -130,6 +130,69 @@ class CapturedFeedbackList(BaseModel):
     items: list[CapturedFeedback]
 
 
+class ClusterQuery(Query):
+    sort: Literal["votes", "growth"] = "votes"
+    limit: int = Field(30, ge=1, le=100)
+
+
+class ClusterIdea(BaseModel):
+    id: int
+    title: str
+    status: Status
+    space: Space
+    score: int
+
+
+class Cluster(BaseModel):
+    id: int
+    label: str = Field(description="The words its ideas share.")
+    size: int
+    total_votes: int
+    growth: int = Field(description="Votes in the last week.")
+    ideas: list[ClusterIdea]
+
+
+class ClusterList(BaseModel):
+    items: list[Cluster]
+    clustered_at: datetime | None = Field(description="When the newest clustering finished (null: never yet).")
+
+
+class ConversationQuery(Query):
+    who: Literal["all", "unassigned", "mine"] = "all"
+    state: Annotated[Line, Field(max_length=20)] = Field(
+        "", description="A conversation state, `all`, or empty for the ones waiting for an answer.")
+    idea: RowId | None = Field(None, description="Only conversations linked to this idea.")
+    sort: Literal["newest", "urgent"] = "newest"
+    page: int = Field(1, ge=1, le=10_000)
+
+
+class Conversation(BaseModel):
+    id: int
+    x_conversation_id: str
+    author_username: str | None
+    state: str
+    assignee: Person | None
+    idea_id: int | None
+    ticket_url: str | None
+    tweet_count: int
+    engagement: int
+    version: int = Field(description="Send back as `If-Match` when assigning, so two teammates never both take it.")
+    last_tweet_at: datetime | None
+    first_text: str | None
+    latest_text: str | None
+
+
+class ConversationList(BaseModel):
+    items: list[Conversation]
+    waiting: int
+    mine: int
+    more: bool
+
+
+class AssigneeIn(Body):
+    assignee_id: RowId | None = Field(description="A teammate's user id (your own to claim); null releases it.")
+
+
 class HiddenIn(Body):
     hidden: bool
 

@@ -11,12 +11,15 @@ from ideaboard import (
     api_keys,
     assignment,
     captured,
+    clusters,
     comments,
+    desk,
     follows,
     idea_page,
     ideas,
     jobs,
     listing,
+    live,
     merge,
     moderation,
     notifications,
@@ -31,8 +34,9 @@ from ideaboard.api import schemas as s
 from ideaboard.api.operations import Call, Refused, Reply, if_match_version, operation
 from ideaboard.errors import Conflict, NotAllowed, NotFound
 from ideaboard.forms import parse_comment, parse_idea
-from ideaboard.models import ApiScope, CapturedFeedback, Category, IdeaEvent, Role, User
+from ideaboard.models import ApiScope, CapturedFeedback, Category, IdeaEvent, Role, Tweet, User
 from ideaboard.models import Comment as CommentRow
+from ideaboard.models import Conversation as ConversationRow
 from ideaboard.models import Idea as IdeaRow
 from ideaboard.paging import Page
 from ideaboard.templating import render
@@ -344,6 +348,63 @@ def _feedback(feedback: CapturedFeedback, by: User | None) -> s.CapturedFeedback
                               withdrawn_at=feedback.withdrawn_at)
 
 
+@operation("GET", "/clusters", name="api_clusters", tag="Staff", scope=STAFF, query=s.ClusterQuery,
+           response=s.ClusterList)
+async def list_clusters(call: Call) -> Reply:
+    """Groups of similar open ideas from the newest clustering, most voted (or fastest growing) first."""
+    run, ranked = await clusters.ranked_clusters(sort=call.query.sort, limit=call.query.limit)
+    items = [s.Cluster(id=r.cluster.id, label=r.cluster.label, size=r.cluster.size,
+                       total_votes=r.cluster.total_votes, growth=r.cluster.growth,
+                       ideas=[s.ClusterIdea(id=i.id, title=i.title, status=i.status, space=i.space, score=i.score)
+                              for i in r.ideas]) for r in ranked]
+    return Reply(s.ClusterList(items=items, clustered_at=run.finished_at if run else None))
+
+
+@operation("GET", "/desk/conversations", name="api_conversations", tag="Staff", scope=STAFF,
+           query=s.ConversationQuery, response=s.ConversationList)
+async def list_conversations(call: Call) -> Reply:
+    """The X desk's inbox: conversations waiting for an answer (or filtered), newest or busiest first."""
+    q: s.ConversationQuery = call.query
+    filters = desk.InboxFilters.parse({"who": q.who, "state": q.state, "idea": str(q.idea or ""), "sort": q.sort})
+    found = await desk.inbox(call.me, filters, q.page)
+    return Reply(s.ConversationList(items=[_conversation(r.conversation, r.first, r.latest) for r in found.rows],
+                                    waiting=found.counts["waiting"], mine=found.counts["mine"], more=found.has_more))
+
+
+@operation("PUT", "/desk/conversations/{conversation_id:id}/assignee", name="api_conversation_assignee",
+           tag="Staff", scope=STAFF, body=s.AssigneeIn, response=s.Conversation, errors=(404, 409, 412))
+async def assign_conversation(call: Call) -> Reply:
+    """Claim (your own id), hand to a teammate or release (null); a teammate's claim meanwhile is 409, or 412 with
+    `If-Match`."""
+    conversation = await desk.get_conversation(int(call.request.path_params["conversation_id"]))
+    if conversation is None:
+        raise NotFound("conversation")
+    assignee_id = call.body.assignee_id
+    owner = await User.get_or_none(id=assignee_id, is_active=True) if assignee_id is not None else None
+    if assignee_id is not None and owner is None:
+        raise Refused(422, "There is no such teammate.", fields={"assignee_id": "There is no such teammate."})
+    version = if_match_version(call.request)
+    expected = conversation.version if version is None else version
+    if owner is not None and owner.id == call.me.id:
+        await desk.claim(conversation, call.me, expected)  # refused while a teammate has it, as at the desk
+    else:
+        await desk.assign(conversation, call.me, owner, expected)
+    await live.publish(call.request.state.redis, desk.LIVE_TOPIC, event="assign", conversation=conversation.id)
+    fresh = await desk.get_conversation(conversation.id)
+    assert fresh is not None
+    first_and_latest = await desk.thread(fresh)
+    return Reply(_conversation(fresh, first_and_latest[0] if first_and_latest else None,
+                               first_and_latest[-1] if first_and_latest else None))
+
+
+def _conversation(c: ConversationRow, first: Tweet | None, latest: Tweet | None) -> s.Conversation:
+    return s.Conversation(id=c.id, x_conversation_id=c.x_conversation_id, author_username=c.author_username,
+                          state=str(c.state), assignee=person(c.assignee) if c.assignee else None,
+                          idea_id=c.idea_id, ticket_url=c.ticket_url, tweet_count=c.tweet_count,
+                          engagement=c.engagement, version=c.version, last_tweet_at=c.last_tweet_at,
+                          first_text=first.text if first else None, latest_text=latest.text if latest else None)
+
+
 @operation("GET", "/search", name="api_search", tag="Ideas", scope=READ, anonymous=True, query=s.SearchQuery,
            response=s.SearchResults)
 async def search(call: Call) -> Reply:
@@ -406,7 +467,8 @@ async def me(call: Call) -> Reply:
 
 OPERATIONS = [list_ideas, create_idea, get_idea, edit_idea, put_vote, delete_vote, follow, unfollow, list_comments,
               create_comment, change_status, respond, set_owner, merge_into, set_hidden, search, list_categories,
-              me, list_notifications, mark_read, profile, capture_feedback, list_feedback]
+              me, list_notifications, mark_read, profile, capture_feedback, list_feedback, list_clusters,
+              list_conversations, assign_conversation]
 
 
 async def openapi_document(request: Request) -> Response:
