@@ -17,7 +17,7 @@ from typing import Any, cast
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, post_length, social, zendesk
+from ideaboard import audit, post_length, social, webhooks, zendesk
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.forms import IdeaForm
 from ideaboard.ideas import submit_idea
@@ -117,6 +117,7 @@ async def claim(conversation: Conversation, actor: User, version: int) -> Conver
     state = C.CLAIMED if conversation.state is C.OPEN else conversation.state
     await _compare_and_set(conversation, actor, version, free_for=actor, assignee_id=actor.id, state=state)
     await _record(actor, "desk.claim", conversation)
+    await webhooks.desk_assigned(conversation, actor, actor)
     return conversation
 
 
@@ -132,6 +133,7 @@ async def assign(conversation: Conversation, actor: User, owner: User | None, ve
     previous = conversation.assignee_id
     await _compare_and_set(conversation, actor, version, assignee_id=owner.id if owner else None, state=state)
     await _record(actor, "desk.assign", conversation, from_assignee=previous, to_assignee=owner.id if owner else None)
+    await webhooks.desk_assigned(conversation, actor, owner)
     return conversation
 
 
@@ -193,8 +195,12 @@ async def link_idea(conversation: Conversation, actor: User, idea: Idea, version
 async def _link_tweets(conversation: Conversation, idea: Idea) -> None:
     tweets = await Tweet.filter(Q(conversation_id=conversation.x_conversation_id) |
                                 Q(id=conversation.x_conversation_id)).values_list("id", flat=True)
-    await IdeaTweet.bulk_create([IdeaTweet(idea_id=idea.id, tweet_id=t, score=1.0) for t in tweets],
+    known = set(await IdeaTweet.filter(idea_id=idea.id, tweet_id__in=list(tweets)).values_list("tweet_id", flat=True))
+    fresh = [t for t in tweets if t not in known]
+    await IdeaTweet.bulk_create([IdeaTweet(idea_id=idea.id, tweet_id=t, score=1.0) for t in fresh],
                                 ignore_conflicts=True)
+    if fresh:
+        await webhooks.tweets_linked(idea, await Tweet.filter(id__in=fresh))
 
 
 async def idea_from_conversation(conversation: Conversation, actor: User, form: IdeaForm, version: int) -> Idea:

@@ -8,7 +8,7 @@ import string
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, notifications
+from ideaboard import audit, notifications, webhooks
 from ideaboard.errors import NotAllowed
 from ideaboard.ideas import hot_score, may_open
 from ideaboard.markdown import render_markdown
@@ -102,6 +102,8 @@ async def merge_ideas(source: Idea, target: Idea, actor: User) -> None:
         await recount(a)
         await recount(b)
         await audit.record(actor, "idea.merge", "idea", b.id, into=a.id, from_status=b.status.value)
+        b.status = Status.DUPLICATE
+        await webhooks.idea_merged(b, a)
     source.status, source.merged_into_id, source.version = Status.DUPLICATE, target.id, b.version + 1
     for field in ("upvotes", "downvotes", "score", "hot", "comment_count"):
         setattr(source, field, getattr(b, field))

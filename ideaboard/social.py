@@ -18,7 +18,7 @@ from typing import cast
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, reads, share, sql
+from ideaboard import audit, reads, share, sql, webhooks
 from ideaboard.forms import IdeaForm
 from ideaboard.ideas import submit_idea
 from ideaboard.models import Conversation, Idea, IdeaTag, IdeaTweet, Space, Status, Tweet, TweetSearch, User
@@ -100,6 +100,7 @@ async def link_tweets(idea_id: int, scores: dict[str, float]) -> int:
            for tid, score in scores.items() if tid not in known]
     if new:
         await IdeaTweet.bulk_create(new, ignore_conflicts=True)
+        await webhooks.tweets_linked(await Idea.get(id=idea_id), await Tweet.filter(id__in=[n.tweet_id for n in new]))
     return len(new)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from ideaboard.ideas import hot_score
+from ideaboard import merge
 from ideaboard.models import Idea, Vote
 
 
@@ -29,9 +29,5 @@ async def set_vote(idea_id: int, user_id: int, value: int) -> None:
 
 
 async def recount(idea_id: int) -> None:
-    """An idea's counters and hot rank from its votes."""
-    idea = await Idea.get(id=idea_id)
-    up = await Vote.filter(idea_id=idea_id, value=1).count()
-    down = await Vote.filter(idea_id=idea_id, value=-1).count()
-    await Idea.filter(id=idea_id).update(upvotes=up, downvotes=down, score=up - down,
-                                         hot=hot_score(up - down, idea.created_at))
+    """An idea's counters and hot rank from its rows (merge.recount, as a merge does)."""
+    await merge.recount(await Idea.get(id=idea_id))

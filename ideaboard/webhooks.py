@@ -19,7 +19,7 @@ import ipaddress
 import json
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +31,7 @@ from ideaboard import audit, inputs
 from ideaboard.errors import NotAllowed
 from ideaboard.models import (
     Comment,
+    Conversation,
     Delivery,
     Idea,
     IdeaEvent,
@@ -38,6 +39,7 @@ from ideaboard.models import (
     NotificationKind,
     Role,
     Space,
+    Tweet,
     User,
     WebhookDelivery,
     WebhookEndpoint,
@@ -50,6 +52,9 @@ EVENTS = {
     "idea.responded": "the team publishes an official response",
     "comment.created": "someone comments on an idea",
     "idea.vote_milestone": "an idea first reaches 10, 50, 100, 500 or 1,000 net votes",
+    "idea.merged": "the team merges a duplicate into another idea",
+    "tweet.linked": "posts on X are linked to an idea",
+    "desk.assigned": "a conversation on the X desk is claimed, handed over or released",
 }
 MILESTONES = (10, 50, 100, 500, 1000)
 KINDS = {"standard": "signed JSON (Standard Webhooks)", "slack": "a Slack message (an incoming-webhook URL)"}
@@ -170,6 +175,24 @@ async def comment_created(comment: Comment, idea: Idea) -> int:
         "id": comment.id, "author_id": comment.author_id, "body": comment.body, "is_official": comment.is_official}})
 
 
+async def idea_merged(duplicate: Idea, original: Idea) -> int:
+    return await emit("idea.merged", {**idea_data(duplicate), "into": idea_data(original)["idea"]})
+
+
+async def tweets_linked(idea: Idea, tweets: Sequence[Tweet]) -> int:
+    """One event per linking pass, naming the posts it linked."""
+    return await emit("tweet.linked", {**idea_data(idea), "tweets": [
+        {"id": t.id, "url": t.url, "author_username": t.author_username, "text": t.text} for t in tweets]})
+
+
+async def desk_assigned(conversation: Conversation, actor: User, assignee: User | None) -> int:
+    return await emit("desk.assigned", {
+        "conversation": {"id": conversation.id, "x_conversation_id": conversation.x_conversation_id,
+                         "author_username": conversation.author_username, "state": str(conversation.state),
+                         "idea_id": conversation.idea_id},
+        "actor_id": actor.id, "assignee": {"id": assignee.id, "name": assignee.name} if assignee else None})
+
+
 async def deliver_due(base_url: str, allow_private: bool, *, now: datetime | None = None,
                       http: httpx.AsyncClient | None = None) -> int:
     """Try every delivery that is due (oldest first, a batch at a time); returns how many were delivered."""
@@ -261,6 +284,11 @@ def slack_message(payload: dict[str, Any]) -> dict[str, Any]:
         "idea.responded": f"The team responded on {link}",
         "comment.created": f"New comment on {link}",
         "idea.vote_milestone": f"{link} reached {data.get('milestone')} votes",
+        "idea.merged": f"{link} was merged into <{data.get('into', {}).get('url', '')}|"
+                       f"{_slack_text(data.get('into', {}).get('title', ''))}>",
+        "tweet.linked": f"{len(data.get('tweets', []))} posts on X linked to {link}",
+        "desk.assigned": _slack_text(f"@{data.get('conversation', {}).get('author_username') or '?'}'s conversation "
+                                     f"is now with {(data.get('assignee') or {}).get('name', 'nobody')}"),
     }
     text = lines.get(payload.get("type", ""), link)
     quote = event.get("message") or data.get("comment", {}).get("body", "")
@@ -272,8 +300,9 @@ def slack_message(payload: dict[str, Any]) -> dict[str, Any]:
 def _with_urls(payload: dict[str, Any], base_url: str) -> dict[str, Any]:
     """The stored payload with absolute URLs beside its paths (the site's address may change after it is written)."""
     data = dict(payload.get("data", {}))
-    if isinstance(data.get("idea"), dict) and "path" in data["idea"]:
-        data["idea"] = {**data["idea"], "url": base_url.rstrip("/") + data["idea"]["path"]}
+    for name in ("idea", "into"):
+        if isinstance(data.get(name), dict) and "path" in data[name]:
+            data[name] = {**data[name], "url": base_url.rstrip("/") + data[name]["path"]}
     return {**payload, "data": data}
 
 

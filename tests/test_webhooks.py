@@ -237,3 +237,29 @@ async def test_internal_ideas_reach_only_endpoints_that_asked_for_them(browser_f
     await make_idea(erin, "Internal: shift swaps", space=Space.INTERNAL)
     assert await WebhookDelivery.filter(endpoint_id=internal.id).count() == 1
     assert await WebhookDelivery.filter(endpoint_id=endpoint.id).count() == 1  # still only the public idea
+
+
+async def test_merges_linked_posts_and_desk_claims_are_events_too(browser_for, ada, alice, sam, make_idea, receiver,
+                                                                  settings):
+    from ideaboard import desk, social
+    from ideaboard.merge import merge_ideas
+    from ideaboard.models import Conversation
+    from tests.test_desk import api_tweet
+
+    await register(browser_for, ada, receiver, "idea.merged", "tweet.linked", "desk.assigned")
+    original, duplicate = await make_idea(alice, "Oat milk everywhere"), await make_idea(alice, "Oat milk please")
+    await merge_ideas(duplicate, original, sam)
+    await social.store_tweets([api_tweet("1800000000000000001", "oat milk in every store please")])
+    assert await social.link_tweets(original.id, {"1800000000000000001": 0.9}) == 1
+    assert await social.link_tweets(original.id, {"1800000000000000001": 0.9}) == 0  # a re-run: no second event
+    conversation = await Conversation.get(x_conversation_id="1800000000000000001")
+    await desk.claim(conversation, sam, conversation.version)
+    assert await deliver(settings) == 3
+    merged, linked, claimed = (r["data"] for r in receiver.received)
+    assert [r["type"] for r in receiver.received] == ["idea.merged", "tweet.linked", "desk.assigned"]
+    assert merged["idea"]["status"] == "duplicate" and merged["into"]["id"] == original.id
+    assert merged["into"]["url"].endswith(f"/ideas/{original.id}")
+    assert [t["id"] for t in linked["tweets"]] == ["1800000000000000001"]
+    assert claimed["assignee"] == {"id": sam.id, "name": "Sam Rivera"} and claimed["actor_id"] == sam.id
+    slack = webhooks.slack_message({"type": "idea.merged", "data": merged})["text"]
+    assert "Oat milk please" in slack and "was merged into" in slack and "Oat milk everywhere" in slack
