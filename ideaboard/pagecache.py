@@ -7,10 +7,15 @@ kept. Members always get fresh pages. A change accepted by this process marks ev
 changes (votes: a stream of them must not re-render the front page each time; visitors see new counts within the
 TTL). A stale page is re-rendered by the next request for it, and only by that one: visitors arriving meanwhile get
 the previous copy instead of all rendering at once. 0 turns it off.
+
+The same pages tell a proxy or CDN in front that it may keep them too: `Cache-Control: public, s-maxage=TTL,
+stale-while-revalidate=STALE_FACTOR*TTL` with a strong ETag of the body (a repeat `If-None-Match` is a 304), and
+`Vary: Cookie`. Every other HTML answer (a member's page, a visitor's page that set a cookie) is `private, no-store`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 
@@ -23,6 +28,8 @@ MAX_PAGES = 200
 MAX_PAGE_BYTES = 256 * 1024
 PERSONAL_SESSION_KEYS = ("sid", "flash")  # sid: auth.SESSION_KEY
 MINOR = "ideaboard.minor_change"
+STALE_FACTOR = 6  # a proxy may serve a page this many TTLs old while it fetches a fresh one
+PRIVATE = b"private, no-store"
 
 
 @dataclass(frozen=True)
@@ -51,11 +58,11 @@ class PageCacheMiddleware:
             return await self._write(scope, receive, send)
         session = scope.get("session", {})
         if any(key in session for key in PERSONAL_SESSION_KEYS) or scope["method"] != "GET":
-            return await self.app(scope, receive, send)
+            return await self.app(scope, receive, _kept_private(send))
         key = _key(scope)
         page = self.pages.get(key)
         if page is not None and (self._fresh(page) or key in self.filling):
-            return await _replay(page, send)  # while one request re-renders a page, the others get the old copy
+            return await _replay(page, scope, send)  # while one request re-renders a page, the others get the old copy
         self.filling.add(key)
         try:
             await self._fill(key, scope, receive, send, cookieless=not session)
@@ -75,6 +82,7 @@ class PageCacheMiddleware:
         await self.app(scope, receive, watch)
 
     async def _fill(self, key: tuple, scope: Scope, receive: Receive, send: Send, cookieless: bool) -> None:
+        """Render the page; a visitor's HTML page is held until complete, so it goes out with its ETag."""
         start: Message = {}
         chunks: list[bytes] = []
         generation = self.generation  # a write during rendering makes this copy stale at once
@@ -83,17 +91,30 @@ class PageCacheMiddleware:
             nonlocal start
             if message["type"] == "http.response.start":
                 start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
+                if not _candidate(start):  # not a page to keep (a redirect, a stream, a file): as it comes
+                    await send(_private(start))
+                return
+            if not _candidate(start):
+                return await send(message)
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                await self._finish(key, scope, send, start, b"".join(chunks), generation, cookieless)
 
         await self.app(scope, receive, keep)
-        body = b"".join(chunks)
-        if cookieless and not scope.get("session") and _cacheable(start, body):
+
+    async def _finish(self, key: tuple, scope: Scope, send: Send, start: Message, body: bytes, generation: int,
+                      cookieless: bool) -> None:
+        public = cookieless and not scope.get("session") and len(body) <= MAX_PAGE_BYTES
+        headers = _public_headers(start["headers"], body, self.seconds) if public else \
+            list(_private(start)["headers"])
+        if public:
             if len(self.pages) >= MAX_PAGES and key not in self.pages:
                 self.pages.pop(next(iter(self.pages)))
-            expires = time.monotonic() + self.seconds
-            self.pages[key] = Page(generation, expires, start["status"], list(start["headers"]), body)
+            page = Page(generation, time.monotonic() + self.seconds, start["status"], headers, body)
+            self.pages[key] = page
+            return await _replay(page, scope, send)
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 def minor_change(scope: Scope) -> None:
@@ -107,9 +128,9 @@ def _key(scope: Scope) -> tuple:
     return scope.get("root_path", ""), scope["path"], scope["query_string"], headers
 
 
-def _cacheable(start: Message, body: bytes) -> bool:
-    """A complete 200 HTML page that sets no cookie and does not ask to stay private."""
-    if not start or start["status"] != 200 or len(body) > MAX_PAGE_BYTES:
+def _candidate(start: Message) -> bool:
+    """A 200 HTML page that sets no cookie and does not ask to stay private: visitors may share it."""
+    if not start or start["status"] != 200:
         return False
     headers = {k.lower(): v for k, v in start["headers"]}
     control = headers.get(b"cache-control", b"")
@@ -117,6 +138,40 @@ def _cacheable(start: Message, body: bytes) -> bool:
             and b"no-store" not in control and b"private" not in control)
 
 
-async def _replay(page: Page, send: Send) -> None:
+def _public_headers(headers: list[tuple[bytes, bytes]], body: bytes, seconds: float) -> list[tuple[bytes, bytes]]:
+    ttl = max(1, int(seconds))
+    kept = [(k, v) for k, v in headers if k.lower() not in (b"cache-control", b"etag", b"vary")]
+    vary = [v for k, v in headers if k.lower() == b"vary"]
+    return [*kept, (b"cache-control", f"public, max-age=0, s-maxage={ttl}, stale-while-revalidate="
+                                      f"{ttl * STALE_FACTOR}".encode()),
+            (b"etag", b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"'),
+            (b"vary", b", ".join([*vary, b"Cookie"]) if vary else b"Cookie")]
+
+
+def _private(start: Message) -> Message:
+    """The response start with `Cache-Control: private, no-store` if it is HTML that says nothing itself."""
+    headers = list(start.get("headers", []))
+    names = {k.lower() for k, _ in headers}
+    content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+    if content_type.startswith(b"text/html") and b"cache-control" not in names:
+        headers.append((b"cache-control", PRIVATE))
+    return {**start, "headers": headers}
+
+
+def _kept_private(send: Send) -> Send:
+    """A member's answers: no proxy or browser cache keeps them."""
+    async def private(message: Message) -> None:
+        await send(_private(message) if message["type"] == "http.response.start" else message)
+    return private
+
+
+async def _replay(page: Page, scope: Scope, send: Send) -> None:
+    """The kept page, or a bodiless 304 when the visitor (or the proxy) already has this very copy."""
+    etag = next((v for k, v in page.headers if k == b"etag"), None)
+    asked = dict(scope["headers"]).get(b"if-none-match", b"")
+    if etag and etag in [t.strip().removeprefix(b"W/") for t in asked.split(b",")]:
+        kept = [(k, v) for k, v in page.headers if k in (b"etag", b"cache-control", b"vary")]
+        await send({"type": "http.response.start", "status": 304, "headers": kept})
+        return await send({"type": "http.response.body", "body": b""})
     await send({"type": "http.response.start", "status": page.status, "headers": page.headers})
     await send({"type": "http.response.body", "body": page.body})

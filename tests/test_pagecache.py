@@ -96,3 +96,25 @@ async def test_operators_can_turn_the_cache_off(visitor, alice, make_idea):
     assert "Oat milk in every store" in (await visitor.get("/")).text
     await retitle(idea, "Oat milk everywhere")
     assert "Oat milk everywhere" in (await visitor.get("/")).text
+
+
+@pytest.mark.parametrize("cache_seconds", [5])
+async def test_a_proxy_may_keep_visitors_pages_but_never_a_members(visitor, browser_for, alice, bob, make_idea):
+    idea = await make_idea(alice, "Oat milk in every store")
+    page = await visitor.get(f"/ideas/{idea.id}")
+    assert page.headers["cache-control"] == "public, max-age=0, s-maxage=5, stale-while-revalidate=30"
+    etag = page.headers["etag"]
+    assert etag.startswith('"') and not etag.startswith('W/') and "Cookie" in page.headers["vary"]
+    assert "HX-Request" in page.headers["vary"]  # fragments and pages of a URL stay apart in the proxy too
+    again = await visitor.get(f"/ideas/{idea.id}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert (await visitor.get(f"/ideas/{idea.id}", headers={"If-None-Match": '"other"'})).status_code == 200
+    bob_client = await browser_for(bob)
+    await bob_client.post(f"/ideas/{idea.id}/comments", {"body": "Yes please"})  # a change: a new rendering
+    changed = await visitor.get(f"/ideas/{idea.id}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag and "Yes please" in changed.text
+    member = await bob_client.get(f"/ideas/{idea.id}")
+    assert member.headers["cache-control"] == "private, no-store" and "etag" not in member.headers
+    login = await visitor.get("/login")  # a form page: its CSRF token lives in the visitor's new session
+    assert login.headers["cache-control"] == "private, no-store"
+    assert (await visitor.get("/static/js/app.js")).headers.get("cache-control") != "private, no-store"
