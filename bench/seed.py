@@ -383,7 +383,7 @@ def user_rows(d: Data, password_hash: str) -> Iterator[tuple]:
     created = timestamps(d.user_created)
     for i in range(d.n["users"]):
         yield (i + 1, f"user{i + 1}@bench.example", f"Bench User {i + 1}", password_hash, ROLES[d.roles[i]], True,
-               created[i], created[i])  # verified at sign-up: bench users vote
+               created[i], created[i], False, "", "system")  # verified at sign-up: bench users vote
 
 
 def capital(text: str) -> str:
@@ -601,7 +601,7 @@ async def load(url: str, d: Data, queries: Awaitable[dict[tuple[int, int, int, i
                            [(i + 1, c, slug(c), i) for i, c in enumerate(CATEGORIES)], bar)
                 await copy(conn, "tags", ["id", "name"], [(i + 1, t) for i, t in enumerate(TAGS)], bar)
                 await copy(conn, "users", ["id", "email", "name", "password_hash", "role", "is_active", "created_at",
-                                           "email_verified_at"],
+                                           "email_verified_at", "banned", "deactivation_reason", "theme"],
                            user_rows(d, password_hash), bar)
                 await copy(conn, "ideas", IDEA_COLUMNS, idea_rows(d), bar)
                 await copy(conn, "idea_tags", ["id", "idea_id", "tag_id"], idea_tag_rows(d), bar)
