@@ -51,6 +51,7 @@ LISTED = ("space = 'public' AND NOT hidden "  # the board's default filter: open
 TARGETS = {"list_rps": 400, "list_p99_ms": 100, "list_vs_bare": 0.40, "vote_rps": 1000, "large_p99_ms": 150}
 
 LOGS = Path(tempfile.gettempdir()) / "ideaboard-bench-logs"
+WARMUP_SECONDS = 10  # both systems are measured after the same warm-up (and with the same 30 s wrk timeout)
 
 LUA_COMMON = r"""
 local dir = "%(dir)s"
@@ -224,8 +225,8 @@ def run_wrk(name: str, base: str, path: str, script: str, work: Path, conns: int
     lua = work / f"{name}.lua"
     lua.write_text((LUA_COMMON + script) % {"dir": str(work)})
     duration = duration or args.duration
-    cmd = ["wrk", "-t", str(min(args.threads, conns)), "-c", str(conns), "-d", f"{duration}s", "--timeout", "5s",
-           "-s", str(lua), base + path]
+    cmd = ["wrk", "-t", str(min(args.threads, conns)), "-c", str(conns), "-d", f"{duration}s", "--timeout", "30s",
+           "--latency", "-s", str(lua), base + path]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
     match = re.search(r"^BENCH_JSON (.*)$", out, re.M)
     if not match:
@@ -389,7 +390,7 @@ async def bench_app(args: argparse.Namespace, work: Path, db: asyncpg.Connection
     cmd = [sys.executable, "-m", "ideaboard.cli", "serve", "--workers", str(args.workers), "--no-worker",
            "--port", str(port), *args.serve_args.split()]
     with server(cmd, env, port, LOGS / "app.log") as base:
-        run_wrk("warmup", base, "/", "", work, 16, args, duration=2)
+        run_wrk("warmup", base, "/", "", work, 16, args, duration=WARMUP_SECONDS)
         for endpoint in [e for e in args.only if e not in ("bare", "vote")]:
             if endpoint == "similar" and httpx.get(base + "/ideas/similar?title=dark+mode").status_code == 404:
                 notes.append("similar: /ideas/similar answers 404 (not built yet), skipped")
@@ -397,7 +398,7 @@ async def bench_app(args: argparse.Namespace, work: Path, db: asyncpg.Connection
             script = "" if endpoint == "list" else LUA_PATHS
             if script:
                 await sample_paths(db, work, endpoint)
-            run_wrk("warmup", base, "/", script, work, 16, args, duration=2)  # steady state: caches warm, plans made
+            run_wrk("warmup", base, "/", script, work, 16, args, duration=WARMUP_SECONDS)  # caches warm, plans made
             for conns in args.connections:
                 results.append(run_wrk(endpoint, base, "/", script, work, conns, args))
                 print(fmt(results[-1]), flush=True)
@@ -421,9 +422,11 @@ async def bench_votes(args, work: Path, db: asyncpg.Connection, base: str, notes
         for name in ("accepted.txt", "sent.txt"):
             (work / name).unlink(missing_ok=True)
         before = await db.fetchval("SELECT count(*) FROM votes WHERE user_id = ANY($1::int[])", users)
+        last_id = await db.fetchval("SELECT coalesce(max(id), 0) FROM votes")
         result = run_wrk("vote", base, "/", LUA_VOTES, work, conns, args)
         await settle(db, users)
         ok, text = await check_votes(db, work, pairs, users, before)
+        await reset_votes(db, last_id)  # the next connection count starts from the same board
         result.note = ("votes exact: " if ok else "VOTES WRONG: ") + text
         if len((work / "sent.txt").read_text().split()) >= len(pairs):
             result.note += " (ran out of fresh pairs: raise the pool)"
@@ -432,12 +435,26 @@ async def bench_votes(args, work: Path, db: asyncpg.Connection, base: str, notes
     return results
 
 
+async def reset_votes(db: asyncpg.Connection, last_id: int) -> None:
+    """Remove the votes a run added and put the touched ideas' counters back (as the app computes them)."""
+    from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE
+
+    touched = [r["idea_id"] for r in await db.fetch("DELETE FROM votes WHERE id > $1 RETURNING idea_id", last_id)]
+    await db.execute(
+        "UPDATE ideas i SET upvotes = c.up, downvotes = c.down, score = c.up - c.down, "
+        "hot = round((sign(c.up - c.down) * log(greatest(abs(c.up - c.down), 1)) "
+        "+ (extract(epoch from i.created_at) - $2) / $3)::numeric, 7) "
+        "FROM (SELECT i2.id, count(*) FILTER (WHERE v.value = 1) AS up, count(*) FILTER (WHERE v.value = -1) AS down "
+        "      FROM ideas i2 LEFT JOIN votes v ON v.idea_id = i2.id WHERE i2.id = ANY($1::int[]) GROUP BY i2.id) c "
+        "WHERE i.id = c.id", list(set(touched)), HOT_EPOCH, HOT_SECONDS_PER_DECADE)
+
+
 def bench_bare(args: argparse.Namespace, work: Path) -> list[Result]:
     port = free_port()
     cmd = [sys.executable, str(HERE / "bare.py"), "--port", str(port), "--workers", str(args.workers)]
     results = []
     with server(cmd, app_env(args, str(work)), port, LOGS / "bare.log") as base:
-        run_wrk("warmup", base, "/", "", work, 16, args, duration=2)
+        run_wrk("warmup", base, "/", "", work, 16, args, duration=WARMUP_SECONDS)
         for conns in args.connections:
             results.append(run_wrk("bare", base, "/", "", work, conns, args))
             print(fmt(results[-1]), flush=True)
