@@ -103,7 +103,7 @@ async def test_ideaboard_link_decides_exactly_what_the_worker_linked(ctx, fake_x
                                                                     capsys, monkeypatch):
     await make_idea(alice, "Oat milk at no extra charge", "Plant milk should not cost more.")
     for text in ["@brewline dark mode in the mobile app please", "@brewline why is oat milk extra? charge me less",
-                 "@brewline the mobile app is fine", "@brewline oat milk and dark mode, both please"]:
+                 "@brewline the mobile app is fine", "@brewline plant milk costs extra again, oat milk should be free"]:
         fake_x.add_tweet(text)
     await poll_x(ctx)
     ideas, posts = tmp_path / "ideas.jsonl", tmp_path / "posts.jsonl"
