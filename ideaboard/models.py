@@ -665,23 +665,6 @@ class IdeaTweet(Model):
         unique_together = (("idea", "tweet"),)
 
 
-class TweetSearch(Model):
-    """Where the incremental tweet search of one idea stands (since_id) and how it last went."""
-
-    id = fields.IntField(primary_key=True)
-    idea: fields.OneToOneRelation[Idea] = fields.OneToOneField(
-        "models.Idea", related_name="tweet_search", on_delete=fields.OnDelete.CASCADE
-    )
-    idea_id: int
-    query = fields.CharField(max_length=600)
-    since_id = fields.CharField(max_length=24, null=True)
-    last_run_at = fields.DatetimeField(null=True)
-    last_error = fields.CharField(max_length=300, default="")
-
-    class Meta:
-        table = "tweet_searches"
-
-
 class ListenCursor(Model):
     """Where one listening source stands: a rule's recent search or the brand's mentions (since_id), and how it went.
 
