@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ideaboard import jsonl
 from ideaboard.jsonl import InputError
-from workers.clustering import DEFAULT_MIN_SCORE, DEFAULT_THRESHOLD, Document, SimilarityIndex, cluster_documents
+from workers.clustering import DEFAULT_MIN_SCORE, DEFAULT_THRESHOLD, Document, SimilarityIndex
 
 EXIT_BAD_INPUT = 2
 
@@ -34,12 +34,27 @@ def _document(path: Path, number: int, record: dict) -> Document:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
-    """Write {"id", "cluster", "label"} per idea to stdout."""
+    """Write {"id", "cluster", "label", "theme", "theme_name"} per idea (or, with --themes, one line per theme:
+    {"theme", "name", "size", "terms"}), grouped as the worker groups the board."""
+    from ideaboard.settings import Settings
+    from workers import semantic
+    from workers.themes import group_board
+
+    settings = Settings.from_env(secret_key="offline")  # brand words and the site name never define a group
     docs = read_documents(args.input)
-    result = cluster_documents(docs, threshold=args.threshold)
+    semantic_path = args.threshold is None and semantic.available()  # an explicit SNN cut is a light-path setting
+    embeddings = semantic.embed([semantic.document_text(d) for d in docs]) if semantic_path else None
+    brand = [*settings.x_brand_handles, *settings.x_brand_keywords, settings.site_name]
+    board = group_board(docs, embeddings, brand, threshold=args.threshold)
+    if args.themes:
+        for info in sorted(board.theme_info.values(), key=lambda t: t.number):
+            print(json.dumps({"theme": info.number, "name": info.name, "size": info.size,
+                              "terms": list(info.terms)}, ensure_ascii=False))
+        return 0
     for doc in docs:
-        cluster = result.labels[doc.id]
-        print(json.dumps({"id": doc.id, "cluster": cluster, "label": result.names[cluster]}, ensure_ascii=False))
+        cluster, theme = board.clusters[doc.id], board.themes[doc.id]
+        print(json.dumps({"id": doc.id, "cluster": cluster, "label": board.cluster_names.get(cluster, ""),
+                          "theme": theme, "theme_name": board.theme_info[theme].name}, ensure_ascii=False))
     return 0
 
 
@@ -102,9 +117,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `cluster`, `similar` and `link` subcommands to an existing parser."""
     cluster = subparsers.add_parser("cluster", help="group similar ideas from a JSONL file")
     cluster.add_argument("input", type=Path, help="JSONL file, one {id, title, body} per line")
-    cluster.add_argument(
-        "--threshold", type=float, default=DEFAULT_THRESHOLD, help="SNN linkage cut (default %(default)s)"
-    )
+    cluster.add_argument("--threshold", type=float, default=None,
+                         help=f"SNN linkage cut of the light (TF-IDF) path, e.g. {DEFAULT_THRESHOLD}; default: the "
+                              "worker's own choice (sentence embeddings when the model is installed)")
+    cluster.add_argument("--themes", action="store_true", help="print one line per theme: name, size, top terms")
     cluster.set_defaults(func=_guarded(cmd_cluster))
     similar = subparsers.add_parser("similar", help="ideas most similar to a query text")
     similar.add_argument("input", type=Path, help="JSONL file, one {id, title, body} per line")
