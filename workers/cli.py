@@ -59,12 +59,33 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
-    """Print score, id and title of the ideas most similar to the query, best first."""
+    """--query: print score, id and title of the ideas most similar to it, best first. --queries: one JSON line per
+    query, {"id": query id, "results": [{"id", "score"}, ...]}, from one index fit."""
     docs = read_documents(args.input)
+    index = SimilarityIndex.build(docs)
+    if args.queries is not None:
+        for query_id, text, exclude in read_queries(args.queries):
+            found = index.query(text, args.k, exclude=exclude, min_score=args.min_score)
+            results = [{"id": doc_id, "score": round(score, 4)} for doc_id, score in found]
+            print(json.dumps({"id": query_id, "results": results}, ensure_ascii=False))
+        return 0
     titles = {doc.id: doc.title for doc in docs}
-    for doc_id, score in SimilarityIndex.build(docs).query(args.query, args.k, min_score=args.min_score):
+    for doc_id, score in index.query(args.query, args.k, min_score=args.min_score):
         print(f"{score:.2f}\t{doc_id}\t{titles[doc_id]}")
     return 0
+
+
+def read_queries(path: Path) -> list[tuple[str | int, str, list]]:
+    """Queries as (id, text, ids to leave out) from JSONL ({"id", "query", "exclude"?}), naming a bad line."""
+    queries = []
+    for number, record in jsonl.records(path):
+        exclude = record.get("exclude", [])
+        if not isinstance(record.get("query"), str):
+            raise InputError(f"{path}:{number}: query must be a string")
+        if not isinstance(exclude, list):
+            exclude = [exclude]
+        queries.append((record["id"], record["query"], exclude))
+    return queries
 
 
 def read_posts(path: Path) -> list[tuple[str | int, str]]:
@@ -124,8 +145,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cluster.set_defaults(func=_guarded(cmd_cluster))
     similar = subparsers.add_parser("similar", help="ideas most similar to a query text")
     similar.add_argument("input", type=Path, help="JSONL file, one {id, title, body} per line")
-    similar.add_argument("--query", required=True, help="text to match, e.g. a title being typed")
-    similar.add_argument("-k", type=int, default=5, help="number of matches (default %(default)s)")
+    asked = similar.add_mutually_exclusive_group(required=True)
+    asked.add_argument("--query", help="text to match, e.g. a title being typed")
+    asked.add_argument("--queries", type=Path, help="JSONL file, one {id, query, exclude?} per line")
+    similar.add_argument("-k", type=positive, default=5, help="number of matches (default %(default)s)")
     similar.add_argument(
         "--min-score", type=float, default=DEFAULT_MIN_SCORE, help="cosine floor (default %(default)s)"
     )
