@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from ideaboard import reads, sql
 from ideaboard.errors import NotAllowed
 from ideaboard.merge import merge_ideas
-from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, IdeaTweet, Space, Status, User
+from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, IdeaTweet, Space, Status, Theme, User
 
 TREND_DAYS = 7  # the clusters view compares the linked tweets of the last 7 days with the 7 before
 
@@ -20,6 +20,7 @@ class RankedCluster:
     tweets: int = 0  # distinct posts on X linked to any of its ideas (the social signal)
     tweets_week: int = 0  # ... posted in the last TREND_DAYS days
     tweets_before: int = 0  # ... in the TREND_DAYS days before that
+    theme: Theme | None = None  # the broad topic it lies in
 
     @property
     def trend(self) -> int:
@@ -51,7 +52,18 @@ async def ranked_clusters(*, sort: str = "votes", limit: int = 30) -> tuple[Clus
     for item in ranked.values():
         item.ideas.sort(key=lambda i: (-i.score, i.id))
     await _tweet_signal(list(ranked.values()))
+    themes = {t.number: t for t in await Theme.filter(run=run)}
+    for item in ranked.values():
+        item.theme = themes.get(item.cluster.theme)
     return run, [r for r in ranked.values() if len(r.ideas) >= 2]
+
+
+async def ranked_themes(run: ClusterRun | None, *, sort: str = "votes", limit: int = 40) -> list[Theme]:
+    """The run's broad topics, most voted (or fastest growing) first: the theme map above the clusters."""
+    if run is None:
+        return []
+    order = ("-growth", "-total_votes") if sort == "growth" else ("-total_votes", "-growth")
+    return await Theme.filter(run=run).order_by(*order, "-size", "number").limit(limit)
 
 
 async def _tweet_signal(items: list[RankedCluster], now: datetime | None = None) -> None:
@@ -118,4 +130,5 @@ async def merge_selected(canonical_id: int, idea_ids: list[int], actor: User) ->
     return merged, problems
 
 
-__all__ = ["RankedCluster", "Space", "current_run", "merge_selected", "ranked_clusters", "related_ideas"]
+__all__ = ["RankedCluster", "Space", "current_run", "merge_selected", "ranked_clusters", "ranked_themes",
+           "related_ideas"]

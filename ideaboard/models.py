@@ -582,6 +582,7 @@ class Cluster(Model):
     size = fields.IntField(default=0)
     total_votes = fields.IntField(default=0)
     growth = fields.IntField(default=0)
+    theme = fields.IntField(default=0)  # the number of the run's Theme it lies in (workers/themes.py)
 
     class Meta:
         table = "clusters"
@@ -796,3 +797,26 @@ class SavedReply(Model):
     class Meta:
         table = "saved_replies"
         ordering = ("title", "id")
+
+
+# --- themes: the broad topics above clusters (issue 15) -----------------------------------------------------------
+
+
+class Theme(Model):
+    """One broad topic of a clustering run, named by its most representative idea (its clusters carry its number)."""
+
+    id = fields.IntField(primary_key=True)
+    run: fields.ForeignKeyRelation[ClusterRun] = fields.ForeignKeyField(
+        "models.ClusterRun", related_name="themes", on_delete=fields.OnDelete.CASCADE
+    )
+    run_id: int
+    number = fields.IntField()
+    name = fields.CharField(max_length=300)
+    terms = fields.CharField(max_length=300, default="")  # distinguishing phrases, " · "-separated
+    size = fields.IntField(default=0)
+    total_votes = fields.IntField(default=0)
+    growth = fields.IntField(default=0)
+
+    class Meta:
+        table = "themes"
+        unique_together = (("run", "number"),)

@@ -1,5 +1,6 @@
 """Themes: the broad topics a product team plans around (10-40 on a large board), each made of whole clusters
-(the near-duplicates merging acts on), so a cluster never straddles two themes.
+(the near-duplicates merging acts on), so a cluster never straddles two themes. The worker's full run
+(workers/cluster_jobs.py) and `ideaboard cluster` both call this module.
 
 Grouping: the board's common subject is taken out (vectors minus their mean: every idea is "about the app"), then a
 shared-nearest-neighbour average-linkage tree over ``neighbours(n)`` neighbours (wide, so a topic's members vouch for
