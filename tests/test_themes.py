@@ -39,12 +39,14 @@ def test_every_cluster_lies_in_one_theme_and_themes_are_few_and_named_by_an_idea
     assert adjusted_rand_score(intents, [board.themes[d.id] for d in docs]) > 0.2  # broad, but about the intents
 
 
-def test_brand_words_and_words_in_most_ideas_never_name_a_theme(questions):
+def test_brand_words_and_words_in_most_ideas_never_name_a_theme_or_a_cluster(questions):
     docs, _ = questions
     branded = [Document(d.id, f"@Brewline {d.title} on the app") for d in docs[:300]]
     board = group_board(branded, brand=["@brewline", "Brewline"])
     terms = [t for info in board.theme_info.values() for t in info.terms]
     assert terms and not any({"brewline", "app"} & set(t.split()) for t in terms)
+    labels = [term for name in board.cluster_names.values() for term in name.split(" · ") if name]
+    assert labels and not any({"brewline", "app"} & set(t.split()) for t in labels)  # nor a cluster
 
 
 def test_a_large_board_is_themed_from_a_sample_and_every_idea_gets_a_theme(questions):

@@ -29,7 +29,7 @@ from workers.clustering import (
     nearest_cluster,
 )
 from workers.themes import Theme as ThemeInfo
-from workers.themes import describe, theme_labels
+from workers.themes import brand_stop_words, common_words, describe, theme_labels
 
 CLUSTERABLE = [s for s in Status if s.clusterable]
 INDEX_KEY = "ideaboard:cluster:index:{run}"
@@ -39,15 +39,17 @@ log = logging.getLogger(__name__)
 
 
 def cluster_and_index(
-    docs: Sequence[Document], embeddings: np.ndarray | None = None
+    docs: Sequence[Document], embeddings: np.ndarray | None = None, brand: Sequence[str] = ()
 ) -> tuple[Clustering, SimilarityIndex]:
-    """One encoder fit serves the index, the cluster names and (without embeddings) the clustering itself."""
+    """One encoder fit serves the index, the cluster names and (without embeddings) the clustering itself; brand
+    words and words in most ideas never name a cluster."""
     encoder, vectors, word_x = TextEncoder.fit(docs)
     if embeddings is None:
         labels = _renumber(cluster_vectors(vectors, threshold=DEFAULT_THRESHOLD))
     else:
         labels = _renumber(semantic.cluster(embeddings))
-    names = cluster_names(word_x, labels, encoder.word.get_feature_names_out())
+    skip = brand_stop_words(brand) | common_words([f"{d.title} {d.body}" for d in docs])
+    names = cluster_names(word_x, labels, encoder.word.get_feature_names_out(), skip)
     clustering = Clustering({d.id: int(c) for d, c in zip(docs, labels, strict=True)}, names)
     return clustering, SimilarityIndex(encoder, [d.id for d in docs], vectors)
 
@@ -60,8 +62,8 @@ async def recluster_ideas(ctx: dict[str, Any]) -> int:
         return 0
     loop = asyncio.get_running_loop()
     embeddings = await _semantic_vectors(ctx, docs)
-    result, index = await loop.run_in_executor(ctx["pool"], cluster_and_index, docs, embeddings)
     brand = [*ctx["settings"].x_brand_handles, *ctx["settings"].x_brand_keywords, ctx["settings"].site_name]
+    result, index = await loop.run_in_executor(ctx["pool"], cluster_and_index, docs, embeddings, brand)
     themes = await loop.run_in_executor(ctx["pool"], themes_of, docs, result,
                                         embeddings if embeddings is not None else index.vectors, brand)
     growth = await _recent_votes([i for i, *_ in rows])

@@ -213,7 +213,7 @@ def group_board(docs: Sequence[Document], embeddings: np.ndarray | None = None, 
     from workers.cluster_jobs import cluster_and_index
     from workers.clustering import cluster_documents
 
-    clustering, index = cluster_and_index(docs, embeddings)
+    clustering, index = cluster_and_index(docs, embeddings, brand)
     if threshold is not None:
         clustering = cluster_documents(docs, threshold=threshold)
     vectors = embeddings if embeddings is not None else index.vectors
