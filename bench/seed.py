@@ -18,8 +18,7 @@ import asyncio
 import itertools
 import sys
 import time
-from collections.abc import Awaitable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -328,8 +327,6 @@ class Data:
         self.tweet_replies = (self.tweet_likes * rng.random(total) * 0.15).astype(np.int64)
         self.tweet_quotes = (self.tweet_retweets * rng.random(total) * 0.3).astype(np.int64)
         self.tweet_links = self._tweet_links(rng, chosen)
-        self.tweeted = chosen
-        self.search_run = self.now - rng.random(len(chosen)) * 900
 
     def _tweet_links(self, rng: np.random.Generator, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(tweet row, idea index, score): every tweet's own idea, plus ~5% also linked to a tweeted look-alike."""
@@ -553,42 +550,17 @@ def idea_tweet_rows(d: Data) -> Iterator[tuple]:
         yield (k + 1, i + 1, str(int(d.tweet_id[row])), score, linked[k])
 
 
-def search_queries() -> dict[tuple[int, int, int, int], str]:
-    """The X query of every (title, body, feature, place) combination, as workers.social.search_query builds it with
-    the default settings; workers.social imports scikit-learn (~1.5 s), so this runs in a process of its own."""
-    from ideaboard.x_api import build_search_query
-    from workers.social import key_terms
-
-    queries = {}
-    for t, b, f, p in itertools.product(*map(range, (len(TITLES), len(BODIES), len(FEATURES), len(PLACES)))):
-        title = compose_title(t, f, p)
-        queries[t, b, f, p] = build_search_query(key_terms(title, compose_body(b, f, p)) or [title], lang="en")
-    return queries
-
-
-def tweet_search_rows(d: Data, queries: dict[tuple[int, int, int, int], str]) -> Iterator[tuple]:
-    """Each tweeted idea's search as the worker leaves it: its query, since_id at the newest linked tweet, no error."""
-    rows, ideas, _ = d.tweet_links
-    newest = np.zeros(len(d.idea_status), np.int64)
-    np.maximum.at(newest, ideas, d.tweet_id[rows])
-    last_run = timestamps(d.search_run)
-    for k, i in enumerate(d.tweeted.tolist()):
-        query = queries[int(d.idea_title[i]), int(d.idea_body[i]), int(d.idea_feature[i]), int(d.idea_place[i])]
-        yield (k + 1, i + 1, query, str(int(newest[i])), last_run[k], "")
-
-
 async def copy(conn: asyncpg.Connection, table: str, columns: list[str], rows: Iterable[tuple], bar: tqdm) -> None:
     for batch in chunks(rows):
         await conn.copy_records_to_table(table, records=batch, columns=columns)
         bar.update(len(batch))
 
 
-async def load(url: str, d: Data, queries: Awaitable[dict[tuple[int, int, int, int], str]]) -> None:
+async def load(url: str, d: Data) -> None:
     """COPY every table in dependency order inside one transaction, then fix sequences, vacuum and analyze."""
     conn = await asyncpg.connect(url)
     total = (d.n["users"] + d.n["ideas"] + len(d.vote_idea) + len(d.comment_idea) + int(d.tag_count.sum()) + 51
-             + len(d.cluster_size) + len(d.clustered) + len(d.events) + len(d.tweet_idea) + len(d.tweet_links[0])
-             + len(d.tweeted))
+             + len(d.cluster_size) + len(d.clustered) + len(d.events) + len(d.tweet_idea) + len(d.tweet_links[0]))
     password_hash = hash_password(PASSWORD)
     try:
         with tqdm(total=total, unit="rows", unit_scale=True, desc="seeding") as bar:
@@ -617,8 +589,6 @@ async def load(url: str, d: Data, queries: Awaitable[dict[tuple[int, int, int, i
                 await copy(conn, "tweets", TWEET_COLUMNS, tweet_rows(d), bar)
                 await copy(conn, "idea_tweets", ["id", "idea_id", "tweet_id", "score", "created_at"],
                            idea_tweet_rows(d), bar)
-                await copy(conn, "tweet_searches", ["id", "idea_id", "query", "since_id", "last_run_at", "last_error"],
-                           tweet_search_rows(d, await queries), bar)
                 bar.set_description("indexing")
                 for definition in indexes:
                     await conn.execute(definition)
@@ -632,7 +602,7 @@ async def load(url: str, d: Data, queries: Awaitable[dict[tuple[int, int, int, i
 
 
 SERIAL_TABLES = ("categories", "tags", "users", "ideas", "idea_tags", "votes", "comments", "cluster_runs", "clusters",
-                 "idea_clusters", "idea_events", "idea_tweets", "tweet_searches")
+                 "idea_clusters", "idea_events", "idea_tweets")
 
 
 async def drop_plain_indexes(conn: asyncpg.Connection) -> list[str]:
@@ -685,10 +655,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     check_paths()
     counts = counts_for(args.scale)
     print("generating " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
-    with ProcessPoolExecutor(1) as pool:
-        queries = asyncio.get_running_loop().run_in_executor(pool, search_queries)
-        data = Data(counts, args.seed)
-        await load(args.database_url, data, queries)
+    await load(args.database_url, Data(counts, args.seed))
     indexed = time.perf_counter()
     await index_for_search(args.database_url)
     print(f"search index: {time.perf_counter() - indexed:.1f} s")

@@ -583,6 +583,7 @@ class Cluster(Model):
     size = fields.IntField(default=0)
     total_votes = fields.IntField(default=0)
     growth = fields.IntField(default=0)
+    theme = fields.IntField(default=0)  # the number of the run's Theme it lies in (workers/themes.py)
 
     class Meta:
         table = "clusters"
@@ -664,23 +665,6 @@ class IdeaTweet(Model):
     class Meta:
         table = "idea_tweets"
         unique_together = (("idea", "tweet"),)
-
-
-class TweetSearch(Model):
-    """Where the incremental tweet search of one idea stands (since_id) and how it last went."""
-
-    id = fields.IntField(primary_key=True)
-    idea: fields.OneToOneRelation[Idea] = fields.OneToOneField(
-        "models.Idea", related_name="tweet_search", on_delete=fields.OnDelete.CASCADE
-    )
-    idea_id: int
-    query = fields.CharField(max_length=600)
-    since_id = fields.CharField(max_length=24, null=True)
-    last_run_at = fields.DatetimeField(null=True)
-    last_error = fields.CharField(max_length=300, default="")
-
-    class Meta:
-        table = "tweet_searches"
 
 
 class ListenCursor(Model):
@@ -875,3 +859,25 @@ class CapturedFeedback(Model):
     class Meta:
         table = "captured_feedback"
         indexes = (("idea_id", "created_at"), ("customer_id", "idea_id"))
+
+# --- themes: the broad topics above clusters (issue 15) -----------------------------------------------------------
+
+
+class Theme(Model):
+    """One broad topic of a clustering run, named by its most representative idea (its clusters carry its number)."""
+
+    id = fields.IntField(primary_key=True)
+    run: fields.ForeignKeyRelation[ClusterRun] = fields.ForeignKeyField(
+        "models.ClusterRun", related_name="themes", on_delete=fields.OnDelete.CASCADE
+    )
+    run_id: int
+    number = fields.IntField()
+    name = fields.CharField(max_length=300)
+    terms = fields.CharField(max_length=300, default="")  # distinguishing phrases, " · "-separated
+    size = fields.IntField(default=0)
+    total_votes = fields.IntField(default=0)
+    growth = fields.IntField(default=0)
+
+    class Meta:
+        table = "themes"
+        unique_together = (("run", "number"),)

@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 from ideaboard import audit, reads, share, sql, webhooks
 from ideaboard.forms import IdeaForm
 from ideaboard.ideas import submit_idea
-from ideaboard.models import Conversation, Idea, IdeaTag, IdeaTweet, Space, Status, Tweet, TweetSearch, User
+from ideaboard.models import Conversation, Idea, IdeaTag, IdeaTweet, Space, Status, Tweet, User
 from ideaboard.settings import Settings
 from ideaboard.urls import urls
 from ideaboard.x_api import Tweet as ApiTweet
@@ -112,15 +112,6 @@ async def related_tweets(idea_id: int, limit: int = PANEL_SIZE) -> list[Tweet]:
 def tweets_from_rows(rows) -> list[Tweet]:
     load = sql.loader_of(Tweet, reads.columns_of(Tweet))
     return [load(row) for row in rows]
-
-
-async def ideas_to_refresh(min_interval: timedelta, now: datetime | None = None) -> list[int]:
-    """Open public ideas whose tweets were not fetched within min_interval (the cron runs often; X limits rates)."""
-    now = now or datetime.now(UTC)
-    open_ideas = Idea.filter(hidden=False, space=Space.PUBLIC, status__in=[s for s in Status if not s.is_closed])
-    ids = await open_ideas.values_list("id", flat=True)
-    fresh = await TweetSearch.filter(last_run_at__gte=now - min_interval).values_list("idea_id", flat=True)
-    return sorted(set(cast(list[int], ids)) - set(fresh))
 
 
 async def open_ideas_for_linking() -> list[tuple[int, str, str]]:

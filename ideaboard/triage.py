@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from tortoise.functions import Count
+
 from ideaboard import assignment, captured, workflow
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
-from ideaboard.models import Idea, Status, User
+from ideaboard.models import Idea, IdeaTweet, Status, User
 from ideaboard.paging import Page
 
 QUEUE_STATUSES = [s for s in Status if s.in_review_queue]  # what waits for the team: the queue's default
@@ -17,6 +19,7 @@ SORTS = {
     "newest": ("-created_at", "-id"),
     "comments": ("-comment_count", "-id"),
     "category": ("category__position", "category__name", "-score", "id"),
+    "tweets": ("-tweet_count", "-score", "-id"),  # the social signal: posts on X linked to the idea
     "revenue": ("-score", "-id"),  # then by the company revenue behind each idea (captured.by_revenue)
 }
 OWNERS = ("anyone", "mine", "unassigned")
@@ -53,10 +56,26 @@ async def review_queue(actor: User, filters: QueueFilters, *, page: int = 1, siz
     if filters.sort == "revenue":
         ids = (await captured.by_revenue(query))[(page - 1) * size:page * size]
         found = {i.id: i for i in await Idea.filter(id__in=ids).select_related("author", "category", "owner")}
-        return Page(items=[found[i] for i in ids if i in found], number=page, size=size, total=total)
-    items = await (query.order_by(*SORTS[filters.sort]).offset((page - 1) * size).limit(size)
-                   .select_related("author", "category", "owner"))
+        items = [found[i] for i in ids if i in found]
+    elif filters.sort == "tweets":  # rank ids by their linked tweets first: a grouped query selects only the id
+        ranked: list[int] = await (query.annotate(tweet_count=Count("idea_tweets")).order_by(*SORTS["tweets"])
+                        .offset((page - 1) * size).limit(size).values_list("id", flat=True))  # type: ignore[assignment]
+        found = {i.id: i for i in await Idea.filter(id__in=ranked).select_related("author", "category", "owner")}
+        items = [found[i] for i in ranked if i in found]
+    else:
+        items = await (query.order_by(*SORTS[filters.sort]).offset((page - 1) * size).limit(size)
+                       .select_related("author", "category", "owner"))
+    await _count_tweets(items)
     return Page(items=items, number=page, size=size, total=total)
+
+
+async def _count_tweets(ideas: list[Idea]) -> None:
+    """Each idea's linked tweets (`idea.tweet_count`), in one grouped query, for the queue's Tweets column."""
+    rows = await (IdeaTweet.filter(idea_id__in=[i.id for i in ideas]).annotate(n=Count("id")).group_by("idea_id")
+                  .values_list("idea_id", "n"))
+    counts = dict(rows)
+    for idea in ideas:
+        idea.tweet_count = counts.get(idea.id, 0)
 
 
 @dataclass

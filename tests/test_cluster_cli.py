@@ -47,6 +47,39 @@ def test_cluster_writes_one_json_line_per_idea(ideas_file: Path) -> None:
     assert "dark" in rows[0]["label"] and "csv" in rows[3]["label"]
 
 
+def test_cluster_prints_each_ideas_theme_and_a_summary_of_the_themes(ideas_file: Path) -> None:
+    rows = [json.loads(line) for line in run_cli("cluster", str(ideas_file)).stdout.splitlines()]
+    theme = {r["id"]: r["theme"] for r in rows}
+    assert theme[1] == theme[2] == theme["three"] != theme[4] == theme[5] == theme[6]  # a cluster sits in one theme
+    result = run_cli("cluster", str(ideas_file), "--themes")
+    assert result.returncode == 0, result.stderr
+    summary = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(t["theme"] for t in summary) == sorted(set(theme.values()))
+    titles = {i["title"] for i in IDEAS}
+    for t in summary:
+        assert any(t["name"].startswith(title) for title in titles) and t["size"] == list(theme.values()).count(
+            t["theme"]) and isinstance(t["terms"], list)
+        assert t["name"] == next(r["theme_name"] for r in rows if r["theme"] == t["theme"])
+
+
+def test_similar_answers_many_queries_in_one_run_one_line_each(ideas_file: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text(json.dumps({"id": "q1", "query": "export csv"}) + "\n"
+                       + json.dumps({"id": 2, "query": "dark mode", "exclude": [1]}) + "\n", encoding="utf-8")
+    result = run_cli("similar", str(ideas_file), "--queries", str(queries), "-k", "10")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["q1", 2]
+    assert {r["id"] for r in rows[0]["results"]} <= {4, 5, 6} and rows[0]["results"]
+    assert rows[1]["results"] and 1 not in {r["id"] for r in rows[1]["results"]}  # excluded: the idea itself
+    scores = [r["score"] for r in rows[1]["results"]]
+    assert scores == sorted(scores, reverse=True)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": 1, "query": 3}) + "\n", encoding="utf-8")
+    failed = run_cli("similar", str(ideas_file), "--queries", str(bad))
+    assert failed.returncode == 2 and f"{bad}:1: query must be a string" in failed.stderr
+
+
 def test_similar_prints_score_id_title_best_first(ideas_file: Path) -> None:
     result = run_cli("similar", str(ideas_file), "--query", "export csv", "-k", "5")
     assert result.returncode == 0, result.stderr

@@ -1,9 +1,11 @@
 """The worker finds the duplicates: full runs switch atomically, new ideas join a cluster, staff merge in a click."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from bs4 import BeautifulSoup
 
-from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, Status, Vote
+from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, IdeaTweet, Status, Theme, Tweet, Vote
 from ideaboard.votes import cast_vote
 from workers import cluster_jobs
 from workers.cluster_jobs import place_idea, recluster_ideas
@@ -102,6 +104,44 @@ async def test_staff_see_clusters_ranked_by_votes_and_merge_them_in_one_click(br
     assert merged and all(i.status == Status.DUPLICATE and i.merged_into_id == keep for i in merged)
     kept = await Idea.get(id=keep)
     assert kept.upvotes == 1 == await Vote.filter(idea_id=keep).count()  # bob voted on two of them: counts once
+
+
+async def test_staff_see_each_clusters_tweets_and_their_weekly_trend_and_sort_by_them(browser_for, alice, sam,
+                                                                                       make_idea, worker_ctx):
+    ideas = await seed(make_idea, alice)
+    await recluster_ideas(worker_ctx)
+    now = datetime.now(UTC)
+    oat = [ideas["Oat milk at no extra charge"], ideas["Make oat milk free"]]
+    for n, days_ago in enumerate([1, 2, 3, 9]):  # three this week, one the week before
+        tweet = await Tweet.create(id=str(9000 + n), text="oat milk costs extra again", author_id="42",
+                                   created_at=now - timedelta(days=days_ago), url=f"https://x.com/i/status/{9000 + n}")
+        await IdeaTweet.create(idea=oat[n % 2], tweet=tweet, score=0.6)
+    await IdeaTweet.create(idea=oat[1], tweet_id="9000", score=0.6)  # about both oat ideas: one tweet for the cluster
+    client = await browser_for(sam)
+    by_votes = BeautifulSoup((await client.get("/staff/clusters")).text, "html.parser")
+    oat_section = next(s for s in by_votes.select("section.cluster") if "Make oat milk free" in s.text)
+    assert " ".join(oat_section.select_one(".cluster-tweets").text.split()) == (
+        "4 tweets, 3 in the last 7 days (+2 on the 7 before)")
+    by_tweets = BeautifulSoup((await client.get("/staff/clusters?sort=tweets")).text, "html.parser")
+    assert "Make oat milk free" in by_tweets.select("section.cluster")[0].text
+
+
+async def test_a_full_run_puts_each_cluster_in_a_named_theme_shown_above_the_clusters(browser_for, alice, sam,
+                                                                                       make_idea, worker_ctx):
+    await seed(make_idea, alice)
+    await recluster_ideas(worker_ctx)
+    run = await ClusterRun.filter(finished=True).order_by("-id").first()
+    themes = {t.number: t for t in await Theme.filter(run=run)}
+    clusters = await Cluster.filter(run=run)
+    assert 2 <= len(themes) < len(clusters) and {c.theme for c in clusters} == set(themes)
+    assert sum(t.size for t in themes.values()) == len(IDEAS)
+    assert all(any(t.name.startswith(title) for title, _ in IDEAS) for t in themes.values())
+    page = BeautifulSoup((await (await browser_for(sam)).get("/staff/clusters")).text, "html.parser")
+    assert [n.text for n in page.select(".theme-table .theme-name")] == [t.name for t in sorted(
+        themes.values(), key=lambda t: (-t.total_votes, -t.growth, -t.size, t.number))]
+    dark = next(s for s in page.select("section.cluster") if "Dark mode for the mobile app" in s.text)
+    dark_theme = themes[next(c.theme for c in clusters if "dark" in c.label)]
+    assert dark.select_one(".cluster-theme").text == f"Theme: {dark_theme.name}"
 
 
 async def test_customers_cannot_reach_the_clusters_view(browser_for, alice):

@@ -58,7 +58,7 @@ def test_plain_arq_deployments_run_the_x_queue_with_its_own_settings(tmp_path: P
         " 'db': x.redis_settings.database}))",
         tmp_path, REDIS_URL="redis://127.0.0.1:6379/7",
     )
-    assert seen == {"queues": ["arq:queue", "arq:x"], "x_jobs": ["fetch_related_tweets", "listen_stream", "poll_x"],
+    assert seen == {"queues": ["arq:queue", "arq:x"], "x_jobs": ["listen_stream", "poll_x"],
                     "db": 7}
 
 

@@ -99,11 +99,20 @@ async def test_polling_reads_every_rule_and_the_mentions_stores_each_post_once_a
     assert (await ListenCursor.get(key=listening.mentions_key(fake_x.brand_user["id"]))).since_id == later
 
 
+async def test_a_post_about_two_ideas_is_stored_once_and_linked_to_both(ctx, fake_x, alice, make_idea, dark_mode):
+    oat = await make_idea(alice, "Oat milk at no extra charge", "Plant milk should not cost more.")
+    both = fake_x.add_tweet("@brewline two asks: dark mode for the mobile app, and oat milk at no extra charge")
+    await poll_x(ctx)
+    await poll_x(ctx)  # idempotent: a second poll adds nothing
+    assert await Tweet.filter(id=both).count() == 1
+    assert set(await IdeaTweet.filter(tweet_id=both).values_list("idea_id", flat=True)) == {dark_mode.id, oat.id}
+
+
 async def test_ideaboard_link_decides_exactly_what_the_worker_linked(ctx, fake_x, alice, make_idea, dark_mode, tmp_path,
                                                                     capsys, monkeypatch):
     await make_idea(alice, "Oat milk at no extra charge", "Plant milk should not cost more.")
     for text in ["@brewline dark mode in the mobile app please", "@brewline why is oat milk extra? charge me less",
-                 "@brewline the mobile app is fine", "@brewline oat milk and dark mode, both please"]:
+                 "@brewline the mobile app is fine", "@brewline plant milk costs extra again, oat milk should be free"]:
         fake_x.add_tweet(text)
     await poll_x(ctx)
     ideas, posts = tmp_path / "ideas.jsonl", tmp_path / "posts.jsonl"

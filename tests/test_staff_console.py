@@ -3,7 +3,7 @@
 from bs4 import BeautifulSoup
 
 from ideaboard.errors import Conflict
-from ideaboard.models import AuditEntry, EventKind, Idea, IdeaEvent, Status
+from ideaboard.models import AuditEntry, EventKind, Idea, IdeaEvent, IdeaTweet, Status, Tweet
 
 
 def soup(response) -> BeautifulSoup:
@@ -35,6 +35,20 @@ async def test_the_queue_lists_waiting_ideas_sorted_and_filtered(browser_for, al
 
     partial = await client.get("/staff/?sort=comments", headers={"HX-Request": "true"})
     assert soup(partial).html is None and soup(partial).select_one("#queue-list")
+
+
+async def test_the_queue_shows_each_ideas_tweets_and_sorts_by_them(browser_for, alice, sam, make_idea):
+    quiet = await make_idea(alice, "Compostable lids", "Lids cannot be composted.")
+    talked_about = await make_idea(alice, "Oat milk at no extra charge", "Plant milk costs more.")
+    for n in range(2):
+        tweet = await Tweet.create(id=str(7000 + n), text="oat milk costs extra", author_id="42",
+                                   url=f"https://x.com/i/status/{7000 + n}")
+        await IdeaTweet.create(idea=talked_about, tweet=tweet, score=0.7)
+    client = await browser_for(sam)
+    page = soup(await client.get("/staff/?sort=tweets"))
+    assert queue_titles(page) == [talked_about.title, quiet.title]
+    assert page.select_one(f"#queue-idea-{talked_about.id} .q-tweets").text == "2"
+    assert page.select_one(f"#queue-idea-{quiet.id} .q-tweets").text == "0"
 
 
 async def test_the_queue_lists_planned_in_progress_and_launched_ideas_when_asked(browser_for, alice, sam, make_idea):

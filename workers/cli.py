@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ideaboard import jsonl
 from ideaboard.jsonl import InputError
-from workers.clustering import DEFAULT_MIN_SCORE, DEFAULT_THRESHOLD, Document, SimilarityIndex, cluster_documents
+from workers.clustering import DEFAULT_MIN_SCORE, DEFAULT_THRESHOLD, Document, SimilarityIndex
 
 EXIT_BAD_INPUT = 2
 
@@ -34,22 +34,58 @@ def _document(path: Path, number: int, record: dict) -> Document:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
-    """Write {"id", "cluster", "label"} per idea to stdout."""
+    """Write {"id", "cluster", "label", "theme", "theme_name"} per idea (or, with --themes, one line per theme:
+    {"theme", "name", "size", "terms"}), grouped as the worker groups the board."""
+    from ideaboard.settings import Settings
+    from workers import semantic
+    from workers.themes import group_board
+
+    settings = Settings.from_env(secret_key="offline")  # brand words and the site name never define a group
     docs = read_documents(args.input)
-    result = cluster_documents(docs, threshold=args.threshold)
+    semantic_path = args.threshold is None and semantic.available()  # an explicit SNN cut is a light-path setting
+    embeddings = semantic.embed([semantic.document_text(d) for d in docs]) if semantic_path else None
+    brand = [*settings.x_brand_handles, *settings.x_brand_keywords, settings.site_name]
+    board = group_board(docs, embeddings, brand, threshold=args.threshold)
+    if args.themes:
+        for info in sorted(board.theme_info.values(), key=lambda t: t.number):
+            print(json.dumps({"theme": info.number, "name": info.name, "size": info.size,
+                              "terms": list(info.terms)}, ensure_ascii=False))
+        return 0
     for doc in docs:
-        cluster = result.labels[doc.id]
-        print(json.dumps({"id": doc.id, "cluster": cluster, "label": result.names[cluster]}, ensure_ascii=False))
+        cluster, theme = board.clusters[doc.id], board.themes[doc.id]
+        print(json.dumps({"id": doc.id, "cluster": cluster, "label": board.cluster_names.get(cluster, ""),
+                          "theme": theme, "theme_name": board.theme_info[theme].name}, ensure_ascii=False))
     return 0
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
-    """Print score, id and title of the ideas most similar to the query, best first."""
+    """--query: print score, id and title of the ideas most similar to it, best first. --queries: one JSON line per
+    query, {"id": query id, "results": [{"id", "score"}, ...]}, from one index fit."""
     docs = read_documents(args.input)
+    index = SimilarityIndex.build(docs)
+    if args.queries is not None:
+        for query_id, text, exclude in read_queries(args.queries):
+            found = index.query(text, args.k, exclude=exclude, min_score=args.min_score)
+            results = [{"id": doc_id, "score": round(score, 4)} for doc_id, score in found]
+            print(json.dumps({"id": query_id, "results": results}, ensure_ascii=False))
+        return 0
     titles = {doc.id: doc.title for doc in docs}
-    for doc_id, score in SimilarityIndex.build(docs).query(args.query, args.k, min_score=args.min_score):
+    for doc_id, score in index.query(args.query, args.k, min_score=args.min_score):
         print(f"{score:.2f}\t{doc_id}\t{titles[doc_id]}")
     return 0
+
+
+def read_queries(path: Path) -> list[tuple[str | int, str, list]]:
+    """Queries as (id, text, ids to leave out) from JSONL ({"id", "query", "exclude"?}), naming a bad line."""
+    queries = []
+    for number, record in jsonl.records(path):
+        exclude = record.get("exclude", [])
+        if not isinstance(record.get("query"), str):
+            raise InputError(f"{path}:{number}: query must be a string")
+        if not isinstance(exclude, list):
+            exclude = [exclude]
+        queries.append((record["id"], record["query"], exclude))
+    return queries
 
 
 def read_posts(path: Path) -> list[tuple[str | int, str]]:
@@ -102,14 +138,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `cluster`, `similar` and `link` subcommands to an existing parser."""
     cluster = subparsers.add_parser("cluster", help="group similar ideas from a JSONL file")
     cluster.add_argument("input", type=Path, help="JSONL file, one {id, title, body} per line")
-    cluster.add_argument(
-        "--threshold", type=float, default=DEFAULT_THRESHOLD, help="SNN linkage cut (default %(default)s)"
-    )
+    cluster.add_argument("--threshold", type=float, default=None,
+                         help=f"SNN linkage cut of the light (TF-IDF) path, e.g. {DEFAULT_THRESHOLD}; default: the "
+                              "worker's own choice (sentence embeddings when the model is installed)")
+    cluster.add_argument("--themes", action="store_true", help="print one line per theme: name, size, top terms")
     cluster.set_defaults(func=_guarded(cmd_cluster))
     similar = subparsers.add_parser("similar", help="ideas most similar to a query text")
     similar.add_argument("input", type=Path, help="JSONL file, one {id, title, body} per line")
-    similar.add_argument("--query", required=True, help="text to match, e.g. a title being typed")
-    similar.add_argument("-k", type=int, default=5, help="number of matches (default %(default)s)")
+    asked = similar.add_mutually_exclusive_group(required=True)
+    asked.add_argument("--query", help="text to match, e.g. a title being typed")
+    asked.add_argument("--queries", type=Path, help="JSONL file, one {id, query, exclude?} per line")
+    similar.add_argument("-k", type=positive, default=5, help="number of matches (default %(default)s)")
     similar.add_argument(
         "--min-score", type=float, default=DEFAULT_MIN_SCORE, help="cosine floor (default %(default)s)"
     )

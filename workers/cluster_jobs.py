@@ -14,11 +14,12 @@ import numpy as np
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, Status, Vote
+from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, Status, Theme, Vote
 from workers import semantic
 from workers.clustering import (
     DEFAULT_THRESHOLD,
     Clustering,
+    DocId,
     Document,
     SimilarityIndex,
     TextEncoder,
@@ -27,6 +28,8 @@ from workers.clustering import (
     cluster_vectors,
     nearest_cluster,
 )
+from workers.themes import Theme as ThemeInfo
+from workers.themes import brand_stop_words, common_words, describe, theme_labels
 
 CLUSTERABLE = [s for s in Status if s.clusterable]
 INDEX_KEY = "ideaboard:cluster:index:{run}"
@@ -36,15 +39,17 @@ log = logging.getLogger(__name__)
 
 
 def cluster_and_index(
-    docs: Sequence[Document], embeddings: np.ndarray | None = None
+    docs: Sequence[Document], embeddings: np.ndarray | None = None, brand: Sequence[str] = ()
 ) -> tuple[Clustering, SimilarityIndex]:
-    """One encoder fit serves the index, the cluster names and (without embeddings) the clustering itself."""
+    """One encoder fit serves the index, the cluster names and (without embeddings) the clustering itself; brand
+    words and words in most ideas never name a cluster."""
     encoder, vectors, word_x = TextEncoder.fit(docs)
     if embeddings is None:
         labels = _renumber(cluster_vectors(vectors, threshold=DEFAULT_THRESHOLD))
     else:
         labels = _renumber(semantic.cluster(embeddings))
-    names = cluster_names(word_x, labels, encoder.word.get_feature_names_out())
+    skip = brand_stop_words(brand) | common_words([f"{d.title} {d.body}" for d in docs])
+    names = cluster_names(word_x, labels, encoder.word.get_feature_names_out(), skip)
     clustering = Clustering({d.id: int(c) for d, c in zip(docs, labels, strict=True)}, names)
     return clustering, SimilarityIndex(encoder, [d.id for d in docs], vectors)
 
@@ -57,13 +62,16 @@ async def recluster_ideas(ctx: dict[str, Any]) -> int:
         return 0
     loop = asyncio.get_running_loop()
     embeddings = await _semantic_vectors(ctx, docs)
-    result, index = await loop.run_in_executor(ctx["pool"], cluster_and_index, docs, embeddings)
+    brand = [*ctx["settings"].x_brand_handles, *ctx["settings"].x_brand_keywords, ctx["settings"].site_name]
+    result, index = await loop.run_in_executor(ctx["pool"], cluster_and_index, docs, embeddings, brand)
+    themes = await loop.run_in_executor(ctx["pool"], themes_of, docs, result,
+                                        embeddings if embeddings is not None else index.vectors, brand)
     growth = await _recent_votes([i for i, *_ in rows])
     scores = {i: s for i, _, _, s in rows}
     async with in_transaction():  # a worker killed before the commit leaves the previous run in place
         method = LIGHT_METHOD if embeddings is None else semantic.METHOD
         run = await ClusterRun.create(method=method, idea_count=len(docs))
-        await _write_clusters(run, result, scores, growth)
+        await _write_clusters(run, result, scores, growth, themes)
         run.finished, run.finished_at = True, datetime.now(UTC)
         run.cluster_count = len(set(result.labels.values()))
         await run.save()
@@ -138,14 +146,33 @@ async def _run_index(ctx: dict[str, Any], run_id: int) -> SimilarityIndex | None
     return index
 
 
-async def _write_clusters(run: ClusterRun, result: Clustering, scores: dict[int, int], growth: dict[int, int]) -> None:
+def themes_of(docs: Sequence[Document], result: Clustering, vectors: np.ndarray,
+              brand: Sequence[str]) -> tuple[dict[DocId, int], dict[int, ThemeInfo]]:
+    """The run's themes (whole clusters each) and their names, from the vectors the clusters were made from."""
+    labels = np.array([result.labels[d.id] for d in docs], dtype=np.int64)
+    themes = theme_labels(vectors, labels)
+    return {d.id: int(t) for d, t in zip(docs, themes, strict=True)}, describe(docs, themes, vectors, brand)
+
+
+async def _write_clusters(run: ClusterRun, result: Clustering, scores: dict[int, int], growth: dict[int, int],
+                          themes: tuple[dict[DocId, int], dict[int, ThemeInfo]]) -> None:
     members: dict[int, list[int]] = defaultdict(list)
     for idea_id, number in result.labels.items():
         members[number].append(int(idea_id))
+    theme_of, infos = themes
     await Cluster.bulk_create([
         Cluster(run=run, number=number, label=result.names.get(number, "")[:200], size=len(ids),
-                total_votes=sum(scores.get(i, 0) for i in ids), growth=sum(growth.get(i, 0) for i in ids))
+                total_votes=sum(scores.get(i, 0) for i in ids), growth=sum(growth.get(i, 0) for i in ids),
+                theme=theme_of.get(ids[0], 0))
         for number, ids in members.items()], batch_size=1000)
+    in_theme: dict[int, list[int]] = defaultdict(list)
+    for idea_id, number in theme_of.items():
+        in_theme[number].append(int(idea_id))
+    await Theme.bulk_create([
+        Theme(run=run, number=number, name=info.name[:300], terms=" · ".join(info.terms)[:300], size=info.size,
+              total_votes=sum(scores.get(i, 0) for i in in_theme[number]),
+              growth=sum(growth.get(i, 0) for i in in_theme[number]))
+        for number, info in infos.items()], batch_size=1000)
     saved = dict(await Cluster.filter(run=run).values_list("number", "id"))
     await IdeaCluster.bulk_create(
         [IdeaCluster(run=run, cluster_id=saved[number], idea_id=i) for number, ids in members.items() for i in ids],

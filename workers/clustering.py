@@ -315,18 +315,20 @@ def _renumber(labels: np.ndarray) -> np.ndarray:
     return order[inverse]
 
 
-def cluster_names(word_x: sp.csr_matrix, labels: np.ndarray, terms: Sequence[str]) -> dict[int, str]:
-    """Name each cluster by the word terms most over-represented in it relative to the corpus."""
+def cluster_names(word_x: sp.csr_matrix, labels: np.ndarray, terms: Sequence[str],
+                  skip: Collection[str] = ()) -> dict[int, str]:
+    """Name each cluster by the word terms most over-represented in it relative to the corpus; terms holding a
+    word of ``skip`` (brand words, words in most ideas) never name one."""
     n_clusters = int(labels.max()) + 1
     sizes = np.bincount(labels, minlength=n_clusters)
     member = sp.csr_matrix((1.0 / sizes[labels], (labels, np.arange(len(labels)))), shape=(n_clusters, len(labels)))
     means = (member @ normalize(word_x)).tocsr()
     corpus = np.asarray(normalize(word_x).mean(axis=0)).ravel()
     means.data -= corpus[means.indices]
-    return {c: _label(means, c, terms) for c in range(n_clusters)}
+    return {c: _label(means, c, terms, frozenset(skip)) for c in range(n_clusters)}
 
 
-def _label(means: sp.csr_matrix, row: int, terms: Sequence[str]) -> str:
+def _label(means: sp.csr_matrix, row: int, terms: Sequence[str], skip: frozenset[str] = frozenset()) -> str:
     """Top distinct terms of one cluster row (phrases weighted by word count), skipping words already used."""
     start, end = means.indptr[row], means.indptr[row + 1]
     cols = means.indices[start:end]
@@ -336,7 +338,7 @@ def _label(means: sp.csr_matrix, row: int, terms: Sequence[str]) -> str:
     used: set[str] = set()
     for term in (terms[i] for i in order):
         words = set(term.split())
-        if words & used:
+        if words & used or words & skip:
             continue
         chosen.append(term)
         used |= words

@@ -1,7 +1,18 @@
 """Which ideas a post is about: the one decision the listening worker and `ideaboard link` share.
 
-The TF-IDF model is fitted on the ideas alone, so a post's score does not depend on how many posts came with it
-(the old per-batch fit gave the same tweet different scores at batch sizes 50 and 8,000).
+A post's score for an idea is the mean of two cosines: all-MiniLM-L6-v2 sentence embeddings (meaning: "can't find
+the show I typed" meets "Search for titles") and a TF-IDF over words and word pairs (naming: "shuffle", "playlist").
+Both are fitted on the ideas alone, so a post's score does not depend on how many posts came with it (the old
+per-batch fit gave the same tweet different scores at batch sizes 50 and 8,000). Without the model files (or with
+IDEABOARD_SEMANTIC=off) the TF-IDF cosine alone decides, against its own threshold.
+
+Calibration (bench/link_quality.py, end to end through the fake X server; recall / precision of the links):
+- app_review_feature_search, 590 judged reviews x 15 feature queries (329 relevant pairs): the mean score gives
+  0.71 / 0.68 at 0.46, 0.65 / 0.72 at 0.48, 0.56 / 0.82 at 0.52 (P@1 0.885); TF-IDF alone 0.56 / 0.77 at 0.56.
+- feedback_issue_matching, 100 reviews x 194 issue titles (64 matches; the candidates were the paper's own top 3, so
+  every wrong one is close): 0.17 / 0.69 at 0.44, 0.09 / 0.75 at 0.48 (P@1 0.45): short issue titles rarely reach it.
+LINK_THRESHOLD is the lowest cut whose precision reaches 0.7 on the larger set (a link shown to staff should be
+right more often than not, and 0.7 is the issue's bar); the fallback's is chosen the same way.
 """
 
 from __future__ import annotations
@@ -12,9 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from workers.suggest_index import idea_text
 
-LINK_THRESHOLD = 0.25  # cosine similarity with the idea; not yet calibrated on labelled data (issue 14, "Linking")
+LINK_THRESHOLD = 0.48  # mean of the semantic and TF-IDF cosines; calibrated above
+TFIDF_LINK_THRESHOLD = 0.56  # TF-IDF cosine alone, when there is no model; calibrated above
+SEMANTIC_WEIGHT = 0.5  # 0.7 or 1.0 lost recall at the same precision on both sets (0.60 and 0.18 on app reviews)
 MAX_LINKS = 3  # a post is linked to at most its three best ideas
 STOP_WORDS = frozenset((
     "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
@@ -47,34 +62,72 @@ def _features(text: str, ignore: frozenset[str]) -> list[str]:
     return [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]
 
 
+def brand_words(brand: Sequence[str]) -> frozenset[str]:
+    """Handles, hashtags and brand words, lower-cased without @/#: they say nothing about which idea."""
+    return frozenset(w.lstrip("@#").lower() for b in brand for w in b.split())
+
+
+def without_brand(text: str, ignore: frozenset[str]) -> str:
+    """The post as the model reads it: brand handles and words taken out ("@netflix" tells no idea apart)."""
+    if not ignore:
+        return text
+    return re.sub(r"[@#]?[\w'-]+", lambda m: "" if m.group().lstrip("@#").lower() in ignore else m.group(), text)
+
+
+def semantic_text(title: str, body: str) -> str:
+    """What the model embeds for an idea: the same text as the clustering cache (workers/semantic.py)."""
+    return f"{title.strip()}\n{body.strip()}".strip()
+
+
 class IdeaMatcher:
     """Fitted once on the open ideas; then scores any number of posts against them (CPU work: run it in a pool)."""
 
-    def __init__(self, ideas: Sequence[tuple[Any, str, str]], brand: Sequence[str] = ()) -> None:
-        """ideas: (id, title, body); brand: handles and brand words, which say nothing about which idea."""
+    def __init__(self, ideas: Sequence[tuple[Any, str, str]], brand: Sequence[str] = (), *,
+                 semantic: bool | None = None, vectors: np.ndarray | None = None) -> None:
+        """ideas: (id, title, body); brand: handles and brand words; semantic: default when the model is installed;
+        vectors: the ideas' embeddings of ``semantic_text`` if already computed (the worker's Redis cache)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
+        from ideaboard import embedding
+
         self.ids = [idea_id for idea_id, _, _ in ideas]
-        ignore = frozenset(w.lstrip("@#").lower() for b in brand for w in b.split())
-        self._vectorizer = TfidfVectorizer(analyzer=lambda t: _features(t, ignore), sublinear_tf=True)
+        self.ignore = brand_words(brand)
+        self._vectorizer = TfidfVectorizer(analyzer=lambda t: _features(t, self.ignore), sublinear_tf=True)
         texts = [idea_text(title, body) for _, title, body in ideas]
         try:
             self._ideas = self._vectorizer.fit_transform(texts) if texts else None
         except ValueError:  # nothing but stop words in every idea
             self._ideas = None
+        self.semantic = embedding.enabled() if semantic is None else semantic
+        self._vectors: np.ndarray | None = None
+        if self.semantic and ideas:
+            self._vectors = vectors if vectors is not None else embedding.encode(
+                [semantic_text(t, b) for _, t, b in ideas])
+        self.threshold = LINK_THRESHOLD if self.semantic else TFIDF_LINK_THRESHOLD
 
-    def match(self, texts: Sequence[str], k: int = MAX_LINKS, threshold: float = LINK_THRESHOLD) -> list[list[Match]]:
-        """Each post's top k ideas by score, best first; `linked` for its best MAX_LINKS reaching the threshold
-        (the same whatever k is shown)."""
-        if self._ideas is None or not texts:
-            return [[] for _ in texts]
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """posts x ideas: the mean of the semantic and TF-IDF cosines (TF-IDF alone without the model)."""
         from sklearn.metrics.pairwise import cosine_similarity
 
-        scores = cosine_similarity(self._vectorizer.transform(list(texts)), self._ideas)
+        lexical = (cosine_similarity(self._vectorizer.transform(list(texts)), self._ideas)
+                   if self._ideas is not None else np.zeros((len(texts), len(self.ids))))
+        if self._vectors is None:
+            return lexical
+        from ideaboard import embedding
+
+        meaning = embedding.encode([without_brand(t, self.ignore) for t in texts]) @ self._vectors.T
+        return SEMANTIC_WEIGHT * meaning + (1 - SEMANTIC_WEIGHT) * lexical
+
+    def match(self, texts: Sequence[str], k: int = MAX_LINKS, threshold: float | None = None) -> list[list[Match]]:
+        """Each post's top k ideas by score, best first; `linked` for its best MAX_LINKS reaching the threshold
+        (the same whatever k is shown)."""
+        if not self.ids or not texts:
+            return [[] for _ in texts]
+        cut = self.threshold if threshold is None else threshold
         results = []
-        for row in scores:
+        for row in self.scores(texts):
             best = sorted(range(len(self.ids)), key=lambda i: (-row[i], i))[:k]
-            results.append([Match(self.ids[i], round(float(row[i]), 4), bool(rank < MAX_LINKS and row[i] >= threshold))
+            results.append([Match(self.ids[i], round(float(row[i]), 4), bool(rank < MAX_LINKS and row[i] >= cut))
                             for rank, i in enumerate(best) if row[i] > 0])
         return results
 

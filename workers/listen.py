@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 import time
@@ -37,6 +38,8 @@ from ideaboard.x_api import (
     XTemporaryError,
     read_tweets_file,
 )
+from workers import semantic
+from workers.clustering import Document
 from workers.linking import IdeaMatcher
 
 log = logging.getLogger(__name__)
@@ -98,10 +101,16 @@ def _brand(settings: Settings) -> list[str]:
 
 
 async def _matcher(ctx: dict[str, Any]) -> IdeaMatcher:
-    """The open ideas, fitted once per poll or stream connection (in the pool: it is CPU work)."""
+    """The open ideas, fitted once per poll or stream connection (in the pool: it is CPU work); their embeddings
+    come from the clustering cache in Redis, so only new or edited ideas are embedded."""
     ideas = await social.open_ideas_for_linking()
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(ctx["pool"], IdeaMatcher, ideas, _brand(ctx["settings"]))
+    vectors = None
+    if semantic.available() and ideas and (redis := ctx.get("redis")):
+        docs = [Document(idea_id, title, body) for idea_id, title, body in ideas]
+        vectors = await semantic.document_vectors(redis, docs, lambda f, a: loop.run_in_executor(ctx["pool"], f, a))
+    build = functools.partial(IdeaMatcher, ideas, _brand(ctx["settings"]), vectors=vectors)
+    return await loop.run_in_executor(ctx["pool"], build)
 
 
 async def store_and_link(ctx: dict[str, Any], matcher: IdeaMatcher, tweets: Sequence[Tweet]) -> int:

@@ -10,7 +10,6 @@ from arq.worker import Function, func
 from workers.cluster_jobs import place_idea, recluster_ideas
 from workers.listen import StreamOptions, listen, listen_stream, poll_x
 from workers.retry import retried
-from workers.social import fetch_related_tweets, refresh_all_tweets
 from workers.suggest_index import index_idea, rebuild_suggest_index
 
 
@@ -51,14 +50,13 @@ async def recluster(ctx: dict[str, Any]) -> int:
 # Every job is retried with backoff when it fails on a transient database or Redis error (workers/retry.py).
 JOBS: dict[str, Callable] = {f.__name__: retried(f) for f in (
     email_notifications, email_digests, deliver_webhooks, update_idea_cluster, recluster, rebuild_suggest_index,
-    index_idea, refresh_all_tweets, fetch_related_tweets, listen, poll_x, listen_stream)}
+    index_idea, listen, poll_x, listen_stream)}
 # The stream job holds its connection for a session, longer than any other job may run.
 STREAM_JOB = func(JOBS["listen_stream"], name="listen_stream", timeout=StreamOptions().session_seconds + 120,
                   max_tries=1)
 # In their own queue (social.X_QUEUE): X may be slow.
-X_JOBS: list[Callable | Function] = [JOBS["fetch_related_tweets"], JOBS["poll_x"], STREAM_JOB]
-PRODUCT: list[Callable] = [job for name, job in JOBS.items() if name not in ("fetch_related_tweets", "poll_x",
-                                                                             "listen_stream")]
+X_JOBS: list[Callable | Function] = [JOBS["poll_x"], STREAM_JOB]
+PRODUCT: list[Callable] = [job for name, job in JOBS.items() if name not in ("poll_x", "listen_stream")]
 FUNCTIONS: list[Callable | Function] = [*PRODUCT, *X_JOBS]
 CRON: dict[str, Callable] = {"email": JOBS["email_notifications"], "webhooks": JOBS["deliver_webhooks"],
                              "recluster": JOBS["recluster"], "tweets": JOBS["listen"]}

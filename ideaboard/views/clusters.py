@@ -14,9 +14,11 @@ from ideaboard.views.common import form_data, form_list, see_other
 
 
 async def cluster_list(request: Request) -> Response:
-    sort = "growth" if request.query_params.get("sort") == "growth" else "votes"
+    sort = request.query_params.get("sort")
+    sort = sort if sort in ("growth", "tweets") else "votes"
     run, ranked = await clusters.ranked_clusters(sort=sort)
-    return render(request, "staff/clusters.html", {"run": run, "clusters": ranked, "sort": sort,
+    themes = await clusters.ranked_themes(run, sort="growth" if sort == "growth" else "votes")
+    return render(request, "staff/clusters.html", {"run": run, "clusters": ranked, "themes": themes, "sort": sort,
                                                    "section": "clusters"})
 
 
