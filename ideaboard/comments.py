@@ -8,7 +8,7 @@ from datetime import datetime
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, mentions, notifications, reads, sql, webhooks
+from ideaboard import follows, mentions, notifications, reads, sql, suspensions, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
 from ideaboard.markdown import render_markdown
@@ -27,6 +27,7 @@ async def add_comment(idea: Idea, author: User, body: str) -> Comment:
         raise NotAllowed("This idea was merged into another one: comment there, so the conversation stays in one "
                          "place.")
     require_verified(author)
+    await suspensions.ensure_may_write(author)
     mentioned = await mentions.resolve(body)
     links = {handle: urls.profile(member.id) for handle, member in mentioned.items()}
     async with in_transaction():

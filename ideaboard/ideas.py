@@ -13,7 +13,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, reads, search, sql, webhooks
+from ideaboard import follows, reads, search, sql, suspensions, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import IdeaForm
@@ -50,6 +50,7 @@ async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC)
     if space is Space.INTERNAL and not can_see_internal(author):
         raise NotAllowed("Only employees can post in the internal space.")
     require_verified(author)
+    await suspensions.ensure_may_write(author)
     now = datetime.now(UTC)
     async with in_transaction():
         idea = await Idea.create(
@@ -68,6 +69,7 @@ async def edit_idea(idea: Idea, editor: User, form: IdeaForm) -> Idea:
         raise NotAllowed("Only the author can edit this idea.")
     if idea.status is not Status.NEW:
         raise NotAllowed("This idea is already being reviewed, so it can no longer be edited.")
+    await suspensions.ensure_may_write(editor)
     idea.title, idea.body, idea.body_html = form.title, form.body, render_markdown(form.body)
     idea.category_id = form.category_id
     async with in_transaction():

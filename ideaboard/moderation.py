@@ -8,7 +8,7 @@ from typing import Any
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit
+from ideaboard import audit, suspensions
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
 from ideaboard.models import Comment, Flag, Idea, User
@@ -33,6 +33,7 @@ async def flag(reporter: User, *, idea: Idea | None = None, comment: Comment | N
         target = {"comment_id": comment.id}
     else:
         raise ValueError("flag exactly one idea or one comment")
+    await suspensions.ensure_may_write(reporter)
     reason = parse_reason(reason)
     if await Flag.filter(reporter_id=reporter.id, resolved_at__isnull=True, **target).exists():
         raise NotAllowed("You already reported this. The team will look at it soon.")

@@ -289,6 +289,12 @@ class Urls:
     def admin_user_reactivate(self, user_id: int) -> str:
         return f"/staff/admin/users/{user_id}/reactivate"
 
+    def admin_user_suspend(self, user_id: int) -> str:
+        return f"/staff/admin/users/{user_id}/suspend"
+
+    def admin_user_unsuspend(self, user_id: int) -> str:
+        return f"/staff/admin/users/{user_id}/unsuspend"
+
     def admin_api_keys(self) -> str:
         return "/staff/admin/api-keys"
 

@@ -137,6 +137,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /staff/admin/users/{user_id}/role": ((), ("role",)),
     "POST /staff/admin/users/{user_id}/deactivate": ((), ("kind", "reason", "hide_content", "q")),
     "POST /staff/admin/users/{user_id}/reactivate": ((), ("q",)),
+    "POST /staff/admin/users/{user_id}/suspend": ((), ("reason", "until", "q")),
+    "POST /staff/admin/users/{user_id}/unsuspend": ((), ("q",)),
     "GET /staff/admin/sso": ((), ()),
     "POST /staff/admin/sso": ((), ("claim", "value", "domains")),
     "POST /login/oidc": ((), ("next",)),

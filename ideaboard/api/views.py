@@ -34,6 +34,7 @@ from ideaboard.models import ApiScope, Category, IdeaEvent, Role, User
 from ideaboard.models import Comment as CommentRow
 from ideaboard.models import Idea as IdeaRow
 from ideaboard.paging import Page
+from ideaboard.suspensions import Suspended
 from ideaboard.templating import render
 from ideaboard.urls import urls
 from ideaboard.views.common import client_ip
@@ -236,6 +237,8 @@ async def create_comment(call: Call) -> Reply:
     await _throttle(call, "comment")
     try:
         comment = await comments.add_comment(idea, call.me, body)
+    except Suspended:
+        raise
     except NotAllowed as exc:  # merged: the conversation continues on the other idea
         raise Refused(409, str(exc), code="merged") from None
     await _wake_worker(call)

@@ -9,7 +9,20 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import admin, analytics, assignment, audit, charts, htmx, inputs, merge, moderation, triage, workflow
+from ideaboard import (
+    admin,
+    analytics,
+    assignment,
+    audit,
+    charts,
+    htmx,
+    inputs,
+    merge,
+    moderation,
+    suspensions,
+    triage,
+    workflow,
+)
 from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
@@ -224,8 +237,10 @@ async def delete_category(request: Request) -> Response:
 async def users_page(request: Request, status_code: int = 200, **extra) -> Response:
     """Find people by name or email; change roles, deactivate or ban (with a reason), reactivate."""
     q = request.query_params.get("q", "").strip()[:100]
-    context = {"people": await admin.find_users(q), "q": q, "roles": list(Role), "section": "admin",
-               "deactivate_errors": {}, "deactivate_values": {}, **extra}
+    people = await admin.find_users(q)
+    context = {"people": people, "q": q, "roles": list(Role), "section": "admin",
+               "suspended": await suspensions.current_for([p.id for p in people]),
+               "deactivate_errors": {}, "deactivate_values": {}, "suspend_errors": {}, "suspend_values": {}, **extra}
     return render(request, "staff/users.html", context, status_code=status_code)
 
 
