@@ -177,6 +177,9 @@ def build_routes() -> list[BaseRoute]:
         Route("/comments/{comment_id:id}/restore", staff.restore_comment, methods=["POST"], name="restore_comment"),
         Route("/flags", staff.flag_queue, name="flags"),
         Route("/flags/{flag_id:id}/dismiss", staff.dismiss_flag, methods=["POST"], name="dismiss_flag"),
+        Route("/reviews", moderation_views.review_queue, name="reviews"),
+        Route("/reviews/{review_id:id}/approve", moderation_views.approve, methods=["POST"], name="approve_review"),
+        Route("/reviews/{review_id:id}/reject", moderation_views.reject, methods=["POST"], name="reject_review"),
         Route("/audit", staff.audit_log, name="audit"),  # read-only: no route edits or deletes an entry
         Route("/analytics", staff.analytics_page, name="analytics"),
         Route("/clusters", clusters.cluster_list, name="clusters"),

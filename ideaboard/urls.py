@@ -199,6 +199,13 @@ class Urls:
     def staff_flag_dismiss(self, flag_id: int) -> str:
         return f"/staff/flags/{flag_id}/dismiss"
 
+    def staff_reviews(self) -> str:
+        return "/staff/reviews"
+
+    def staff_review_decide(self, review_id: int, approve: bool) -> str:
+        """The form that approves (approve=True) or rejects a held idea or comment."""
+        return f"/staff/reviews/{review_id}/{'approve' if approve else 'reject'}"
+
     def staff_audit(self) -> str:
         return "/staff/audit"
 

@@ -21,6 +21,7 @@ from ideaboard import (
     notifications,
     pagecache,
     ratelimit,
+    review,
     votes,
     workflow,
 )
@@ -140,7 +141,10 @@ async def create_idea(call: Call) -> Reply:
     form = parse_idea(data, {c.id for c in categories})
     if not await ratelimit.hit(call.request.state.redis, f"idea:{user.id}", settings.ideas_per_hour, 3600):
         raise ratelimit.RateLimited("You have shared a lot of ideas this hour. Please wait a while.", 3600)
-    idea = await ideas.submit_idea(user, form, new.space)
+    hold = await review.hold_reason(user, settings.premoderate_first_posts)
+    idea = await ideas.submit_idea(user, form, new.space, hold=hold)
+    if hold:
+        return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})  # held: no jobs
     await jobs.enqueue(call.request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
     await _wake_worker(call)
     return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})
@@ -236,7 +240,8 @@ async def create_comment(call: Call) -> Reply:
     body = parse_comment({"body": call.body.body})
     await _throttle(call, "comment")
     try:
-        comment = await comments.add_comment(idea, call.me, body)
+        hold = await review.hold_reason(call.me, call.request.state.settings.premoderate_first_posts)
+        comment = await comments.add_comment(idea, call.me, body, hold=hold)
     except Suspended:
         raise
     except NotAllowed as exc:  # merged: the conversation continues on the other idea

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import suspensions
+from ideaboard import jobs, mail, review, suspensions
+from ideaboard.auth import staff_user
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
-from ideaboard.templating import flash
-from ideaboard.views.common import form_data
+from ideaboard.models import Idea, Review
+from ideaboard.templating import flash, render
+from ideaboard.urls import urls
+from ideaboard.views.common import form_data, not_found, path_id, see_other
 from ideaboard.views.staff import _admin, _back_to_users, _person, users_page
 
 
@@ -35,3 +39,41 @@ async def unsuspend_user(request: Request) -> Response:
     return _back_to_users(data)
 
 
+
+
+async def review_queue(request: Request, status_code: int = 200, **extra) -> Response:
+    """What waits for review: a new member's first posts and what the spam score held."""
+    context = {"reviews": await review.pending(), "section": "reviews", "errors": {}, "values": {}, **extra}
+    return render(request, "staff/reviews.html", context, status_code=status_code)
+
+
+async def approve(request: Request) -> Response:
+    return await _decide(request, approve=True)
+
+
+async def reject(request: Request) -> Response:
+    return await _decide(request, approve=False)
+
+
+async def _decide(request: Request, *, approve: bool) -> Response:
+    """Approve or reject; the author is emailed the decision and the reason (after the answer is sent)."""
+    held = await Review.get_or_none(id=path_id(request, "review_id"))
+    if held is None:
+        raise not_found("review")
+    data = await form_data(request)
+    try:
+        await (review.approve if approve else review.reject)(staff_user(request), held, data.get("reason", ""))
+    except FormErrors as exc:
+        return await review_queue(request, 422, errors={held.id: exc.errors["reason"]}, values={held.id: exc.values})
+    except NotAllowed as exc:
+        flash(request, str(exc), "error")
+        return see_other(urls.staff_reviews())
+    await held.refresh_from_db()
+    if approve and held.idea_id:  # now public: suggested and clustered like any new idea
+        idea = await Idea.get(id=held.idea_id)
+        await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
+    settings = request.state.settings
+    flash(request, "Published; the author is told." if approve else "Rejected; the author is told why.")
+    response = see_other(urls.staff_reviews())
+    response.background = BackgroundTask(mail.send, settings, await review.decision_email(settings, held))
+    return response
