@@ -183,6 +183,18 @@ class Urls:
         """The form that hides the idea (hide=True) or restores it."""
         return f"/staff/ideas/{idea_id}/{'hide' if hide else 'restore'}"
 
+    def staff_idea_unmerge(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/unmerge"
+
+    def staff_idea_redact(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/redact"
+
+    def staff_idea_notes(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/notes"
+
+    def staff_comment_redact(self, comment_id: int) -> str:
+        return f"/staff/comments/{comment_id}/redact"
+
     def staff_idea_share(self, idea_id: int) -> str:
         return f"/staff/ideas/{idea_id}/share"
 
@@ -202,9 +214,11 @@ class Urls:
     def staff_reviews(self) -> str:
         return "/staff/reviews"
 
-    def staff_review_decide(self, review_id: int, approve: bool) -> str:
-        """The form that approves (approve=True) or rejects a held idea or comment."""
-        return f"/staff/reviews/{review_id}/{'approve' if approve else 'reject'}"
+    def staff_review_approve(self, review_id: int) -> str:
+        return f"/staff/reviews/{review_id}/approve"
+
+    def staff_review_reject(self, review_id: int) -> str:
+        return f"/staff/reviews/{review_id}/reject"
 
     def staff_audit(self) -> str:
         return "/staff/audit"

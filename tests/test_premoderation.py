@@ -47,7 +47,7 @@ async def test_a_new_members_first_idea_waits_unseen_until_sam_approves_it(app, 
     queue = await staff.get(urls.staff_reviews())
     assert "Refill stations" in queue.text and "new member" in queue.text
     held = await Review.get(idea_id=idea.id)
-    assert (await staff.post(urls.staff_review_decide(held.id, True), {"reason": ""})).status_code == 303
+    assert (await staff.post(urls.staff_review_approve(held.id), {"reason": ""})).status_code == 303
     assert (await (await browser_for()).get(urls.idea(idea.id))).status_code == 200
     assert "Refill stations" in (await (await browser_for()).get("/")).text
     assert "waiting for review" not in (await browser.get(urls.idea(idea.id))).text
@@ -75,15 +75,15 @@ async def test_a_held_comment_is_uncounted_and_a_rejection_tells_nina_why(settin
 
     staff = await browser_for(sam)
     held = await Review.get(comment_id=comment.id)
-    refused = await staff.post(urls.staff_review_decide(held.id, False), {"reason": ""})
+    refused = await staff.post(urls.staff_review_reject(held.id), {"reason": ""})
     assert refused.status_code == 422 and "Tell the author why" in refused.text
-    await staff.post(urls.staff_review_decide(held.id, False), {"reason": "Advertising is not allowed here"})
+    await staff.post(urls.staff_review_reject(held.id), {"reason": "Advertising is not allowed here"})
     assert (await Comment.get(id=comment.id)).hidden
     assert "Buy followers" not in (await browser.get(urls.idea(idea.id))).text  # no longer waiting
     mail = [m for m in outbox(settings) if m["To"] == nina.email][-1]
     assert mail["Subject"] == "Your comment was not published"
     assert "Advertising is not allowed here" in mail.get_body(("plain",)).get_content()
-    again = await staff.post(urls.staff_review_decide(held.id, True), {"reason": ""})
+    again = await staff.post(urls.staff_review_approve(held.id), {"reason": ""})
     assert again.status_code == 303 and (await Comment.get(id=comment.id)).hidden  # decided once
 
 
@@ -99,7 +99,7 @@ async def test_an_approved_comment_is_counted_and_its_followers_told(browser_for
     await (await browser_for(nina)).post(urls.idea_comments(idea.id), {"body": "Yes please, in Lyon too"})
     held = await Review.get(author_id=nina.id)
     assert not await alice.notifications.all().exists()
-    await (await browser_for(sam)).post(urls.staff_review_decide(held.id, True), {"reason": "Welcome!"})
+    await (await browser_for(sam)).post(urls.staff_review_approve(held.id), {"reason": "Welcome!"})
     assert (await Idea.get(id=idea.id)).comment_count == 1
     assert "in Lyon too" in (await (await browser_for()).get(urls.idea(idea.id))).text
     assert await alice.notifications.all().count() == 1  # she follows her idea

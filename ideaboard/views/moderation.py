@@ -6,15 +6,15 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import jobs, mail, review, suspensions
+from ideaboard import jobs, mail, merge, redaction, review, suspensions
 from ideaboard.auth import staff_user
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
-from ideaboard.models import Idea, Review
+from ideaboard.models import Comment, Idea, Review
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import form_data, not_found, path_id, see_other
-from ideaboard.views.staff import _admin, _back_to_users, _person, users_page
+from ideaboard.views.staff import _admin, _back_to_users, _idea, _idea_context, _person, users_page
 
 
 async def suspend_user(request: Request) -> Response:
@@ -77,3 +77,61 @@ async def _decide(request: Request, *, approve: bool) -> Response:
     response = see_other(urls.staff_reviews())
     response.background = BackgroundTask(mail.send, settings, await review.decision_email(settings, held))
     return response
+
+
+async def unmerge(request: Request) -> Response:
+    """Undo the merge that made this idea a duplicate."""
+    idea = await _idea(request)
+    try:
+        await merge.unmerge(idea, staff_user(request))
+    except NotAllowed as exc:
+        flash(request, str(exc), "error")
+        return see_other(urls.staff_idea(idea.id))
+    flash(request, "The merge is undone: its votes, comments and followers are back.")
+    return see_other(urls.staff_idea(idea.id))
+
+
+async def redact_idea(request: Request) -> Response:
+    """Edit a customer's title or description (personal data); the original stays in the audit log."""
+    idea = await _idea(request)
+    data = await form_data(request)
+    try:
+        changed = await redaction.redact_idea(staff_user(request), idea, data)
+    except FormErrors as exc:
+        context = await _idea_context(request, idea, redact_values=exc.values, redact_errors=exc.errors)
+        return render(request, "staff/idea.html", context, status_code=422)
+    if changed:
+        await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
+    flash(request, "The idea is edited; the original is in the audit log." if changed else "Nothing changed.")
+    return see_other(urls.staff_idea(idea.id))
+
+
+async def add_note(request: Request) -> Response:
+    """A private note for the team (customers and the public API never see it)."""
+    idea = await _idea(request)
+    data = await form_data(request)
+    try:
+        await redaction.add_note(staff_user(request), idea, data.get("note", ""))
+    except FormErrors as exc:
+        context = await _idea_context(request, idea, note_values=exc.values, note_errors=exc.errors)
+        return render(request, "staff/idea.html", context, status_code=422)
+    flash(request, "Note added.")
+    return see_other(urls.staff_idea(idea.id) + "#notes")
+
+
+async def redact_comment(request: Request) -> Response:
+    """GET shows the comment's text to edit; POST saves it, the original kept in the audit log."""
+    comment = await Comment.get_or_none(id=path_id(request, "comment_id")).select_related("idea", "author")
+    if comment is None:
+        raise not_found("comment")
+    context = {"comment": comment, "values": {"body": comment.body}, "errors": {}, "section": "queue"}
+    if request.method == "GET":
+        return render(request, "staff/comment_redact.html", context)
+    data = await form_data(request)
+    try:
+        changed = await redaction.redact_comment(staff_user(request), comment, data)
+    except FormErrors as exc:
+        context.update(values=exc.values, errors=exc.errors)
+        return render(request, "staff/comment_redact.html", context, status_code=422)
+    flash(request, "The comment is edited; the original is in the audit log." if changed else "Nothing changed.")
+    return see_other(urls.staff_idea(comment.idea_id))

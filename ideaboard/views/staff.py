@@ -19,6 +19,7 @@ from ideaboard import (
     inputs,
     merge,
     moderation,
+    redaction,
     suspensions,
     triage,
     workflow,
@@ -32,7 +33,7 @@ from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import back, form_data, form_list, int_param, not_found, path_id, see_other
 
-AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.", "desk.")
+AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "review.", "category.", "user.", "desk.")
 
 
 async def queue(request: Request) -> Response:
@@ -326,6 +327,8 @@ async def _idea_context(request: Request, idea: Idea, **extra) -> dict:
         "idea": idea, "section": "queue", "allowed": workflow.allowed_next(idea.status),
         "team": await assignment.team_members(), "events": await workflow.timeline(idea),
         "flags": await moderation.flags_on(idea), "merge_q": merge_q, "candidates": candidates,
+        "notes": await redaction.notes_on(idea), "undoable_merge": await merge.undoable_merge(idea),
+        "note_values": {}, "note_errors": {}, "redact_values": {}, "redact_errors": {},
         "status_values": {}, "status_error": None, "response_values": {}, "response_error": None,
         "owner_error": None, "merge_error": None, "merge_values": {}, "panel_notice": None,
         **extra,
