@@ -4,9 +4,9 @@ import pytest
 
 from ideaboard import suspensions
 from ideaboard.comments import add_comment
-from ideaboard.redaction import add_note
 from ideaboard.merge import merge_ideas
 from ideaboard.models import Conversation, Flag, Space, Status, Tweet
+from ideaboard.redaction import add_note
 from ideaboard.social import file_conversations
 from ideaboard.votes import cast_vote
 from ideaboard.workflow import respond, transition
