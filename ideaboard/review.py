@@ -3,14 +3,15 @@ everyone but their author and the team, until staff approve (published, the auth
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, comments, mail, webhooks
+from ideaboard import audit, comments, jobs, mail, spam, webhooks
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
-from ideaboard.models import Comment, Idea, Review, Role, User
+from ideaboard.models import Comment, Idea, Review, Role, SpamScore, User
 from ideaboard.settings import Settings
 from ideaboard.urls import urls
 
@@ -99,3 +100,63 @@ async def decision_email(settings: Settings, review: Review) -> mail.Email:
     return mail.compose(settings, review.author.email, subject, "review_decision", {
         "name": review.author.name, "what": what, "title": title, "approved": approved,
         "reason": review.decision_reason, "link": link})
+
+
+SAME_TEXT_WINDOW = timedelta(days=7)
+SAME_TEXT_LOOKBACK = 500  # the most recent posts of other accounts compared
+
+
+async def _facts(author: User, text: str, now: datetime) -> spam.Post:
+    """The signals around one post: account age, how fast its author posts, the same text from other accounts."""
+    since = now - spam.RATE_WINDOW
+    recent = (await Idea.filter(author_id=author.id, created_at__gte=since).count()
+              + await Comment.filter(author_id=author.id, created_at__gte=since).count())
+    mine = spam.fingerprint(text)
+    lately = now - SAME_TEXT_WINDOW
+    others = [*await Idea.filter(created_at__gte=lately).exclude(author_id=author.id).order_by("-id")
+              .limit(SAME_TEXT_LOOKBACK).values_list("body", "title"),
+              *[(body, "") for body in await Comment.filter(created_at__gte=lately).exclude(author_id=author.id)
+                .order_by("-id").limit(SAME_TEXT_LOOKBACK).values_list("body", flat=True)]]
+    same = sum(1 for body, title in others if len(mine) >= 20 and spam.fingerprint(f"{title} {body}".strip()) == mine)
+    return spam.Post(text=text, account_age=now - author.created_at, recent_posts=recent, same_text_elsewhere=same,
+                     is_staff=Role(author.role).is_staff)
+
+
+async def score_post(kind: str, target_id: int, threshold: int, now: datetime) -> SpamScore | None:
+    """The worker's score of a new idea or comment; at `threshold` or more it is held for review (hidden, queued).
+    Scoring the same post again changes nothing."""
+    if kind == "idea":
+        item: Idea | Comment | None = await Idea.get_or_none(id=target_id).select_related("author")
+        text = f"{item.title} {item.body}".strip() if isinstance(item, Idea) else ""
+    else:
+        item = await Comment.get_or_none(id=target_id).select_related("author")
+        text = item.body if isinstance(item, Comment) else ""
+    if item is None or await SpamScore.exists(target_type=kind, target_id=target_id):
+        return None
+    value, points = spam.score(await _facts(item.author, text, now))
+    row, created = await SpamScore.get_or_create(target_type=kind, target_id=target_id,
+                                                 defaults={"score": value, "signals": points})
+    if created and value >= threshold and not item.hidden:
+        await _hold_for_spam(item, value, points)
+    return row
+
+
+async def _hold_for_spam(item: Idea | Comment, value: int, points: dict[str, int]) -> None:
+    why = f"spam score {value}: {spam.describe(points)}"[:200]
+    async with in_transaction():
+        if isinstance(item, Comment):
+            if not await Comment.filter(id=item.id, hidden=False).update(hidden=True):
+                return
+            await Idea.filter(id=item.idea_id).update(comment_count=F("comment_count") - 1)
+            await Review.create(comment_id=item.id, author_id=item.author_id, why=why, score=value)
+        else:
+            if not await Idea.filter(id=item.id, hidden=False).update(hidden=True):
+                return
+            await Review.create(idea_id=item.id, author_id=item.author_id, why=why, score=value)
+    await audit.record(None, "review.hold", "comment" if isinstance(item, Comment) else "idea", item.id,
+                       score=value, signals=spam.describe(points))
+
+
+async def queue_spam_score(redis, kind: str, target_id: int) -> bool:
+    """Ask the worker to score a post that went live (held posts wait for a person anyway)."""
+    return await jobs.enqueue(redis, "score_spam", kind, target_id, job_id=f"score_spam:{kind}:{target_id}")

@@ -146,6 +146,7 @@ async def create_idea(call: Call) -> Reply:
     if hold:
         return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})  # held: no jobs
     await jobs.enqueue(call.request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
+    await review.queue_spam_score(call.request.state.arq, "idea", idea.id)
     await _wake_worker(call)
     return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})
 
@@ -242,6 +243,8 @@ async def create_comment(call: Call) -> Reply:
     try:
         hold = await review.hold_reason(call.me, call.request.state.settings.premoderate_first_posts)
         comment = await comments.add_comment(idea, call.me, body, hold=hold)
+        if not hold:
+            await review.queue_spam_score(call.request.state.arq, "comment", comment.id)
     except Suspended:
         raise
     except NotAllowed as exc:  # merged: the conversation continues on the other idea

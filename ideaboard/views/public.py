@@ -136,6 +136,7 @@ async def new_idea(request: Request) -> Response:
         flash(request, "Thanks! Your idea is waiting for review by the team: only you can see it until then.")
         return see_other(urls.idea(idea.id))
     await _after_write(request, idea)
+    await review.queue_spam_score(request.state.arq, "idea", idea.id)
     flash(request, "Thanks! Your idea is live. Share it so others can vote.")
     return see_other(urls.idea(idea.id))
 
@@ -224,7 +225,7 @@ async def add_comment(request: Request) -> Response:
         body = parse_comment(data)
         await throttle(request, "comment")
         hold = await review.hold_reason(viewer, request.state.settings.premoderate_first_posts)
-        await comments.add_comment(idea, viewer, body, hold=hold)
+        comment = await comments.add_comment(idea, viewer, body, hold=hold)
     except FormErrors as exc:
         return await _comment_again(request, idea, viewer, exc.values, exc.errors, 422)
     except accounts.VerifyFirst:  # 422 so htmx swaps the form in, with the text kept and a resend button
@@ -238,6 +239,8 @@ async def add_comment(request: Request) -> Response:
         response = await _comment_again(request, idea, viewer, data, {"body": exc.message}, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
+    if not hold:
+        await review.queue_spam_score(request.state.arq, "comment", comment.id)
     if not htmx.is_request(request):
         flash(request, "Your comment is waiting for review by the team: only you can see it until then." if hold
               else "Your comment is posted.")
