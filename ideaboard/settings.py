@@ -111,6 +111,7 @@ class Settings:
     signups_per_hour: int = 10
     password_resets_per_hour: int = 10
     comments_per_minute: int = 10
+    edits_per_minute: int = 10
     votes_per_minute: int = 60
     reports_per_hour: int = 20
     follows_per_minute: int = 30

@@ -360,7 +360,8 @@ async def fuzz_app(settings, tmp_path):
     generous = _replace(settings, **{name: 10**6 for name in (
         "login_attempts_per_minute", "login_attempts_per_ip_per_hour", "login_failures_per_account_per_hour",
         "ideas_per_hour", "signups_per_hour", "password_resets_per_hour", "comments_per_minute", "votes_per_minute",
-        "reports_per_hour", "follows_per_minute", "searches_per_minute", "api_requests_per_minute")})
+        "reports_per_hour", "follows_per_minute", "searches_per_minute", "api_requests_per_minute",
+        "edits_per_minute")})
     application = create_app(generous)
     async with LifespanManager(application) as manager:
         await _reset_state(generous)

@@ -139,8 +139,7 @@ async def create_idea(call: Call) -> Reply:
     categories = await categories_cache.list_categories()
     data = {"title": new.title, "body": new.body, "category": str(new.category_id or ""), "tags": " ".join(new.tags)}
     form = parse_idea(data, {c.id for c in categories})
-    if not await ratelimit.hit(call.request.state.redis, f"idea:{user.id}", settings.ideas_per_hour, 3600):
-        raise ratelimit.RateLimited("You have shared a lot of ideas this hour. Please wait a while.", 3600)
+    await _throttle(call, "idea")
     hold = await review.hold_reason(user, settings.premoderate_first_posts)
     idea = await ideas.submit_idea(user, form, new.space, hold=hold)
     if hold:

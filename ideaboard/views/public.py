@@ -122,9 +122,11 @@ async def new_idea(request: Request) -> Response:
     try:
         accounts.require_verified(viewer)
         form = parse_idea(data, {c.id for c in categories})
-        if not await ratelimit.hit(request.state.redis, f"idea:{viewer.id}", settings.ideas_per_hour, 3600):
+        try:
+            await throttle(request, "idea")  # ratelimit.RULES, like every other write
+        except ratelimit.RateLimited:
             raise FormErrors({"title": "You have shared a lot of ideas this hour. Please wait a while and "
-                                       "submit this one again; your text is kept below."}, data)
+                                       "submit this one again; your text is kept below."}, data) from None
         hold = await review.hold_reason(viewer, settings.premoderate_first_posts)
         idea = await ideas.submit_idea(viewer, form, space, hold=hold)
     except accounts.VerifyFirst:
@@ -169,6 +171,7 @@ async def edit_idea(request: Request) -> Response:
     if request.method == "POST":
         data = await form_data(request)
         try:
+            await throttle(request, "edit")
             await ideas.edit_idea(idea, viewer, parse_idea(data, {c.id for c in categories}))
         except (FormErrors, NotAllowed) as exc:
             return _form_again(request, "ideas/edit.html", context, data, exc)
@@ -270,6 +273,7 @@ async def delete_comment(request: Request) -> Response:
     viewer = current_user(request)
     if viewer is None:
         return login_redirect(request)
+    await throttle(request, "edit")
     try:
         comment = await comments.delete_comment(path_id(request, "comment_id"), viewer)
     except NotAllowed as exc:
