@@ -37,6 +37,7 @@ from ideaboard.ratelimit import RateLimited
 from ideaboard.settings import Settings
 from ideaboard.sso import Providers
 from ideaboard.suggest import SuggestCache
+from ideaboard.suspensions import Suspended
 from ideaboard.templating import error_page, render
 from ideaboard.views import (
     account,
@@ -53,6 +54,7 @@ from ideaboard.views import (
     staff,
 )
 from ideaboard.views import api_keys as key_views
+from ideaboard.views import moderation as moderation_views
 from ideaboard.views import settings as account_settings
 from ideaboard.views import sso as sso_views
 from ideaboard.views import webhooks as webhook_views
@@ -149,6 +151,9 @@ def build_routes() -> list[BaseRoute]:
         Route("/users/{user_id:id}/role", staff.change_role, methods=["POST"], name="change_role"),
         Route("/users/{user_id:id}/deactivate", staff.deactivate_user, methods=["POST"], name="deactivate_user"),
         Route("/users/{user_id:id}/reactivate", staff.reactivate_user, methods=["POST"], name="reactivate_user"),
+        Route("/users/{user_id:id}/suspend", moderation_views.suspend_user, methods=["POST"], name="suspend_user"),
+        Route("/users/{user_id:id}/unsuspend", moderation_views.unsuspend_user, methods=["POST"],
+              name="unsuspend_user"),
         Route("/sso", sso_views.sso_settings, methods=["GET", "POST"], name="sso_settings"),
         Route("/api-keys", key_views.api_keys_page, methods=["GET", "POST"], name="api_keys"),
         Route("/api-keys/{key_id:id}/revoke", key_views.revoke_key, methods=["POST"], name="revoke_api_key"),
@@ -171,12 +176,20 @@ def build_routes() -> list[BaseRoute]:
         Route("/ideas/{idea_id:id}/feedback", staff.capture_feedback, methods=["POST"], name="capture_feedback"),
         Route("/ideas/{idea_id:id}/hide", staff.hide_idea, methods=["POST"], name="hide_idea"),
         Route("/ideas/{idea_id:id}/restore", staff.restore_idea, methods=["POST"], name="restore_idea"),
+        Route("/ideas/{idea_id:id}/unmerge", moderation_views.unmerge, methods=["POST"], name="unmerge"),
+        Route("/ideas/{idea_id:id}/redact", moderation_views.redact_idea, methods=["POST"], name="redact_idea"),
+        Route("/ideas/{idea_id:id}/notes", moderation_views.add_note, methods=["POST"], name="staff_note"),
+        Route("/comments/{comment_id:id}/redact", moderation_views.redact_comment, methods=["GET", "POST"],
+              name="redact_comment"),
         Route("/ideas/{idea_id:id}/share", social.share_page, methods=["GET", "POST"], name="share_idea"),
         Route("/ideas/{idea_id:id}/share/preview", social.share_preview, methods=["POST"], name="share_preview"),
         Route("/comments/{comment_id:id}/hide", staff.hide_comment, methods=["POST"], name="hide_comment"),
         Route("/comments/{comment_id:id}/restore", staff.restore_comment, methods=["POST"], name="restore_comment"),
         Route("/flags", staff.flag_queue, name="flags"),
         Route("/flags/{flag_id:id}/dismiss", staff.dismiss_flag, methods=["POST"], name="dismiss_flag"),
+        Route("/reviews", moderation_views.review_queue, name="reviews"),
+        Route("/reviews/{review_id:id}/approve", moderation_views.approve, methods=["POST"], name="approve_review"),
+        Route("/reviews/{review_id:id}/reject", moderation_views.reject, methods=["POST"], name="reject_review"),
         Route("/audit", staff.audit_log, name="audit"),  # read-only: no route edits or deletes an entry
         Route("/export/ideas.csv", board_data.export_ideas, name="export_ideas"),  # the board as CSV, audited
         Route("/export/votes.csv", board_data.export_votes, name="export_votes"),
@@ -277,6 +290,16 @@ async def rate_limited(request: Request, exc: Exception) -> Response:
     return render(request, "errors/429.html", {"message": exc.message}, status_code=429, headers=headers)
 
 
+async def suspended(request: Request, exc: Exception) -> Response:
+    """A suspended member tried to write where the view has no form to show it on: 403 with the reason."""
+    if problems.is_api(request.url.path):
+        return problems.problem(403, str(exc), code="suspended")
+    if htmx.is_request(request):
+        return htmx.show_message(render(request, "errors/429.html", {"message": str(exc)}, block="message",
+                                        status_code=403))
+    return error_page(request, 403, str(exc))
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     if is_outage(exc):  # the database or Redis dropped us mid-request: a moment later it works again
         log.warning("service unavailable on %s: %s: %s", request.url.path, type(exc).__name__, exc)
@@ -321,5 +344,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         debug=settings.debug, routes=build_routes(), middleware=middleware, lifespan=lifespan,
         exception_handlers={404: not_found, 400: http_error, 403: http_error, 405: http_error, 413: http_error,
-                            500: server_error, inputs.Invalid: invalid_input, RateLimited: rate_limited},
+                            500: server_error, inputs.Invalid: invalid_input, RateLimited: rate_limited,
+                            Suspended: suspended},
     )

@@ -2,43 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, mentions, notifications, reads, sql, webhooks
+from ideaboard import follows, mentions, notifications, reads, sql, suspensions, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
 from ideaboard.markdown import render_markdown
-from ideaboard.models import Comment, Idea, Role, Status, User
+from ideaboard.models import Comment, Idea, Review, Role, Status, User
 from ideaboard.paging import decode_cursor, encode_cursor
 from ideaboard.urls import urls
 
 
-async def add_comment(idea: Idea, author: User, body: str) -> Comment:
+async def add_comment(idea: Idea, author: User, body: str, *, hold: str = "") -> Comment:
     """A new comment; staff comments are marked so the community sees the company speaking.
 
     Its `@name`s link to the members they name and tell them; the commenter now follows the idea (unless they
-    unfollowed it) and its other followers are told.
+    unfollowed it) and its other followers are told. With `hold` (why) it waits, hidden and uncounted, in the staff
+    review queue, and nobody is told until it is approved (review.approve calls published_comment).
     """
     if idea.status == Status.DUPLICATE:  # merged: the conversation continues on the idea it was merged into
         raise NotAllowed("This idea was merged into another one: comment there, so the conversation stays in one "
                          "place.")
     require_verified(author)
+    await suspensions.ensure_may_write(author)
     mentioned = await mentions.resolve(body)
     links = {handle: urls.profile(member.id) for handle, member in mentioned.items()}
     async with in_transaction():
         comment = await Comment.create(
             idea=idea, author=author, body=body, body_html=render_markdown(body, links),
-            is_official=Role(author.role).is_staff,
+            is_official=Role(author.role).is_staff, hidden=bool(hold),
         )
-        await Idea.filter(id=idea.id).update(comment_count=F("comment_count") + 1)  # also locks the idea row
         await follows.follow_implicitly(author.id, idea.id)
-        await notifications.notify_comment(comment, idea, author, mentioned.values())
-        await webhooks.comment_created(comment, idea)
+        if hold:
+            await Review.create(comment=comment, author=author, why=hold)
+        else:
+            await published_comment(comment, idea, author, mentioned.values())
     return comment
+
+
+async def published_comment(comment: Comment, idea: Idea, author: User, mentioned: Iterable[User] = ()) -> None:
+    """A comment becomes part of the conversation: counted, its followers and @mentions told, webhooks sent."""
+    await Idea.filter(id=idea.id).update(comment_count=F("comment_count") + 1)  # also locks the idea row
+    await notifications.notify_comment(comment, idea, author, mentioned)
+    await webhooks.comment_created(comment, idea)
 
 
 async def delete_comment(comment_id: int, user: User) -> Comment:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ideaboard import reads, sql
+from ideaboard import reads, sql, suspensions
 from ideaboard.models import Follow, Idea, User
 
 
@@ -19,6 +19,7 @@ async def is_following(user: User | None, idea: Idea) -> bool:
 
 async def set_following(user: User, idea: Idea, follow: bool) -> bool:
     """Follow or unfollow on purpose; repeating either (or a double click) changes nothing."""
+    await suspensions.ensure_may_write(user)
     if not follow:
         await follow_implicitly(user.id, idea.id)
         await Follow.filter(idea_id=idea.id, user_id=user.id, unfollowed_at=None).update(

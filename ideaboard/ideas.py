@@ -13,12 +13,12 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, reads, search, sql, webhooks
+from ideaboard import follows, reads, search, sql, suspensions, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import IdeaForm
 from ideaboard.markdown import render_markdown
-from ideaboard.models import Category, Idea, IdeaTag, Role, Space, Status, Tag, User
+from ideaboard.models import Category, Idea, IdeaTag, Review, Role, Space, Status, Tag, User
 from ideaboard.paging import Page
 
 # Hot ranking (README "Ranking"): log10 of the net score plus age, so 10x the votes is worth 12.5 hours.
@@ -45,20 +45,26 @@ def visible_filter(viewer: User | None, space: Space = Space.PUBLIC) -> Q:
     return Q(space=space, hidden=False)
 
 
-async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC) -> Idea:
-    """A new idea, rendered once to safe HTML and ranked as a fresh zero-score idea."""
+async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC, *, hold: str = "") -> Idea:
+    """A new idea, rendered once to safe HTML and ranked as a fresh zero-score idea.
+
+    With `hold` (why: review.hold_reason) it waits, hidden, in the staff review queue; nobody is told until approved."""
     if space is Space.INTERNAL and not can_see_internal(author):
         raise NotAllowed("Only employees can post in the internal space.")
     require_verified(author)
+    await suspensions.ensure_may_write(author)
     now = datetime.now(UTC)
     async with in_transaction():
         idea = await Idea.create(
             title=form.title, body=form.body, body_html=render_markdown(form.body), author=author,
-            category_id=form.category_id, space=space, hot=hot_score(0, now), created_at=now,
+            category_id=form.category_id, space=space, hot=hot_score(0, now), created_at=now, hidden=bool(hold),
         )
         await set_tags(idea, form.tags)
         await follows.follow_implicitly(author.id, idea.id)  # the author hears what happens to their idea
-        await webhooks.idea_created(idea)
+        if hold:
+            await Review.create(idea=idea, author=author, why=hold)
+        else:
+            await webhooks.idea_created(idea)
     return idea
 
 
@@ -68,6 +74,7 @@ async def edit_idea(idea: Idea, editor: User, form: IdeaForm) -> Idea:
         raise NotAllowed("Only the author can edit this idea.")
     if idea.status is not Status.NEW:
         raise NotAllowed("This idea is already being reviewed, so it can no longer be edited.")
+    await suspensions.ensure_may_write(editor)
     idea.title, idea.body, idea.body_html = form.title, form.body, render_markdown(form.body)
     idea.category_id = form.category_id
     async with in_transaction():
@@ -114,8 +121,12 @@ async def opened_idea(rows: Sequence, viewer: User | None) -> Idea | None:
     if not rows:
         return None
     idea = idea_from_row(rows[0], body=True)
+    idea.awaiting_review = False  # the author's own idea, held for review: only they (and staff) may open it
     if not may_open(idea, viewer):
-        return None
+        if not (viewer is not None and idea.hidden and idea.author_id == viewer.id
+                and await Review.filter(idea_id=idea.id, decided_at__isnull=True).exists()):
+            return None
+        idea.awaiting_review = True
     idea.merge_target = None  # the idea it was merged into, if this viewer may open that one too
     if idea.merged_into_id:  # rare, so read only when there is one
         await idea.fetch_related("merged_into")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from datetime import UTC, datetime
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -12,7 +13,7 @@ from ideaboard import audit, notifications, webhooks
 from ideaboard.errors import NotAllowed
 from ideaboard.ideas import hot_score, may_open
 from ideaboard.markdown import render_markdown
-from ideaboard.models import Comment, EventKind, Follow, Idea, IdeaEvent, Status, User, Vote
+from ideaboard.models import Comment, EventKind, Follow, Idea, IdeaEvent, MergeRecord, Status, User, Vote
 from ideaboard.urls import urls
 from ideaboard.workflow import TRANSITIONS
 
@@ -63,11 +64,18 @@ async def _lock(*ids: int) -> dict[int, Idea]:
     return locked
 
 
-async def _move_rows(model, source_id: int, target_id: int) -> None:
-    """Move per-person rows (votes, follows) to A; a person who has one on both keeps only A's."""
-    on_target = await model.filter(idea_id=target_id).values_list("user_id", flat=True)
-    await model.filter(idea_id=source_id, user_id__in=list(on_target)).delete()
+async def _move_rows(model, source_id: int, target_id: int, kept: tuple[str, ...]) -> dict[str, list]:
+    """Move per-person rows (votes, follows) to A; a person who has one on both keeps only A's.
+
+    Returns what an unmerge needs: the ids of the rows moved, and the `kept` fields of the rows dropped."""
+    on_target = [u for u in await model.filter(idea_id=target_id).values_list("user_id", flat=True) if u is not None]
+    doubles = model.filter(idea_id=source_id, user_id__in=on_target)
+    dropped = [{k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+               for row in await doubles.values("user_id", *kept)]
+    await doubles.delete()
+    moved = list(await model.filter(idea_id=source_id).values_list("id", flat=True))
     await model.filter(idea_id=source_id).update(idea_id=target_id)
+    return {"moved": moved, "dropped": dropped}
 
 
 async def recount(idea: Idea) -> None:
@@ -96,15 +104,71 @@ async def merge_ideas(source: Idea, target: Idea, actor: User) -> None:
             message=f"“{b.title}” was merged into this idea", message_html=render_markdown(
                 f"[{_md_text(b.title)}]({urls.idea(b.id)}) was merged into this idea"))
         await Idea.filter(id=b.id).update(status=Status.DUPLICATE, merged_into_id=a.id, version=F("version") + 1)
+        comment_ids = list(await Comment.filter(idea_id=b.id).values_list("id", flat=True))
         await Comment.filter(idea_id=b.id).update(idea_id=a.id)
-        await _move_rows(Vote, b.id, a.id)
-        await _move_rows(Follow, b.id, a.id)
+        votes = await _move_rows(Vote, b.id, a.id, ("value", "created_at"))
+        followers = await _move_rows(Follow, b.id, a.id, ("created_at", "unfollowed_at"))
         await recount(a)
         await recount(b)
-        await audit.record(actor, "idea.merge", "idea", b.id, into=a.id, from_status=b.status.value)
+        record = await MergeRecord.create(source_id=b.id, target_id=a.id, from_status=b.status.value, moved={
+            "comments": comment_ids, "votes": votes, "follows": followers})
+        await audit.record(actor, "idea.merge", "idea", b.id, into=a.id, from_status=b.status.value,
+                           merge_record=record.id)
         b.status = Status.DUPLICATE
         await webhooks.idea_merged(b, a)
     source.status, source.merged_into_id, source.version = Status.DUPLICATE, target.id, b.version + 1
     for field in ("upvotes", "downvotes", "score", "hot", "comment_count"):
         setattr(source, field, getattr(b, field))
         setattr(target, field, getattr(a, field))
+
+
+async def undoable_merge(idea: Idea) -> MergeRecord | None:
+    """The merge that made this idea a duplicate, if it can still be undone."""
+    if idea.status != Status.DUPLICATE or idea.merged_into_id is None:
+        return None
+    return await (MergeRecord.filter(source_id=idea.id, target_id=idea.merged_into_id, undone_at__isnull=True)
+                  .order_by("-created_at", "-id").first())
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+async def _restore_rows(model, moved: dict[str, list], source_id: int, target_id: int, **rebuild) -> None:
+    """Rows that moved go back; rows dropped because the person also had one on A are made again on B."""
+    await model.filter(id__in=moved["moved"], idea_id=target_id).update(idea_id=source_id)
+    dropped = moved["dropped"]
+    await model.filter(idea_id=source_id, user_id__in=[row["user_id"] for row in dropped]).delete()
+    await model.bulk_create([model(idea_id=source_id, **{k: rebuild.get(k, lambda v: v)(v) for k, v in row.items()})
+                             for row in dropped])
+
+
+async def unmerge(source: Idea, actor: User) -> Idea:
+    """Undo the merge of B (source) into A: B's comments, votes and followers go back, B gets its old status back;
+    people who had voted on both keep one vote on each, and both ideas' counts are recomputed from the rows."""
+    async with in_transaction():
+        record = await undoable_merge(source)
+        if record is None:
+            raise NotAllowed("This idea is not merged into another one, or the merge was already undone.")
+        locked = await _lock(record.source_id, record.target_id)
+        b, a = locked[record.source_id], locked[record.target_id]
+        moved = record.moved
+        await Comment.filter(id__in=moved["comments"], idea_id=a.id).update(idea_id=b.id)
+        await _restore_rows(Vote, moved["votes"], b.id, a.id, created_at=_when)
+        await _restore_rows(Follow, moved["follows"], b.id, a.id, created_at=_when, unfollowed_at=_when)
+        back = Status(record.from_status)
+        await Idea.filter(id=b.id).update(status=back, merged_into_id=None, version=F("version") + 1)
+        await recount(a)
+        await recount(b)
+        await IdeaEvent.create(
+            idea_id=b.id, actor=actor, kind=EventKind.MERGED, from_status=Status.DUPLICATE, to_status=back,
+            message=f"No longer merged into “{a.title}”", message_html=render_markdown(
+                f"No longer merged into [{_md_text(a.title)}]({urls.idea(a.id)})"))
+        await IdeaEvent.create(
+            idea_id=a.id, actor=actor, kind=EventKind.MERGED, from_status=a.status, to_status=a.status,
+            message=f"“{b.title}” was separated from this idea again", message_html=render_markdown(
+                f"[{_md_text(b.title)}]({urls.idea(b.id)}) was separated from this idea again"))
+        await MergeRecord.filter(id=record.id).update(undone_at=datetime.now(UTC))
+        await audit.record(actor, "idea.unmerge", "idea", b.id, from_idea=a.id, to_status=back.value,
+                           merge_record=record.id)
+    return await Idea.get(id=b.id)

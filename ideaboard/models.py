@@ -881,3 +881,117 @@ class Theme(Model):
     class Meta:
         table = "themes"
         unique_together = (("run", "number"),)
+
+# Moderation
+
+
+class Suspension(Model):
+    """A member who may read but not post, vote, comment or follow until `ends_at` (None: until lifted)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="suspensions", on_delete=fields.OnDelete.CASCADE
+    )
+    user_id: int
+    reason = fields.CharField(max_length=500)  # shown to the member
+    ends_at = fields.DatetimeField(null=True)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="suspensions_made", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    created_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+    lifted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "suspensions"
+        indexes = (("user_id", "lifted_at"),)
+
+
+class StaffNote(Model):
+    """A private note of the team on an idea: only staff ever read it (never customers, never the public API)."""
+
+    id = fields.IntField(primary_key=True)
+    idea: fields.ForeignKeyRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="staff_notes", on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="staff_notes", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    author_id: int | None
+    body = fields.TextField()
+    body_html = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "staff_notes"
+        indexes = (("idea_id", "created_at"),)
+
+
+class MergeRecord(Model):
+    """What one merge moved or dropped, row by row, so the merge can be undone exactly."""
+
+    id = fields.IntField(primary_key=True)
+    source: fields.ForeignKeyRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="merges_out", on_delete=fields.OnDelete.CASCADE
+    )
+    source_id: int
+    target: fields.ForeignKeyRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="merges_in", on_delete=fields.OnDelete.CASCADE
+    )
+    target_id: int
+    from_status = fields.CharField(max_length=16)  # the status it had before, restored by an unmerge
+    moved: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)  # comments, votes, follows: see merge.py
+    created_at = fields.DatetimeField(auto_now_add=True)
+    undone_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "merge_records"
+        indexes = (("source_id", "undone_at"),)
+
+
+class Review(Model):
+    """An idea or comment held before anyone else sees it (a new member's first posts, or a high spam score)."""
+
+    id = fields.IntField(primary_key=True)
+    idea: fields.ForeignKeyNullableRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="reviews", null=True, on_delete=fields.OnDelete.CASCADE
+    )
+    idea_id: int | None
+    comment: fields.ForeignKeyNullableRelation[Comment] = fields.ForeignKeyField(
+        "models.Comment", related_name="reviews", null=True, on_delete=fields.OnDelete.CASCADE
+    )
+    comment_id: int | None
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="reviews", on_delete=fields.OnDelete.CASCADE
+    )
+    author_id: int
+    why = fields.CharField(max_length=200)  # "new member" or the spam signals
+    score = fields.FloatField(default=0.0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    decided_at = fields.DatetimeField(null=True)
+    decided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="reviews_decided", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    decided_by_id: int | None
+    decision = fields.CharField(max_length=16, default="")  # approved or rejected
+    decision_reason = fields.CharField(max_length=500, default="")
+
+    class Meta:
+        table = "reviews"
+        indexes = (("decided_at", "created_at"), ("author_id", "decided_at"))
+
+
+class SpamScore(Model):
+    """The worker's spam score of one new idea or comment, with the signals that made it."""
+
+    id = fields.IntField(primary_key=True)
+    target_type = fields.CharField(max_length=10)  # idea or comment
+    target_id = fields.IntField()
+    score = fields.FloatField()
+    signals: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "spam_scores"
+        unique_together = (("target_type", "target_id"),)

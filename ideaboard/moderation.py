@@ -8,10 +8,10 @@ from typing import Any
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit
+from ideaboard import audit, suspensions
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
-from ideaboard.models import Comment, Flag, Idea, User
+from ideaboard.models import Comment, Flag, Idea, Role, User
 
 REASON_MIN, REASON_MAX = 3, 500
 
@@ -25,18 +25,52 @@ def parse_reason(raw: str | None) -> str:
     return reason
 
 
-async def flag(reporter: User, *, idea: Idea | None = None, comment: Comment | None = None, reason: str) -> Flag:
-    """Report one idea or one comment; a person has at most one open report per item."""
+async def flag(reporter: User, *, idea: Idea | None = None, comment: Comment | None = None, reason: str,
+               auto_hide_after: int = 0) -> Flag:
+    """Report one idea or one comment; a person has at most one open report per item.
+
+    Once `auto_hide_after` different members have open reports on it (0: never), it is hidden until staff restore it,
+    unless a team member wrote it."""
     if idea is not None and comment is None:
         target: dict[str, Any] = {"idea_id": idea.id}
     elif comment is not None and idea is None:
         target = {"comment_id": comment.id}
     else:
         raise ValueError("flag exactly one idea or one comment")
+    await suspensions.ensure_may_write(reporter)
     reason = parse_reason(reason)
     if await Flag.filter(reporter_id=reporter.id, resolved_at__isnull=True, **target).exists():
         raise NotAllowed("You already reported this. The team will look at it soon.")
-    return await Flag.create(reporter=reporter, reason=reason, **target)
+    report = await Flag.create(reporter=reporter, reason=reason, **target)
+    if auto_hide_after > 0:
+        await _auto_hide(idea, comment, target, auto_hide_after)
+    return report
+
+
+async def _auto_hide(idea: Idea | None, comment: Comment | None, target: dict[str, Any], threshold: int) -> bool:
+    """Hide the item once enough different members report it (its reports stay open for the team's queue)."""
+    reporters = set(await Flag.filter(resolved_at__isnull=True, **target).values_list("reporter_id", flat=True))
+    if len(reporters) < threshold:
+        return False
+    author_id = comment.author_id if comment is not None else idea.author_id  # type: ignore[union-attr]
+    author = await User.get_or_none(id=author_id)
+    if author is None or Role(author.role).is_staff:
+        return False
+    if comment is not None:
+        async with in_transaction():
+            if not await Comment.filter(id=comment.id, hidden=False).update(hidden=True):
+                return False
+            await Idea.filter(id=comment.idea_id).update(comment_count=F("comment_count") - 1)
+        comment.hidden = True
+        await audit.record(None, "comment.auto_hide", "comment", comment.id, idea_id=comment.idea_id,
+                           reporters=len(reporters))
+        return True
+    assert idea is not None
+    if not await Idea.filter(id=idea.id, hidden=False).update(hidden=True):
+        return False
+    idea.hidden = True
+    await audit.record(None, "idea.auto_hide", "idea", idea.id, reporters=len(reporters))
+    return True
 
 
 async def open_flags() -> list[Flag]:

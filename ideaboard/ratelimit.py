@@ -138,6 +138,8 @@ RULES = {
     "signup": Rule("signups_per_hour", 3600, "creating accounts", per_person=False),
     "password_reset": Rule("password_resets_per_hour", 3600, "asking for password resets", per_person=False),
     "login": Rule("login_attempts_per_ip_per_hour", 3600, "logging in", per_person=False),
+    "idea": Rule("ideas_per_hour", 3600, "sharing ideas"),
+    "edit": Rule("edits_per_minute", 60, "editing"),  # editing an idea, deleting a comment
     "comment": Rule("comments_per_minute", 60, "posting comments"),
     "vote": Rule("votes_per_minute", 60, "voting"),
     "report": Rule("reports_per_hour", 3600, "reporting"),

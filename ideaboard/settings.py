@@ -29,6 +29,10 @@ LIMITS = {
     "x_rule_max_length": (64, 4096),
     "digest_hour": (0, 23),
     "live_stream_seconds": (1, 3600),
+    "auto_hide_reports": (0, 1000),
+    "premoderate_first_posts": (0, 1000),
+    "auto_archive_months": (0, 1200),
+    "spam_hold_score": (1, 101),
 }
 URL_SCHEMES = {
     "base_url": ("http", "https"),
@@ -107,6 +111,7 @@ class Settings:
     signups_per_hour: int = 10
     password_resets_per_hour: int = 10
     comments_per_minute: int = 10
+    edits_per_minute: int = 10
     votes_per_minute: int = 60
     reports_per_hour: int = 20
     follows_per_minute: int = 30
@@ -114,6 +119,10 @@ class Settings:
     api_requests_per_minute: int = 120
     webhooks_allow_private: bool = False
     rate_limit_ip_multiplier: int = 5
+    auto_hide_reports: int = 5
+    premoderate_first_posts: int = 0
+    auto_archive_months: int = 0
+    spam_hold_score: int = 80
     page_size: int = 20
     page_cache_seconds: int = 5
     cluster_interval_minutes: int = 30

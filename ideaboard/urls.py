@@ -190,6 +190,18 @@ class Urls:
         """The form that hides the idea (hide=True) or restores it."""
         return f"/staff/ideas/{idea_id}/{'hide' if hide else 'restore'}"
 
+    def staff_idea_unmerge(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/unmerge"
+
+    def staff_idea_redact(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/redact"
+
+    def staff_idea_notes(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/notes"
+
+    def staff_comment_redact(self, comment_id: int) -> str:
+        return f"/staff/comments/{comment_id}/redact"
+
     def staff_idea_share(self, idea_id: int) -> str:
         return f"/staff/ideas/{idea_id}/share"
 
@@ -205,6 +217,15 @@ class Urls:
 
     def staff_flag_dismiss(self, flag_id: int) -> str:
         return f"/staff/flags/{flag_id}/dismiss"
+
+    def staff_reviews(self) -> str:
+        return "/staff/reviews"
+
+    def staff_review_approve(self, review_id: int) -> str:
+        return f"/staff/reviews/{review_id}/approve"
+
+    def staff_review_reject(self, review_id: int) -> str:
+        return f"/staff/reviews/{review_id}/reject"
 
     def staff_audit(self) -> str:
         return "/staff/audit"
@@ -295,6 +316,12 @@ class Urls:
 
     def admin_user_reactivate(self, user_id: int) -> str:
         return f"/staff/admin/users/{user_id}/reactivate"
+
+    def admin_user_suspend(self, user_id: int) -> str:
+        return f"/staff/admin/users/{user_id}/suspend"
+
+    def admin_user_unsuspend(self, user_id: int) -> str:
+        return f"/staff/admin/users/{user_id}/unsuspend"
 
     def admin_api_keys(self) -> str:
         return "/staff/admin/api-keys"

@@ -9,7 +9,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, reads, sql, webhooks
+from ideaboard import follows, reads, sql, suspensions, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
@@ -42,6 +42,7 @@ class _Raced(Exception):
 async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
     """Set this user's vote to +1, -1 or 0 (withdraw) on an idea they may see; repeating a vote changes nothing."""
     require_verified(user)
+    await suspensions.ensure_may_write(user)
     postgres = connections.get("default").capabilities.dialect == "postgres"
     once = _cast_vote_postgres if postgres else _cast_vote_once
     for attempt in range(3):

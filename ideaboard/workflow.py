@@ -54,7 +54,7 @@ def _clean(message: str) -> str:
     return (message or "").strip()[:MAX_MESSAGE]
 
 
-async def transition(idea: Idea, actor: User, to_status: Status, message: str = "", *,
+async def transition(idea: Idea, actor: User | None, to_status: Status, message: str = "", *,
                      expected_version: int | None = None) -> IdeaEvent:
     """Move an idea one step through the table, record it publicly, tell the people who care, audit it."""
     to_status = Status(to_status)

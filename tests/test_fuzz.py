@@ -110,6 +110,11 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /staff/ideas/{idea_id}/merge": (("merge_q",), ("target",)),
     "POST /staff/ideas/{idea_id}/hide": ((), ()),
     "POST /staff/ideas/{idea_id}/restore": ((), ()),
+    "POST /staff/ideas/{idea_id}/unmerge": ((), ()),
+    "POST /staff/ideas/{idea_id}/redact": ((), ("title", "body")),
+    "POST /staff/ideas/{idea_id}/notes": ((), ("note",)),
+    "GET /staff/comments/{comment_id}/redact": ((), ()),
+    "POST /staff/comments/{comment_id}/redact": ((), ("body",)),
     "GET /staff/ideas/{idea_id}/share": ((), ()),
     "POST /staff/ideas/{idea_id}/share": ((), ("text",)),
     "POST /staff/ideas/{idea_id}/share/preview": ((), ("text",)),
@@ -117,6 +122,9 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /staff/comments/{comment_id}/restore": ((), ()),
     "GET /staff/flags": ((), ()),
     "POST /staff/flags/{flag_id}/dismiss": ((), ()),
+    "GET /staff/reviews": ((), ()),
+    "POST /staff/reviews/{review_id}/approve": ((), ("reason",)),
+    "POST /staff/reviews/{review_id}/reject": ((), ("reason",)),
     "GET /staff/audit": (("action", "actor"), ()),
     "GET /staff/export/ideas.csv": ((), ()),
     "POST /staff/ideas/{idea_id}/feedback": ((), ("email", "name", "source", "note", "vote", "company", "segment",
@@ -152,6 +160,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /staff/admin/users/{user_id}/role": ((), ("role",)),
     "POST /staff/admin/users/{user_id}/deactivate": ((), ("kind", "reason", "hide_content", "q")),
     "POST /staff/admin/users/{user_id}/reactivate": ((), ("q",)),
+    "POST /staff/admin/users/{user_id}/suspend": ((), ("reason", "until", "q")),
+    "POST /staff/admin/users/{user_id}/unsuspend": ((), ("q",)),
     "GET /staff/admin/sso": ((), ()),
     "POST /staff/admin/sso": ((), ("claim", "value", "domains")),
     "POST /login/oidc": ((), ("next",)),
@@ -373,7 +383,8 @@ async def fuzz_app(settings, tmp_path):
     generous = _replace(settings, **{name: 10**6 for name in (
         "login_attempts_per_minute", "login_attempts_per_ip_per_hour", "login_failures_per_account_per_hour",
         "ideas_per_hour", "signups_per_hour", "password_resets_per_hour", "comments_per_minute", "votes_per_minute",
-        "reports_per_hour", "follows_per_minute", "searches_per_minute", "api_requests_per_minute")})
+        "reports_per_hour", "follows_per_minute", "searches_per_minute", "api_requests_per_minute",
+        "edits_per_minute")})
     application = create_app(generous)
     async with LifespanManager(application) as manager:
         await _reset_state(generous)

@@ -2,9 +2,11 @@
 
 import pytest
 
+from ideaboard import suspensions
 from ideaboard.comments import add_comment
 from ideaboard.merge import merge_ideas
 from ideaboard.models import Conversation, Flag, Space, Status, Tweet
+from ideaboard.redaction import add_note
 from ideaboard.social import file_conversations
 from ideaboard.votes import cast_vote
 from ideaboard.workflow import respond, transition
@@ -41,13 +43,18 @@ async def busy_board(alice, bob, erin, sam, ada, categories, make_idea, worker_c
                        conversation_id="1790000000000000001")
     await file_conversations({tweet.id})
     await recluster_ideas(worker_ctx)
-    return {"long": long, "shipped": shipped, "alice": alice, "tweet": tweet,
+    held = await add_comment(long, alice, f"Waiting: {LONG_WORD}", hold="new member")  # the review queue
+    await add_note(sam, long, f"Private: {LONG_WORD}")
+    await suspensions.suspend(ada, bob, f"Spam links {LONG_WORD}", "2099-12-31")
+    return {"long": long, "shipped": shipped, "alice": alice, "tweet": tweet, "held": held,
+            "merged": ideas["Make oat milk free"],
             "conversation": await Conversation.get(x_conversation_id=tweet.id)}
 
 
 def pages(world) -> dict[str, list[str]]:
     long, shipped, profile = world["long"].id, world["shipped"].id, f"/users/{world['alice'].id}"
     tweet, conversation = world["tweet"].id, world["conversation"].id
+    held, merged = world["held"].id, world["merged"].id
     public = ["/", f"/ideas/{long}", f"/ideas/{shipped}", "/search?q=dark", "/roadmap", "/launched"]
     member = [*public, "/ideas/new", "/notifications", profile, "/settings"]
     return {
@@ -58,7 +65,8 @@ def pages(world) -> dict[str, list[str]]:
                                  f"/staff/ideas/{shipped}", "/staff/clusters", "/staff/tweets", "/staff/flags",
                                  "/staff/analytics", "/staff/audit", f"/staff/tweets/{tweet}/idea",
                                  f"/staff/ideas/{shipped}/share", "/staff/desk", f"/staff/desk/{conversation}",
-                                 f"/staff/desk/{conversation}/idea", "/staff/desk/people/coffee_fan"],
+                                 f"/staff/desk/{conversation}/idea", "/staff/desk/people/coffee_fan",
+                                 "/staff/reviews", f"/staff/comments/{held}/redact", f"/staff/ideas/{merged}"],
         "ada@brewline.example": ["/staff/admin/users", "/staff/admin/categories"],
     }
 

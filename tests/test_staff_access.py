@@ -20,6 +20,7 @@ from ideaboard.models import (
     IdeaEvent,
     IdeaTweet,
     Notification,
+    Review,
     SavedReply,
     Tweet,
     User,
@@ -81,10 +82,12 @@ async def world(alice, bob, sam, ada, categories, make_idea):
     endpoint = await webhooks.create_endpoint(ada, "https://hooks.example.com/in", ["comment.created"])
     await add_comment(other, alice, "A comment the webhook delivers")
     delivery = await WebhookDelivery.get(endpoint=endpoint)
-    ids = {"tweet_id": tweet.id, "idea_id": idea.id, "comment_id": comment.id, "user_id": bob.id,
-           "category_id": categories["Mobile app"].id, "flag_id": flag.id, "conversation_id": conversation.id,
-           "reply_id": saved.id, "handle": "someone", "key_id": key.key.id, "endpoint_id": endpoint.id,
-           "delivery_id": delivery.id}
+    held = await add_comment(idea, bob, "Held for review", hold="new member")
+    review = await Review.get(comment_id=held.id)
+    ids = {"review_id": review.id, "tweet_id": tweet.id, "idea_id": idea.id, "comment_id": comment.id,
+           "user_id": bob.id, "category_id": categories["Mobile app"].id, "flag_id": flag.id,
+           "conversation_id": conversation.id, "reply_id": saved.id, "handle": "someone", "key_id": key.key.id,
+           "endpoint_id": endpoint.id, "delivery_id": delivery.id}
     form = {"to_status": "under_review", "version": "0", "message": "hi", "response": "We hear you", "owner": "me",
             "target": str(other.id), "name": "Hijacked", "role": "admin", "direction": "down", "action": "claim",
             "idea": str(idea.id), f"v{idea.id}": "0", "reason": "spam spam"}

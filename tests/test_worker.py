@@ -37,7 +37,7 @@ async def test_a_submitted_idea_is_queued_and_the_worker_makes_it_suggestable(br
     idea = await Idea.filter(title="Reusable cup discount").first()
     assert response.status_code == 303
     worker = await run_worker_burst(settings, worker_ctx)
-    assert worker.jobs_complete == 2 and worker.jobs_failed == 0  # one job per idea submitted
+    assert worker.jobs_complete == 4 and worker.jobs_failed == 0  # per idea submitted: its cluster and its spam score
     assert await IdeaVector.filter(idea_id=idea.id).exists()
 
 

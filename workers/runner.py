@@ -48,7 +48,7 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
     """Created once per process: their next run survives reconnects (no re-cluster at every Redis blip)."""
     return [cron(fn, minute=_every(settings.cluster_interval_minutes if name == "recluster" else 1),
                  run_at_startup=(name == "recluster"))
-            for name, fn in tasks.CRON.items()]
+            for name, fn in tasks.CRON.items()] + [cron(tasks.JOBS["auto_archive"], hour={3}, minute={30})]  # daily
 
 
 def redis_settings(settings: Settings) -> RedisSettings:

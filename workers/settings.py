@@ -55,7 +55,8 @@ def worker_settings(settings: Settings) -> type:
             cron(fn, minute=_every(settings.cluster_interval_minutes if name == "recluster" else 1),
                  run_at_startup=(name == "recluster"))
             for name, fn in tasks.CRON.items()
-        ] + [cron(tasks.JOBS["email_digests"], hour={settings.digest_hour}, minute={0})]  # once a day, in UTC
+        ] + [cron(tasks.JOBS["email_digests"], hour={settings.digest_hour}, minute={0}),  # once a day, in UTC
+             cron(tasks.JOBS["auto_archive"], hour={3}, minute={30})]
         on_startup = startup
         on_shutdown = shutdown
         ctx: ClassVar[dict[str, Any]] = {"settings": settings}

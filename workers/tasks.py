@@ -35,6 +35,25 @@ async def deliver_webhooks(ctx: dict[str, Any]) -> int:
     return await deliver_due(settings.base_url, settings.webhooks_allow_private)
 
 
+async def auto_archive(ctx: dict[str, Any]) -> int:
+    """Daily: archive ideas still new after IDEABOARD_AUTO_ARCHIVE_MONTHS (off at 0; safe to run twice)."""
+    from datetime import UTC, datetime
+
+    from ideaboard.archive import archive_stale
+
+    return len(await archive_stale(ctx["settings"].auto_archive_months, datetime.now(UTC)))
+
+
+async def score_spam(ctx: dict[str, Any], kind: str, target_id: int) -> int | None:
+    """A new idea or comment gets its spam score; at IDEABOARD_SPAM_HOLD_SCORE or more it waits for review."""
+    from datetime import UTC, datetime
+
+    from ideaboard.review import score_post
+
+    row = await score_post(kind, target_id, ctx["settings"].spam_hold_score, datetime.now(UTC))
+    return round(row.score) if row else None
+
+
 async def update_idea_cluster(ctx: dict[str, Any], idea_id: int) -> int | None:
     """A new or edited idea: suggestable at once, and placed in the nearest cluster (or a new one)."""
     await index_idea(ctx, idea_id)
@@ -49,8 +68,8 @@ async def recluster(ctx: dict[str, Any]) -> int:
 
 # Every job is retried with backoff when it fails on a transient database or Redis error (workers/retry.py).
 JOBS: dict[str, Callable] = {f.__name__: retried(f) for f in (
-    email_notifications, email_digests, deliver_webhooks, update_idea_cluster, recluster, rebuild_suggest_index,
-    index_idea, listen, poll_x, listen_stream)}
+    email_notifications, email_digests, deliver_webhooks, auto_archive, score_spam, update_idea_cluster, recluster,
+    rebuild_suggest_index, index_idea, listen, poll_x, listen_stream)}
 # The stream job holds its connection for a session, longer than any other job may run.
 STREAM_JOB = func(JOBS["listen_stream"], name="listen_stream", timeout=StreamOptions().session_seconds + 120,
                   max_tries=1)

@@ -25,6 +25,7 @@ from ideaboard.api.problems import problem
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed, NotFound
 from ideaboard.forms import FormErrors
 from ideaboard.models import ApiKey, ApiScope, User
+from ideaboard.suspensions import Suspended
 
 JSON = "application/json"
 BEARER = 'Bearer realm="ideaboard"'
@@ -129,6 +130,8 @@ class Operation:
             return problem(422, str(exc), code="illegal_transition", fields={"status": str(exc)})
         except Conflict as exc:
             return problem(412 if request.headers.get("if-match") else 409, str(exc), code="conflict")
+        except Suspended as exc:
+            return problem(403, str(exc), code="suspended")
         except NotAllowed as exc:
             return problem(403, str(exc))
         except inputs.Invalid as exc:

@@ -25,6 +25,7 @@ from ideaboard import (
     notifications,
     pagecache,
     ratelimit,
+    review,
     votes,
     workflow,
 )
@@ -39,6 +40,7 @@ from ideaboard.models import Comment as CommentRow
 from ideaboard.models import Conversation as ConversationRow
 from ideaboard.models import Idea as IdeaRow
 from ideaboard.paging import Page
+from ideaboard.suspensions import Suspended
 from ideaboard.templating import render
 from ideaboard.urls import urls
 from ideaboard.views.common import client_ip
@@ -142,10 +144,13 @@ async def create_idea(call: Call) -> Reply:
     categories = await categories_cache.list_categories()
     data = {"title": new.title, "body": new.body, "category": str(new.category_id or ""), "tags": " ".join(new.tags)}
     form = parse_idea(data, {c.id for c in categories})
-    if not await ratelimit.hit(call.request.state.redis, f"idea:{user.id}", settings.ideas_per_hour, 3600):
-        raise ratelimit.RateLimited("You have shared a lot of ideas this hour. Please wait a while.", 3600)
-    idea = await ideas.submit_idea(user, form, new.space)
+    await _throttle(call, "idea")
+    hold = await review.hold_reason(user, settings.premoderate_first_posts)
+    idea = await ideas.submit_idea(user, form, new.space, hold=hold)
+    if hold:
+        return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})  # held: no jobs
     await jobs.enqueue(call.request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
+    await review.queue_spam_score(call.request.state.arq, "idea", idea.id)
     await _wake_worker(call)
     return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})
 
@@ -240,7 +245,12 @@ async def create_comment(call: Call) -> Reply:
     body = parse_comment({"body": call.body.body})
     await _throttle(call, "comment")
     try:
-        comment = await comments.add_comment(idea, call.me, body)
+        hold = await review.hold_reason(call.me, call.request.state.settings.premoderate_first_posts)
+        comment = await comments.add_comment(idea, call.me, body, hold=hold)
+        if not hold:
+            await review.queue_spam_score(call.request.state.arq, "comment", comment.id)
+    except Suspended:
+        raise
     except NotAllowed as exc:  # merged: the conversation continues on the other idea
         raise Refused(409, str(exc), code="merged") from None
     await _wake_worker(call)

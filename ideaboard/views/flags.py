@@ -52,7 +52,8 @@ async def _report(request: Request, reporter: User, *, idea, comment) -> Respons
     target = {"comment": comment} if comment else {"idea": idea}
     try:
         await throttle(request, "report")
-        await moderation.flag(reporter, reason=data.get("reason", ""), **target)
+        await moderation.flag(reporter, reason=data.get("reason", ""),
+                              auto_hide_after=request.state.settings.auto_hide_reports, **target)
     except FormErrors as exc:
         context.update(values=exc.values, errors=exc.errors)
         return render(request, "flags/report.html", context, status_code=422)

@@ -17,6 +17,7 @@ from ideaboard import (
     listing,
     pagecache,
     ratelimit,
+    review,
     social,
     votes,
 )
@@ -82,14 +83,16 @@ async def idea_detail(request: Request) -> Response:
         raise not_found("idea")
     card_meta = social.card_meta(page.idea, request.state.settings)
     mine = await captured.mine(page.idea.id, viewer) if viewer else []
-    return render(request, "ideas/detail.html",
-                  await _detail_context(page, before, card_meta=card_meta, my_feedback=mine))
+    context = await _detail_context(page, before, viewer=viewer, card_meta=card_meta, my_feedback=mine)
+    return render(request, "ideas/detail.html", context)
 
 
-async def _detail_context(page: idea_page.IdeaPage, comments_before: str | None = None, **extra) -> dict:
+async def _detail_context(page: idea_page.IdeaPage, comments_before: str | None = None, *, viewer=None,
+                          **extra) -> dict:
     """Everything an idea page shows; comments are the latest page, or the page before `comments_before`."""
     idea = page.idea
     return {
+        "waiting_comments": await review.my_waiting_comments(viewer, idea.id),
         "idea": idea,
         "comments": page.conversation.items, "earlier_comments": page.conversation.earlier,
         "comments_before": comments_before,
@@ -121,16 +124,23 @@ async def new_idea(request: Request) -> Response:
     try:
         accounts.require_verified(viewer)
         form = parse_idea(data, {c.id for c in categories})
-        if not await ratelimit.hit(request.state.redis, f"idea:{viewer.id}", settings.ideas_per_hour, 3600):
+        try:
+            await throttle(request, "idea")  # ratelimit.RULES, like every other write
+        except ratelimit.RateLimited:
             raise FormErrors({"title": "You have shared a lot of ideas this hour. Please wait a while and "
-                                       "submit this one again; your text is kept below."}, data)
-        idea = await ideas.submit_idea(viewer, form, space)
+                                       "submit this one again; your text is kept below."}, data) from None
+        hold = await review.hold_reason(viewer, settings.premoderate_first_posts)
+        idea = await ideas.submit_idea(viewer, form, space, hold=hold)
     except accounts.VerifyFirst:
         context.update(values=data, **account.verification_context(request))
         return render(request, "ideas/new.html", context, status_code=403)
     except (FormErrors, NotAllowed) as exc:
         return _form_again(request, "ideas/new.html", context, data, exc)
+    if hold:
+        flash(request, "Thanks! Your idea is waiting for review by the team: only you can see it until then.")
+        return see_other(urls.idea(idea.id))
     await _after_write(request, idea)
+    await review.queue_spam_score(request.state.arq, "idea", idea.id)
     flash(request, "Thanks! Your idea is live. Share it so others can vote.")
     return see_other(urls.idea(idea.id))
 
@@ -163,6 +173,7 @@ async def edit_idea(request: Request) -> Response:
     if request.method == "POST":
         data = await form_data(request)
         try:
+            await throttle(request, "edit")
             await ideas.edit_idea(idea, viewer, parse_idea(data, {c.id for c in categories}))
         except (FormErrors, NotAllowed) as exc:
             return _form_again(request, "ideas/edit.html", context, data, exc)
@@ -218,7 +229,8 @@ async def add_comment(request: Request) -> Response:
     try:
         body = parse_comment(data)
         await throttle(request, "comment")
-        await comments.add_comment(idea, viewer, body)
+        hold = await review.hold_reason(viewer, request.state.settings.premoderate_first_posts)
+        comment = await comments.add_comment(idea, viewer, body, hold=hold)
     except FormErrors as exc:
         return await _comment_again(request, idea, viewer, exc.values, exc.errors, 422)
     except accounts.VerifyFirst:  # 422 so htmx swaps the form in, with the text kept and a resend button
@@ -232,17 +244,21 @@ async def add_comment(request: Request) -> Response:
         response = await _comment_again(request, idea, viewer, data, {"body": exc.message}, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
+    if not hold:
+        await review.queue_spam_score(request.state.arq, "comment", comment.id)
     if not htmx.is_request(request):
-        flash(request, "Your comment is posted.")
+        flash(request, "Your comment is waiting for review by the team: only you can see it until then." if hold
+              else "Your comment is posted.")
         return see_other(urls.idea(idea.id) + "#comments")
-    return render(request, "ideas/detail.html", await _detail_context(await _page_of(idea, viewer)), block="comments")
+    return render(request, "ideas/detail.html", await _detail_context(await _page_of(idea, viewer), viewer=viewer),
+                  block="comments")
 
 
 async def _comment_again(request: Request, idea: Idea, viewer, values: dict, errors: dict, status: int,
                          **extra) -> Response:
     """The idea page (or, for htmx, its comments) with the message and the text the person typed."""
-    context = await _detail_context(await _page_of(idea, viewer), comment_values=values, comment_errors=errors,
-                                    **extra)
+    context = await _detail_context(await _page_of(idea, viewer), viewer=viewer, comment_values=values,
+                                    comment_errors=errors, **extra)
     block = "comments" if htmx.is_request(request) else None
     return render(request, "ideas/detail.html", context, block=block, status_code=status)
 
@@ -259,6 +275,7 @@ async def delete_comment(request: Request) -> Response:
     viewer = current_user(request)
     if viewer is None:
         return login_redirect(request)
+    await throttle(request, "edit")
     try:
         comment = await comments.delete_comment(path_id(request, "comment_id"), viewer)
     except NotAllowed as exc:

@@ -20,6 +20,8 @@ from ideaboard import (
     inputs,
     merge,
     moderation,
+    redaction,
+    suspensions,
     triage,
     workflow,
 )
@@ -32,7 +34,7 @@ from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import back, form_data, form_list, int_param, not_found, path_id, see_other
 
-AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "category.", "user.", "desk.")
+AUDIT_ACTIONS = ("status.", "idea.", "comment.", "flag.", "review.", "category.", "user.", "desk.")
 
 
 async def queue(request: Request) -> Response:
@@ -254,8 +256,10 @@ async def delete_category(request: Request) -> Response:
 async def users_page(request: Request, status_code: int = 200, **extra) -> Response:
     """Find people by name or email; change roles, deactivate or ban (with a reason), reactivate."""
     q = request.query_params.get("q", "").strip()[:100]
-    context = {"people": await admin.find_users(q), "q": q, "roles": list(Role), "section": "admin",
-               "deactivate_errors": {}, "deactivate_values": {}, **extra}
+    people = await admin.find_users(q)
+    context = {"people": people, "q": q, "roles": list(Role), "section": "admin",
+               "suspended": await suspensions.current_for([p.id for p in people]),
+               "deactivate_errors": {}, "deactivate_values": {}, "suspend_errors": {}, "suspend_values": {}, **extra}
     return render(request, "staff/users.html", context, status_code=status_code)
 
 
@@ -341,6 +345,8 @@ async def _idea_context(request: Request, idea: Idea, **extra) -> dict:
         "idea": idea, "section": "queue", "allowed": workflow.allowed_next(idea.status),
         "team": await assignment.team_members(), "events": await workflow.timeline(idea),
         "flags": await moderation.flags_on(idea), "merge_q": merge_q, "candidates": candidates,
+        "notes": await redaction.notes_on(idea), "undoable_merge": await merge.undoable_merge(idea),
+        "note_values": {}, "note_errors": {}, "redact_values": {}, "redact_errors": {},
         "status_values": {}, "status_error": None, "response_values": {}, "response_error": None,
         "owner_error": None, "merge_error": None, "merge_values": {}, "panel_notice": None,
         "captured": await captured.for_idea(idea.id), "reach": await captured.reach(idea.id),
