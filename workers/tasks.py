@@ -36,6 +36,13 @@ async def deliver_webhooks(ctx: dict[str, Any]) -> int:
     return await deliver_due(settings.base_url, settings.webhooks_allow_private)
 
 
+async def campaign_notices(ctx: dict[str, Any]) -> int:
+    """Tell campaign followers it opened, closes tomorrow, or has results: once each (safe to run twice)."""
+    from ideaboard.campaign_notices import send_due
+
+    return await send_due()
+
+
 async def update_idea_cluster(ctx: dict[str, Any], idea_id: int) -> int | None:
     """A new or edited idea: suggestable at once, and placed in the nearest cluster (or a new one)."""
     await index_idea(ctx, idea_id)
@@ -50,8 +57,8 @@ async def recluster(ctx: dict[str, Any]) -> int:
 
 # Every job is retried with backoff when it fails on a transient database or Redis error (workers/retry.py).
 JOBS: dict[str, Callable] = {f.__name__: retried(f) for f in (
-    email_notifications, email_digests, deliver_webhooks, update_idea_cluster, recluster, rebuild_suggest_index,
-    index_idea, refresh_all_tweets, fetch_related_tweets, listen, poll_x, listen_stream)}
+    email_notifications, email_digests, deliver_webhooks, campaign_notices, update_idea_cluster, recluster,
+    rebuild_suggest_index, index_idea, refresh_all_tweets, fetch_related_tweets, listen, poll_x, listen_stream)}
 # The stream job holds its connection for a session, longer than any other job may run.
 STREAM_JOB = func(JOBS["listen_stream"], name="listen_stream", timeout=StreamOptions().session_seconds + 120,
                   max_tries=1)
@@ -61,4 +68,5 @@ PRODUCT: list[Callable] = [job for name, job in JOBS.items() if name not in ("fe
                                                                              "listen_stream")]
 FUNCTIONS: list[Callable | Function] = [*PRODUCT, *X_JOBS]
 CRON: dict[str, Callable] = {"email": JOBS["email_notifications"], "webhooks": JOBS["deliver_webhooks"],
-                             "recluster": JOBS["recluster"], "tweets": JOBS["listen"]}
+                             "recluster": JOBS["recluster"], "tweets": JOBS["listen"],
+                             "campaigns": JOBS["campaign_notices"]}

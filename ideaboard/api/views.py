@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from ideaboard import (
     api_keys,
     assignment,
+    campaigns,
     comments,
     follows,
     idea_page,
@@ -25,6 +26,7 @@ from ideaboard import (
     workflow,
 )
 from ideaboard import categories as categories_cache
+from ideaboard.api import campaigns as campaign_api
 from ideaboard.api import openapi
 from ideaboard.api import schemas as s
 from ideaboard.api.operations import Call, Refused, Reply, if_match_version, operation
@@ -53,7 +55,8 @@ def _summary_fields(idea: IdeaRow, tags: list[str], my_vote: int | None) -> dict
     return {"id": idea.id, "title": idea.title, "status": idea.status, "space": idea.space,
             "author": person(idea.author), "category": _category(idea.category), "tags": tags,
             "upvotes": idea.upvotes, "downvotes": idea.downvotes, "score": idea.score,
-            "comment_count": idea.comment_count, "my_vote": my_vote, "version": idea.version,
+            "comment_count": idea.comment_count, "campaign_id": idea.campaign_id, "my_vote": my_vote,
+            "version": idea.version,
             "created_at": idea.created_at, "url": urls.idea(idea.id)}
 
 
@@ -107,8 +110,10 @@ async def list_ideas(call: Call) -> Reply:
     """
     q: s.IdeaListQuery = call.query
     try:
+        campaign = await campaigns.get_campaign(str(q.campaign), call.user) if q.campaign else None
         page = await listing.list_ideas(call.user, sort=q.sort, space=q.space, category=q.category, tag=q.tag,
-                                        status=q.status, size=q.limit, after=q.after, before=q.before)
+                                        status=q.status, size=q.limit, after=q.after, before=q.before,
+                                        campaign=campaign.id if campaign else None)
     except NotAllowed:
         raise NotFound("space") from None
     body = s.IdeaList(items=_summaries(page.items, page.tags or {}, page.my_votes or {}, call.user is not None),
@@ -139,7 +144,10 @@ async def create_idea(call: Call) -> Reply:
     form = parse_idea(data, {c.id for c in categories})
     if not await ratelimit.hit(call.request.state.redis, f"idea:{user.id}", settings.ideas_per_hour, 3600):
         raise ratelimit.RateLimited("You have shared a lot of ideas this hour. Please wait a while.", 3600)
-    idea = await ideas.submit_idea(user, form, new.space)
+    try:
+        idea = await ideas.submit_idea(user, form, new.space, new.campaign_id)
+    except campaigns.CampaignClosed as exc:
+        raise Refused(422, str(exc), code="campaign_closed", fields={"campaign_id": str(exc)}) from None
     await jobs.enqueue(call.request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
     await _wake_worker(call)
     return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})
@@ -376,7 +384,7 @@ async def me(call: Call) -> Reply:
 
 OPERATIONS = [list_ideas, create_idea, get_idea, edit_idea, put_vote, delete_vote, follow, unfollow, list_comments,
               create_comment, change_status, respond, set_owner, merge_into, set_hidden, search, list_categories,
-              me, list_notifications, mark_read, profile]
+              me, list_notifications, mark_read, profile, *campaign_api.OPERATIONS]
 
 
 async def openapi_document(request: Request) -> Response:

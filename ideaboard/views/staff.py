@@ -14,7 +14,7 @@ from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.forms import FormErrors
-from ideaboard.models import AuditEntry, Category, Comment, Flag, Idea, Role, Status, User
+from ideaboard.models import AuditEntry, Campaign, Category, Comment, Flag, Idea, Role, Status, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import back, form_data, form_list, int_param, not_found, path_id, see_other
@@ -313,6 +313,7 @@ async def _idea_context(request: Request, idea: Idea, **extra) -> dict:
         "flags": await moderation.flags_on(idea), "merge_q": merge_q, "candidates": candidates,
         "status_values": {}, "status_error": None, "response_values": {}, "response_error": None,
         "owner_error": None, "merge_error": None, "merge_values": {}, "panel_notice": None,
+        "campaign_choices": await Campaign.filter(space=idea.space).order_by("-closes_at", "id").limit(100),
         **extra,
     }
 
