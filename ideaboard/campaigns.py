@@ -16,6 +16,7 @@ from ideaboard.markdown import render_markdown
 from ideaboard.models import Campaign, CampaignFollow, Idea, Role, Space, User
 
 CLOSING_NOTICE = timedelta(days=1)
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
 class CampaignClosed(NotAllowed):
@@ -100,7 +101,7 @@ async def get_campaign(key: str, viewer: User | None) -> Campaign:
         campaign_id = inputs.id_or_none(key)
         campaign = await Campaign.get_or_none(id=campaign_id) if campaign_id is not None else None
     else:
-        campaign = await Campaign.get_or_none(slug=key[:80])
+        campaign = await Campaign.get_or_none(slug=key) if SLUG.fullmatch(key) else None
     if campaign is None or not may_see(campaign, viewer):
         raise NotFound(key)
     return campaign

@@ -152,7 +152,8 @@ async def test_an_internal_campaign_is_a_404_for_customers_and_visitors_everywhe
     assert (await employee.get(urls.campaign(campaign.slug))).status_code == 200
     assert "Barista rota tools" in (await employee.get(urls.campaigns())).text
     clock.set_now(OPENS)
-    public_try = await customer.post(urls.new_idea(), {"title": "Let customers see rotas", "campaign": str(campaign.id)})
+    public_try = await customer.post(urls.new_idea(), {"title": "Let customers see rotas",
+                                                       "campaign": str(campaign.id)})
     assert public_try.status_code == 403 and not await Idea.exists()
 
 
@@ -250,4 +251,4 @@ async def test_the_results_page_counts_ideas_voters_comments_and_employees_vs_cu
         r'stat-value">(\d+)</span><span class="stat-label">([^<]+)<', page.text))
     assert numbers == {"ideas": 2, "voters": 2, "comments": 1, "employees took part": 2, "customers took part": 2}
     assert page.text.index("Cups made of oat husks") < page.text.index("Refill discount")
-    assert Space.PUBLIC == campaign.space
+    assert campaign.space == Space.PUBLIC
