@@ -189,9 +189,9 @@ async def test_a_budget_campaign_spreads_votes_shows_whats_left_and_gives_them_b
     assert "3 of 3 votes left" in page.text
 
     widget = await client.post(urls.idea_vote(cups.id), {"value": "up"}, htmx=True)
-    assert "1 mine · 2 of 3 votes left" in widget.text
+    assert 'data-mine="1">2 of 3 votes left' in widget.text
     widget = await client.post(urls.idea_vote(cups.id), {"value": "up"}, htmx=True)
-    assert "2 mine · 1 of 3 votes left" in widget.text
+    assert 'data-mine="2">1 of 3 votes left' in widget.text
     third = await client.post(urls.idea_vote(cups.id), {"value": "up"}, htmx=True)
     assert "at most 2 votes on one idea" in third.text
     await client.post(urls.idea_vote(refills.id), {"value": "up"}, htmx=True)
@@ -199,7 +199,7 @@ async def test_a_budget_campaign_spreads_votes_shows_whats_left_and_gives_them_b
     assert "You have spent all 3 votes" in broke.text
     assert (await Idea.get(id=cups.id)).score == 2 and (await Idea.get(id=refills.id)).score == 1
     back = await client.post(urls.idea_vote(refills.id), {"value": "down"}, htmx=True)  # takes one back, no demote
-    assert "0 mine · 1 of 3 votes left" in back.text and (await Idea.get(id=refills.id)).score == 0
+    assert 'data-mine="0">1 of 3 votes left' in back.text and (await Idea.get(id=refills.id)).score == 0
 
     await transition(cups, sam, Status.DECLINED, "Not this year.")
     assert "3 of 3 votes left" in (await client.get(urls.campaign(campaign.slug))).text
