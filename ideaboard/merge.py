@@ -8,7 +8,7 @@ import string
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, notifications
+from ideaboard import audit, notifications, vote_budget
 from ideaboard.errors import NotAllowed
 from ideaboard.ideas import hot_score, may_open
 from ideaboard.markdown import render_markdown
@@ -101,6 +101,7 @@ async def merge_ideas(source: Idea, target: Idea, actor: User) -> None:
         await _move_rows(Follow, b.id, a.id)
         await recount(a)
         await recount(b)
+        await vote_budget.after_merge(b, a)  # budget votes weigh more than one; B's come back to budgets
         await audit.record(actor, "idea.merge", "idea", b.id, into=a.id, from_status=b.status.value)
     source.status, source.merged_into_id, source.version = Status.DUPLICATE, target.id, b.version + 1
     for field in ("upvotes", "downvotes", "score", "hot", "comment_count"):

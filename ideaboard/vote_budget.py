@@ -135,3 +135,25 @@ def _refund_message(count: int, idea: Idea, campaign: Campaign, status: Status) 
     title = idea.title if len(idea.title) <= 80 else idea.title[:79] + "…"
     return (f"“{title}” is {status.label.lower()}: your {count} vote{'s' * (count != 1)} "
             f"went back to your budget in “{campaign.title}”")
+
+
+async def after_merge(source: Idea, target: Idea) -> None:
+    """A merge moved B's votes onto A (merge.py): budget votes weigh their value, and each voter's spending is
+    counted again from the votes on open ideas (B is closed now; someone who voted on both kept A's vote)."""
+    ids = {i for i in (source.campaign_id, target.campaign_id) if i}
+    budgeted = await Campaign.filter(id__in=list(ids), vote_budget__not_isnull=True) if ids else []
+    if not budgeted:
+        return
+    if target.campaign_id in {c.id for c in budgeted}:
+        values = await Vote.filter(idea_id=target.id).values_list("value", flat=True)
+        target.upvotes = target.score = sum(values)  # type: ignore[arg-type]
+        target.downvotes = 0
+        target.hot = hot_score(target.score, target.created_at)
+        await target.save(update_fields=["upvotes", "downvotes", "score", "hot"])
+    voters = [u for u in await Vote.filter(idea_id=target.id).values_list("user_id", flat=True) if u is not None]
+    closed = [s.value for s in Status if s.is_closed]
+    for campaign in budgeted:
+        for user_id in voters:
+            values = await (Vote.filter(user_id=user_id, idea__campaign_id=campaign.id)
+                            .exclude(idea__status__in=closed).values_list("value", flat=True))
+            await VoteBudget.filter(campaign_id=campaign.id, user_id=user_id).update(spent=sum(values))

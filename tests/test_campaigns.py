@@ -252,3 +252,37 @@ async def test_the_results_page_counts_ideas_voters_comments_and_employees_vs_cu
     assert numbers == {"ideas": 2, "voters": 2, "comments": 1, "employees took part": 2, "customers took part": 2}
     assert page.text.index("Cups made of oat husks") < page.text.index("Refill discount")
     assert campaign.space == Space.PUBLIC
+
+
+async def test_merging_in_a_budget_campaign_keeps_scores_and_budgets_exact(browser_for, alice, bob, sam, make_idea):
+    from ideaboard.merge import merge_ideas
+    from ideaboard.models import VoteBudget
+
+    campaign = await make_campaign(sam, vote_budget="5", max_votes_per_idea="2")
+    clock.set_now(OPENS)
+    original, copy = await make_idea(alice, "Cups made of oat husks"), await make_idea(alice, "Oat husk cups")
+    await Idea.filter(id__in=[original.id, copy.id]).update(campaign_id=campaign.id)
+    for _ in range(2):
+        await cast_vote(original.id, bob, 1)
+        await cast_vote(copy.id, bob, 1)
+    await cast_vote(copy.id, alice, 1)
+    assert (await VoteBudget.get(user_id=bob.id)).spent == 4
+    await merge_ideas(await Idea.get(id=copy.id), await Idea.get(id=original.id), sam)
+    merged = await Idea.get(id=original.id)
+    assert (merged.upvotes, merged.downvotes, merged.score) == (3, 0, 3)  # Bob keeps his 2 there, Alice's 1 moved
+    assert (await VoteBudget.get(user_id=bob.id)).spent == 2
+    assert (await VoteBudget.get(user_id=alice.id)).spent == 1
+
+
+async def test_sam_edits_a_campaign_and_the_change_is_audited(browser_for, sam):
+    campaign = await make_campaign(sam)
+    console = await browser_for(sam)
+    form = await console.get(urls.staff_campaign(campaign.id))
+    assert 'value="2026-12-14T17:00"' in form.text  # the stored time, in UTC, as the field takes it
+    saved = await console.post(urls.staff_campaign(campaign.id), campaign_form(voting_closes_at="2026-12-16T12:00",
+                                                                               vote_budget="10"))
+    assert saved.status_code == 303
+    fresh = await Campaign.get(id=campaign.id)
+    assert fresh.voting_closes_at == datetime(2026, 12, 16, 12, 0, tzinfo=UTC) and fresh.vote_budget == 10
+    assert fresh.slug == campaign.slug
+    assert await AuditEntry.exists(action="campaign.edit", target_id=campaign.id, actor_id=sam.id)
