@@ -19,7 +19,11 @@ CLOSING_NOTICE = timedelta(days=1)
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
-class CampaignClosed(NotAllowed):
+class CampaignRefused(NotAllowed):
+    """The chosen campaign cannot take this idea (unknown to the author, another space, another category)."""
+
+
+class CampaignClosed(CampaignRefused):
     """The campaign does not take this now (not open yet, or closed): the message says when it did or will."""
 
 
@@ -130,16 +134,16 @@ async def admit_idea(campaign_id: int | None, author: User, space: Space, catego
         return None
     campaign = await Campaign.get_or_none(id=campaign_id)
     if campaign is None or not may_see(campaign, author):
-        raise NotAllowed("There is no such campaign.")
+        raise CampaignRefused("There is no such campaign.")
     if campaign.space is not space:
-        raise NotAllowed(f"“{campaign.title}” takes {campaign.space.value} ideas only.")
+        raise CampaignRefused(f"“{campaign.title}” takes {campaign.space.value} ideas only.")
     now = clock.now()
     if now < campaign.opens_at:
         raise CampaignClosed(f"“{campaign.title}” opens for ideas on {when(campaign.opens_at)}.")
     if now >= campaign.closes_at:
         raise CampaignClosed(f"“{campaign.title}” stopped taking ideas on {when(campaign.closes_at)}.")
     if campaign.category_ids and category_id not in campaign.category_ids:
-        raise NotAllowed(f"“{campaign.title}” takes ideas in its own categories only: choose one of them.")
+        raise CampaignRefused(f"“{campaign.title}” takes ideas in its own categories only: choose one of them.")
     return campaign
 
 

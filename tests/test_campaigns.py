@@ -154,7 +154,8 @@ async def test_an_internal_campaign_is_a_404_for_customers_and_visitors_everywhe
     clock.set_now(OPENS)
     public_try = await customer.post(urls.new_idea(), {"title": "Let customers see rotas",
                                                        "campaign": str(campaign.id)})
-    assert public_try.status_code == 403 and not await Idea.exists()
+    assert public_try.status_code == 422 and "There is no such campaign." in public_try.text
+    assert not await Idea.exists()
 
 
 async def test_staff_move_an_idea_into_and_out_of_a_campaign_and_the_badge_and_filter_follow(browser_for, alice,
@@ -286,3 +287,29 @@ async def test_sam_edits_a_campaign_and_the_change_is_audited(browser_for, sam):
     assert fresh.voting_closes_at == datetime(2026, 12, 16, 12, 0, tzinfo=UTC) and fresh.vote_budget == 10
     assert fresh.slug == campaign.slug
     assert await AuditEntry.exists(action="campaign.edit", target_id=campaign.id, actor_id=sam.id)
+
+
+async def test_ideas_in_a_campaign_that_needs_approval_wait_until_staff_restore_them(browser_for, alice, bob, sam,
+                                                                                    visitor):
+    campaign = await make_campaign(sam, needs_approval="1")
+    clock.set_now(OPENS)
+    client = await browser_for(alice)
+    posted = await share(client, campaign)
+    assert posted.status_code == 303 and posted.headers["location"] == urls.board()
+    assert "waiting for the team&#39;s approval" in (await client.get(urls.board())).text
+    idea = await Idea.get(title="Cups made of oat husks")
+    assert idea.hidden
+    reader = await browser_for(bob)
+    assert "Cups made of oat husks" not in (await reader.get(urls.campaign(campaign.slug))).text
+    await (await browser_for(sam)).post(urls.staff_idea_hidden(idea.id, False))
+    assert "Cups made of oat husks" in (await reader.get(urls.campaign(campaign.slug))).text
+
+
+async def test_bob_follows_a_campaign_from_its_page_and_can_stop(browser_for, bob, sam):
+    campaign = await make_campaign(sam)
+    client = await browser_for(bob)
+    assert (await client.post(urls.campaign_follow(campaign.slug), {"follow": "1"})).status_code == 303
+    page = await client.get(urls.campaign(campaign.slug))
+    assert "✓ Following" in page.text and await CampaignFollow.exists(campaign_id=campaign.id, user_id=bob.id)
+    await client.post(urls.campaign_follow(campaign.slug), {"follow": "0"})
+    assert not await CampaignFollow.exists(campaign_id=campaign.id, user_id=bob.id)

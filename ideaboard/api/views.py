@@ -146,8 +146,9 @@ async def create_idea(call: Call) -> Reply:
         raise ratelimit.RateLimited("You have shared a lot of ideas this hour. Please wait a while.", 3600)
     try:
         idea = await ideas.submit_idea(user, form, new.space, new.campaign_id)
-    except campaigns.CampaignClosed as exc:
-        raise Refused(422, str(exc), code="campaign_closed", fields={"campaign_id": str(exc)}) from None
+    except campaigns.CampaignRefused as exc:
+        code = "campaign_closed" if isinstance(exc, campaigns.CampaignClosed) else "invalid_campaign"
+        raise Refused(422, str(exc), code=code, fields={"campaign_id": str(exc)}) from None
     await jobs.enqueue(call.request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
     await _wake_worker(call)
     return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})

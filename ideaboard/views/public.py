@@ -171,7 +171,7 @@ def _campaign_id(data: dict) -> int | None:
         return None
     campaign_id = inputs.id_or_none(raw)
     if campaign_id is None:
-        raise NotAllowed("Choose a campaign from the list.")
+        raise campaigns.CampaignRefused("Choose a campaign from the list.")
     return campaign_id
 
 
@@ -180,7 +180,7 @@ def _form_again(request: Request, template: str, context: dict, data: dict, exc:
     if isinstance(exc, FormErrors):
         context.update(values=exc.values, errors=exc.errors)
         return render(request, template, context, status_code=422)
-    if isinstance(exc, campaigns.CampaignClosed):  # the text is fine; the campaign's window is not
+    if isinstance(exc, campaigns.CampaignRefused):  # the text is fine; the campaign choice is not
         context.update(values=data, errors={"campaign": str(exc)})
         return render(request, template, context, status_code=422)
     context.update(values=data, errors={"title": str(exc)})
