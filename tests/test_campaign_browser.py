@@ -60,3 +60,38 @@ async def test_bob_spends_his_vote_budget_on_the_campaign_page_at_390_and_1280(a
             await context.close()
     assert (await Idea.get(id=cups.id)).score == 1
     assert not findings, "\n".join(findings)
+
+
+async def test_sam_creates_a_campaign_in_the_console_and_its_results_read_well(app, settings, alice, bob, sam,
+                                                                              make_idea):
+    now = datetime.now(UTC)
+    past = await Campaign.create(slug="night-menu", title="Night menu", opens_at=now - timedelta(days=9),
+                                 closes_at=now - timedelta(days=2), brief_html="<p>What should we serve late?</p>")
+    idea = await make_idea(alice, "Decaf cold brew after 8 pm")
+    await Idea.filter(id=idea.id).update(campaign_id=past.id, score=4, upvotes=4)
+    with live_server(settings) as base:
+        async with chromium() as browser:
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            page = await context.new_page()
+            await log_in(page, base, sam.email)
+            await page.goto(base + "/staff/campaigns")
+            await page.fill("#c-title", "Greener coffee cups")
+            await page.fill("#c-brief", "How should we **cut waste**?")
+            await page.fill("#c-opens", (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+            await page.fill("#c-closes", (now + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"))
+            await page.fill("#c-budget", "10")
+            await page.fill("#c-max", "3")
+            await page.click("button:has-text('Create campaign')")
+            await page.wait_for_selector("h1:has-text('Greener coffee cups')")
+            await screenshot(page, "desktop-staff-campaign-1280")
+            created = await Campaign.get(title="Greener coffee cups")
+            assert (created.vote_budget, created.max_votes_per_idea) == (10, 3)
+            await page.goto(base + "/campaigns/night-menu/results")
+            assert "Decaf cold brew after 8 pm" in await page.locator(".campaign-top").inner_text()
+            await screenshot(page, "desktop-campaign-results-1280")
+            await page.set_viewport_size({"width": 390, "height": 844})
+            await page.goto(base + "/campaigns/night-menu/results")
+            scroll, inner = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert scroll <= inner
+            await screenshot(page, "phone-campaign-results-390")
+            await context.close()

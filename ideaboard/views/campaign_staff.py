@@ -54,7 +54,7 @@ async def campaign_list(request: Request) -> Response:
     except NotAllowed as exc:
         context.update(values=await form_data(request), errors={"title": str(exc)})
         return render(request, "staff/campaigns.html", context, status_code=409)
-    flash(request, f"“{campaign.title}” is saved; it opens {campaigns.when(campaign.opens_at)}.")
+    flash(request, f"“{campaign.title}” is saved. {campaigns.countdown(campaign)}.")
     return see_other(urls.staff_campaign(campaign.id))
 
 
