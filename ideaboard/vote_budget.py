@@ -9,6 +9,7 @@ Votes come back when an idea closes (launched, declined, merged, archived); demo
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
@@ -25,6 +26,7 @@ from ideaboard.models import Campaign, Delivery, Idea, Notification, Notificatio
 class Budget:
     """What the vote widget says: "3 of 10 votes left", at most `per_idea` on one idea."""
 
+    campaign_id: int
     total: int
     spent: int
     per_idea: int
@@ -39,7 +41,21 @@ async def budget_of(campaign: Campaign | None, user: User | None) -> Budget | No
     if campaign is None or not campaign.vote_budget or user is None:
         return None
     row = await VoteBudget.get_or_none(campaign_id=campaign.id, user_id=user.id)
-    return Budget(campaign.vote_budget, row.spent if row else 0, campaign.max_votes_per_idea)
+    return Budget(campaign.id, campaign.vote_budget, row.spent if row else 0, campaign.max_votes_per_idea)
+
+
+async def budgets_for(ideas: Sequence[Idea], user: User | None) -> dict[int, Budget]:
+    """The member's budget in each budget campaign of a list's ideas (no query when none is in a campaign)."""
+    ids = {i.campaign_id for i in ideas if i.campaign_id}
+    if user is None or not ids:
+        return {}
+    found = await Campaign.filter(id__in=list(ids), vote_budget__not_isnull=True)
+    if not found:
+        return {}
+    spent = dict(await VoteBudget.filter(user_id=user.id, campaign_id__in=[c.id for c in found])
+                 .values_list("campaign_id", "spent"))
+    return {c.id: Budget(c.id, c.vote_budget or 0, int(spent.get(c.id, 0)), c.max_votes_per_idea)
+            for c in found}
 
 
 async def _ensure_row(campaign: Campaign, user: User) -> None:

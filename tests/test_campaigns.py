@@ -188,6 +188,8 @@ async def test_a_budget_campaign_spreads_votes_shows_whats_left_and_gives_them_b
     client = await browser_for(bob)
     page = await client.get(urls.campaign(campaign.slug))
     assert "3 of 3 votes left" in page.text
+    board = await client.get(urls.board())  # the board's cards of budget ideas take budget votes too
+    assert f'budget-tally-{campaign.id}" data-mine="0">3 of 3 votes left' in board.text
 
     widget = await client.post(urls.idea_vote(cups.id), {"value": "up"}, htmx=True)
     assert 'data-mine="1">2 of 3 votes left' in widget.text

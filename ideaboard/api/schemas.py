@@ -84,7 +84,8 @@ class IdeaEdit(Body):
 
 
 class VoteIn(Body):
-    value: Annotated[int, Field(ge=-1, le=1, description="1 up, -1 down, 0 withdraws the vote.")]
+    value: Annotated[int, Field(ge=-1, le=1, description="1 up, -1 down, 0 withdraws the vote. In a campaign with a "
+                                "vote budget, 1 gives one more of the caller's votes, -1 takes one back, 0 all.")]
 
 
 class NewComment(Body):

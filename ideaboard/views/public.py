@@ -73,6 +73,7 @@ async def _board(request: Request, space: Space) -> Response:
         "page": page, "sort": sort, "filters": filters, "space": space,
         "categories": await categories_cache.cached_categories(), "statuses": list(Status),
         "my_votes": page.my_votes, "tags": page.tags, "campaign": campaign,
+        "budgets": await vote_budget.budgets_for(page.items, viewer),
         "open_campaigns": await campaigns.open_campaigns(viewer, space) if not htmx.is_partial(request) else [],
     }
     block = "idea_list" if htmx.is_partial(request) else None
