@@ -213,7 +213,7 @@ async def test_a_budget_campaign_spreads_votes_shows_whats_left_and_gives_them_b
 
 
 async def test_followers_hear_once_when_it_opens_a_day_before_it_closes_and_when_results_are_out(
-        browser_for, alice, bob, sam, make_idea):
+        browser_for, alice, bob, sam, make_idea, settings):
     campaign = await make_campaign(sam)
     await CampaignFollow.create(campaign=campaign, user=bob)
     assert await campaign_notices.send_due() == 0  # not open yet
@@ -231,6 +231,10 @@ async def test_followers_hear_once_when_it_opens_a_day_before_it_closes_and_when
                         "“Greener coffee cups” is over: see its results"]
     bell = await (await browser_for(bob)).get(urls.notifications())
     assert "is over: see its results" in bell.text
+    from ideaboard.notification_mail import email_instant
+
+    assert await email_instant(settings) == 3  # and emailed, each once (no SMTP here: the outbox)
+    assert await email_instant(settings) == 0
 
 
 async def test_the_results_page_counts_ideas_voters_comments_and_employees_vs_customers(
