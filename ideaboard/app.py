@@ -42,6 +42,7 @@ from ideaboard.templating import error_page, render
 from ideaboard.views import (
     account,
     board_data,
+    campaign_staff,
     clusters,
     community,
     crawlers,
@@ -54,6 +55,7 @@ from ideaboard.views import (
     staff,
 )
 from ideaboard.views import api_keys as key_views
+from ideaboard.views import campaigns as campaign_views
 from ideaboard.views import moderation as moderation_views
 from ideaboard.views import settings as account_settings
 from ideaboard.views import sso as sso_views
@@ -85,6 +87,9 @@ def build_routes() -> list[BaseRoute]:
         Route("/ideas/{idea_id:id}", public.idea_detail, name="idea"),
         Route("/roadmap", community.roadmap, name="roadmap"),
         Route("/launched", community.launched, name="launched"),
+        Route("/campaigns", campaign_views.index, name="campaigns"),  # internal campaigns: employees only (404)
+        Route("/campaigns/{key:str}", campaign_views.detail, name="campaign"),
+        Route("/campaigns/{key:str}/results", campaign_views.results, name="campaign_results"),
         Route("/users/{user_id:id}", account.profile, name="profile"),
         Route("/feeds/ideas.atom", crawlers.board_feed, name="board_feed"),
         Route("/feeds/launched.atom", crawlers.launched_feed, name="launched_feed"),
@@ -119,6 +124,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/comments/{comment_id:id}/delete", public.delete_comment, methods=["POST"], name="delete_comment"),
         Route("/comments/{comment_id:id}/report", flags.report_comment, methods=["GET", "POST"],
               name="report_comment"),
+        Route("/campaigns/{key:str}/follow", campaign_views.follow, methods=["POST"], name="campaign_follow"),
         Route("/notifications", community.notification_list, name="notifications"),
         Route("/feedback/{feedback_id:id}/withdraw", community.withdraw_feedback, methods=["POST"],
               name="withdraw_feedback"),
@@ -185,6 +191,10 @@ def build_routes() -> list[BaseRoute]:
         Route("/ideas/{idea_id:id}/share/preview", social.share_preview, methods=["POST"], name="share_preview"),
         Route("/comments/{comment_id:id}/hide", staff.hide_comment, methods=["POST"], name="hide_comment"),
         Route("/comments/{comment_id:id}/restore", staff.restore_comment, methods=["POST"], name="restore_comment"),
+        Route("/ideas/{idea_id:id}/campaign", campaign_staff.move_idea, methods=["POST"], name="idea_campaign"),
+        Route("/campaigns", campaign_staff.campaign_list, methods=["GET", "POST"], name="campaigns"),
+        Route("/campaigns/{campaign_id:id}", campaign_staff.campaign_edit, methods=["GET", "POST"],
+              name="campaign"),
         Route("/flags", staff.flag_queue, name="flags"),
         Route("/flags/{flag_id:id}/dismiss", staff.dismiss_flag, methods=["POST"], name="dismiss_flag"),
         Route("/reviews", moderation_views.review_queue, name="reviews"),

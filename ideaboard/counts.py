@@ -24,7 +24,7 @@ COUNT_WAIT_SECONDS = 0.05  # what a filtered page on a big board waits for its f
 _counts: dict[tuple, tuple[float, int]] = {}
 _counting: dict[tuple, asyncio.Future] = {}
 
-Shape = tuple[bool, bool, bool]  # which of status, category and tag the list filters on
+Shape = tuple[bool, ...]  # which of status, category, tag (and campaign) the list filters on
 
 
 async def total(conn: Any, count_sql: Any, shape: Shape, filters: list, key: tuple) -> tuple[int | None, Any]:
@@ -37,7 +37,7 @@ async def total(conn: Any, count_sql: Any, shape: Shape, filters: list, key: tup
     grows with the board.
     """
     dialect = conn.capabilities.dialect
-    unfiltered = (False, False, False)
+    unfiltered = (False,) * len(shape)
     board = await cached_count(conn, _statement(dialect, count_sql(unfiltered)), filters[:2], key[:1],
                                keep_from=COUNT_CACHE_MIN)
     if not any(shape):

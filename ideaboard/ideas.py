@@ -13,7 +13,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, reads, search, sql, suspensions, webhooks
+from ideaboard import campaigns, follows, reads, search, sql, suspensions, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import IdeaForm
@@ -45,22 +45,27 @@ def visible_filter(viewer: User | None, space: Space = Space.PUBLIC) -> Q:
     return Q(space=space, hidden=False)
 
 
-async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC, *, hold: str = "") -> Idea:
-    """A new idea, rendered once to safe HTML and ranked as a fresh zero-score idea.
+async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC, campaign_id: int | None = None, *,
+                      hold: str = "") -> Idea:
+    """A new idea, rendered once to safe HTML and ranked as a fresh zero-score idea (in a campaign, if it is open).
 
     With `hold` (why: review.hold_reason) it waits, hidden, in the staff review queue; nobody is told until approved."""
     if space is Space.INTERNAL and not can_see_internal(author):
         raise NotAllowed("Only employees can post in the internal space.")
     require_verified(author)
     await suspensions.ensure_may_write(author)
+    campaign = await campaigns.admit_idea(campaign_id, author, space, form.category_id)
     now = datetime.now(UTC)
     async with in_transaction():
         idea = await Idea.create(
             title=form.title, body=form.body, body_html=render_markdown(form.body), author=author,
-            category_id=form.category_id, space=space, hot=hot_score(0, now), created_at=now, hidden=bool(hold),
+            category_id=form.category_id, space=space, hot=hot_score(0, now), created_at=now,
+            campaign_id=campaign_id, hidden=bool(hold) or bool(campaign and campaign.needs_approval),
         )
         await set_tags(idea, form.tags)
         await follows.follow_implicitly(author.id, idea.id)  # the author hears what happens to their idea
+        if campaign is not None:
+            await campaigns.follow(campaign, author)
         if hold:
             await Review.create(idea=idea, author=author, why=hold)
         else:
@@ -108,6 +113,7 @@ def idea_from_row(row: Any, *, body: bool = False) -> Idea:
     idea = sql.loader_of(Idea, reads.idea_columns(body=body))(row)
     sql.attach(idea, "author", sql.row_loader(User, reads.AUTHOR_COLUMNS)(row))
     category = sql.row_loader(Category, reads.CATEGORY_COLUMNS)(row) if idea.category_id else None
+    idea.campaign_title, idea.campaign_slug = row["campaign_title"], row["campaign_slug"]  # its badge
     return sql.attach(idea, "category", category)
 
 

@@ -25,24 +25,27 @@ class IdeaListing:
     category: str | None = None
     tag: str | None = None
     size: int = 20
+    campaign: int | None = None  # a campaign's id: its ideas only
 
     @classmethod
     def of(cls, viewer: User | None, *, space: Space = Space.PUBLIC, sort: str = "hot", status: str | None = None,
-           category: str | None = None, tag: str | None = None, size: int = 20) -> IdeaListing:
+           category: str | None = None, tag: str | None = None, size: int = 20,
+           campaign: int | None = None) -> IdeaListing:
         """The listing asked for, with unknown values dropped; raises NotAllowed for another's space."""
         ideas.visible_filter(viewer, space)
         return cls(space=space, sort=sort if sort in SORT_COLUMNS else "hot",
                    status=status if status and status in Status.__members__.values() else None,
-                   category=category, tag=tag.lower() if tag else None, size=size)
+                   category=category, tag=tag.lower() if tag else None, size=size, campaign=campaign)
 
     @property
     def shape(self) -> counts.Shape:
-        return bool(self.status), bool(self.category), bool(self.tag)
+        return bool(self.status), bool(self.category), bool(self.tag), self.campaign is not None
 
     @property
     def filters(self) -> list:
         """The WHERE clause's parameters, in reads.page_ids' order."""
-        return [self.space.value, False, *(v for v in (self.status, self.category, self.tag) if v)]
+        chosen = (self.status, self.category, self.tag, self.campaign)
+        return [self.space.value, False, *(v for v in chosen if v is not None and v != "")]
 
     async def page(self, viewer: User | None, *, page: int = 1, after: str | None = None,
                    before: str | None = None) -> Page[Idea]:
@@ -54,7 +57,7 @@ class IdeaListing:
         elif cursor := decode_cursor(before, kind):
             mode = "before"
         total, count = await counts.total(sql.connection(), _count_text, self.shape, self.filters,
-                                          (self.space, self.status, self.category, self.tag))
+                                          (self.space, self.status, self.category, self.tag, self.campaign))
         queries = [reads.page_cards(SORT_COLUMNS[self.sort], mode).bind(), reads.PAGE_TAGS.bind()]
         if viewer is not None:
             queries.append(reads.PAGE_VOTES.bind(viewer.id))
@@ -92,10 +95,11 @@ class IdeaListing:
 async def list_ideas(
     viewer: User | None, *, sort: str = "hot", space: Space = Space.PUBLIC, category: str | None = None,
     tag: str | None = None, status: str | None = None, page: int = 1, size: int = 20,
-    after: str | None = None, before: str | None = None,
+    after: str | None = None, before: str | None = None, campaign: int | None = None,
 ) -> Page[Idea]:
     """One page of the board (IdeaListing.of, then .page)."""
-    listing = IdeaListing.of(viewer, space=space, sort=sort, status=status, category=category, tag=tag, size=size)
+    listing = IdeaListing.of(viewer, space=space, sort=sort, status=status, category=category, tag=tag, size=size,
+                             campaign=campaign)
     return await listing.page(viewer, page=page, after=after, before=before)
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, notifications, webhooks
+from ideaboard import audit, notifications, vote_budget, webhooks
 from ideaboard.errors import NotAllowed
 from ideaboard.ideas import hot_score, may_open
 from ideaboard.markdown import render_markdown
@@ -110,6 +110,7 @@ async def merge_ideas(source: Idea, target: Idea, actor: User) -> None:
         followers = await _move_rows(Follow, b.id, a.id, ("created_at", "unfollowed_at"))
         await recount(a)
         await recount(b)
+        await vote_budget.after_merge(b, a)  # budget votes weigh more than one; B's come back to budgets
         record = await MergeRecord.create(source_id=b.id, target_id=a.id, from_status=b.status.value, moved={
             "comments": comment_ids, "votes": votes, "follows": followers})
         await audit.record(actor, "idea.merge", "idea", b.id, into=a.id, from_status=b.status.value,

@@ -261,6 +261,10 @@ class Idea(Model):
     category_id: int | None
     status = fields.CharEnumField(Status, max_length=16, default=Status.NEW)
     space = fields.CharEnumField(Space, max_length=16, default=Space.PUBLIC)
+    campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="ideas", null=True, on_delete=fields.OnDelete.SET_NULL
+    )
+    campaign_id: int | None
     upvotes = fields.IntField(default=0)
     downvotes = fields.IntField(default=0)
     score = fields.IntField(default=0)
@@ -424,6 +428,7 @@ class NotificationKind(StrEnum):
     COMMENTS = "comments"  # new comments on ideas the person follows
     MENTIONS = "mentions"  # someone wrote @name in a comment
     ASSIGNMENTS = "assignments"  # a teammate made the person an idea's owner
+    CAMPAIGNS = "campaigns"  # a followed campaign opens, closes tomorrow, has results; budget votes come back
 
     @property
     def label(self) -> str:
@@ -440,12 +445,14 @@ _KIND_LABELS = {
     NotificationKind.COMMENTS: "New comments on ideas I follow",
     NotificationKind.MENTIONS: "Someone mentions me in a comment",
     NotificationKind.ASSIGNMENTS: "An idea is assigned to me",
+    NotificationKind.CAMPAIGNS: "Campaigns I follow open, close and publish results; my budget votes come back",
 }
 _KIND_REASONS = {
     NotificationKind.UPDATES: "you follow this idea",
     NotificationKind.COMMENTS: "you follow this idea",
     NotificationKind.MENTIONS: "you were mentioned",
     NotificationKind.ASSIGNMENTS: "it was assigned to you",
+    NotificationKind.CAMPAIGNS: "you follow this campaign or voted in it",
 }
 
 
@@ -995,3 +1002,84 @@ class SpamScore(Model):
     class Meta:
         table = "spam_scores"
         unique_together = (("target_type", "target_id"),)
+
+# Campaigns
+
+
+class Campaign(Model):
+    """A Storm Session: staff ask about one topic, ideas are accepted between opens_at and closes_at."""
+
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=80, unique=True)
+    title = fields.CharField(max_length=120)
+    brief = fields.TextField(default="")
+    brief_html = fields.TextField(default="")
+    space = fields.CharEnumField(Space, max_length=16, default=Space.PUBLIC)
+    category_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)  # empty: any category
+    opens_at = fields.DatetimeField()
+    closes_at = fields.DatetimeField()
+    voting_closes_at = fields.DatetimeField(null=True)  # null: voting closes with submission
+    needs_approval = fields.BooleanField(default=False)  # new ideas start hidden until staff restore them
+    vote_budget = fields.IntField(null=True)  # N votes per member to spread (null: promote/demote as usual)
+    max_votes_per_idea = fields.IntField(default=1)  # M: most of a member's budget on one idea
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="campaigns_created", null=True, on_delete=fields.OnDelete.SET_NULL)
+    created_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "campaigns"
+        indexes = (("space", "closes_at"),)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CampaignFollow(Model):
+    """Someone hears when a campaign opens, a day before it closes, and its results."""
+
+    id = fields.IntField(primary_key=True)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="follows", on_delete=fields.OnDelete.CASCADE)
+    campaign_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="campaign_follows", on_delete=fields.OnDelete.CASCADE)
+    user_id: int
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "campaign_follows"
+        unique_together = (("campaign", "user"),)
+
+
+class CampaignNotice(Model):
+    """That a campaign's followers were told one thing (opened, closing, results): the row makes it once only."""
+
+    id = fields.IntField(primary_key=True)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="notices", on_delete=fields.OnDelete.CASCADE)
+    campaign_id: int
+    kind = fields.CharField(max_length=16)
+    sent_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "campaign_notices"
+        unique_together = (("campaign", "kind"),)
+
+
+class VoteBudget(Model):
+    """What a member spent of a campaign's vote budget: the row every budget vote updates conditionally."""
+
+    id = fields.IntField(primary_key=True)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="budgets", on_delete=fields.OnDelete.CASCADE)
+    campaign_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="vote_budgets", on_delete=fields.OnDelete.CASCADE)
+    user_id: int
+    spent = fields.IntField(default=0)
+
+    class Meta:
+        table = "vote_budgets"
+        unique_together = (("campaign", "user"),)

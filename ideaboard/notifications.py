@@ -160,10 +160,11 @@ def visible_to(user: User) -> Q:
     a hidden idea's title is gone for everyone but staff (the rules of ideas.may_open, applied at read time)."""
     role = Role(user.role)
     rule = Q(user_id=user.id)
+    about_no_idea = Q(idea_id__isnull=True)  # a campaign's news (campaign_notices.py)
     if not role.is_staff:
-        rule &= Q(idea__hidden=False)
+        rule &= about_no_idea | Q(idea__hidden=False)
     if not role.is_employee:
-        rule &= Q(idea__space=Space.PUBLIC)
+        rule &= about_no_idea | Q(idea__space=Space.PUBLIC)
     return rule
 
 
@@ -171,8 +172,8 @@ def readable_by_recipient() -> Q:
     """visible_to for every recipient at once, by their role now: what is still waiting to be emailed."""
     staff = [r for r in Role if r.is_staff]
     employees = [r for r in Role if r.is_employee]
-    return ((Q(idea__hidden=False) | Q(user__role__in=staff))
-            & (Q(idea__space=Space.PUBLIC) | Q(user__role__in=employees)))
+    return ((Q(idea_id__isnull=True) | Q(idea__hidden=False) | Q(user__role__in=staff))
+            & (Q(idea_id__isnull=True) | Q(idea__space=Space.PUBLIC) | Q(user__role__in=employees)))
 
 
 async def unread_count(user: User) -> int:

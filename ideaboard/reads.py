@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from ideaboard import sql
 from ideaboard.models import (
+    Campaign,
     Category,
     ClusterRun,
     Comment,
@@ -29,7 +30,7 @@ from ideaboard.models import (
     Vote,
 )
 
-Shape = tuple[bool, bool, bool]  # which of status, category and tag a list filters on
+Shape = tuple[bool, bool, bool, bool]  # which of status, category, tag and campaign a list filters on
 
 # (field column, column in the row) of the people and categories joined to a row: only what pages show (never the
 # password hash).
@@ -39,7 +40,8 @@ CATEGORY_COLUMNS = (("id", "category_id"), ("name", "category_name"), ("slug", "
                     ("position", "category_position"))
 RELATED_COLUMNS = ("id", "title", "score", "status", "space", "hidden")
 _CARD_JOINED = (("u.name", "author_name"), ("u.role", "author_role"), ("c.name", "category_name"),
-                ("c.slug", "category_slug"), ("c.position", "category_position"))
+                ("c.slug", "category_slug"), ("c.position", "category_position"),
+                ("cp.title", "campaign_title"), ("cp.slug", "campaign_slug"))
 _UNCLUSTERED = tuple(s.value for s in Status if not s.clusterable)
 
 
@@ -69,7 +71,8 @@ def card_select(*, body: bool = False) -> sql.Statement:
     """SELECT ... FROM ideas i with author u and category c joined; the caller adds WHERE and ORDER BY."""
     return _cards(body=body).statement(
         f"FROM {_table(Idea)} i JOIN {_table(User)} u ON u.id = i.author_id "
-        f"LEFT JOIN {_table(Category)} c ON c.id = i.category_id")
+        f"LEFT JOIN {_table(Category)} c ON c.id = i.category_id "
+        f"LEFT JOIN {_table(Campaign)} cp ON cp.id = i.campaign_id")
 
 
 def session_user(token_hash: str, now: int) -> sql.Query:
@@ -231,8 +234,8 @@ def board_count(shape: Shape, limit: int) -> sql.Statement:
         f"FROM (SELECT 1 FROM {_table(Idea)} x WHERE {_board_where(*shape)} LIMIT {int(limit)}) matches")
 
 
-def _board_where(status: bool, category: bool, tag: bool) -> str:
-    """Space, hidden, then status (or the statuses listed by default), category slug and tag name, as `?`s."""
+def _board_where(status: bool, category: bool, tag: bool, campaign: bool = False) -> str:
+    """Space, hidden, then status (or the statuses listed by default), category slug, tag name, campaign id, as `?`s."""
     unlisted = ", ".join(f"'{s.value}'" for s in Status if not s.listed_by_default)
     parts = ["x.space = ?", "x.hidden = ?", "x.status = ?" if status else f"x.status NOT IN ({unlisted})"]
     if category:
@@ -240,4 +243,6 @@ def _board_where(status: bool, category: bool, tag: bool) -> str:
     if tag:
         parts.append(f"x.id IN (SELECT idea_id FROM {_table(IdeaTag)} "
                      f"WHERE tag_id = (SELECT id FROM {_table(Tag)} WHERE name = ?))")
+    if campaign:
+        parts.append("x.campaign_id = ?")
     return " AND ".join(parts)

@@ -60,6 +60,19 @@ class Urls:
     def launched(self) -> str:
         return "/launched"
 
+    def campaigns(self) -> str:
+        return "/campaigns"
+
+    def campaign(self, key: str | int, **query: Query) -> str:
+        """A campaign's page, by slug (or id)."""
+        return f"/campaigns/{quote(str(key), safe='')}" + _query(**query)
+
+    def campaign_results(self, key: str | int) -> str:
+        return f"/campaigns/{quote(str(key), safe='')}/results"
+
+    def campaign_follow(self, key: str | int) -> str:
+        return f"/campaigns/{quote(str(key), safe='')}/follow"
+
     def profile(self, user_id: int) -> str:
         return f"/users/{user_id}"
 
@@ -127,8 +140,8 @@ class Urls:
     def internal(self, **query: Query) -> str:
         return "/internal" + _query(**query)
 
-    def new_idea(self, space: str | None = None) -> str:
-        return "/ideas/new" + _query(space=space if space == "internal" else None)
+    def new_idea(self, space: str | None = None, campaign: int | None = None) -> str:
+        return "/ideas/new" + _query(space=space if space == "internal" else None, campaign=campaign)
 
     def idea_edit(self, idea_id: int) -> str:
         return f"/ideas/{idea_id}/edit"
@@ -211,6 +224,15 @@ class Urls:
     def staff_comment_hidden(self, comment_id: int, hide: bool) -> str:
         """The form that hides the comment (hide=True) or restores it."""
         return f"/staff/comments/{comment_id}/{'hide' if hide else 'restore'}"
+
+    def staff_idea_campaign(self, idea_id: int) -> str:
+        return f"/staff/ideas/{idea_id}/campaign"
+
+    def staff_campaigns(self) -> str:
+        return "/staff/campaigns"
+
+    def staff_campaign(self, campaign_id: int) -> str:
+        return f"/staff/campaigns/{campaign_id}"
 
     def staff_flags(self) -> str:
         return "/staff/flags"
@@ -403,6 +425,12 @@ class Urls:
 
     def api_idea_hidden(self, idea_id: int) -> str:
         return f"/api/v1/ideas/{idea_id}/hidden"
+
+    def api_campaigns(self) -> str:
+        return "/api/v1/campaigns"
+
+    def api_campaign(self, campaign_id: int) -> str:
+        return f"/api/v1/campaigns/{campaign_id}"
 
     def api_search(self, **query: Query) -> str:
         return "/api/v1/search" + _query(**query)

@@ -9,11 +9,11 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, reads, sql, suspensions, webhooks
+from ideaboard import campaigns, follows, reads, sql, suspensions, vote_budget, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
-from ideaboard.models import Idea, Role, Space, Status, User, Vote
+from ideaboard.models import Campaign, Idea, Role, Space, Status, User, Vote
 from ideaboard.outage import is_outage
 
 _NO_VOTES = [s.value for s in Status if not s.accepts_votes]
@@ -43,6 +43,13 @@ async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
     """Set this user's vote to +1, -1 or 0 (withdraw) on an idea they may see; repeating a vote changes nothing."""
     require_verified(user)
     await suspensions.ensure_may_write(user)
+    campaign = await Campaign.filter(ideas__id=idea_id).first()  # None for the ideas of no campaign
+    if campaign is not None:
+        if not campaigns.may_see(campaign, user):
+            raise NotFound(idea_id)
+        campaigns.refuse_vote(campaign)
+        if campaign.vote_budget:
+            return await _cast_budget_vote(idea_id, user, campaign, value)
     postgres = connections.get("default").capabilities.dialect == "postgres"
     once = _cast_vote_postgres if postgres else _cast_vote_once
     for attempt in range(3):
@@ -57,6 +64,19 @@ async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
             # connection cut mid-statement is safe to repeat once: if it had committed, the repeat changes nothing.
             if not (postgres and attempt == 0 and is_outage(exc)):
                 raise
+    raise NotAllowed("Your vote could not be recorded, please try again.")
+
+
+async def _cast_budget_vote(idea_id: int, user: User, campaign: Campaign, value: int) -> Tally:
+    """A vote in a budget campaign: up spends one of the member's votes, down takes one back (see vote_budget)."""
+    sees_hidden, spaces = _sight(user)
+    for _ in range(3):
+        try:
+            idea, mine, previous = await vote_budget.cast(idea_id, user, campaign, value, spaces, sees_hidden)
+        except IntegrityError:
+            continue  # the same person's double click raced us to the insert; re-read and apply
+        await webhooks.vote_milestones(idea.id, previous, idea.score)
+        return Tally(idea.id, idea.upvotes, idea.downvotes, idea.score, mine, idea.title, previous)
     raise NotAllowed("Your vote could not be recorded, please try again.")
 
 

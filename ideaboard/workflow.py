@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, notifications, reads, sql, webhooks
+from ideaboard import audit, notifications, reads, sql, vote_budget, webhooks
 from ideaboard.errors import Conflict, IllegalTransition
 from ideaboard.markdown import render_markdown
 from ideaboard.models import EventKind, Idea, IdeaEvent, Status, User
@@ -73,6 +73,8 @@ async def transition(idea: Idea, actor: User | None, to_status: Status, message:
         event = await IdeaEvent.create(idea_id=idea.id, actor=actor, kind=EventKind.STATUS, from_status=current,
                                        to_status=to_status, message=message, message_html=render_markdown(message))
         await notifications.notify_about(event)
+        fresh.status = to_status
+        await vote_budget.settle(fresh, current, to_status)  # budget votes come back when an idea closes
         await audit.record(actor, "status.change", "idea", idea.id, from_status=current.value,
                            to_status=to_status.value)
         fresh.status = to_status

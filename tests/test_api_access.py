@@ -9,6 +9,7 @@ domain rule's own refusal once past the access check (only the author edits an i
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from ideaboard import api_keys
 from ideaboard.api.openapi import operations
 from ideaboard.app import build_routes
-from ideaboard.models import ApiKey, Conversation, Idea, Role, Space
+from ideaboard.models import ApiKey, Campaign, Conversation, Idea, Role, Space
 from ideaboard.urls import urls
 from tests.test_api import Api
 
@@ -56,6 +57,10 @@ async def test_every_operation_refuses_exactly_who_the_site_refuses(app, caller,
              "hidden": await make_idea(alice, "A hidden idea for the matrix")}
     await Idea.filter(id=ideas["hidden"].id).update(hidden=True)
     conversation = await Conversation.create(x_conversation_id="1800000000000000009", author_username="dana")
+    opens = datetime.now(UTC)
+    campaigns = {space.value: await Campaign.create(slug=f"matrix-{space.value}", title="A campaign", space=space,
+                                                    opens_at=opens, closes_at=opens + timedelta(days=1))
+                 for space in Space}
     persona, scopes = CALLERS[caller]
     headers = {}
     if persona is not None:
@@ -72,9 +77,11 @@ async def test_every_operation_refuses_exactly_who_the_site_refuses(app, caller,
         checker = Api(http, None, document)  # and every answer matches the document
         for path, op in operations(build_routes()):
             targets = ["public", "internal", "hidden"] if "{idea_id" in path else [None]
+            targets = ["public", "internal"] if "{campaign_id" in path else targets
             for target in targets:
-                fill = {"idea_id": str(ideas[target].id) if target else "", "user_id": str(alice.id),
-                        "conversation_id": str(conversation.id)}
+                fill = {"idea_id": str(ideas[target].id) if target and "{idea_id" in path else "",
+                        "user_id": str(alice.id), "conversation_id": str(conversation.id),
+                        "campaign_id": str(campaigns[target].id) if target and "{campaign_id" in path else ""}
                 url = PARAM.sub(lambda m, fill=fill: fill[m.group(1)], path) + QUERIES.get(op.name, "")
                 response = await http.request(op.method, url, json=BODIES.get(op.name))
                 checker.check(op.method, url, response)

@@ -17,6 +17,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -46,16 +47,29 @@ ROOT = Path(__file__).parent.parent / "ideaboard"
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 IDEA_FORM = ("title", "body", "category", "tags")
-BOARD = ("sort", "category", "tag", "status", "page", "after", "before")
-API_BOARD = ("sort", "category", "tag", "status", "space", "after", "before", "limit")
+BOARD = ("sort", "category", "tag", "status", "page", "after", "before", "campaign")
+API_BOARD = ("sort", "category", "tag", "status", "space", "after", "before", "limit", "campaign")
+CAMPAIGN_FORM = ("title", "brief", "space", "categories", "opens_at", "closes_at", "voting_closes_at",
+                 "needs_approval", "vote_budget", "max_votes_per_idea")
 # "METHOD /path" -> (query parameters, form fields) the view reads. A new route needs its line here.
 FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "GET /": (BOARD, ()),
     "GET /internal": (BOARD, ()),
     "GET /search": (("q", "page"), ()),
     "GET /ideas/similar": (("title", "body"), ()),
-    "GET /ideas/new": (("space",), ()),
-    "POST /ideas/new": (("space",), (*IDEA_FORM, "resend_verification")),
+    "GET /ideas/new": (("space", "campaign"), ()),
+    "POST /ideas/new": (("space", "campaign"), (*IDEA_FORM, "campaign", "resend_verification")),
+    "GET /campaigns": ((), ()),
+    "GET /campaigns/{key}": (("sort", "page", "after", "before"), ()),
+    "GET /campaigns/{key}/results": ((), ()),
+    "POST /campaigns/{key}/follow": ((), ("follow",)),
+    "POST /staff/ideas/{idea_id}/campaign": ((), ("campaign",)),
+    "GET /staff/campaigns": ((), ()),
+    "POST /staff/campaigns": ((), CAMPAIGN_FORM),
+    "GET /staff/campaigns/{campaign_id}": ((), ()),
+    "POST /staff/campaigns/{campaign_id}": ((), CAMPAIGN_FORM),
+    "GET /api/v1/campaigns": ((), ()),
+    "GET /api/v1/campaigns/{campaign_id}": ((), ()),
     "GET /ideas/{idea_id}": (("comments_before",), ()),
     "GET /ideas/{idea_id}/edit": ((), ()),
     "POST /ideas/{idea_id}/edit": ((), IDEA_FORM),
@@ -78,7 +92,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /settings/theme": ((), ("theme",)),
     "GET /notifications": ((), ()),
     "GET /settings/notifications": ((), ()),
-    "POST /settings/notifications": ((), ("updates", "comments", "mentions", "assignments")),
+    "POST /settings/notifications": ((), ("updates", "comments", "mentions", "assignments", "campaigns")),
     "GET /unsubscribe/{token}": ((), ()),
     "POST /unsubscribe/{token}": ((), ("List-Unsubscribe",)),
     "GET /users/{user_id}": ((), ()),
@@ -186,7 +200,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "GET /openapi.json": ((), ()),
     "GET /api/v1/openapi.json": ((), ()),
     "GET /api/v1/ideas": ((*API_BOARD,), ()),
-    "POST /api/v1/ideas": ((), ("title", "body", "category_id", "tags", "space")),
+    "POST /api/v1/ideas": ((), ("title", "body", "category_id", "tags", "space", "campaign_id")),
     "GET /api/v1/ideas/{idea_id}": ((), ()),
     "PATCH /api/v1/ideas/{idea_id}": ((), ("title", "body", "category_id", "tags")),
     "PUT /api/v1/ideas/{idea_id}/follow": ((), ()),
@@ -396,7 +410,7 @@ async def _world(make_idea) -> tuple[dict[str, User], dict[str, list[str]]]:
     from ideaboard.accounts import create_user
     from ideaboard.api_keys import create_key
     from ideaboard.comments import add_comment
-    from ideaboard.models import Category, Idea, Space, Status
+    from ideaboard.models import Campaign, Category, Idea, Space, Status
 
     people = {
         "customer": await create_user("alice@example.com", "Alice Martin", PASSWORD, Role.CUSTOMER),
@@ -424,8 +438,15 @@ async def _world(make_idea) -> tuple[dict[str, User], dict[str, list[str]]]:
     spare = await create_key(people["admin"], people["employee"], "spare", ["read"])
     feedback = await CapturedFeedback.create(idea=ideas[0], customer=people["customer"], captured_by=people["staff"],
                                              source="sales call")
-    ids = {"feedback_id": [str(feedback.id)],
-           "idea_id": [str(i.id) for i in ideas], "comment_id": [str(comment.id)], "key_id": [str(spare.key.id)],
+    opens = datetime.now(UTC) - timedelta(days=1)
+    campaigns = [await Campaign.create(slug="greener-cups", title="Greener cups", opens_at=opens,
+                                       closes_at=opens + timedelta(days=7), vote_budget=3),
+                 await Campaign.create(slug="rota-tools", title="Rota tools", space=Space.INTERNAL, opens_at=opens,
+                                       closes_at=opens + timedelta(hours=1))]
+    await Idea.filter(id=ideas[0].id).update(campaign_id=campaigns[0].id)
+    ids = {"feedback_id": [str(feedback.id)], "idea_id": [str(i.id) for i in ideas],
+           "campaign_id": [str(c.id) for c in campaigns], "key": ["greener-cups", "rota-tools", "1"],
+           "comment_id": [str(comment.id)], "key_id": [str(spare.key.id)],
            "user_id": [str(p.id) for p in people.values()], "category_id": [str(category.id)],
            "flag_id": [str(flag.id)], "tweet_id": [tweet.id],
            "conversation_id": [str(conversation.id)],

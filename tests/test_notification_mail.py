@@ -156,7 +156,7 @@ async def test_alice_chooses_per_kind_on_the_settings_page_and_a_bad_choice_keep
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/settings/notifications"
     client = await browser_for(alice)
     page = soup(await client.get("/settings/notifications"))
-    assert [i["value"] for i in page.select("input[checked]")] == ["instant"] * 4  # the default for every kind
+    assert [i["value"] for i in page.select("input[checked]")] == ["instant"] * len(NotificationKind)  # default: all
 
     response = await client.post("/settings/notifications", {"updates": "instant", "comments": "digest",
                                                               "mentions": "instant", "assignments": "off"})

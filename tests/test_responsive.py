@@ -1,11 +1,13 @@
 """At 390 px (a phone), 768 px (a tablet) and 1280 px (a desktop) every main page fits the screen, for everyone."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from ideaboard import suspensions
 from ideaboard.comments import add_comment
 from ideaboard.merge import merge_ideas
-from ideaboard.models import Conversation, Flag, Space, Status, Tweet
+from ideaboard.models import Campaign, Conversation, Flag, Idea, Space, Status, Tweet
 from ideaboard.redaction import add_note
 from ideaboard.social import file_conversations
 from ideaboard.votes import cast_vote
@@ -46,7 +48,16 @@ async def busy_board(alice, bob, erin, sam, ada, categories, make_idea, worker_c
     held = await add_comment(long, alice, f"Waiting: {LONG_WORD}", hold="new member")  # the review queue
     await add_note(sam, long, f"Private: {LONG_WORD}")
     await suspensions.suspend(ada, bob, f"Spam links {LONG_WORD}", "2099-12-31")
-    return {"long": long, "shipped": shipped, "alice": alice, "tweet": tweet, "held": held,
+    now = datetime.now(UTC)  # the served app runs on the real clock
+    campaign = await Campaign.create(slug="greener-cups", title=f"Greener cups {LONG_WORD}", brief=LONG_WORD,
+                                     brief_html=f"<p>{LONG_WORD}</p>", opens_at=now - timedelta(days=1),
+                                     closes_at=now + timedelta(days=2), vote_budget=5, max_votes_per_idea=2,
+                                     category_ids=[categories["Mobile app"].id])
+    past = await Campaign.create(slug="night-menu", title="Night menu", opens_at=now - timedelta(days=9),
+                                 closes_at=now - timedelta(days=2))
+    await Idea.filter(id__in=[long.id, shipped.id]).update(campaign_id=campaign.id)
+    await Idea.filter(title="Make oat milk free").update(campaign_id=past.id)
+    return {"long": long, "shipped": shipped, "alice": alice, "tweet": tweet, "held": held, "campaign": campaign,
             "merged": ideas["Make oat milk free"],
             "conversation": await Conversation.get(x_conversation_id=tweet.id)}
 
@@ -55,7 +66,9 @@ def pages(world) -> dict[str, list[str]]:
     long, shipped, profile = world["long"].id, world["shipped"].id, f"/users/{world['alice'].id}"
     tweet, conversation = world["tweet"].id, world["conversation"].id
     held, merged = world["held"].id, world["merged"].id
-    public = ["/", f"/ideas/{long}", f"/ideas/{shipped}", "/search?q=dark", "/roadmap", "/launched"]
+    campaign = world["campaign"]
+    public = ["/", f"/ideas/{long}", f"/ideas/{shipped}", "/search?q=dark", "/roadmap", "/launched", "/campaigns",
+              f"/campaigns/{campaign.slug}", "/campaigns/night-menu/results"]
     member = [*public, "/ideas/new", "/notifications", profile, "/settings"]
     return {
         "visitor": [*public, "/login", "/signup", "/forgot", profile, "/staff/", "/no/such/page"],
@@ -66,7 +79,8 @@ def pages(world) -> dict[str, list[str]]:
                                  "/staff/analytics", "/staff/audit", f"/staff/tweets/{tweet}/idea",
                                  f"/staff/ideas/{shipped}/share", "/staff/desk", f"/staff/desk/{conversation}",
                                  f"/staff/desk/{conversation}/idea", "/staff/desk/people/coffee_fan",
-                                 "/staff/reviews", f"/staff/comments/{held}/redact", f"/staff/ideas/{merged}"],
+                                 "/staff/reviews", f"/staff/comments/{held}/redact", f"/staff/ideas/{merged}",
+                                 "/staff/campaigns", f"/staff/campaigns/{campaign.id}"],
         "ada@brewline.example": ["/staff/admin/users", "/staff/admin/categories"],
     }
 

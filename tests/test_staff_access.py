@@ -4,6 +4,7 @@ Nothing here lists URLs by hand: a new staff route is covered the moment it is a
 """
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from starlette.routing import Mount, Route
@@ -12,6 +13,7 @@ from ideaboard.app import build_routes
 from ideaboard.models import (
     ApiKey,
     AuditEntry,
+    Campaign,
     Category,
     Comment,
     Conversation,
@@ -84,10 +86,13 @@ async def world(alice, bob, sam, ada, categories, make_idea):
     delivery = await WebhookDelivery.get(endpoint=endpoint)
     held = await add_comment(idea, bob, "Held for review", hold="new member")
     review = await Review.get(comment_id=held.id)
+    opens = datetime.now(UTC)
+    campaign = await Campaign.create(slug="greener-cups", title="Greener cups", opens_at=opens,
+                                     closes_at=opens + timedelta(days=1))
     ids = {"review_id": review.id, "tweet_id": tweet.id, "idea_id": idea.id, "comment_id": comment.id,
            "user_id": bob.id, "category_id": categories["Mobile app"].id, "flag_id": flag.id,
            "conversation_id": conversation.id, "reply_id": saved.id, "handle": "someone", "key_id": key.key.id,
-           "endpoint_id": endpoint.id, "delivery_id": delivery.id}
+           "endpoint_id": endpoint.id, "delivery_id": delivery.id, "campaign_id": campaign.id}
     form = {"to_status": "under_review", "version": "0", "message": "hi", "response": "We hear you", "owner": "me",
             "target": str(other.id), "name": "Hijacked", "role": "admin", "direction": "down", "action": "claim",
             "idea": str(idea.id), f"v{idea.id}": "0", "reason": "spam spam"}

@@ -53,6 +53,12 @@ async def score_spam(ctx: dict[str, Any], kind: str, target_id: int) -> int | No
     row = await score_post(kind, target_id, ctx["settings"].spam_hold_score, datetime.now(UTC))
     return round(row.score) if row else None
 
+async def campaign_notices(ctx: dict[str, Any]) -> int:
+    """Tell campaign followers it opened, closes tomorrow, or has results: once each (safe to run twice)."""
+    from ideaboard.campaign_notices import send_due
+
+    return await send_due()
+
 
 async def update_idea_cluster(ctx: dict[str, Any], idea_id: int) -> int | None:
     """A new or edited idea: suggestable at once, and placed in the nearest cluster (or a new one)."""
@@ -68,8 +74,8 @@ async def recluster(ctx: dict[str, Any]) -> int:
 
 # Every job is retried with backoff when it fails on a transient database or Redis error (workers/retry.py).
 JOBS: dict[str, Callable] = {f.__name__: retried(f) for f in (
-    email_notifications, email_digests, deliver_webhooks, auto_archive, score_spam, update_idea_cluster, recluster,
-    rebuild_suggest_index, index_idea, listen, poll_x, listen_stream)}
+    email_notifications, email_digests, deliver_webhooks, auto_archive, score_spam, campaign_notices,
+    update_idea_cluster, recluster, rebuild_suggest_index, index_idea, listen, poll_x, listen_stream)}
 # The stream job holds its connection for a session, longer than any other job may run.
 STREAM_JOB = func(JOBS["listen_stream"], name="listen_stream", timeout=StreamOptions().session_seconds + 120,
                   max_tries=1)
@@ -78,4 +84,5 @@ X_JOBS: list[Callable | Function] = [JOBS["poll_x"], STREAM_JOB]
 PRODUCT: list[Callable] = [job for name, job in JOBS.items() if name not in ("poll_x", "listen_stream")]
 FUNCTIONS: list[Callable | Function] = [*PRODUCT, *X_JOBS]
 CRON: dict[str, Callable] = {"email": JOBS["email_notifications"], "webhooks": JOBS["deliver_webhooks"],
-                             "recluster": JOBS["recluster"], "tweets": JOBS["listen"]}
+                             "recluster": JOBS["recluster"], "tweets": JOBS["listen"],
+                             "campaigns": JOBS["campaign_notices"]}

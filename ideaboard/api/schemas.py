@@ -49,6 +49,7 @@ class IdeaListQuery(Query):
     category: Annotated[Line, Field(max_length=60)] | None = Field(None, description="A category's slug.")
     tag: Annotated[Line, Field(max_length=60)] | None = None
     space: Space = Field(Space.PUBLIC, description="`internal` needs an employee's or staff key.")
+    campaign: RowId | None = Field(None, description="A campaign's id: its ideas only (in the campaign's space).")
     after: Cursor | None = Field(None, description="`next_cursor` of the previous page.")
     before: Cursor | None = Field(None, description="`previous_cursor` of the next page.")
     limit: int = Field(20, ge=1, le=100)
@@ -69,6 +70,8 @@ class NewIdea(Body):
     category_id: RowId | None = None
     tags: Annotated[list[Annotated[Line, Field(max_length=40)]], Field(max_length=MAX_TAGS)] = []
     space: Space = Space.PUBLIC
+    campaign_id: RowId | None = Field(None, description="An open campaign of the same space; refused (422, "
+                                      "`campaign_closed`) before it opens and from its closing time on.")
 
 
 class IdeaEdit(Body):
@@ -81,7 +84,8 @@ class IdeaEdit(Body):
 
 
 class VoteIn(Body):
-    value: Annotated[int, Field(ge=-1, le=1, description="1 up, -1 down, 0 withdraws the vote.")]
+    value: Annotated[int, Field(ge=-1, le=1, description="1 up, -1 down, 0 withdraws the vote. In a campaign with a "
+                                "vote budget, 1 gives one more of the caller's votes, -1 takes one back, 0 all.")]
 
 
 class NewComment(Body):
@@ -225,7 +229,9 @@ class IdeaSummary(BaseModel):
     downvotes: int
     score: int
     comment_count: int
-    my_vote: int | None = Field(description="The caller's vote (1, -1 or 0); null without a key.")
+    campaign_id: int | None = Field(None, description="The campaign the idea was shared in, if any.")
+    my_vote: int | None = Field(description="The caller's vote (1, -1 or 0; in a budget campaign the votes the "
+                                "caller put on it); null without a key.")
     version: int = Field(description="Send it back as `If-Match: \"<version>\"` on status changes.")
     created_at: datetime
     url: str = Field(description="The idea's page on the site.")
@@ -350,3 +356,27 @@ class MarkedRead(BaseModel):
 
 class Profile(Person):
     joined_at: datetime
+
+
+class Campaign(BaseModel):
+    """A campaign (Storm Session): ideas are taken from `opens_at` until `closes_at`, votes until `voting_closes_at`."""
+
+    id: int
+    slug: str
+    title: str
+    brief: str = Field(description="Markdown, as written.")
+    brief_html: str = Field(description="The markdown rendered to safe HTML.")
+    space: Space
+    phase: Literal["upcoming", "open", "voting", "closed"]
+    opens_at: datetime
+    closes_at: datetime
+    voting_closes_at: datetime = Field(description="Equals `closes_at` unless voting stays open longer.")
+    category_ids: list[int] = Field(description="Categories the campaign takes ideas in; empty: any.")
+    needs_approval: bool
+    vote_budget: int | None = Field(description="Votes each member may spread; null: promote and demote.")
+    max_votes_per_idea: int
+    url: str = Field(description="The campaign's page on the site.")
+
+
+class CampaignList(BaseModel):
+    items: list[Campaign]

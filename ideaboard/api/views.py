@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from ideaboard import (
     api_keys,
     assignment,
+    campaigns,
     captured,
     clusters,
     comments,
@@ -30,6 +31,7 @@ from ideaboard import (
     workflow,
 )
 from ideaboard import categories as categories_cache
+from ideaboard.api import campaigns as campaign_api
 from ideaboard.api import openapi
 from ideaboard.api import schemas as s
 from ideaboard.api.operations import Call, Refused, Reply, if_match_version, operation
@@ -60,7 +62,8 @@ def _summary_fields(idea: IdeaRow, tags: list[str], my_vote: int | None) -> dict
     return {"id": idea.id, "title": idea.title, "status": idea.status, "space": idea.space,
             "author": person(idea.author), "category": _category(idea.category), "tags": tags,
             "upvotes": idea.upvotes, "downvotes": idea.downvotes, "score": idea.score,
-            "comment_count": idea.comment_count, "my_vote": my_vote, "version": idea.version,
+            "comment_count": idea.comment_count, "campaign_id": idea.campaign_id, "my_vote": my_vote,
+            "version": idea.version,
             "created_at": idea.created_at, "url": urls.idea(idea.id)}
 
 
@@ -114,8 +117,10 @@ async def list_ideas(call: Call) -> Reply:
     """
     q: s.IdeaListQuery = call.query
     try:
+        campaign = await campaigns.get_campaign(str(q.campaign), call.user) if q.campaign else None
         page = await listing.list_ideas(call.user, sort=q.sort, space=q.space, category=q.category, tag=q.tag,
-                                        status=q.status, size=q.limit, after=q.after, before=q.before)
+                                        status=q.status, size=q.limit, after=q.after, before=q.before,
+                                        campaign=campaign.id if campaign else None)
     except NotAllowed:
         raise NotFound("space") from None
     body = s.IdeaList(items=_summaries(page.items, page.tags or {}, page.my_votes or {}, call.user is not None),
@@ -146,7 +151,11 @@ async def create_idea(call: Call) -> Reply:
     form = parse_idea(data, {c.id for c in categories})
     await _throttle(call, "idea")
     hold = await review.hold_reason(user, settings.premoderate_first_posts)
-    idea = await ideas.submit_idea(user, form, new.space, hold=hold)
+    try:
+        idea = await ideas.submit_idea(user, form, new.space, new.campaign_id, hold=hold)
+    except campaigns.CampaignRefused as exc:
+        code = "campaign_closed" if isinstance(exc, campaigns.CampaignClosed) else "invalid_campaign"
+        raise Refused(422, str(exc), code=code, fields={"campaign_id": str(exc)}) from None
     if hold:
         return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})  # held: no jobs
     await jobs.enqueue(call.request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
@@ -478,7 +487,7 @@ async def me(call: Call) -> Reply:
 OPERATIONS = [list_ideas, create_idea, get_idea, edit_idea, put_vote, delete_vote, follow, unfollow, list_comments,
               create_comment, change_status, respond, set_owner, merge_into, set_hidden, search, list_categories,
               me, list_notifications, mark_read, profile, capture_feedback, list_feedback, list_clusters,
-              list_conversations, assign_conversation]
+              list_conversations, assign_conversation, *campaign_api.OPERATIONS]
 
 
 async def openapi_document(request: Request) -> Response:

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from ideaboard import (
     accounts,
+    campaigns,
     captured,
     comments,
     htmx,
@@ -19,13 +20,14 @@ from ideaboard import (
     ratelimit,
     review,
     social,
+    vote_budget,
     votes,
 )
 from ideaboard import categories as categories_cache
 from ideaboard import search as full_text
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
-from ideaboard.models import Idea, Space, Status, Tweet
+from ideaboard.models import Campaign, Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views import account
@@ -60,19 +62,42 @@ async def _board(request: Request, space: Space) -> Response:
     filters = {k: inputs.query_text(request, k, max_length=60) or None for k in ("category", "tag", "status")}
     sort = q.get("sort", "")
     sort = sort if sort in listing.SORTS else "hot"
+    campaign = await _campaign_filter(request, viewer)
     try:
         page = await listing.list_ideas(viewer, sort=sort, space=space, page=int_param(request, "page"),
                                       after=q.get("after"), before=q.get("before"),
-                                      size=request.state.settings.page_size, **filters)
+                                      size=request.state.settings.page_size, **filters,
+                                      campaign=campaign.id if campaign else None)
     except NotAllowed:
         raise not_found("space") from None
+    filters["campaign"] = str(campaign.id) if campaign else None
     context = {
         "page": page, "sort": sort, "filters": filters, "space": space,
         "categories": await categories_cache.cached_categories(), "statuses": list(Status),
-        "my_votes": page.my_votes, "tags": page.tags,
+        "my_votes": page.my_votes, "tags": page.tags, "campaign": campaign,
+        "budgets": await vote_budget.budgets_for(page.items, viewer),
+        "open_campaigns": await campaigns.open_campaigns(viewer, space) if not htmx.is_partial(request) else [],
     }
     block = "idea_list" if htmx.is_partial(request) else None
     return render(request, "ideas/index.html", context, block=block)
+
+
+async def _campaign_filter(request: Request, viewer) -> Campaign | None:
+    """`?campaign=` (an id or slug): the campaign's ideas only; one the viewer may not see is a 404."""
+    key = inputs.query_text(request, "campaign", max_length=80)
+    if not key:
+        return None
+    try:
+        return await campaigns.get_campaign(key, viewer)
+    except NotFound:
+        raise not_found("campaign") from None
+
+
+async def _budget(idea_id: int, campaign_id: int | None, viewer) -> vote_budget.Budget | None:
+    """The viewer's vote budget where the idea's campaign has one."""
+    if campaign_id is None or viewer is None:
+        return None
+    return await vote_budget.budget_of(await Campaign.get_or_none(id=campaign_id), viewer)
 
 
 async def idea_detail(request: Request) -> Response:
@@ -101,6 +126,7 @@ async def _detail_context(page: idea_page.IdeaPage, comments_before: str | None 
         "timeline": page.timeline, "related_ideas": page.related_ideas, "following": page.following,
         "related_tweets": page.related_tweets,
         "source_tweet": await Tweet.get_or_none(id=idea.source_tweet_id) if idea.source_tweet_id else None,
+        "budget": await _budget(idea.id, idea.campaign_id, viewer) if idea.campaign_id else None,
         **extra,
     }
 
@@ -113,7 +139,10 @@ async def new_idea(request: Request) -> Response:
     if space is Space.INTERNAL and not ideas.can_see_internal(viewer):
         raise not_found("space")
     categories = await categories_cache.list_categories()
-    context = {"categories": categories, "space": space, "values": {}, "errors": {}}
+    open_now = await campaigns.open_campaigns(viewer, space)
+    chosen = inputs.query_text(request, "campaign", max_length=20)
+    context = {"categories": categories, "space": space, "values": {"campaign": chosen}, "errors": {},
+               "open_campaigns": open_now}
     if request.method == "GET":
         return render(request, "ideas/new.html", context)
     data = await form_data(request)
@@ -130,7 +159,7 @@ async def new_idea(request: Request) -> Response:
             raise FormErrors({"title": "You have shared a lot of ideas this hour. Please wait a while and "
                                        "submit this one again; your text is kept below."}, data) from None
         hold = await review.hold_reason(viewer, settings.premoderate_first_posts)
-        idea = await ideas.submit_idea(viewer, form, space, hold=hold)
+        idea = await ideas.submit_idea(viewer, form, space, _campaign_id(data), hold=hold)
     except accounts.VerifyFirst:
         context.update(values=data, **account.verification_context(request))
         return render(request, "ideas/new.html", context, status_code=403)
@@ -141,14 +170,31 @@ async def new_idea(request: Request) -> Response:
         return see_other(urls.idea(idea.id))
     await _after_write(request, idea)
     await review.queue_spam_score(request.state.arq, "idea", idea.id)
+    if idea.hidden:  # a campaign whose ideas need approval
+        flash(request, "Thanks! Your idea is waiting for the team's approval; you'll see it here once approved.")
+        return see_other(urls.board())
     flash(request, "Thanks! Your idea is live. Share it so others can vote.")
     return see_other(urls.idea(idea.id))
+
+
+def _campaign_id(data: dict) -> int | None:
+    """The form's campaign choice; anything that is not an id reads as "no campaign was chosen" but is refused."""
+    raw = (data.get("campaign") or "").strip()
+    if not raw:
+        return None
+    campaign_id = inputs.id_or_none(raw)
+    if campaign_id is None:
+        raise campaigns.CampaignRefused("Choose a campaign from the list.")
+    return campaign_id
 
 
 def _form_again(request: Request, template: str, context: dict, data: dict, exc: Exception) -> Response:
     """The same form with the messages and the user's text: 422 for bad input, 403 when not allowed."""
     if isinstance(exc, FormErrors):
         context.update(values=exc.values, errors=exc.errors)
+        return render(request, template, context, status_code=422)
+    if isinstance(exc, campaigns.CampaignRefused):  # the text is fine; the campaign choice is not
+        context.update(values=data, errors={"campaign": str(exc)})
         return render(request, template, context, status_code=422)
     context.update(values=data, errors={"title": str(exc)})
     return render(request, template, context, status_code=403)
@@ -212,8 +258,10 @@ async def vote(request: Request) -> Response:
             flash(request, error, "error")
         return back(request, urls.idea(idea_id))
     my_votes = {idea_id: idea.mine} if error is None else await votes.votes_by(viewer, [idea_id])
-    return render(request, "ideas/detail.html", {"idea": idea, "my_votes": my_votes, "vote_error": error},
-                  block="vote_widget")
+    campaign = await Campaign.filter(ideas__id=idea_id).first()
+    budget = await vote_budget.budget_of(campaign, viewer)
+    return render(request, "ideas/detail.html", {"idea": idea, "my_votes": my_votes, "vote_error": error,
+                                                 "budget": budget, "vote_oob": True}, block="vote_widget")
 
 
 async def add_comment(request: Request) -> Response:

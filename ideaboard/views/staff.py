@@ -29,7 +29,7 @@ from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.forms import FormErrors
-from ideaboard.models import AuditEntry, Category, Comment, Flag, Idea, Role, Status, User
+from ideaboard.models import AuditEntry, Campaign, Category, Comment, Flag, Idea, Role, Status, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import back, form_data, form_list, int_param, not_found, path_id, see_other
@@ -351,6 +351,7 @@ async def _idea_context(request: Request, idea: Idea, **extra) -> dict:
         "owner_error": None, "merge_error": None, "merge_values": {}, "panel_notice": None,
         "captured": await captured.for_idea(idea.id), "reach": await captured.reach(idea.id),
         "capture_errors": {}, "capture_values": {"vote": "1"},
+        "campaign_choices": await Campaign.filter(space=idea.space).order_by("-closes_at", "id").limit(100),
         **extra,
     }
 

@@ -1,0 +1,238 @@
+"""Campaigns (IdeaStorm's Storm Sessions): who may see one, when it takes ideas and votes, and moving ideas in."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+
+from ideaboard import audit, clock, inputs
+from ideaboard.errors import NotAllowed, NotFound
+from ideaboard.markdown import render_markdown
+from ideaboard.models import Campaign, CampaignFollow, Idea, Role, Space, User
+
+CLOSING_NOTICE = timedelta(days=1)
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+
+
+class CampaignRefused(NotAllowed):
+    """The chosen campaign cannot take this idea (unknown to the author, another space, another category)."""
+
+
+class CampaignClosed(CampaignRefused):
+    """The campaign does not take this now (not open yet, or closed): the message says when it did or will."""
+
+
+@dataclass(frozen=True)
+class CampaignForm:
+    title: str
+    brief: str
+    space: Space
+    category_ids: list[int]
+    opens_at: datetime
+    closes_at: datetime
+    voting_closes_at: datetime | None
+    needs_approval: bool
+    vote_budget: int | None
+    max_votes_per_idea: int
+
+
+def when(moment: datetime | None) -> str:
+    """A campaign time as people read it, always with its time zone."""
+    return f"{moment.astimezone(clock.now().tzinfo):%-d %b %Y, %H:%M} UTC" if moment else ""
+
+
+def voting_ends(campaign: Campaign) -> datetime:
+    return campaign.voting_closes_at or campaign.closes_at
+
+
+def phase(campaign: Campaign, now: datetime | None = None) -> str:
+    """upcoming, open (taking ideas), voting (ideas closed, votes still open) or closed."""
+    now = now or clock.now()
+    if now < campaign.opens_at:
+        return "upcoming"
+    if now < campaign.closes_at:
+        return "open"
+    return "voting" if now < voting_ends(campaign) else "closed"
+
+
+def countdown(campaign: Campaign, now: datetime | None = None) -> str:
+    """The line under a campaign's title, rendered on the server (no JavaScript needed)."""
+    now = now or clock.now()
+    state = phase(campaign, now)
+    if state == "upcoming":
+        return f"Opens in {_span(campaign.opens_at - now)} ({when(campaign.opens_at)})"
+    if state == "open":
+        return f"Closes in {_span(campaign.closes_at - now)} ({when(campaign.closes_at)})"
+    if state == "voting":
+        return f"Ideas closed; voting closes in {_span(voting_ends(campaign) - now)} ({when(voting_ends(campaign))})"
+    return f"Closed {when(voting_ends(campaign))}"
+
+
+def _span(delta: timedelta) -> str:
+    seconds = max(int(delta.total_seconds()), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} day{'s' * (days != 1)} {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else "less than a minute"
+
+
+def can_see_internal(viewer: User | None) -> bool:
+    """ideas.can_see_internal's rule (not imported: ideas.py asks this module about campaigns)."""
+    return bool(viewer and Role(viewer.role).is_employee)
+
+
+def may_see(campaign: Campaign, viewer: User | None) -> bool:
+    """Internal campaigns obey the internal ideas' rule: employees, staff and admins only."""
+    return campaign.space is not Space.INTERNAL or can_see_internal(viewer)
+
+
+def visible_q(viewer: User | None) -> Q:
+    return Q() if can_see_internal(viewer) else Q(space=Space.PUBLIC)
+
+
+async def get_campaign(key: str, viewer: User | None) -> Campaign:
+    """By slug or id; NotFound (a 404) also when the viewer may not see it."""
+    if inputs.is_digits(key):
+        campaign_id = inputs.id_or_none(key)
+        campaign = await Campaign.get_or_none(id=campaign_id) if campaign_id is not None else None
+    else:
+        campaign = await Campaign.get_or_none(slug=key) if SLUG.fullmatch(key) else None
+    if campaign is None or not may_see(campaign, viewer):
+        raise NotFound(key)
+    return campaign
+
+
+async def list_campaigns(viewer: User | None) -> list[Campaign]:
+    """Every campaign the viewer may see, latest closing first."""
+    return await Campaign.filter(visible_q(viewer)).order_by("-closes_at", "-id")
+
+
+async def open_campaigns(viewer: User | None, space: Space = Space.PUBLIC) -> list[Campaign]:
+    """The ones taking ideas now, soonest closing first (the home page features them)."""
+    now = clock.now()
+    query = Campaign.filter(visible_q(viewer), space=space, opens_at__lte=now, closes_at__gt=now)
+    return await query.order_by("closes_at", "id")
+
+
+async def titles(ids: set[int]) -> dict[int, Campaign]:
+    """The campaigns of a page's ideas, for their badges (one query, none when no idea is in one)."""
+    return {c.id: c for c in await Campaign.filter(id__in=list(ids))} if ids else {}
+
+
+async def admit_idea(campaign_id: int | None, author: User, space: Space, category_id: int | None) -> Campaign | None:
+    """The campaign a new idea joins, if it takes ideas from this author now; else a refusal saying why."""
+    if campaign_id is None:
+        return None
+    campaign = await Campaign.get_or_none(id=campaign_id)
+    if campaign is None or not may_see(campaign, author):
+        raise CampaignRefused("There is no such campaign.")
+    if campaign.space is not space:
+        raise CampaignRefused(f"“{campaign.title}” takes {campaign.space.value} ideas only.")
+    now = clock.now()
+    if now < campaign.opens_at:
+        raise CampaignClosed(f"“{campaign.title}” opens for ideas on {when(campaign.opens_at)}.")
+    if now >= campaign.closes_at:
+        raise CampaignClosed(f"“{campaign.title}” stopped taking ideas on {when(campaign.closes_at)}.")
+    if campaign.category_ids and category_id not in campaign.category_ids:
+        raise CampaignRefused(f"“{campaign.title}” takes ideas in its own categories only: choose one of them.")
+    return campaign
+
+
+def refuse_vote(campaign: Campaign | None) -> None:
+    """Votes count while the campaign's voting is open (submission's window, or longer if set)."""
+    if campaign is None:
+        return
+    now = clock.now()
+    if now < campaign.opens_at:
+        raise CampaignClosed(f"Voting in “{campaign.title}” opens on {when(campaign.opens_at)}.")
+    if now >= voting_ends(campaign):
+        raise CampaignClosed(f"Voting in “{campaign.title}” closed on {when(voting_ends(campaign))}.")
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60] or "campaign"
+
+
+async def _free_slug(title: str, campaign_id: int | None = None) -> str:
+    base = slugify(title)
+    if base.isdigit():  # a digits-only slug would read as an id
+        base = f"campaign-{base}"
+    slug, n = base, 1
+    while await Campaign.filter(slug=slug).exclude(id=campaign_id or 0).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _fields(form: CampaignForm) -> dict:
+    return {"title": form.title, "brief": form.brief, "brief_html": render_markdown(form.brief), "space": form.space,
+            "category_ids": form.category_ids, "opens_at": form.opens_at, "closes_at": form.closes_at,
+            "voting_closes_at": form.voting_closes_at, "needs_approval": form.needs_approval,
+            "vote_budget": form.vote_budget, "max_votes_per_idea": form.max_votes_per_idea}
+
+
+def _require_staff(actor: User) -> None:
+    if not Role(actor.role).is_staff:
+        raise NotAllowed("Only the team runs campaigns.")
+
+
+async def create_campaign(actor: User, form: CampaignForm) -> Campaign:
+    """A new campaign, audited."""
+    _require_staff(actor)
+    for _ in range(3):
+        try:
+            campaign = await Campaign.create(slug=await _free_slug(form.title), created_by=actor, **_fields(form))
+            break
+        except IntegrityError:  # another staff member took the slug meanwhile
+            continue
+    else:
+        raise NotAllowed("Another campaign took this name a moment ago; please save again.")
+    await audit.record(actor, "campaign.create", "campaign", campaign.id, title=campaign.title)
+    return campaign
+
+
+async def update_campaign(campaign: Campaign, actor: User, form: CampaignForm) -> Campaign:
+    """Staff edit every setting; the slug (the page's address) stays, so links keep working."""
+    _require_staff(actor)
+    for name, value in _fields(form).items():
+        setattr(campaign, name, value)
+    await campaign.save()
+    await audit.record(actor, "campaign.edit", "campaign", campaign.id, title=campaign.title)
+    return campaign
+
+
+async def move_idea(idea: Idea, campaign: Campaign | None, actor: User) -> Idea:
+    """Staff put an idea into a campaign of its space, or take it out (audited)."""
+    _require_staff(actor)
+    if campaign is not None and campaign.space is not idea.space:
+        raise NotAllowed(f"“{campaign.title}” holds {campaign.space.value} ideas; this idea is {idea.space.value}.")
+    before = idea.campaign_id
+    if before == (campaign.id if campaign else None):
+        return idea
+    idea.campaign_id = campaign.id if campaign else None
+    await Idea.filter(id=idea.id).update(campaign_id=idea.campaign_id)
+    await audit.record(actor, "idea.campaign", "idea", idea.id, from_campaign=before, to_campaign=idea.campaign_id)
+    return idea
+
+
+async def follow(campaign: Campaign, user: User, on: bool = True) -> bool:
+    """Follow (or stop following) a campaign; returns whether the person follows it now."""
+    if on:
+        await CampaignFollow.get_or_create(campaign_id=campaign.id, user_id=user.id)
+    else:
+        await CampaignFollow.filter(campaign_id=campaign.id, user_id=user.id).delete()
+    return on
+
+
+async def follows(campaign: Campaign, user: User | None) -> bool:
+    return user is not None and await CampaignFollow.filter(campaign_id=campaign.id, user_id=user.id).exists()

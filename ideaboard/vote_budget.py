@@ -1,0 +1,175 @@
+"""Vote budgets (UserVoice's model): in a budget campaign each member spreads N votes, at most M on one idea.
+
+A budget vote locks the idea row (so one idea's counters stay exact), then moves the member's VoteBudget row with
+one conditional UPDATE (`spent + n <= budget`): concurrent requests by one member queue on that row and each
+re-checks the condition, so the budget is never overspent. Locks are always taken idea first, budget second.
+Votes come back when an idea closes (launched, declined, merged, archived); demotes are off in budget campaigns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from ideaboard import follows, notification_prefs
+from ideaboard.errors import NotAllowed, NotFound
+from ideaboard.ideas import hot_score
+from ideaboard.models import Campaign, Delivery, Idea, Notification, NotificationKind, Status, User, Vote, VoteBudget
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What the vote widget says: "3 of 10 votes left", at most `per_idea` on one idea."""
+
+    campaign_id: int
+    total: int
+    spent: int
+    per_idea: int
+
+    @property
+    def left(self) -> int:
+        return max(self.total - self.spent, 0)
+
+
+async def budget_of(campaign: Campaign | None, user: User | None) -> Budget | None:
+    """The member's budget in a budget campaign (None elsewhere, or for visitors)."""
+    if campaign is None or not campaign.vote_budget or user is None:
+        return None
+    row = await VoteBudget.get_or_none(campaign_id=campaign.id, user_id=user.id)
+    return Budget(campaign.id, campaign.vote_budget, row.spent if row else 0, campaign.max_votes_per_idea)
+
+
+async def budgets_for(ideas: Sequence[Idea], user: User | None) -> dict[int, Budget]:
+    """The member's budget in each budget campaign of a list's ideas (no query when none is in a campaign)."""
+    ids = {i.campaign_id for i in ideas if i.campaign_id}
+    if user is None or not ids:
+        return {}
+    found = await Campaign.filter(id__in=list(ids), vote_budget__not_isnull=True)
+    if not found:
+        return {}
+    spent = dict(await VoteBudget.filter(user_id=user.id, campaign_id__in=[c.id for c in found])
+                 .values_list("campaign_id", "spent"))
+    return {c.id: Budget(c.id, c.vote_budget or 0, int(spent.get(c.id, 0)), c.max_votes_per_idea)
+            for c in found}
+
+
+async def _ensure_row(campaign: Campaign, user: User) -> None:
+    """The row the conditional UPDATE moves (made once, outside the vote's transaction)."""
+    if not await VoteBudget.filter(campaign_id=campaign.id, user_id=user.id).exists():
+        with contextlib.suppress(IntegrityError):  # the member's other request made it
+            await VoteBudget.create(campaign_id=campaign.id, user_id=user.id, spent=0)
+
+
+def _wanted(old: int, step: int, per_idea: int) -> int:
+    """up adds one vote, down takes one back, none takes them all back."""
+    if step == 0:
+        return 0
+    if step > 0 and old >= per_idea:
+        raise NotAllowed(f"You can put at most {per_idea} vote{'s' * (per_idea != 1)} on one idea.")
+    return max(old + step, 0)
+
+
+async def cast(idea_id: int, user: User, campaign: Campaign, step: int, spaces: list[str], sees_hidden: bool):
+    """Spend (step 1) or take back (step -1, 0 for all) budget votes on an idea; returns (idea, votes on it)."""
+    await _ensure_row(campaign, user)
+    total = campaign.vote_budget or 0
+    async with in_transaction() as conn:
+        query = Idea.filter(id=idea_id, space__in=spaces, campaign_id=campaign.id)
+        if not sees_hidden:
+            query = query.filter(hidden=False)
+        idea = await query.select_for_update().using_db(conn).first()
+        if idea is None:
+            raise NotFound(idea_id)
+        if not Status(idea.status).accepts_votes:
+            raise NotAllowed(f"Voting is closed: this idea is {Status(idea.status).label.lower()}.")
+        vote = await Vote.filter(idea_id=idea_id, user_id=user.id).using_db(conn).first()
+        old = vote.value if vote else 0
+        new = _wanted(old, step, campaign.max_votes_per_idea)
+        delta = new - old
+        if delta > 0:
+            spent = VoteBudget.filter(campaign_id=campaign.id, user_id=user.id, spent__lte=total - delta)
+            if not await spent.using_db(conn).update(spent=F("spent") + delta):
+                raise NotAllowed(f"You have spent all {total} votes of “{campaign.title}”. Take a vote back from "
+                                 "another idea to vote here.")
+        elif delta < 0:
+            await VoteBudget.filter(campaign_id=campaign.id, user_id=user.id).using_db(conn).update(
+                spent=F("spent") + delta)
+        if delta:
+            await _store(conn, vote, idea_id, user.id, new)
+            if new:
+                await follows.follow_implicitly(user.id, idea_id, conn)
+            idea.upvotes += delta
+            idea.score += delta
+            idea.hot = hot_score(idea.score, idea.created_at)
+            await idea.save(update_fields=["upvotes", "score", "hot"], using_db=conn)
+    return idea, new, (idea.score - delta if delta else None)
+
+
+async def _store(conn, vote: Vote | None, idea_id: int, user_id: int, value: int) -> None:
+    if vote is None:
+        await Vote.create(idea_id=idea_id, user_id=user_id, value=value, using_db=conn)
+    elif value == 0:
+        await vote.delete(using_db=conn)
+    else:
+        vote.value = value
+        await vote.save(update_fields=["value"], using_db=conn)
+
+
+async def settle(idea: Idea, was: Status, now: Status, conn=None) -> int:
+    """On closing an idea of a budget campaign, its votes go back to each voter's budget (and they are told);
+    reopening spends them again. Called in the status change's transaction; returns the voters it touched."""
+    if Status(was).is_closed == Status(now).is_closed or not idea.campaign_id:
+        return 0
+    campaign = await Campaign.get_or_none(id=idea.campaign_id)
+    if campaign is None or not campaign.vote_budget:
+        return 0
+    votes = await Vote.filter(idea_id=idea.id, user_id__not_isnull=True).using_db(conn).values_list("user_id", "value")
+    sign = -1 if Status(now).is_closed else 1
+    for user_id, value in votes:
+        await VoteBudget.filter(campaign_id=campaign.id, user_id=user_id).using_db(conn).update(
+            spent=F("spent") + sign * value)
+    if sign < 0:
+        await _tell_refunds(idea, campaign, Status(now), dict(votes), conn)
+    return len(votes)
+
+
+async def _tell_refunds(idea: Idea, campaign: Campaign, status: Status, votes: dict, conn) -> None:
+    wanted = await notification_prefs.deliveries(list(votes), NotificationKind.CAMPAIGNS)
+    told = {uid: how for uid, how in wanted.items() if how is not Delivery.OFF}
+    await Notification.bulk_create([
+        Notification(user_id=uid, idea_id=idea.id, kind=NotificationKind.CAMPAIGNS, delivery=how,
+                     message=_refund_message(votes[uid], idea, campaign, status)[:300])
+        for uid, how in sorted(told.items())], using_db=conn)
+
+
+def _refund_message(count: int, idea: Idea, campaign: Campaign, status: Status) -> str:
+    title = idea.title if len(idea.title) <= 80 else idea.title[:79] + "…"
+    return (f"“{title}” is {status.label.lower()}: your {count} vote{'s' * (count != 1)} "
+            f"went back to your budget in “{campaign.title}”")
+
+
+async def after_merge(source: Idea, target: Idea) -> None:
+    """A merge moved B's votes onto A (merge.py): budget votes weigh their value, and each voter's spending is
+    counted again from the votes on open ideas (B is closed now; someone who voted on both kept A's vote)."""
+    ids = {i for i in (source.campaign_id, target.campaign_id) if i}
+    budgeted = await Campaign.filter(id__in=list(ids), vote_budget__not_isnull=True) if ids else []
+    if not budgeted:
+        return
+    if target.campaign_id in {c.id for c in budgeted}:
+        values = await Vote.filter(idea_id=target.id).values_list("value", flat=True)
+        target.upvotes = target.score = sum(values)  # type: ignore[arg-type]
+        target.downvotes = 0
+        target.hot = hot_score(target.score, target.created_at)
+        await target.save(update_fields=["upvotes", "downvotes", "score", "hot"])
+    voters = [u for u in await Vote.filter(idea_id=target.id).values_list("user_id", flat=True) if u is not None]
+    closed = [s.value for s in Status if s.is_closed]
+    for campaign in budgeted:
+        for user_id in voters:
+            values = await (Vote.filter(user_id=user_id, idea__campaign_id=campaign.id)
+                            .exclude(idea__status__in=closed).values_list("value", flat=True))
+            await VoteBudget.filter(campaign_id=campaign.id, user_id=user_id).update(spent=sum(values))
