@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import htmx, inputs, templating
+from ideaboard import htmx, inputs, live, templating
 from ideaboard.api import problems
 from ideaboard.api import views as api
 from ideaboard.api.operations import BearerAuth
@@ -50,6 +50,7 @@ from ideaboard.views import (
     similar,
     social,
     staff,
+    updates,
 )
 from ideaboard.views import api_keys as key_views
 from ideaboard.views import settings as account_settings
@@ -67,6 +68,7 @@ class State(TypedDict):
     arq: ArqRedis
     suggest: SuggestCache
     sso: Providers
+    live: live.Hub
 
 
 STAFF = (Role.STAFF, Role.ADMIN)
@@ -89,6 +91,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/sitemap.xml", crawlers.sitemap, name="sitemap"),
         Route("/sitemaps/{chunk:id}.xml", crawlers.sitemap_part, name="sitemap_part"),
         Route("/favicon.ico", crawlers.favicon, name="favicon"),
+        Route("/live", updates.stream, name="live"),  # Server-Sent Events; each topic authorized in the view
         Route("/signup", account.signup, methods=["GET", "POST"], name="signup"),
         Route("/login", account.login, methods=["GET", "POST"], name="login"),
         Route("/logout", account.logout, methods=["POST"], name="logout"),
@@ -117,6 +120,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/comments/{comment_id:id}/report", flags.report_comment, methods=["GET", "POST"],
               name="report_comment"),
         Route("/notifications", community.notification_list, name="notifications"),
+        Route("/notifications/bell", updates.bell, name="bell"),  # the header's bell, re-fetched live
         Route("/settings/notifications", notification_settings.notification_settings, methods=["GET", "POST"],
               name="notification_settings"),
         Route("/verify/resend", account.resend_verification, methods=["POST"], name="resend_verification"),
@@ -179,7 +183,6 @@ def build_routes() -> list[BaseRoute]:
         Route("/tweets", social.tweets_page, name="tweets"),
         Route("/tweets/{tweet_id:str}/idea", social.tweet_to_idea, methods=["GET", "POST"], name="tweet_to_idea"),
         Route("/desk", desk.inbox, name="desk"),
-        Route("/desk/live", desk.live_updates, name="desk_live"),  # Server-Sent Events for the desk's pages
         Route("/desk/saved-replies", desk.saved_reply, methods=["POST"], name="desk_saved_reply"),
         Route("/desk/saved-replies/{reply_id:id}/delete", desk.delete_saved_reply, methods=["POST"],
               name="desk_saved_reply_delete"),
@@ -297,8 +300,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with RegisterTortoise(app, config=settings.tortoise_config()), open_redis(settings) as redis:
-            yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(),
-                   "sso": Providers(settings, redis)}
+            hub = live.Hub(redis)  # the process's one subscription for live updates
+            try:
+                yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(),
+                       "sso": Providers(settings, redis), "live": hub}
+            finally:
+                await hub.close()
 
     middleware = [
         # every response but the 500 page
@@ -310,6 +317,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,), bearer_prefix=problems.API_PREFIX),
         Middleware(LoadUserMiddleware),
         Middleware(UnreadCountMiddleware),
+        Middleware(live.LiveMiddleware),  # publishes a request's live updates once its view is done
     ]
     return Starlette(
         debug=settings.debug, routes=build_routes(), middleware=middleware, lifespan=lifespan,

@@ -13,7 +13,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, reads, search, sql, webhooks
+from ideaboard import follows, live, reads, search, sql, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import IdeaForm
@@ -59,6 +59,7 @@ async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC)
         await set_tags(idea, form.tags)
         await follows.follow_implicitly(author.id, idea.id)  # the author hears what happens to their idea
         await webhooks.idea_created(idea)
+    live.tell(live.QUEUE, "queue")  # the review queue shows it live
     return idea
 
 

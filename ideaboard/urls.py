@@ -54,6 +54,11 @@ class Urls:
     def favicon(self) -> str:
         return "/favicon.ico"
 
+    def live(self, board: str | None = None, idea: int | None = None, queue: int | None = None,
+             desk: int | None = None) -> str:
+        """The page's one event stream: the topics it shows (the viewer's bell comes with any of them)."""
+        return "/live" + _query(board=board, idea=idea, queue=queue, desk=desk)
+
     def roadmap(self) -> str:
         return "/roadmap"
 
@@ -154,6 +159,9 @@ class Urls:
     def notifications(self) -> str:
         return "/notifications"
 
+    def bell(self) -> str:
+        return "/notifications/bell"
+
     def notification_settings(self) -> str:
         return "/settings/notifications"
 
@@ -219,9 +227,6 @@ class Urls:
 
     def staff_desk(self, **query: Query) -> str:
         return "/staff/desk" + _query(**query)
-
-    def staff_desk_live(self) -> str:
-        return "/staff/desk/live"
 
     def staff_desk_saved_reply(self) -> str:
         return "/staff/desk/saved-replies"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, notifications, reads, sql, webhooks
+from ideaboard import audit, live, notifications, reads, sql, webhooks
 from ideaboard.errors import Conflict, IllegalTransition
 from ideaboard.markdown import render_markdown
 from ideaboard.models import EventKind, Idea, IdeaEvent, Status, User
@@ -78,6 +78,7 @@ async def transition(idea: Idea, actor: User, to_status: Status, message: str = 
         fresh.status = to_status
         await webhooks.idea_event(fresh, event)
     idea.status, idea.version = to_status, version + 1
+    live.tell(live.QUEUE, "queue")
     return event
 
 

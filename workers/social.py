@@ -16,7 +16,7 @@ from typing import Any
 
 from arq import Retry
 
-from ideaboard import desk, live, social
+from ideaboard import live, social
 from ideaboard.models import Idea, TweetSearch
 from ideaboard.settings import Settings
 from ideaboard.x_api import (
@@ -99,7 +99,7 @@ async def _store_and_link(ctx: dict[str, Any], idea: Idea, tweets: list[Tweet]) 
         return 0
     await social.store_tweets(tweets)
     if redis := ctx.get("redis"):  # arq always passes it; the desk's inbox shows the new tweets live
-        await live.publish(redis, desk.LIVE_TOPIC, event="tweets", count=len(tweets))
+        await live.publish(redis, live.DESK, "desk")
     loop = asyncio.get_running_loop()
     pairs = [(t.id, t.text) for t in tweets]
     brand = frozenset(h.lstrip("@#").lower() for h in ctx["settings"].x_brand_handles)

@@ -14,6 +14,7 @@ from ideaboard import (
     inputs,
     jobs,
     listing,
+    live_events,
     pagecache,
     ratelimit,
     social,
@@ -188,6 +189,7 @@ async def vote(request: Request) -> Response:
     try:  # cast_vote checks that the viewer may see the idea, in the vote's own statement
         idea = await votes.cast_vote(idea_id, viewer, parse_vote(await form_data(request)))
         error = None
+        await live_events.vote_counted(idea)
     except NotFound:
         raise not_found("idea") from None
     except (FormErrors, NotAllowed, accounts.VerifyFirst) as exc:
@@ -215,7 +217,7 @@ async def add_comment(request: Request) -> Response:
     try:
         body = parse_comment(data)
         await throttle(request, "comment")
-        await comments.add_comment(idea, viewer, body)
+        comment = await comments.add_comment(idea, viewer, body)
     except FormErrors as exc:
         return await _comment_again(request, idea, viewer, exc.values, exc.errors, 422)
     except accounts.VerifyFirst:  # 422 so htmx swaps the form in, with the text kept and a resend button
@@ -229,6 +231,7 @@ async def add_comment(request: Request) -> Response:
         response = await _comment_again(request, idea, viewer, data, {"body": exc.message}, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
+    await live_events.comment_posted(comment, idea)
     if not htmx.is_request(request):
         flash(request, "Your comment is posted.")
         return see_other(urls.idea(idea.id) + "#comments")

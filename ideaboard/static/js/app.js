@@ -49,38 +49,44 @@ document.addEventListener("submit", (event) => {
   });
 })();
 
-// Live updates (ideaboard/live.py): an element with data-live="stream URL" listens to Server-Sent Events and, on
-// each event, re-fetches data-live-refresh with htmx into data-live-target. data-live-key limits it to events
-// naming that key (a conversation id). Without JavaScript or EventSource the page is the same; a reload shows all.
+// Live updates (ideaboard/live.py) with the htmx SSE extension: <body sse-connect> opens the page's one stream;
+// elements swap what it sends (sse-swap) or re-fetch themselves (hx-trigger="sse:..."). The browser reconnects by
+// itself with Last-Event-ID; when the extension has to open a new stream (the old one was refused), this asks for
+// what was missed with ?since=. Without JavaScript or EventSource the page is the same; a reload shows all.
 (function () {
   "use strict";
-  if (!window.EventSource) return;
+  if (!window.EventSource || !window.htmx) return;
+  var lastId = null;
+  var wrapped = new WeakMap();
 
-  function refresh(box) {
-    if (!window.htmx) return;
-    var target = box.getAttribute("data-live-target");
-    if (!document.querySelector(target)) return;
-    window.htmx.ajax("GET", box.getAttribute("data-live-refresh"), { target: target, swap: "outerHTML" });
-  }
+  window.htmx.createEventSource = function (url) {
+    if (lastId) url += (url.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(lastId);
+    var source = new EventSource(url, { withCredentials: true });
+    var add = source.addEventListener.bind(source);
+    var remove = source.removeEventListener.bind(source);
+    source.addEventListener = function (name, listener, options) {
+      var inner = function (event) {
+        if (event.lastEventId) lastId = event.lastEventId;
+        return listener.call(this, event);
+      };
+      wrapped.set(listener, inner);
+      add(name, inner, options);
+    };
+    source.removeEventListener = function (name, listener, options) {
+      remove(name, wrapped.get(listener) || listener, options);
+    };
+    return source;
+  };
 
-  function listen(box) {
-    var key = box.getAttribute("data-live-key");
-    var source = new EventSource(box.getAttribute("data-live"));
-    var opened = false;
-    source.addEventListener("open", function () {
-      if (opened) refresh(box); // back after a reconnect: catch up on what we missed
-      opened = true;
-      box.setAttribute("data-live-state", "open");
-    });
-    source.addEventListener("message", function (event) {
-      var data = {};
-      try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (key && String(data.conversation) !== key) return;
-      refresh(box);
-    });
-  }
-
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-live]").forEach(listen);
+  document.addEventListener("htmx:sseOpen", function (event) {
+    event.target.setAttribute("data-live-state", "open");
+  });
+  document.addEventListener("htmx:sseError", function (event) {
+    event.target.setAttribute("data-live-state", "lost");
+  });
+  // A comment this page already shows (its author's own page got it back from the post) is not added twice.
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    var match = /id="(comment-\d+)"/.exec(event.detail.data || "");
+    if (match && document.getElementById(match[1])) event.preventDefault();
   });
 })();

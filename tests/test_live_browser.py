@@ -1,0 +1,57 @@
+"""Live updates in real browsers (htmx SSE extension): Bob votes and Alice's open board shows the new score without a
+reload; Sam moves Alice's idea and her bell lights up; a visitor's idea page gets the new comment."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import chromium, live_server, needs_chromium
+from tests.test_staff_browser import log_in
+
+pytestmark = [pytest.mark.browser, needs_chromium]
+
+
+async def test_bob_votes_alice_sees_it_then_sam_moves_her_idea_and_her_bell_updates(app, settings, alice, bob, sam,
+                                                                                   make_idea):
+    idea = await make_idea(alice, "Oat milk foam that holds")
+    with live_server(settings) as base:
+        async with chromium() as browser:
+            alices, bobs, sams = [await (await browser.new_context(viewport={"width": 1280, "height": 900}))
+                                  .new_page() for _ in range(3)]
+            for page, person in ((alices, alice), (bobs, bob), (sams, sam)):
+                await log_in(page, base, person.email)
+            await alices.goto(base + "/")
+            await alices.wait_for_selector("body[data-live-state=open]")
+            score = alices.locator(f"#vote-widget-{idea.id} .score")
+            assert (await score.text_content()).strip() == "0"
+            assert await alices.locator("#bell .bell-count").count() == 0
+
+            await bobs.goto(f"{base}/ideas/{idea.id}")
+            await bobs.evaluate(f"document.querySelector('#vote-widget-{idea.id} .vote-up').click()")
+            await bobs.locator(f"#vote-widget-{idea.id} .vote-up.active").wait_for()
+            await alices.locator(f"#vote-widget-{idea.id} .score", has_text="1").wait_for(timeout=10_000)
+
+            await sams.goto(f"{base}/staff/ideas/{idea.id}")
+            await sams.select_option("#to-status", "under_review")
+            await sams.evaluate("document.querySelector('#status-panel form button').click()")
+            await alices.locator("#bell .bell-count", has_text="1").wait_for(timeout=10_000)
+            assert alices.url.removeprefix(base) == "/"  # never reloaded
+
+
+async def test_a_visitor_reading_an_idea_sees_a_new_comment_arrive(app, settings, alice, bob, make_idea):
+    idea = await make_idea(alice, "Earlier opening on Sundays")
+    with live_server(settings) as base:
+        async with chromium() as browser:
+            reader = await (await browser.new_context(viewport={"width": 390, "height": 844})).new_page()
+            bobs = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+            await reader.goto(f"{base}/ideas/{idea.id}")
+            await reader.wait_for_selector("body[data-live-state=open]")
+            await log_in(bobs, base, bob.email)
+            await bobs.goto(f"{base}/ideas/{idea.id}")
+            await bobs.fill("#comment-body", "Six would be *perfect*")
+            await bobs.evaluate("document.querySelector('.comment-form button').click()")
+            await reader.locator("#comment-list .comment em", has_text="perfect").wait_for(timeout=10_000)
+            assert (await reader.locator("#comment-count").text_content()).strip() == "1 comment"
+            assert await reader.locator(".no-comments").is_hidden()
+            await bobs.locator("#comment-list .comment", has_text="Six would be").wait_for()
+            assert await bobs.locator("#comment-list .comment").count() == 1  # his own page: not added twice
