@@ -117,6 +117,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/ideas/{idea_id:id}/follow", community.follow, methods=["POST"], name="follow"),
         Route("/ideas/{idea_id:id}/report", flags.report_idea, methods=["GET", "POST"], name="report_idea"),
         Route("/comments/{comment_id:id}/delete", public.delete_comment, methods=["POST"], name="delete_comment"),
+        Route("/comments/{comment_id:id}/edit", public.edit_comment, methods=["GET", "POST"], name="edit_comment"),
         Route("/comments/{comment_id:id}/report", flags.report_comment, methods=["GET", "POST"],
               name="report_comment"),
         Route("/notifications", community.notification_list, name="notifications"),

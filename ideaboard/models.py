@@ -360,6 +360,7 @@ class Comment(Model):
     is_official = fields.BooleanField(default=False)
     hidden = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
+    edited_at = fields.DatetimeField(null=True)  # the author's last edit (comments.edit_comment), shown as "edited"
 
     class Meta:
         table = "comments"

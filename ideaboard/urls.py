@@ -153,6 +153,9 @@ class Urls:
     def comment_delete(self, comment_id: int) -> str:
         return f"/comments/{comment_id}/delete"
 
+    def comment_edit(self, comment_id: int) -> str:
+        return f"/comments/{comment_id}/edit"
+
     def comment_report(self, comment_id: int) -> str:
         return f"/comments/{comment_id}/report"
 
@@ -328,6 +331,9 @@ class Urls:
 
     def api_idea(self, idea_id: int) -> str:
         return f"/api/v1/ideas/{idea_id}"
+
+    def api_comment(self, comment_id: int) -> str:
+        return f"/api/v1/comments/{comment_id}"
 
     def api_idea_follow(self, idea_id: int) -> str:
         return f"/api/v1/ideas/{idea_id}/follow"

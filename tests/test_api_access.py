@@ -13,7 +13,7 @@ import re
 import httpx
 import pytest
 
-from ideaboard import api_keys
+from ideaboard import api_keys, comments
 from ideaboard.api.openapi import operations
 from ideaboard.app import build_routes
 from ideaboard.models import ApiKey, Idea, Role, Space
@@ -24,7 +24,8 @@ PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 BODIES = {"api_new_idea": {"title": "An idea from the matrix"}, "api_edit_idea": {"title": "Edited by the matrix"},
           "api_vote": {"value": 1}, "api_owner": {"owner_id": None}, "api_hidden": {"hidden": False},
           "api_merge": {"into_id": 2_147_483_647},
-          "api_new_comment": {"body": "From the matrix"}, "api_status": {"status": "under_review"},
+          "api_new_comment": {"body": "From the matrix"}, "api_edit_comment": {"body": "Edited in the matrix"},
+          "api_status": {"status": "under_review"},
           "api_respond": {"message": "From the matrix"}}
 QUERIES = {"api_search": "?q=matrix"}
 # caller: (persona, scopes); None persona is no key at all
@@ -54,6 +55,7 @@ async def test_every_operation_refuses_exactly_who_the_site_refuses(app, caller,
              "internal": await make_idea(erin, "An internal idea for the matrix", space=Space.INTERNAL),
              "hidden": await make_idea(alice, "A hidden idea for the matrix")}
     await Idea.filter(id=ideas["hidden"].id).update(hidden=True)
+    comment = await comments.add_comment(ideas["public"], alice, "A comment for the matrix")
     persona, scopes = CALLERS[caller]
     headers = {}
     if persona is not None:
@@ -71,7 +73,8 @@ async def test_every_operation_refuses_exactly_who_the_site_refuses(app, caller,
         for path, op in operations(build_routes()):
             targets = ["public", "internal", "hidden"] if "{idea_id" in path else [None]
             for target in targets:
-                fill = {"idea_id": str(ideas[target].id) if target else "", "user_id": str(alice.id)}
+                fill = {"idea_id": str(ideas[target].id) if target else "", "user_id": str(alice.id),
+                        "comment_id": str(comment.id)}
                 url = PARAM.sub(lambda m, fill=fill: fill[m.group(1)], path) + QUERIES.get(op.name, "")
                 response = await http.request(op.method, url, json=BODIES.get(op.name))
                 checker.check(op.method, url, response)

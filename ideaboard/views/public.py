@@ -23,8 +23,8 @@ from ideaboard import (
 from ideaboard import categories as categories_cache
 from ideaboard import search as full_text
 from ideaboard.errors import NotAllowed, NotFound
-from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
-from ideaboard.models import Idea, Space, Status, Tweet
+from ideaboard.forms import COMMENT_MAX, FormErrors, parse_comment, parse_idea, parse_vote
+from ideaboard.models import Comment, Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views import account
@@ -80,8 +80,10 @@ async def idea_detail(request: Request) -> Response:
     page = await idea_page.read_idea_page(path_id(request), viewer, comments_before=before)
     if page is None:
         raise not_found("idea")
-    card_meta = social.card_meta(page.idea, request.state.settings)
-    return render(request, "ideas/detail.html", await _detail_context(page, before, card_meta=card_meta))
+    settings = request.state.settings
+    card_meta = social.card_meta(page.idea, settings)
+    return render(request, "ideas/detail.html", await _detail_context(
+        page, before, card_meta=card_meta, share=social.customer_share(page.idea, settings)))
 
 
 async def _detail_context(page: idea_page.IdeaPage, comments_before: str | None = None, **extra) -> dict:
@@ -214,6 +216,8 @@ async def add_comment(request: Request) -> Response:
         page = await _comment_again(request, idea, viewer, data, {}, 200,
                                     **account.verification_context(request, sent=True))
         return account.queue_verification(page, request)
+    if data.get("preview"):
+        return await _comment_preview(request, idea, viewer, data)
     try:
         body = parse_comment(data)
         await throttle(request, "comment")
@@ -245,6 +249,45 @@ async def _comment_again(request: Request, idea: Idea, viewer, values: dict, err
                                     **extra)
     block = "comments" if htmx.is_request(request) else None
     return render(request, "ideas/detail.html", context, block=block, status_code=status)
+
+
+async def _comment_preview(request: Request, idea: Idea, viewer, data: dict) -> Response:
+    """The Preview button: htmx gets the rendered text for the preview pane; a plain form the page, text kept."""
+    html = await comments.preview(data.get("body", "")[:COMMENT_MAX])
+    if htmx.is_request(request):
+        return render(request, "ideas/detail.html", {"preview_html": html}, block="comment_preview")
+    return await _comment_again(request, idea, viewer, data, {}, 200, preview_html=html)
+
+
+async def edit_comment(request: Request) -> Response:
+    """The author rewords their comment within the edit window (Preview works here too); then back to the idea."""
+    viewer = current_user(request)
+    if viewer is None:
+        return login_redirect(request)
+    comment = await Comment.get_or_none(id=path_id(request, "comment_id"), author_id=viewer.id)
+    if comment is None or await ideas.get_idea(comment.idea_id, viewer) is None:
+        raise not_found("comment")
+    data = await form_data(request) if request.method == "POST" else {"body": comment.body}
+    context = {"comment": comment, "values": data, "errors": {}, "preview_html": None}
+    if request.method == "POST" and data.get("preview"):
+        context["preview_html"] = await comments.preview(data.get("body", "")[:COMMENT_MAX])
+        block = "comment_preview" if htmx.is_request(request) else None
+        return render(request, "ideas/comment_edit.html", context, block=block)
+    if request.method == "POST":
+        try:
+            await comments.edit_comment(comment.id, viewer, parse_comment(data))
+        except FormErrors as exc:
+            context["errors"] = exc.errors
+            return render(request, "ideas/comment_edit.html", context, status_code=422)
+        except NotAllowed as exc:
+            context["errors"] = {"body": str(exc)}
+            return render(request, "ideas/comment_edit.html", context, status_code=403)
+        flash(request, "Your comment is updated.")
+        return see_other(urls.idea(comment.idea_id) + f"#comment-{comment.id}")
+    if not comments.editable(comment, viewer):
+        flash(request, "Comments can be edited for 15 minutes after posting.", "error")
+        return see_other(urls.idea(comment.idea_id) + f"#comment-{comment.id}")
+    return render(request, "ideas/comment_edit.html", context)
 
 
 async def _page_of(idea: Idea, viewer) -> idea_page.IdeaPage:

@@ -90,3 +90,23 @@ document.addEventListener("submit", (event) => {
     if (match && document.getElementById(match[1])) event.preventDefault();
   });
 })();
+
+// "Copy link" beside the share link: without JavaScript the link stays in a read-only box to select and copy.
+(function () {
+  "use strict";
+  if (!navigator.clipboard) return;
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    navigator.clipboard.writeText(source.value).then(function () {
+      button.textContent = "Link copied";
+    }, function () {
+      source.select();
+    });
+  });
+})();
