@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import chromium, live_server, needs_chromium
+from tests.browser import axe_violations, chromium, live_server, needs_chromium, screenshot
+from tests.conftest import PASSWORD
 from tests.test_staff_browser import log_in
 
 pytestmark = [pytest.mark.browser, needs_chromium]
@@ -55,3 +56,42 @@ async def test_a_visitor_reading_an_idea_sees_a_new_comment_arrive(app, settings
             assert await reader.locator(".no-comments").is_hidden()
             await bobs.locator("#comment-list .comment", has_text="Six would be").wait_for()
             assert await bobs.locator("#comment-list .comment").count() == 1  # his own page: not added twice
+
+
+async def test_the_idea_page_with_share_preview_and_an_edited_comment_in_both_themes(app, settings, alice, bob,
+                                                                                     make_idea):
+    from ideaboard import comments
+
+    idea = await make_idea(alice, "Oat milk foam that holds its shape", "It collapses before I reach the table.")
+    comment = await comments.add_comment(idea, bob, "Same here, **every** time.")
+    await comments.edit_comment(comment.id, bob, "Same here, **every** single time.")
+    found = []
+    with live_server(settings) as base:
+        async with chromium() as browser:
+            for scheme in ("light", "dark"):
+                for width in (390, 1280):
+                    context = await browser.new_context(viewport={"width": width, "height": 900},
+                                                        color_scheme=scheme)
+                    page = await context.new_page()
+                    await log_in_any_width(page, base, bob.email)
+                    await page.goto(f"{base}/ideas/{idea.id}")
+                    await page.fill("#comment-body", "A *preview* with @Alice")
+                    await page.click("button[name=preview]")
+                    await page.locator("#comment-preview em", has_text="preview").wait_for()
+                    assert await page.locator("#share-x").is_visible()
+                    assert "edited" in await page.locator(f"#comment-{comment.id}").text_content()
+                    scroll, inner = await page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+                    assert scroll <= inner, f"{scheme} {width}: {scroll} px wide"
+                    found += [f"{scheme} {width}: {v}" for v in await axe_violations(page)]
+                    await screenshot(page, f"idea-page-{width}-{scheme}")
+                    await context.close()
+    assert not found, "\n".join(found)
+
+
+async def log_in_any_width(page, base: str, email: str) -> None:
+    """Log in at any width (on a phone the Log out button sits in the closed menu)."""
+    await page.goto(base + "/login")
+    await page.fill("#email", email)
+    await page.fill("#password", PASSWORD)
+    async with page.expect_navigation():
+        await page.click("main button:has-text('Log in')")
