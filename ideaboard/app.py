@@ -122,6 +122,7 @@ def build_routes() -> list[BaseRoute]:
               name="report_comment"),
         Route("/notifications", community.notification_list, name="notifications"),
         Route("/notifications/bell", updates.bell, name="bell"),  # the header's bell, re-fetched live
+        Route("/mentions", updates.mention_suggestions, name="mentions"),  # @name autocomplete in comment boxes
         Route("/settings/notifications", notification_settings.notification_settings, methods=["GET", "POST"],
               name="notification_settings"),
         Route("/verify/resend", account.resend_verification, methods=["POST"], name="resend_verification"),

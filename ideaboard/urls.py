@@ -165,6 +165,9 @@ class Urls:
     def bell(self) -> str:
         return "/notifications/bell"
 
+    def mentions(self, idea: int | None = None) -> str:
+        return "/mentions" + _query(idea=idea)
+
     def notification_settings(self) -> str:
         return "/settings/notifications"
 

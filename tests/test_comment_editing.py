@@ -100,3 +100,22 @@ async def test_every_public_idea_page_has_a_share_control_and_internal_ones_none
     assert page.find(attrs={"data-copy": "#share-url"}) is not None
     internal = await make_idea(erin, "Staff rota", space=Space.INTERNAL)
     assert 'id="share"' not in (await (await browser_for(erin)).get(f"/ideas/{internal.id}")).text
+
+
+async def test_typing_an_at_name_suggests_members_the_viewer_may_mention(browser_for, alice, bob, erin, sam,
+                                                                        make_idea):
+    idea = await make_idea(alice, "Mentions")
+    bobs = await browser_for(bob)
+    box = await bobs.get(f"/ideas/{idea.id}")
+    assert f'hx-get="/mentions?idea={idea.id}"' in box.text
+    found = await bobs.get(f"/mentions?idea={idea.id}&body=Thanks+%40Al", headers={"HX-Request": "true"})
+    assert 'data-mention="@Alice.Martin"' in found.text and "<html" not in found.text
+    assert "Bob Nguyen" not in found.text  # never yourself
+    assert "data-mention" not in (await bobs.get(f"/mentions?idea={idea.id}&body=no+mention+here")).text
+    assert 'data-mention="@Sam.Rivera"' in (await bobs.get(f"/mentions?idea={idea.id}&body=%40ri")).text  # surname
+    internal = await make_idea(erin, "Rota", space=Space.INTERNAL)
+    sams = await browser_for(sam)
+    inside = await sams.get(f"/mentions?idea={internal.id}&body=%40A")
+    assert "Alice" not in inside.text  # a customer would never be told about an internal idea
+    assert (await bobs.get(f"/mentions?idea={internal.id}&body=%40A")).status_code == 404
+    assert (await (await browser_for()).get("/mentions?body=%40A")).status_code in (303, 302)  # visitors log in

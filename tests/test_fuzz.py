@@ -71,6 +71,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /settings/theme": ((), ("theme",)),
     "GET /notifications": ((), ()),
     "GET /notifications/bell": ((), ()),
+    "GET /mentions": (("body", "idea"), ()),
     "GET /settings/notifications": ((), ()),
     "POST /settings/notifications": ((), ("updates", "comments", "mentions", "assignments")),
     "GET /unsubscribe/{token}": ((), ()),

@@ -75,6 +75,10 @@ async def test_the_idea_page_with_share_preview_and_an_edited_comment_in_both_th
                     page = await context.new_page()
                     await log_in_any_width(page, base, bob.email)
                     await page.goto(f"{base}/ideas/{idea.id}")
+                    if (scheme, width) == ("light", 1280):  # @name autocomplete completes the name being typed
+                        await page.fill("#comment-body", "Thanks @Ali")
+                        await page.click('[data-mention="@Alice.Martin"]')
+                        assert await page.input_value("#comment-body") == "Thanks @Alice.Martin "
                     await page.fill("#comment-body", "A *preview* with @Alice")
                     await page.click("button[name=preview]")
                     await page.locator("#comment-preview em", has_text="preview").wait_for()

@@ -53,7 +53,8 @@ def pages(world) -> dict[str, list[str]]:
     member = [*public, "/ideas/new", "/notifications", profile, "/settings"]
     return {
         "visitor": [*public, "/login", "/signup", "/forgot", profile, "/staff/", "/no/such/page"],
-        "alice@example.com": [*member, f"/ideas/{long}/edit", f"/comments/{world['comment'].id}/edit", "/staff/"],  # the access-denied page too
+        "alice@example.com": [*member, f"/ideas/{long}/edit", f"/comments/{world['comment'].id}/edit",
+                              "/staff/"],  # the access-denied page too
         "erin@brewline.example": [*member, "/internal", "/ideas/new?space=internal"],
         "sam@brewline.example": [*member, "/internal", "/staff/", "/staff/?status=launched", f"/staff/ideas/{long}",
                                  f"/staff/ideas/{shipped}", "/staff/clusters", "/staff/tweets", "/staff/flags",

@@ -1,4 +1,5 @@
-"""The live stream (Server-Sent Events) every page shares, and the small parts pages re-fetch when told.
+"""The live stream (Server-Sent Events) every page shares, the small parts pages re-fetch when told, and the
+@name suggestions a comment box asks for as someone types.
 
 Each topic a page asks for is checked here, once, before the stream starts: a visitor never hears about internal
 or hidden ideas, a person hears only their own bell, and only staff hear the review queue and the desk. The stream
@@ -11,7 +12,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from ideaboard import ideas, inputs, live, notifications
+from ideaboard import ideas, inputs, live, mentions, notifications
 from ideaboard.models import Role, User
 from ideaboard.templating import render
 from ideaboard.views.common import current_user, login_redirect, not_found
@@ -60,3 +61,19 @@ async def bell(request: Request) -> Response:
         return login_redirect(request)
     request.scope["unread_count"] = await notifications.unread_count(viewer)
     return render(request, "base.html", {}, block="bell")
+
+
+async def mention_suggestions(request: Request) -> Response:
+    """`/mentions?body=…&idea=7`: members whose name completes the `@name` typed last (htmx, under the box)."""
+    viewer = current_user(request)
+    if viewer is None:
+        return login_redirect(request)
+    partial = mentions.typed_handle(request.query_params.get("body", "")[-60:])  # only the end is being typed
+    idea_id = inputs.query_id(request, "idea")
+    idea = await ideas.get_idea(idea_id, viewer) if idea_id is not None else None
+    if idea_id is not None and idea is None:
+        raise not_found("idea")
+    internal = idea is not None and idea.space == "internal"
+    found = await mentions.suggest(partial, viewer, employees_only=internal) if partial else []
+    people = [(member, mentions.handle_of(member)) for member in found]
+    return render(request, "ideas/detail.html", {"people": people, "partial": partial}, block="mention_list")

@@ -110,3 +110,16 @@ document.addEventListener("submit", (event) => {
     });
   });
 })();
+
+// @name suggestions under a comment box (GET /mentions, swapped in by htmx): a click completes the name being typed.
+document.addEventListener("click", function (event) {
+  "use strict";
+  var button = event.target.closest && event.target.closest("[data-mention]");
+  if (!button) return;
+  var box = document.querySelector(button.getAttribute("data-for"));
+  if (!box) return;
+  box.value = box.value.replace(/@[\w.\-]*$/, "") + button.getAttribute("data-mention") + " ";
+  box.focus();
+  var list = button.parentNode;
+  if (list) list.replaceChildren();
+});
