@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import htmx, inputs, live, templating
+from ideaboard import htmx, images, inputs, live, templating
 from ideaboard.api import problems
 from ideaboard.api import views as api
 from ideaboard.api.operations import BearerAuth
@@ -53,6 +53,7 @@ from ideaboard.views import (
     updates,
 )
 from ideaboard.views import api_keys as key_views
+from ideaboard.views import images as image_views
 from ideaboard.views import settings as account_settings
 from ideaboard.views import sso as sso_views
 from ideaboard.views import webhooks as webhook_views
@@ -60,6 +61,7 @@ from ideaboard.views import webhooks as webhook_views
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 UNSUBSCRIBE_POST = re.compile(r"/unsubscribe/[A-Za-z0-9_.\-]+")  # the one-click unsubscribe route, nothing else
+UPLOAD_POSTS = (re.compile(r"/ideas/\d+/image"), re.compile(r"/comments/\d+/image"))  # images: multipart, larger
 
 
 class State(TypedDict):
@@ -92,6 +94,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/sitemaps/{chunk:id}.xml", crawlers.sitemap_part, name="sitemap_part"),
         Route("/favicon.ico", crawlers.favicon, name="favicon"),
         Route("/live", updates.stream, name="live"),  # Server-Sent Events; each topic authorized in the view
+        Route("/images/{key:str}", image_views.serve, name="image"),  # each picture only to who may see its idea
+        Route("/images/{key:str}/thumb", image_views.serve, name="image_thumb"),
         Route("/signup", account.signup, methods=["GET", "POST"], name="signup"),
         Route("/login", account.login, methods=["GET", "POST"], name="login"),
         Route("/logout", account.logout, methods=["POST"], name="logout"),
@@ -118,6 +122,9 @@ def build_routes() -> list[BaseRoute]:
         Route("/ideas/{idea_id:id}/report", flags.report_idea, methods=["GET", "POST"], name="report_idea"),
         Route("/comments/{comment_id:id}/delete", public.delete_comment, methods=["POST"], name="delete_comment"),
         Route("/comments/{comment_id:id}/edit", public.edit_comment, methods=["GET", "POST"], name="edit_comment"),
+        Route("/ideas/{idea_id:id}/image", image_views.upload_to_idea, methods=["POST"], name="idea_image"),
+        Route("/comments/{comment_id:id}/image", image_views.upload_to_comment, methods=["POST"],
+              name="comment_image"),
         Route("/comments/{comment_id:id}/report", flags.report_comment, methods=["GET", "POST"],
               name="report_comment"),
         Route("/notifications", community.notification_list, name="notifications"),
@@ -316,7 +323,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="ideaboard_session",
                    same_site="lax", https_only=settings.https_only, max_age=SESSION_SECONDS),
         Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds),  # visitors' pages; needs the session
-        Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,), bearer_prefix=problems.API_PREFIX),
+        Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,), bearer_prefix=problems.API_PREFIX,
+                   upload_posts=UPLOAD_POSTS, upload_bytes=images.MAX_UPLOAD_BYTES + 64 * 1024),
         Middleware(LoadUserMiddleware),
         Middleware(UnreadCountMiddleware),
         Middleware(live.LiveMiddleware),  # publishes a request's live updates once its view is done

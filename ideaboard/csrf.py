@@ -42,18 +42,23 @@ class CSRFMiddleware:
     cross-site, and the API ignores the cookie). Nothing else is exempt.
     """
 
-    def __init__(self, app: ASGIApp, exempt_posts: Sequence[re.Pattern[str]] = (), bearer_prefix: str = "") -> None:
+    def __init__(self, app: ASGIApp, exempt_posts: Sequence[re.Pattern[str]] = (), bearer_prefix: str = "",
+                 upload_posts: Sequence[re.Pattern[str]] = (), upload_bytes: int = MAX_FORM_BYTES) -> None:
         self.app = app
         self.exempt_posts = tuple(exempt_posts)
         self.bearer_prefix = bearer_prefix
+        self.upload_posts = tuple(upload_posts)  # file uploads (images): a larger body, the token in the multipart
+        self.upload_bytes = upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS or self._exempt(scope):
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
         try:
-            body, receive = await _buffer(headers, receive)
-            given = headers.get(HEADER) or _form_token(headers, body)
+            upload = scope["method"] == "POST" and any(p.fullmatch(scope["path"]) for p in self.upload_posts)
+            body, receive = await _buffer(headers, receive, self.upload_bytes if upload else MAX_FORM_BYTES)
+            given = headers.get(HEADER) or _form_token(headers, body) or (_multipart_token(headers, body) if upload
+                                                                          else "")
         except inputs.Invalid as exc:  # too large, too many fields, not UTF-8: refused before anything runs
             return await _refuse(scope, receive, send, exc.status_code, exc.message)
         expected = scope.get("session", {}).get(FIELD, "")
@@ -102,10 +107,10 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, status_code: int, 
     await error_page(Request(scope, receive), status_code, message)(scope, receive, send)
 
 
-async def _buffer(headers: Headers, receive: Receive) -> tuple[bytes, Receive]:
+async def _buffer(headers: Headers, receive: Receive, limit: int = MAX_FORM_BYTES) -> tuple[bytes, Receive]:
     """Read the whole body (TooLarge past the limit) and return a receive that replays it."""
     length = headers.get("content-length", "")
-    if length.isascii() and length.isdigit() and int(length) > MAX_FORM_BYTES:
+    if length.isascii() and length.isdigit() and int(length) > limit:
         raise _too_large()
     chunks: list[bytes] = []
     size, more = 0, True
@@ -115,7 +120,7 @@ async def _buffer(headers: Headers, receive: Receive) -> tuple[bytes, Receive]:
             break
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
-        if size > MAX_FORM_BYTES:
+        if size > limit:
             raise _too_large()
         more = message.get("more_body", False)
     body = b"".join(chunks)
@@ -134,6 +139,18 @@ async def _buffer(headers: Headers, receive: Receive) -> tuple[bytes, Receive]:
 def _too_large() -> inputs.TooLarge:
     return inputs.TooLarge("body", f"This form is too large (the limit is {MAX_FORM_BYTES // 1000:,} kB); "
                                    "shorten the text and send it again.")
+
+
+MULTIPART_TOKEN = re.compile(
+    rb'\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n([A-Za-z0-9_\-]{1,100})\r\n')
+
+
+def _multipart_token(headers: Headers, body: bytes) -> str:
+    """The token field of a multipart upload form (the forms put it first; a browser writes it this way)."""
+    if not headers.get("content-type", "").startswith("multipart/form-data"):
+        return ""
+    match = MULTIPART_TOKEN.search(body[:4096])
+    return match.group(1).decode() if match else ""
 
 
 def _form_token(headers: Headers, body: bytes) -> str:

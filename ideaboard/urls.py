@@ -156,6 +156,18 @@ class Urls:
     def comment_edit(self, comment_id: int) -> str:
         return f"/comments/{comment_id}/edit"
 
+    def comment_image(self, comment_id: int) -> str:
+        return f"/comments/{comment_id}/image"
+
+    def idea_image(self, idea_id: int) -> str:
+        return f"/ideas/{idea_id}/image"
+
+    def image(self, key: str) -> str:
+        return f"/images/{key}"
+
+    def image_thumb(self, key: str) -> str:
+        return f"/images/{key}/thumb"
+
     def comment_report(self, comment_id: int) -> str:
         return f"/comments/{comment_id}/report"
 

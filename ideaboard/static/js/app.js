@@ -123,3 +123,28 @@ document.addEventListener("click", function (event) {
   var list = button.parentNode;
   if (list) list.replaceChildren();
 });
+
+// Image uploads: a file dropped on the form goes into its file input (the form is a plain upload without this).
+(function () {
+  "use strict";
+  function zone(event) { return event.target.closest && event.target.closest("form[data-drop]"); }
+  document.addEventListener("dragover", function (event) {
+    var form = zone(event);
+    if (!form) return;
+    event.preventDefault();
+    form.classList.add("dropping");
+  });
+  document.addEventListener("dragleave", function (event) {
+    var form = zone(event);
+    if (form) form.classList.remove("dropping");
+  });
+  document.addEventListener("drop", function (event) {
+    var form = zone(event);
+    if (!form || !event.dataTransfer || !event.dataTransfer.files.length) return;
+    event.preventDefault();
+    form.classList.remove("dropping");
+    var input = form.querySelector("input[type=file]");
+    input.files = event.dataTransfer.files;
+    form.requestSubmit();
+  });
+})();
