@@ -30,8 +30,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-1"
-# Baseline on the 2-core shared dev box (2026-12-01, SQLite, Redis on loopback), see the report in the commit:
-BASELINE = "1,000 subscribers: p50 ≈ 30 ms; 10,000: p50 ≈ 300 ms (client-bound)"
+# First run (2026-12-01, the shared 2-core dev box at load average 7-8, client on the same machine; README):
+BASELINE = ("1,000 subscribers p50 89 / p95 190 / p99 692 ms; 10,000 p50 783 ms / p95 4.6 s / p99 5.3 s; "
+            "34 KiB per connection")
 
 
 def free_port() -> int:

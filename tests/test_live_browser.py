@@ -50,7 +50,7 @@ async def test_a_visitor_reading_an_idea_sees_a_new_comment_arrive(app, settings
             await log_in(bobs, base, bob.email)
             await bobs.goto(f"{base}/ideas/{idea.id}")
             await bobs.fill("#comment-body", "Six would be *perfect*")
-            await bobs.evaluate("document.querySelector('.comment-form button').click()")
+            await bobs.evaluate("document.querySelector('.comment-form button.primary').click()")
             await reader.locator("#comment-list .comment em", has_text="perfect").wait_for(timeout=10_000)
             assert (await reader.locator("#comment-count").text_content()).strip() == "1 comment"
             assert await reader.locator(".no-comments").is_hidden()
@@ -60,9 +60,10 @@ async def test_a_visitor_reading_an_idea_sees_a_new_comment_arrive(app, settings
 
 async def test_the_idea_page_with_share_preview_and_an_edited_comment_in_both_themes(app, settings, alice, bob,
                                                                                      make_idea):
-    from ideaboard import comments
+    from ideaboard import comments, images
 
     idea = await make_idea(alice, "Oat milk foam that holds its shape", "It collapses before I reach the table.")
+    await images.add_to_idea(settings.data_dir, idea, alice, "foam.png", a_png())
     comment = await comments.add_comment(idea, bob, "Same here, **every** time.")
     await comments.edit_comment(comment.id, bob, "Same here, **every** single time.")
     found = []
@@ -99,3 +100,33 @@ async def log_in_any_width(page, base: str, email: str) -> None:
     await page.fill("#password", PASSWORD)
     async with page.expect_navigation():
         await page.click("main button:has-text('Log in')")
+
+
+def a_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.radial_gradient("L").convert("RGB").resize((640, 360)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_alice_uploads_a_picture_with_the_plain_file_input_on_her_phone(app, settings, alice, make_idea,
+                                                                             tmp_path):
+    idea = await make_idea(alice, "Foam art class")
+    photo = tmp_path / "foam.png"
+    photo.write_bytes(a_png())
+    with live_server(settings) as base:
+        async with chromium() as browser:
+            page = await (await browser.new_context(viewport={"width": 390, "height": 844})).new_page()
+            await log_in_any_width(page, base, alice.email)
+            await page.goto(f"{base}/ideas/{idea.id}")
+            await page.set_input_files("#idea-image-file", str(photo))
+            async with page.expect_navigation():
+                await page.click(".image-upload button")
+            await page.locator("#idea-image img").wait_for()
+            loaded = await page.evaluate("document.querySelector('#idea-image img').naturalWidth")
+            assert loaded == 480  # the thumbnail, served as an image
+            assert "Your picture is on the idea." in await page.content()
+            await screenshot(page, "idea-page-upload-390-light")
