@@ -20,6 +20,7 @@ import contextvars
 import json
 import logging
 import re
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -205,6 +206,12 @@ def _from_log(event_id: bytes | str, fields: dict) -> Event:
 
     values = {text(k): text(v) for k, v in fields.items()}
     return Event(text(event_id), values.get("topic", ""), values.get("name", ""), values.get("data", ""))
+
+
+def since_now(margin_ms: int = 2000) -> str:
+    """An event id for "from now on" (stream ids are Redis's clock in ms): a page rendered now, even if a cache
+    serves it later, asks for what happened since (a little earlier, for clock skew: a repeat changes nothing)."""
+    return f"{int(time.time() * 1000) - margin_ms}-0"
 
 
 def last_event_id(header: str | None, query: str | None) -> str | None:

@@ -14,7 +14,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import comments
+from ideaboard import comments, live
 from ideaboard.csrf import session_token
 from ideaboard.models import Role, Status
 from ideaboard.urls import urls
@@ -58,6 +58,7 @@ templates.env.filters["timeago"] = timeago
 templates.env.filters["status_label"] = status_label
 templates.env.globals["Role"] = Role
 templates.env.tests["voting_closed"] = voting_closed
+templates.env.globals["live_since"] = live.since_now
 templates.env.tests["editable_by"] = comments.editable  # {% if c is editable_by(user) %}
 
 

@@ -55,9 +55,10 @@ class Urls:
         return "/favicon.ico"
 
     def live(self, board: str | None = None, idea: int | None = None, queue: int | None = None,
-             desk: int | None = None) -> str:
-        """The page's one event stream: the topics it shows (the viewer's bell comes with any of them)."""
-        return "/live" + _query(board=board, idea=idea, queue=queue, desk=desk)
+             desk: int | None = None, since: str | None = None) -> str:
+        """The page's one event stream: the topics it shows (the viewer's bell comes with any of them), from the
+        event id `since` (when the page was rendered: a cached copy catches up)."""
+        return "/live" + _query(board=board, idea=idea, queue=queue, desk=desk, since=since)
 
     def roadmap(self) -> str:
         return "/roadmap"

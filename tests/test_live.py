@@ -54,7 +54,7 @@ async def test_the_idea_page_hears_votes_and_new_comments_as_visitors_see_them(a
                                                                                bob, make_idea):
     idea = await make_idea(alice, "Reusable cup discount")
     page = await visitor.get(f"/ideas/{idea.id}")
-    assert f'sse-connect="/live?idea={idea.id}"' in page.text and f'sse-swap="votes-{idea.id}"' in page.text
+    assert f'sse-connect="/live?idea={idea.id}&amp;since=' in page.text and f'sse-swap="votes-{idea.id}"' in page.text
     stream = await listen(visitor, f"/live?idea={idea.id}")
     bobs = await browser_for(bob)
     await bobs.post(f"/ideas/{idea.id}/vote", {"value": "up"}, htmx=True)
@@ -71,7 +71,7 @@ async def test_sam_moves_alices_idea_and_her_bell_hears_it(app, browser_for, ali
     idea = await make_idea(alice, "Pay by phone at the drive-through")
     alices = await browser_for(alice)
     page = await alices.get("/")
-    assert 'sse-connect="/live?board=public"' in page.text and 'hx-trigger="sse:bell"' in page.text
+    assert 'sse-connect="/live?board=public&amp;since=' in page.text and 'hx-trigger="sse:bell"' in page.text
     assert 'class="bell-count"' not in page.text
     stream = await listen(alices, "/live")
     sams = await browser_for(sam)
@@ -149,6 +149,19 @@ async def test_the_board_stays_cached_for_visitors_while_the_stream_carries_vote
     first, second = await visitor.get("/"), await visitor.get("/")
     assert first.text == second.text and "sse-connect" in first.text and "csrf_token" not in first.text
     assert "set-cookie" not in second.headers
+
+
+async def test_a_cached_board_catches_up_on_what_happened_since_it_was_rendered(app, visitor, browser_for, alice,
+                                                                              bob, make_idea):
+    idea = await make_idea(alice, "Served from the cache")
+    bobs = await browser_for(bob)
+    await bobs.csrf()
+    board = await visitor.get("/")
+    await bobs.post(f"/ideas/{idea.id}/vote", {"value": "up"}, htmx=True)  # a minor change: the copy stays
+    again = await visitor.get("/")
+    assert again.text == board.text  # still the cached copy, with the old score
+    stream_url = re.search(r'sse-connect="([^"]+)"', again.text).group(1).replace("&amp;", "&")
+    assert (f"votes-{idea.id}", "1") in events(await visitor.get(stream_url, headers=STREAM))
 
 
 async def test_closed_ideas_keep_their_live_score_too(app, visitor, alice, make_idea):
