@@ -256,7 +256,7 @@ async def _context(request: Request, conversation: Conversation, **extra: Any) -
         "reply_text": text, "reply_key": extra.pop("reply_key", "") or desk.new_reply_key(),
         "in_reply_to": extra.pop("in_reply_to", "") or (posts[-1].id if posts else conversation.x_conversation_id),
         "length": _length(text), **_limits(), "error": None, "error_at": None, "can_post": bool(settings.x_user_token),
-        "viewer": staff_user(request), "live_key": str(conversation.id), "help_desk": settings.zendesk_enabled,
+        "viewer": staff_user(request), "help_desk": settings.zendesk_enabled,
         "ticket_note": "",
         "history_handle": conversation.author_username if desk.is_handle(conversation.author_username or "") else "",
         **extra,
