@@ -8,14 +8,15 @@ subscribers as raw HTTP/1.1 EventSource-like connections (`GET /live?board=publi
 then Bob votes (plain form POSTs, alternating up and withdraw); for each vote the clock starts when its response has
 arrived (the vote is accepted and committed) and stops when a subscriber has read the `votes-<id>` event. Prints
 p50/p95/p99/max over every (vote, subscriber), the server's RSS per connection, and the load average.
-The clients share the machine (and the client is one Python process reading every socket), so the figures are an
-upper bound of what the server alone adds.
+The clients share the machine (`--client-processes` Python processes read the sockets), so the figures are an upper
+bound of what the server alone adds.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import re
 import socket
@@ -30,8 +31,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-1"
-# First run (2026-12-01, the shared 2-core dev box at load average 7-8, client on the same machine; README):
-BASELINE = ("1,000 subscribers p50 89 / p95 190 / p99 692 ms; 10,000 p50 783 ms / p95 4.6 s / p99 5.3 s; "
+# 2026-12-01, the shared 2-core dev box at load average 2, 2 client processes on the same machine (README):
+BASELINE = ("1,000 subscribers p50 22 / p95 49 / p99 249 ms; 10,000 p50 302 ms / p95 1.65 s / p99 1.73 s; "
             "34 KiB per connection")
 
 
@@ -124,27 +125,56 @@ async def open_all(subs: list[Subscriber], port: int, batch: int = 250) -> list[
     return tasks
 
 
-async def vote_round(base: str, idea_id: int, votes: int, subs: list[Subscriber]) -> list[float]:
+def client_process(port: int, event: str, n: int, conn) -> None:
+    """One of the client processes: opens `n` subscribers, then answers the parent's "count" and "stop"."""
+    asyncio.run(_client(port, event, n, conn))
+
+
+async def _client(port: int, event: str, n: int, conn) -> None:
+    subs = [Subscriber(event) for _ in range(n)]
+    tasks = await open_all(subs, port)
+    conn.send("ready")
+    loop = asyncio.get_running_loop()
+    while await loop.run_in_executor(None, conn.recv) != "stop":
+        conn.send(sum(len(s.arrivals) for s in subs))
+    conn.send([s.arrivals for s in subs])
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def vote_round(base: str, idea_id: int, votes: int, n: int, pipes: list) -> list[float]:
     """Bob's votes, one at a time; each waits until every subscriber heard it (or 30 s)."""
-    latencies: list[float] = []
-    async with httpx.AsyncClient(base_url=base, timeout=30) as bob:
-        page = await bob.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-        await bob.post("/login", data={"email": "bob@example.com", "password": PASSWORD, "csrf_token": token})
-        token = re.search(r'"X-CSRF-Token": "([^"]+)"', (await bob.get("/")).text).group(1)  # type: ignore[union-attr]
-        for n in range(votes):
-            heard = [len(s.arrivals) for s in subs]
-            response = await bob.post(f"/ideas/{idea_id}/vote", data={"value": "up" if n % 2 == 0 else "none",
-                                                                        "csrf_token": token})
-            accepted = time.perf_counter()
+    accepted: list[float] = []
+    with httpx.Client(base_url=base, timeout=30) as bob:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', bob.get("/login").text).group(1)  # type: ignore[union-attr]
+        bob.post("/login", data={"email": "bob@example.com", "password": PASSWORD, "csrf_token": token})
+        token = re.search(r'"X-CSRF-Token": "([^"]+)"', bob.get("/").text).group(1)  # type: ignore[union-attr]
+        for k in range(votes):
+            response = bob.post(f"/ideas/{idea_id}/vote", data={"value": "up" if k % 2 == 0 else "none",
+                                                                "csrf_token": token})
+            accepted.append(time.perf_counter())  # CLOCK_MONOTONIC: the same clock in every process
             assert response.status_code in (200, 303), response.status_code
-            deadline = accepted + 30
-            while time.perf_counter() < deadline and any(len(s.arrivals) == h
-                                                         for s, h in zip(subs, heard, strict=True)):
-                await asyncio.sleep(0.005)
-            latencies += [s.arrivals[h] - accepted for s, h in zip(subs, heard, strict=True) if len(s.arrivals) > h]
-            await asyncio.sleep(0.2)
+            deadline = accepted[-1] + 30
+            while time.perf_counter() < deadline and _heard(pipes) < n * (k + 1):
+                time.sleep(0.01)
+            time.sleep(0.2)
+    latencies: list[float] = []
+    for conn in pipes:
+        conn.send("stop")
+        for arrivals in conn.recv():
+            latencies += [arrivals[k] - accepted[k] for k in range(min(len(arrivals), votes))]
     return latencies
+
+
+def _heard(pipes: list) -> int:
+    for conn in pipes:
+        conn.send("count")
+    return sum(conn.recv() for conn in pipes)
+
+
+def _shares(n: int, processes: int) -> list[int]:
+    return [n // processes + (1 if i < n % processes else 0) for i in range(processes)]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -152,7 +182,7 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
-async def measure(n: int, votes: int, redis_url: str) -> None:
+def measure(n: int, votes: int, redis_url: str, processes: int) -> None:
     data = Path(tempfile.mkdtemp(prefix="live-fanout-"))
     port = free_port()
     env = {**os.environ, "IDEABOARD_DATA_DIR": str(data), "DATABASE_URL": f"sqlite://{data}/bench.sqlite3",
@@ -171,24 +201,31 @@ async def measure(n: int, votes: int, redis_url: str) -> None:
             except httpx.HTTPError:
                 time.sleep(0.1)
         idle = rss_kib(server.pid)
-        subs = [Subscriber(f"votes-{idea_id}") for _ in range(n)]
         started = time.perf_counter()
-        tasks = await open_all(subs, port)
+        context = multiprocessing.get_context("spawn")
+        pipes, clients = [], []
+        for share in _shares(n, processes):
+            parent, child = context.Pipe()
+            client = context.Process(target=client_process, args=(port, f"votes-{idea_id}", share, child))
+            client.start()
+            pipes.append(parent)
+            clients.append(client)
+        for conn in pipes:
+            assert conn.poll(120) and conn.recv() == "ready"
         opened = time.perf_counter() - started
-        await asyncio.sleep(1)
+        time.sleep(1)
         busy = rss_kib(server.pid)
-        latencies = await vote_round(base, idea_id, votes, subs)
+        latencies = vote_round(base, idea_id, votes, n, pipes)
+        for client in clients:
+            client.join(30)
         missed = votes * n - len(latencies)
         load = os.getloadavg()
-        print(f"{n:>6} subscribers  opened in {opened:5.1f} s  "
+        print(f"{n:>6} subscribers ({processes} client processes)  opened in {opened:5.1f} s  "
               f"vote→client p50 {pct(latencies, 50):7.1f} ms  p95 {pct(latencies, 95):7.1f} ms  "
               f"p99 {pct(latencies, 99):7.1f} ms  max {max(latencies) * 1000:7.1f} ms  "
               f"(mean {statistics.fmean(latencies) * 1000:.1f} ms, {len(latencies)} deliveries, {missed} missed)  "
               f"RSS {idle / 1024:.0f} → {busy / 1024:.0f} MiB = {(busy - idle) / n:.1f} KiB per connection  "
               f"load avg {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -198,11 +235,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscribers", default="1000,10000", help="comma-separated counts, one run each")
     parser.add_argument("--votes", type=int, default=20)
+    parser.add_argument("--client-processes", type=int, default=2, help="the subscribers are shared among these")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/7"))
     args = parser.parse_args()
     print(f"live fan-out on one web process; baseline: {BASELINE}")
     for n in (int(x) for x in args.subscribers.split(",")):
-        asyncio.run(measure(n, args.votes, args.redis_url))
+        measure(n, args.votes, args.redis_url, args.client_processes)
 
 
 if __name__ == "__main__":
