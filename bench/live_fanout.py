@@ -31,9 +31,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-1"
-# 2026-12-01, the shared 2-core dev box at load average 2, 2 client processes on the same machine (README):
-BASELINE = ("1,000 subscribers p50 22 / p95 49 / p99 249 ms; 10,000 p50 302 ms / p95 1.65 s / p99 1.73 s; "
-            "34 KiB per connection")
+# 2026-12-01, the shared 2-core dev box at load average 1.4, 2 client processes on the same machine (README):
+BASELINE = ("1,000 subscribers p50 21 / p95 41 / p99 274 ms; 10,000 p50 298 ms / p95 1.50 s / p99 1.57 s; "
+            "33 KiB per connection")
 
 
 def free_port() -> int:

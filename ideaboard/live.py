@@ -246,7 +246,8 @@ async def _events(hub: Hub, topics: frozenset[str], since: str | None, seconds: 
                     yield event.text()
         while (left := deadline - loop.time()) > 0 and not listener.dropped:
             try:
-                event = await asyncio.wait_for(listener.queue.get(), timeout=min(heartbeat, left))
+                async with asyncio.timeout(min(heartbeat, left)):  # no task per wait, unlike wait_for on 3.11
+                    event = await listener.queue.get()
             except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue
