@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import htmx, inputs, templating
+from ideaboard import htmx, inputs, live, templating
 from ideaboard.api import problems
 from ideaboard.api import views as api
 from ideaboard.api.operations import BearerAuth
@@ -53,9 +53,11 @@ from ideaboard.views import (
     similar,
     social,
     staff,
+    updates,
 )
 from ideaboard.views import api_keys as key_views
 from ideaboard.views import campaigns as campaign_views
+from ideaboard.views import images as image_views
 from ideaboard.views import moderation as moderation_views
 from ideaboard.views import settings as account_settings
 from ideaboard.views import sso as sso_views
@@ -64,6 +66,8 @@ from ideaboard.views import webhooks as webhook_views
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 UNSUBSCRIBE_POST = re.compile(r"/unsubscribe/[A-Za-z0-9_.\-]+")  # the one-click unsubscribe route, nothing else
+# Forms that send a file (multipart, a larger body; each view checks its own file's size): images, the CSV import
+UPLOAD_POSTS = (re.compile(r"/ideas/\d+/image"), re.compile(r"/comments/\d+/image"), re.compile(r"/staff/admin/data"))
 
 
 class State(TypedDict):
@@ -72,6 +76,7 @@ class State(TypedDict):
     arq: ArqRedis
     suggest: SuggestCache
     sso: Providers
+    live: live.Hub
 
 
 STAFF = (Role.STAFF, Role.ADMIN)
@@ -97,6 +102,9 @@ def build_routes() -> list[BaseRoute]:
         Route("/sitemap.xml", crawlers.sitemap, name="sitemap"),
         Route("/sitemaps/{chunk:id}.xml", crawlers.sitemap_part, name="sitemap_part"),
         Route("/favicon.ico", crawlers.favicon, name="favicon"),
+        Route("/live", updates.stream, name="live"),  # Server-Sent Events; each topic authorized in the view
+        Route("/images/{key:str}", image_views.serve, name="image"),  # each picture only to who may see its idea
+        Route("/images/{key:str}/thumb", image_views.serve, name="image_thumb"),
         Route("/signup", account.signup, methods=["GET", "POST"], name="signup"),
         Route("/login", account.login, methods=["GET", "POST"], name="login"),
         Route("/logout", account.logout, methods=["POST"], name="logout"),
@@ -122,12 +130,18 @@ def build_routes() -> list[BaseRoute]:
         Route("/ideas/{idea_id:id}/follow", community.follow, methods=["POST"], name="follow"),
         Route("/ideas/{idea_id:id}/report", flags.report_idea, methods=["GET", "POST"], name="report_idea"),
         Route("/comments/{comment_id:id}/delete", public.delete_comment, methods=["POST"], name="delete_comment"),
+        Route("/comments/{comment_id:id}/edit", public.edit_comment, methods=["GET", "POST"], name="edit_comment"),
+        Route("/ideas/{idea_id:id}/image", image_views.upload_to_idea, methods=["POST"], name="idea_image"),
+        Route("/comments/{comment_id:id}/image", image_views.upload_to_comment, methods=["POST"],
+              name="comment_image"),
         Route("/comments/{comment_id:id}/report", flags.report_comment, methods=["GET", "POST"],
               name="report_comment"),
         Route("/campaigns/{key:str}/follow", campaign_views.follow, methods=["POST"], name="campaign_follow"),
         Route("/notifications", community.notification_list, name="notifications"),
         Route("/feedback/{feedback_id:id}/withdraw", community.withdraw_feedback, methods=["POST"],
               name="withdraw_feedback"),
+        Route("/notifications/bell", updates.bell, name="bell"),  # the header's bell, re-fetched live
+        Route("/mentions", updates.mention_suggestions, name="mentions"),  # @name autocomplete in comment boxes
         Route("/settings/notifications", notification_settings.notification_settings, methods=["GET", "POST"],
               name="notification_settings"),
         Route("/verify/resend", account.resend_verification, methods=["POST"], name="resend_verification"),
@@ -209,7 +223,6 @@ def build_routes() -> list[BaseRoute]:
         Route("/tweets", social.tweets_page, name="tweets"),
         Route("/tweets/{tweet_id:str}/idea", social.tweet_to_idea, methods=["GET", "POST"], name="tweet_to_idea"),
         Route("/desk", desk.inbox, name="desk"),
-        Route("/desk/live", desk.live_updates, name="desk_live"),  # Server-Sent Events for the desk's pages
         Route("/desk/saved-replies", desk.saved_reply, methods=["POST"], name="desk_saved_reply"),
         Route("/desk/saved-replies/{reply_id:id}/delete", desk.delete_saved_reply, methods=["POST"],
               name="desk_saved_reply_delete"),
@@ -337,8 +350,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with RegisterTortoise(app, config=settings.tortoise_config()), open_redis(settings) as redis:
-            yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(),
-                   "sso": Providers(settings, redis)}
+            hub = live.Hub(redis)  # the process's one subscription for live updates
+            try:
+                yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(),
+                       "sso": Providers(settings, redis), "live": hub}
+            finally:
+                await hub.close()
 
     middleware = [
         # every response but the 500 page
@@ -347,9 +364,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="ideaboard_session",
                    same_site="lax", https_only=settings.https_only, max_age=SESSION_SECONDS),
         Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds),  # visitors' pages; needs the session
-        Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,), bearer_prefix=problems.API_PREFIX),
+        Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,), bearer_prefix=problems.API_PREFIX,
+                   upload_posts=UPLOAD_POSTS, upload_bytes=inputs.MAX_UPLOAD_BYTES),
         Middleware(LoadUserMiddleware),
         Middleware(UnreadCountMiddleware),
+        Middleware(live.LiveMiddleware),  # publishes a request's live updates once its view is done
     ]
     return Starlette(
         debug=settings.debug, routes=build_routes(), middleware=middleware, lifespan=lifespan,

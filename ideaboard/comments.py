@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -50,6 +50,35 @@ async def published_comment(comment: Comment, idea: Idea, author: User, mentione
     await Idea.filter(id=idea.id).update(comment_count=F("comment_count") + 1)  # also locks the idea row
     await notifications.notify_comment(comment, idea, author, mentioned)
     await webhooks.comment_created(comment, idea)
+
+async def preview(body: str) -> str:
+    """The comment as it would show, through the same renderer and sanitizer (its @names linked)."""
+    mentioned = await mentions.resolve(body)
+    return render_markdown(body, {handle: urls.profile(member.id) for handle, member in mentioned.items()})
+
+
+EDIT_WINDOW = timedelta(minutes=15)  # long enough to fix a typo, short enough that replies still make sense
+
+
+def editable(comment: Comment, user: User | None, now: datetime | None = None) -> bool:
+    """The author may reword a visible comment for EDIT_WINDOW after posting it."""
+    now = now or datetime.now(UTC)
+    return bool(user and comment.author_id == user.id and not comment.hidden
+                and comment.created_at is not None and now - comment.created_at <= EDIT_WINDOW)
+
+
+async def edit_comment(comment_id: int, user: User, body: str, now: datetime | None = None) -> Comment:
+    """The author's new wording, within the edit window; marked edited. Mentions link again (nobody is told twice)."""
+    comment = await Comment.get_or_none(id=comment_id)
+    if comment is None or comment.author_id != user.id:
+        raise NotAllowed("You can only edit your own comments.")
+    if not editable(comment, user, now):
+        raise NotAllowed(f"Comments can be edited for {EDIT_WINDOW.seconds // 60} minutes after posting; "
+                         "this one can no longer be changed.")
+    comment.body, comment.body_html = body, await preview(body)
+    comment.edited_at = now or datetime.now(UTC)
+    await comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
 
 
 async def delete_comment(comment_id: int, user: User) -> Comment:

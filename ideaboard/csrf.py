@@ -25,7 +25,6 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 MAX_FORM_BYTES = inputs.MAX_BODY_BYTES
-MAX_UPLOAD_BYTES = inputs.MAX_UPLOAD_BYTES  # a form with a file; each view checks its own file's size
 EXPIRED = "This form has expired or came from another site. Go back, reload the page and try again."
 
 
@@ -45,17 +44,21 @@ class CSRFMiddleware:
     cross-site, and the API ignores the cookie). Nothing else is exempt.
     """
 
-    def __init__(self, app: ASGIApp, exempt_posts: Sequence[re.Pattern[str]] = (), bearer_prefix: str = "") -> None:
+    def __init__(self, app: ASGIApp, exempt_posts: Sequence[re.Pattern[str]] = (), bearer_prefix: str = "",
+                 upload_posts: Sequence[re.Pattern[str]] = (), upload_bytes: int = MAX_FORM_BYTES) -> None:
         self.app = app
         self.exempt_posts = tuple(exempt_posts)
         self.bearer_prefix = bearer_prefix
+        self.upload_posts = tuple(upload_posts)  # file uploads (images): a larger body, the token in the multipart
+        self.upload_bytes = upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS or self._exempt(scope):
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
         try:
-            body, receive = await _buffer(headers, receive)
+            upload = scope["method"] == "POST" and any(p.fullmatch(scope["path"]) for p in self.upload_posts)
+            body, receive = await _buffer(headers, receive, self.upload_bytes if upload else MAX_FORM_BYTES)
             given = headers.get(HEADER) or _form_token(headers, body)
         except inputs.Invalid as exc:  # too large, too many fields, not UTF-8: refused before anything runs
             return await _refuse(scope, receive, send, exc.status_code, exc.message)
@@ -105,9 +108,8 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, status_code: int, 
     await error_page(Request(scope, receive), status_code, message)(scope, receive, send)
 
 
-async def _buffer(headers: Headers, receive: Receive) -> tuple[bytes, Receive]:
+async def _buffer(headers: Headers, receive: Receive, limit: int = MAX_FORM_BYTES) -> tuple[bytes, Receive]:
     """Read the whole body (TooLarge past the limit) and return a receive that replays it."""
-    limit = MAX_UPLOAD_BYTES if headers.get("content-type", "").startswith("multipart/form-data") else MAX_FORM_BYTES
     length = headers.get("content-length", "")
     if length.isascii() and length.isdigit() and int(length) > limit:
         raise _too_large(limit)

@@ -51,7 +51,6 @@ TRANSITIONS: dict[ConversationState, frozenset[ConversationState]] = {
 PAGE_SIZE = 50
 MAX_REASON = 300
 DISMISS_REASONS = ("spam", "noise", "not about us", "abusive", "other")
-LIVE_TOPIC = "desk"
 DEFAULT_SAVED_REPLIES = (
     ("Thanks, we are on it", "Thanks {handle}! We hear you and the team is looking into it."),
     ("Follow the idea", "Thanks {handle}! We made this an idea on our board, follow it and vote: {idea_link}"),

@@ -13,7 +13,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import campaigns, follows, reads, search, sql, suspensions, webhooks
+from ideaboard import campaigns, follows, live, reads, search, sql, suspensions, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import IdeaForm
@@ -70,6 +70,7 @@ async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC,
             await Review.create(idea=idea, author=author, why=hold)
         else:
             await webhooks.idea_created(idea)
+    live.tell(live.QUEUE, "queue")  # the review queue shows it live
     return idea
 
 

@@ -1,77 +1,257 @@
-"""Live updates: Server-Sent Events fed by Redis pub/sub, so every web process tells its open pages what changed.
+"""Live updates: Server-Sent Events fed by one Redis pub/sub subscription per web process.
 
-A change calls `publish(redis, topic, **data)`; a page subscribes with `stream(request, topic)` and app.js re-fetches
-the part of the page marked `data-live` (see the desk). Events carry no secrets and no HTML: only "topic X changed,
-here is which row", so the page fetches what the viewer may see. Without JavaScript the page works as before (reload).
+A change names a topic (`idea:7`, `board:public`, `user:3`, `staff`, `desk`), an event name and a short payload:
+`tell(...)` inside a request (sent once the request is done, so after its transaction committed), or `publish(...)`
+from a worker. Each event is appended to a short Redis stream (its id is the SSE `id:`) and published on one channel;
+every process's Hub holds the single subscription and hands the event to the open pages on that topic. A page that
+reconnects sends `Last-Event-ID` (or `?since=`) and gets what it missed from the stream. A stream holds no database
+connection: the view checks who may hear which topic before the stream starts (ideaboard/views/updates.py).
+
+Payloads are numbers, ids or HTML everyone allowed on the topic may see (a comment as visitors see it): the page
+swaps them in with the htmx SSE extension (`sse-swap`) or re-fetches its own part (`hx-trigger="sse:<event>"`).
+Without JavaScript the page works as before (reload).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
-from collections.abc import AsyncIterator
+import re
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
-PREFIX = "ideaboard:live:"
+CHANNEL = "ideaboard:live"  # the one pub/sub channel: every event, the topic inside
+LOG = "ideaboard:live:log"  # the last events, for pages that reconnect
+LOG_LENGTH = 2000
 HEARTBEAT_SECONDS = 15.0  # a comment line keeps proxies from closing an idle stream
-STREAM_SECONDS = 300.0  # then the browser reconnects (EventSource does it by itself) and refreshes once
+STREAM_SECONDS = 300.0  # then the browser reconnects (with Last-Event-ID) and the topics are authorized again
 RETRY_MS = 2000
+QUEUE_SIZE = 256  # a page this far behind is dropped; it reconnects and replays from the log
+QUEUE = "staff"  # the review queue's topic (staff only)
+DESK = "desk"  # the X desk's topic (staff only)
+EVENT_ID = re.compile(r"\d{1,20}-\d{1,20}")
+_pending: contextvars.ContextVar[list[tuple[str, str, str]] | None] = contextvars.ContextVar("live", default=None)
 
 
-async def publish(redis: Redis, topic: str, **data: Any) -> None:
+@dataclass(frozen=True)
+class Event:
+    id: str
+    topic: str
+    name: str
+    data: str
+
+    def text(self) -> str:
+        """The event as SSE lines (a multi-line payload gets one `data:` per line)."""
+        lines = "".join(f"data: {line}\n" for line in self.data.splitlines() or [""])
+        return f"id: {self.id}\nevent: {self.name}\n{lines}\n"
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return _order(self.id)
+
+
+def _order(event_id: str) -> tuple[int, int]:
+    ms, _, seq = event_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+async def publish(redis: Redis, topic: str, name: str, data: str = "") -> None:
     """Tell every open page on `topic`; best effort: a Redis hiccup never fails the change that was made."""
     try:
-        await redis.publish(PREFIX + topic, json.dumps(data, default=str))
+        raw = await redis.xadd(LOG, {"topic": topic, "name": name, "data": data}, maxlen=LOG_LENGTH,
+                               approximate=True)
+        event_id = raw.decode() if isinstance(raw, bytes) else str(raw)
+        await redis.publish(CHANNEL, json.dumps({"id": event_id, "topic": topic, "name": name, "data": data}))
     except (RedisError, OSError) as exc:
         log.warning("live update on %s not published: %s", topic, exc)
 
 
-def wants_stream(request: Request) -> bool:
-    return "text/event-stream" in request.headers.get("accept", "")
+def tell(topic: str, name: str, data: str = "") -> None:
+    """Queue an event to publish when the current request is done (LiveMiddleware); nothing outside a request."""
+    pending = _pending.get()
+    if pending is not None and (topic, name, data) not in pending:
+        pending.append((topic, name, data))
 
 
-async def stream(request: Request, topic: str, *, seconds: float = STREAM_SECONDS,
-                 heartbeat: float = HEARTBEAT_SECONDS) -> Response:
-    """An event stream of `topic` for one page; anything but an EventSource gets a short explanation instead."""
-    if not wants_stream(request):
-        return PlainTextResponse("This address streams live updates to pages that ask for text/event-stream.",
-                                 status_code=406)
-    redis: Redis = request.state.redis
-    pubsub = redis.pubsub()
-    try:
-        await pubsub.subscribe(PREFIX + topic)
-    except (RedisError, OSError) as exc:  # live updates are a nicety: the page still works, reloading shows all
-        await pubsub.aclose()
-        log.warning("live stream on %s unavailable: %s", topic, exc)
-        return PlainTextResponse("Live updates are unavailable for a moment.", status_code=503,
-                                 headers={"Retry-After": "5"})
+def tell_users(user_ids: Iterable[int]) -> None:
+    """These people's bells changed."""
+    for uid in sorted(set(user_ids)):
+        tell(f"user:{uid}", "bell")
+
+
+class LiveMiddleware:
+    """Collects the request's `tell`s and publishes them after the view returned (its transaction committed)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            return await self.app(scope, receive, send)
+        pending: list[tuple[str, str, str]] = []
+        token = _pending.set(pending)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _pending.reset(token)
+            redis = scope.get("state", {}).get("redis")
+            for topic, name, data in pending if redis is not None else ():
+                await publish(redis, topic, name, data)
+
+
+@dataclass(eq=False)
+class Listener:
+    """One open page: its topics and the events waiting to be written to it."""
+
+    topics: frozenset[str]
+    queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    dropped: bool = False
+
+
+class Hub:
+    """The process's one subscription, fanning each event out to the pages listening on its topic."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.listeners: dict[str, set[Listener]] = defaultdict(set)
+        self.last_id: str | None = None
+        self.ready = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    @property
+    def connections(self) -> int:
+        return len({listener for group in self.listeners.values() for listener in group})
+
+    def join(self, topics: Iterable[str]) -> Listener:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="live-hub")
+        listener = Listener(frozenset(topics))
+        for topic in listener.topics:
+            self.listeners[topic].add(listener)
+        return listener
+
+    def leave(self, listener: Listener) -> None:
+        for topic in listener.topics:
+            group = self.listeners.get(topic)
+            if group is not None:
+                group.discard(listener)
+                if not group:
+                    del self.listeners[topic]
+
+    async def replay(self, since: str, topics: frozenset[str]) -> list[Event]:
+        """What these topics had after event `since`, from the log (the oldest ones may have been trimmed)."""
+        rows = await self.redis.xrange(LOG, min="(" + since, max="+", count=LOG_LENGTH)
+        events = [_from_log(event_id, fields) for event_id, fields in rows]
+        return [e for e in events if e.topic in topics]
+
+    def dispatch(self, event: Event) -> None:
+        self.last_id = event.id
+        for listener in self.listeners.get(event.topic, ()):
+            try:
+                listener.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                listener.dropped = True
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
+                await self._task
+
+    async def _run(self) -> None:
+        """Subscribe, hand out events; after a lost connection subscribe again and catch up from the log."""
+        pause = 0.5
+        while True:
+            pubsub = self.redis.pubsub()
+            try:
+                await pubsub.subscribe(CHANNEL)
+                if self.last_id is not None:
+                    for event in await self.replay(self.last_id, frozenset(self.listeners)):
+                        self.dispatch(event)
+                self.ready.set()
+                pause = 0.5
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self.dispatch(_from_message(message["data"]))
+            except (RedisError, OSError, ValueError) as exc:
+                log.warning("live updates lost their subscription: %s", exc)
+                self.ready.clear()
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 10.0)
+
+
+def _from_message(raw: bytes | str) -> Event:
+    data = json.loads(raw)
+    return Event(str(data["id"]), str(data["topic"]), str(data["name"]), str(data.get("data", "")))
+
+
+def _from_log(event_id: bytes | str, fields: dict) -> Event:
+    def text(value: Any) -> str:
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+    values = {text(k): text(v) for k, v in fields.items()}
+    return Event(text(event_id), values.get("topic", ""), values.get("name", ""), values.get("data", ""))
+
+
+def since_now(margin_ms: int = 2000) -> str:
+    """An event id for "from now on" (stream ids are Redis's clock in ms): a page rendered now, even if a cache
+    serves it later, asks for what happened since (a little earlier, for clock skew: a repeat changes nothing)."""
+    return f"{int(time.time() * 1000) - margin_ms}-0"
+
+
+def last_event_id(header: str | None, query: str | None) -> str | None:
+    """Where a reconnecting page left off: the browser's Last-Event-ID, else `?since=` (app.js, a new source)."""
+    for value in (header, query):
+        if value and EVENT_ID.fullmatch(value.strip()):
+            return value.strip()
+    return None
+
+
+def stream(hub: Hub, topics: Sequence[str], since: str | None, *, seconds: float = STREAM_SECONDS,
+           heartbeat: float = HEARTBEAT_SECONDS) -> Response:
+    """The event stream of these (already authorized) topics for one page."""
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(_events(pubsub, seconds, heartbeat), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(_events(hub, frozenset(topics), since, seconds, heartbeat),
+                             media_type="text/event-stream", headers=headers)
 
 
-async def _events(pubsub: Any, seconds: float, heartbeat: float) -> AsyncIterator[str]:
-    """`data:` lines as messages arrive, a comment every `heartbeat` s, until `seconds` have passed."""
+async def _events(hub: Hub, topics: frozenset[str], since: str | None, seconds: float,
+                  heartbeat: float) -> AsyncIterator[str]:
+    """Missed events first, then each as it arrives, a comment every `heartbeat` s, until `seconds` have passed."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
+    listener = hub.join(topics)  # before the replay, so nothing published meanwhile falls between the two
+    seen = (0, 0)
     try:
         yield f"retry: {RETRY_MS}\n: connected\n\n"
-        while (left := deadline - loop.time()) > 0:
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=min(heartbeat, left))
-            if message is None:
+        if since is not None:
+            with contextlib.suppress(RedisError, OSError):
+                for event in await hub.replay(since, topics):
+                    seen = max(seen, event.order)
+                    yield event.text()
+        while (left := deadline - loop.time()) > 0 and not listener.dropped:
+            try:
+                async with asyncio.timeout(min(heartbeat, left)):  # no task per wait, unlike wait_for on 3.11
+                    event = await listener.queue.get()
+            except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue
-            data = message["data"]
-            yield f"data: {data.decode() if isinstance(data, bytes) else data}\n\n"
-    except (RedisError, OSError) as exc:
-        log.warning("live stream ended: %s", exc)
+            if event.order > seen:
+                yield event.text()
     finally:
-        with contextlib.suppress(RedisError, OSError):
-            await pubsub.aclose()
+        hub.leave(listener)

@@ -13,7 +13,7 @@ import re
 
 from tortoise.expressions import Q
 
-from ideaboard.models import User
+from ideaboard.models import Role, User
 
 MENTION = re.compile(r"(?<![\w@.])@(\w(?:[\w.-]{0,38}\w)?)")
 MAX_MENTIONS = 10
@@ -55,3 +55,31 @@ async def _member(wanted: str) -> User | None:
         if matches:
             return None  # two people fit equally: not a mention
     return None
+
+
+SUGGESTIONS = 8
+TYPING = re.compile(r"(?<![\w@.])@([\w.-]{1,40})$")  # the `@name` being typed at the end of the text
+
+
+def typed_handle(text: str) -> str | None:
+    """The partial `@name` at the end of what has been typed, if any (what autocomplete completes)."""
+    match = TYPING.search(text or "")
+    return match.group(1) if match else None
+
+
+def handle_of(member: User) -> str:
+    """The whole-name handle that means exactly this member (`@Bob.Nguyen`)."""
+    return ".".join(re.sub(r"[^\w]+", " ", member.name).split())
+
+
+async def suggest(partial: str, viewer: User, *, employees_only: bool = False) -> list[User]:
+    """Active members whose name (or a word of it) starts with the partial handle; only employees on internal
+    ideas (nobody else would be told), never the viewer."""
+    wanted = key(partial)
+    if not wanted:
+        return []
+    query = User.filter(Q(name__istartswith=wanted) | Q(name__icontains=" " + wanted), is_active=True) \
+        .exclude(id=viewer.id)
+    if employees_only:
+        query = query.filter(role__in=[r for r in Role if r.is_employee])
+    return await query.order_by("name").limit(SUGGESTIONS)

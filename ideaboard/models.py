@@ -365,6 +365,7 @@ class Comment(Model):
     is_official = fields.BooleanField(default=False)
     hidden = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
+    edited_at = fields.DatetimeField(null=True)  # the author's last edit (comments.edit_comment), shown as "edited"
 
     class Meta:
         table = "comments"
@@ -1083,3 +1084,36 @@ class VoteBudget(Model):
     class Meta:
         table = "vote_budgets"
         unique_together = (("campaign", "user"),)
+
+# Images
+
+
+class ImageFormat(StrEnum):
+    JPEG = "jpeg"
+    PNG = "png"
+    WEBP = "webp"
+    GIF = "gif"
+
+
+class Image(Model):
+    """An uploaded picture on an idea or a comment, re-encoded by ideaboard/images.py and stored under the data dir."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=32, unique=True)  # random: the file's name and its address
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="images", on_delete=fields.OnDelete.CASCADE)
+    owner_id: int
+    idea: fields.ForeignKeyNullableRelation[Idea] = fields.ForeignKeyField(
+        "models.Idea", related_name="images", null=True, on_delete=fields.OnDelete.CASCADE)
+    idea_id: int | None
+    comment: fields.ForeignKeyNullableRelation[Comment] = fields.ForeignKeyField(
+        "models.Comment", related_name="images", null=True, on_delete=fields.OnDelete.CASCADE)
+    comment_id: int | None
+    format = fields.CharEnumField(ImageFormat, max_length=8)
+    width = fields.IntField()
+    height = fields.IntField()
+    size = fields.IntField()  # bytes, as stored
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "images"

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from tortoise.expressions import Q
 
-from ideaboard import follows, notification_prefs
+from ideaboard import follows, live, notification_prefs
 from ideaboard.models import (
     Comment,
     Delivery,
@@ -91,6 +91,7 @@ async def notify_about(event: IdeaEvent) -> int:
                       delivery=how, message=message) for uid, how in sorted(told.items())],
         ignore_conflicts=True,
     )
+    live.tell_users(told)
     return len(told)
 
 
@@ -118,6 +119,7 @@ async def _mention(comment: Comment, idea: Idea, author: User, user_ids: set[int
     await Notification.bulk_create([
         Notification(user_id=uid, idea_id=idea.id, comment_id=comment.id, kind=NotificationKind.MENTIONS,
                      delivery=how, message=message) for uid, how in sorted(told.items())])
+    live.tell_users(told)
     return len(told)
 
 
@@ -140,6 +142,7 @@ async def _add_to_batches(comment: Comment, idea: Idea, author: User, told: dict
         Notification(user_id=uid, idea_id=idea.id, comment_id=comment.id, kind=NotificationKind.COMMENTS,
                      delivery=told[uid], batch=batch, message=describe_comments(1, idea, author))
         for uid in fresh])
+    live.tell_users(told)
     return len(told)
 
 
@@ -152,6 +155,7 @@ async def notify_assignment(idea: Idea, actor: User, owner: User | None, previou
         return 0
     await Notification.create(user_id=owner.id, idea_id=idea.id, kind=NotificationKind.ASSIGNMENTS,
                               delivery=told[owner.id], message=f"{actor.name} assigned {_quoted(idea)} to you")
+    live.tell_users([owner.id])
     return 1
 
 

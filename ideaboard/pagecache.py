@@ -57,7 +57,7 @@ class PageCacheMiddleware:
         if scope["method"] not in SAFE_METHODS:
             return await self._write(scope, receive, send)
         session = scope.get("session", {})
-        if any(key in session for key in PERSONAL_SESSION_KEYS) or scope["method"] != "GET":
+        if any(key in session for key in PERSONAL_SESSION_KEYS) or scope["method"] != "GET" or _streams(scope):
             return await self.app(scope, receive, _kept_private(send))
         key = _key(scope)
         page = self.pages.get(key)
@@ -120,6 +120,11 @@ class PageCacheMiddleware:
 def minor_change(scope: Scope) -> None:
     """Views call this for frequent small changes (a vote) that visitors may see up to the TTL late."""
     scope[MINOR] = True
+
+
+def _streams(scope: Scope) -> bool:
+    """An event stream (ideaboard/live.py) is never kept: it is endless and carries the changes itself."""
+    return any(k == b"accept" and b"text/event-stream" in v for k, v in scope["headers"])
 
 
 def _key(scope: Scope) -> tuple:

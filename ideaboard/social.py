@@ -214,6 +214,14 @@ def card_meta(idea: Idea, settings: Settings) -> list[share.MetaTag]:
                            site_handle=handle)
 
 
+def customer_share(idea: Idea, settings: Settings) -> dict[str, str] | None:
+    """The idea page's share control: its link and an X intent pre-filled with title and link (none if private)."""
+    if share_refusal(idea):
+        return None
+    url = idea_url(idea, settings)
+    return {"url": url, "intent": share.intent_url(share.compose_launch_post(idea.title, url))}
+
+
 def share_refusal(idea: Idea) -> str | None:
     """Why this idea may never be announced publicly (its title and link would leak), or None."""
     if idea.space == Space.INTERNAL:

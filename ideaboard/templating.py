@@ -14,7 +14,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import campaigns
+from ideaboard import campaigns, comments, live
 from ideaboard.csrf import session_token
 from ideaboard.models import Role, Status
 from ideaboard.urls import urls
@@ -60,6 +60,8 @@ templates.env.globals["Role"] = Role
 templates.env.tests["voting_closed"] = voting_closed
 templates.env.filters["campaign_time"] = campaigns.when
 templates.env.filters["campaign_countdown"] = campaigns.countdown
+templates.env.globals["live_since"] = live.since_now
+templates.env.tests["editable_by"] = comments.editable  # {% if c is editable_by(user) %}
 
 
 def configure(*, debug: bool) -> None:

@@ -54,6 +54,12 @@ class Urls:
     def favicon(self) -> str:
         return "/favicon.ico"
 
+    def live(self, board: str | None = None, idea: int | None = None, queue: int | None = None,
+             desk: int | None = None, since: str | None = None) -> str:
+        """The page's one event stream: the topics it shows (the viewer's bell comes with any of them), from the
+        event id `since` (when the page was rendered: a cached copy catches up)."""
+        return "/live" + _query(board=board, idea=idea, queue=queue, desk=desk, since=since)
+
     def roadmap(self) -> str:
         return "/roadmap"
 
@@ -161,11 +167,32 @@ class Urls:
     def comment_delete(self, comment_id: int) -> str:
         return f"/comments/{comment_id}/delete"
 
+    def comment_edit(self, comment_id: int) -> str:
+        return f"/comments/{comment_id}/edit"
+
+    def comment_image(self, comment_id: int) -> str:
+        return f"/comments/{comment_id}/image"
+
+    def idea_image(self, idea_id: int) -> str:
+        return f"/ideas/{idea_id}/image"
+
+    def image(self, key: str) -> str:
+        return f"/images/{key}"
+
+    def image_thumb(self, key: str) -> str:
+        return f"/images/{key}/thumb"
+
     def comment_report(self, comment_id: int) -> str:
         return f"/comments/{comment_id}/report"
 
     def notifications(self) -> str:
         return "/notifications"
+
+    def bell(self) -> str:
+        return "/notifications/bell"
+
+    def mentions(self, idea: int | None = None) -> str:
+        return "/mentions" + _query(idea=idea)
 
     def notification_settings(self) -> str:
         return "/settings/notifications"
@@ -269,9 +296,6 @@ class Urls:
 
     def staff_desk(self, **query: Query) -> str:
         return "/staff/desk" + _query(**query)
-
-    def staff_desk_live(self) -> str:
-        return "/staff/desk/live"
 
     def staff_desk_saved_reply(self) -> str:
         return "/staff/desk/saved-replies"
@@ -389,6 +413,9 @@ class Urls:
 
     def api_idea(self, idea_id: int) -> str:
         return f"/api/v1/ideas/{idea_id}"
+
+    def api_comment(self, comment_id: int) -> str:
+        return f"/api/v1/comments/{comment_id}"
 
     def api_idea_follow(self, idea_id: int) -> str:
         return f"/api/v1/ideas/{idea_id}/follow"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, notifications, reads, sql, vote_budget, webhooks
+from ideaboard import audit, live, notifications, reads, sql, vote_budget, webhooks
 from ideaboard.errors import Conflict, IllegalTransition
 from ideaboard.markdown import render_markdown
 from ideaboard.models import EventKind, Idea, IdeaEvent, Status, User
@@ -80,6 +80,7 @@ async def transition(idea: Idea, actor: User | None, to_status: Status, message:
         fresh.status = to_status
         await webhooks.idea_event(fresh, event)
     idea.status, idea.version = to_status, version + 1
+    live.tell(live.QUEUE, "queue")
     return event
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from ideaboard import api_keys
+from ideaboard import api_keys, comments
 from ideaboard.api.openapi import operations
 from ideaboard.app import build_routes
 from ideaboard.models import ApiKey, Campaign, Conversation, Idea, Role, Space
@@ -25,7 +25,8 @@ PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 BODIES = {"api_new_idea": {"title": "An idea from the matrix"}, "api_edit_idea": {"title": "Edited by the matrix"},
           "api_vote": {"value": 1}, "api_owner": {"owner_id": None}, "api_hidden": {"hidden": False},
           "api_merge": {"into_id": 2_147_483_647},
-          "api_new_comment": {"body": "From the matrix"}, "api_status": {"status": "under_review"},
+          "api_new_comment": {"body": "From the matrix"}, "api_edit_comment": {"body": "Edited in the matrix"},
+          "api_status": {"status": "under_review"},
           "api_respond": {"message": "From the matrix"}, "api_conversation_assignee": {"assignee_id": None},
           "api_capture_feedback": {"email": "carol@bigco.example", "source": "the matrix"}}
 QUERIES = {"api_search": "?q=matrix"}
@@ -61,6 +62,7 @@ async def test_every_operation_refuses_exactly_who_the_site_refuses(app, caller,
     campaigns = {space.value: await Campaign.create(slug=f"matrix-{space.value}", title="A campaign", space=space,
                                                     opens_at=opens, closes_at=opens + timedelta(days=1))
                  for space in Space}
+    comment = await comments.add_comment(ideas["public"], alice, "A comment for the matrix")
     persona, scopes = CALLERS[caller]
     headers = {}
     if persona is not None:
@@ -81,7 +83,8 @@ async def test_every_operation_refuses_exactly_who_the_site_refuses(app, caller,
             for target in targets:
                 fill = {"idea_id": str(ideas[target].id) if target and "{idea_id" in path else "",
                         "user_id": str(alice.id), "conversation_id": str(conversation.id),
-                        "campaign_id": str(campaigns[target].id) if target and "{campaign_id" in path else ""}
+                        "campaign_id": str(campaigns[target].id) if target and "{campaign_id" in path else "",
+                        "comment_id": str(comment.id)}
                 url = PARAM.sub(lambda m, fill=fill: fill[m.group(1)], path) + QUERIES.get(op.name, "")
                 response = await http.request(op.method, url, json=BODIES.get(op.name))
                 checker.check(op.method, url, response)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bs4 import BeautifulSoup
 
-from ideaboard import analytics, desk, live, social
+from ideaboard import analytics, desk, social
 from ideaboard.forms import IdeaForm
 from ideaboard.models import (
     AuditEntry,
@@ -440,31 +440,6 @@ async def test_the_table_refuses_moves_it_does_not_list(sam):
     await desk.dismiss(conversation, sam, "spam", "", conversation.version)
     with pytest.raises(desk.IllegalTransition, match="can become Open"):
         await desk.dismiss(conversation, sam, "spam", "", conversation.version)
-
-
-# ------------------------------------------------------------------------------------------- live updates
-
-
-async def test_the_live_stream_carries_what_changed(browser_for, sam, settings):
-    from redis.asyncio import Redis
-
-    client, redis = await browser_for(sam), Redis.from_url(settings.redis_url)
-
-    async def publish_soon() -> None:
-        await asyncio.sleep(0.5)  # the stream has subscribed by then
-        await live.publish(redis, desk.LIVE_TOPIC, event="claim", conversation=7)
-
-    task = asyncio.create_task(publish_soon())
-    response = await client.get("/staff/desk/live", headers={"Accept": "text/event-stream"})  # ends after 2 s
-    await task
-    await redis.aclose()
-    assert response.headers["content-type"].startswith("text/event-stream")
-    assert 'data: {"event": "claim", "conversation": 7}' in response.text
-
-
-async def test_the_live_address_explains_itself_to_anything_but_an_event_source(browser_for, sam):
-    response = await (await browser_for(sam)).get("/staff/desk/live")
-    assert response.status_code == 406 and "text/event-stream" in response.text
 
 
 async def test_stored_tweets_keep_their_conversation(app):

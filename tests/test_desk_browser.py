@@ -85,7 +85,7 @@ async def test_two_teammates_on_one_conversation(app, settings, sam, ada, fake_x
 async def test_a_new_tweet_appears_on_the_open_desk_without_a_reload(app, settings, sam):
     from redis.asyncio import Redis
 
-    from ideaboard import desk, live, social
+    from ideaboard import live, social
     from tests.test_desk import api_tweet
 
     await a_conversation("An older question", "1900000000000000021", hours_ago=3)
@@ -97,7 +97,7 @@ async def test_a_new_tweet_appears_on_the_open_desk_without_a_reload(app, settin
             await page.wait_for_selector("[data-live-state=open]")
             await social.store_tweets([api_tweet("1900000000000000022", "Is the app down right now?", hours_ago=0)])
             redis = Redis.from_url(settings.redis_url)
-            await live.publish(redis, desk.LIVE_TOPIC, event="tweets", count=1)  # what the worker does after storing
+            await live.publish(redis, live.DESK, "desk")  # what the worker does after storing
             await redis.aclose()
             first = page.locator("#desk-list .desk-row").first
             await first.locator("text=Is the app down right now?").wait_for()

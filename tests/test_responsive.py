@@ -38,6 +38,7 @@ async def busy_board(alice, bob, erin, sam, ada, categories, make_idea, worker_c
     await merge_ideas(ideas["Make oat milk free"], ideas["Oat milk at no extra charge"], sam)
     await add_comment(long, bob, f"Yes! {LONG_WORD}")
     await add_comment(long, sam, "We are looking into it.")
+    alices_comment = await add_comment(long, alice, "Still want it: edited within the window.")
     await make_idea(erin, "A better rota tool for baristas", space=Space.INTERNAL)
     await Flag.create(reporter=bob, idea=long, reason="Looks like spam")
     tweet = await Tweet.create(id="1790000000000000001", text=f"dark mode please @brewline {LONG_WORD}", author_id="42",
@@ -59,7 +60,7 @@ async def busy_board(alice, bob, erin, sam, ada, categories, make_idea, worker_c
     await Idea.filter(title="Make oat milk free").update(campaign_id=past.id)
     return {"long": long, "shipped": shipped, "alice": alice, "tweet": tweet, "held": held, "campaign": campaign,
             "merged": ideas["Make oat milk free"],
-            "conversation": await Conversation.get(x_conversation_id=tweet.id)}
+            "conversation": await Conversation.get(x_conversation_id=tweet.id), "comment": alices_comment}
 
 
 def pages(world) -> dict[str, list[str]]:
@@ -72,7 +73,8 @@ def pages(world) -> dict[str, list[str]]:
     member = [*public, "/ideas/new", "/notifications", profile, "/settings"]
     return {
         "visitor": [*public, "/login", "/signup", "/forgot", profile, "/staff/", "/no/such/page"],
-        "alice@example.com": [*member, f"/ideas/{long}/edit", "/staff/"],  # the access-denied page too
+        "alice@example.com": [*member, f"/ideas/{long}/edit", f"/comments/{world['comment'].id}/edit",
+                              "/staff/"],  # the access-denied page too
         "erin@brewline.example": [*member, "/internal", "/ideas/new?space=internal"],
         "sam@brewline.example": [*member, "/internal", "/staff/", "/staff/?status=launched", f"/staff/ideas/{long}",
                                  f"/staff/ideas/{shipped}", "/staff/clusters", "/staff/tweets", "/staff/flags",

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ideaboard import desk, listening, live, social
+from ideaboard import listening, live, social
 from ideaboard.models import ListenCursor
 from ideaboard.settings import Settings
 from ideaboard.x_api import (
@@ -119,7 +119,7 @@ async def store_and_link(ctx: dict[str, Any], matcher: IdeaMatcher, tweets: Sequ
         return 0
     await social.store_tweets(tweets)
     if redis := ctx.get("redis"):
-        await live.publish(redis, desk.LIVE_TOPIC, event="tweets", count=len(tweets))
+        await live.publish(redis, live.DESK, "desk")
     loop = asyncio.get_running_loop()
     pairs = [(t.id, t.text) for t in tweets]
     found = await loop.run_in_executor(ctx["pool"], matcher.links, pairs)

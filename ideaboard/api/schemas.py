@@ -279,6 +279,7 @@ class Comment(BaseModel):
     body_html: str
     is_official: bool = Field(description="Written by the team.")
     created_at: datetime
+    edited_at: datetime | None = Field(default=None, description="The author's last edit (within 15 minutes).")
 
 
 class CommentList(BaseModel):

@@ -20,7 +20,7 @@ from ideaboard import (
     ideas,
     jobs,
     listing,
-    live,
+    live_events,
     merge,
     moderation,
     notifications,
@@ -80,7 +80,8 @@ def _event(event: IdeaEvent) -> s.Event:
 
 def _comment(comment: CommentRow) -> s.Comment:
     return s.Comment(id=comment.id, idea_id=comment.idea_id, author=person(comment.author), body=comment.body,
-                     body_html=comment.body_html, is_official=comment.is_official, created_at=comment.created_at)
+                     body_html=comment.body_html, is_official=comment.is_official, created_at=comment.created_at,
+                     edited_at=comment.edited_at)
 
 
 def _idea_id(call: Call) -> int:
@@ -234,6 +235,7 @@ async def _vote(call: Call, value: int) -> Reply:
     await _throttle(call, "vote")
     pagecache.minor_change(call.request.scope)
     tally = await votes.cast_vote(_idea_id(call), call.me, value)
+    await live_events.vote_counted(tally)
     return Reply(s.Vote(idea_id=tally.idea_id, upvotes=tally.upvotes, downvotes=tally.downvotes, score=tally.score,
                         my_vote=tally.mine))
 
@@ -263,7 +265,24 @@ async def create_comment(call: Call) -> Reply:
     except NotAllowed as exc:  # merged: the conversation continues on the other idea
         raise Refused(409, str(exc), code="merged") from None
     await _wake_worker(call)
+    await live_events.comment_posted(comment, idea)
     return Reply(_comment(comment), 201)
+
+
+@operation("PATCH", "/comments/{comment_id:id}", name="api_edit_comment", tag="Comments", scope=WRITE,
+           body=s.NewComment, response=s.Comment, errors=(403, 404))
+async def edit_comment(call: Call) -> Reply:
+    """Reword the key's person's own comment, within 15 minutes of posting it; it is then marked edited."""
+    comment_id = int(call.request.path_params["comment_id"])
+    body = parse_comment({"body": call.body.body})
+    try:
+        await comments.edit_comment(comment_id, call.me, body)
+    except NotAllowed as exc:  # someone else's comment, or the window closed: 403; no such comment: 404
+        if not await CommentRow.exists(id=comment_id):
+            raise Refused(404, "There is no such comment.") from None
+        mine = await CommentRow.exists(id=comment_id, author_id=call.me.id)
+        raise Refused(403, str(exc), code="edit_window_closed" if mine else "not_author") from None
+    return Reply(_comment(await CommentRow.get(id=comment_id).prefetch_related("author")))
 
 
 @operation("POST", "/ideas/{idea_id:id}/status", name="api_status", tag="Staff", scope=STAFF, body=s.StatusChange,
@@ -408,7 +427,7 @@ async def assign_conversation(call: Call) -> Reply:
         await desk.claim(conversation, call.me, expected)  # refused while a teammate has it, as at the desk
     else:
         await desk.assign(conversation, call.me, owner, expected)
-    await live.publish(call.request.state.redis, desk.LIVE_TOPIC, event="assign", conversation=conversation.id)
+    live_events.desk_changed(conversation.id)
     fresh = await desk.get_conversation(conversation.id)
     assert fresh is not None
     first_and_latest = await desk.thread(fresh)
@@ -485,9 +504,9 @@ async def me(call: Call) -> Reply:
 
 
 OPERATIONS = [list_ideas, create_idea, get_idea, edit_idea, put_vote, delete_vote, follow, unfollow, list_comments,
-              create_comment, change_status, respond, set_owner, merge_into, set_hidden, search, list_categories,
-              me, list_notifications, mark_read, profile, capture_feedback, list_feedback, list_clusters,
-              list_conversations, assign_conversation, *campaign_api.OPERATIONS]
+              create_comment, edit_comment, change_status, respond, set_owner, merge_into, set_hidden, search,
+              list_categories, me, list_notifications, mark_read, profile, capture_feedback, list_feedback,
+              list_clusters, list_conversations, assign_conversation, *campaign_api.OPERATIONS]
 
 
 async def openapi_document(request: Request) -> Response:

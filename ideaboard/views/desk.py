@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import desk, htmx, inputs, live, post_length, social
+from ideaboard import desk, htmx, inputs, live_events, post_length, social
 from ideaboard.assignment import team_members
 from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
@@ -35,11 +35,6 @@ async def inbox(request: Request) -> Response:
                "states": list(ConversationState), "ideas": await _linked_ideas()}
     block = "desk_list" if htmx.is_partial(request) else None
     return render(request, "staff/desk.html", context, block=block)
-
-
-async def live_updates(request: Request) -> Response:
-    """The desk's event stream: claims, replies, new tweets (each event names the conversation)."""
-    return await live.stream(request, desk.LIVE_TOPIC, seconds=request.state.settings.live_stream_seconds)
 
 
 async def conversation_page(request: Request) -> Response:
@@ -261,7 +256,7 @@ async def _context(request: Request, conversation: Conversation, **extra: Any) -
         "reply_text": text, "reply_key": extra.pop("reply_key", "") or desk.new_reply_key(),
         "in_reply_to": extra.pop("in_reply_to", "") or (posts[-1].id if posts else conversation.x_conversation_id),
         "length": _length(text), **_limits(), "error": None, "error_at": None, "can_post": bool(settings.x_user_token),
-        "viewer": staff_user(request), "live_key": str(conversation.id), "help_desk": settings.zendesk_enabled,
+        "viewer": staff_user(request), "help_desk": settings.zendesk_enabled,
         "ticket_note": "",
         "history_handle": conversation.author_username if desk.is_handle(conversation.author_username or "") else "",
         **extra,
@@ -293,4 +288,4 @@ async def _changed(request: Request, conversation: Conversation, message: str, e
 
 
 async def _publish(request: Request, conversation: Conversation, event: str) -> None:
-    await live.publish(request.state.redis, desk.LIVE_TOPIC, event=event, conversation=conversation.id)
+    live_events.desk_changed(conversation.id)  # `event` says what changed, for the log: pages just re-fetch

@@ -13,9 +13,11 @@ from ideaboard import (
     htmx,
     idea_page,
     ideas,
+    images,
     inputs,
     jobs,
     listing,
+    live_events,
     pagecache,
     ratelimit,
     review,
@@ -26,8 +28,8 @@ from ideaboard import (
 from ideaboard import categories as categories_cache
 from ideaboard import search as full_text
 from ideaboard.errors import NotAllowed, NotFound
-from ideaboard.forms import FormErrors, parse_comment, parse_idea, parse_vote
-from ideaboard.models import Campaign, Idea, Space, Status, Tweet
+from ideaboard.forms import COMMENT_MAX, FormErrors, parse_comment, parse_idea, parse_vote
+from ideaboard.models import Campaign, Comment, Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views import account
@@ -106,9 +108,11 @@ async def idea_detail(request: Request) -> Response:
     page = await idea_page.read_idea_page(path_id(request), viewer, comments_before=before)
     if page is None:
         raise not_found("idea")
-    card_meta = social.card_meta(page.idea, request.state.settings)
+    settings = request.state.settings
+    card_meta = social.card_meta(page.idea, settings)
     mine = await captured.mine(page.idea.id, viewer) if viewer else []
-    context = await _detail_context(page, before, viewer=viewer, card_meta=card_meta, my_feedback=mine)
+    context = await _detail_context(page, before, viewer=viewer, card_meta=card_meta, my_feedback=mine,
+                                    share=social.customer_share(page.idea, settings))
     return render(request, "ideas/detail.html", context)
 
 
@@ -125,6 +129,7 @@ async def _detail_context(page: idea_page.IdeaPage, comments_before: str | None 
         "comment_values": {}, "comment_errors": {},
         "timeline": page.timeline, "related_ideas": page.related_ideas, "following": page.following,
         "related_tweets": page.related_tweets,
+        "comment_images": await images.for_comments([c.id for c in page.conversation.items]),
         "source_tweet": await Tweet.get_or_none(id=idea.source_tweet_id) if idea.source_tweet_id else None,
         "budget": await _budget(idea.id, idea.campaign_id, viewer) if idea.campaign_id else None,
         **extra,
@@ -248,6 +253,7 @@ async def vote(request: Request) -> Response:
     try:  # cast_vote checks that the viewer may see the idea, in the vote's own statement
         idea = await votes.cast_vote(idea_id, viewer, parse_vote(await form_data(request)))
         error = None
+        await live_events.vote_counted(idea)
     except NotFound:
         raise not_found("idea") from None
     except (FormErrors, NotAllowed, accounts.VerifyFirst) as exc:
@@ -274,6 +280,8 @@ async def add_comment(request: Request) -> Response:
         page = await _comment_again(request, idea, viewer, data, {}, 200,
                                     **account.verification_context(request, sent=True))
         return account.queue_verification(page, request)
+    if data.get("preview"):
+        return await _comment_preview(request, idea, viewer, data)
     try:
         body = parse_comment(data)
         await throttle(request, "comment")
@@ -294,6 +302,7 @@ async def add_comment(request: Request) -> Response:
         return response
     if not hold:
         await review.queue_spam_score(request.state.arq, "comment", comment.id)
+        await live_events.comment_posted(comment, idea)
     if not htmx.is_request(request):
         flash(request, "Your comment is waiting for review by the team: only you can see it until then." if hold
               else "Your comment is posted.")
@@ -309,6 +318,45 @@ async def _comment_again(request: Request, idea: Idea, viewer, values: dict, err
                                     comment_errors=errors, **extra)
     block = "comments" if htmx.is_request(request) else None
     return render(request, "ideas/detail.html", context, block=block, status_code=status)
+
+
+async def _comment_preview(request: Request, idea: Idea, viewer, data: dict) -> Response:
+    """The Preview button: htmx gets the rendered text for the preview pane; a plain form the page, text kept."""
+    html = await comments.preview(data.get("body", "")[:COMMENT_MAX])
+    if htmx.is_request(request):
+        return render(request, "ideas/detail.html", {"preview_html": html}, block="comment_preview")
+    return await _comment_again(request, idea, viewer, data, {}, 200, preview_html=html)
+
+
+async def edit_comment(request: Request) -> Response:
+    """The author rewords their comment within the edit window (Preview works here too); then back to the idea."""
+    viewer = current_user(request)
+    if viewer is None:
+        return login_redirect(request)
+    comment = await Comment.get_or_none(id=path_id(request, "comment_id"), author_id=viewer.id)
+    if comment is None or await ideas.get_idea(comment.idea_id, viewer) is None:
+        raise not_found("comment")
+    data = await form_data(request) if request.method == "POST" else {"body": comment.body}
+    context = {"comment": comment, "values": data, "errors": {}, "preview_html": None}
+    if request.method == "POST" and data.get("preview"):
+        context["preview_html"] = await comments.preview(data.get("body", "")[:COMMENT_MAX])
+        block = "comment_preview" if htmx.is_request(request) else None
+        return render(request, "ideas/comment_edit.html", context, block=block)
+    if request.method == "POST":
+        try:
+            await comments.edit_comment(comment.id, viewer, parse_comment(data))
+        except FormErrors as exc:
+            context["errors"] = exc.errors
+            return render(request, "ideas/comment_edit.html", context, status_code=422)
+        except NotAllowed as exc:
+            context["errors"] = {"body": str(exc)}
+            return render(request, "ideas/comment_edit.html", context, status_code=403)
+        flash(request, "Your comment is updated.")
+        return see_other(urls.idea(comment.idea_id) + f"#comment-{comment.id}")
+    if not comments.editable(comment, viewer):
+        flash(request, "Comments can be edited for 15 minutes after posting.", "error")
+        return see_other(urls.idea(comment.idea_id) + f"#comment-{comment.id}")
+    return render(request, "ideas/comment_edit.html", context)
 
 
 async def _page_of(idea: Idea, viewer) -> idea_page.IdeaPage:

@@ -49,38 +49,102 @@ document.addEventListener("submit", (event) => {
   });
 })();
 
-// Live updates (ideaboard/live.py): an element with data-live="stream URL" listens to Server-Sent Events and, on
-// each event, re-fetches data-live-refresh with htmx into data-live-target. data-live-key limits it to events
-// naming that key (a conversation id). Without JavaScript or EventSource the page is the same; a reload shows all.
+// Live updates (ideaboard/live.py) with the htmx SSE extension: <body sse-connect> opens the page's one stream;
+// elements swap what it sends (sse-swap) or re-fetch themselves (hx-trigger="sse:..."). The browser reconnects by
+// itself with Last-Event-ID; when the extension has to open a new stream (the old one was refused), this asks for
+// what was missed with ?since=. Without JavaScript or EventSource the page is the same; a reload shows all.
 (function () {
   "use strict";
-  if (!window.EventSource) return;
+  if (!window.EventSource || !window.htmx) return;
+  var lastId = null;
+  var wrapped = new WeakMap();
 
-  function refresh(box) {
-    if (!window.htmx) return;
-    var target = box.getAttribute("data-live-target");
-    if (!document.querySelector(target)) return;
-    window.htmx.ajax("GET", box.getAttribute("data-live-refresh"), { target: target, swap: "outerHTML" });
-  }
+  window.htmx.createEventSource = function (url) {
+    if (lastId) url += (url.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(lastId);
+    var source = new EventSource(url, { withCredentials: true });
+    var add = source.addEventListener.bind(source);
+    var remove = source.removeEventListener.bind(source);
+    source.addEventListener = function (name, listener, options) {
+      var inner = function (event) {
+        if (event.lastEventId) lastId = event.lastEventId;
+        return listener.call(this, event);
+      };
+      wrapped.set(listener, inner);
+      add(name, inner, options);
+    };
+    source.removeEventListener = function (name, listener, options) {
+      remove(name, wrapped.get(listener) || listener, options);
+    };
+    return source;
+  };
 
-  function listen(box) {
-    var key = box.getAttribute("data-live-key");
-    var source = new EventSource(box.getAttribute("data-live"));
-    var opened = false;
-    source.addEventListener("open", function () {
-      if (opened) refresh(box); // back after a reconnect: catch up on what we missed
-      opened = true;
-      box.setAttribute("data-live-state", "open");
-    });
-    source.addEventListener("message", function (event) {
-      var data = {};
-      try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (key && String(data.conversation) !== key) return;
-      refresh(box);
-    });
-  }
+  document.addEventListener("htmx:sseOpen", function (event) {
+    event.target.setAttribute("data-live-state", "open");
+  });
+  document.addEventListener("htmx:sseError", function (event) {
+    event.target.setAttribute("data-live-state", "lost");
+  });
+  // A comment this page already shows (its author's own page got it back from the post) is not added twice.
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    var match = /id="(comment-\d+)"/.exec(event.detail.data || "");
+    if (match && document.getElementById(match[1])) event.preventDefault();
+  });
+})();
 
+// "Copy link" beside the share link: without JavaScript the link stays in a read-only box to select and copy.
+(function () {
+  "use strict";
+  if (!navigator.clipboard) return;
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-live]").forEach(listen);
+    document.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    navigator.clipboard.writeText(source.value).then(function () {
+      button.textContent = "Link copied";
+    }, function () {
+      source.select();
+    });
+  });
+})();
+
+// @name suggestions under a comment box (GET /mentions, swapped in by htmx): a click completes the name being typed.
+document.addEventListener("click", function (event) {
+  "use strict";
+  var button = event.target.closest && event.target.closest("[data-mention]");
+  if (!button) return;
+  var box = document.querySelector(button.getAttribute("data-for"));
+  if (!box) return;
+  box.value = box.value.replace(/@[\w.\-]*$/, "") + button.getAttribute("data-mention") + " ";
+  box.focus();
+  var list = button.parentNode;
+  if (list) list.replaceChildren();
+});
+
+// Image uploads: a file dropped on the form goes into its file input (the form is a plain upload without this).
+(function () {
+  "use strict";
+  function zone(event) { return event.target.closest && event.target.closest("form[data-drop]"); }
+  document.addEventListener("dragover", function (event) {
+    var form = zone(event);
+    if (!form) return;
+    event.preventDefault();
+    form.classList.add("dropping");
+  });
+  document.addEventListener("dragleave", function (event) {
+    var form = zone(event);
+    if (form) form.classList.remove("dropping");
+  });
+  document.addEventListener("drop", function (event) {
+    var form = zone(event);
+    if (!form || !event.dataTransfer || !event.dataTransfer.files.length) return;
+    event.preventDefault();
+    form.classList.remove("dropping");
+    var input = form.querySelector("input[type=file]");
+    input.files = event.dataTransfer.files;
+    form.requestSubmit();
   });
 })();

@@ -1,0 +1,171 @@
+"""Live updates (ideaboard/live.py, views/updates.py): what each person's open page hears, and what it never hears."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import replace
+
+import pytest
+from redis.asyncio import Redis
+
+from ideaboard import live
+from ideaboard.models import Idea, Space, Status
+
+STREAM = {"Accept": "text/event-stream"}
+
+
+@pytest.fixture
+def settings(settings):
+    """Streams end after 2 s, so a test reads a whole one (the in-process client returns complete responses)."""
+    return replace(settings, live_stream_seconds=2)
+
+
+async def listen(client, path: str, **headers) -> asyncio.Task:
+    """A page's stream, opened now and read to its end; returns once the hub has subscribed."""
+    task = asyncio.create_task(client.get(path, headers={**STREAM, **headers}))
+    await asyncio.sleep(0.4)
+    return task
+
+
+def events(response) -> list[tuple[str, str]]:
+    """(event name, data) of each event in a stream's text."""
+    found = []
+    for block in response.text.split("\n\n"):
+        name = re.search(r"^event: (.*)$", block, re.M)
+        if name:
+            data = "\n".join(re.findall(r"^data: (.*)$", block, re.M))
+            found.append((name.group(1), data))
+    return found
+
+
+async def test_bob_votes_and_the_visitors_open_board_hears_the_new_score(app, visitor, browser_for, alice, bob,
+                                                                        make_idea):
+    idea = await make_idea(alice, "Oat milk in every store")
+    stream = await listen(visitor, "/live?board=public")
+    response = await (await browser_for(bob)).post(f"/ideas/{idea.id}/vote", {"value": "up"}, htmx=True)
+    assert response.status_code == 200
+    heard = await stream
+    assert heard.headers["content-type"].startswith("text/event-stream")
+    assert (f"votes-{idea.id}", "1") in events(heard)
+
+
+async def test_the_idea_page_hears_votes_and_new_comments_as_visitors_see_them(app, visitor, browser_for, alice,
+                                                                               bob, make_idea):
+    idea = await make_idea(alice, "Reusable cup discount")
+    page = await visitor.get(f"/ideas/{idea.id}")
+    assert f'sse-connect="/live?idea={idea.id}&amp;since=' in page.text and f'sse-swap="votes-{idea.id}"' in page.text
+    stream = await listen(visitor, f"/live?idea={idea.id}")
+    bobs = await browser_for(bob)
+    await bobs.post(f"/ideas/{idea.id}/vote", {"value": "up"}, htmx=True)
+    await bobs.post(f"/ideas/{idea.id}/comments", {"body": "Yes **please**, every morning"}, htmx=True)
+    heard = dict(events(await stream))
+    assert heard[f"votes-{idea.id}"] == "1"
+    comment = heard["comment"]
+    assert "<strong>please</strong>" in comment and "Bob Nguyen" in comment
+    assert 'id="comment-count" hx-swap-oob="true">1 comment<' in comment
+    assert "csrf" not in comment and "Delete" not in comment and "Report" not in comment  # the visitor's view
+
+
+async def test_sam_moves_alices_idea_and_her_bell_hears_it(app, browser_for, alice, sam, make_idea):
+    idea = await make_idea(alice, "Pay by phone at the drive-through")
+    alices = await browser_for(alice)
+    page = await alices.get("/")
+    assert 'sse-connect="/live?board=public&amp;since=' in page.text and 'hx-trigger="sse:bell"' in page.text
+    assert 'class="bell-count"' not in page.text
+    stream = await listen(alices, "/live")
+    sams = await browser_for(sam)
+    moved = await sams.post(f"/staff/ideas/{idea.id}/status", {"to_status": "under_review", "message": "",
+                                                               "version": str(idea.version)})
+    assert moved.status_code in (200, 303)
+    assert ("bell", "") in events(await stream)
+    bell = await alices.get("/notifications/bell", headers={"HX-Request": "true"})
+    assert '<span class="bell-count">1</span>' in bell.text and "<html" not in bell.text
+
+
+async def test_a_visitor_may_not_listen_to_internal_hidden_or_staff_topics(app, visitor, browser_for, alice, erin,
+                                                                          make_idea):
+    internal = await make_idea(erin, "Roster swaps in the app", space=Space.INTERNAL)
+    hidden = await make_idea(alice, "Something rude")
+    await Idea.filter(id=hidden.id).update(hidden=True)
+    for path in ("/live?board=internal", f"/live?idea={internal.id}", f"/live?idea={hidden.id}", "/live?queue=1",
+                 "/live?desk=1", "/live", "/live?board=nonsense"):
+        assert (await visitor.get(path, headers=STREAM)).status_code == 404, path
+    alices = await browser_for(alice)
+    for path in ("/live?board=internal", f"/live?idea={internal.id}", "/live?queue=1", "/live?desk=1"):
+        assert (await alices.get(path, headers=STREAM)).status_code == 404, path
+    assert (await visitor.get("/live?board=public")).status_code == 406  # not an EventSource: an explanation
+
+
+async def test_votes_on_internal_or_hidden_ideas_never_reach_the_public_board(app, visitor, browser_for, erin,
+                                                                             sam, make_idea):
+    internal = await make_idea(erin, "Better break room", space=Space.INTERNAL)
+    stream = await listen(visitor, "/live?board=public")
+    employee_stream = await listen(await browser_for(erin), "/live?board=internal")
+    await (await browser_for(sam)).post(f"/ideas/{internal.id}/vote", {"value": "up"}, htmx=True)
+    assert events(await stream) == []
+    assert (f"votes-{internal.id}", "1") in events(await employee_stream)
+
+
+async def test_staff_hear_the_queue_and_the_desk(app, browser_for, alice, sam, make_idea):
+    sams = await browser_for(sam)
+    queue = await sams.get("/staff/")
+    assert 'sse-connect="/live?queue=1"' in queue.text and 'hx-trigger="sse:queue"' in queue.text
+    stream = await listen(sams, "/live?queue=1&desk=1")
+    await (await browser_for(alice)).post("/ideas/new", {"title": "Seasonal menu preview", "body": "Tell us early.",
+                                                         "category": "", "tags": ""})
+    assert ("queue", "") in events(await stream)
+
+
+async def test_a_page_that_reconnects_gets_what_it_missed_and_nothing_else(app, settings, visitor, alice,
+                                                                          make_idea):
+    idea = await make_idea(alice, "Quieter grinders")
+    redis = Redis.from_url(settings.redis_url)
+    await live.publish(redis, "board:public", f"votes-{idea.id}", "1")
+    first = (await redis.xrevrange(live.LOG, count=1))[0][0].decode()
+    await live.publish(redis, "board:internal", "votes-999", "5")  # another topic: not replayed to this page
+    await live.publish(redis, "board:public", f"votes-{idea.id}", "2")
+    await redis.aclose()
+    again = await visitor.get("/live?board=public", headers={**STREAM, "Last-Event-ID": first})
+    assert events(again) == [(f"votes-{idea.id}", "2")]
+    via_query = await visitor.get(f"/live?board=public&since={first}", headers=STREAM)
+    assert events(via_query) == [(f"votes-{idea.id}", "2")]
+
+
+async def test_every_open_page_shares_the_process_s_one_subscription(app, settings, visitor, browser_for, alice,
+                                                                    make_idea):
+    idea = await make_idea(alice, "Fan-out check")
+    streams = [await listen(visitor, f"/live?idea={idea.id}") for _ in range(3)]
+    streams.append(await listen(await browser_for(alice), "/live"))
+    redis = Redis.from_url(settings.redis_url)
+    channels = dict(await redis.pubsub_numsub(live.CHANNEL))
+    await redis.aclose()
+    assert channels[live.CHANNEL.encode()] == 1
+    await asyncio.gather(*streams)
+
+
+async def test_the_board_stays_cached_for_visitors_while_the_stream_carries_votes(app, visitor, alice, make_idea):
+    await make_idea(alice, "Cached board")
+    first, second = await visitor.get("/"), await visitor.get("/")
+    assert first.text == second.text and "sse-connect" in first.text and "csrf_token" not in first.text
+    assert "set-cookie" not in second.headers
+
+
+async def test_a_cached_board_catches_up_on_what_happened_since_it_was_rendered(app, visitor, browser_for, alice,
+                                                                              bob, make_idea):
+    idea = await make_idea(alice, "Served from the cache")
+    bobs = await browser_for(bob)
+    await bobs.csrf()
+    board = await visitor.get("/")
+    await bobs.post(f"/ideas/{idea.id}/vote", {"value": "up"}, htmx=True)  # a minor change: the copy stays
+    again = await visitor.get("/")
+    assert again.text == board.text  # still the cached copy, with the old score
+    stream_url = re.search(r'sse-connect="([^"]+)"', again.text).group(1).replace("&amp;", "&")
+    assert (f"votes-{idea.id}", "1") in events(await visitor.get(stream_url, headers=STREAM))
+
+
+async def test_closed_ideas_keep_their_live_score_too(app, visitor, alice, make_idea):
+    idea = await make_idea(alice, "Launched thing")
+    await Idea.filter(id=idea.id).update(status=Status.LAUNCHED)
+    page = await visitor.get(f"/ideas/{idea.id}")
+    assert f'sse-swap="votes-{idea.id}"' in page.text
