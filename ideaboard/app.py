@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import htmx, inputs, live, templating
+from ideaboard import htmx, images, imports, inputs, live, templating
 from ideaboard.api import problems
 from ideaboard.api import views as api
 from ideaboard.api.operations import BearerAuth
@@ -66,8 +66,10 @@ from ideaboard.views import webhooks as webhook_views
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 UNSUBSCRIBE_POST = re.compile(r"/unsubscribe/[A-Za-z0-9_.\-]+")  # the one-click unsubscribe route, nothing else
-# Forms that send a file (multipart, a larger body; each view checks its own file's size): images, the CSV import
-UPLOAD_POSTS = (re.compile(r"/ideas/\d+/image"), re.compile(r"/comments/\d+/image"), re.compile(r"/staff/admin/data"))
+# Forms that send a file, with the largest body each may have (their views check the file itself)
+IMAGE_BODY, IMPORT_BODY = images.MAX_UPLOAD_BYTES + 64 * 1024, imports.MAX_BYTES + 64 * 1024
+UPLOAD_POSTS = ((re.compile(r"/ideas/\d+/image"), IMAGE_BODY), (re.compile(r"/comments/\d+/image"), IMAGE_BODY),
+                (re.compile(r"/staff/admin/data"), IMPORT_BODY))
 
 
 class State(TypedDict):
@@ -365,7 +367,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                    same_site="lax", https_only=settings.https_only, max_age=SESSION_SECONDS),
         Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds),  # visitors' pages; needs the session
         Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,), bearer_prefix=problems.API_PREFIX,
-                   upload_posts=UPLOAD_POSTS, upload_bytes=inputs.MAX_UPLOAD_BYTES),
+                   upload_posts=UPLOAD_POSTS),
         Middleware(LoadUserMiddleware),
         Middleware(UnreadCountMiddleware),
         Middleware(live.LiveMiddleware),  # publishes a request's live updates once its view is done

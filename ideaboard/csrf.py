@@ -45,20 +45,20 @@ class CSRFMiddleware:
     """
 
     def __init__(self, app: ASGIApp, exempt_posts: Sequence[re.Pattern[str]] = (), bearer_prefix: str = "",
-                 upload_posts: Sequence[re.Pattern[str]] = (), upload_bytes: int = MAX_FORM_BYTES) -> None:
+                 upload_posts: Sequence[tuple[re.Pattern[str], int]] = ()) -> None:
         self.app = app
         self.exempt_posts = tuple(exempt_posts)
         self.bearer_prefix = bearer_prefix
-        self.upload_posts = tuple(upload_posts)  # file uploads (images): a larger body, the token in the multipart
-        self.upload_bytes = upload_bytes
+        self.upload_posts = tuple(upload_posts)  # (path, body limit) of forms with a file: the token in the multipart
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS or self._exempt(scope):
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
         try:
-            upload = scope["method"] == "POST" and any(p.fullmatch(scope["path"]) for p in self.upload_posts)
-            body, receive = await _buffer(headers, receive, self.upload_bytes if upload else MAX_FORM_BYTES)
+            limit = next((size for path, size in self.upload_posts
+                          if scope["method"] == "POST" and path.fullmatch(scope["path"])), MAX_FORM_BYTES)
+            body, receive = await _buffer(headers, receive, limit)
             given = headers.get(HEADER) or _form_token(headers, body)
         except inputs.Invalid as exc:  # too large, too many fields, not UTF-8: refused before anything runs
             return await _refuse(scope, receive, send, exc.status_code, exc.message)

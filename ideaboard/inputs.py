@@ -18,7 +18,6 @@ from starlette.requests import Request
 INT_MAX = 2**31 - 1  # ids are Postgres `integer` (SQLite would take 2**63 - 1: the smaller range holds for both)
 MAX_FIELDS = 1000  # form fields per request
 MAX_BODY_BYTES = 1_000_000  # a form body without files
-MAX_UPLOAD_BYTES = 21_000_000  # a form with a file (app.UPLOAD_POSTS): the largest, a 20 MB CSV import, and its form
 PAGE_MAX = 1_000_000
 # C0 and C1 control characters, DEL, and the lone surrogates some decoders let through; tab and newlines are text.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
