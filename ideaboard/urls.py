@@ -453,6 +453,20 @@ class Urls:
     def api_idea_hidden(self, idea_id: int) -> str:
         return f"/api/v1/ideas/{idea_id}/hidden"
 
+    def api_idea_feedback(self, idea_id: int) -> str:
+        """Feedback captured for customers on the idea (staff keys)."""
+        return f"/api/v1/ideas/{idea_id}/feedback"
+
+    def api_clusters(self, **query: Query) -> str:
+        return "/api/v1/clusters" + _query(**query)
+
+    def api_conversations(self, **query: Query) -> str:
+        """The X desk's inbox (staff keys)."""
+        return "/api/v1/desk/conversations" + _query(**query)
+
+    def api_conversation_assignee(self, conversation_id: int) -> str:
+        return f"/api/v1/desk/conversations/{conversation_id}/assignee"
+
     def api_campaigns(self) -> str:
         return "/api/v1/campaigns"
 

@@ -440,18 +440,18 @@ async def test_sams_key_assigns_merges_and_hides_ideas(api_for, alice, bob, sam,
 async def test_the_crm_records_a_customers_feedback_through_sams_staff_key(api_for, sam, alice, make_idea):
     idea = await make_idea(alice, "Oat milk at every store")
     crm = await api_for(sam, "read", "write", "staff")
-    made = await crm.post(f"/api/v1/ideas/{idea.id}/feedback",
+    made = await crm.post(urls.api_idea_feedback(idea.id),
                           {"email": "carol@bigco.example", "name": "Carol Diaz", "source": "Salesforce opportunity",
                            "company": "BigCo", "annual_revenue": 2500000})
     assert made.status_code == 201
     assert made.json()["customer"]["name"] == "Carol Diaz" and made.json()["captured_by"]["name"] == "Sam Rivera"
     assert (await Idea.get(id=idea.id)).score == 1
-    listed = await crm.get(f"/api/v1/ideas/{idea.id}/feedback")
+    listed = await crm.get(urls.api_idea_feedback(idea.id))
     assert [f["source"] for f in listed.json()["items"]] == ["Salesforce opportunity"]
-    bad = await crm.post(f"/api/v1/ideas/{idea.id}/feedback", {"email": "nope", "source": "x", "colour": "red"})
+    bad = await crm.post(urls.api_idea_feedback(idea.id), {"email": "nope", "source": "x", "colour": "red"})
     assert bad.status_code == 422 and "colour" in bad.text
     customer = await api_for(alice, "read", "write")
-    assert (await customer.get(f"/api/v1/ideas/{idea.id}/feedback")).status_code == 403
+    assert (await customer.get(urls.api_idea_feedback(idea.id))).status_code == 403
 
 
 async def test_a_dashboard_reads_the_clusters_with_a_staff_key(api_for, sam, alice, make_idea, worker_ctx):
@@ -461,14 +461,14 @@ async def test_a_dashboard_reads_the_clusters_with_a_staff_key(api_for, sam, ali
                   "Oat milk at no extra charge", "Make oat milk free"):
         await make_idea(alice, title)
     dashboard = await api_for(sam, "read", "staff")
-    empty = await dashboard.get("/api/v1/clusters")
+    empty = await dashboard.get(urls.api_clusters())
     assert empty.json() == {"items": [], "clustered_at": None}
     await recluster_ideas(worker_ctx)
-    found = (await dashboard.get("/api/v1/clusters?sort=growth")).json()
+    found = (await dashboard.get(urls.api_clusters(sort="growth"))).json()
     assert found["clustered_at"] is not None
     groups = [sorted(i["title"] for i in c["ideas"]) for c in found["items"]]
     assert ["A dark mode for the mobile app", "Dark mode at night in the app", "Dark mode for the app"] in groups
-    assert (await (await api_for(alice, "read")).get("/api/v1/clusters")).status_code == 403
+    assert (await (await api_for(alice, "read")).get(urls.api_clusters())).status_code == 403
 
 
 async def test_the_desk_through_the_api_claims_once_and_says_who_has_it(api_for, sam, ada, app):
@@ -477,16 +477,16 @@ async def test_the_desk_through_the_api_claims_once_and_says_who_has_it(api_for,
 
     await social.store_tweets([api_tweet("1800000000000000001", "Your app logged me out again")])
     sams, adas = await api_for(sam, "read", "staff"), await api_for(ada, "read", "staff")
-    [waiting] = (await sams.get("/api/v1/desk/conversations")).json()["items"]
+    [waiting] = (await sams.get(urls.api_conversations())).json()["items"]
     assert waiting["state"] == "open" and waiting["assignee"] is None
     assert waiting["first_text"] == "Your app logged me out again"
-    path = f"/api/v1/desk/conversations/{waiting['id']}/assignee"
+    path = urls.api_conversation_assignee(waiting["id"])
     mine = await sams.call("PUT", path, json={"assignee_id": sam.id}, headers={"If-Match": f'"{waiting["version"]}"'})
     assert mine.status_code == 200 and mine.json()["assignee"]["name"] == "Sam Rivera"
     late = await adas.call("PUT", path, json={"assignee_id": ada.id}, headers={"If-Match": f'"{waiting["version"]}"'})
     assert late.status_code == 412  # Ada's view was from before Sam's claim
     taken = await adas.call("PUT", path, json={"assignee_id": ada.id})
     assert taken.status_code == 409 and "Sam Rivera" in taken.json()["detail"]
-    mine_only = (await sams.get("/api/v1/desk/conversations?who=mine")).json()
+    mine_only = (await sams.get(urls.api_conversations(who="mine"))).json()
     assert [c["id"] for c in mine_only["items"]] == [waiting["id"]] and mine_only["mine"] == 1
-    assert (await sams.get("/api/v1/desk/conversations?who=everyone")).status_code == 422
+    assert (await sams.get(urls.api_conversations(who="everyone"))).status_code == 422
