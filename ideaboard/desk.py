@@ -23,17 +23,20 @@ from ideaboard.forms import IdeaForm
 from ideaboard.ideas import submit_idea
 from ideaboard.models import (
     AuditEntry,
+    Comment,
     Conversation,
     ConversationState,
     DeskReply,
     Idea,
     IdeaTweet,
+    LinkedIdentity,
     ReplyStatus,
     Role,
     SavedReply,
     Space,
     Tweet,
     User,
+    Vote,
 )
 from ideaboard.settings import Settings
 from ideaboard.x_api import XApiError, XAuthError, XDuplicateContent, XRateLimited, XReplyTargetGone
@@ -554,7 +557,7 @@ class Moment:
     """One line of a customer's history: what happened, when, and where to look."""
 
     at: datetime
-    kind: str  # tweet, reply, idea, linked, ticket, dismissed
+    kind: str  # tweet, reply, idea, linked, ticket, dismissed; for a member signed in with X: posted, voted, comment
     text: str
     url: str = ""
     conversation_id: int | None = None
@@ -593,4 +596,24 @@ async def customer_history(handle: str, limit: int = 500) -> list[Moment]:
     for idea in inspired:
         if idea.id not in made_here:  # made on the older tweet → idea page
             moments.append(Moment(idea.created_at, "idea", idea.title, idea=idea))
+    if member := await member_of(handle):
+        moments += await _member_moments(member, limit)
     return sorted(moments, key=lambda m: m.at)
+
+
+async def member_of(handle: str) -> User | None:
+    """The account that signed in with this X handle (Sign in with X links them), if any."""
+    identity = await LinkedIdentity.filter(provider="x", username__iexact=handle).select_related("user").first()
+    return identity.user if identity else None
+
+
+async def _member_moments(member: User, limit: int) -> list[Moment]:
+    """What the person did on the board itself: ideas posted, ideas voted for, comments."""
+    ideas = await Idea.filter(author_id=member.id).order_by("-created_at").limit(limit)
+    votes = await (Vote.filter(user_id=member.id, value__gt=0).order_by("-created_at").limit(limit)
+                   .select_related("idea"))
+    comments = await (Comment.filter(author_id=member.id, hidden=False).order_by("-created_at").limit(limit)
+                      .select_related("idea"))
+    return [*(Moment(i.created_at, "posted", i.title, idea=i) for i in ideas),
+            *(Moment(v.created_at, "voted", v.idea.title, idea=v.idea) for v in votes),
+            *(Moment(c.created_at, "comment", c.body[:300], idea=c.idea) for c in comments)]

@@ -20,6 +20,7 @@ from ideaboard.models import (
     DeskReply,
     Idea,
     IdeaTweet,
+    LinkedIdentity,
     ReplyStatus,
     SavedReply,
     Tweet,
@@ -466,6 +467,26 @@ async def test_a_customers_history_is_one_timeline_in_order(browser_for, sam, se
     assert page.select_one(".moment-ticket a")["href"] == "https://brewline.zendesk.com/agent/tickets/1"
     assert (await (await browser_for(sam)).get("/staff/desk/people/no_such_person")).status_code == 404
     assert (await (await browser_for(sam)).get("/staff/desk/people/%3Cscript%3E")).status_code == 404
+
+
+async def test_a_member_who_signed_in_with_x_has_their_board_life_in_the_same_timeline(browser_for, sam, alice,
+                                                                                       bob, make_idea):
+    from ideaboard.comments import add_comment
+    from ideaboard.votes import cast_vote
+
+    await LinkedIdentity.create(user=alice, provider="x", issuer="https://x.com", subject="42",
+                                username="dana_nightowl")
+    await a_conversation("Your app logged me out again", "1900000000000000501", hours_ago=50)
+    hers = await make_idea(alice, "Stay logged in on the app")
+    bobs = await make_idea(bob, "Remember my card")
+    await cast_vote(bobs.id, alice, 1)
+    await add_comment(bobs, alice, "Yes, and my usual order")
+    page = soup(await (await browser_for(sam)).get("/staff/desk/people/dana_nightowl"))
+    kinds = [li["class"][1] for li in page.select("#customer-history li")]
+    assert kinds == ["moment-tweet", "moment-posted", "moment-voted", "moment-comment"]
+    assert "as Alice Martin (signed in with X)" in " ".join(page.select_one(".hint").text.split())
+    assert f"#{hers.id} Stay logged in on the app" in page.text and "Yes, and my usual order" in page.text
+    assert "Remember my card" in page.select_one(".moment-voted").text
 
 
 async def test_time_to_first_reply_median_p90_and_by_teammate(browser_for, sam, ada, settings):

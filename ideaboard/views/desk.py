@@ -188,7 +188,7 @@ async def customer(request: Request) -> Response:
     if not desk.is_handle(handle):
         raise not_found("person on X")
     moments = await desk.customer_history(handle)
-    context = {"section": "desk", "handle": handle, "moments": moments,
+    context = {"section": "desk", "handle": handle, "moments": moments, "member": await desk.member_of(handle),
                "name": next((c.author_name for c in await Conversation.filter(author_username__iexact=handle)
                              if c.author_name), None)}
     return render(request, "staff/customer.html", context, status_code=200 if moments else 404)
