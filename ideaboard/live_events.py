@@ -18,13 +18,14 @@ QUEUE, DESK = live.QUEUE, live.DESK
 
 
 async def vote_counted(tally: Tally) -> None:
-    """The idea's new score on its page and its board."""
+    """The idea's new score and its ↑/↓ tally on its page and its board."""
     found = await Idea.filter(id=tally.idea_id).values_list("space", "hidden")
     if not found or found[0][1]:
         return
     space = Space(found[0][0])
     for topic in (f"idea:{tally.idea_id}", f"board:{space.value}"):
         live.tell(topic, f"votes-{tally.idea_id}", str(tally.score))
+        live.tell(topic, f"tally-{tally.idea_id}", f"{tally.upvotes}↑ {tally.downvotes}↓")
 
 
 async def comment_posted(comment: Comment, idea: Idea) -> None:

@@ -60,7 +60,7 @@ async def test_the_idea_page_hears_votes_and_new_comments_as_visitors_see_them(a
     await bobs.post(f"/ideas/{idea.id}/vote", {"value": "up"}, htmx=True)
     await bobs.post(f"/ideas/{idea.id}/comments", {"body": "Yes **please**, every morning"}, htmx=True)
     heard = dict(events(await stream))
-    assert heard[f"votes-{idea.id}"] == "1"
+    assert heard[f"votes-{idea.id}"] == "1" and heard[f"tally-{idea.id}"] == "1↑ 0↓"
     comment = heard["comment"]
     assert "<strong>please</strong>" in comment and "Bob Nguyen" in comment
     assert 'id="comment-count" hx-swap-oob="true">1 comment<' in comment

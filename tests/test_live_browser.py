@@ -31,6 +31,7 @@ async def test_bob_votes_alice_sees_it_then_sam_moves_her_idea_and_her_bell_upda
             await bobs.evaluate(f"document.querySelector('#vote-widget-{idea.id} .vote-up').click()")
             await bobs.locator(f"#vote-widget-{idea.id} .vote-up.active").wait_for()
             await alices.locator(f"#vote-widget-{idea.id} .score", has_text="1").wait_for(timeout=10_000)
+            await alices.locator(f"#vote-widget-{idea.id} .tally", has_text="1↑ 0↓").wait_for(timeout=10_000)
 
             await sams.goto(f"{base}/staff/ideas/{idea.id}")
             await sams.select_option("#to-status", "under_review")
