@@ -51,7 +51,15 @@ class Migration(migrations.Migration):
             options={'table': 'company_members', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Which company a person belongs to (one each), as the staff recorded it.'},
             bases=['Model'],
         ),
+        # A board with endpoints already: add the column nullable, fill it, then make it NOT NULL.
         ops.AddField(
+            model_name='WebhookEndpoint',
+            name='include_internal',
+            field=fields.BooleanField(default=False, null=True),
+        ),
+        ops.RunSQL('UPDATE "webhook_endpoints" SET "include_internal" = FALSE WHERE "include_internal" IS NULL',
+                   reverse_sql=ops.RunSQL.noop),
+        ops.AlterField(
             model_name='WebhookEndpoint',
             name='include_internal',
             field=fields.BooleanField(default=False),

@@ -24,7 +24,14 @@ class Migration(migrations.Migration):
             options={'table': 'themes', 'app': 'models', 'unique_together': (('run', 'number'),), 'pk_attr': 'id', 'table_description': 'One broad topic of a clustering run, named by its most representative idea (its clusters carry its number).'},
             bases=['Model'],
         ),
+        # Boards that were clustered before have cluster rows: add the column nullable, fill it, then NOT NULL.
         ops.AddField(
+            model_name='Cluster',
+            name='theme',
+            field=fields.IntField(default=0, null=True),
+        ),
+        ops.RunSQL('UPDATE "clusters" SET "theme" = 0 WHERE "theme" IS NULL', reverse_sql=ops.RunSQL.noop),
+        ops.AlterField(
             model_name='Cluster',
             name='theme',
             field=fields.IntField(default=0),
