@@ -184,6 +184,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/webhooks/{endpoint_id:id}", webhook_views.endpoint_page, name="webhook"),
         Route("/webhooks/{endpoint_id:id}/enabled", webhook_views.set_enabled, methods=["POST"],
               name="webhook_enabled"),
+        Route("/webhooks/{endpoint_id:id}/rotate", webhook_views.rotate_secret, methods=["POST"],
+              name="webhook_rotate"),
         Route("/webhooks/deliveries/{delivery_id:id}/resend", webhook_views.send_again, methods=["POST"],
               name="webhook_resend"),
     ]

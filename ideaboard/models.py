@@ -163,6 +163,8 @@ class WebhookEndpoint(Model):
     description = fields.CharField(max_length=200, default="")
     kind = fields.CharField(max_length=10, default="standard")  # "standard": signed JSON; "slack": a Slack message
     include_internal = fields.BooleanField(default=False)  # events about employee-only ideas go here too
+    previous_secret = fields.CharField(max_length=100, null=True)  # still signed with, until previous_secret_until
+    previous_secret_until = fields.DatetimeField(null=True)
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="webhook_endpoints", null=True, on_delete=fields.OnDelete.SET_NULL)
     created_by_id: int | None

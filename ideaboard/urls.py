@@ -394,6 +394,9 @@ class Urls:
     def admin_webhook_enabled(self, endpoint_id: int) -> str:
         return f"/staff/admin/webhooks/{endpoint_id}/enabled"
 
+    def admin_webhook_rotate(self, endpoint_id: int) -> str:
+        return f"/staff/admin/webhooks/{endpoint_id}/rotate"
+
     def admin_webhook_resend(self, delivery_id: int) -> str:
         return f"/staff/admin/webhooks/deliveries/{delivery_id}/resend"
 

@@ -70,6 +70,28 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+ROTATION_GRACE = timedelta(hours=24)  # after a rotation, deliveries carry both signatures this long
+
+
+def signatures(endpoint: WebhookEndpoint, msg_id: str, timestamp: int, body: bytes, now: datetime) -> str:
+    """The webhook-signature header: the current secret's, and the previous one's during a rotation (space-separated,
+    as Standard Webhooks allows), so a receiver can switch secrets without missing a delivery."""
+    found = [sign(endpoint.secret, msg_id, timestamp, body)]
+    if endpoint.previous_secret and endpoint.previous_secret_until and endpoint.previous_secret_until > now:
+        found.append(sign(endpoint.previous_secret, msg_id, timestamp, body))
+    return " ".join(found)
+
+
+async def rotate_secret(actor: User, endpoint: WebhookEndpoint, now: datetime | None = None) -> str:
+    """A new signing secret, shown once; the old one keeps signing beside it for ROTATION_GRACE."""
+    now = now or datetime.now(UTC)
+    endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, now + ROTATION_GRACE
+    endpoint.secret = new_secret()
+    await endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    await audit.record(actor, "webhook.rotate", "webhook", endpoint.id)
+    return endpoint.secret
+
+
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     """The webhook-signature header value for this message."""
     key = base64.b64decode(secret.removeprefix("whsec_"))
@@ -221,7 +243,7 @@ async def _attempt(client: httpx.AsyncClient, delivery: WebhookDelivery, base_ur
     timestamp = int(time.time())
     headers = {"content-type": "application/json", "user-agent": "ideaboard-webhooks",
                "webhook-id": delivery.msg_id, "webhook-timestamp": str(timestamp),
-               "webhook-signature": sign(endpoint.secret, delivery.msg_id, timestamp, body)}
+               "webhook-signature": signatures(endpoint, delivery.msg_id, timestamp, body, now)}
     status, error = None, ""
     try:
         await _refuse_private(endpoint.url, allow_private)

@@ -196,6 +196,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "GET /staff/admin/data": ((), ()),
     "POST /staff/admin/data": ((), ("kind", "action", "file")),
     "GET /staff/admin/webhooks": ((), ()),
+    "POST /staff/admin/webhooks/{endpoint_id}/rotate": ((), ()),
     "POST /staff/admin/webhooks": ((), ("url", "event", "description", "kind", "include_internal")),
     "GET /staff/admin/webhooks/{endpoint_id}": ((), ()),
     "POST /staff/admin/webhooks/{endpoint_id}/enabled": ((), ("enabled",)),

@@ -263,3 +263,22 @@ async def test_merges_linked_posts_and_desk_claims_are_events_too(browser_for, a
     assert claimed["assignee"] == {"id": sam.id, "name": "Sam Rivera"} and claimed["actor_id"] == sam.id
     slack = webhooks.slack_message({"type": "idea.merged", "data": merged})["text"]
     assert "Oat milk please" in slack and "was merged into" in slack and "Oat milk everywhere" in slack
+
+
+async def test_a_rotated_secret_signs_beside_the_old_one_for_a_day(browser_for, ada, alice, make_idea, receiver,
+                                                                   settings):
+    endpoint = await register(browser_for, ada, receiver, "idea.created")
+    old_secret = receiver.secret
+    page = await (await browser_for(ada)).post(urls.admin_webhook_rotate(endpoint.id))
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    new_secret = re.search(r'id="rotated-secret">(whsec_[\w+/=]+)<', page.text).group(1)
+    assert new_secret != old_secret and await AuditEntry.filter(action="webhook.rotate").exists()
+    await make_idea(alice, "Oat milk everywhere")
+    assert await deliver(settings) == 1  # the receiver still holds the old secret: its signature is there
+    receiver.secret = new_secret  # switched over: the new signature verifies too
+    await make_idea(alice, "Pay with the watch")
+    assert await deliver(settings) == 1 and receiver.bad_signatures == 0
+    receiver.secret = old_secret  # a day later the old secret no longer signs
+    await make_idea(alice, "Order from the car")
+    assert await deliver(settings, datetime.now(UTC) + webhooks.ROTATION_GRACE + timedelta(minutes=1)) == 0
+    assert receiver.bad_signatures == 1

@@ -44,6 +44,15 @@ async def endpoint_page(request: Request) -> Response:
                                                   "section": "admin"})
 
 
+async def rotate_secret(request: Request) -> Response:
+    """A new signing secret, shown once on the endpoint's page; the old one still signs for a day."""
+    endpoint = await _endpoint(request)
+    secret = await webhooks.rotate_secret(staff_user(request), endpoint)
+    deliveries = await WebhookDelivery.filter(endpoint=endpoint).order_by("-id").limit(LOG_SIZE)
+    return render(request, "staff/webhook.html", {"endpoint": endpoint, "deliveries": deliveries, "section": "admin",
+                                                  "new_secret": secret}, headers={"Cache-Control": "no-store"})
+
+
 async def set_enabled(request: Request) -> Response:
     endpoint = await _endpoint(request)
     enabled = (await form_data(request)).get("enabled") == "1"
