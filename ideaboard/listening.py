@@ -93,16 +93,22 @@ async def cursor_for(key: str, query: str = "") -> ListenCursor:
     """The source's cursor; a rule whose text changed starts over (no since_id), like an edited search did."""
     cursor, created = await ListenCursor.get_or_create(key=key, defaults={"query": query})
     if not created and cursor.query != query:
-        cursor.query, cursor.since_id = query, None
-        await cursor.save(update_fields=["query", "since_id"])
+        cursor.query, cursor.since_id, cursor.next_token, cursor.walk_newest_id = query, None, None, None
+        await cursor.save(update_fields=["query", "since_id", "next_token", "walk_newest_id"])
     return cursor
 
 
-async def advance(cursor: ListenCursor, since_id: str | None, read: int, error: str = "") -> None:
-    """Record a run: the cursor moves only as far as fully fetched, the error (or none) is shown on the console."""
+async def advance(cursor: ListenCursor, since_id: str | None, read: int, error: str = "", *,
+                  walk: tuple[str | None, str | None] | None = None) -> None:
+    """Record a run: the cursor moves only as far as fully fetched, the error (or none) is shown on the console;
+    `walk` is (newest id, next page token) of a walk back through pages that the next run finishes."""
     cursor.since_id, cursor.last_run_at, cursor.last_error = since_id, datetime.now(UTC), error[:300]
     cursor.posts_read += read
-    await cursor.save(update_fields=["since_id", "last_run_at", "last_error", "posts_read"])
+    fields = ["since_id", "last_run_at", "last_error", "posts_read"]
+    if walk is not None:
+        cursor.walk_newest_id, cursor.next_token = walk
+        fields += ["walk_newest_id", "next_token"]
+    await cursor.save(update_fields=fields)
 
 
 async def advance_to_newest(keys: Sequence[str], tweet_id: str) -> None:

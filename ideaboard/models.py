@@ -686,6 +686,10 @@ class ListenCursor(Model):
     key = fields.CharField(max_length=80, primary_key=True)
     query = fields.CharField(max_length=600, default="")
     since_id = fields.CharField(max_length=24, null=True)
+    # A walk back through pages that one poll could not finish: the next poll resumes it from next_token, and
+    # since_id becomes walk_newest_id only once the walk reaches since_id (so no post in between is skipped).
+    next_token = fields.CharField(max_length=200, null=True)
+    walk_newest_id = fields.CharField(max_length=24, null=True)
     last_run_at = fields.DatetimeField(null=True)
     last_error = fields.CharField(max_length=300, default="")
     posts_read = fields.IntField(default=0)

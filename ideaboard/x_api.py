@@ -246,7 +246,7 @@ class XClient:
                 body = await self._request("GET", path, self._app, params=paged)
                 found = _tweets_from_response(body)  # checks the shape, meta included
                 meta = body.get("meta") or {}
-                if page == 0:
+                if page == 0 and not next_token:  # a resumed walk's pages are older than the walk's newest
                     newest_id = _str_or_none(meta.get("newest_id")) or newest_id
                 for tweet in found:
                     tweets.setdefault(tweet.id, tweet)

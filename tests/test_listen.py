@@ -236,6 +236,25 @@ async def test_a_429_mid_poll_keeps_the_pages_fetched_and_the_cursor_where_it_wa
     assert cursor.since_id is None and "rate limit" in cursor.last_error  # the next poll fetches what was missed
 
 
+async def test_a_burst_longer_than_one_polls_pages_is_read_to_the_end_by_the_next_polls(ctx, fake_x, dark_mode):
+    ctx["settings"] = replace(ctx["settings"], x_brand_user_id="")
+    burst = [fake_x.add_tweet(f"@brewline the queue was long again today ({n})", author_username=f"fan{n}")
+             for n in range(620)]  # seven pages of 100 on the brand rule; one poll reads five
+    await poll_x(ctx)
+    assert await Tweet.all().count() == 500
+    cursor = await ListenCursor.get(key=listening.rule_key("brand"))
+    assert cursor.since_id is None and cursor.next_token  # the walk back is unfinished: nothing is skipped
+
+    late = fake_x.add_tweet("@brewline still waiting for my order", author_username="late")
+    await poll_x(ctx)
+    assert set(await Tweet.all().values_list("id", flat=True)) == set(burst)  # the rest of the burst, each once
+    cursor = await ListenCursor.get(key=listening.rule_key("brand"))
+    assert cursor.since_id == burst[-1] and cursor.next_token is None  # the walk is done: newer posts come next
+
+    await poll_x(ctx)
+    assert await Tweet.filter(id=late).exists() and await Tweet.all().count() == 621
+
+
 @pytest.mark.parametrize("how", ["truncated", "wrong-shape", "html"])
 async def test_a_malformed_reply_is_recorded_and_the_next_tick_catches_up(ctx, fake_x, dark_mode, how):
     ctx["settings"] = replace(ctx["settings"], x_brand_user_id="")

@@ -166,13 +166,15 @@ async def poll_x(ctx: dict[str, Any]) -> int:
             for rule in rules:
                 cursor = await listening.cursor_for(listening.rule_key(rule.tag), rule.value)
                 read += await _poll_one(ctx, matcher, cursor, "search", listening.SEARCH_MIN_RESULTS,
-                                        lambda since, size, pages, q=rule.value: client.search_recent(
-                                            q, since_id=since, max_results=size, max_pages=pages))
+                                        lambda since, size, pages, token, q=rule.value: client.search_recent(
+                                            q, since_id=since, max_results=size, max_pages=pages,
+                                            next_token=token))
         if user_id := settings.x_brand_user_id:
             cursor = await listening.cursor_for(listening.mentions_key(user_id))
             read += await _poll_one(ctx, matcher, cursor, "mentions", listening.MENTIONS_MIN_RESULTS,
-                                    lambda since, size, pages: client.mentions(
-                                        user_id, since_id=since, max_results=size, max_pages=pages))
+                                    lambda since, size, pages, token: client.mentions(
+                                        user_id, since_id=since, max_results=size, max_pages=pages,
+                                        next_token=token))
     return read
 
 
@@ -190,15 +192,23 @@ async def _poll_one(ctx: dict[str, Any], matcher: IdeaMatcher, cursor: ListenCur
         return 0
     tweets: list[Tweet] = []
     since_id, error = cursor.since_id, ""
+    resume, walk_newest = cursor.next_token, cursor.walk_newest_id
+    walk = (walk_newest, resume)  # an unfinished walk back through pages stays until a page moves it on
     try:
         async with asyncio.timeout_at(ctx.get("poll_deadline") or
                                       asyncio.get_running_loop().time() + settings.x_deadline_seconds):
-            page = await fetch(cursor.since_id, *plan)
-        tweets, since_id = page.tweets, page.newest_id
+            page = await fetch(cursor.since_id, *plan, resume)
+        tweets, newest = page.tweets, (walk_newest if resume else page.newest_id)
+        if page.next_token:  # more pages than this poll may read: the next poll goes on from here
+            walk = (newest, page.next_token)
+        else:
+            since_id, walk = newest, (None, None)
     except TimeoutError:
         error = f"X did not answer within {settings.x_deadline_seconds} s"
-    except XTemporaryError as exc:  # keep what came before the failure; the cursor stays for the next tick
+    except XTemporaryError as exc:  # keep what came before the failure; the next tick resumes at the failed page
         tweets, error = exc.tweets_so_far, exc.message
+        if exc.next_token:
+            walk = (walk_newest if resume else exc.newest_id, exc.next_token)
         if isinstance(exc, XRateLimited) and redis:
             wait_ms = max(1000, int((exc.reset_at - datetime.now(UTC)).total_seconds() * 1000) + 1000)
             await redis.set(blocked, "1", px=wait_ms)
@@ -206,7 +216,7 @@ async def _poll_one(ctx: dict[str, Any], matcher: IdeaMatcher, cursor: ListenCur
         error = exc.message
     await listening.count_reads(len(tweets))
     await store_and_link(ctx, matcher, tweets)
-    await listening.advance(cursor, since_id, len(tweets), error)
+    await listening.advance(cursor, since_id, len(tweets), error, walk=walk)
     if error:
         log.warning("listening on X (%s): %s", cursor.key, error)
     return len(tweets)
