@@ -147,6 +147,13 @@ async def admit_idea(campaign_id: int | None, author: User, space: Space, catego
     return campaign
 
 
+def approval_hold(campaign: Campaign | None, author: User) -> str:
+    """Why an idea waits in the review queue because of its campaign ("" when it goes live): the team's own don't."""
+    if campaign is None or not campaign.needs_approval or Role(author.role).is_staff:
+        return ""
+    return f"campaign “{campaign.title}” needs approval"[:200]
+
+
 def refuse_vote(campaign: Campaign | None) -> None:
     """Votes count while the campaign's voting is open (submission's window, or longer if set)."""
     if campaign is None:

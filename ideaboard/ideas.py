@@ -49,18 +49,20 @@ async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC,
                       hold: str = "") -> Idea:
     """A new idea, rendered once to safe HTML and ranked as a fresh zero-score idea (in a campaign, if it is open).
 
-    With `hold` (why: review.hold_reason) it waits, hidden, in the staff review queue; nobody is told until approved."""
+    With `hold` (why: review.hold_reason), or in a campaign whose ideas need approval, it waits, hidden, in the staff
+    review queue; nobody is told until approved."""
     if space is Space.INTERNAL and not can_see_internal(author):
         raise NotAllowed("Only employees can post in the internal space.")
     require_verified(author)
     await suspensions.ensure_may_write(author)
     campaign = await campaigns.admit_idea(campaign_id, author, space, form.category_id)
+    hold = hold or campaigns.approval_hold(campaign, author)
     now = datetime.now(UTC)
     async with in_transaction():
         idea = await Idea.create(
             title=form.title, body=form.body, body_html=render_markdown(form.body), author=author,
             category_id=form.category_id, space=space, hot=hot_score(0, now), created_at=now,
-            campaign_id=campaign_id, hidden=bool(hold) or bool(campaign and campaign.needs_approval),
+            campaign_id=campaign_id, hidden=bool(hold),
         )
         await set_tags(idea, form.tags)
         await follows.follow_implicitly(author.id, idea.id)  # the author hears what happens to their idea

@@ -11,10 +11,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ideaboard import campaign_notices, clock
-from ideaboard.models import AuditEntry, Campaign, CampaignFollow, Idea, Notification, NotificationKind, Space, Status
+from ideaboard.models import (
+    AuditEntry,
+    Campaign,
+    CampaignFollow,
+    Idea,
+    Notification,
+    NotificationKind,
+    Review,
+    Space,
+    Status,
+)
 from ideaboard.urls import urls
 from ideaboard.votes import cast_vote
 from ideaboard.workflow import transition
+from tests.mailbox import outbox
 from tests.test_api import api_for  # noqa: F401  (the fixture)
 
 OPENS = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -295,20 +306,32 @@ async def test_sam_edits_a_campaign_and_the_change_is_audited(browser_for, sam):
     assert await AuditEntry.exists(action="campaign.edit", target_id=campaign.id, actor_id=sam.id)
 
 
-async def test_ideas_in_a_campaign_that_needs_approval_wait_until_staff_restore_them(browser_for, alice, bob, sam,
-                                                                                    visitor):
+async def test_ideas_in_a_campaign_that_needs_approval_wait_in_the_review_queue(settings, browser_for, alice, bob, sam):
     campaign = await make_campaign(sam, needs_approval="1")
     clock.set_now(OPENS)
     client = await browser_for(alice)
     posted = await share(client, campaign)
-    assert posted.status_code == 303 and posted.headers["location"] == urls.board()
-    assert "waiting for the team&#39;s approval" in (await client.get(urls.board())).text
     idea = await Idea.get(title="Cups made of oat husks")
+    assert posted.status_code == 303 and posted.headers["location"] == urls.idea(idea.id)
+    assert "waiting for review by the team" in (await client.get(posted.headers["location"])).text
     assert idea.hidden
     reader = await browser_for(bob)
     assert "Cups made of oat husks" not in (await reader.get(urls.campaign(campaign.slug))).text
-    await (await browser_for(sam)).post(urls.staff_idea_hidden(idea.id, False))
+    staff = await browser_for(sam)
+    queue = (await staff.get(urls.staff_reviews())).text
+    assert "Cups made of oat husks" in queue and "needs approval" in queue  # the same queue as pre-moderation
+    held = await Review.get(idea_id=idea.id, decided_at__isnull=True)
+    assert (await staff.post(urls.staff_review_approve(held.id), {"reason": ""})).status_code == 303
     assert "Cups made of oat husks" in (await reader.get(urls.campaign(campaign.slug))).text
+    assert [m["Subject"] for m in outbox(settings) if m["To"] == alice.email][-1] == "Your idea is live"
+
+
+async def test_the_teams_own_ideas_in_an_approval_campaign_go_live_at_once(browser_for, sam):
+    campaign = await make_campaign(sam, needs_approval="1")
+    clock.set_now(OPENS)
+    await share(await browser_for(sam), campaign)
+    idea = await Idea.get(title="Cups made of oat husks")
+    assert not idea.hidden and not await Review.exists(idea_id=idea.id)
 
 
 async def test_bob_follows_a_campaign_from_its_page_and_can_stop(browser_for, bob, sam):

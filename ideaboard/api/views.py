@@ -157,8 +157,8 @@ async def create_idea(call: Call) -> Reply:
     except campaigns.CampaignRefused as exc:
         code = "campaign_closed" if isinstance(exc, campaigns.CampaignClosed) else "invalid_campaign"
         raise Refused(422, str(exc), code=code, fields={"campaign_id": str(exc)}) from None
-    if hold:
-        return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})  # held: no jobs
+    if idea.hidden:  # held for review (new member, or the campaign needs approval): no jobs until approved
+        return Reply(await _full_idea(idea.id, user), 201, {"Location": urls.api_idea(idea.id)})
     await jobs.enqueue(call.request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
     await review.queue_spam_score(call.request.state.arq, "idea", idea.id)
     await _wake_worker(call)

@@ -170,14 +170,11 @@ async def new_idea(request: Request) -> Response:
         return render(request, "ideas/new.html", context, status_code=403)
     except (FormErrors, NotAllowed) as exc:
         return _form_again(request, "ideas/new.html", context, data, exc)
-    if hold:
+    if idea.hidden:  # held for review: a new member's first posts, or a campaign whose ideas need approval
         flash(request, "Thanks! Your idea is waiting for review by the team: only you can see it until then.")
         return see_other(urls.idea(idea.id))
     await _after_write(request, idea)
     await review.queue_spam_score(request.state.arq, "idea", idea.id)
-    if idea.hidden:  # a campaign whose ideas need approval
-        flash(request, "Thanks! Your idea is waiting for the team's approval; you'll see it here once approved.")
-        return see_other(urls.board())
     flash(request, "Thanks! Your idea is live. Share it so others can vote.")
     return see_other(urls.idea(idea.id))
 
