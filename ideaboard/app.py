@@ -68,8 +68,9 @@ STATIC = Path(__file__).parent / "static"
 UNSUBSCRIBE_POST = re.compile(r"/unsubscribe/[A-Za-z0-9_.\-]+")  # the one-click unsubscribe route, nothing else
 # Forms that send a file, with the largest body each may have (their views check the file itself)
 IMAGE_BODY, IMPORT_BODY = images.MAX_UPLOAD_BYTES + 64 * 1024, imports.MAX_BYTES + 64 * 1024
-UPLOAD_POSTS = ((re.compile(r"/ideas/\d+/image"), IMAGE_BODY), (re.compile(r"/comments/\d+/image"), IMAGE_BODY),
-                (re.compile(r"/staff/admin/data"), IMPORT_BODY))
+UPLOAD_POSTS = tuple((re.compile(path), size) for path, size in (
+    (r"/ideas/new", IMAGE_BODY), (r"/ideas/\d+/comments", IMAGE_BODY),  # a picture attached while writing
+    (r"/ideas/\d+/image", IMAGE_BODY), (r"/comments/\d+/image", IMAGE_BODY), (r"/staff/admin/data", IMPORT_BODY)))
 
 
 class State(TypedDict):

@@ -134,8 +134,14 @@ async def add_to_idea(data_dir: str, idea: Idea, user: User, filename: str, data
     """The idea's picture (its author's or the team's), also its large card on X."""
     if idea.author_id != user.id and not _is_staff(user):
         raise NotAllowed("Only the idea's author can add a picture to it.")
-    image = await store(data_dir, user, clean(filename, data), idea=idea)
+    return await attach_to_idea(data_dir, idea, user, clean(filename, data))
+
+
+async def attach_to_idea(data_dir: str, idea: Idea, user: User, encoded: Encoded) -> Image:
+    """A checked picture onto the idea (as it is posted, or later from its page)."""
+    image = await store(data_dir, user, encoded, idea=idea)
     await Idea.filter(id=idea.id).update(image_url=urls.image(image.key))
+    idea.image_url = urls.image(image.key)
     return image
 
 

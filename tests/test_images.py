@@ -10,7 +10,8 @@ from bs4 import BeautifulSoup
 from PIL import Image as Pillow
 
 from ideaboard import comments, images
-from ideaboard.models import Idea, Image, Space
+from ideaboard.models import Comment, Idea, Image, Space
+from ideaboard.urls import urls
 
 HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
 
@@ -117,8 +118,6 @@ async def test_pictures_of_internal_ideas_and_hidden_comments_stay_private(visit
     shown = BeautifulSoup((await visitor.get(f"/ideas/{idea.id}")).text, "html.parser")
     src = shown.select_one(f"#comment-{comment.id} .comment-image img")["src"]
     assert (await visitor.get(src)).headers["content-type"] == "image/webp"
-    from ideaboard.models import Comment
-
     await Comment.filter(id=comment.id).update(hidden=True)
     assert (await visitor.get(src)).status_code == 404
     assert (await visitor.get("/images/" + "0" * 32)).status_code == 404
@@ -129,6 +128,64 @@ async def test_the_idea_page_offers_the_upload_only_to_its_author(visitor, brows
     idea = await make_idea(alice)
     mine = (await (await browser_for(alice)).get(f"/ideas/{idea.id}")).text
     assert 'enctype="multipart/form-data"' in mine and re.search(r'<form class="image-upload"[^>]*data-drop', mine)
-    assert 'name="image"' not in (await (await browser_for(bob)).get(f"/ideas/{idea.id}")).text
+    bobs_page = (await (await browser_for(bob)).get(f"/ideas/{idea.id}")).text
+    assert 'id="idea-image-file"' not in bobs_page and 'id="comment-image"' in bobs_page  # his own comment's
     assert 'name="image"' not in (await visitor.get(f"/ideas/{idea.id}")).text
     assert await Idea.filter(id=idea.id, image_url=None).exists()
+
+
+async def write_with_picture(client, filename: str, data: bytes, title: str = "Reusable cup lids"):
+    token = await client.csrf(urls.new_idea())
+    return await client.http.post(urls.new_idea(), data={"csrf_token": token, "title": title,
+                                                         "body": "Lids that snap on any cup."},
+                                  files={"image": (filename, data)})
+
+
+async def test_alice_attaches_a_picture_while_writing_her_idea(visitor, browser_for, alice):
+    alices = await browser_for(alice)
+    form = BeautifulSoup((await alices.get(urls.new_idea())).text, "html.parser").select_one("#idea-form")
+    assert form["enctype"] == "multipart/form-data" and form.select_one("input[type=file][name=image]")
+    posted = await write_with_picture(alices, "lid.png", picture("PNG", (640, 480)))
+    idea = await Idea.get(title="Reusable cup lids")
+    assert posted.status_code == 303 and posted.headers["location"] == urls.idea(idea.id)
+    image = await Image.get(idea_id=idea.id)
+    assert idea.image_url == urls.image(image.key) and image.owner_id == alice.id
+    page = BeautifulSoup((await visitor.get(urls.idea(idea.id))).text, "html.parser")
+    assert page.find("meta", attrs={"name": "twitter:card"})["content"] == "summary_large_image"
+    assert (await visitor.get(page.select_one("#idea-image img")["src"])).headers["content-type"] == "image/png"
+
+
+async def test_a_bad_picture_keeps_the_text_and_posts_nothing_and_no_picture_is_fine(browser_for, alice):
+    alices = await browser_for(alice)
+    refused = await write_with_picture(alices, "lid.png", picture("JPEG"))  # a JPEG called .png
+    assert refused.status_code == 422
+    page = BeautifulSoup(refused.text, "html.parser")
+    assert "not the image its name says" in page.select_one("#image-error").text
+    assert page.select_one("#title")["value"] == "Reusable cup lids"
+    assert "Lids that snap on any cup." in page.select_one("#body").text
+    assert not await Idea.exists(title="Reusable cup lids") and not await Image.exists()
+    too_big = await write_with_picture(alices, "lid.png", b"\x89PNG" + b"0" * (images.MAX_UPLOAD_BYTES + 10))
+    assert too_big.status_code == 422 and "too large" in too_big.text and not await Idea.exists()
+    plain = await alices.http.post(urls.new_idea(), data={"csrf_token": await alices.csrf(urls.new_idea()),
+                                                          "title": "Reusable cup lids", "body": ""},
+                                   files={"image": ("", b"")})  # the browser's empty file input
+    assert plain.status_code == 303 and await Idea.filter(title="Reusable cup lids", image_url=None).exists()
+
+
+async def test_bob_attaches_a_picture_to_his_comment_as_he_posts_it_and_a_bad_one_keeps_his_text(visitor, browser_for,
+                                                                                               alice, bob, make_idea):
+    idea = await make_idea(alice, "Cups made of oat husks")
+    bobs = await browser_for(bob)
+    token = await bobs.csrf(urls.idea(idea.id))
+    refused = await bobs.http.post(urls.idea_comments(idea.id), data={"csrf_token": token, "body": "Like mine?"},
+                                   files={"image": ("cup.gif", HTML)})
+    assert refused.status_code == 422 and "could not be read as an image" in refused.text
+    assert "Like mine?" in BeautifulSoup(refused.text, "html.parser").select_one("#comment-body").text
+    assert not await Comment.exists(idea_id=idea.id)
+    posted = await bobs.http.post(urls.idea_comments(idea.id), data={"csrf_token": token, "body": "Like mine?"},
+                                  files={"image": ("cup.webp", picture("WEBP"))})
+    assert posted.status_code == 303
+    comment = await Comment.get(idea_id=idea.id)
+    page = BeautifulSoup((await visitor.get(urls.idea(idea.id))).text, "html.parser")
+    src = page.select_one(f"#comment-{comment.id} .comment-image img")["src"]
+    assert (await visitor.get(src)).headers["content-type"] == "image/webp"

@@ -131,3 +131,26 @@ async def test_alice_uploads_a_picture_with_the_plain_file_input_on_her_phone(ap
             assert loaded == 480  # the thumbnail, served as an image
             assert "Your picture is on the idea." in await page.content()
             await screenshot(page, "idea-page-upload-390-light")
+
+
+async def test_alice_drops_a_picture_on_the_form_while_writing_and_it_is_posted_with_her_idea(app, settings, alice):
+    with live_server(settings) as base:
+        async with chromium() as browser:
+            page = await (await browser.new_context(viewport={"width": 390, "height": 844})).new_page()
+            await log_in_any_width(page, base, alice.email)
+            await page.goto(f"{base}/ideas/new")
+            await page.fill("#title", "Latte art in the app")
+            drop = await page.evaluate_handle("""bytes => {
+                const data = new DataTransfer();
+                data.items.add(new File([new Uint8Array(bytes)], "foam.png", {type: "image/png"}));
+                return data;
+            }""", list(a_png()))
+            await page.dispatch_event("#body", "drop", {"dataTransfer": drop})
+            assert await page.evaluate("document.querySelector('#image').files[0].name") == "foam.png"
+            assert page.url.endswith("/ideas/new")  # dropping only attaches: nothing is sent yet
+            await page.fill("#body", "Show me the pattern before I order.")
+            async with page.expect_navigation():
+                await page.click("button:has-text('Publish idea')")
+            await page.locator("#idea-image img").wait_for()
+            assert await page.evaluate("document.querySelector('#idea-image img').naturalWidth") == 480
+            await screenshot(page, "idea-written-with-picture-390-light")

@@ -31,6 +31,26 @@ async def form_pairs(request: Request) -> list[tuple[str, str]]:
             pairs = [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
     else:
         pairs = []
+    return _cleaned(request, pairs)
+
+
+async def form_and_file(request: Request, name: str, max_bytes: int) -> tuple[dict[str, str], tuple[str, bytes]]:
+    """A form that may carry one file (a picture attached while writing): its fields and (filename, bytes),
+    ("", b"") when no file was chosen; the file is read up to max_bytes + 1 so the caller can refuse it."""
+    if not request.headers.get("content-type", "").startswith(MULTIPART):
+        return await form_data(request), ("", b"")
+    file: tuple[str, bytes] = ("", b"")
+    async with request.form(max_fields=inputs.MAX_FIELDS, max_files=1) as form:
+        pairs = []
+        for key, value in form.multi_items():
+            if isinstance(value, str):
+                pairs.append((key, value))
+            elif key == name and value.filename:
+                file = (value.filename, await value.read(max_bytes + 1))
+    return dict(_cleaned(request, pairs)), file
+
+
+def _cleaned(request: Request, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     clean, stripped = inputs.clean_pairs(pairs)
     if stripped and not request.scope.get("ideaboard.stripped"):  # said once, however often the form is read
         request.scope["ideaboard.stripped"] = True

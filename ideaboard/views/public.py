@@ -36,6 +36,7 @@ from ideaboard.views import account
 from ideaboard.views.common import (
     back,
     current_user,
+    form_and_file,
     form_data,
     int_param,
     login_redirect,
@@ -150,7 +151,7 @@ async def new_idea(request: Request) -> Response:
                "open_campaigns": open_now}
     if request.method == "GET":
         return render(request, "ideas/new.html", context)
-    data = await form_data(request)
+    data, (filename, picture) = await form_and_file(request, "image", images.MAX_UPLOAD_BYTES)
     settings = request.state.settings
     if data.get("resend_verification"):  # the form's own "send the link again": the text stays in the form
         context.update(values=data, **account.verification_context(request, sent=True))
@@ -163,8 +164,11 @@ async def new_idea(request: Request) -> Response:
         except ratelimit.RateLimited:
             raise FormErrors({"title": "You have shared a lot of ideas this hour. Please wait a while and "
                                        "submit this one again; your text is kept below."}, data) from None
+        encoded = _attached_picture(filename, picture, data)  # checked before the idea exists: nothing half-made
         hold = await review.hold_reason(viewer, settings.premoderate_first_posts)
         idea = await ideas.submit_idea(viewer, form, space, _campaign_id(data), hold=hold)
+        if encoded is not None:
+            await images.attach_to_idea(settings.data_dir, idea, viewer, encoded)
     except accounts.VerifyFirst:
         context.update(values=data, **account.verification_context(request))
         return render(request, "ideas/new.html", context, status_code=403)
@@ -177,6 +181,17 @@ async def new_idea(request: Request) -> Response:
     await review.queue_spam_score(request.state.arq, "idea", idea.id)
     flash(request, "Thanks! Your idea is live. Share it so others can vote.")
     return see_other(urls.idea(idea.id))
+
+
+def _attached_picture(filename: str, data: bytes, values: dict[str, str]) -> images.Encoded | None:
+    """The picture chosen while writing, re-encoded; a bad one is a field error and the text stays."""
+    if not filename and not data:
+        return None
+    try:
+        return images.clean(filename, data)
+    except images.BadImage as exc:
+        raise FormErrors({"image": f"{exc} Your text is kept: choose the picture again, or post without it."},
+                         values) from None
 
 
 def _campaign_id(data: dict) -> int | None:
@@ -272,7 +287,7 @@ async def add_comment(request: Request) -> Response:
     if viewer is None:
         return _login_then_idea(request)
     idea = await visible_idea(request, viewer)
-    data = await form_data(request)
+    data, (filename, picture) = await form_and_file(request, "image", images.MAX_UPLOAD_BYTES)
     if data.get("resend_verification"):  # the form's own "send the link again": the comment stays typed
         page = await _comment_again(request, idea, viewer, data, {}, 200,
                                     **account.verification_context(request, sent=True))
@@ -281,9 +296,12 @@ async def add_comment(request: Request) -> Response:
         return await _comment_preview(request, idea, viewer, data)
     try:
         body = parse_comment(data)
+        encoded = _attached_picture(filename, picture, data)  # checked first: a refused picture posts nothing
         await throttle(request, "comment")
         hold = await review.hold_reason(viewer, request.state.settings.premoderate_first_posts)
         comment = await comments.add_comment(idea, viewer, body, hold=hold)
+        if encoded is not None:
+            await images.store(request.state.settings.data_dir, viewer, encoded, comment=comment)
     except FormErrors as exc:
         return await _comment_again(request, idea, viewer, exc.values, exc.errors, 422)
     except accounts.VerifyFirst:  # 422 so htmx swaps the form in, with the text kept and a resend button

@@ -145,6 +145,6 @@ document.addEventListener("click", function (event) {
     form.classList.remove("dropping");
     var input = form.querySelector("input[type=file]");
     input.files = event.dataTransfer.files;
-    form.requestSubmit();
+    if (form.dataset.drop !== "keep") form.requestSubmit();  // a form being written keeps the file for its submit
   });
 })();
