@@ -39,6 +39,17 @@ async def comment_posted(comment: Comment, idea: Idea) -> None:
     live.tell(QUEUE, "queue")
 
 
+async def comment_changed(comment_id: int, idea_id: int) -> None:
+    """An edited or redacted comment's new text on its idea's open pages; a hidden or deleted one leaves them."""
+    idea = await Idea.filter(id=idea_id).only("id", "hidden", "comment_count").first()
+    if idea is None or idea.hidden:
+        return
+    comment = await Comment.filter(id=comment_id, hidden=False).first()
+    html = templating.templates.env.get_template("ideas/_comment_changed.html").render(
+        c=comment, comment_id=comment_id, count=idea.comment_count)
+    live.tell(f"idea:{idea_id}", "comment-changed", html.strip())
+
+
 def queue_changed() -> None:
     """An idea arrived in or moved through the review queue."""
     live.tell(QUEUE, "queue")

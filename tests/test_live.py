@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from ideaboard import live
 from ideaboard.models import Idea, Space, Status
+from ideaboard.urls import urls
 
 STREAM = {"Accept": "text/event-stream"}
 
@@ -65,6 +66,25 @@ async def test_the_idea_page_hears_votes_and_new_comments_as_visitors_see_them(a
     assert "<strong>please</strong>" in comment and "Bob Nguyen" in comment
     assert 'id="comment-count" hx-swap-oob="true">1 comment<' in comment
     assert "csrf" not in comment and "Delete" not in comment and "Report" not in comment  # the visitor's view
+
+
+async def test_an_edited_comment_changes_and_a_hidden_one_leaves_the_open_pages(app, visitor, browser_for, alice, bob,
+                                                                              sam, make_idea):
+    from ideaboard import comments
+
+    idea = await make_idea(alice, "Reusable cup discount")
+    typo = await comments.add_comment(idea, bob, "Evrey morning")
+    spam = await comments.add_comment(idea, bob, "Cheap followers here")
+    stream = await listen(visitor, f"/live?idea={idea.id}")
+    await (await browser_for(bob)).post(urls.comment_edit(typo.id), {"body": "Every **morning**"})
+    await (await browser_for(sam)).post(urls.staff_comment_hidden(spam.id, True))
+    heard = [data for name, data in events(await stream) if name == "comment-changed"]
+    assert len(heard) == 2
+    edited, hidden = heard
+    assert f'id="comment-text-{typo.id}" hx-swap-oob="true"><p>Every <strong>morning</strong></p>' in edited
+    assert f'id="comment-edited-{typo.id}" hx-swap-oob="true"' in edited and "Evrey" not in edited
+    assert f'<article id="comment-{spam.id}" hx-swap-oob="delete">' in hidden and "Cheap followers" not in hidden
+    assert 'id="comment-count" hx-swap-oob="true">1 comment<' in hidden
 
 
 async def test_sam_moves_alices_idea_and_her_bell_hears_it(app, browser_for, alice, sam, make_idea):

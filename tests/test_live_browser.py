@@ -154,3 +154,33 @@ async def test_alice_drops_a_picture_on_the_form_while_writing_and_it_is_posted_
             await page.locator("#idea-image img").wait_for()
             assert await page.evaluate("document.querySelector('#idea-image img').naturalWidth") == 480
             await screenshot(page, "idea-written-with-picture-390-light")
+
+
+async def test_a_reader_sees_bob_fix_his_comment_and_delete_another_without_reloading(app, settings, alice, bob,
+                                                                                      make_idea):
+    from ideaboard import comments
+
+    idea = await make_idea(alice, "Earlier opening on Sundays")
+    typo = await comments.add_comment(idea, bob, "Sevn would be perfect")
+    second = await comments.add_comment(idea, bob, "Posted twice by mistake")
+    with live_server(settings) as base:
+        async with chromium() as browser:
+            reader = await (await browser.new_context(viewport={"width": 390, "height": 844})).new_page()
+            bobs = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+            await reader.goto(f"{base}/ideas/{idea.id}")
+            await reader.wait_for_selector("body[data-live-state=open]")
+            await log_in(bobs, base, bob.email)
+            await bobs.goto(f"{base}/comments/{typo.id}/edit")
+            await bobs.fill("#comment-body", "Seven would be *perfect*")
+            async with bobs.expect_navigation():
+                await bobs.click("button:has-text('Save changes')")
+            await reader.locator(f"#comment-text-{typo.id} em", has_text="perfect").wait_for(timeout=10_000)
+            assert (await reader.locator(f"#comment-edited-{typo.id}").text_content()).strip() == "· edited"
+
+            bobs.on("dialog", lambda dialog: dialog.accept())  # "Delete this comment?"
+            async with bobs.expect_navigation():
+                await bobs.click(f"#comment-{second.id} button:has-text('Delete')")
+            await reader.locator(f"#comment-{second.id}").wait_for(state="detached", timeout=10_000)
+            assert (await reader.locator("#comment-count").text_content()).strip() == "1 comment"
+            assert await reader.locator(f"#comment-{typo.id}").count() == 1
+            assert reader.url == f"{base}/ideas/{idea.id}"  # never reloaded

@@ -282,7 +282,9 @@ async def edit_comment(call: Call) -> Reply:
             raise Refused(404, "There is no such comment.") from None
         mine = await CommentRow.exists(id=comment_id, author_id=call.me.id)
         raise Refused(403, str(exc), code="edit_window_closed" if mine else "not_author") from None
-    return Reply(_comment(await CommentRow.get(id=comment_id).prefetch_related("author")))
+    comment = await CommentRow.get(id=comment_id).prefetch_related("author")
+    await live_events.comment_changed(comment.id, comment.idea_id)
+    return Reply(_comment(comment))
 
 
 @operation("POST", "/ideas/{idea_id:id}/status", name="api_status", tag="Staff", scope=STAFF, body=s.StatusChange,

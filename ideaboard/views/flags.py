@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import ideas, moderation
+from ideaboard import ideas, live_events, moderation
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
 from ideaboard.models import Comment, User
@@ -54,6 +54,8 @@ async def _report(request: Request, reporter: User, *, idea, comment) -> Respons
         await throttle(request, "report")
         await moderation.flag(reporter, reason=data.get("reason", ""),
                               auto_hide_after=request.state.settings.auto_hide_reports, **target)
+        if comment is not None and comment.hidden:  # hidden once enough members reported it: gone from open pages too
+            await live_events.comment_changed(comment.id, comment.idea_id)
     except FormErrors as exc:
         context.update(values=exc.values, errors=exc.errors)
         return render(request, "flags/report.html", context, status_code=422)

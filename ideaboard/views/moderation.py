@@ -6,7 +6,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import jobs, mail, merge, redaction, review, suspensions
+from ideaboard import jobs, live_events, mail, merge, redaction, review, suspensions
 from ideaboard.auth import staff_user
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
@@ -130,6 +130,8 @@ async def redact_comment(request: Request) -> Response:
     data = await form_data(request)
     try:
         changed = await redaction.redact_comment(staff_user(request), comment, data)
+        if changed:
+            await live_events.comment_changed(comment.id, comment.idea_id)
     except FormErrors as exc:
         context.update(values=exc.values, errors=exc.errors)
         return render(request, "staff/comment_redact.html", context, status_code=422)

@@ -360,6 +360,7 @@ async def edit_comment(request: Request) -> Response:
     if request.method == "POST":
         try:
             await comments.edit_comment(comment.id, viewer, parse_comment(data))
+            await live_events.comment_changed(comment.id, comment.idea_id)
         except FormErrors as exc:
             context["errors"] = exc.errors
             return render(request, "ideas/comment_edit.html", context, status_code=422)
@@ -392,6 +393,7 @@ async def delete_comment(request: Request) -> Response:
     except NotAllowed as exc:
         flash(request, str(exc), "error")
         return back(request, urls.board())
+    await live_events.comment_changed(comment.id, comment.idea_id)
     flash(request, "Your comment is deleted.")
     return see_other(urls.idea(comment.idea_id) + "#comments")
 

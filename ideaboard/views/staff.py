@@ -18,6 +18,7 @@ from ideaboard import (
     charts,
     htmx,
     inputs,
+    live_events,
     merge,
     moderation,
     redaction,
@@ -169,6 +170,8 @@ async def _set_comment_hidden(request: Request, hidden: bool) -> Response:
     if comment is None:
         raise not_found("comment")
     await moderation.set_comment_hidden(staff_user(request), comment, hidden)
+    if hidden:  # a restored comment shows again on the next load, in its place in the conversation
+        await live_events.comment_changed(comment.id, comment.idea_id)
     flash(request, "The comment is hidden from the public." if hidden else "The comment is visible again.")
     return back(request, urls.staff_idea(comment.idea_id))
 

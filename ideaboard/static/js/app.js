@@ -86,6 +86,7 @@ document.addEventListener("submit", (event) => {
   });
   // A comment this page already shows (its author's own page got it back from the post) is not added twice.
   document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    if (event.detail.type !== "comment") return;
     var match = /id="(comment-\d+)"/.exec(event.detail.data || "");
     if (match && document.getElementById(match[1])) event.preventDefault();
   });
