@@ -70,7 +70,8 @@ UNSUBSCRIBE_POST = re.compile(r"/unsubscribe/[A-Za-z0-9_.\-]+")  # the one-click
 IMAGE_BODY, IMPORT_BODY = images.MAX_UPLOAD_BYTES + 64 * 1024, imports.MAX_BYTES + 64 * 1024
 UPLOAD_POSTS = tuple((re.compile(path), size) for path, size in (
     (r"/ideas/new", IMAGE_BODY), (r"/ideas/\d+/comments", IMAGE_BODY),  # a picture attached while writing
-    (r"/ideas/\d+/image", IMAGE_BODY), (r"/comments/\d+/image", IMAGE_BODY), (r"/staff/admin/data", IMPORT_BODY)))
+    (r"/ideas/\d+/image", IMAGE_BODY), (r"/comments/\d+/image", IMAGE_BODY),
+    (r"/staff/campaigns/\d+/image", IMAGE_BODY), (r"/staff/admin/data", IMPORT_BODY)))
 
 
 class State(TypedDict):
@@ -214,6 +215,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/campaigns", campaign_staff.campaign_list, methods=["GET", "POST"], name="campaigns"),
         Route("/campaigns/{campaign_id:id}", campaign_staff.campaign_edit, methods=["GET", "POST"],
               name="campaign"),
+        Route("/campaigns/{campaign_id:id}/image", image_views.upload_to_campaign, methods=["POST"],
+              name="campaign_image"),
         Route("/flags", staff.flag_queue, name="flags"),
         Route("/flags/{flag_id:id}/dismiss", staff.dismiss_flag, methods=["POST"], name="dismiss_flag"),
         Route("/reviews", moderation_views.review_queue, name="reviews"),

@@ -19,9 +19,10 @@ from pathlib import Path
 from PIL import Image as Pillow
 from PIL import UnidentifiedImageError
 
+from ideaboard import audit
 from ideaboard.comments import editable
 from ideaboard.errors import NotAllowed
-from ideaboard.models import Comment, Idea, Image, ImageFormat, Role, User
+from ideaboard.models import Campaign, Comment, Idea, Image, ImageFormat, Role, User
 from ideaboard.urls import urls
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -118,10 +119,11 @@ def path_of(data_dir: str, image: Image, thumb: bool = False) -> Path:
 
 
 async def store(data_dir: str, owner: User, encoded: Encoded, *, idea: Idea | None = None,
-                comment: Comment | None = None) -> Image:
+                comment: Comment | None = None, campaign: Campaign | None = None) -> Image:
     """Write the files, then the row (a file without a row is harmless; a row without its file is not)."""
     key = secrets.token_hex(16)
-    image = Image(key=key, owner=owner, idea=idea, comment=comment, format=encoded.format, width=encoded.width,
+    image = Image(key=key, owner=owner, idea=idea, comment=comment, campaign=campaign, format=encoded.format,
+                  width=encoded.width,
                   height=encoded.height, size=len(encoded.full))
     folder(data_dir).mkdir(parents=True, exist_ok=True)
     path_of(data_dir, image).write_bytes(encoded.full)
@@ -142,6 +144,17 @@ async def attach_to_idea(data_dir: str, idea: Idea, user: User, encoded: Encoded
     image = await store(data_dir, user, encoded, idea=idea)
     await Idea.filter(id=idea.id).update(image_url=urls.image(image.key))
     idea.image_url = urls.image(image.key)
+    return image
+
+
+async def add_to_campaign(data_dir: str, campaign: Campaign, user: User, filename: str, data: bytes) -> Image:
+    """The picture of a campaign's brief (the team's), on its page and its card; audited."""
+    if not _is_staff(user):
+        raise NotAllowed("Only the team can add a picture to a campaign.")
+    image = await store(data_dir, user, clean(filename, data), campaign=campaign)
+    campaign.image_url = urls.image(image.key)
+    await Campaign.filter(id=campaign.id).update(image_url=campaign.image_url)
+    await audit.record(user, "campaign.image", "campaign", campaign.id, image=image.key)
     return image
 
 

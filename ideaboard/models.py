@@ -1021,6 +1021,7 @@ class Campaign(Model):
     title = fields.CharField(max_length=120)
     brief = fields.TextField(default="")
     brief_html = fields.TextField(default="")
+    image_url = fields.CharField(max_length=500, null=True)  # the brief's picture (ideaboard/images.py)
     space = fields.CharEnumField(Space, max_length=16, default=Space.PUBLIC)
     category_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)  # empty: any category
     opens_at = fields.DatetimeField()
@@ -1115,6 +1116,9 @@ class Image(Model):
     comment: fields.ForeignKeyNullableRelation[Comment] = fields.ForeignKeyField(
         "models.Comment", related_name="images", null=True, on_delete=fields.OnDelete.CASCADE)
     comment_id: int | None
+    campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="images", null=True, on_delete=fields.OnDelete.CASCADE)
+    campaign_id: int | None
     format = fields.CharEnumField(ImageFormat, max_length=8)
     width = fields.IntField()
     height = fields.IntField()

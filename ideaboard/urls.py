@@ -258,6 +258,9 @@ class Urls:
     def staff_campaigns(self) -> str:
         return "/staff/campaigns"
 
+    def staff_campaign_image(self, campaign_id: int) -> str:
+        return f"/staff/campaigns/{campaign_id}/image"
+
     def staff_campaign(self, campaign_id: int) -> str:
         return f"/staff/campaigns/{campaign_id}"
 

@@ -189,3 +189,30 @@ async def test_bob_attaches_a_picture_to_his_comment_as_he_posts_it_and_a_bad_on
     page = BeautifulSoup((await visitor.get(urls.idea(idea.id))).text, "html.parser")
     src = page.select_one(f"#comment-{comment.id} .comment-image img")["src"]
     assert (await visitor.get(src)).headers["content-type"] == "image/webp"
+
+
+async def test_sam_puts_a_picture_on_a_campaign_brief_and_only_its_audience_sees_it(visitor, browser_for, alice, erin,
+                                                                                  sam):
+    from tests.test_campaigns import make_campaign
+
+    campaign = await make_campaign(sam, title="Greener cups")
+    assert (await upload(await browser_for(alice), urls.staff_campaign_image(campaign.id), "cup.png",
+                         picture())).status_code == 403  # the staff console only
+    sams = await browser_for(sam)
+    assert (await upload(sams, urls.staff_campaign_image(campaign.id), "cup.html", picture())).status_code == 303
+    assert not await Image.filter(campaign_id=campaign.id).exists()  # refused, with the message on the page
+    assert (await upload(sams, urls.staff_campaign_image(campaign.id), "cup.png", picture())).status_code == 303
+    image = await Image.get(campaign_id=campaign.id)
+    page = BeautifulSoup((await visitor.get(urls.campaign(campaign.slug))).text, "html.parser")
+    src = page.select_one(".campaign-brief .campaign-image img")["src"]
+    assert src == urls.image_thumb(image.key) and (await visitor.get(src)).headers["content-type"] == "image/png"
+    assert page.select_one(f"#campaign-{campaign.id} .campaign-thumb") is None  # the card is on the index
+    index = BeautifulSoup((await visitor.get(urls.campaigns())).text, "html.parser")
+    assert index.select_one(f"#campaign-{campaign.id} .campaign-thumb")["src"] == urls.image_thumb(image.key)
+
+    internal = await make_campaign(sam, title="Back-room tidy", space="internal")
+    await upload(sams, urls.staff_campaign_image(internal.id), "shelf.png", picture())
+    key = (await Image.get(campaign_id=internal.id)).key
+    assert (await visitor.get(urls.image(key))).status_code == 404
+    assert (await (await browser_for(alice)).get(urls.image(key))).status_code == 404
+    assert (await (await browser_for(erin)).get(urls.image(key))).status_code == 200

@@ -13,9 +13,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import ideas, images
+from ideaboard import campaigns, ideas, images
+from ideaboard.auth import staff_user
 from ideaboard.errors import NotAllowed
-from ideaboard.models import Comment, Image, ImageFormat, Role, User
+from ideaboard.models import Campaign, Comment, Image, ImageFormat, Role, User
 from ideaboard.templating import flash
 from ideaboard.urls import urls
 from ideaboard.views.common import current_user, login_redirect, not_found, path_id, see_other, visible_idea
@@ -49,6 +50,9 @@ async def _may_see(image: Image, viewer: User | None) -> bool:
         return await ideas.get_idea(comment.idea_id, viewer) is not None
     if image.idea_id is not None:
         return await ideas.get_idea(image.idea_id, viewer) is not None
+    if image.campaign_id is not None:
+        campaign = await Campaign.get_or_none(id=image.campaign_id)
+        return campaign is not None and campaigns.may_see(campaign, viewer)
     return viewer is not None and viewer.id == image.owner_id
 
 
@@ -66,6 +70,22 @@ async def upload_to_idea(request: Request) -> Response:
         return see_other(urls.idea(idea.id) + "#idea-image")
     flash(request, "Your picture is on the idea.")
     return see_other(urls.idea(idea.id) + "#idea-image")
+
+
+async def upload_to_campaign(request: Request) -> Response:
+    """The brief's picture, from the staff campaign page."""
+    campaign = await Campaign.get_or_none(id=path_id(request, "campaign_id"))
+    if campaign is None:
+        raise not_found("campaign")
+    filename, data = await _file(request)
+    back_to = urls.staff_campaign(campaign.id) + "#campaign-image"
+    try:
+        await images.add_to_campaign(request.state.settings.data_dir, campaign, staff_user(request), filename, data)
+    except (images.BadImage, NotAllowed) as exc:
+        flash(request, str(exc), "error")
+        return see_other(back_to)
+    flash(request, "The picture is on the campaign's brief.")
+    return see_other(back_to)
 
 
 async def upload_to_comment(request: Request) -> Response:
