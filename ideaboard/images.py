@@ -3,9 +3,9 @@
 An upload is refused unless its name ends in one of the four extensions, Pillow reads it as that same format, and it
 is within MAX_UPLOAD_BYTES and MAX_PIXELS. What is stored is never the uploaded bytes: the decoded pixels are
 encoded again (first frame of a GIF; no EXIF, ICC, comments or trailing data, so an HTML or script "polyglot" is
-gone), at most MAX_SIDE px on a side, with a THUMB_SIDE px thumbnail beside it. Files live under the data dir
-(`<data_dir>/images/<key>.<ext>`); views serve them with their own content type, `nosniff` and a
-`Content-Disposition` (ideaboard/views/images.py). An S3-compatible store is not implemented (see README).
+gone), at most MAX_SIDE px on a side, with a THUMB_SIDE px thumbnail beside it, as `<key>.<ext>` in the picture
+store (ideaboard/picture_store.py: the data dir, or an S3-compatible bucket); views serve them with their own content
+type, `nosniff` and a `Content-Disposition` (ideaboard/views/images.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import io
 import secrets
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image as Pillow
 from PIL import UnidentifiedImageError
@@ -23,6 +22,7 @@ from ideaboard import audit
 from ideaboard.comments import editable
 from ideaboard.errors import NotAllowed
 from ideaboard.models import Campaign, Comment, Idea, Image, ImageFormat, Role, User
+from ideaboard.picture_store import PictureStore
 from ideaboard.urls import urls
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -110,59 +110,53 @@ def _save(picture: Pillow.Image, fmt: ImageFormat) -> bytes:
     return out.getvalue()
 
 
-def folder(data_dir: str) -> Path:
-    return Path(data_dir) / "images"
+def file_name(image: Image, thumb: bool = False) -> str:
+    return f"{image.key}{'.thumb' if thumb else ''}.{SUFFIX[ImageFormat(image.format)]}"
 
 
-def path_of(data_dir: str, image: Image, thumb: bool = False) -> Path:
-    return folder(data_dir) / f"{image.key}{'.thumb' if thumb else ''}.{SUFFIX[ImageFormat(image.format)]}"
-
-
-async def store(data_dir: str, owner: User, encoded: Encoded, *, idea: Idea | None = None,
+async def store(pictures: PictureStore, owner: User, encoded: Encoded, *, idea: Idea | None = None,
                 comment: Comment | None = None, campaign: Campaign | None = None) -> Image:
     """Write the files, then the row (a file without a row is harmless; a row without its file is not)."""
-    key = secrets.token_hex(16)
-    image = Image(key=key, owner=owner, idea=idea, comment=comment, campaign=campaign, format=encoded.format,
-                  width=encoded.width,
-                  height=encoded.height, size=len(encoded.full))
-    folder(data_dir).mkdir(parents=True, exist_ok=True)
-    path_of(data_dir, image).write_bytes(encoded.full)
-    path_of(data_dir, image, thumb=True).write_bytes(encoded.thumb)
+    image = Image(key=secrets.token_hex(16), owner=owner, idea=idea, comment=comment, campaign=campaign,
+                  format=encoded.format, width=encoded.width, height=encoded.height, size=len(encoded.full))
+    content_type = CONTENT_TYPES[encoded.format]
+    await pictures.put(file_name(image), encoded.full, content_type)
+    await pictures.put(file_name(image, thumb=True), encoded.thumb, content_type)
     await image.save()
     return image
 
 
-async def add_to_idea(data_dir: str, idea: Idea, user: User, filename: str, data: bytes) -> Image:
+async def add_to_idea(pictures: PictureStore, idea: Idea, user: User, filename: str, data: bytes) -> Image:
     """The idea's picture (its author's or the team's), also its large card on X."""
     if idea.author_id != user.id and not _is_staff(user):
         raise NotAllowed("Only the idea's author can add a picture to it.")
-    return await attach_to_idea(data_dir, idea, user, clean(filename, data))
+    return await attach_to_idea(pictures, idea, user, clean(filename, data))
 
 
-async def attach_to_idea(data_dir: str, idea: Idea, user: User, encoded: Encoded) -> Image:
+async def attach_to_idea(pictures: PictureStore, idea: Idea, user: User, encoded: Encoded) -> Image:
     """A checked picture onto the idea (as it is posted, or later from its page)."""
-    image = await store(data_dir, user, encoded, idea=idea)
+    image = await store(pictures, user, encoded, idea=idea)
     await Idea.filter(id=idea.id).update(image_url=urls.image(image.key))
     idea.image_url = urls.image(image.key)
     return image
 
 
-async def add_to_campaign(data_dir: str, campaign: Campaign, user: User, filename: str, data: bytes) -> Image:
+async def add_to_campaign(pictures: PictureStore, campaign: Campaign, user: User, filename: str, data: bytes) -> Image:
     """The picture of a campaign's brief (the team's), on its page and its card; audited."""
     if not _is_staff(user):
         raise NotAllowed("Only the team can add a picture to a campaign.")
-    image = await store(data_dir, user, clean(filename, data), campaign=campaign)
+    image = await store(pictures, user, clean(filename, data), campaign=campaign)
     campaign.image_url = urls.image(image.key)
     await Campaign.filter(id=campaign.id).update(image_url=campaign.image_url)
     await audit.record(user, "campaign.image", "campaign", campaign.id, image=image.key)
     return image
 
 
-async def add_to_comment(data_dir: str, comment: Comment, user: User, filename: str, data: bytes) -> Image:
+async def add_to_comment(pictures: PictureStore, comment: Comment, user: User, filename: str, data: bytes) -> Image:
     """A picture on the author's own comment, while it can still be edited."""
     if not editable(comment, user):
         raise NotAllowed("You can add a picture to your own comment for 15 minutes after posting it.")
-    return await store(data_dir, user, clean(filename, data), comment=comment)
+    return await store(pictures, user, clean(filename, data), comment=comment)
 
 
 def _is_staff(user: User) -> bool:

@@ -87,6 +87,12 @@ def _check_url(url: str, schemes: tuple[str, ...]) -> None:
         raise ValueError("the URL has no host name")
 
 
+def _valid_store_url(url: str) -> bool:
+    """`s3://bucket` or `s3://bucket/prefix` (empty: the data dir)."""
+    parts = urlsplit(url)
+    return not url or (parts.scheme == "s3" and bool(parts.netloc) and not parts.query and not parts.fragment)
+
+
 def _list(value: str) -> tuple[str, ...]:
     return tuple(part.strip().lower() for part in value.split(",") if part.strip())
 
@@ -96,6 +102,9 @@ class Settings:
     """All runtime configuration; build it with `Settings.from_env()`."""
 
     data_dir: str = "data"
+    image_store: str = ""  # s3://bucket/prefix for an S3-compatible store (ideaboard/picture_store.py); "" the data dir
+    s3_endpoint_url: str = ""  # MinIO, Ceph, R2…: the bucket's endpoint; "" for AWS itself
+    s3_region: str = ""
     database_url: str = ""
     redis_url: str = ""
     secret_key: str = field(default="", repr=False)
@@ -176,6 +185,9 @@ class Settings:
         if bad_domains:
             problems.append(f"{env_name('employee_domains')} has {', '.join(map(repr, bad_domains))}: use domain "
                             "names separated by commas, like example.com,shop.example.com.")
+        if not _valid_store_url(values.get("image_store", "")):
+            problems.append(f"{env_name('image_store')} must look like s3://bucket or s3://bucket/prefix "
+                            "(unset keeps pictures in the data dir).")
         problems += _zendesk_problems(values)
         problems += _listening_problems(values)
         if problems:

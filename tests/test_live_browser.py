@@ -61,10 +61,10 @@ async def test_a_visitor_reading_an_idea_sees_a_new_comment_arrive(app, settings
 
 async def test_the_idea_page_with_share_preview_and_an_edited_comment_in_both_themes(app, settings, alice, bob,
                                                                                      make_idea):
-    from ideaboard import comments, images
+    from ideaboard import comments, images, picture_store
 
     idea = await make_idea(alice, "Oat milk foam that holds its shape", "It collapses before I reach the table.")
-    await images.add_to_idea(settings.data_dir, idea, alice, "foam.png", a_png())
+    await images.add_to_idea(picture_store.for_settings(settings), idea, alice, "foam.png", a_png())
     comment = await comments.add_comment(idea, bob, "Same here, **every** time.")
     await comments.edit_comment(comment.id, bob, "Same here, **every** single time.")
     found = []

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import campaigns, ideas, images
+from ideaboard import campaigns, ideas, images, picture_store
 from ideaboard.auth import staff_user
 from ideaboard.errors import NotAllowed
 from ideaboard.models import Campaign, Comment, Image, ImageFormat, Role, User
@@ -30,11 +30,15 @@ async def serve(request: Request) -> Response:
     image = await Image.get_or_none(key=key) if KEY.fullmatch(key) else None
     if image is None or not await _may_see(image, current_user(request)):
         raise not_found("image")
-    path = images.path_of(request.state.settings.data_dir, image, thumb=request.url.path.endswith("/thumb"))
-    if not path.is_file():
+    name = images.file_name(image, thumb=request.url.path.endswith("/thumb"))
+    try:
+        data = await picture_store.for_settings(request.state.settings).get(name)
+    except picture_store.StoreDown as exc:
+        raise HTTPException(503, "This picture cannot be shown just now; try again in a moment.") from exc
+    if data is None:
         raise not_found("image")
     fmt = ImageFormat(image.format)
-    return Response(path.read_bytes(), media_type=images.CONTENT_TYPES[fmt], headers={
+    return Response(data, media_type=images.CONTENT_TYPES[fmt], headers={
         "X-Content-Type-Options": "nosniff",
         "Content-Disposition": f'inline; filename="{image.key}.{images.SUFFIX[fmt]}"',
         "Content-Security-Policy": "default-src 'none'; sandbox",
@@ -64,8 +68,8 @@ async def upload_to_idea(request: Request) -> Response:
     idea = await visible_idea(request, viewer)
     filename, data = await _file(request)
     try:
-        await images.add_to_idea(request.state.settings.data_dir, idea, viewer, filename, data)
-    except (images.BadImage, NotAllowed) as exc:
+        await images.add_to_idea(_pictures(request), idea, viewer, filename, data)
+    except (images.BadImage, NotAllowed, picture_store.StoreDown) as exc:
         flash(request, str(exc), "error")
         return see_other(urls.idea(idea.id) + "#idea-image")
     flash(request, "Your picture is on the idea.")
@@ -80,8 +84,8 @@ async def upload_to_campaign(request: Request) -> Response:
     filename, data = await _file(request)
     back_to = urls.staff_campaign(campaign.id) + "#campaign-image"
     try:
-        await images.add_to_campaign(request.state.settings.data_dir, campaign, staff_user(request), filename, data)
-    except (images.BadImage, NotAllowed) as exc:
+        await images.add_to_campaign(_pictures(request), campaign, staff_user(request), filename, data)
+    except (images.BadImage, NotAllowed, picture_store.StoreDown) as exc:
         flash(request, str(exc), "error")
         return see_other(back_to)
     flash(request, "The picture is on the campaign's brief.")
@@ -98,12 +102,16 @@ async def upload_to_comment(request: Request) -> Response:
         raise not_found("comment")
     filename, data = await _file(request)
     try:
-        await images.add_to_comment(request.state.settings.data_dir, comment, viewer, filename, data)
-    except (images.BadImage, NotAllowed) as exc:
+        await images.add_to_comment(_pictures(request), comment, viewer, filename, data)
+    except (images.BadImage, NotAllowed, picture_store.StoreDown) as exc:
         flash(request, str(exc), "error")
         return see_other(urls.comment_edit(comment.id))
     flash(request, "Your picture is on the comment.")
     return see_other(urls.idea(comment.idea_id) + f"#comment-{comment.id}")
+
+
+def _pictures(request: Request) -> picture_store.PictureStore:
+    return picture_store.for_settings(request.state.settings)
 
 
 async def _file(request: Request) -> tuple[str, bytes]:

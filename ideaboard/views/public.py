@@ -19,6 +19,7 @@ from ideaboard import (
     listing,
     live_events,
     pagecache,
+    picture_store,
     ratelimit,
     review,
     social,
@@ -167,13 +168,13 @@ async def new_idea(request: Request) -> Response:
         encoded = _attached_picture(filename, picture, data)  # checked before the idea exists: nothing half-made
         hold = await review.hold_reason(viewer, settings.premoderate_first_posts)
         idea = await ideas.submit_idea(viewer, form, space, _campaign_id(data), hold=hold)
-        if encoded is not None:
-            await images.attach_to_idea(settings.data_dir, idea, viewer, encoded)
     except accounts.VerifyFirst:
         context.update(values=data, **account.verification_context(request))
         return render(request, "ideas/new.html", context, status_code=403)
     except (FormErrors, NotAllowed) as exc:
         return _form_again(request, "ideas/new.html", context, data, exc)
+    if encoded is not None:
+        await _keep_picture(request, lambda pictures: images.attach_to_idea(pictures, idea, viewer, encoded))
     if idea.hidden:  # held for review: a new member's first posts, or a campaign whose ideas need approval
         flash(request, "Thanks! Your idea is waiting for review by the team: only you can see it until then.")
         return see_other(urls.idea(idea.id))
@@ -181,6 +182,15 @@ async def new_idea(request: Request) -> Response:
     await review.queue_spam_score(request.state.arq, "idea", idea.id)
     flash(request, "Thanks! Your idea is live. Share it so others can vote.")
     return see_other(urls.idea(idea.id))
+
+
+async def _keep_picture(request: Request, attach) -> None:
+    """Store a picture posted with an idea or comment; if the store is down the post stands and the author is told."""
+    try:
+        await attach(picture_store.for_settings(request.state.settings))
+    except picture_store.StoreDown:
+        flash(request, "Your post is saved, but its picture could not be stored just now: add it again in a moment "
+                       "(from the idea's page, or your comment's Edit link).", "error")
 
 
 def _attached_picture(filename: str, data: bytes, values: dict[str, str]) -> images.Encoded | None:
@@ -300,8 +310,6 @@ async def add_comment(request: Request) -> Response:
         await throttle(request, "comment")
         hold = await review.hold_reason(viewer, request.state.settings.premoderate_first_posts)
         comment = await comments.add_comment(idea, viewer, body, hold=hold)
-        if encoded is not None:
-            await images.store(request.state.settings.data_dir, viewer, encoded, comment=comment)
     except FormErrors as exc:
         return await _comment_again(request, idea, viewer, exc.values, exc.errors, 422)
     except accounts.VerifyFirst:  # 422 so htmx swaps the form in, with the text kept and a resend button
@@ -315,6 +323,8 @@ async def add_comment(request: Request) -> Response:
         response = await _comment_again(request, idea, viewer, data, {"body": exc.message}, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
+    if encoded is not None:
+        await _keep_picture(request, lambda pictures: images.store(pictures, viewer, encoded, comment=comment))
     if not hold:
         await review.queue_spam_score(request.state.arq, "comment", comment.id)
         await live_events.comment_posted(comment, idea)
