@@ -210,3 +210,21 @@ async def test_dark_mode_follows_the_device_or_the_persons_choice_and_passes_axe
                     assert background == "rgb(246, 247, 251)", background  # light, on a dark device
                 await context.close()
     assert not findings, "\n".join(findings)
+
+
+async def test_the_phone_board_idea_page_staff_queue_and_desk_fit_in_light_and_dark(app, settings, busy_board):
+    """The four pages the issue names, as Sam sees them on a phone in both themes (screenshots/phone-*-390-*.png)."""
+    long = busy_board["long"].id
+    pages = {"board": "/", "idea": f"/ideas/{long}", "staff-queue": "/staff/", "desk": "/staff/desk"}
+    with live_server(settings) as base:
+        async with chromium() as browser:
+            for scheme in ("light", "dark"):
+                context = await browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme)
+                page = await context.new_page()
+                await log_in(page, base, "sam@brewline.example")
+                for name, path in pages.items():
+                    await page.goto(base + path)
+                    wide, inner = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+                    assert wide <= inner, f"{path} in {scheme} is {wide} px wide on a {inner} px phone"
+                    await screenshot(page, f"phone-{name}-390-{scheme}")
+                await context.close()
