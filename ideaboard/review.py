@@ -19,14 +19,28 @@ NEW_MEMBER = "new member"
 REASON_MAX = 500
 
 
-async def hold_reason(author: User, first_posts: int) -> str:
-    """Why this member's next idea or comment waits for review ("" when it goes live): pre-moderation holds a
-    customer's posts until `first_posts` of them are public (0: off; the team is never held)."""
+async def hold_reason(author: User, settings: Settings, text: str) -> str:
+    """Why this member's next idea or comment waits for review ("" when it goes live): pre-moderation, or a spam
+    score that its own signals already reach (the worker scores it again with the text of other accounts)."""
+    return await _new_member(author, settings.premoderate_first_posts) or await _spam_at_the_door(
+        author, text, settings.spam_hold_score)
+
+
+async def _new_member(author: User, first_posts: int) -> str:
+    """Pre-moderation holds a customer's posts until `first_posts` of them are public (0: off; never the team)."""
     if first_posts <= 0 or Role(author.role).is_staff:
         return ""
     public = (await Idea.filter(author_id=author.id, hidden=False).count()
               + await Comment.filter(author_id=author.id, hidden=False).count())
     return NEW_MEMBER if public < first_posts else ""
+
+
+async def _spam_at_the_door(author: User, text: str, threshold: int) -> str:
+    """The cheap signals (classifier, links, account age, posting rate) before the post is ever public."""
+    if Role(author.role).is_staff:
+        return ""
+    value, points = spam.score(await _facts(author, text, datetime.now(UTC), compare_others=False))
+    return f"spam score {value}: {spam.describe(points)}"[:200] if value >= threshold else ""
 
 
 async def pending() -> list[Review]:
@@ -106,11 +120,14 @@ SAME_TEXT_WINDOW = timedelta(days=7)
 SAME_TEXT_LOOKBACK = 500  # the most recent posts of other accounts compared
 
 
-async def _facts(author: User, text: str, now: datetime) -> spam.Post:
+async def _facts(author: User, text: str, now: datetime, *, compare_others: bool = True) -> spam.Post:
     """The signals around one post: account age, how fast its author posts, the same text from other accounts."""
     since = now - spam.RATE_WINDOW
     recent = (await Idea.filter(author_id=author.id, created_at__gte=since).count()
               + await Comment.filter(author_id=author.id, created_at__gte=since).count())
+    if not compare_others:
+        return spam.Post(text=text, account_age=now - author.created_at, recent_posts=recent,
+                         same_text_elsewhere=0, is_staff=Role(author.role).is_staff)
     mine = spam.fingerprint(text)
     lately = now - SAME_TEXT_WINDOW
     others = [*await Idea.filter(created_at__gte=lately).exclude(author_id=author.id).order_by("-id")

@@ -87,3 +87,26 @@ async def test_the_same_text_from_another_account_counts(alice, bob, make_idea):
 
     facts = await _facts(bob, f"{idea.title} {idea.body}", now)
     assert facts.same_text_elsewhere == 1 and facts.recent_posts == 1
+
+
+async def test_mallorys_spam_is_held_at_the_door_and_never_public_even_before_the_worker(browser_for, alice, sam,
+                                                                                       make_idea):
+    mallory = await create_user("mallory@example.com", "Mallory Spam", PASSWORD, Role.CUSTOMER)
+    from ideaboard.models import User
+
+    await User.filter(id=mallory.id).update(email_verified_at=datetime.now(UTC))  # a real, confirmed address
+    mallorys = await browser_for(mallory)
+    posted = await mallorys.post(urls.new_idea(), {"title": "Cheap watches for everyone", "body": SPAM_TEXT})
+    idea = await Idea.get(title="Cheap watches for everyone")
+    assert posted.status_code == 303 and idea.hidden  # no worker has run
+    assert "waiting for review" in (await mallorys.get(posted.headers["location"])).text
+    assert (await Review.get(idea_id=idea.id)).why.startswith("spam score")
+    good = await make_idea(alice, "Dark mode for the mobile app", "Ordering at night is blinding.")
+    await mallorys.post(urls.idea_comments(good.id), {"body": SPAM_TEXT})
+    assert (await Comment.get(idea_id=good.id)).hidden and (await Idea.get(id=good.id)).comment_count == 0
+    visitor = await browser_for()
+    assert "Cheap watches" not in (await visitor.get("/")).text
+    assert "cheap.example" not in (await visitor.get(urls.idea(good.id))).text
+    alices = await browser_for(alice)
+    await alices.post(urls.idea_comments(good.id), {"body": "Yes please, the white screen at night is too bright"})
+    assert (await Idea.get(id=good.id)).comment_count == 1  # a member's real comment goes live at once

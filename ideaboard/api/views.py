@@ -151,7 +151,7 @@ async def create_idea(call: Call) -> Reply:
     data = {"title": new.title, "body": new.body, "category": str(new.category_id or ""), "tags": " ".join(new.tags)}
     form = parse_idea(data, {c.id for c in categories})
     await _throttle(call, "idea")
-    hold = await review.hold_reason(user, settings.premoderate_first_posts)
+    hold = await review.hold_reason(user, settings, f"{form.title} {form.body}".strip())
     try:
         idea = await ideas.submit_idea(user, form, new.space, new.campaign_id, hold=hold)
     except campaigns.CampaignRefused as exc:
@@ -256,7 +256,7 @@ async def create_comment(call: Call) -> Reply:
     body = parse_comment({"body": call.body.body})
     await _throttle(call, "comment")
     try:
-        hold = await review.hold_reason(call.me, call.request.state.settings.premoderate_first_posts)
+        hold = await review.hold_reason(call.me, call.request.state.settings, body)
         comment = await comments.add_comment(idea, call.me, body, hold=hold)
         if not hold:
             await review.queue_spam_score(call.request.state.arq, "comment", comment.id)

@@ -166,7 +166,7 @@ async def new_idea(request: Request) -> Response:
             raise FormErrors({"title": "You have shared a lot of ideas this hour. Please wait a while and "
                                        "submit this one again; your text is kept below."}, data) from None
         encoded = _attached_picture(filename, picture, data)  # checked before the idea exists: nothing half-made
-        hold = await review.hold_reason(viewer, settings.premoderate_first_posts)
+        hold = await review.hold_reason(viewer, settings, f"{form.title} {form.body}".strip())
         idea = await ideas.submit_idea(viewer, form, space, _campaign_id(data), hold=hold)
     except accounts.VerifyFirst:
         context.update(values=data, **account.verification_context(request))
@@ -308,7 +308,7 @@ async def add_comment(request: Request) -> Response:
         body = parse_comment(data)
         encoded = _attached_picture(filename, picture, data)  # checked first: a refused picture posts nothing
         await throttle(request, "comment")
-        hold = await review.hold_reason(viewer, request.state.settings.premoderate_first_posts)
+        hold = await review.hold_reason(viewer, request.state.settings, body)
         comment = await comments.add_comment(idea, viewer, body, hold=hold)
     except FormErrors as exc:
         return await _comment_again(request, idea, viewer, exc.values, exc.errors, 422)
