@@ -10,8 +10,10 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from ideaboard import audit, clock, inputs
+from ideaboard import audit, clock, i18n, inputs
 from ideaboard.errors import NotAllowed, NotFound
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import ngettext
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Campaign, CampaignFollow, Idea, Role, Space, User
 
@@ -43,7 +45,7 @@ class CampaignForm:
 
 def when(moment: datetime | None) -> str:
     """A campaign time as people read it, always with its time zone."""
-    return f"{moment.astimezone(clock.now().tzinfo):%-d %b %Y, %H:%M} UTC" if moment else ""
+    return i18n.datetime_utc(moment.astimezone(clock.now().tzinfo)) if moment else ""
 
 
 def voting_ends(campaign: Campaign) -> datetime:
@@ -65,12 +67,13 @@ def countdown(campaign: Campaign, now: datetime | None = None) -> str:
     now = now or clock.now()
     state = phase(campaign, now)
     if state == "upcoming":
-        return f"Opens in {_span(campaign.opens_at - now)} ({when(campaign.opens_at)})"
+        return _("Opens in %(span)s (%(when)s)", span=_span(campaign.opens_at - now), when=when(campaign.opens_at))
     if state == "open":
-        return f"Closes in {_span(campaign.closes_at - now)} ({when(campaign.closes_at)})"
+        return _("Closes in %(span)s (%(when)s)", span=_span(campaign.closes_at - now), when=when(campaign.closes_at))
     if state == "voting":
-        return f"Ideas closed; voting closes in {_span(voting_ends(campaign) - now)} ({when(voting_ends(campaign))})"
-    return f"Closed {when(voting_ends(campaign))}"
+        return _("Ideas closed; voting closes in %(span)s (%(when)s)", span=_span(voting_ends(campaign) - now),
+                 when=when(voting_ends(campaign)))
+    return _("Closed %(when)s", when=when(voting_ends(campaign)))
 
 
 def _span(delta: timedelta) -> str:
@@ -79,10 +82,10 @@ def _span(delta: timedelta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days} day{'s' * (days != 1)} {hours} h"
+        return ngettext("%(num)s day %(hours)s h", "%(num)s days %(hours)s h", days, hours=hours)
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min" if minutes else "less than a minute"
+        return _("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
+    return _("%(minutes)s min", minutes=minutes) if minutes else _("less than a minute")
 
 
 def can_see_internal(viewer: User | None) -> bool:
@@ -189,7 +192,7 @@ def _require_staff(actor: User) -> None:
 async def create_campaign(actor: User, form: CampaignForm) -> Campaign:
     """A new campaign, audited."""
     _require_staff(actor)
-    for _ in range(3):
+    for _attempt in range(3):
         try:
             campaign = await Campaign.create(slug=await _free_slug(form.title), created_by=actor, **_fields(form))
             break

@@ -47,7 +47,7 @@ def instant_email(settings: Settings, note: Notification) -> mail.Email:
     kinds = _kinds([note])
     reason = NotificationKind(note.kind).reason
     context = {"name": note.user.name, **_item(settings, note), **_footer(settings, note.user, kinds, reason)}
-    return mail.compose(settings, note.user.email, note.message, "notification", context,
+    return mail.compose(settings, note.user.email, note.message, "notification", context, locale=note.user.locale,
                         headers=unsubscribe.headers(unsubscribe.url(settings, note.user.id, kinds)))
 
 
@@ -59,7 +59,7 @@ def digest_email(settings: Settings, user: User, notes: Sequence[Notification]) 
                "more": max(0, len(notes) - DIGEST_ITEMS), "all_link": _absolute(settings, urls.notifications()),
                **_footer(settings, user, kinds, "you chose a daily digest for: "
                                                 + "; ".join(k.label.lower() for k in kinds))}
-    return mail.compose(settings, user.email, subject, "digest", context,
+    return mail.compose(settings, user.email, subject, "digest", context, locale=user.locale,
                         headers=unsubscribe.headers(unsubscribe.url(settings, user.id, kinds)))
 
 

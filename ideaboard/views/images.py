@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from ideaboard import ideas, images
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Comment, Image, ImageFormat, Role, User
 from ideaboard.templating import flash
 from ideaboard.urls import urls
@@ -64,7 +65,7 @@ async def upload_to_idea(request: Request) -> Response:
     except (images.BadImage, NotAllowed) as exc:
         flash(request, str(exc), "error")
         return see_other(urls.idea(idea.id) + "#idea-image")
-    flash(request, "Your picture is on the idea.")
+    flash(request, _("Your picture is on the idea."))
     return see_other(urls.idea(idea.id) + "#idea-image")
 
 
@@ -82,7 +83,7 @@ async def upload_to_comment(request: Request) -> Response:
     except (images.BadImage, NotAllowed) as exc:
         flash(request, str(exc), "error")
         return see_other(urls.comment_edit(comment.id))
-    flash(request, "Your picture is on the comment.")
+    flash(request, _("Your picture is on the comment."))
     return see_other(urls.idea(comment.idea_id) + f"#comment-{comment.id}")
 
 

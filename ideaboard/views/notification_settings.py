@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import notification_prefs, unsubscribe
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Delivery
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -34,7 +35,7 @@ async def notification_settings(request: Request) -> Response:
         typed = {kind: data.get(kind.value, chosen[kind].value) for kind in notification_prefs.KINDS}
         return render(request, "account/notifications.html", preferences_context(typed, str(exc)), status_code=422)
     await notification_prefs.set_preferences(viewer, choices)
-    flash(request, "Your notification choices are saved.")
+    flash(request, _("Your notification choices are saved."))
     return see_other(urls.notification_settings())
 
 

@@ -29,6 +29,7 @@ from ideaboard import categories as categories_cache
 from ideaboard import search as full_text
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.forms import COMMENT_MAX, FormErrors, parse_comment, parse_idea, parse_vote
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Campaign, Comment, Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -171,14 +172,14 @@ async def new_idea(request: Request) -> Response:
     except (FormErrors, NotAllowed) as exc:
         return _form_again(request, "ideas/new.html", context, data, exc)
     if hold:
-        flash(request, "Thanks! Your idea is waiting for review by the team: only you can see it until then.")
+        flash(request, _("Thanks! Your idea is waiting for review by the team: only you can see it until then."))
         return see_other(urls.idea(idea.id))
     await _after_write(request, idea)
     await review.queue_spam_score(request.state.arq, "idea", idea.id)
     if idea.hidden:  # a campaign whose ideas need approval
-        flash(request, "Thanks! Your idea is waiting for the team's approval; you'll see it here once approved.")
+        flash(request, _("Thanks! Your idea is waiting for the team's approval; you'll see it here once approved."))
         return see_other(urls.board())
-    flash(request, "Thanks! Your idea is live. Share it so others can vote.")
+    flash(request, _("Thanks! Your idea is live. Share it so others can vote."))
     return see_other(urls.idea(idea.id))
 
 
@@ -229,10 +230,10 @@ async def edit_idea(request: Request) -> Response:
         except (FormErrors, NotAllowed) as exc:
             return _form_again(request, "ideas/edit.html", context, data, exc)
         await _after_write(request, idea)
-        flash(request, "Your idea is updated.")
+        flash(request, _("Your idea is updated."))
         return see_other(urls.idea(idea.id))
     if idea.author_id != viewer.id or idea.status != Status.NEW:
-        flash(request, "Only the author can edit an idea, and only until review starts.", "error")
+        flash(request, _("Only the author can edit an idea, and only until review starts."), "error")
         return see_other(urls.idea(idea.id))
     return render(request, "ideas/edit.html", context)
 
@@ -351,10 +352,10 @@ async def edit_comment(request: Request) -> Response:
         except NotAllowed as exc:
             context["errors"] = {"body": str(exc)}
             return render(request, "ideas/comment_edit.html", context, status_code=403)
-        flash(request, "Your comment is updated.")
+        flash(request, _("Your comment is updated."))
         return see_other(urls.idea(comment.idea_id) + f"#comment-{comment.id}")
     if not comments.editable(comment, viewer):
-        flash(request, "Comments can be edited for 15 minutes after posting.", "error")
+        flash(request, _("Comments can be edited for 15 minutes after posting."), "error")
         return see_other(urls.idea(comment.idea_id) + f"#comment-{comment.id}")
     return render(request, "ideas/comment_edit.html", context)
 
@@ -377,7 +378,7 @@ async def delete_comment(request: Request) -> Response:
     except NotAllowed as exc:
         flash(request, str(exc), "error")
         return back(request, urls.board())
-    flash(request, "Your comment is deleted.")
+    flash(request, _("Your comment is deleted."))
     return see_other(urls.idea(comment.idea_id) + "#comments")
 
 

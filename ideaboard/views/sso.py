@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import auth, sso
+from ideaboard.i18n import gettext as _
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, login_redirect, not_found, path_id, see_other
@@ -131,7 +132,7 @@ async def sso_settings(request: Request) -> Response:
     if request.method == "POST" and admin is not None:  # the /staff/admin Mount lets only admins in
         data = await form_data(request)
         await sso.set_employee_rule(admin, data.get("claim", ""), data.get("value", ""), data.get("domains", ""))
-        flash(request, "Saved: the identity provider's rule for employees applies from the next sign-in.")
+        flash(request, _("Saved: the identity provider's rule for employees applies from the next sign-in."))
         return see_other(urls.admin_sso())
     return render(request, "staff/sso.html", {"rule": rule, "section": "admin",
                                               "configured": request.state.sso.get(sso.OIDC) is not None,
