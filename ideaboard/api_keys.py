@@ -16,16 +16,17 @@ from datetime import UTC, datetime, timedelta
 from ideaboard import audit, inputs
 from ideaboard.auth import token_hash
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import lazy_gettext
 from ideaboard.models import ApiKey, ApiScope, Role, User
 
 TOKEN_PREFIX = "ib_"
 NAME_MAX = 80
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per key, not on every request
 SCOPE_HELP = {
-    ApiScope.READ: "read what this person can see",
-    ApiScope.WRITE: "post ideas, vote and comment as this person",
-    ApiScope.STAFF: "move statuses and publish official responses (staff only)",
-    ApiScope.ADMIN: "manage the site (admins only)",
+    ApiScope.READ: lazy_gettext("read what this person can see"),
+    ApiScope.WRITE: lazy_gettext("post ideas, vote and comment as this person"),
+    ApiScope.STAFF: lazy_gettext("move statuses and publish official responses (staff only)"),
+    ApiScope.ADMIN: lazy_gettext("manage the site (admins only)"),
 }
 
 

@@ -178,4 +178,18 @@ def test_extraction_finds_nothing_missing_from_the_catalogue(tmp_path):
 
 
 def test_the_compiled_catalogue_matches_the_po_file():
-    assert ids(read(MO, read_mo)) == ids(read(PO)), "ideaboard/translations: run `pybabel compile -d ideaboard/translations`"
+    assert ids(read(MO, read_mo)) == ids(read(PO)), "run `pybabel compile -d ideaboard/translations`"
+
+
+async def test_sams_staff_console_reads_in_german_too(browser_for, sam, alice, make_idea):
+    idea = await make_idea(alice, "Pfandsystem für Becher")
+    client = await browser_for(sam)
+    await client.post("/settings/language", {"locale": "de"})
+    pages = ["/staff/", f"/staff/ideas/{idea.id}", "/staff/reviews", "/staff/flags", "/staff/audit", "/staff/analytics",
+             "/staff/campaigns", "/staff/clusters", "/staff/tweets", "/staff/desk"]
+    for path in pages:
+        page = await client.get(path)
+        assert page.status_code == 200 and lang(page.text) == "de", path
+    queue = (await client.get("/staff/")).text
+    assert "Prüf-Warteschlange" in queue and "1 Idee wartet" in queue
+    assert "Status ändern" in (await client.get(f"/staff/ideas/{idea.id}")).text

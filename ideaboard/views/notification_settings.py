@@ -7,12 +7,14 @@ from starlette.responses import Response
 
 from ideaboard import notification_prefs, unsubscribe
 from ideaboard.i18n import gettext as _
+from ideaboard.i18n import lazy_gettext
 from ideaboard.models import Delivery
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, login_redirect, see_other
 
-CHOICES = [(Delivery.INSTANT, "Instantly"), (Delivery.DIGEST, "Daily digest"), (Delivery.OFF, "Off")]
+CHOICES = [(Delivery.INSTANT, lazy_gettext("Instantly")), (Delivery.DIGEST, lazy_gettext("Daily digest")),
+           (Delivery.OFF, lazy_gettext("Off"))]
 
 
 def preferences_context(chosen: dict, error: str = "") -> dict:
