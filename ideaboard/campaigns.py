@@ -137,16 +137,20 @@ async def admit_idea(campaign_id: int | None, author: User, space: Space, catego
         return None
     campaign = await Campaign.get_or_none(id=campaign_id)
     if campaign is None or not may_see(campaign, author):
-        raise CampaignRefused("There is no such campaign.")
+        raise CampaignRefused(_('There is no such campaign.'))
     if campaign.space is not space:
-        raise CampaignRefused(f"“{campaign.title}” takes {campaign.space.value} ideas only.")
+        raise CampaignRefused(_('“%(title)s” takes %(value)s ideas only.',
+                                title=campaign.title, value=campaign.space.value))
     now = clock.now()
     if now < campaign.opens_at:
-        raise CampaignClosed(f"“{campaign.title}” opens for ideas on {when(campaign.opens_at)}.")
+        raise CampaignClosed(_('“%(title)s” opens for ideas on %(when)s.',
+                               title=campaign.title, when=when(campaign.opens_at)))
     if now >= campaign.closes_at:
-        raise CampaignClosed(f"“{campaign.title}” stopped taking ideas on {when(campaign.closes_at)}.")
+        raise CampaignClosed(_('“%(title)s” stopped taking ideas on %(when)s.',
+                               title=campaign.title, when=when(campaign.closes_at)))
     if campaign.category_ids and category_id not in campaign.category_ids:
-        raise CampaignRefused(f"“{campaign.title}” takes ideas in its own categories only: choose one of them.")
+        raise CampaignRefused(_('“%(title)s” takes ideas in its own categories only: choose one of them.',
+                                title=campaign.title))
     return campaign
 
 
@@ -156,9 +160,11 @@ def refuse_vote(campaign: Campaign | None) -> None:
         return
     now = clock.now()
     if now < campaign.opens_at:
-        raise CampaignClosed(f"Voting in “{campaign.title}” opens on {when(campaign.opens_at)}.")
+        raise CampaignClosed(_('Voting in “%(title)s” opens on %(when)s.',
+                               title=campaign.title, when=when(campaign.opens_at)))
     if now >= voting_ends(campaign):
-        raise CampaignClosed(f"Voting in “{campaign.title}” closed on {when(voting_ends(campaign))}.")
+        raise CampaignClosed(_('Voting in “%(title)s” closed on %(when)s.',
+                               title=campaign.title, when=when(voting_ends(campaign))))
 
 
 def slugify(title: str) -> str:
@@ -186,7 +192,7 @@ def _fields(form: CampaignForm) -> dict:
 
 def _require_staff(actor: User) -> None:
     if not Role(actor.role).is_staff:
-        raise NotAllowed("Only the team runs campaigns.")
+        raise NotAllowed(_('Only the team runs campaigns.'))
 
 
 async def create_campaign(actor: User, form: CampaignForm) -> Campaign:
@@ -199,7 +205,7 @@ async def create_campaign(actor: User, form: CampaignForm) -> Campaign:
         except IntegrityError:  # another staff member took the slug meanwhile
             continue
     else:
-        raise NotAllowed("Another campaign took this name a moment ago; please save again.")
+        raise NotAllowed(_('Another campaign took this name a moment ago; please save again.'))
     await audit.record(actor, "campaign.create", "campaign", campaign.id, title=campaign.title)
     return campaign
 
@@ -218,7 +224,8 @@ async def move_idea(idea: Idea, campaign: Campaign | None, actor: User) -> Idea:
     """Staff put an idea into a campaign of its space, or take it out (audited)."""
     _require_staff(actor)
     if campaign is not None and campaign.space is not idea.space:
-        raise NotAllowed(f"“{campaign.title}” holds {campaign.space.value} ideas; this idea is {idea.space.value}.")
+        raise NotAllowed(_('“%(title)s” holds %(value)s ideas; this idea is %(value2)s.',
+                           title=campaign.title, value=campaign.space.value, value2=idea.space.value))
     before = idea.campaign_id
     if before == (campaign.id if campaign else None):
         return idea

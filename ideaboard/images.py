@@ -21,6 +21,7 @@ from PIL import UnidentifiedImageError
 
 from ideaboard.comments import editable
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Comment, Idea, Image, ImageFormat, Role, User
 from ideaboard.urls import urls
 
@@ -133,7 +134,7 @@ async def store(data_dir: str, owner: User, encoded: Encoded, *, idea: Idea | No
 async def add_to_idea(data_dir: str, idea: Idea, user: User, filename: str, data: bytes) -> Image:
     """The idea's picture (its author's or the team's), also its large card on X."""
     if idea.author_id != user.id and not _is_staff(user):
-        raise NotAllowed("Only the idea's author can add a picture to it.")
+        raise NotAllowed(_("Only the idea's author can add a picture to it."))
     image = await store(data_dir, user, clean(filename, data), idea=idea)
     await Idea.filter(id=idea.id).update(image_url=urls.image(image.key))
     return image
@@ -142,7 +143,7 @@ async def add_to_idea(data_dir: str, idea: Idea, user: User, filename: str, data
 async def add_to_comment(data_dir: str, comment: Comment, user: User, filename: str, data: bytes) -> Image:
     """A picture on the author's own comment, while it can still be edited."""
     if not editable(comment, user):
-        raise NotAllowed("You can add a picture to your own comment for 15 minutes after posting it.")
+        raise NotAllowed(_('You can add a picture to your own comment for 15 minutes after posting it.'))
     return await store(data_dir, user, clean(filename, data), comment=comment)
 
 

@@ -154,11 +154,11 @@ def render(
 
 
 ERROR_HEADINGS = {
-    400: "That request was not understood",
-    403: "That was not allowed",
-    405: "That does not work here",
-    413: "That is too much at once",
-    503: "Back in a moment",
+    400: i18n.lazy_gettext("That request was not understood"),
+    403: i18n.lazy_gettext("That was not allowed"),
+    405: i18n.lazy_gettext("That does not work here"),
+    413: i18n.lazy_gettext("That is too much at once"),
+    503: i18n.lazy_gettext("Back in a moment"),
 }
 
 
@@ -166,5 +166,5 @@ def error_page(request: Request, status_code: int, detail: str) -> Response:
     """An error in the site's normal layout (the 404 page has its own template)."""
     if status_code == 404:
         return render(request, "errors/404.html", {"detail": detail}, status_code=404)
-    heading = ERROR_HEADINGS.get(status_code, "That did not work")
+    heading = ERROR_HEADINGS.get(status_code) or i18n.gettext("That did not work")
     return render(request, "errors/error.html", {"heading": heading, "detail": detail}, status_code=status_code)

@@ -66,7 +66,7 @@ async def change_theme(request: Request) -> Response:
         return login_redirect(request, SETTINGS_URL)
     theme = (await form_data(request)).get("theme", "")
     if theme not in accounts.THEMES:
-        return await _page(request, user, {"theme": "Choose one of the themes."}, status_code=422)
+        return await _page(request, user, {"theme": _("Choose one of the themes.")}, status_code=422)
     await accounts.set_theme(user, theme)
     flash(request, _("Theme: %(theme)s.", theme=accounts.THEMES[theme].lower()))
     return see_other(SETTINGS_URL + "#appearance")
