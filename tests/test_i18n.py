@@ -193,3 +193,13 @@ async def test_sams_staff_console_reads_in_german_too(browser_for, sam, alice, m
     queue = (await client.get("/staff/")).text
     assert "Prüf-Warteschlange" in queue and "1 Idee wartet" in queue
     assert "Status ändern" in (await client.get(f"/staff/ideas/{idea.id}")).text
+
+
+async def test_a_refusal_from_the_rules_reaches_anna_in_german(browser_for, anna):
+    await anna.save()
+    anna.locale, anna.email_verified_at = "de", datetime.now(UTC)
+    await anna.save(update_fields=["locale", "email_verified_at"])
+    client = await browser_for(anna)
+    response = await client.post("/ideas/new", {"title": "Hm", "body": "Zu kurz."})
+    assert response.status_code == 422
+    assert "Der Titel braucht 5 bis 120 Zeichen (er hat 2)." in response.text

@@ -44,6 +44,7 @@ async def test_the_german_board_idea_and_settings_fit_a_phone_and_a_desktop(app,
                 await page.wait_for_url(base + "/")
                 await page.goto(base + "/settings")
                 assert await page.locator("#locale").is_visible()
+                assert "Sofort" in await page.content()  # the notification choices too
                 widths[f"settings-{width}"] = await overflow(page)
                 await screenshot(page, f"i18n-de-settings-{width}")
                 await context.close()
