@@ -305,8 +305,8 @@ async def add_comment(request: Request) -> Response:
         await review.queue_spam_score(request.state.arq, "comment", comment.id)
         await live_events.comment_posted(comment, idea)
     if not htmx.is_request(request):
-        flash(request, "Your comment is waiting for review by the team: only you can see it until then." if hold
-              else "Your comment is posted.")
+        flash(request, _("Your comment is waiting for review by the team: only you can see it until then.") if hold
+              else _("Your comment is posted."))
         return see_other(urls.idea(idea.id) + "#comments")
     return render(request, "ideas/detail.html", await _detail_context(await _page_of(idea, viewer), viewer=viewer),
                   block="comments")

@@ -13,6 +13,7 @@ from ideaboard import account_email, accounts, api_keys, auth, i18n, mail, notif
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors, parse_email, parse_name, parse_new_password
 from ideaboard.i18n import gettext as _
+from ideaboard.i18n import ngettext
 from ideaboard.models import ApiKey, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -145,7 +146,9 @@ async def change_password(request: Request) -> Response:
         return await _page(request, user, exc.errors, status_code=422)
     await accounts.set_password(user, password)
     ended = await auth.end_sessions(user.id, keep=request)
-    flash(request, "Your password is changed." + (f" {ended} other session(s) were logged out." if ended else ""))
+    flash(request, ngettext("Your password is changed. %(num)s other session was logged out.",
+                            "Your password is changed. %(num)s other sessions were logged out.", ended) if ended
+          else _("Your password is changed."))
     return see_other(SETTINGS_URL)
 
 
@@ -206,5 +209,5 @@ async def revoke_token(request: Request) -> Response:
     if key is None:
         raise not_found("token")
     if await api_keys.revoke_key(user, key):
-        flash(request, f"Revoked “{key.name}”: requests with it are refused from now on.")
+        flash(request, _("Revoked “%(name)s”: requests with it are refused from now on.", name=key.name))
     return see_other(SETTINGS_URL + "#tokens")
