@@ -203,3 +203,18 @@ async def test_a_refusal_from_the_rules_reaches_anna_in_german(browser_for, anna
     response = await client.post("/ideas/new", {"title": "Hm", "body": "Zu kurz."})
     assert response.status_code == 422
     assert "Der Titel braucht 5 bis 120 Zeichen (er hat 2)." in response.text
+
+
+async def test_anna_gets_her_notification_email_in_german_from_the_worker(anna, bob, make_idea, settings):
+    from ideaboard.comments import add_comment
+    from ideaboard.notification_mail import email_instant
+    from tests.mailbox import outbox, text_of
+
+    anna.locale = "de"
+    await anna.save(update_fields=["locale"])
+    idea = await make_idea(anna, "Mehr vegane Optionen")
+    await add_comment(idea, bob, "Gute Idee!")
+    await email_instant(settings)  # the worker: no request, so the locale is Anna's own
+    [mail] = [m for m in outbox(settings) if m["To"] == anna.email]
+    text = text_of(mail)
+    assert "Hallo Anna Schmidt," in text and "Sie erhalten diese E-Mail, weil Sie dieser Idee folgen." in text
