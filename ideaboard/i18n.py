@@ -162,9 +162,15 @@ def timeago(value: datetime | None, now: datetime | None = None) -> str:
     return gettext("just now")
 
 
+ENGLISH_DATES = {"long": "d MMMM y", "medium": "d MMM y"}  # day first, as the site always wrote dates
+
+
 def date(value: datetime | None, form: str = "medium") -> str:
-    """A calendar date the locale's way ('1 Dec 2026' / '01.12.2026')."""
-    return dates.format_date(value, format=form, locale=current()) if value else ""
+    """A calendar date the locale's way ('1 Dec 2026' / '01.12.2026'; long: '8 December 2026' / '8. Dezember 2026')."""
+    if value is None:
+        return ""
+    pattern = ENGLISH_DATES.get(form, form) if current() == DEFAULT else form
+    return dates.format_date(value, format=pattern, locale=current())
 
 
 def month_year(value: datetime | None) -> str:
