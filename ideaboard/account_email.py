@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ideaboard import mail, tokens
+from ideaboard import i18n, mail, tokens
+from ideaboard.i18n import gettext as _
 from ideaboard.models import User
 from ideaboard.settings import Settings
 from ideaboard.urls import urls
@@ -17,16 +18,20 @@ def _context(user: User, **extra: str) -> dict[str, str]:
 
 
 def verification_email(settings: Settings, user: User) -> mail.Email:
-    token = tokens.make(settings.secret_key, tokens.VERIFY, user, tokens.fingerprint(user.email))
-    link = _url(settings, urls.verify_email(token))
-    return mail.compose(settings, user.email, f"Confirm your email for {settings.site_name}", "verify_email",
-                        _context(user, link=link))
+    with i18n.speaking(user.locale):  # the reader's language if they chose one
+        token = tokens.make(settings.secret_key, tokens.VERIFY, user, tokens.fingerprint(user.email))
+        link = _url(settings, urls.verify_email(token))
+        return mail.compose(settings, user.email, _("Confirm your email for %(site)s", site=settings.site_name),
+                            "verify_email",
+                            _context(user, link=link))
 
 
 def account_exists_email(settings: Settings, user: User) -> mail.Email:
     """Someone signed up with an address that has an account: tell its owner, not the person signing up."""
-    return mail.compose(settings, user.email, f"You already have a {settings.site_name} account", "account_exists",
-                        _context(user, link=reset_link(settings, user), login=_url(settings, urls.login())))
+    with i18n.speaking(user.locale):  # the reader's language if they chose one
+        return mail.compose(settings, user.email, _("You already have a %(site)s account", site=settings.site_name),
+                            "account_exists",
+                            _context(user, link=reset_link(settings, user), login=_url(settings, urls.login())))
 
 
 def reset_link(settings: Settings, user: User) -> str:
@@ -35,22 +40,28 @@ def reset_link(settings: Settings, user: User) -> str:
 
 
 def reset_email(settings: Settings, user: User) -> mail.Email:
-    return mail.compose(settings, user.email, f"Reset your {settings.site_name} password", "password_reset",
-                        _context(user, link=reset_link(settings, user)))
+    with i18n.speaking(user.locale):  # the reader's language if they chose one
+        return mail.compose(settings, user.email, _("Reset your %(site)s password", site=settings.site_name),
+                            "password_reset",
+                            _context(user, link=reset_link(settings, user)))
 
 
 def email_change_email(settings: Settings, user: User, new_email: str) -> mail.Email:
     """Sent to the new address: the change happens only when its owner follows the link."""
-    token = tokens.make(settings.secret_key, tokens.EMAIL_CHANGE, user, tokens.fingerprint(user.email), e=new_email)
-    link = _url(settings, urls.settings_email_confirm(token))
-    return mail.compose(settings, new_email, f"Confirm your new email for {settings.site_name}", "email_change",
-                        _context(user, link=link, new_email=new_email))
+    with i18n.speaking(user.locale):  # the reader's language if they chose one
+        token = tokens.make(settings.secret_key, tokens.EMAIL_CHANGE, user, tokens.fingerprint(user.email), e=new_email)
+        link = _url(settings, urls.settings_email_confirm(token))
+        return mail.compose(settings, new_email, _("Confirm your new email for %(site)s", site=settings.site_name),
+                            "email_change",
+                            _context(user, link=link, new_email=new_email))
 
 
 def email_changed_notice(settings: Settings, user: User, old_email: str) -> mail.Email:
     """Sent to the old address once the change is done, so a hijack does not go unnoticed."""
-    return mail.compose(settings, old_email, f"Your {settings.site_name} email was changed", "email_changed",
-                        _context(user, new_email=user.email, forgot=_url(settings, urls.forgot())))
+    with i18n.speaking(user.locale):  # the reader's language if they chose one
+        return mail.compose(settings, old_email, _("Your %(site)s email was changed", site=settings.site_name),
+                            "email_changed",
+                            _context(user, new_email=user.email, forgot=_url(settings, urls.forgot())))
 
 
 async def user_to_verify(settings: Settings, token: str) -> User:

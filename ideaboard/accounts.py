@@ -9,7 +9,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 
-from ideaboard import names
+from ideaboard import i18n, names
+from ideaboard.i18n import lazy_gettext
 from ideaboard.models import Role, User
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -138,7 +139,7 @@ async def set_password(user: User, password: str) -> None:
     await user.save(update_fields=["password_hash"])
 
 
-THEMES = {"system": "As on my device", "light": "Light", "dark": "Dark"}
+THEMES = {"system": lazy_gettext("As on my device"), "light": lazy_gettext("Light"), "dark": lazy_gettext("Dark")}
 
 
 async def set_theme(user: User, theme: str) -> None:
@@ -147,6 +148,14 @@ async def set_theme(user: User, theme: str) -> None:
         raise ValueError(theme)
     user.theme = theme
     await user.save(update_fields=["theme"])
+
+
+async def set_locale(user: User, locale: str | None) -> None:
+    """The language of every page and email the person gets; None follows the browser's Accept-Language."""
+    if locale is not None and locale not in i18n.LOCALES:
+        raise ValueError(locale)
+    user.locale = locale
+    await user.save(update_fields=["locale"])
 
 
 async def set_name(user: User, name: str) -> None:

@@ -13,6 +13,7 @@ from ideaboard import audit
 from ideaboard.auth import end_sessions
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Category, Comment, Idea, Role, User
 
 NAME_MIN, NAME_MAX = 2, 60
@@ -27,10 +28,11 @@ async def _valid_name(raw: str | None, *, exclude_id: int | None = None) -> tupl
     slug = slugify(name)
     errors = {}
     if not NAME_MIN <= len(name) <= NAME_MAX or not slug:
-        errors["name"] = f"A category name has {NAME_MIN} to {NAME_MAX} characters, with letters or digits."
+        errors["name"] = _('A category name has %(NAME_MIN)s to %(NAME_MAX)s characters, with letters or digits.',
+                           NAME_MIN=NAME_MIN, NAME_MAX=NAME_MAX)
     elif await Category.filter(slug=slug).exclude(id=exclude_id or 0).exists() or \
             await Category.filter(name=name).exclude(id=exclude_id or 0).exists():
-        errors["name"] = f"There is already a category called {name}."
+        errors["name"] = _('There is already a category called %(name)s.', name=name)
     if errors:
         raise FormErrors(errors, {"name": raw or ""})
     return name, slug
@@ -80,9 +82,9 @@ async def change_role(actor: User, person: User, raw_role: str) -> None:
     try:
         role = Role(raw_role)
     except ValueError:
-        raise NotAllowed("Choose a role from the list.") from None
+        raise NotAllowed(_('Choose a role from the list.')) from None
     if person.id == actor.id:
-        raise NotAllowed("You cannot change your own role; ask another admin.")
+        raise NotAllowed(_('You cannot change your own role; ask another admin.'))
     if role == person.role:
         return
     old = person.role
@@ -111,11 +113,12 @@ async def deactivate(actor: User, person: User, reason: str, *, ban: bool = Fals
     stays up unless `hide_content`. Returns how many ideas and comments were hidden."""
     reason = " ".join((reason or "").split())
     if person.id == actor.id:
-        raise NotAllowed("You cannot deactivate your own account here; ask another admin.")
+        raise NotAllowed(_('You cannot deactivate your own account here; ask another admin.'))
     if not reason:
-        raise FormErrors({"reason": "Say why, for the audit log (the person does not see it)."}, {"reason": reason})
+        raise FormErrors({"reason": _('Say why, for the audit log (the person does not see it).')}, {"reason": reason})
     if len(reason) > REASON_MAX:
-        raise FormErrors({"reason": f"Keep the reason under {REASON_MAX} characters."}, {"reason": reason})
+        raise FormErrors({"reason": _('Keep the reason under %(REASON_MAX)s characters.',
+                                      REASON_MAX=REASON_MAX)}, {"reason": reason})
     hidden = 0
     async with in_transaction():
         await User.filter(id=person.id).update(is_active=False, banned=ban, deactivated_at=datetime.now(UTC),

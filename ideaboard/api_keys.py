@@ -16,16 +16,18 @@ from datetime import UTC, datetime, timedelta
 from ideaboard import audit, inputs
 from ideaboard.auth import token_hash
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import lazy_gettext
 from ideaboard.models import ApiKey, ApiScope, Role, User
 
 TOKEN_PREFIX = "ib_"
 NAME_MAX = 80
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per key, not on every request
 SCOPE_HELP = {
-    ApiScope.READ: "read what this person can see",
-    ApiScope.WRITE: "post ideas, vote and comment as this person",
-    ApiScope.STAFF: "move statuses and publish official responses (staff only)",
-    ApiScope.ADMIN: "manage the site (admins only)",
+    ApiScope.READ: lazy_gettext("read what this person can see"),
+    ApiScope.WRITE: lazy_gettext("post ideas, vote and comment as this person"),
+    ApiScope.STAFF: lazy_gettext("move statuses and publish official responses (staff only)"),
+    ApiScope.ADMIN: lazy_gettext("manage the site (admins only)"),
 }
 
 
@@ -48,24 +50,26 @@ def clean_name(raw: str) -> str:
     """A key's name, or NotAllowed saying what it needs."""
     name = (raw or "").strip()
     if not name or len(name) > NAME_MAX or inputs.has_control(name):
-        raise NotAllowed(f"Give the key a name of 1 to {NAME_MAX} characters, such as “Jira sync”.")
+        raise NotAllowed(_('Give the key a name of 1 to %(NAME_MAX)s characters, such as “Jira sync”.',
+                           NAME_MAX=NAME_MAX))
     return name
 
 
 async def create_key(actor: User, user: User, name: str, scopes: Iterable[str], *, personal: bool = False) -> NewKey:
     """A new key acting as `user`; admins make service keys for anyone, people personal tokens for themselves."""
     if personal and actor.id != user.id:
-        raise NotAllowed("A personal token acts as the person who makes it.")
+        raise NotAllowed(_('A personal token acts as the person who makes it.'))
     if not personal and Role(actor.role) is not Role.ADMIN:
-        raise NotAllowed("Only admins create service keys.")
+        raise NotAllowed(_('Only admins create service keys.'))
     if not user.is_active:
-        raise NotAllowed(f"{user.name}'s account is deactivated.")
+        raise NotAllowed(_("%(name)s's account is deactivated.", name=user.name))
     wanted = {s for s in scopes if s in ApiScope.__members__.values()}
     if not wanted:
-        raise NotAllowed("Choose at least one scope.")
+        raise NotAllowed(_('Choose at least one scope.'))
     allowed = scopes_for(user)
     if extra := sorted(wanted - set(allowed)):
-        raise NotAllowed(f"{user.name} cannot be given the {', '.join(extra)} scope (their role is {user.role}).")
+        raise NotAllowed(_('%(name)s cannot be given the %(value)s scope (their role is %(role)s).',
+                           name=user.name, value=', '.join(extra), role=user.role))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     key = await ApiKey.create(token_hash=token_hash(token), prefix=token[:10], name=clean_name(name), user=user,
                               created_by=actor, scopes=" ".join(s.value for s in allowed if s in wanted),
@@ -78,7 +82,7 @@ async def create_key(actor: User, user: User, name: str, scopes: Iterable[str], 
 async def revoke_key(actor: User, key: ApiKey) -> bool:
     """Revoke a key (admins any key, people their own); True if it was still active."""
     if Role(actor.role) is not Role.ADMIN and key.user_id != actor.id:
-        raise NotAllowed("You can only revoke your own tokens.")
+        raise NotAllowed(_('You can only revoke your own tokens.'))
     revoked = await ApiKey.filter(id=key.id, revoked_at=None).update(revoked_at=datetime.now(UTC))
     if revoked:
         await audit.record(actor, "apikey.revoke", "user", key.user_id, key_id=key.id, name=key.name)

@@ -29,6 +29,7 @@ from ideaboard.auth import SESSION_SECONDS, LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
 from ideaboard.headers import SecurityHeadersMiddleware, security_headers, sign_in_origins
 from ideaboard.htmx import VaryMiddleware
+from ideaboard.i18n import LocaleMiddleware
 from ideaboard.middleware import UnreadCountMiddleware
 from ideaboard.models import Role
 from ideaboard.outage import is_outage
@@ -153,6 +154,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/settings/name", account_settings.change_name, methods=["POST"], name="settings_name"),
         Route("/settings/email", account_settings.change_email, methods=["POST"], name="settings_email"),
         Route("/settings/theme", account_settings.change_theme, methods=["POST"], name="settings_theme"),
+        Route("/settings/language", account_settings.change_language, methods=["POST"], name="settings_language"),
         Route("/settings/password", account_settings.change_password, methods=["POST"], name="settings_password"),
         Route("/settings/logout-everywhere", account_settings.log_out_everywhere, methods=["POST"],
               name="settings_logout_everywhere"),
@@ -375,6 +377,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,), bearer_prefix=problems.API_PREFIX,
                    upload_posts=UPLOAD_POSTS),
         Middleware(LoadUserMiddleware),
+        Middleware(LocaleMiddleware),  # the member's language, else the browser's (needs the user)
         Middleware(UnreadCountMiddleware),
         Middleware(live.LiveMiddleware),  # publishes a request's live updates once its view is done
     ]

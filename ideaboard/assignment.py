@@ -8,6 +8,7 @@ from tortoise.expressions import F
 
 from ideaboard import audit, notifications
 from ideaboard.errors import Conflict, NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Idea, Role, User
 
 
@@ -21,17 +22,17 @@ async def bump_version(idea: Idea, expected_version: int, **changes) -> None:
         version=F("version") + 1, updated_at=datetime.now(UTC), **changes)
     if not updated:
         raise Conflict(
-            "Someone else changed this idea while you were looking at it. Your change was not saved; "
-            "the page now shows the current state, try again if it still makes sense.")
+            _('Someone else changed this idea while you were looking at it. Your change was not saved; the page now '
+              'shows the current state, try again if it still makes sense.'))
     await idea.refresh_from_db()
 
 
 async def assign(idea: Idea, actor: User, owner: User | None, expected_version: int) -> Idea:
     """Give the idea to a teammate (or to nobody); only staff and admins can own ideas. The new owner is told."""
     if not is_team(actor):
-        raise NotAllowed("Only the product team can assign ideas.")
+        raise NotAllowed(_('Only the product team can assign ideas.'))
     if owner is not None and not is_team(owner):
-        raise NotAllowed(f"{owner.name} is not on the product team, so they cannot own ideas.")
+        raise NotAllowed(_('%(name)s is not on the product team, so they cannot own ideas.', name=owner.name))
     previous = idea.owner_id
     await bump_version(idea, expected_version, owner_id=owner.id if owner else None)
     await audit.record(actor, "idea.assign", "idea", idea.id, from_owner=previous,

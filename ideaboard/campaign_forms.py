@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from ideaboard import inputs
 from ideaboard.campaigns import CampaignForm
 from ideaboard.forms import BODY_MAX, TITLE_MAX, TITLE_MIN, FormErrors
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Space
 
 BUDGET_MAX = 1000
@@ -35,32 +36,34 @@ def parse_campaign(data: Mapping[str, str], chosen: Sequence[str], category_ids:
     errors: dict[str, str] = {}
     title, brief = (data.get("title") or "").strip(), (data.get("brief") or "").strip()
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
-        errors["title"] = f"The title needs {TITLE_MIN} to {TITLE_MAX} characters (it has {len(title)})."
+        errors["title"] = _('The title needs %(TITLE_MIN)s to %(TITLE_MAX)s characters (it has %(count)s).',
+                            TITLE_MIN=TITLE_MIN, TITLE_MAX=TITLE_MAX, count=len(title))
     if len(brief) > BODY_MAX:
-        errors["brief"] = f"The brief can have at most {BODY_MAX:,} characters."
+        errors["brief"] = _('The brief can have at most %(BODY_MAX)s characters.', BODY_MAX=f"{BODY_MAX:,}")
     space = Space.INTERNAL if data.get("space") == "internal" else Space.PUBLIC
     categories = [c for c in inputs.ids(chosen) if c in category_ids]
     if len(categories) != len(list(chosen)):
-        errors["categories"] = "Choose categories from the list."
+        errors["categories"] = _('Choose categories from the list.')
     opens, closes = parse_time(data.get("opens_at") or ""), parse_time(data.get("closes_at") or "")
     voting_raw = (data.get("voting_closes_at") or "").strip()
     voting = parse_time(voting_raw) if voting_raw else None
     if opens is None:
-        errors["opens_at"] = "Give the opening date and time (UTC)."
+        errors["opens_at"] = _('Give the opening date and time (UTC).')
     if closes is None:
-        errors["closes_at"] = "Give the closing date and time (UTC)."
+        errors["closes_at"] = _('Give the closing date and time (UTC).')
     elif opens is not None and closes <= opens:
-        errors["closes_at"] = "The campaign must close after it opens."
+        errors["closes_at"] = _('The campaign must close after it opens.')
     if voting_raw and voting is None:
-        errors["voting_closes_at"] = "Give a date and time (UTC), or leave it empty."
+        errors["voting_closes_at"] = _('Give a date and time (UTC), or leave it empty.')
     elif voting is not None and closes is not None and voting <= closes:
-        errors["voting_closes_at"] = "Voting can only stay open longer than submission: choose a later time."
+        errors["voting_closes_at"] = _('Voting can only stay open longer than submission: choose a later time.')
     budget = _number(data.get("vote_budget") or "", 1, BUDGET_MAX)
     if budget == -1:
-        errors["vote_budget"] = f"A budget is 1 to {BUDGET_MAX} votes, or empty for promote/demote."
+        errors["vote_budget"] = _('A budget is 1 to %(BUDGET_MAX)s votes, or empty for promote/demote.',
+                                  BUDGET_MAX=BUDGET_MAX)
     per_idea = _number(data.get("max_votes_per_idea") or "", 1, BUDGET_MAX) or 1
     if per_idea == -1 or (budget and budget > 0 and per_idea > budget):
-        errors["max_votes_per_idea"] = "At most the budget itself, and at least 1."
+        errors["max_votes_per_idea"] = _('At most the budget itself, and at least 1.')
     if errors:
         raise FormErrors(errors, data)
     assert opens is not None and closes is not None

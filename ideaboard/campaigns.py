@@ -10,8 +10,10 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from ideaboard import audit, clock, inputs
+from ideaboard import audit, clock, i18n, inputs
 from ideaboard.errors import NotAllowed, NotFound
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import ngettext
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Campaign, CampaignFollow, Idea, Role, Space, User
 
@@ -43,7 +45,7 @@ class CampaignForm:
 
 def when(moment: datetime | None) -> str:
     """A campaign time as people read it, always with its time zone."""
-    return f"{moment.astimezone(clock.now().tzinfo):%-d %b %Y, %H:%M} UTC" if moment else ""
+    return i18n.datetime_utc(moment.astimezone(clock.now().tzinfo)) if moment else ""
 
 
 def voting_ends(campaign: Campaign) -> datetime:
@@ -65,12 +67,13 @@ def countdown(campaign: Campaign, now: datetime | None = None) -> str:
     now = now or clock.now()
     state = phase(campaign, now)
     if state == "upcoming":
-        return f"Opens in {_span(campaign.opens_at - now)} ({when(campaign.opens_at)})"
+        return _("Opens in %(span)s (%(when)s)", span=_span(campaign.opens_at - now), when=when(campaign.opens_at))
     if state == "open":
-        return f"Closes in {_span(campaign.closes_at - now)} ({when(campaign.closes_at)})"
+        return _("Closes in %(span)s (%(when)s)", span=_span(campaign.closes_at - now), when=when(campaign.closes_at))
     if state == "voting":
-        return f"Ideas closed; voting closes in {_span(voting_ends(campaign) - now)} ({when(voting_ends(campaign))})"
-    return f"Closed {when(voting_ends(campaign))}"
+        return _("Ideas closed; voting closes in %(span)s (%(when)s)", span=_span(voting_ends(campaign) - now),
+                 when=when(voting_ends(campaign)))
+    return _("Closed %(when)s", when=when(voting_ends(campaign)))
 
 
 def _span(delta: timedelta) -> str:
@@ -79,10 +82,10 @@ def _span(delta: timedelta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days} day{'s' * (days != 1)} {hours} h"
+        return ngettext("%(num)s day %(hours)s h", "%(num)s days %(hours)s h", days, hours=hours)
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min" if minutes else "less than a minute"
+        return _("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
+    return _("%(minutes)s min", minutes=minutes) if minutes else _("less than a minute")
 
 
 def can_see_internal(viewer: User | None) -> bool:
@@ -134,16 +137,20 @@ async def admit_idea(campaign_id: int | None, author: User, space: Space, catego
         return None
     campaign = await Campaign.get_or_none(id=campaign_id)
     if campaign is None or not may_see(campaign, author):
-        raise CampaignRefused("There is no such campaign.")
+        raise CampaignRefused(_('There is no such campaign.'))
     if campaign.space is not space:
-        raise CampaignRefused(f"“{campaign.title}” takes {campaign.space.value} ideas only.")
+        raise CampaignRefused(_('“%(title)s” takes %(value)s ideas only.',
+                                title=campaign.title, value=campaign.space.value))
     now = clock.now()
     if now < campaign.opens_at:
-        raise CampaignClosed(f"“{campaign.title}” opens for ideas on {when(campaign.opens_at)}.")
+        raise CampaignClosed(_('“%(title)s” opens for ideas on %(when)s.',
+                               title=campaign.title, when=when(campaign.opens_at)))
     if now >= campaign.closes_at:
-        raise CampaignClosed(f"“{campaign.title}” stopped taking ideas on {when(campaign.closes_at)}.")
+        raise CampaignClosed(_('“%(title)s” stopped taking ideas on %(when)s.',
+                               title=campaign.title, when=when(campaign.closes_at)))
     if campaign.category_ids and category_id not in campaign.category_ids:
-        raise CampaignRefused(f"“{campaign.title}” takes ideas in its own categories only: choose one of them.")
+        raise CampaignRefused(_('“%(title)s” takes ideas in its own categories only: choose one of them.',
+                                title=campaign.title))
     return campaign
 
 
@@ -160,9 +167,11 @@ def refuse_vote(campaign: Campaign | None) -> None:
         return
     now = clock.now()
     if now < campaign.opens_at:
-        raise CampaignClosed(f"Voting in “{campaign.title}” opens on {when(campaign.opens_at)}.")
+        raise CampaignClosed(_('Voting in “%(title)s” opens on %(when)s.',
+                               title=campaign.title, when=when(campaign.opens_at)))
     if now >= voting_ends(campaign):
-        raise CampaignClosed(f"Voting in “{campaign.title}” closed on {when(voting_ends(campaign))}.")
+        raise CampaignClosed(_('Voting in “%(title)s” closed on %(when)s.',
+                               title=campaign.title, when=when(voting_ends(campaign))))
 
 
 def slugify(title: str) -> str:
@@ -190,20 +199,20 @@ def _fields(form: CampaignForm) -> dict:
 
 def _require_staff(actor: User) -> None:
     if not Role(actor.role).is_staff:
-        raise NotAllowed("Only the team runs campaigns.")
+        raise NotAllowed(_('Only the team runs campaigns.'))
 
 
 async def create_campaign(actor: User, form: CampaignForm) -> Campaign:
     """A new campaign, audited."""
     _require_staff(actor)
-    for _ in range(3):
+    for _attempt in range(3):
         try:
             campaign = await Campaign.create(slug=await _free_slug(form.title), created_by=actor, **_fields(form))
             break
         except IntegrityError:  # another staff member took the slug meanwhile
             continue
     else:
-        raise NotAllowed("Another campaign took this name a moment ago; please save again.")
+        raise NotAllowed(_('Another campaign took this name a moment ago; please save again.'))
     await audit.record(actor, "campaign.create", "campaign", campaign.id, title=campaign.title)
     return campaign
 
@@ -222,7 +231,8 @@ async def move_idea(idea: Idea, campaign: Campaign | None, actor: User) -> Idea:
     """Staff put an idea into a campaign of its space, or take it out (audited)."""
     _require_staff(actor)
     if campaign is not None and campaign.space is not idea.space:
-        raise NotAllowed(f"“{campaign.title}” holds {campaign.space.value} ideas; this idea is {idea.space.value}.")
+        raise NotAllowed(_('“%(title)s” holds %(value)s ideas; this idea is %(value2)s.',
+                           title=campaign.title, value=campaign.space.value, value2=idea.space.value))
     before = idea.campaign_id
     if before == (campaign.id if campaign else None):
         return idea

@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from ideaboard import audit, follows, forms, vote_records
 from ideaboard.accounts import normalize_email
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.models import (
     CapturedFeedback,
     Company,
@@ -72,14 +73,14 @@ def parse_capture(data: dict[str, str]) -> Capture:
         errors["name"] = problem
     source = " ".join(data.get("source", "").split())
     if not source or len(source) > SOURCE_MAX:
-        errors["source"] = (f"Say where you heard it, like “sales call” or “ticket #123” "
-                            f"(up to {SOURCE_MAX} characters).")
+        errors["source"] = (_('Say where you heard it, like “sales call” or “ticket #123” (up to %(SOURCE_MAX)s '
+                              'characters).', SOURCE_MAX=SOURCE_MAX))
     note = data.get("note", "").strip()
     if len(note) > NOTE_MAX:
-        errors["note"] = f"The note can have at most {NOTE_MAX:,} characters."
+        errors["note"] = _('The note can have at most %(NOTE_MAX)s characters.', NOTE_MAX=f"{NOTE_MAX:,}")
     company = " ".join(data.get("company", "").split())
     if len(company) > COMPANY_MAX:
-        errors["company"] = f"A company name has at most {COMPANY_MAX} characters."
+        errors["company"] = _('A company name has at most %(COMPANY_MAX)s characters.', COMPANY_MAX=COMPANY_MAX)
     revenue = _revenue(data.get("revenue", ""), errors)
     if errors:
         raise forms.FormErrors(errors, data)
@@ -92,7 +93,7 @@ def _revenue(raw: str, errors: dict[str, str]) -> int | None:
     if not digits:
         return None
     if not (digits.isascii() and digits.isdigit()) or int(digits[:16]) > REVENUE_MAX:
-        errors["revenue"] = "Annual revenue is a whole number, like 250000."
+        errors["revenue"] = _('Annual revenue is a whole number, like 250000.')
         return None
     return int(digits)
 
@@ -100,11 +101,11 @@ def _revenue(raw: str, errors: dict[str, str]) -> int | None:
 async def capture(idea: Idea, staff: User, form: Capture) -> CapturedFeedback:
     """Record it, make it the customer's vote if asked, tell them; all in one transaction, audited."""
     if not Role(staff.role).is_staff:
-        raise NotAllowed("Only the product team records feedback for customers.")
+        raise NotAllowed(_('Only the product team records feedback for customers.'))
     async with in_transaction():
         customer = await _customer(form)
         if Role(customer.role).is_staff:
-            raise NotAllowed("That address belongs to the team; record feedback for customers.")
+            raise NotAllowed(_('That address belongs to the team; record feedback for customers.'))
         if form.company:
             await _join(customer, form)
         if form.vote:
@@ -125,7 +126,7 @@ async def _customer(form: Capture) -> User:
 
 
 async def _join(customer: User, form: Capture) -> None:
-    company, _ = await Company.get_or_create(name=form.company)
+    company, _unused = await Company.get_or_create(name=form.company)
     changed = [f for f, v in (("segment", form.segment), ("annual_revenue", form.revenue)) if v]
     if changed:
         company.segment = form.segment or company.segment
@@ -145,7 +146,7 @@ async def _tell(customer: User, idea: Idea, staff: User, form: Capture) -> None:
 async def withdraw(feedback: CapturedFeedback, customer: User) -> bool:
     """The customer takes back what was recorded for them (and the vote it cast); False if it already was."""
     if feedback.customer_id != customer.id:
-        raise NotAllowed("Only the person it was recorded for can take it back.")
+        raise NotAllowed(_('Only the person it was recorded for can take it back.'))
     async with in_transaction():
         taken = await CapturedFeedback.filter(id=feedback.id, withdrawn_at=None).update(
             withdrawn_at=datetime.now(UTC))
@@ -192,7 +193,7 @@ async def _company_supporters(votes: QuerySet[Vote]) -> dict[int, set[int]]:
     """idea id -> the companies of its up-voters, for the votes of people who belong to one."""
     pairs = await (votes.filter(value=1, user_id__in=Subquery(CompanyMember.all().values("user_id")))
                    .values_list("idea_id", "user_id"))
-    users = list({u for _, u in pairs})
+    users = list({u for _unused, u in pairs})
     company_of: dict[int, int] = {}
     for start in range(0, len(users), 500):
         company_of.update(await CompanyMember.filter(user_id__in=users[start:start + 500])

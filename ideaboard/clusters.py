@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from ideaboard import reads, sql
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.merge import merge_ideas
 from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, IdeaTweet, Space, Status, Theme, User
 
@@ -86,7 +87,7 @@ async def _most_tweeted(run: ClusterRun, limit: int) -> list[Cluster]:
     """The run's clusters whose ideas were linked to the most tweets posted this week (then the most voted)."""
     week = datetime.now(UTC) - timedelta(days=TREND_DAYS)
     recent = await IdeaTweet.filter(tweet__created_at__gte=week).values_list("idea_id", "tweet_id")
-    ideas = {idea_id for idea_id, _ in recent}
+    ideas = {idea_id for idea_id, _unused in recent}
     cluster_of = dict(await IdeaCluster.filter(run=run, idea_id__in=list(ideas)).values_list("idea_id", "cluster_id"))
     tweets: dict[int, set[str]] = {}
     for idea_id, tweet_id in recent:
@@ -114,7 +115,7 @@ async def merge_selected(canonical_id: int, idea_ids: list[int], actor: User) ->
     """Merge each selected idea into the canonical one; returns how many merged and why others were skipped."""
     target = await Idea.get_or_none(id=canonical_id)
     if target is None:
-        raise NotAllowed("Choose which idea the others should be merged into.")
+        raise NotAllowed(_('Choose which idea the others should be merged into.'))
     merged, problems = 0, []
     for idea_id in idea_ids:
         if idea_id == canonical_id:
@@ -122,7 +123,7 @@ async def merge_selected(canonical_id: int, idea_ids: list[int], actor: User) ->
         source = await Idea.get_or_none(id=idea_id)
         try:
             if source is None:
-                raise NotAllowed(f"Idea #{idea_id} no longer exists.")
+                raise NotAllowed(_('Idea #%(idea_id)s no longer exists.', idea_id=idea_id))
             await merge_ideas(source, await Idea.get(id=canonical_id), actor)
             merged += 1
         except NotAllowed as exc:

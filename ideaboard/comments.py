@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from ideaboard import follows, mentions, notifications, reads, sql, suspensions, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, Idea, Review, Role, Status, User
 from ideaboard.paging import decode_cursor, encode_cursor
@@ -26,8 +27,8 @@ async def add_comment(idea: Idea, author: User, body: str, *, hold: str = "") ->
     review queue, and nobody is told until it is approved (review.approve calls published_comment).
     """
     if idea.status == Status.DUPLICATE:  # merged: the conversation continues on the idea it was merged into
-        raise NotAllowed("This idea was merged into another one: comment there, so the conversation stays in one "
-                         "place.")
+        raise NotAllowed(_('This idea was merged into another one: comment there, so the conversation stays in one '
+                           'place.'))
     require_verified(author)
     await suspensions.ensure_may_write(author)
     mentioned = await mentions.resolve(body)
@@ -71,10 +72,10 @@ async def edit_comment(comment_id: int, user: User, body: str, now: datetime | N
     """The author's new wording, within the edit window; marked edited. Mentions link again (nobody is told twice)."""
     comment = await Comment.get_or_none(id=comment_id)
     if comment is None or comment.author_id != user.id:
-        raise NotAllowed("You can only edit your own comments.")
+        raise NotAllowed(_('You can only edit your own comments.'))
     if not editable(comment, user, now):
-        raise NotAllowed(f"Comments can be edited for {EDIT_WINDOW.seconds // 60} minutes after posting; "
-                         "this one can no longer be changed.")
+        raise NotAllowed(_('Comments can be edited for %(seconds)s minutes after posting; this one can no longer be '
+                           'changed.', seconds=EDIT_WINDOW.seconds // 60))
     comment.body, comment.body_html = body, await preview(body)
     comment.edited_at = now or datetime.now(UTC)
     await comment.save(update_fields=["body", "body_html", "edited_at"])
@@ -85,7 +86,7 @@ async def delete_comment(comment_id: int, user: User) -> Comment:
     """Authors may delete their own comment."""
     comment = await Comment.get_or_none(id=comment_id)
     if comment is None or comment.author_id != user.id:
-        raise NotAllowed("You can only delete your own comments.")
+        raise NotAllowed(_('You can only delete your own comments.'))
     async with in_transaction():
         await comment.delete()
         await Idea.filter(id=comment.idea_id).update(comment_count=F("comment_count") - 1)

@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from ideaboard import audit, post_length, social, webhooks, zendesk
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.forms import IdeaForm
+from ideaboard.i18n import gettext as _
 from ideaboard.ideas import submit_idea
 from ideaboard.models import (
     AuditEntry,
@@ -78,18 +79,19 @@ def allowed(state: ConversationState, to: ConversationState) -> bool:
 
 def _illegal(state: ConversationState, to: ConversationState) -> IllegalTransition:
     options = sorted(s.label for s in TRANSITIONS[ConversationState(state)])
-    return IllegalTransition(f"A conversation that is {ConversationState(state).label} can become "
-                             f"{', '.join(options) or 'nothing else'}, not {to.label}.")
+    return IllegalTransition(_('A conversation that is %(ConversationState)s can become %(value)s, not %(label)s.',
+                               ConversationState=ConversationState(state).label,
+                               value=', '.join(options) or 'nothing else', label=to.label))
 
 
 async def _taken_or_changed(conversation: Conversation, actor: User) -> Conflict:
     """Why a compare-and-set found nothing to update, read from the row as it is now."""
     fresh = await Conversation.get(id=conversation.id).select_related("assignee")
     if fresh.assignee is not None and fresh.assignee_id != actor.id:
-        return Conflict(f"{fresh.assignee.name} is answering this. Nothing was sent or changed; the page shows "
-                        "where the conversation stands now.")
-    return Conflict(f"Someone changed this conversation a moment ago (it is now {fresh.state.label}). Nothing was "
-                    "sent or changed; look at it again before you act.")
+        return Conflict(_('%(name)s is answering this. Nothing was sent or changed; the page shows where the '
+                          'conversation stands now.', name=fresh.assignee.name))
+    return Conflict(_('Someone changed this conversation a moment ago (it is now %(label)s). Nothing was sent or '
+                      'changed; look at it again before you act.', label=fresh.state.label))
 
 
 async def _compare_and_set(conversation: Conversation, actor: User, version: int, *, free_for: User | None = None,
@@ -126,7 +128,7 @@ async def claim(conversation: Conversation, actor: User, version: int) -> Conver
 async def assign(conversation: Conversation, actor: User, owner: User | None, version: int) -> Conversation:
     """Hand the conversation to a teammate (or to nobody), even from someone else: an explicit decision."""
     if owner is not None and not _team(owner):
-        raise DeskError(f"{owner.name} is not on the team, so they cannot answer conversations.")
+        raise DeskError(_('%(name)s is not on the team, so they cannot answer conversations.', name=owner.name))
     state = conversation.state
     if owner is None and state is C.CLAIMED:
         state = C.OPEN
@@ -173,7 +175,7 @@ async def follow_up(conversation: Conversation, posts: Sequence[Tweet]) -> bool:
 async def dismiss(conversation: Conversation, actor: User, reason: str, note: str, version: int) -> Conversation:
     """Spam, noise, not about us: out of the inbox with the reason written down."""
     if reason not in DISMISS_REASONS:
-        raise DeskError("Choose why this conversation needs no answer.")
+        raise DeskError(_('Choose why this conversation needs no answer.'))
     text = " ".join(f"{reason}: {note}".split())[:MAX_REASON] if note.strip() else reason
     return await _move(conversation, actor, C.DISMISSED, version, "desk.dismiss", {"reason": text},
                        dismiss_reason=text)
@@ -187,7 +189,7 @@ async def reopen(conversation: Conversation, actor: User, version: int) -> Conve
 async def link_idea(conversation: Conversation, actor: User, idea: Idea, version: int) -> Conversation:
     """Say which existing idea the conversation is about: its tweets count as that idea's social signal."""
     if idea.space is not Space.PUBLIC or idea.hidden:
-        raise DeskError("Link conversations to public ideas only: the customer may follow the link.")
+        raise DeskError(_('Link conversations to public ideas only: the customer may follow the link.'))
     async with in_transaction():
         await _move(conversation, actor, C.LINKED, version, "desk.link", {"idea_id": idea.id}, idea_id=idea.id)
         await _link_tweets(conversation, idea)
@@ -208,15 +210,16 @@ async def _link_tweets(conversation: Conversation, idea: Idea) -> None:
 async def idea_from_conversation(conversation: Conversation, actor: User, form: IdeaForm, version: int) -> Idea:
     """Publish the conversation as a new idea, once: a second try is told about the idea the first one made."""
     if made := await made_idea(conversation):
-        raise AlreadyConverted(f"This conversation already became idea #{made.id}, “{made.title}”.", made)
+        raise AlreadyConverted(_('This conversation already became idea #%(id)s, “%(title)s”.',
+                                 id=made.id, title=made.title), made)
     root = await root_tweet(conversation)
     if root is None:
-        raise DeskError("The conversation's first post is not stored, so there is nothing to publish.")
+        raise DeskError(_("The conversation's first post is not stored, so there is nothing to publish."))
     async with in_transaction():
         if not await Conversation.filter(id=conversation.id, version=version, idea_created=False).update(
                 version=F("version") + 1, idea_created=True):
             if made := await made_idea(conversation):
-                raise AlreadyConverted(f"A teammate just made this conversation idea #{made.id}.", made)
+                raise AlreadyConverted(_('A teammate just made this conversation idea #%(id)s.', id=made.id), made)
             raise await _taken_or_changed(conversation, actor)
         idea = await submit_idea(actor, form, Space.PUBLIC)
         idea.source_tweet_id = root.id
@@ -247,11 +250,13 @@ def check_reply_text(text: str) -> str:
     """The reply as it will be posted, or DeskError saying what to fix."""
     text = text.strip()
     if not text:
-        raise DeskError("Write a reply first.")
+        raise DeskError(_('Write a reply first.'))
     length = post_length.weighted_length(text)
     if length > post_length.MAX_WEIGHTED_LENGTH:
-        raise DeskError(f"The reply is {length} characters as X counts them; the limit is "
-                        f"{post_length.MAX_WEIGHTED_LENGTH}. Shorten it by {length - post_length.MAX_WEIGHTED_LENGTH}.")
+        raise DeskError(_('The reply is %(length)s characters as X counts them; the limit is '
+                          '%(MAX_WEIGHTED_LENGTH)s. Shorten it by %(length2)s.',
+                          length=length, MAX_WEIGHTED_LENGTH=post_length.MAX_WEIGHTED_LENGTH,
+                          length2=length - post_length.MAX_WEIGHTED_LENGTH))
     return text
 
 
@@ -270,16 +275,16 @@ async def reply(conversation: Conversation, actor: User, text: str, *, version: 
     """
     text = check_reply_text(text)
     if not key or len(key) > 64:
-        raise DeskError("This reply form is out of date; reload the page and send again.")
+        raise DeskError(_('This reply form is out of date; reload the page and send again.'))
     if earlier := await DeskReply.get_or_none(key=key):
         if earlier.status is ReplyStatus.SENT:
             return SentReply(earlier, already=True)
         if earlier.status is ReplyStatus.SENDING and not _stale(earlier, settings):
-            raise Conflict("This reply is being sent right now; wait a moment and reload.")
+            raise Conflict(_('This reply is being sent right now; wait a moment and reload.'))
     if not await _in_conversation(conversation, in_reply_to):
-        raise DeskError("Choose a post of this conversation to reply to.")
+        raise DeskError(_('Choose a post of this conversation to reply to.'))
     if not settings.x_user_token:
-        raise DeskError("Replying needs X_USER_TOKEN (the brand account's user token); nothing was sent.")
+        raise DeskError(_("Replying needs X_USER_TOKEN (the brand account's user token); nothing was sent."))
     before_state, before_assignee = conversation.state, conversation.assignee_id
     if not allowed(before_state, C.REPLIED):
         raise _illegal(before_state, C.REPLIED)
@@ -358,11 +363,12 @@ async def send_to_help_desk(conversation: Conversation, actor: User, note: str, 
     Zendesk refuses or is down. `base_url` is the site's address, for the link back in the ticket.
     """
     if conversation.ticket_id:
-        raise DeskError(f"This conversation already has help desk ticket #{conversation.ticket_id}.")
+        raise DeskError(_('This conversation already has help desk ticket #%(ticket_id)s.',
+                          ticket_id=conversation.ticket_id))
     if not allowed(conversation.state, C.TICKETED):
         raise _illegal(conversation.state, C.TICKETED)
     if not settings.zendesk_enabled:
-        raise DeskError("The help desk is not set up: set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN.")
+        raise DeskError(_('The help desk is not set up: set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN.'))
     before_state, before_assignee = conversation.state, conversation.assignee_id
     await _compare_and_set(conversation, actor, version, free_for=actor, assignee_id=actor.id,
                            state=C.CLAIMED if before_state is C.OPEN else before_state)
@@ -536,9 +542,9 @@ async def delete_template(actor: User, saved: SavedReply) -> None:
 async def save_template(actor: User, title: str, body: str) -> SavedReply:
     title, body = " ".join(title.split())[:80], body.strip()
     if not title or not body:
-        raise DeskError("A saved reply needs a name and a text.")
+        raise DeskError(_('A saved reply needs a name and a text.'))
     if len(body) > 2000:
-        raise DeskError("Keep a saved reply under 2,000 characters.")
+        raise DeskError(_('Keep a saved reply under 2,000 characters.'))
     saved = await SavedReply.create(title=title, body=body, created_by=actor)
     await audit.record(actor, "desk.saved_reply", "saved_reply", saved.id, title=title)
     return saved

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ideaboard import inputs
 from ideaboard.accounts import SignUp
+from ideaboard.i18n import gettext as _
 from ideaboard.names import clean_name, name_problem
 from ideaboard.passwords import password_problem
 
@@ -54,15 +55,16 @@ def parse_idea(data: Mapping[str, str], category_ids: set[int]) -> IdeaForm:
     errors: dict[str, str] = {}
     title, body = _text(data, "title"), _text(data, "body")
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
-        errors["title"] = f"The title needs {TITLE_MIN} to {TITLE_MAX} characters (it has {len(title)})."
+        errors["title"] = _('The title needs %(TITLE_MIN)s to %(TITLE_MAX)s characters (it has %(count)s).',
+                            TITLE_MIN=TITLE_MIN, TITLE_MAX=TITLE_MAX, count=len(title))
     if len(body) > BODY_MAX:
-        errors["body"] = f"The description can have at most {BODY_MAX:,} characters."
+        errors["body"] = _('The description can have at most %(BODY_MAX)s characters.', BODY_MAX=f"{BODY_MAX:,}")
     category_id = _parse_category(_text(data, "category"), category_ids, errors)
     tags = parse_tags(_text(data, "tags"))
     if len(tags) > MAX_TAGS:
-        errors["tags"] = f"Use at most {MAX_TAGS} tags."
+        errors["tags"] = _('Use at most %(MAX_TAGS)s tags.', MAX_TAGS=MAX_TAGS)
     elif bad := [t for t in tags if not TAG.match(t)]:
-        errors["tags"] = f"Tags are letters, digits and dashes, up to 40 characters: {', '.join(bad)}"
+        errors["tags"] = _('Tags are letters, digits and dashes, up to 40 characters: %(value)s', value=', '.join(bad))
     if errors:
         raise FormErrors(errors, data)
     return IdeaForm(title=title, body=body, category_id=category_id, tags=tags)
@@ -73,13 +75,13 @@ def _parse_category(raw: str, category_ids: set[int], errors: dict[str, str]) ->
         return None
     if (category_id := inputs.id_or_none(raw)) in category_ids:
         return category_id
-    errors["category"] = "Choose a category from the list."
+    errors["category"] = _('Choose a category from the list.')
     return None
 
 
 def email_problem(email: str) -> str | None:
     if not EMAIL.match(email) or len(email) > 254:
-        return "Enter a valid email address, like you@example.com."
+        return _('Enter a valid email address, like you@example.com.')
     return None
 
 
@@ -126,9 +128,10 @@ def parse_comment(data: Mapping[str, str]) -> str:
     """A comment's markdown text, or FormErrors."""
     body = _text(data, "body")
     if not body:
-        raise FormErrors({"body": "Write something before posting your comment."}, data)
+        raise FormErrors({"body": _('Write something before posting your comment.')}, data)
     if len(body) > COMMENT_MAX:
-        raise FormErrors({"body": f"Comments can have at most {COMMENT_MAX:,} characters."}, data)
+        raise FormErrors({"body": _('Comments can have at most %(COMMENT_MAX)s characters.',
+                                    COMMENT_MAX=f"{COMMENT_MAX:,}")}, data)
     return body
 
 
@@ -136,5 +139,5 @@ def parse_vote(data: Mapping[str, str]) -> int:
     """+1 promote, -1 demote, 0 withdraw."""
     value = {"up": 1, "down": -1, "none": 0}.get(_text(data, "value"))
     if value is None:
-        raise FormErrors({"value": "A vote is up, down or none."}, data)
+        raise FormErrors({"value": _('A vote is up, down or none.')}, data)
     return value

@@ -17,6 +17,7 @@ from ideaboard import campaigns, follows, live, reads, search, sql, suspensions,
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import IdeaForm
+from ideaboard.i18n import gettext as _
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Category, Idea, IdeaTag, Review, Role, Space, Status, Tag, User
 from ideaboard.paging import Page
@@ -41,7 +42,7 @@ def can_see_internal(viewer: User | None) -> bool:
 def visible_filter(viewer: User | None, space: Space = Space.PUBLIC) -> Q:
     """What a viewer may see in a list: never hidden ideas, and the internal space only for employees."""
     if space is Space.INTERNAL and not can_see_internal(viewer):
-        raise NotAllowed("The internal space is for employees only.")
+        raise NotAllowed(_('The internal space is for employees only.'))
     return Q(space=space, hidden=False)
 
 
@@ -52,7 +53,7 @@ async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC,
     With `hold` (why: review.hold_reason), or in a campaign whose ideas need approval, it waits, hidden, in the staff
     review queue; nobody is told until approved."""
     if space is Space.INTERNAL and not can_see_internal(author):
-        raise NotAllowed("Only employees can post in the internal space.")
+        raise NotAllowed(_('Only employees can post in the internal space.'))
     require_verified(author)
     await suspensions.ensure_may_write(author)
     campaign = await campaigns.admit_idea(campaign_id, author, space, form.category_id)
@@ -79,9 +80,9 @@ async def submit_idea(author: User, form: IdeaForm, space: Space = Space.PUBLIC,
 async def edit_idea(idea: Idea, editor: User, form: IdeaForm) -> Idea:
     """Authors may reword their idea while nobody has started reviewing it."""
     if idea.author_id != editor.id:
-        raise NotAllowed("Only the author can edit this idea.")
+        raise NotAllowed(_('Only the author can edit this idea.'))
     if idea.status is not Status.NEW:
-        raise NotAllowed("This idea is already being reviewed, so it can no longer be edited.")
+        raise NotAllowed(_('This idea is already being reviewed, so it can no longer be edited.'))
     await suspensions.ensure_may_write(editor)
     idea.title, idea.body, idea.body_html = form.title, form.body, render_markdown(form.body)
     idea.category_id = form.category_id
@@ -95,7 +96,7 @@ async def set_tags(idea: Idea, names: Sequence[str]) -> None:
     """Replace an idea's free tags, creating tags on first use."""
     await IdeaTag.filter(idea=idea).delete()
     for name in names:
-        tag, _ = await Tag.get_or_create(name=name)
+        tag, _unused = await Tag.get_or_create(name=name)
         await IdeaTag.create(idea=idea, tag=tag)
 
 

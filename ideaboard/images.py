@@ -21,6 +21,7 @@ from PIL import UnidentifiedImageError
 from ideaboard import audit
 from ideaboard.comments import editable
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Campaign, Comment, Idea, Image, ImageFormat, Role, User
 from ideaboard.picture_store import PictureStore
 from ideaboard.urls import urls
@@ -129,7 +130,7 @@ async def store(pictures: PictureStore, owner: User, encoded: Encoded, *, idea: 
 async def add_to_idea(pictures: PictureStore, idea: Idea, user: User, filename: str, data: bytes) -> Image:
     """The idea's picture (its author's or the team's), also its large card on X."""
     if idea.author_id != user.id and not _is_staff(user):
-        raise NotAllowed("Only the idea's author can add a picture to it.")
+        raise NotAllowed(_("Only the idea's author can add a picture to it."))
     return await attach_to_idea(pictures, idea, user, clean(filename, data))
 
 
@@ -144,7 +145,7 @@ async def attach_to_idea(pictures: PictureStore, idea: Idea, user: User, encoded
 async def add_to_campaign(pictures: PictureStore, campaign: Campaign, user: User, filename: str, data: bytes) -> Image:
     """The picture of a campaign's brief (the team's), on its page and its card; audited."""
     if not _is_staff(user):
-        raise NotAllowed("Only the team can add a picture to a campaign.")
+        raise NotAllowed(_("Only the team can add a picture to a campaign."))
     image = await store(pictures, user, clean(filename, data), campaign=campaign)
     campaign.image_url = urls.image(image.key)
     await Campaign.filter(id=campaign.id).update(image_url=campaign.image_url)
@@ -155,7 +156,7 @@ async def add_to_campaign(pictures: PictureStore, campaign: Campaign, user: User
 async def add_to_comment(pictures: PictureStore, comment: Comment, user: User, filename: str, data: bytes) -> Image:
     """A picture on the author's own comment, while it can still be edited."""
     if not editable(comment, user):
-        raise NotAllowed("You can add a picture to your own comment for 15 minutes after posting it.")
+        raise NotAllowed(_("You can add a picture to your own comment for 15 minutes after posting it."))
     return await store(pictures, user, clean(filename, data), comment=comment)
 
 

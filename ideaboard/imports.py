@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from ideaboard import audit, forms, ideas, vote_records
 from ideaboard.accounts import normalize_email
+from ideaboard.i18n import gettext as _
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Category, Idea, Role, Space, Status, User
 from ideaboard.names import clean_name, name_problem
@@ -88,13 +89,14 @@ class _VoteRow:
 def read_rows(data: bytes, kind: str) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) of a CSV file with a header naming at least the kind's required columns."""
     if len(data) > MAX_BYTES:
-        raise ImportRefused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into parts.")
+        raise ImportRefused(_('The file is larger than %(MAX_BYTES)s MB; split it into parts.',
+                              MAX_BYTES=MAX_BYTES // (1024 * 1024)))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportRefused("The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”.") from exc
+        raise ImportRefused(_('The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”.')) from exc
     if "\x00" in text:
-        raise ImportRefused("The file is not a CSV text file.")
+        raise ImportRefused(_('The file is not a CSV text file.'))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     _check_header(header, kind)
@@ -102,32 +104,35 @@ def read_rows(data: bytes, kind: str) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         for number, row in enumerate(reader, start=2):
             if number - 1 > MAX_ROWS:
-                raise ImportRefused(f"The file has more than {MAX_ROWS:,} rows; split it into parts.")
+                raise ImportRefused(_('The file has more than %(MAX_ROWS)s rows; split it into parts.',
+                                      MAX_ROWS=f"{MAX_ROWS:,}"))
             yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)}
     except csv.Error as exc:
-        raise ImportRefused(f"Line {reader.line_num} is not valid CSV ({exc}).") from exc
+        raise ImportRefused(_('Line %(line_num)s is not valid CSV (%(exc)s).',
+                              line_num=reader.line_num, exc=exc)) from exc
 
 
 def _check_header(header: Sequence[str], kind: str) -> None:
     known = KINDS[kind]
     if unknown := [h for h in header if h not in known]:
-        raise ImportRefused(f"Unknown columns: {', '.join(unknown)}. The columns are: {', '.join(known)}.")
+        raise ImportRefused(_('Unknown columns: %(value)s. The columns are: %(value2)s.',
+                              value=', '.join(unknown), value2=', '.join(known)))
     required = ("title", "author_email") if kind == "ideas" else ("voter_email",)
     if missing := [c for c in required if c not in header]:
-        raise ImportRefused(f"The first line must name the columns; missing: {', '.join(missing)}.")
+        raise ImportRefused(_('The first line must name the columns; missing: %(value)s.', value=', '.join(missing)))
     if kind == "votes" and "idea_id" not in header and "idea_title" not in header:
-        raise ImportRefused("Name each vote's idea with an idea_id or an idea_title column.")
+        raise ImportRefused(_("Name each vote's idea with an idea_id or an idea_title column."))
 
 
 async def import_csv(actor: User, kind: str, data: bytes, *, dry_run: bool) -> Report:
     """Check every row, then (unless a dry run, and only if every row is fine) write them all in one transaction."""
     if kind not in KINDS:
-        raise ImportRefused("Choose what the file holds: ideas or votes.")
+        raise ImportRefused(_('Choose what the file holds: ideas or votes.'))
     report = Report(kind=kind, dry_run=dry_run)
     rows = list(read_rows(data, kind))
     report.rows = len(rows)
     if not rows:
-        raise ImportRefused("The file has a header but no rows.")
+        raise ImportRefused(_('The file has a header but no rows.'))
     people = {p.email: p for p in await User.filter(email__in=_emails(rows, kind)).all()}
     if kind == "ideas":
         await _import_ideas(actor, rows, people, report)
@@ -138,7 +143,7 @@ async def import_csv(actor: User, kind: str, data: bytes, *, dry_run: bool) -> R
 
 def _emails(rows: Sequence[tuple[int, Mapping[str, str]]], kind: str) -> list[str]:
     column = "author_email" if kind == "ideas" else "voter_email"
-    return list({normalize_email(row.get(column, "")) for _, row in rows})
+    return list({normalize_email(row.get(column, "")) for _unused, row in rows})
 
 
 def _person(row: Mapping[str, str], prefix: str, errors: list[str]) -> _Person | None:
@@ -274,9 +279,9 @@ def _vote_idea(row: Mapping[str, str], by_id: Mapping[int, int], by_title: Mappi
 
 
 async def _import_votes(actor: User, rows, people: dict[str, User], report: Report) -> None:
-    ids = {int(r["idea_id"]) for _, r in rows if r.get("idea_id", "").isascii() and r.get("idea_id", "").isdigit()
+    ids = {int(r["idea_id"]) for _unused, r in rows if r.get("idea_id", "").isascii() and r.get("idea_id", "").isdigit()
            and len(r["idea_id"]) < 10}
-    titles = list({r["idea_title"] for _, r in rows if r.get("idea_title")})
+    titles = list({r["idea_title"] for _unused, r in rows if r.get("idea_title")})
     found = await Idea.filter(id__in=list(ids)).values_list("id", "status") if ids else []
     by_id = {i: i for i, status in found if status != Status.DUPLICATE}
     by_title: dict[str, list[int]] = {}

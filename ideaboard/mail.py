@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ideaboard import i18n
 from ideaboard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,19 +54,24 @@ class Email:
 @functools.cache
 def _env() -> Environment:
     """Text templates unescaped, HTML ones escaped; a missing variable is an error, never a blank link."""
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                       undefined=StrictUndefined, keep_trailing_newline=True)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      undefined=StrictUndefined, keep_trailing_newline=True, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(i18n.plain_gettext, i18n.plain_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["html_lang"] = i18n.html_lang
+    return env
 
 
 def compose(settings: Settings, to: str, subject: str, template: str, context: Mapping[str, Any] | None = None,
-            headers: Mapping[str, str] | None = None) -> Email:
-    """Render `email/<template>.txt` and `.html` with the site's name and URL available to both."""
-    ctx = {"site_name": settings.site_name, "base_url": settings.base_url.rstrip("/"), "subject": subject,
+            headers: Mapping[str, str] | None = None, locale: str | None = None) -> Email:
+    """Render `email/<template>.txt` and `.html` with the site's name and URL available to both, in the
+    recipient's language when given (else the request's: the person asking for the email is its reader)."""
+    ctx = {"site_name": settings.site_name, "base_url": settings.base_url.rstrip("/"), "subject": str(subject),
            **(context or {})}
     env = _env()
-    text = env.get_template(f"{template}.txt").render(ctx)
-    html = env.get_template(f"{template}.html").render(ctx)
-    return Email(to=to, subject=subject, text=text, html=html, headers=dict(headers or {}))
+    with i18n.speaking(locale):
+        text = env.get_template(f"{template}.txt").render(ctx)
+        html = env.get_template(f"{template}.html").render(ctx)
+    return Email(to=to, subject=str(subject), text=text, html=html, headers=dict(headers or {}))
 
 
 def to_message(settings: Settings, mail: Email) -> EmailMessage:

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from ideaboard import audit, notifications, vote_budget, webhooks
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.ideas import hot_score, may_open
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, EventKind, Follow, Idea, IdeaEvent, MergeRecord, Status, User, Vote
@@ -44,16 +45,16 @@ def _md_text(text: str) -> str:
 def _check(source: Idea, target: Idea) -> None:
     """Refuse merges that would lose or leak something, with a reason a team member understands."""
     if source.id == target.id:
-        raise NotAllowed("An idea cannot be merged into itself.")
+        raise NotAllowed(_('An idea cannot be merged into itself.'))
     if source.status == Status.DUPLICATE:
-        raise NotAllowed("This idea is already merged into another idea.")
+        raise NotAllowed(_('This idea is already merged into another idea.'))
     if target.status == Status.DUPLICATE:
-        raise NotAllowed("That idea is itself a duplicate; merge into the idea it points to instead.")
+        raise NotAllowed(_('That idea is itself a duplicate; merge into the idea it points to instead.'))
     if Status.DUPLICATE not in TRANSITIONS[Status(source.status)]:
-        raise NotAllowed(f"An idea that is {Status(source.status).label} cannot be merged; "
-                         "only new and under-review ideas can.")
+        raise NotAllowed(_('An idea that is %(Status)s cannot be merged; only new and under-review ideas can.',
+                           Status=Status(source.status).label))
     if source.space != target.space:
-        raise NotAllowed("Ideas from the public and the internal space cannot be merged into each other.")
+        raise NotAllowed(_('Ideas from the public and the internal space cannot be merged into each other.'))
 
 
 async def _lock(*ids: int) -> dict[int, Idea]:
@@ -150,7 +151,7 @@ async def unmerge(source: Idea, actor: User) -> Idea:
     async with in_transaction():
         record = await undoable_merge(source)
         if record is None:
-            raise NotAllowed("This idea is not merged into another one, or the merge was already undone.")
+            raise NotAllowed(_('This idea is not merged into another one, or the merge was already undone.'))
         locked = await _lock(record.source_id, record.target_id)
         b, a = locked[record.source_id], locked[record.target_id]
         moved = record.moved

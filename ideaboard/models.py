@@ -8,6 +8,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from ideaboard.i18n import lazy_gettext
+
 
 class Role(StrEnum):
     CUSTOMER = "customer"
@@ -92,6 +94,7 @@ class User(Model):
     deactivated_at = fields.DatetimeField(null=True)
     deactivation_reason = fields.CharField(max_length=500, default="")  # staff-only: why, as the admin wrote it
     theme = fields.CharField(max_length=8, default="system")  # accounts.THEMES: system, light or dark
+    locale = fields.CharField(max_length=16, null=True)  # i18n.LOCALES; None: as the browser asks (Accept-Language)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -435,27 +438,28 @@ class NotificationKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return _KIND_LABELS[self]
+        return str(_KIND_LABELS[self])  # in the reader's language
 
     @property
     def reason(self) -> str:
         """Why the person got it, said in every email."""
-        return _KIND_REASONS[self]
+        return str(_KIND_REASONS[self])
 
 
 _KIND_LABELS = {
-    NotificationKind.UPDATES: "Status changes and team responses on ideas I follow",
-    NotificationKind.COMMENTS: "New comments on ideas I follow",
-    NotificationKind.MENTIONS: "Someone mentions me in a comment",
-    NotificationKind.ASSIGNMENTS: "An idea is assigned to me",
-    NotificationKind.CAMPAIGNS: "Campaigns I follow open, close and publish results; my budget votes come back",
+    NotificationKind.UPDATES: lazy_gettext("Status changes and team responses on ideas I follow"),
+    NotificationKind.COMMENTS: lazy_gettext("New comments on ideas I follow"),
+    NotificationKind.MENTIONS: lazy_gettext("Someone mentions me in a comment"),
+    NotificationKind.ASSIGNMENTS: lazy_gettext("An idea is assigned to me"),
+    NotificationKind.CAMPAIGNS: lazy_gettext(
+        "Campaigns I follow open, close and publish results; my budget votes come back"),
 }
 _KIND_REASONS = {
-    NotificationKind.UPDATES: "you follow this idea",
-    NotificationKind.COMMENTS: "you follow this idea",
-    NotificationKind.MENTIONS: "you were mentioned",
-    NotificationKind.ASSIGNMENTS: "it was assigned to you",
-    NotificationKind.CAMPAIGNS: "you follow this campaign or voted in it",
+    NotificationKind.UPDATES: lazy_gettext("you follow this idea"),
+    NotificationKind.COMMENTS: lazy_gettext("you follow this idea"),
+    NotificationKind.MENTIONS: lazy_gettext("you were mentioned"),
+    NotificationKind.ASSIGNMENTS: lazy_gettext("it was assigned to you"),
+    NotificationKind.CAMPAIGNS: lazy_gettext("you follow this campaign or voted in it"),
 }
 
 

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 from ideaboard import audit, suspensions
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Comment, Flag, Idea, Role, User
 
 REASON_MIN, REASON_MAX = 3, 500
@@ -20,8 +21,10 @@ def parse_reason(raw: str | None) -> str:
     """A report needs a short reason the team can act on."""
     reason = (raw or "").strip()
     if not REASON_MIN <= len(reason) <= REASON_MAX:
-        raise FormErrors({"reason": f"Tell the team why, in {REASON_MIN} to {REASON_MAX} characters "
-                                    f"(you wrote {len(reason)})."}, {"reason": raw or ""})
+        raise FormErrors({"reason": _('Tell the team why, in %(REASON_MIN)s to %(REASON_MAX)s characters (you wrote '
+                                      '%(count)s).',
+                                      REASON_MIN=REASON_MIN, REASON_MAX=REASON_MAX, count=len(reason))},
+                         {"reason": raw or ""})
     return reason
 
 
@@ -40,7 +43,7 @@ async def flag(reporter: User, *, idea: Idea | None = None, comment: Comment | N
     await suspensions.ensure_may_write(reporter)
     reason = parse_reason(reason)
     if await Flag.filter(reporter_id=reporter.id, resolved_at__isnull=True, **target).exists():
-        raise NotAllowed("You already reported this. The team will look at it soon.")
+        raise NotAllowed(_('You already reported this. The team will look at it soon.'))
     report = await Flag.create(reporter=reporter, reason=reason, **target)
     if auto_hide_after > 0:
         await _auto_hide(idea, comment, target, auto_hide_after)
@@ -115,6 +118,6 @@ async def set_comment_hidden(actor: User, comment: Comment, hidden: bool) -> Non
 async def dismiss(actor: User, flag_: Flag) -> None:
     """The report needs no action: the content stays as it is."""
     if flag_.resolved_at is not None:
-        raise NotAllowed("This report was already handled.")
+        raise NotAllowed(_('This report was already handled.'))
     await _resolve(actor, "dismissed", id=flag_.id)
     await audit.record(actor, "flag.dismiss", "flag", flag_.id, idea_id=flag_.idea_id, comment_id=flag_.comment_id)

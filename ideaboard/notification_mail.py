@@ -13,7 +13,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ideaboard import mail, notifications, unsubscribe
+from ideaboard import i18n, mail, notifications, unsubscribe
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import ngettext
 from ideaboard.models import Delivery, Notification, NotificationKind, User
 from ideaboard.settings import Settings
 from ideaboard.urls import urls
@@ -44,23 +46,26 @@ def _footer(settings: Settings, user: User, kinds: tuple[NotificationKind, ...],
 
 def instant_email(settings: Settings, note: Notification) -> mail.Email:
     """One notification, as it happened."""
-    kinds = _kinds([note])
-    reason = NotificationKind(note.kind).reason
-    context = {"name": note.user.name, **_item(settings, note), **_footer(settings, note.user, kinds, reason)}
-    return mail.compose(settings, note.user.email, note.message, "notification", context,
-                        headers=unsubscribe.headers(unsubscribe.url(settings, note.user.id, kinds)))
+    with i18n.speaking(note.user.locale):  # the whole email in the reader's language
+        kinds = _kinds([note])
+        reason = NotificationKind(note.kind).reason
+        context = {"name": note.user.name, **_item(settings, note), **_footer(settings, note.user, kinds, reason)}
+        return mail.compose(settings, note.user.email, note.message, "notification", context,
+                            headers=unsubscribe.headers(unsubscribe.url(settings, note.user.id, kinds)))
 
 
 def digest_email(settings: Settings, user: User, notes: Sequence[Notification]) -> mail.Email:
     """Everything a person chose to hear about daily, in one email."""
-    kinds = _kinds(notes)
-    subject = f"Your daily {settings.site_name} digest: {len(notes)} update{'s' if len(notes) != 1 else ''}"
-    context = {"name": user.name, "items": [_item(settings, n) for n in notes[:DIGEST_ITEMS]],
-               "more": max(0, len(notes) - DIGEST_ITEMS), "all_link": _absolute(settings, urls.notifications()),
-               **_footer(settings, user, kinds, "you chose a daily digest for: "
-                                                + "; ".join(k.label.lower() for k in kinds))}
-    return mail.compose(settings, user.email, subject, "digest", context,
-                        headers=unsubscribe.headers(unsubscribe.url(settings, user.id, kinds)))
+    with i18n.speaking(user.locale):  # the whole email in the reader's language
+        kinds = _kinds(notes)
+        subject = ngettext("Your daily %(site)s digest: %(num)s update", "Your daily %(site)s digest: %(num)s updates",
+                           len(notes), site=settings.site_name)
+        reasons = _("you chose a daily digest for: %(kinds)s", kinds="; ".join(k.label.lower() for k in kinds))
+        context = {"name": user.name, "items": [_item(settings, n) for n in notes[:DIGEST_ITEMS]],
+                   "more": max(0, len(notes) - DIGEST_ITEMS), "all_link": _absolute(settings, urls.notifications()),
+                   **_footer(settings, user, kinds, reasons)}
+        return mail.compose(settings, user.email, subject, "digest", context,
+                            headers=unsubscribe.headers(unsubscribe.url(settings, user.id, kinds)))
 
 
 async def _mark_emailed(notes: Sequence[Notification]) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 
 from tortoise.exceptions import IntegrityError
 
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Delivery, NotificationKind, NotificationPreference, User
 
 DEFAULT = Delivery.INSTANT
@@ -63,5 +64,5 @@ def parse_preferences(form: Mapping[str, str]) -> dict[NotificationKind, Deliver
         try:
             choices[kind] = Delivery(raw)
         except ValueError:
-            raise BadPreference(f"Choose instantly, daily digest or off for “{kind.label}”.") from None
+            raise BadPreference(_('Choose instantly, daily digest or off for “%(label)s”.', label=kind.label)) from None
     return choices

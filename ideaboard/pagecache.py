@@ -10,7 +10,8 @@ the previous copy instead of all rendering at once. 0 turns it off.
 
 The same pages tell a proxy or CDN in front that it may keep them too: `Cache-Control: public, s-maxage=TTL,
 stale-while-revalidate=STALE_FACTOR*TTL` with a strong ETag of the body (a repeat `If-None-Match` is a 304), and
-`Vary: Cookie`. Every other HTML answer (a member's page, a visitor's page that set a cookie) is `private, no-store`.
+`Vary: Cookie, Accept-Language` (pages are kept per language too). Every other HTML answer (a member's page, a
+visitor's page that set a cookie) is `private, no-store`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ideaboard import htmx
+from ideaboard import htmx, i18n
 from ideaboard.csrf import SAFE_METHODS
 
 MAX_PAGES = 200
@@ -30,6 +31,7 @@ PERSONAL_SESSION_KEYS = ("sid", "flash")  # sid: auth.SESSION_KEY
 MINOR = "ideaboard.minor_change"
 STALE_FACTOR = 6  # a proxy may serve a page this many TTLs old while it fetches a fresh one
 PRIVATE = b"private, no-store"
+VARY = (b"Cookie", b"Accept-Language")  # a member's page is private; a visitor's is in the language they ask for
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,11 @@ def _streams(scope: Scope) -> bool:
 
 
 def _key(scope: Scope) -> tuple:
-    """Same path, query and htmx headers: same page (a fragment and a full page of one URL differ)."""
+    """Same path, query, htmx headers and language: same page (a fragment and a full page of one URL differ, and
+    a German visitor's board is not an English one's: the locale a visitor gets is Accept-Language's, i18n)."""
     headers = tuple(sorted((k, v) for k, v in scope["headers"] if k in htmx.VARY_ON))
-    return scope.get("root_path", ""), scope["path"], scope["query_string"], headers
+    locale = i18n.from_header(i18n.header_of(scope)[:500])
+    return scope.get("root_path", ""), scope["path"], scope["query_string"], headers, locale
 
 
 def _candidate(start: Message) -> bool:
@@ -150,7 +154,7 @@ def _public_headers(headers: list[tuple[bytes, bytes]], body: bytes, seconds: fl
     return [*kept, (b"cache-control", f"public, max-age=0, s-maxage={ttl}, stale-while-revalidate="
                                       f"{ttl * STALE_FACTOR}".encode()),
             (b"etag", b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"'),
-            (b"vary", b", ".join([*vary, b"Cookie"]) if vary else b"Cookie")]
+            (b"vary", b", ".join([*vary, *VARY]))]
 
 
 def _private(start: Message) -> Message:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from ideaboard.i18n import gettext as _
 from ideaboard.settings import Settings
 
 
@@ -63,7 +64,7 @@ class BucketStore:
             await asyncio.to_thread(self.client.put_object, Bucket=self.bucket, Key=self._key(name), Body=data,
                                     ContentType=content_type)
         except Exception as exc:  # botocore's errors (network, credentials, refusals) all mean "not stored"
-            raise StoreDown(f"The picture store did not take the file ({type(exc).__name__}).") from exc
+            raise StoreDown(_("The picture store did not take the file (%(why)s).", why=type(exc).__name__)) from exc
 
     async def get(self, name: str) -> bytes | None:
         try:
@@ -72,7 +73,7 @@ class BucketStore:
         except self.client.exceptions.NoSuchKey:
             return None
         except Exception as exc:
-            raise StoreDown(f"The picture store did not answer ({type(exc).__name__}).") from exc
+            raise StoreDown(_("The picture store did not answer (%(why)s).", why=type(exc).__name__)) from exc
 
 
 def for_settings(settings: Settings) -> PictureStore:

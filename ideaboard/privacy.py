@@ -31,7 +31,7 @@ async def export_data(user: User) -> dict[str, Any]:
                 ("notification_preferences", NotificationPreference.filter(user_id=user.id), ("kind", "delivery")),
             )}
     profile = {"id": user.id, "email": user.email, "name": user.name, "role": str(user.role),
-               "email_verified_at": _when(user.email_verified_at), "theme": user.theme,
+               "email_verified_at": _when(user.email_verified_at), "theme": user.theme, "locale": user.locale,
                "created_at": _when(user.created_at)}
     return {"profile": profile, **rows}
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from ideaboard.i18n import gettext as _
+
 if TYPE_CHECKING:
     from ideaboard.settings import Settings
 
@@ -82,7 +84,7 @@ async def hit_all(redis: Redis, counters: list[tuple[str, int, int]]) -> list[Ve
         return [_memory.hit(*counter) for counter in counters]
     try:
         async with redis.pipeline(transaction=True) as pipe:
-            for key, _, window_seconds in counters:
+            for key, _unused, window_seconds in counters:
                 pipe.set(PREFIX + key, 0, ex=window_seconds, nx=True)  # starts the window (Redis 6 and 7)
                 pipe.incr(PREFIX + key)
                 pipe.ttl(PREFIX + key)
@@ -91,7 +93,7 @@ async def hit_all(redis: Redis, counters: list[tuple[str, int, int]]) -> list[Ve
         _fallback(exc)
         return [_memory.hit(*counter) for counter in counters]
     verdicts = []
-    for (_, limit, _), count, ttl in zip(counters, replies[1::3], replies[2::3], strict=True):
+    for (_key, limit, _window), count, ttl in zip(counters, replies[1::3], replies[2::3], strict=True):
         over = int(count) > limit
         verdicts.append(Verdict(not over, max(int(ttl), 1) if over else 0, int(count)))
     return verdicts
@@ -157,7 +159,8 @@ def wait_words(seconds: int) -> str:
 
 
 def _refused(doing: str, retry_after: int) -> RateLimited:
-    return RateLimited(f"You are {doing} faster than we allow. Wait {wait_words(retry_after)} and try again.",
+    return RateLimited(_('You are %(doing)s faster than we allow. Wait %(wait_words)s and try again.',
+                         doing=doing, wait_words=wait_words(retry_after)),
                        retry_after)
 
 
@@ -186,12 +189,12 @@ async def check_login(redis: Redis, settings: Settings, email: str, ip: str | No
     """Before checking a password: the IP's attempts across every email, and the account's recent failures."""
     await check(redis, settings, "login", person_id=None, ip=ip)
     if not await hit(redis, f"login:{ip}:{email}", settings.login_attempts_per_minute, 60):
-        raise RateLimited("Too many login attempts. Wait a minute and try again.", 60)
+        raise RateLimited(_('Too many login attempts. Wait a minute and try again.'), 60)
     failures = settings.login_failures_per_account_per_hour
     verdict = await peek(redis, _account_key(email), failures, 3600)
     if not verdict:
-        raise RateLimited("Too many login attempts for this account. Wait "
-                          f"{wait_words(verdict.retry_after)}, or reset your password.", verdict.retry_after)
+        raise RateLimited(_('Too many login attempts for this account. Wait %(wait_words)s, or reset your password.',
+                            wait_words=wait_words(verdict.retry_after)), verdict.retry_after)
 
 
 async def login_failed(redis: Redis, settings: Settings, email: str) -> None:

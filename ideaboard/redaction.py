@@ -6,13 +6,14 @@ from __future__ import annotations
 from ideaboard import audit
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors, parse_comment, parse_idea
+from ideaboard.i18n import gettext as _
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, Idea, Role, StaffNote, User
 
 
 def _staff(actor: User) -> None:
     if not Role(actor.role).is_staff:
-        raise NotAllowed("Only the team can edit what someone else wrote.")
+        raise NotAllowed(_('Only the team can edit what someone else wrote.'))
 
 
 async def redact_idea(actor: User, idea: Idea, data: dict[str, str]) -> bool:
@@ -51,7 +52,7 @@ async def add_note(actor: User, idea: Idea, raw: str) -> StaffNote:
     _staff(actor)
     body = (raw or "").strip()
     if not 1 <= len(body) <= NOTE_MAX:
-        raise FormErrors({"note": f"Write the note (at most {NOTE_MAX:,} characters)."},
+        raise FormErrors({"note": _('Write the note (at most %(NOTE_MAX)s characters).', NOTE_MAX=f"{NOTE_MAX:,}")},
                          {"note": (raw or "")[:NOTE_MAX]})
     return await StaffNote.create(idea=idea, author=actor, body=body, body_html=render_markdown(body))
 

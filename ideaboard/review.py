@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 from ideaboard import audit, comments, jobs, mail, spam, webhooks
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Comment, Idea, Review, Role, SpamScore, User
 from ideaboard.settings import Settings
 from ideaboard.urls import urls
@@ -65,7 +66,8 @@ async def my_waiting_comments(viewer: User | None, idea_id: int) -> list[Comment
 def _reason(raw: str | None, *, required: bool) -> str:
     reason = " ".join((raw or "").split())
     if len(reason) > REASON_MAX or (required and len(reason) < 3):
-        raise FormErrors({"reason": f"Tell the author why, in 3 to {REASON_MAX} characters (they read it)."},
+        raise FormErrors({"reason": _('Tell the author why, in 3 to %(REASON_MAX)s characters (they read it).',
+                                      REASON_MAX=REASON_MAX)},
                          {"reason": (raw or "")[:REASON_MAX]})
     return reason
 
@@ -81,7 +83,7 @@ async def approve(actor: User, review: Review, raw_reason: str = "") -> None:
     reason = _reason(raw_reason, required=False)
     async with in_transaction():
         if not await _decide(actor, review, "approved", reason):
-            raise NotAllowed("Someone on the team already decided this one.")
+            raise NotAllowed(_('Someone on the team already decided this one.'))
         if review.comment_id:
             comment = await Comment.get(id=review.comment_id).select_related("idea", "author")
             await Comment.filter(id=comment.id).update(hidden=False)
@@ -97,7 +99,7 @@ async def reject(actor: User, review: Review, raw_reason: str) -> None:
     """Keep it hidden for good; the reason goes to the author."""
     reason = _reason(raw_reason, required=True)
     if not await _decide(actor, review, "rejected", reason):
-        raise NotAllowed("Someone on the team already decided this one.")
+        raise NotAllowed(_('Someone on the team already decided this one.'))
     await audit.record(actor, "review.reject", "comment" if review.comment_id else "idea",
                        review.comment_id or review.idea_id, reason=reason)
 

@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from ideaboard import audit, reads, share, sql, webhooks
 from ideaboard.forms import IdeaForm
+from ideaboard.i18n import gettext as _
 from ideaboard.ideas import submit_idea
 from ideaboard.models import Conversation, Idea, IdeaTag, IdeaTweet, Space, Status, Tweet, User
 from ideaboard.settings import Settings
@@ -236,21 +237,23 @@ async def announce(idea: Idea, staff: User, text: str, settings: Settings) -> Id
     if refusal := share_refusal(idea):
         raise ShareError(refusal)
     if idea.status != Status.LAUNCHED:
-        raise ShareError("Only launched ideas can be announced on X.")
+        raise ShareError(_('Only launched ideas can be announced on X.'))
     text = text.strip()
     if not text:
-        raise ShareError("Write something to post.")
+        raise ShareError(_('Write something to post.'))
     length = share.weighted_length(text)
     if length > share.MAX_POST_LENGTH:
-        raise ShareError(f"The post is {length} characters as X counts them; the limit is {share.MAX_POST_LENGTH}.")
+        raise ShareError(_('The post is %(length)s characters as X counts them; the limit is %(MAX_POST_LENGTH)s.',
+                           length=length, MAX_POST_LENGTH=share.MAX_POST_LENGTH))
     if not settings.x_user_token:
-        raise ShareError("Posting needs X_USER_TOKEN; use the “Open in X” link instead.")
+        raise ShareError(_('Posting needs X_USER_TOKEN; use the “Open in X” link instead.'))
     try:
         async with asyncio.timeout(settings.x_deadline_seconds), x_client(settings) as client:
             posted = await client.create_post(text)
     except TimeoutError as exc:
-        raise ShareError(f"X did not answer within {settings.x_deadline_seconds} s. Check the account on X before "
-                         "posting again (the post may have gone out).") from exc
+        raise ShareError(_('X did not answer within %(x_deadline_seconds)s s. Check the account on X before posting '
+                           'again (the post may have gone out).',
+                           x_deadline_seconds=settings.x_deadline_seconds)) from exc
     except XApiError as exc:
         raise ShareError(exc.message) from exc
     idea.x_post_id, idea.x_post_url = posted.id, posted.url

@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from ideaboard import audit, names
+from ideaboard.i18n import gettext as _
 from ideaboard.models import LinkedIdentity, Role, SiteSetting, User
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ async def _linked_user(issuer: str, subject: str) -> tuple[LinkedIdentity | None
 
 def _usable(user: User) -> User:
     if not user.is_active:
-        raise SignInRefused("This account is deactivated. Contact the team if you think this is a mistake.")
+        raise SignInRefused(_('This account is deactivated. Contact the team if you think this is a mistake.'))
     return user
 
 
@@ -160,10 +161,10 @@ async def oidc_sign_in(issuer: str, claims: Mapping[str, Any], viewer: User | No
     """The person these verified ID-token claims belong to: linked, found by verified email, or created."""
     subject = str(claims.get("sub") or "")
     if not subject:
-        raise SignInRefused("The identity provider did not say who you are (no subject).")
+        raise SignInRefused(_('The identity provider did not say who you are (no subject).'))
     email = str(claims.get("email") or "").strip().lower()
     verified = claims.get("email_verified") is True
-    _, user = await _linked_user(issuer, subject)
+    _unused, user = await _linked_user(issuer, subject)
     if viewer is not None:
         user = await link(viewer, OIDC, issuer, subject, email=email, username=str(claims.get("preferred_username")
                                                                                     or ""))
@@ -182,13 +183,13 @@ async def oidc_sign_in(issuer: str, claims: Mapping[str, Any], viewer: User | No
 
 async def _by_email_or_new(claims: Mapping[str, Any], email: str, verified: bool) -> User:
     if not email or "@" not in email:
-        raise SignInRefused("The identity provider did not share your email address, which an account needs.")
+        raise SignInRefused(_('The identity provider did not share your email address, which an account needs.'))
     existing = await User.get_or_none(email=email)
     if existing is not None:
         if not verified:
-            raise SignInRefused("An account with this email already exists, and the identity provider does not "
-                                "confirm the address is yours. Log in with your password, then link the provider "
-                                "from your profile.")
+            raise SignInRefused(_('An account with this email already exists, and the identity provider does not '
+                                  'confirm the address is yours. Log in with your password, then link the provider '
+                                  'from your profile.'))
         return existing
     return await User.create(email=email, name=await _display_name(claims, email), password_hash=UNUSABLE_PASSWORD,
                              role=Role.CUSTOMER, email_verified_at=datetime.now(UTC) if verified else None)
@@ -207,10 +208,10 @@ async def x_sign_in(x_user_id: str, username: str, viewer: User | None) -> User:
     """Link this X account to the signed-in person, or sign in the person it is linked to."""
     if viewer is not None:
         return await link(viewer, X, X_ISSUER, x_user_id, username=username)
-    _, user = await _linked_user(X_ISSUER, x_user_id)
+    _unused, user = await _linked_user(X_ISSUER, x_user_id)
     if user is None:
-        raise SignInRefused(f"No account here is linked to @{username} yet. Log in or sign up first, then link "
-                            "your X account from your profile.")
+        raise SignInRefused(_('No account here is linked to @%(username)s yet. Log in or sign up first, then link '
+                              'your X account from your profile.', username=username))
     await LinkedIdentity.filter(issuer=X_ISSUER, subject=x_user_id).update(username=username[:100])
     return _usable(user)
 
@@ -219,7 +220,7 @@ async def link(viewer: User, provider: str, issuer: str, subject: str, *, userna
     """Attach an outside account to the signed-in person (refused if it already belongs to someone else)."""
     identity, owner = await _linked_user(issuer, subject)
     if owner is not None and owner.id != viewer.id:
-        raise SignInRefused("That account is already linked to another member here. Unlink it there first.")
+        raise SignInRefused(_('That account is already linked to another member here. Unlink it there first.'))
     if identity is None:
         if provider == X:  # one X account per person: a new one replaces the old
             await LinkedIdentity.filter(user_id=viewer.id, provider=X).delete()
@@ -238,10 +239,10 @@ async def unlink(user: User, identity_id: int) -> LinkedIdentity:
     """Remove a linked account, unless it is the only way this person can sign in."""
     identity = await LinkedIdentity.get_or_none(id=identity_id, user_id=user.id)
     if identity is None:
-        raise SignInRefused("That sign-in method is not linked to your account.")
+        raise SignInRefused(_('That sign-in method is not linked to your account.'))
     others = await LinkedIdentity.filter(user_id=user.id).exclude(id=identity.id).count()
     if user.password_hash == UNUSABLE_PASSWORD and not others:
-        raise SignInRefused("This is the only way you can sign in; set a password before unlinking it.")
+        raise SignInRefused(_('This is the only way you can sign in; set a password before unlinking it.'))
     await identity.delete()
     return identity
 

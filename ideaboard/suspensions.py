@@ -10,6 +10,7 @@ from ideaboard import audit
 from ideaboard.auth import end_sessions
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Role, Suspension, User
 
 REASON_MIN, REASON_MAX = 3, 500
@@ -27,19 +28,21 @@ def parse_until(raw: str | None, now: datetime) -> datetime | None:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise FormErrors({"until": "Give the last day as a date, like 2027-01-31, or leave it empty."},
+        raise FormErrors({"until": _('Give the last day as a date, like 2027-01-31, or leave it empty.')},
                          {"until": text[:20]}) from None
     ends = datetime.combine(day, time.max, tzinfo=UTC)
     if ends <= now:
-        raise FormErrors({"until": "The last day must be today or later."}, {"until": text})
+        raise FormErrors({"until": _('The last day must be today or later.')}, {"until": text})
     return ends
 
 
 def _reason(raw: str | None) -> str:
     reason = " ".join((raw or "").split())
     if not REASON_MIN <= len(reason) <= REASON_MAX:
-        raise FormErrors({"reason": f"Tell the member why, in {REASON_MIN} to {REASON_MAX} characters "
-                                    "(they see it)."}, {"reason": (raw or "")[:REASON_MAX]})
+        raise FormErrors({"reason": _('Tell the member why, in %(REASON_MIN)s to %(REASON_MAX)s characters (they '
+                                      'see it).',
+                                      REASON_MIN=REASON_MIN, REASON_MAX=REASON_MAX)},
+                         {"reason": (raw or "")[:REASON_MAX]})
     return reason
 
 
@@ -75,9 +78,9 @@ async def suspend(actor: User, person: User, raw_reason: str, raw_until: str = "
     """Suspend someone (not staff, not oneself): their sessions end now; audited."""
     now = now or datetime.now(UTC)
     if person.id == actor.id:
-        raise NotAllowed("You cannot suspend yourself.")
+        raise NotAllowed(_('You cannot suspend yourself.'))
     if Role(person.role).is_staff:
-        raise NotAllowed("Team members cannot be suspended; change their role first.")
+        raise NotAllowed(_('Team members cannot be suspended; change their role first.'))
     reason, ends_at = _reason(raw_reason), parse_until(raw_until, now)
     await Suspension.filter(_current(now), user_id=person.id).update(lifted_at=now)  # the new one replaces it
     suspension = await Suspension.create(user_id=person.id, reason=reason, ends_at=ends_at, created_by=actor)

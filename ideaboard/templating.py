@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,24 +12,16 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import campaigns, comments, live
+from ideaboard import campaigns, comments, i18n, live
 from ideaboard.csrf import session_token
 from ideaboard.models import Role, Status
 from ideaboard.urls import urls
 
 templates = Jinja2Blocks(directory=str(Path(__file__).parent / "templates"))
-
-
-def timeago(value: datetime | None) -> str:
-    """'3 hours ago' reads better than a timestamp in a community feed."""
-    if value is None:
-        return ""
-    seconds = int(time.time() - value.timestamp())
-    for unit, size in (("year", 31_536_000), ("month", 2_592_000), ("day", 86_400), ("hour", 3_600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count > 1 else ''} ago"
-    return "just now"
+templates.env.add_extension("jinja2.ext.i18n")
+# newstyle: `_("Hello %(name)s", name=x)` escapes x under autoescape; the locale is the request's (i18n.current)
+templates.env.install_gettext_callables(i18n.plain_gettext, i18n.plain_ngettext, newstyle=True)  # type: ignore[attr-defined]
+timeago = i18n.timeago  # '3 hours ago' reads better than a timestamp in a community feed
 
 
 def voting_closed(idea: Any) -> bool:
@@ -40,8 +30,17 @@ def voting_closed(idea: Any) -> bool:
     return status is not None and not Status(status).accepts_votes
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction where it is translated later (a status's label)."""
+    return message
+
+
+STATUS_LABELS = [N_("New"), N_("Under review"), N_("Planned"), N_("In progress"), N_("Launched"), N_("Declined"),
+                 N_("Duplicate"), N_("Archived")]
+
+
 def status_label(value: str) -> str:
-    return Status(value).label
+    return i18n.gettext(Status(value).label)
 
 
 @pass_context
@@ -55,6 +54,11 @@ templates.env.auto_reload = False  # templates only change on deploy: no stat() 
 templates.env.globals["static_url"] = static_url
 templates.env.globals["urls"] = urls
 templates.env.filters["timeago"] = timeago
+templates.env.filters["date"] = i18n.date
+templates.env.filters["month_year"] = i18n.month_year
+templates.env.filters["datetime_utc"] = i18n.datetime_utc
+templates.env.filters["number"] = i18n.number
+templates.env.globals["html_lang"] = i18n.html_lang
 templates.env.filters["status_label"] = status_label
 templates.env.globals["Role"] = Role
 templates.env.tests["voting_closed"] = voting_closed
@@ -75,8 +79,12 @@ class Macros:
 
     def __init__(self) -> None:
         self._module: TemplateModule | None = None
-        self.status_badge = functools.lru_cache(maxsize=64)(lambda status: self._macros.status_badge(status))
-        self._role_badge = functools.lru_cache(maxsize=16)(lambda role: self._macros.role_badge(role))
+        # cached per locale too: a badge's words are the request's language
+        self._status_badge = functools.lru_cache(maxsize=64)(lambda status, _locale: self._macros.status_badge(status))
+        self._role_badge = functools.lru_cache(maxsize=16)(lambda role, _locale: self._macros.role_badge(role))
+
+    def status_badge(self, status: Any) -> Any:
+        return self._status_badge(status, i18n.current())
 
     @property
     def _macros(self):
@@ -85,7 +93,7 @@ class Macros:
         return self._module
 
     def role_badge(self, person: Any) -> Any:
-        return self._role_badge(person.role)
+        return self._role_badge(person.role, i18n.current())
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._macros, name)
@@ -146,11 +154,11 @@ def render(
 
 
 ERROR_HEADINGS = {
-    400: "That request was not understood",
-    403: "That was not allowed",
-    405: "That does not work here",
-    413: "That is too much at once",
-    503: "Back in a moment",
+    400: i18n.lazy_gettext("That request was not understood"),
+    403: i18n.lazy_gettext("That was not allowed"),
+    405: i18n.lazy_gettext("That does not work here"),
+    413: i18n.lazy_gettext("That is too much at once"),
+    503: i18n.lazy_gettext("Back in a moment"),
 }
 
 
@@ -158,5 +166,5 @@ def error_page(request: Request, status_code: int, detail: str) -> Response:
     """An error in the site's normal layout (the 404 page has its own template)."""
     if status_code == 404:
         return render(request, "errors/404.html", {"detail": detail}, status_code=404)
-    heading = ERROR_HEADINGS.get(status_code, "That did not work")
+    heading = ERROR_HEADINGS.get(status_code) or i18n.gettext("That did not work")
     return render(request, "errors/error.html", {"heading": heading, "detail": detail}, status_code=status_code)

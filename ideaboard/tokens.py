@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from ideaboard.i18n import gettext as _
 from ideaboard.models import User
 
 VERIFY_SECONDS = 3 * 24 * 3600
@@ -58,15 +59,15 @@ def read(secret: str, purpose: Purpose, token: str) -> dict:
     try:
         data = URLSafeTimedSerializer(secret, salt=purpose.salt).loads(token, max_age=purpose.max_age)
     except SignatureExpired:
-        raise InvalidToken("This link has expired.") from None
+        raise InvalidToken(_('This link has expired.')) from None
     except BadSignature:
-        raise InvalidToken("This link is not valid. Check that you copied all of it.") from None
+        raise InvalidToken(_('This link is not valid. Check that you copied all of it.')) from None
     if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("s"), str):
-        raise InvalidToken("This link is not valid. Check that you copied all of it.")
+        raise InvalidToken(_('This link is not valid. Check that you copied all of it.'))
     return data
 
 
 def check_state(data: dict, state: str) -> None:
     """Refuse a token whose account state changed since it was made (it was used, or superseded)."""
     if not hmac.compare_digest(data["s"], state):
-        raise InvalidToken("This link was already used, or a newer one replaced it.")
+        raise InvalidToken(_('This link was already used, or a newer one replaced it.'))

@@ -9,6 +9,7 @@ from tortoise.functions import Count
 
 from ideaboard import assignment, captured, workflow
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Idea, IdeaTweet, Status, User
 from ideaboard.paging import Page
 
@@ -106,11 +107,11 @@ async def bulk_apply(actor: User, action: str, selected: Mapping[int, int]) -> B
         try:
             if action == "claim":
                 if idea.owner_id == actor.id:
-                    raise NotAllowed("already yours")
+                    raise NotAllowed(_('already yours'))
                 await assignment.claim(idea, actor, version)
             else:
                 if idea.status is not Status.NEW:
-                    raise NotAllowed(f"already {idea.status.label.lower()}")
+                    raise NotAllowed(_('already %(lower)s', lower=idea.status.label.lower()))
                 await workflow.transition(idea, actor, Status.UNDER_REVIEW, expected_version=version)
         except (NotAllowed, IllegalTransition, Conflict) as exc:
             result.skipped.append((idea, _short(exc)))

@@ -121,6 +121,9 @@ class Urls:
     def settings_theme(self) -> str:
         return "/settings/theme"
 
+    def settings_language(self) -> str:
+        return "/settings/language"
+
     def settings_email(self) -> str:
         return "/settings/email"
 

@@ -18,6 +18,8 @@ from tortoise.transactions import in_transaction
 
 from ideaboard import follows, notification_prefs
 from ideaboard.errors import NotAllowed, NotFound
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import ngettext
 from ideaboard.ideas import hot_score
 from ideaboard.models import Campaign, Delivery, Idea, Notification, NotificationKind, Status, User, Vote, VoteBudget
 
@@ -70,7 +72,8 @@ def _wanted(old: int, step: int, per_idea: int) -> int:
     if step == 0:
         return 0
     if step > 0 and old >= per_idea:
-        raise NotAllowed(f"You can put at most {per_idea} vote{'s' * (per_idea != 1)} on one idea.")
+        raise NotAllowed(ngettext('You can put at most %(num)s vote on one idea.',
+                                  'You can put at most %(num)s votes on one idea.', per_idea))
     return max(old + step, 0)
 
 
@@ -86,7 +89,7 @@ async def cast(idea_id: int, user: User, campaign: Campaign, step: int, spaces: 
         if idea is None:
             raise NotFound(idea_id)
         if not Status(idea.status).accepts_votes:
-            raise NotAllowed(f"Voting is closed: this idea is {Status(idea.status).label.lower()}.")
+            raise NotAllowed(_('Voting is closed: this idea is %(Status)s.', Status=Status(idea.status).label.lower()))
         vote = await Vote.filter(idea_id=idea_id, user_id=user.id).using_db(conn).first()
         old = vote.value if vote else 0
         new = _wanted(old, step, campaign.max_votes_per_idea)
@@ -94,8 +97,8 @@ async def cast(idea_id: int, user: User, campaign: Campaign, step: int, spaces: 
         if delta > 0:
             spent = VoteBudget.filter(campaign_id=campaign.id, user_id=user.id, spent__lte=total - delta)
             if not await spent.using_db(conn).update(spent=F("spent") + delta):
-                raise NotAllowed(f"You have spent all {total} votes of “{campaign.title}”. Take a vote back from "
-                                 "another idea to vote here.")
+                raise NotAllowed(_('You have spent all %(total)s votes of “%(title)s”. Take a vote back from '
+                                   'another idea to vote here.', total=total, title=campaign.title))
         elif delta < 0:
             await VoteBudget.filter(campaign_id=campaign.id, user_id=user.id).using_db(conn).update(
                 spent=F("spent") + delta)

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from ideaboard import campaigns, follows, reads, sql, suspensions, vote_budget, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed, NotFound
+from ideaboard.i18n import gettext as _
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
 from ideaboard.models import Campaign, Idea, Role, Space, Status, User, Vote
 from ideaboard.outage import is_outage
@@ -64,20 +65,20 @@ async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
             # connection cut mid-statement is safe to repeat once: if it had committed, the repeat changes nothing.
             if not (postgres and attempt == 0 and is_outage(exc)):
                 raise
-    raise NotAllowed("Your vote could not be recorded, please try again.")
+    raise NotAllowed(_('Your vote could not be recorded, please try again.'))
 
 
 async def _cast_budget_vote(idea_id: int, user: User, campaign: Campaign, value: int) -> Tally:
     """A vote in a budget campaign: up spends one of the member's votes, down takes one back (see vote_budget)."""
     sees_hidden, spaces = _sight(user)
-    for _ in range(3):
+    for _unused in range(3):
         try:
             idea, mine, previous = await vote_budget.cast(idea_id, user, campaign, value, spaces, sees_hidden)
         except IntegrityError:
             continue  # the same person's double click raced us to the insert; re-read and apply
         await webhooks.vote_milestones(idea.id, previous, idea.score)
         return Tally(idea.id, idea.upvotes, idea.downvotes, idea.score, mine, idea.title, previous)
-    raise NotAllowed("Your vote could not be recorded, please try again.")
+    raise NotAllowed(_('Your vote could not be recorded, please try again.'))
 
 
 def _sight(user: User) -> tuple[bool, list[str]]:
@@ -133,13 +134,13 @@ FROM idea CROSS JOIN old LEFT JOIN bumped b ON true
 async def _cast_vote_postgres(idea_id: int, user: User, value: int) -> Tally:
     """cast_vote's one-statement version (see VOTE_SQL)."""
     sees_hidden, spaces = _sight(user)
-    _, rows = await connections.get("default").execute_query(VOTE_SQL, [
+    _unused, rows = await connections.get("default").execute_query(VOTE_SQL, [
         idea_id, user.id, value, _NO_VOTES, float(HOT_EPOCH), float(HOT_SECONDS_PER_DECADE), sees_hidden, spaces])
     if not rows:
         raise NotFound(idea_id)
     row = rows[0]
     if not Status(row["status"]).accepts_votes:
-        raise NotAllowed(f"Voting is closed: this idea is {Status(row['status']).label.lower()}.")
+        raise NotAllowed(_('Voting is closed: this idea is %(Status)s.', Status=Status(row['status']).label.lower()))
     if not row["wanted"]:  # already this value: nothing to do
         return Tally(idea_id, row["upvotes"], row["downvotes"], row["score"], value, row["title"])
     if row["new_score"] is None:
@@ -159,7 +160,7 @@ async def _cast_vote_once(idea_id: int, user: User, value: int) -> Tally:
         if idea is None:
             raise NotFound(idea_id)
         if not Status(idea.status).accepts_votes:
-            raise NotAllowed(f"Voting is closed: this idea is {Status(idea.status).label.lower()}.")
+            raise NotAllowed(_('Voting is closed: this idea is %(Status)s.', Status=Status(idea.status).label.lower()))
         vote = await Vote.filter(idea_id=idea_id, user_id=user.id).using_db(conn).first()
         old = vote.value if vote else 0
         previous = idea.score if old != value else None

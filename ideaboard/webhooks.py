@@ -29,6 +29,7 @@ from tortoise.exceptions import IntegrityError
 
 from ideaboard import audit, inputs
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.models import (
     Comment,
     Conversation,
@@ -104,8 +105,8 @@ def clean_url(raw: str) -> str:
     url = (raw or "").strip()
     parts = urlsplit(url) if len(url) <= URL_MAX and not inputs.has_control(url) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise NotAllowed(f"Enter the endpoint's full address, such as https://example.com/hooks (at most {URL_MAX} "
-                         "characters).")
+        raise NotAllowed(_("Enter the endpoint's full address, such as https://example.com/hooks (at most "
+                           '%(URL_MAX)s characters).', URL_MAX=URL_MAX))
     return url
 
 
@@ -115,9 +116,9 @@ async def create_endpoint(actor: User, url: str, events: Iterable[str], descript
     vendor's tool may have people outside the company)."""
     chosen = [e for e in EVENTS if e in set(events)]
     if not chosen:
-        raise NotAllowed("Choose at least one event.")
+        raise NotAllowed(_('Choose at least one event.'))
     if kind not in KINDS:
-        raise NotAllowed("Choose what to send: signed JSON or a Slack message.")
+        raise NotAllowed(_('Choose what to send: signed JSON or a Slack message.'))
     endpoint = await WebhookEndpoint.create(url=clean_url(url), secret=new_secret(), events=" ".join(chosen),
                                             description=inputs.strip_control(description.strip())[:200],
                                             kind=kind, include_internal=include_internal, created_by=actor)
@@ -337,8 +338,9 @@ async def _refuse_private(url: str, allow_private: bool) -> None:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port)
     except OSError as exc:
-        raise NotAllowed(f"{host} could not be resolved: {exc}") from None
+        raise NotAllowed(_('%(host)s could not be resolved: %(exc)s', host=host, exc=exc)) from None
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not address.is_global:
-            raise NotAllowed(f"{host} is an internal address ({address}); webhooks only go to public ones.")
+            raise NotAllowed(_('%(host)s is an internal address (%(address)s); webhooks only go to public ones.',
+                               host=host, address=address))

@@ -7,6 +7,7 @@ from tortoise.transactions import in_transaction
 
 from ideaboard import audit, live, notifications, reads, sql, vote_budget, webhooks
 from ideaboard.errors import Conflict, IllegalTransition
+from ideaboard.i18n import gettext as _
 from ideaboard.markdown import render_markdown
 from ideaboard.models import EventKind, Idea, IdeaEvent, Status, User
 
@@ -38,16 +39,17 @@ def _labels(statuses: list[Status]) -> str:
 def _illegal(current: Status, to_status: Status) -> IllegalTransition:
     """A message a team member can act on."""
     if to_status is S.DUPLICATE:
-        return IllegalTransition("To mark an idea as a duplicate, merge it into the original idea.")
+        return IllegalTransition(_('To mark an idea as a duplicate, merge it into the original idea.'))
     options = [s for s in Status if s in TRANSITIONS[current]]
     if not options:
-        return IllegalTransition(f"An idea that is {current.label} cannot change status any more.")
-    return IllegalTransition(f"An idea that is {current.label} can move to {_labels(options)}, not {to_status.label}.")
+        return IllegalTransition(_('An idea that is %(label)s cannot change status any more.', label=current.label))
+    return IllegalTransition(_('An idea that is %(label)s can move to %(_labels)s, not %(label2)s.',
+                               label=current.label, _labels=_labels(options), label2=to_status.label))
 
 
 def _conflict(now: Status) -> Conflict:
-    return Conflict(f"Someone changed this idea a moment ago (it is now {Status(now).label}). "
-                    "Reload to see the change.")
+    return Conflict(_('Someone changed this idea a moment ago (it is now %(Status)s). Reload to see the change.',
+                      Status=Status(now).label))
 
 
 def _clean(message: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from ideaboard.i18n import gettext as _
 from ideaboard.settings import Settings
 
 TICKETS_PATH = "/api/v2/tickets.json"
@@ -33,7 +34,8 @@ async def create_ticket(settings: Settings, *, subject: str, body: str, tags: Se
                         http: httpx.AsyncClient | None = None) -> Ticket:
     """Open a ticket with the first comment `body`; ZendeskError for anything but 201 Created."""
     if not settings.zendesk_enabled:
-        raise ZendeskError("The help desk is not set up: set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN.")
+        raise ZendeskError(_('The help desk is not set up: set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and '
+                             'ZENDESK_API_TOKEN.'))
     ticket: dict[str, Any] = {"subject": subject[:250], "comment": {"body": body}, "tags": list(tags)}
     if external_id:
         ticket["external_id"] = external_id
@@ -44,8 +46,8 @@ async def create_ticket(settings: Settings, *, subject: str, body: str, tags: Se
         response = await client.post(settings.zendesk_url + TICKETS_PATH, json={"ticket": ticket}, auth=auth,
                                      headers=headers)
     except httpx.HTTPError as exc:
-        raise ZendeskError(f"Could not reach Zendesk ({type(exc).__name__}); no ticket was made, try again in a "
-                           "moment.") from exc
+        raise ZendeskError(_('Could not reach Zendesk (%(type)s); no ticket was made, try again in a moment.',
+                             type=type(exc).__name__)) from exc
     finally:
         if http is None:
             await client.aclose()
@@ -58,8 +60,8 @@ def _ticket(response: httpx.Response, settings: Settings) -> Ticket:
     try:
         ticket_id = response.json()["ticket"]["id"]
     except (ValueError, KeyError, TypeError):
-        raise ZendeskError("Zendesk answered with something that is not a ticket; check Zendesk before trying "
-                           "again (a ticket may have been made).") from None
+        raise ZendeskError(_('Zendesk answered with something that is not a ticket; check Zendesk before trying '
+                             'again (a ticket may have been made).')) from None
     base = f"https://{settings.zendesk_subdomain}.zendesk.com"
     return Ticket(id=str(ticket_id), url=f"{base}/agent/tickets/{ticket_id}")
 

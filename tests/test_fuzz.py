@@ -98,6 +98,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "GET /images/{key}": ((), ()),
     "GET /images/{key}/thumb": ((), ()),
     "POST /settings/theme": ((), ("theme",)),
+    "POST /settings/language": ((), ("locale",)),
     "GET /notifications": ((), ()),
     "GET /notifications/bell": ((), ()),
     "GET /mentions": (("body", "idea"), ()),

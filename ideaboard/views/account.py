@@ -6,8 +6,9 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import account_email, accounts, auth, mail, ratelimit, sso, tokens
+from ideaboard import account_email, accounts, auth, i18n, mail, ratelimit, sso, tokens
 from ideaboard.forms import FormErrors, parse_email, parse_new_password, parse_signup
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Comment, Idea, Tweet, User, Vote
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -68,13 +69,14 @@ async def verify(request: Request) -> Response:
     if not await accounts.mark_verified(user, settings.employee_domains):
         viewer = current_user(request)
         if viewer is not None and viewer.id == user.id:
-            flash(request, "Your email address is already confirmed.")
+            flash(request, _("Your email address is already confirmed."))
             return see_other(urls.board())
         return render(request, "account/link_done.html", {"what": "verify"}, headers=TOKEN_PAGE_HEADERS)
     viewer = current_user(request)
     if viewer is None or viewer.id != user.id:
         await auth.log_in(request, user)
-    flash(request, f"Thanks, {user.name}: your email address is confirmed. You can now post, vote and comment.")
+    flash(request, _("Thanks, %(name)s: your email address is confirmed. You can now post, vote and comment.",
+                     name=user.name))
     return see_other(urls.board())
 
 
@@ -85,9 +87,9 @@ async def resend_verification(request: Request) -> Response:
     data = await form_data(request)
     response = see_other(auth.safe_next(data.get("next") or urls.settings()))
     if accounts.is_verified(viewer):
-        flash(request, "Your email address is already confirmed.")
+        flash(request, _("Your email address is already confirmed."))
         return response
-    flash(request, f"We sent a new confirmation link to {viewer.email}.")
+    flash(request, _("We sent a new confirmation link to %(email)s.", email=viewer.email))
     return _send_later(response, request, account_email.verification_email(request.state.settings, viewer))
 
 
@@ -127,13 +129,14 @@ async def login(request: Request) -> Response:
         context = {"values": values, "error": error, "next": next_url}
         return render(request, "account/login.html", context, status_code=422)
     await auth.log_in(request, user)
-    flash(request, f"Welcome back, {user.name}.")
+    with i18n.speaking(user.locale):  # their language from the first page after signing in
+        flash(request, _("Welcome back, %(name)s.", name=user.name))
     return see_other(next_url)
 
 
 async def logout(request: Request) -> Response:
     await auth.log_out(request)
-    flash(request, "You are logged out.")
+    flash(request, _("You are logged out."))
     return see_other(urls.board())
 
 
@@ -178,7 +181,7 @@ async def password_reset(request: Request) -> Response:
     await accounts.mark_verified(user, request.state.settings.employee_domains)  # the link proved the mailbox
     await auth.end_sessions(user.id)
     await auth.log_in(request, user)
-    flash(request, "Your password is changed, and every other device is logged out.")
+    flash(request, _("Your password is changed, and every other device is logged out."))
     return see_other(urls.board())
 
 

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from ideaboard import campaign_results, campaigns, htmx, listing, vote_budget
 from ideaboard import categories as categories_cache
 from ideaboard.errors import NotFound
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Campaign, Status
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -58,7 +59,8 @@ async def results(request: Request) -> Response:
     """Published once voting closes; before that the campaign's page says when."""
     campaign = await _campaign(request)
     if campaigns.phase(campaign) != "closed":
-        flash(request, f"Results are published when voting closes ({campaigns.when(campaigns.voting_ends(campaign))}).")
+        flash(request, _("Results are published when voting closes (%(when)s).",
+                         when=campaigns.when(campaigns.voting_ends(campaign))))
         return see_other(urls.campaign(campaign.slug))
     found = await campaign_results.results(campaign)
     return render(request, "campaigns/results.html", {"campaign": campaign, "results": found,
@@ -74,6 +76,6 @@ async def follow(request: Request) -> Response:
     campaign = await _campaign(request)
     on = (await form_data(request)).get("follow") != "0"
     await campaigns.follow(campaign, viewer, on)
-    flash(request, "You'll hear when it opens, a day before it closes, and its results." if on
-          else "You no longer follow this campaign.")
+    flash(request, _("You'll hear when it opens, a day before it closes, and its results.") if on
+          else _("You no longer follow this campaign."))
     return see_other(urls.campaign(campaign.slug))

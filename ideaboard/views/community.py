@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from ideaboard import captured, follows, htmx, ideas, notifications
 from ideaboard import roadmap as roadmap_rules
+from ideaboard.i18n import gettext as _
 from ideaboard.models import CapturedFeedback
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -57,7 +58,7 @@ async def withdraw_feedback(request: Request) -> Response:
     if feedback is None or feedback.customer_id != viewer.id:
         raise not_found("feedback")
     if await captured.withdraw(feedback, viewer):
-        flash(request, "Taken back: the team's record of it stays in their history, marked as withdrawn.")
+        flash(request, _("Taken back: the team's record of it stays in their history, marked as withdrawn."))
     return see_other(urls.idea(feedback.idea_id))
 
 

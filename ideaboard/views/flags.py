@@ -8,6 +8,7 @@ from starlette.responses import Response
 from ideaboard import ideas, live_events, moderation
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Comment, User
 from ideaboard.ratelimit import RateLimited
 from ideaboard.templating import flash, render
@@ -66,5 +67,5 @@ async def _report(request: Request, reporter: User, *, idea, comment) -> Respons
     except NotAllowed as exc:
         flash(request, str(exc), "error")
         return see_other(urls.idea(idea.id))
-    flash(request, "Thanks for the report. The team will take a look.")
+    flash(request, _("Thanks for the report. The team will take a look."))
     return see_other(urls.idea(idea.id) + (f"#comment-{comment.id}" if comment else ""))

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from ideaboard import campaigns, ideas, images, picture_store
 from ideaboard.auth import staff_user
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Campaign, Comment, Image, ImageFormat, Role, User
 from ideaboard.templating import flash
 from ideaboard.urls import urls
@@ -72,7 +73,7 @@ async def upload_to_idea(request: Request) -> Response:
     except (images.BadImage, NotAllowed, picture_store.StoreDown) as exc:
         flash(request, str(exc), "error")
         return see_other(urls.idea(idea.id) + "#idea-image")
-    flash(request, "Your picture is on the idea.")
+    flash(request, _("Your picture is on the idea."))
     return see_other(urls.idea(idea.id) + "#idea-image")
 
 
@@ -88,7 +89,7 @@ async def upload_to_campaign(request: Request) -> Response:
     except (images.BadImage, NotAllowed, picture_store.StoreDown) as exc:
         flash(request, str(exc), "error")
         return see_other(back_to)
-    flash(request, "The picture is on the campaign's brief.")
+    flash(request, _("The picture is on the campaign's brief."))
     return see_other(back_to)
 
 
@@ -106,7 +107,7 @@ async def upload_to_comment(request: Request) -> Response:
     except (images.BadImage, NotAllowed, picture_store.StoreDown) as exc:
         flash(request, str(exc), "error")
         return see_other(urls.comment_edit(comment.id))
-    flash(request, "Your picture is on the comment.")
+    flash(request, _("Your picture is on the comment."))
     return see_other(urls.idea(comment.idea_id) + f"#comment-{comment.id}")
 
 

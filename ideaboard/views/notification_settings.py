@@ -6,12 +6,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ideaboard import notification_prefs, unsubscribe
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import lazy_gettext
 from ideaboard.models import Delivery
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, login_redirect, see_other
 
-CHOICES = [(Delivery.INSTANT, "Instantly"), (Delivery.DIGEST, "Daily digest"), (Delivery.OFF, "Off")]
+CHOICES = [(Delivery.INSTANT, lazy_gettext("Instantly")), (Delivery.DIGEST, lazy_gettext("Daily digest")),
+           (Delivery.OFF, lazy_gettext("Off"))]
 
 
 def preferences_context(chosen: dict, error: str = "") -> dict:
@@ -34,7 +37,7 @@ async def notification_settings(request: Request) -> Response:
         typed = {kind: data.get(kind.value, chosen[kind].value) for kind in notification_prefs.KINDS}
         return render(request, "account/notifications.html", preferences_context(typed, str(exc)), status_code=422)
     await notification_prefs.set_preferences(viewer, choices)
-    flash(request, "Your notification choices are saved.")
+    flash(request, _("Your notification choices are saved."))
     return see_other(urls.notification_settings())
 
 

@@ -30,6 +30,7 @@ from ideaboard import categories as categories_cache
 from ideaboard import search as full_text
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.forms import COMMENT_MAX, FormErrors, parse_comment, parse_idea, parse_vote
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Campaign, Comment, Idea, Space, Status, Tweet
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -176,11 +177,11 @@ async def new_idea(request: Request) -> Response:
     if encoded is not None:
         await _keep_picture(request, lambda pictures: images.attach_to_idea(pictures, idea, viewer, encoded))
     if idea.hidden:  # held for review: a new member's first posts, or a campaign whose ideas need approval
-        flash(request, "Thanks! Your idea is waiting for review by the team: only you can see it until then.")
+        flash(request, _("Thanks! Your idea is waiting for review by the team: only you can see it until then."))
         return see_other(urls.idea(idea.id))
     await _after_write(request, idea)
     await review.queue_spam_score(request.state.arq, "idea", idea.id)
-    flash(request, "Thanks! Your idea is live. Share it so others can vote.")
+    flash(request, _("Thanks! Your idea is live. Share it so others can vote."))
     return see_other(urls.idea(idea.id))
 
 
@@ -189,8 +190,8 @@ async def _keep_picture(request: Request, attach) -> None:
     try:
         await attach(picture_store.for_settings(request.state.settings))
     except picture_store.StoreDown:
-        flash(request, "Your post is saved, but its picture could not be stored just now: add it again in a moment "
-                       "(from the idea's page, or your comment's Edit link).", "error")
+        flash(request, _("Your post is saved, but its picture could not be stored just now: add it again in a moment "
+                         "(from the idea's page, or your comment's Edit link)."), "error")
 
 
 def _attached_picture(filename: str, data: bytes, values: dict[str, str]) -> images.Encoded | None:
@@ -200,7 +201,8 @@ def _attached_picture(filename: str, data: bytes, values: dict[str, str]) -> ima
     try:
         return images.clean(filename, data)
     except images.BadImage as exc:
-        raise FormErrors({"image": f"{exc} Your text is kept: choose the picture again, or post without it."},
+        raise FormErrors({"image": _("%(problem)s Your text is kept: choose the picture again, or post without it.",
+                                     problem=str(exc))},
                          values) from None
 
 
@@ -251,10 +253,10 @@ async def edit_idea(request: Request) -> Response:
         except (FormErrors, NotAllowed) as exc:
             return _form_again(request, "ideas/edit.html", context, data, exc)
         await _after_write(request, idea)
-        flash(request, "Your idea is updated.")
+        flash(request, _("Your idea is updated."))
         return see_other(urls.idea(idea.id))
     if idea.author_id != viewer.id or idea.status != Status.NEW:
-        flash(request, "Only the author can edit an idea, and only until review starts.", "error")
+        flash(request, _("Only the author can edit an idea, and only until review starts."), "error")
         return see_other(urls.idea(idea.id))
     return render(request, "ideas/edit.html", context)
 
@@ -329,8 +331,8 @@ async def add_comment(request: Request) -> Response:
         await review.queue_spam_score(request.state.arq, "comment", comment.id)
         await live_events.comment_posted(comment, idea)
     if not htmx.is_request(request):
-        flash(request, "Your comment is waiting for review by the team: only you can see it until then." if hold
-              else "Your comment is posted.")
+        flash(request, _("Your comment is waiting for review by the team: only you can see it until then.") if hold
+              else _("Your comment is posted."))
         return see_other(urls.idea(idea.id) + "#comments")
     return render(request, "ideas/detail.html", await _detail_context(await _page_of(idea, viewer), viewer=viewer),
                   block="comments")
@@ -377,10 +379,10 @@ async def edit_comment(request: Request) -> Response:
         except NotAllowed as exc:
             context["errors"] = {"body": str(exc)}
             return render(request, "ideas/comment_edit.html", context, status_code=403)
-        flash(request, "Your comment is updated.")
+        flash(request, _("Your comment is updated."))
         return see_other(urls.idea(comment.idea_id) + f"#comment-{comment.id}")
     if not comments.editable(comment, viewer):
-        flash(request, "Comments can be edited for 15 minutes after posting.", "error")
+        flash(request, _("Comments can be edited for 15 minutes after posting."), "error")
         return see_other(urls.idea(comment.idea_id) + f"#comment-{comment.id}")
     return render(request, "ideas/comment_edit.html", context)
 
@@ -404,7 +406,7 @@ async def delete_comment(request: Request) -> Response:
         flash(request, str(exc), "error")
         return back(request, urls.board())
     await live_events.comment_changed(comment.id, comment.idea_id)
-    flash(request, "Your comment is deleted.")
+    flash(request, _("Your comment is deleted."))
     return see_other(urls.idea(comment.idea_id) + "#comments")
 
 

@@ -9,9 +9,11 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import account_email, accounts, api_keys, auth, mail, notification_prefs, privacy, tokens
+from ideaboard import account_email, accounts, api_keys, auth, i18n, mail, notification_prefs, privacy, tokens
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors, parse_email, parse_name, parse_new_password
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import ngettext
 from ideaboard.models import ApiKey, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -25,7 +27,7 @@ SETTINGS_URL = urls.settings()
 async def _page(request: Request, user: User, errors: dict | None = None, values: dict | None = None,
                 status_code: int = 200, new_token: api_keys.NewKey | None = None) -> Response:
     context = {"errors": errors or {}, "values": values or {}, "verified": accounts.is_verified(user),
-               "themes": accounts.THEMES,
+               "themes": accounts.THEMES, "languages": i18n.LOCALES,
                "other_sessions": await auth.other_sessions(request, user.id),
                "tokens": [k for k in await api_keys.list_keys(user=user) if k.revoked_at is None],
                "token_scopes": api_keys.scopes_for(user), "scope_help": api_keys.SCOPE_HELP, "new_token": new_token,
@@ -55,7 +57,7 @@ async def change_name(request: Request) -> Response:
     except FormErrors as exc:
         return await _page(request, user, exc.errors, exc.values, status_code=422)
     await accounts.set_name(user, name)
-    flash(request, "Your display name is saved.")
+    flash(request, _("Your display name is saved."))
     return see_other(SETTINGS_URL)
 
 
@@ -65,9 +67,23 @@ async def change_theme(request: Request) -> Response:
         return login_redirect(request, SETTINGS_URL)
     theme = (await form_data(request)).get("theme", "")
     if theme not in accounts.THEMES:
-        return await _page(request, user, {"theme": "Choose one of the themes."}, status_code=422)
+        return await _page(request, user, {"theme": _("Choose one of the themes.")}, status_code=422)
     await accounts.set_theme(user, theme)
-    flash(request, f"Theme: {accounts.THEMES[theme].lower()}.")
+    flash(request, _("Theme: %(theme)s.", theme=accounts.THEMES[theme].lower()))
+    return see_other(SETTINGS_URL + "#appearance")
+
+
+async def change_language(request: Request) -> Response:
+    """A member's language; 'auto' (or nothing chosen) follows the browser again."""
+    user = _member(request)
+    if user is None:
+        return login_redirect(request, SETTINGS_URL)
+    locale = (await form_data(request)).get("locale", "")
+    if locale not in (*i18n.LOCALES, "auto"):
+        return await _page(request, user, {"locale": _("Choose one of the languages.")}, status_code=422)
+    await accounts.set_locale(user, None if locale == "auto" else locale)
+    with i18n.speaking(user.locale or i18n.from_header(request.headers.get("accept-language", ""))):
+        flash(request, _("Language: %(name)s.", name=i18n.LOCALES.get(locale, _("as in my browser"))))
     return see_other(SETTINGS_URL + "#appearance")
 
 
@@ -86,7 +102,8 @@ async def change_email(request: Request) -> Response:
         return await _page(request, user, {"email_password": "That is not your current password."}, values, 422)
     if new_email == user.email:
         return await _page(request, user, {"new_email": "That is already your email address."}, values, 422)
-    flash(request, f"We sent a link to {new_email}. Your address changes when you follow it (within 24 hours).")
+    flash(request, _("We sent a link to %(email)s. Your address changes when you follow it (within 24 hours).",
+                     email=new_email))
     response = see_other(SETTINGS_URL)
     if await accounts.email_in_use(new_email):  # same answer, no email: whose address it is stays private
         return response
@@ -109,7 +126,7 @@ async def confirm_email_change(request: Request) -> Response:
         reason = "Another account started using that address meanwhile, so your email stays the same."
         return render(request, "account/link_invalid.html", {"reason": reason, "what": "email"}, status_code=400,
                       headers=TOKEN_PAGE_HEADERS)
-    flash(request, f"Your email address is now {user.email}.")
+    flash(request, _("Your email address is now %(email)s.", email=user.email))
     response = see_other(SETTINGS_URL)
     response.background = BackgroundTask(mail.send, settings, account_email.email_changed_notice(settings, user,
                                                                                                  old_email))
@@ -129,7 +146,9 @@ async def change_password(request: Request) -> Response:
         return await _page(request, user, exc.errors, status_code=422)
     await accounts.set_password(user, password)
     ended = await auth.end_sessions(user.id, keep=request)
-    flash(request, "Your password is changed." + (f" {ended} other session(s) were logged out." if ended else ""))
+    flash(request, ngettext("Your password is changed. %(num)s other session was logged out.",
+                            "Your password is changed. %(num)s other sessions were logged out.", ended) if ended
+          else _("Your password is changed."))
     return see_other(SETTINGS_URL)
 
 
@@ -139,7 +158,7 @@ async def log_out_everywhere(request: Request) -> Response:
         return login_redirect(request, SETTINGS_URL)
     await auth.end_sessions(user.id)
     await auth.log_out(request)
-    flash(request, "You are logged out on every device, this one included.")
+    flash(request, _("You are logged out on every device, this one included."))
     return see_other(urls.login())
 
 
@@ -163,7 +182,7 @@ async def delete_account(request: Request) -> Response:
         return await _page(request, user, {"delete_password": "That is not your current password."}, status_code=422)
     await privacy.erase_account(user)
     await auth.log_out(request)
-    flash(request, "Your account is deleted. Your ideas and comments stay, signed “Former member”.")
+    flash(request, _("Your account is deleted. Your ideas and comments stay, signed “Former member”."))
     return see_other(urls.board())
 
 
@@ -190,5 +209,5 @@ async def revoke_token(request: Request) -> Response:
     if key is None:
         raise not_found("token")
     if await api_keys.revoke_key(user, key):
-        flash(request, f"Revoked “{key.name}”: requests with it are refused from now on.")
+        flash(request, _("Revoked “%(name)s”: requests with it are refused from now on.", name=key.name))
     return see_other(SETTINGS_URL + "#tokens")

@@ -7,7 +7,8 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import auth, sso
+from ideaboard import auth, i18n, sso
+from ideaboard.i18n import gettext as _
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, login_redirect, not_found, path_id, see_other
@@ -97,10 +98,11 @@ async def x_callback(request: Request) -> Response:
 async def _done(request: Request, user, viewer, label: str) -> Response:
     next_url = auth.safe_next(request.session.pop("sso_next", None))
     if viewer is not None:
-        flash(request, f"Your {label} account is linked; you can sign in with it from now on.")
+        flash(request, _("Your %(label)s account is linked; you can sign in with it from now on.", label=label))
         return see_other(urls.profile(viewer.id))
     await auth.log_in(request, user)
-    flash(request, f"Welcome back, {user.name}.")
+    with i18n.speaking(user.locale):  # their language from the first page after signing in
+        flash(request, _("Welcome back, %(name)s.", name=user.name))
     return see_other(next_url)
 
 
@@ -113,7 +115,8 @@ async def unlink(request: Request) -> Response:
     except sso.SignInRefused as exc:
         flash(request, str(exc), "error")
     else:
-        flash(request, f"{'@' + identity.username if identity.provider == sso.X else 'That sign-in'} is unlinked.")
+        flash(request, _("@%(name)s is unlinked.", name=identity.username) if identity.provider == sso.X
+              else _("That sign-in is unlinked."))
     return see_other(urls.profile(viewer.id))
 
 
@@ -131,7 +134,7 @@ async def sso_settings(request: Request) -> Response:
     if request.method == "POST" and admin is not None:  # the /staff/admin Mount lets only admins in
         data = await form_data(request)
         await sso.set_employee_rule(admin, data.get("claim", ""), data.get("value", ""), data.get("domains", ""))
-        flash(request, "Saved: the identity provider's rule for employees applies from the next sign-in.")
+        flash(request, _("Saved: the identity provider's rule for employees applies from the next sign-in."))
         return see_other(urls.admin_sso())
     return render(request, "staff/sso.html", {"rule": rule, "section": "admin",
                                               "configured": request.state.sso.get(sso.OIDC) is not None,

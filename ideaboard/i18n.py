@@ -1,0 +1,198 @@
+"""Languages (issue 16): the request's locale, its gettext catalogue, and dates and numbers written its way.
+
+The locale is the signed-in person's setting, else the best match for the browser's Accept-Language, else English.
+It lives in a context variable set by LocaleMiddleware, so templates, views and domain modules translate with the
+plain `gettext` here (lazily with `lazy_gettext` for messages made at import time) without passing it around.
+Catalogues: ideaboard/translations/<locale>/LC_MESSAGES/messages.po, compiled to .mo (README "Translating").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from babel import dates, numbers
+from babel.support import LazyProxy, NullTranslations, Translations
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+DEFAULT = "en"
+LOCALES = {"en": "English", "de": "Deutsch"}  # each name in its own language, as the settings select shows it
+SCOPE_KEY = "locale"
+
+_current: ContextVar[str] = ContextVar("locale", default=DEFAULT)
+
+
+def current() -> str:
+    """The locale of the request being served (English outside one)."""
+    return _current.get()
+
+
+def use(locale: str) -> Any:
+    """Make `locale` current (an email to a person in theirs); returns the token for `_current.reset`."""
+    return _current.set(locale if locale in LOCALES else DEFAULT)
+
+
+def reset(token: Any) -> None:
+    _current.reset(token)
+
+
+@contextlib.contextmanager
+def speaking(locale: str | None) -> Iterator[None]:
+    """Within the block, `locale` is current (an email in its reader's language); None keeps the request's."""
+    token = use(locale) if locale else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            reset(token)
+
+
+@functools.cache
+def catalogue(locale: str) -> NullTranslations:
+    """The compiled catalogue, read once per process (English is the source language: no catalogue)."""
+    if locale == DEFAULT:
+        return NullTranslations()
+    return Translations.load(str(TRANSLATIONS), [locale])
+
+
+def gettext(message: str, **variables: Any) -> str:
+    text = catalogue(current()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+    text = catalogue(current()).ngettext(singular, plural, n)
+    return text % {"num": n, **variables}
+
+
+def plain_gettext(message: str) -> str:
+    """For Jinja's newstyle gettext, which fills in (and escapes) the variables itself."""
+    return catalogue(current()).gettext(message)
+
+
+def plain_ngettext(singular: str, plural: str, n: int) -> str:
+    return catalogue(current()).ngettext(singular, plural, n)
+
+
+def lazy_gettext(message: str, **variables: Any) -> LazyProxy:
+    """A message defined at import time, translated when it is shown (in the locale of that request)."""
+    return LazyProxy(gettext, message, enable_cache=False, **variables)
+
+
+def accepted(header: str) -> list[str]:
+    """Accept-Language's tags, most wanted first ('de-DE,de;q=0.9,en;q=0.5' -> de_DE, de, en)."""
+    weighted = []
+    for position, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            weighted.append((-quality, position, tag.replace("-", "_")))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+@functools.lru_cache(maxsize=256)
+def from_header(header: str) -> str:
+    """The supported locale a browser asks for (Babel's negotiation: de_DE matches de), else English."""
+    from babel import negotiate_locale
+
+    return negotiate_locale(accepted(header), list(LOCALES), sep="_") or DEFAULT
+
+
+def header_of(scope: Scope) -> str:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), "")
+
+
+def choose(person_locale: str | None, accept_language: str) -> str:
+    """The person's own choice wins; a visitor (or someone who never chose) gets what the browser asks for."""
+    if person_locale in LOCALES:
+        return person_locale
+    return from_header(accept_language[:500])
+
+
+class LocaleMiddleware:
+    """Sets the request's locale; sits inside LoadUserMiddleware, since a member's setting comes first."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        user = scope.get("user")
+        locale = choose(getattr(user, "locale", None), header_of(scope))
+        scope[SCOPE_KEY] = locale
+        token = _current.set(locale)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _current.reset(token)
+
+
+def html_lang() -> str:
+    """`<html lang>`: BCP 47 spelling (de, en; pt-BR if it ever comes)."""
+    return current().replace("_", "-")
+
+
+Unit = Literal["year", "month", "day", "hour", "minute"]
+_UNITS: tuple[tuple[Unit, int], ...] = (
+    ("year", 31_536_000), ("month", 2_592_000), ("day", 86_400), ("hour", 3_600), ("minute", 60))
+
+
+def timeago(value: datetime | None, now: datetime | None = None) -> str:
+    """'3 hours ago' / 'vor 3 Stunden': whole units, counted down (a 10-day-old idea is '10 days', not '1 week')."""
+    if value is None:
+        return ""
+    seconds = int(((now or datetime.now(value.tzinfo)) - value).total_seconds())
+    for unit, size in _UNITS:
+        if seconds >= size:
+            count = seconds // size
+            return dates.format_timedelta(timedelta(seconds=-count * size), granularity=unit, threshold=10**9,
+                                          add_direction=True, locale=current())
+    return gettext("just now")
+
+
+ENGLISH_DATES = {"long": "d MMMM y", "medium": "d MMM y"}  # day first, as the site always wrote dates
+
+
+def date(value: datetime | None, form: str = "medium") -> str:
+    """A calendar date the locale's way ('1 Dec 2026' / '01.12.2026'; long: '8 December 2026' / '8. Dezember 2026')."""
+    if value is None:
+        return ""
+    pattern = ENGLISH_DATES.get(form, form) if current() == DEFAULT else form
+    return dates.format_date(value, format=pattern, locale=current())
+
+
+def month_year(value: datetime | None) -> str:
+    """'December 2026' / 'Dezember 2026' (a profile's 'member since')."""
+    return dates.format_skeleton("yMMMM", value, locale=current()) if value else ""
+
+
+def datetime_utc(value: datetime | None) -> str:
+    """A moment with its time, in UTC, as the locale writes them ('1 Dec 2026, 14:00 UTC')."""
+    if value is None:
+        return ""
+    if current() == DEFAULT:  # day first, as the site always wrote it: '7 Dec 2026, 09:00 UTC'
+        return dates.format_datetime(value, "d MMM y, HH:mm", tzinfo=dates.UTC, locale=DEFAULT) + " UTC"
+    moment = value.astimezone(dates.UTC)
+    return f"{dates.format_date(moment, 'medium', locale=current())}, {moment:%H:%M} UTC"
+
+
+def number(value: int | float | None) -> str:
+    """1234 -> '1,234' in English, '1.234' in German."""
+    return numbers.format_decimal(value or 0, locale=current())
+
+
+__all__ = ["DEFAULT", "LOCALES", "LocaleMiddleware", "accepted", "catalogue", "choose", "current", "date",
+           "datetime_utc", "from_header", "gettext", "html_lang", "lazy_gettext", "month_year", "ngettext", "number",
+           "timeago", "use"]

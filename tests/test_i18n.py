@@ -1,0 +1,220 @@
+"""Languages (issue 16): Jonas reads the board in German because his browser asks for it; Anna, German too, picks
+English in her settings and keeps it whatever her browser says; visitors' cached pages never cross languages; and the
+German catalogue is complete, compiled and in step with the templates, so it cannot quietly rot."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from bs4 import BeautifulSoup
+
+from ideaboard import i18n
+from ideaboard.accounts import create_user
+from ideaboard.models import Idea, Role, User
+from tests.conftest import PASSWORD
+
+ROOT = Path(__file__).parent.parent
+PO = ROOT / "ideaboard" / "translations" / "de" / "LC_MESSAGES" / "messages.po"
+MO = PO.with_suffix(".mo")
+def read(path: Path, reader=read_po):
+    with path.open("rb") as f:
+        return reader(f, locale="de") if reader is read_po else reader(f)
+
+
+def ids(catalog) -> dict:
+    """msgid -> msgstr, plural forms as tuples (the .mo reader gives lists)."""
+    key = lambda v: v if isinstance(v, str) else tuple(v)  # noqa: E731
+    return {key(m.id): key(m.string) for m in catalog if m.id}
+
+
+GERMAN = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+
+
+@pytest.fixture
+async def anna(app) -> User:
+    """Anna, a customer in Berlin whose browser asks for German."""
+    return await create_user("anna@example.de", "Anna Schmidt", PASSWORD, Role.CUSTOMER)
+
+
+def lang(page: str) -> str:
+    return BeautifulSoup(page, "html.parser").html["lang"]
+
+
+async def test_a_german_visitor_reads_the_board_the_idea_and_sign_up_in_german(visitor, alice, make_idea):
+    idea = await make_idea(alice, "Hafermilch in jeder Filiale")
+    board = await visitor.get("/", headers=GERMAN)
+    assert lang(board.text) == "de"
+    assert "Registrieren" in board.text and "Anmelden" in board.text and "Log in" not in board.text
+    assert "1 Idee" in board.text and "gerade eben" in board.text
+    page = await visitor.get(f"/ideas/{idea.id}", headers=GERMAN)
+    assert lang(page.text) == "de" and "Noch keine Kommentare" in page.text and "Geteilt von" in page.text
+    assert "Neu</span>" in page.text  # the status badge too
+    signup = await visitor.get("/signup", headers=GERMAN)
+    assert "Werden Sie Teil der Community" in signup.text and "Konto erstellen" in signup.text
+    assert lang(signup.text) == "de"
+
+
+async def test_without_a_language_we_offer_the_page_is_english(visitor):
+    for header in ({}, {"Accept-Language": "fr-FR,fr;q=0.9"}, {"Accept-Language": "*"}, {"Accept-Language": ";;q=x"}):
+        page = await visitor.get("/signup", headers=header)
+        assert lang(page.text) == "en" and "Join the community" in page.text
+
+
+async def test_anna_chooses_english_in_her_settings_and_gets_it_despite_her_browser(browser_for, anna):
+    client = await browser_for(anna)
+    settings = await client.get("/settings", headers=GERMAN)
+    assert lang(settings.text) == "de" and "Sprache" in settings.text
+    chosen = BeautifulSoup(settings.text, "html.parser").select_one("#locale option[selected]")
+    assert chosen["value"] == "auto"  # nothing chosen yet: as the browser asks
+    response = await client.post("/settings/language", {"locale": "en"}, headers=GERMAN)
+    assert response.status_code == 303 and (await User.get(id=anna.id)).locale == "en"
+    page = await client.get("/settings", headers=GERMAN)
+    assert lang(page.text) == "en" and "Language: English." in page.text and "Appearance" in page.text
+    await client.post("/settings/language", {"locale": "de"})  # and German although her browser says nothing
+    assert lang((await client.get("/")).text) == "de"
+    await client.post("/settings/language", {"locale": "auto"})
+    assert (await User.get(id=anna.id)).locale is None
+    assert lang((await client.get("/")).text) == "en"
+
+
+async def test_an_unknown_language_is_refused_with_the_form_again(browser_for, anna):
+    client = await browser_for(anna)
+    response = await client.post("/settings/language", {"locale": "xx"})
+    assert response.status_code == 422 and "Choose one of the languages." in response.text
+    assert (await User.get(id=anna.id)).locale is None
+
+
+async def test_dates_and_vote_counts_are_written_the_locales_way(visitor, alice, make_idea):
+    idea = await make_idea(alice, "Mehr Sitzplätze")
+    three_days_ago = datetime.now(UTC) - timedelta(days=3, minutes=5)
+    await Idea.filter(id=idea.id).update(created_at=three_days_ago, score=12345, upvotes=12400, downvotes=55)
+    german = (await visitor.get("/", headers=GERMAN)).text
+    english = (await visitor.get("/")).text
+    assert "vor 3 Tagen" in german and "3 days ago" in english
+    assert ">12.345<" in german and ">12,345<" in english
+    assert "12.400↑ 55↓" in german and "12,400↑ 55↓" in english
+
+
+def test_the_formatters_follow_the_current_locale():
+    moment = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    with i18n.speaking("de"):
+        assert i18n.datetime_utc(moment) == "07.12.2026, 09:00 UTC"
+        assert i18n.month_year(moment) == "Dezember 2026"
+        assert i18n.number(1234567) == "1.234.567"
+        assert i18n.timeago(moment - timedelta(days=10), now=moment) == "vor 10 Tagen"
+        assert i18n.timeago(moment, now=moment) == "gerade eben"
+    assert i18n.datetime_utc(moment) == "7 Dec 2026, 09:00 UTC"  # English as the site always wrote it
+    assert i18n.timeago(moment - timedelta(days=10), now=moment) == "10 days ago"  # whole units, never '1 week'
+    assert i18n.timeago(moment - timedelta(hours=1), now=moment) == "1 hour ago"
+
+
+def test_accept_language_is_read_by_quality_then_order():
+    assert i18n.accepted("en;q=0.4, de-AT, fr;q=0.8") == ["de_AT", "fr", "en"]
+    assert i18n.from_header("de-AT") == "de" and i18n.from_header("fr, en;q=0.1") == "en"
+    assert i18n.choose("en", "de-DE") == "en" and i18n.choose(None, "de-DE") == "de" and i18n.choose("xx", "") == "en"
+
+
+@pytest.fixture
+def settings(settings):
+    return replace(settings, page_cache_seconds=30)
+
+
+async def test_cached_visitor_pages_never_cross_languages(visitor, alice, make_idea):
+    await make_idea(alice, "Pfandbecher")
+    first_german = await visitor.get("/", headers=GERMAN)
+    english = await visitor.get("/")
+    german = await visitor.get("/", headers={"Accept-Language": "de"})  # another spelling of the same language
+    assert lang(first_german.text) == "de" and lang(english.text) == "en" and lang(german.text) == "de"
+    assert german.headers["etag"] == first_german.headers["etag"]  # served from the cache: one German copy
+    assert english.headers["etag"] != german.headers["etag"]
+    assert "Accept-Language" in english.headers["vary"] and "Cookie" in english.headers["vary"]
+    assert english.headers["cache-control"].startswith("public")
+    # a proxy revalidating an English copy with a German visitor's header gets the German page, not a 304
+    revalidated = await visitor.get("/", headers={**GERMAN, "If-None-Match": english.headers["etag"]})
+    assert revalidated.status_code == 200 and lang(revalidated.text) == "de"
+
+
+async def test_a_password_reset_email_is_in_the_language_anna_chose(browser_for, visitor, anna, settings):
+    from tests.mailbox import outbox, text_of
+
+    anna.locale = "de"
+    await anna.save(update_fields=["locale"])
+    await visitor.post("/forgot", {"email": anna.email})  # her browser says nothing: her setting decides
+    for _ in range(50):
+        mails = [m for m in outbox(settings) if m["To"] == anna.email]
+        if mails:
+            break
+        await asyncio.sleep(0.1)
+    assert "zurück" in mails[-1]["Subject"]
+    body = text_of(mails[-1])
+    assert "Hallo Anna Schmidt," in body and "Der Link funktioniert einmal" in body
+
+
+def test_every_message_has_a_german_translation_and_the_placeholders_match():
+    catalog = read(PO)
+    untranslated = [m.id for m in catalog if m.id and not (all(m.string) if isinstance(m.string, tuple)
+                                                            else m.string)]
+    assert untranslated == []
+    assert not [m.id for m in catalog if m.id and m.fuzzy]
+    problems = [(m.id, [str(e) for e in errors]) for m, errors in catalog.check()]
+    assert problems == []
+
+
+def test_extraction_finds_nothing_missing_from_the_catalogue(tmp_path):
+    pot = tmp_path / "messages.pot"
+    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "lazy_gettext",
+                                "-k", "N_", "--no-location", "-o", str(pot), str(ROOT)])
+    extracted = set(ids(read(pot)))
+    catalogued = set(ids(read(PO)))
+    assert sorted(map(str, extracted - catalogued)) == []  # run the README's "Translating" commands
+    assert sorted(map(str, catalogued - extracted)) == []  # no stale messages left behind either
+
+
+def test_the_compiled_catalogue_matches_the_po_file():
+    assert ids(read(MO, read_mo)) == ids(read(PO)), "run `pybabel compile -d ideaboard/translations`"
+
+
+async def test_sams_staff_console_reads_in_german_too(browser_for, sam, alice, make_idea):
+    idea = await make_idea(alice, "Pfandsystem für Becher")
+    client = await browser_for(sam)
+    await client.post("/settings/language", {"locale": "de"})
+    pages = ["/staff/", f"/staff/ideas/{idea.id}", "/staff/reviews", "/staff/flags", "/staff/audit", "/staff/analytics",
+             "/staff/campaigns", "/staff/clusters", "/staff/tweets", "/staff/desk"]
+    for path in pages:
+        page = await client.get(path)
+        assert page.status_code == 200 and lang(page.text) == "de", path
+    queue = (await client.get("/staff/")).text
+    assert "Prüf-Warteschlange" in queue and "1 Idee wartet" in queue
+    assert "Status ändern" in (await client.get(f"/staff/ideas/{idea.id}")).text
+
+
+async def test_a_refusal_from_the_rules_reaches_anna_in_german(browser_for, anna):
+    await anna.save()
+    anna.locale, anna.email_verified_at = "de", datetime.now(UTC)
+    await anna.save(update_fields=["locale", "email_verified_at"])
+    client = await browser_for(anna)
+    response = await client.post("/ideas/new", {"title": "Hm", "body": "Zu kurz."})
+    assert response.status_code == 422
+    assert "Der Titel braucht 5 bis 120 Zeichen (er hat 2)." in response.text
+
+
+async def test_anna_gets_her_notification_email_in_german_from_the_worker(anna, bob, make_idea, settings):
+    from ideaboard.comments import add_comment
+    from ideaboard.notification_mail import email_instant
+    from tests.mailbox import outbox, text_of
+
+    anna.locale = "de"
+    await anna.save(update_fields=["locale"])
+    idea = await make_idea(anna, "Mehr vegane Optionen")
+    await add_comment(idea, bob, "Gute Idee!")
+    await email_instant(settings)  # the worker: no request, so the locale is Anna's own
+    [mail] = [m for m in outbox(settings) if m["To"] == anna.email]
+    text = text_of(mail)
+    assert "Hallo Anna Schmidt," in text and "Sie erhalten diese E-Mail, weil Sie dieser Idee folgen." in text
