@@ -467,7 +467,7 @@ def cluster_rows(d: Data) -> Iterator[tuple]:
     stats = zip(d.cluster_first.tolist(), d.cluster_size.tolist(), d.cluster_votes.tolist(), d.cluster_growth.tolist(),
                 strict=True)
     for number, (first, size, votes, growth) in enumerate(stats):
-        yield (number + 1, 1, number, cluster_label(d, first)[:200], size, votes, growth)
+        yield (number + 1, 1, number, cluster_label(d, first)[:200], size, votes, growth, 0)  # theme 0: no themes run
 
 
 def idea_cluster_rows(d: Data) -> Iterator[tuple]:
@@ -582,8 +582,8 @@ async def load(url: str, d: Data) -> None:
                                               "author_id", "idea_id"], comment_rows(d), bar)
                 await copy(conn, "cluster_runs", ["id", "method", "finished", "idea_count", "cluster_count",
                                                   "created_at", "finished_at"], cluster_run_rows(d), bar)
-                await copy(conn, "clusters", ["id", "run_id", "number", "label", "size", "total_votes", "growth"],
-                           cluster_rows(d), bar)
+                await copy(conn, "clusters", ["id", "run_id", "number", "label", "size", "total_votes", "growth",
+                                              "theme"], cluster_rows(d), bar)
                 await copy(conn, "idea_clusters", ["id", "run_id", "cluster_id", "idea_id"], idea_cluster_rows(d), bar)
                 await copy(conn, "idea_events", EVENT_COLUMNS, event_rows(d), bar)
                 await copy(conn, "tweets", TWEET_COLUMNS, tweet_rows(d), bar)
