@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import shutil
 import statistics
@@ -82,10 +83,53 @@ def start_all(stack: ExitStack, args: argparse.Namespace, work: Path) -> dict[st
     return urls
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(port: int, database: str) -> tuple[float, float]:
+    """CPU time used so far by the server on `port` (its process group) and by Postgres backends on `database`.
+
+    Per request this is the figure a busy neighbour moves least: throughput on a shared machine follows its load.
+    """
+    app = pg = 0.0
+    leader = None
+    stats = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[proc.name] = (cmd, int(fields[2]), (int(fields[11]) + int(fields[12])) / TICK)
+        if f"--port {port} " in cmd + " ":
+            leader = int(proc.name) if leader is None else min(leader, int(proc.name))
+    for _, (cmd, pgrp, seconds) in stats.items():
+        if leader is not None and pgrp == leader:
+            app += seconds
+        elif cmd.startswith("postgres: ") and f" {database} " in cmd:
+            pg += seconds
+    return app, pg
+
+
 def line(label: str, r: Result, load: str) -> str:
     bad = f"  errors {r.errors} bad {r.bad_status}" if r.errors or r.bad_status else ""
+    cpu = getattr(r, "cpu", None)
+    cost = f"  cpu/req app {cpu[0]:.2f} pg {cpu[1]:.2f} ms" if cpu else ""
     return (f"  {label:<10} {r.name:<7} c={r.connections:<3} {r.rps:>7.0f} req/s  p50 {r.p50_ms:>6.1f}  "
-            f"p99 {r.p99_ms:>6.1f} ms  load {load}{bad}")
+            f"p99 {r.p99_ms:>6.1f} ms{cost}  load {load}{bad}")
+
+
+def timed(args: argparse.Namespace, label: str, url: str, run) -> Result:
+    """run() (a wrk run against url), with the CPU it cost per request on the server and in Postgres."""
+    port, database = int(url.rsplit(":", 1)[1]), args.database_url.rsplit("/", 1)[1]
+    app0, pg0 = cpu_seconds(port, database)
+    result = run()
+    app1, pg1 = cpu_seconds(port, database)
+    if result.requests:
+        result.cpu = ((app1 - app0) * 1000 / result.requests, (pg1 - pg0) * 1000 / result.requests)
+    return result
 
 
 async def measure(args: argparse.Namespace, work: Path, db: asyncpg.Connection, urls: dict[str, str]) -> list:
@@ -104,7 +148,8 @@ async def measure(args: argparse.Namespace, work: Path, db: asyncpg.Connection, 
             for conns in args.connections:
                 for label in order:
                     load = load_average()
-                    r = run_wrk(page, urls[label], "/", script, work, conns, args)
+                    r = timed(args, label, urls[label],
+                              lambda: run_wrk(page, urls[label], "/", script, work, conns, args))  # noqa: B023
                     runs.append((rnd, label, r, load))
                     print(f"r{rnd + 1}" + line(label, r, load), flush=True)
     if "vote" in args.only:
@@ -112,7 +157,8 @@ async def measure(args: argparse.Namespace, work: Path, db: asyncpg.Connection, 
         for rnd in range(args.rounds):
             for label in (["base", "new"] if rnd % 2 == 0 else ["new", "base"]):
                 load = load_average()
-                for r in await bench_votes(args, work, db, urls[label], notes):
+                wrap = functools.partial(timed, args, label, urls[label])
+                for r in await bench_votes(args, work, db, urls[label], notes, wrap):
                     runs.append((rnd, label, r, load))
                     print(f"r{rnd + 1}" + line(label, r, load) + f"\n      {r.note}", flush=True)
     return runs
@@ -133,7 +179,11 @@ def report(runs: list, args: argparse.Namespace) -> bool:
                 rps = median(runs, label, name, conns, "rps")
                 if rps is not None:
                     p99 = median(runs, label, name, conns, "p99_ms")
-                    print(f"  {label:<10} {name:<7} c={conns:<3} {rps:>7.0f} req/s  p99 {p99:>6.1f} ms")
+                    cpus = [r.cpu for _, lab, r, _ in runs if lab == label and r.name == name
+                            and r.connections == conns and r.cpu]
+                    cost = (f"  cpu/req app {statistics.median(c[0] for c in cpus):.2f} "
+                            f"pg {statistics.median(c[1] for c in cpus):.2f} ms" if cpus else "")
+                    print(f"  {label:<10} {name:<7} c={conns:<3} {rps:>7.0f} req/s  p99 {p99:>6.1f} ms{cost}")
     top = max(args.connections)
     verdicts = []
     bare = median(runs, "bare", "list", top, "rps")

@@ -155,6 +155,7 @@ class Result:
     bad_status: int = 0
     codes: dict = field(default_factory=dict)
     note: str = ""
+    cpu: tuple[float, float] | None = None  # ms of CPU per request in the app and in Postgres (bench/compare.py)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -408,7 +409,8 @@ async def bench_app(args: argparse.Namespace, work: Path, db: asyncpg.Connection
     return results, notes
 
 
-async def bench_votes(args, work: Path, db: asyncpg.Connection, base: str, notes: list[str]) -> list[Result]:
+async def bench_votes(args, work: Path, db: asyncpg.Connection, base: str, notes: list[str],
+                      wrap=lambda run: run()) -> list[Result]:
     users = [r["id"] for r in await db.fetch(
         "SELECT id FROM users WHERE role = 'customer' AND is_active ORDER BY id LIMIT $1", max(args.connections))]
     emails = [f"user{u}@bench.example" for u in users]
@@ -424,7 +426,7 @@ async def bench_votes(args, work: Path, db: asyncpg.Connection, base: str, notes
             (work / name).unlink(missing_ok=True)
         before = await db.fetchval("SELECT count(*) FROM votes WHERE user_id = ANY($1::int[])", users)
         last_id = await db.fetchval("SELECT coalesce(max(id), 0) FROM votes")
-        result = run_wrk("vote", base, "/", LUA_VOTES, work, conns, args)
+        result = wrap(lambda: run_wrk("vote", base, "/", LUA_VOTES, work, conns, args))  # noqa: B023
         await settle(db, users)
         ok, text = await check_votes(db, work, pairs, users, before)
         await reset_votes(db, last_id)  # the next connection count starts from the same board

@@ -30,6 +30,7 @@ class Tally:
     previous_score: int | None = None  # before this vote (None when nothing changed)
     space: str | None = None  # where the idea is and whether it is hidden: who may hear of the vote (live_events)
     hidden: bool | None = None
+    campaign_id: int | None = None  # the vote widget's budget, if any (no query for ideas of no campaign)
 
     @property
     def id(self) -> int:
@@ -103,7 +104,7 @@ async def _cast_budget_vote(idea_id: int, user: User, campaign: Campaign, value:
             continue  # the same person's double click raced us to the insert; re-read and apply
         await webhooks.vote_milestones(idea.id, previous, idea.score)
         return Tally(idea.id, idea.upvotes, idea.downvotes, idea.score, mine, idea.title, previous,
-                     Space(idea.space).value, idea.hidden)
+                     Space(idea.space).value, idea.hidden, idea.campaign_id)
     raise NotAllowed("Your vote could not be recorded, please try again.")
 
 
@@ -180,7 +181,7 @@ async def _cast_vote_postgres(idea_id: int, user: User, value: int, campaign_che
         raise _InCampaign(row["campaign_id"])
     if not Status(row["status"]).accepts_votes:
         raise NotAllowed(f"Voting is closed: this idea is {Status(row['status']).label.lower()}.")
-    where = (row["space"], row["hidden"])
+    where = (row["space"], row["hidden"], row["campaign_id"])
     if not row["wanted"]:  # already this value: nothing to do
         return Tally(idea_id, row["upvotes"], row["downvotes"], row["score"], value, row["title"], None, *where)
     if row["new_score"] is None:
@@ -202,7 +203,7 @@ async def _cast_vote_once(idea_id: int, user: User, value: int, _campaign_checke
             _apply_delta(idea, old, value)
             await idea.save(update_fields=["upvotes", "downvotes", "score", "hot"], using_db=conn)
     return Tally(idea.id, idea.upvotes, idea.downvotes, idea.score, value, idea.title, previous,
-                 Space(idea.space).value, idea.hidden)
+                 Space(idea.space).value, idea.hidden, idea.campaign_id)
 
 
 def _apply_delta(idea: Idea, old: int, new: int) -> None:
