@@ -99,7 +99,7 @@ async def publish_all(redis: Redis, events: Sequence[tuple[str, str, str]]) -> N
         rest = json.dumps({"topic": topic, "name": name, "data": data})  # the id (digits and a dash) goes before
         args += [topic, name, data, '{"id": "', '", ' + rest[1:]]
     try:
-        await redis.eval(_PUBLISH_ALL, 2, LOG, CHANNEL, *args)
+        await redis.register_script(_PUBLISH_ALL)([LOG, CHANNEL], args)  # EVALSHA (the script is sent once)
     except (RedisError, OSError) as exc:
         log.warning("live updates on %s not published: %s", ", ".join(sorted({t for t, _, _ in events})), exc)
 
