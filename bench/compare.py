@@ -7,7 +7,9 @@ alternating rounds, each figure printed with the machine's load average, then me
 
 On a shared machine a neighbour's load moves every figure; alternating the systems within each round (the order
 rotates from round to round) puts the same noise on both sides, so the ratios mean something where the absolute
-figures do not. The bare page (bench/bare.py) is served from both trees: the list page is judged against this tree's.
+figures do not. The bare page (bench/bare.py) is served from this tree (--bare-baseline: the baseline's too); the
+list and idea pages are judged against it. The CPU each request cost (the server's processes, and the Postgres
+backends of the bench database) is printed beside its throughput: a busy neighbour moves it least.
 Votes are checked exactly as bench/load.py does (none lost, none double-counted) and reset after every run.
 """
 
@@ -50,6 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", default="list,detail,vote")
     parser.add_argument("--serve-args", default="--no-access-log")
+    parser.add_argument("--bare-baseline", action="store_true", help="also serve the baseline tree's bare page")
     parser.add_argument("--page-cache-seconds", type=int, default=0, help="0: measure the pages, not the cache")
     args = parser.parse_args(argv)
     args.connections = [int(c) for c in args.connections.split(",")]
@@ -66,9 +69,9 @@ def load_average() -> str:
 def start_all(stack: ExitStack, args: argparse.Namespace, work: Path) -> dict[str, str]:
     """base and new apps, bare pages from both trees; their base URLs by label."""
     urls = {}
-    for label, root, bare in (("base", args.baseline, False), ("new", ROOT, False),
-                              ("bare@base", args.baseline, True), ("bare", ROOT, True)):
-        if bare and "list" not in args.only:
+    for label, root, bare in (("bare", ROOT, True), ("bare@base", args.baseline, True),
+                              ("base", args.baseline, False), ("new", ROOT, False)):
+        if bare and ("list" not in args.only or (root != ROOT and not args.bare_baseline)):
             continue
         port = free_port()
         env = app_env(args, str(work / label))
@@ -79,7 +82,8 @@ def start_all(stack: ExitStack, args: argparse.Namespace, work: Path) -> dict[st
         else:
             cmd = [sys.executable, "-m", "ideaboard.cli", "serve", "--workers", str(args.workers), "--no-worker",
                    "--port", str(port), *args.serve_args.split()]
-        urls[label] = stack.enter_context(server(cmd, env, port, LOGS / f"compare-{label}.log", cwd=root))
+        urls[label] = stack.enter_context(server(cmd, env, port, LOGS / f"compare-{label}.log", timeout=180,
+                                                 cwd=root))  # a busy machine starts them slowly
     return urls
 
 
@@ -172,7 +176,7 @@ def median(runs: list, label: str, name: str, conns: int, attr: str) -> float | 
 def report(runs: list, args: argparse.Namespace) -> bool:
     print(f"\n== medians of {args.rounds} rounds ({args.workers} workers, {args.duration} s per run, "
           f"load at the end {load_average()})")
-    labels = sorted({lab for _, lab, _, _ in runs}, key=["base", "new", "bare@base", "bare"].index)
+    labels = sorted({lab for _, lab, _, _ in runs}, key=["base", "new", "bare@base", "bare"].index)  # report order
     for name in [p for p in (*PAGES, "vote") if p in args.only]:
         for conns in args.connections:
             for label in labels:
