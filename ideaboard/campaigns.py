@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.signals import post_delete, post_save
 
 from ideaboard import audit, clock, i18n, inputs
 from ideaboard.errors import NotAllowed, NotFound
@@ -120,10 +122,39 @@ async def list_campaigns(viewer: User | None) -> list[Campaign]:
 
 
 async def open_campaigns(viewer: User | None, space: Space = Space.PUBLIC) -> list[Campaign]:
-    """The ones taking ideas now, soonest closing first (the home page features them)."""
+    """The ones taking ideas now, soonest closing first (the home page features them on every request).
+
+    Read from the campaigns not yet closed, kept per process for a few seconds (as categories are): which of them
+    are open is decided here at each call, so a campaign opens and closes on the second; a saved one shows at once
+    in this process, in others within OPEN_CACHE_SECONDS.
+    """
     now = clock.now()
-    query = Campaign.filter(visible_q(viewer), space=space, opens_at__lte=now, closes_at__gt=now)
-    return await query.order_by("closes_at", "id")
+    return [c for c in await _not_closed(can_see_internal(viewer), space) if c.opens_at <= now < c.closes_at]
+
+
+OPEN_CACHE_SECONDS = 5.0
+_not_closed_cache: dict[tuple[bool, Space], tuple[object, float, datetime, list[Campaign]]] = {}
+
+
+async def _not_closed(internal: bool, space: Space) -> list[Campaign]:
+    """Campaigns of the space that close after now, soonest first (cached; see open_campaigns)."""
+    from tortoise import connections
+
+    client, key, now = connections.get("default"), (internal, space), clock.now()
+    hit = _not_closed_cache.get(key)
+    if hit and hit[0] is client and time.monotonic() - hit[1] < OPEN_CACHE_SECONDS and hit[2] <= now:
+        return hit[3]
+    query = Campaign.filter(Q() if internal else Q(space=Space.PUBLIC), space=space, closes_at__gt=now)
+    found = await query.order_by("closes_at", "id")
+    _not_closed_cache[key] = (client, time.monotonic(), now, found)
+    return found
+
+
+@post_save(Campaign)
+@post_delete(Campaign)
+async def _forget_open(*_: object) -> None:
+    """A saved or deleted campaign shows at once in this process."""
+    _not_closed_cache.clear()
 
 
 async def titles(ids: set[int]) -> dict[int, Campaign]:

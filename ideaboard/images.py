@@ -165,6 +165,8 @@ def _is_staff(user: User) -> bool:
 
 
 async def for_comments(comment_ids: list[int]) -> dict[int, str]:
-    """Each comment's latest picture's key."""
+    """Each comment's latest picture's key (no query for a page without comments)."""
+    if not comment_ids:
+        return {}
     rows = await Image.filter(comment_id__in=comment_ids).order_by("id").values_list("comment_id", "key")
     return {comment_id: key for comment_id, key in rows}

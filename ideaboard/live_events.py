@@ -19,7 +19,10 @@ QUEUE, DESK = live.QUEUE, live.DESK
 
 async def vote_counted(tally: Tally) -> None:
     """The idea's new score and its ↑/↓ tally on its page and its board."""
-    found = await Idea.filter(id=tally.idea_id).values_list("space", "hidden")
+    if tally.space is not None:  # the vote read where the idea is (votes.Tally): no query
+        found = [(tally.space, tally.hidden)]
+    else:
+        found = await Idea.filter(id=tally.idea_id).values_list("space", "hidden")
     if not found or found[0][1]:
         return
     space = Space(found[0][0])

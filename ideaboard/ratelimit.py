@@ -78,22 +78,31 @@ async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> Verdic
     return (await hit_all(redis, [(key, limit, window_seconds)]))[0]
 
 
+# hit_all's counting as one script (EVALSHA): SET NX starts the window (Redis 6 and 7), INCR counts, TTL says how
+# long is left; atomic, like the MULTI it replaces, with one command for redis-py to pack and parse instead of nine.
+_HIT_ALL = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, 0, 'EX', ARGV[i], 'NX')
+  out[#out + 1] = redis.call('INCR', key)
+  out[#out + 1] = redis.call('TTL', key)
+end
+return out
+"""
+
+
 async def hit_all(redis: Redis, counters: list[tuple[str, int, int]]) -> list[Verdict]:
     """Count one attempt on each (key, limit, window) in one round trip (a vote counts per person and per IP)."""
     if time.monotonic() < _redis_down_until:
         return [_memory.hit(*counter) for counter in counters]
     try:
-        async with redis.pipeline(transaction=True) as pipe:
-            for key, _unused, window_seconds in counters:
-                pipe.set(PREFIX + key, 0, ex=window_seconds, nx=True)  # starts the window (Redis 6 and 7)
-                pipe.incr(PREFIX + key)
-                pipe.ttl(PREFIX + key)
-            replies = await pipe.execute()
+        replies = await redis.register_script(_HIT_ALL)([PREFIX + key for key, _unused, _window in counters],
+                                                        [window for _key, _limit, window in counters])
     except (RedisError, OSError) as exc:
         _fallback(exc)
         return [_memory.hit(*counter) for counter in counters]
     verdicts = []
-    for (_key, limit, _window), count, ttl in zip(counters, replies[1::3], replies[2::3], strict=True):
+    for (_key, limit, _window), count, ttl in zip(counters, replies[0::2], replies[1::2], strict=True):
         over = int(count) > limit
         verdicts.append(Verdict(not over, max(int(ttl), 1) if over else 0, int(count)))
     return verdicts

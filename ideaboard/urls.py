@@ -13,6 +13,8 @@ Query = str | int | None
 
 def _query(**params: Query) -> str:
     """`?a=1&b=2` from the parameters that are set, or nothing."""
+    if not params:  # the common case (a card's links): no dict comprehension, no urlencode
+        return ""
     given = {key: value for key, value in params.items() if value not in (None, "")}
     return "?" + urlencode(given) if given else ""
 
@@ -34,7 +36,7 @@ class Urls:
         return "/ideas/similar"
 
     def idea(self, idea_id: int, **query: Query) -> str:
-        return f"/ideas/{idea_id}" + _query(**query)
+        return f"/ideas/{idea_id}" + _query(**query) if query else f"/ideas/{idea_id}"
 
     def board_feed(self) -> str:
         return "/feeds/ideas.atom"

@@ -16,8 +16,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, notification_prefs
-from ideaboard.errors import NotAllowed, NotFound
+from ideaboard import follows, notification_prefs, vote_lock
+from ideaboard.errors import NotAllowed
 from ideaboard.i18n import gettext as _
 from ideaboard.i18n import ngettext
 from ideaboard.ideas import hot_score
@@ -82,15 +82,7 @@ async def cast(idea_id: int, user: User, campaign: Campaign, step: int, spaces: 
     await _ensure_row(campaign, user)
     total = campaign.vote_budget or 0
     async with in_transaction() as conn:
-        query = Idea.filter(id=idea_id, space__in=spaces, campaign_id=campaign.id)
-        if not sees_hidden:
-            query = query.filter(hidden=False)
-        idea = await query.select_for_update().using_db(conn).first()
-        if idea is None:
-            raise NotFound(idea_id)
-        if not Status(idea.status).accepts_votes:
-            raise NotAllowed(_('Voting is closed: this idea is %(Status)s.', Status=Status(idea.status).label.lower()))
-        vote = await Vote.filter(idea_id=idea_id, user_id=user.id).using_db(conn).first()
+        idea, vote = await vote_lock.lock_open_idea(conn, idea_id, user.id, spaces, sees_hidden, campaign.id)
         old = vote.value if vote else 0
         new = _wanted(old, step, campaign.max_votes_per_idea)
         delta = new - old
@@ -103,7 +95,7 @@ async def cast(idea_id: int, user: User, campaign: Campaign, step: int, spaces: 
             await VoteBudget.filter(campaign_id=campaign.id, user_id=user.id).using_db(conn).update(
                 spent=F("spent") + delta)
         if delta:
-            await _store(conn, vote, idea_id, user.id, new)
+            await vote_lock.store(conn, vote, idea_id, user.id, new)
             if new:
                 await follows.follow_implicitly(user.id, idea_id, conn)
             idea.upvotes += delta
@@ -111,16 +103,6 @@ async def cast(idea_id: int, user: User, campaign: Campaign, step: int, spaces: 
             idea.hot = hot_score(idea.score, idea.created_at)
             await idea.save(update_fields=["upvotes", "score", "hot"], using_db=conn)
     return idea, new, (idea.score - delta if delta else None)
-
-
-async def _store(conn, vote: Vote | None, idea_id: int, user_id: int, value: int) -> None:
-    if vote is None:
-        await Vote.create(idea_id=idea_id, user_id=user_id, value=value, using_db=conn)
-    elif value == 0:
-        await vote.delete(using_db=conn)
-    else:
-        vote.value = value
-        await vote.save(update_fields=["value"], using_db=conn)
 
 
 async def settle(idea: Idea, was: Status, now: Status, conn=None) -> int:

@@ -9,12 +9,12 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from ideaboard import campaigns, follows, reads, sql, suspensions, vote_budget, webhooks
+from ideaboard import campaigns, follows, reads, sql, suspensions, vote_budget, vote_lock, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.i18n import gettext as _
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
-from ideaboard.models import Campaign, Idea, Role, Space, Status, User, Vote
+from ideaboard.models import Campaign, Idea, Role, Space, Status, User
 from ideaboard.outage import is_outage
 
 _NO_VOTES = [s.value for s in Status if not s.accepts_votes]
@@ -29,6 +29,9 @@ class Tally:
     mine: int
     title: str = ""
     previous_score: int | None = None  # before this vote (None when nothing changed)
+    space: str | None = None  # where the idea is and whether it is hidden: who may hear of the vote (live_events)
+    hidden: bool | None = None
+    campaign_id: int | None = None  # the vote widget's budget, if any (no query for ideas of no campaign)
 
     @property
     def id(self) -> int:
@@ -40,32 +43,56 @@ class _Raced(Exception):
     """The same person's other request changed this vote between our read and our write."""
 
 
+class _InCampaign(Exception):
+    """The idea is in a campaign whose rules were not checked yet: the statement changed nothing."""
+
+    def __init__(self, campaign_id: int) -> None:
+        self.campaign_id = campaign_id
+
+
 async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
-    """Set this user's vote to +1, -1 or 0 (withdraw) on an idea they may see; repeating a vote changes nothing."""
+    """Set this user's vote to +1, -1 or 0 (withdraw) on an idea they may see; repeating a vote changes nothing.
+
+    On Postgres a vote on an idea of no campaign is one statement (the suspension check included, see VOTE_SQL);
+    an idea in a campaign sends the vote back here for the campaign's rules first. SQLite checks in order, by ORM.
+    """
     require_verified(user)
-    await suspensions.ensure_may_write(user)
-    campaign = await Campaign.filter(ideas__id=idea_id).first()  # None for the ideas of no campaign
-    if campaign is not None:
-        if not campaigns.may_see(campaign, user):
-            raise NotFound(idea_id)
-        campaigns.refuse_vote(campaign)
-        if campaign.vote_budget:
+    postgres = sql.is_postgres()
+    campaign_checked = not postgres
+    if not postgres:
+        await suspensions.ensure_may_write(user)
+        campaign = await Campaign.filter(ideas__id=idea_id).first()  # None for the ideas of no campaign
+        if campaign is not None and _check_campaign(campaign, idea_id, user):
             return await _cast_budget_vote(idea_id, user, campaign, value)
-    postgres = connections.get("default").capabilities.dialect == "postgres"
     once = _cast_vote_postgres if postgres else _cast_vote_once
-    for attempt in range(3):
+    attempt = 0
+    while attempt < 3:
         try:
-            tally = await once(idea_id, user, value)
+            tally = await once(idea_id, user, value, campaign_checked)
             await webhooks.vote_milestones(tally.idea_id, tally.previous_score, tally.score)
             return tally
+        except _InCampaign as found:
+            campaign = await Campaign.get_or_none(id=found.campaign_id)
+            if campaign is not None and _check_campaign(campaign, idea_id, user):
+                return await _cast_budget_vote(idea_id, user, campaign, value)
+            campaign_checked = True  # not an attempt: the statement changed nothing
         except (IntegrityError, _Raced):
-            continue  # the same person's double click raced us to the insert; re-read and apply
+            attempt += 1  # the same person's double click raced us to the insert; re-read and apply
         except Exception as exc:
             # The one-statement vote is idempotent (it only moves the counters if the vote changes), so a
             # connection cut mid-statement is safe to repeat once: if it had committed, the repeat changes nothing.
             if not (postgres and attempt == 0 and is_outage(exc)):
                 raise
-    raise NotAllowed(_('Your vote could not be recorded, please try again.'))
+            attempt += 1
+    raise NotAllowed(_("Your vote could not be recorded, please try again."))
+
+
+def _check_campaign(campaign: Campaign, idea_id: int, user: User) -> bool:
+    """The campaign's rules for this vote (NotFound, NotAllowed); True when it spends a vote budget."""
+    if not campaigns.may_see(campaign, user):
+        raise NotFound(idea_id)
+    campaigns.refuse_vote(campaign)
+    return bool(campaign.vote_budget)
 
 
 async def _cast_budget_vote(idea_id: int, user: User, campaign: Campaign, value: int) -> Tally:
@@ -77,8 +104,9 @@ async def _cast_budget_vote(idea_id: int, user: User, campaign: Campaign, value:
         except IntegrityError:
             continue  # the same person's double click raced us to the insert; re-read and apply
         await webhooks.vote_milestones(idea.id, previous, idea.score)
-        return Tally(idea.id, idea.upvotes, idea.downvotes, idea.score, mine, idea.title, previous)
-    raise NotAllowed(_('Your vote could not be recorded, please try again.'))
+        return Tally(idea.id, idea.upvotes, idea.downvotes, idea.score, mine, idea.title, previous,
+                     Space(idea.space).value, idea.hidden, idea.campaign_id)
+    raise NotAllowed(_("Your vote could not be recorded, please try again."))
 
 
 def _sight(user: User) -> tuple[bool, list[str]]:
@@ -93,15 +121,21 @@ def _sight(user: User) -> tuple[bool, list[str]]:
 # and the counters move by the delta of the write that happened. Hot is hot_score() in SQL (same formula, rounded).
 # The visibility rule ($7 sees hidden, $8 visible spaces) is in the idea lookup, so an idea the voter may not see
 # returns no row (404) and the vote needs no separate read of the idea.
+# Nothing is written while the voter is suspended (`barred`, suspensions.current's rule) or while the idea is in a
+# campaign whose rules the caller has not checked yet ($9 false): the row then says so and cast_vote acts on it.
 # A vote follows the idea unless the voter unfollowed it (follows.follow_implicitly, inside the same statement).
 VOTE_SQL = """
 WITH idea AS (
-  SELECT id, title, status, upvotes, downvotes, score FROM ideas
+  SELECT id, title, status, upvotes, downvotes, score, space, hidden, campaign_id FROM ideas
   WHERE id = $1 AND (NOT hidden OR $7::boolean) AND space = ANY($8::varchar[]) FOR UPDATE
 ), old AS (
   SELECT coalesce((SELECT value FROM votes WHERE idea_id = $1 AND user_id = $2), 0) AS value
+), barred AS (
+  SELECT EXISTS (SELECT 1 FROM suspensions WHERE user_id = $2 AND lifted_at IS NULL
+                 AND (ends_at IS NULL OR ends_at > now())) AS b
 ), open AS (
-  SELECT old.value FROM idea, old WHERE idea.status <> ALL($4::varchar[]) AND old.value <> $3
+  SELECT old.value FROM idea, old, barred WHERE idea.status <> ALL($4::varchar[]) AND old.value <> $3
+    AND NOT barred.b AND (idea.campaign_id IS NULL OR $9::boolean)
 ), ins AS (
   INSERT INTO votes (idea_id, user_id, value, created_at)
   SELECT $1, $2, $3, now() FROM open WHERE open.value = 0 RETURNING 0 AS old
@@ -126,61 +160,51 @@ WITH idea AS (
   FROM delta WHERE ideas.id = $1 RETURNING upvotes, downvotes, score
 )
 SELECT idea.title, idea.status, old.value AS old, (SELECT count(*) FROM open) AS wanted,
-  b.upvotes AS new_up, b.downvotes AS new_down, b.score AS new_score, idea.upvotes, idea.downvotes, idea.score
-FROM idea CROSS JOIN old LEFT JOIN bumped b ON true
+  b.upvotes AS new_up, b.downvotes AS new_down, b.score AS new_score, idea.upvotes, idea.downvotes, idea.score,
+  idea.space, idea.hidden, idea.campaign_id, barred.b AS barred
+FROM idea CROSS JOIN old CROSS JOIN barred LEFT JOIN bumped b ON true
 """
 
 
-async def _cast_vote_postgres(idea_id: int, user: User, value: int) -> Tally:
+async def _cast_vote_postgres(idea_id: int, user: User, value: int, campaign_checked: bool) -> Tally:
     """cast_vote's one-statement version (see VOTE_SQL)."""
     sees_hidden, spaces = _sight(user)
     _unused, rows = await connections.get("default").execute_query(VOTE_SQL, [
-        idea_id, user.id, value, _NO_VOTES, float(HOT_EPOCH), float(HOT_SECONDS_PER_DECADE), sees_hidden, spaces])
-    if not rows:
+        idea_id, user.id, value, _NO_VOTES, float(HOT_EPOCH), float(HOT_SECONDS_PER_DECADE), sees_hidden, spaces,
+        campaign_checked])
+    if not rows or rows[0]["barred"]:
+        await suspensions.ensure_may_write(user)  # a suspended member hears that first, as on every write
+        if rows:
+            raise _Raced()  # the suspension ended in between: vote again
         raise NotFound(idea_id)
     row = rows[0]
+    if row["campaign_id"] is not None and not campaign_checked:
+        raise _InCampaign(row["campaign_id"])
     if not Status(row["status"]).accepts_votes:
         raise NotAllowed(_('Voting is closed: this idea is %(Status)s.', Status=Status(row['status']).label.lower()))
+    where = (row["space"], row["hidden"], row["campaign_id"])
     if not row["wanted"]:  # already this value: nothing to do
-        return Tally(idea_id, row["upvotes"], row["downvotes"], row["score"], value, row["title"])
+        return Tally(idea_id, row["upvotes"], row["downvotes"], row["score"], value, row["title"], None, *where)
     if row["new_score"] is None:
         raise _Raced()
-    return Tally(idea_id, row["new_up"], row["new_down"], row["new_score"], value, row["title"], row["score"])
+    return Tally(idea_id, row["new_up"], row["new_down"], row["new_score"], value, row["title"], row["score"], *where)
 
 
-async def _cast_vote_once(idea_id: int, user: User, value: int) -> Tally:
+async def _cast_vote_once(idea_id: int, user: User, value: int, _campaign_checked: bool = True) -> Tally:
     """cast_vote on SQLite, through the ORM in one transaction."""
     sees_hidden, spaces = _sight(user)
     async with in_transaction() as conn:
-        # Locking the idea row serialises votes on one idea, so the counters never lose an update.
-        query = Idea.filter(id=idea_id, space__in=spaces)
-        if not sees_hidden:
-            query = query.filter(hidden=False)
-        idea = await query.select_for_update().using_db(conn).first()
-        if idea is None:
-            raise NotFound(idea_id)
-        if not Status(idea.status).accepts_votes:
-            raise NotAllowed(_('Voting is closed: this idea is %(Status)s.', Status=Status(idea.status).label.lower()))
-        vote = await Vote.filter(idea_id=idea_id, user_id=user.id).using_db(conn).first()
+        idea, vote = await vote_lock.lock_open_idea(conn, idea_id, user.id, spaces, sees_hidden)
         old = vote.value if vote else 0
         previous = idea.score if old != value else None
         if old != value:
-            await _store_vote(conn, vote, idea_id, user.id, value)
+            await vote_lock.store(conn, vote, idea_id, user.id, value)
             if value:
                 await follows.follow_implicitly(user.id, idea_id, conn)
             _apply_delta(idea, old, value)
             await idea.save(update_fields=["upvotes", "downvotes", "score", "hot"], using_db=conn)
-    return Tally(idea.id, idea.upvotes, idea.downvotes, idea.score, value, idea.title, previous)
-
-
-async def _store_vote(conn, vote: Vote | None, idea_id: int, user_id: int, value: int) -> None:
-    if vote is None:
-        await Vote.create(idea_id=idea_id, user_id=user_id, value=value, using_db=conn)
-    elif value == 0:
-        await vote.delete(using_db=conn)
-    else:
-        vote.value = value
-        await vote.save(update_fields=["value"], using_db=conn)
+    return Tally(idea.id, idea.upvotes, idea.downvotes, idea.score, value, idea.title, previous,
+                 Space(idea.space).value, idea.hidden, idea.campaign_id)
 
 
 def _apply_delta(idea: Idea, old: int, new: int) -> None:

@@ -5,7 +5,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0021_webhook_secret_rotation')]
+    dependencies = [('models', '0023_campaign_image')]
 
     initial = False
 

@@ -288,7 +288,7 @@ async def vote(request: Request) -> Response:
             flash(request, error, "error")
         return back(request, urls.idea(idea_id))
     my_votes = {idea_id: idea.mine} if error is None else await votes.votes_by(viewer, [idea_id])
-    campaign = await Campaign.filter(ideas__id=idea_id).first()
+    campaign = await Campaign.get_or_none(id=idea.campaign_id) if idea.campaign_id else None  # the Tally knows it
     budget = await vote_budget.budget_of(campaign, viewer)
     return render(request, "ideas/detail.html", {"idea": idea, "my_votes": my_votes, "vote_error": error,
                                                  "budget": budget, "vote_oob": True}, block="vote_widget")
