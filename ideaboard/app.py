@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import htmx, images, imports, inputs, live, templating
+from ideaboard import htmx, images, imports, inputs, live, status_store, templating
 from ideaboard.api import problems
 from ideaboard.api import views as api
 from ideaboard.api.operations import BearerAuth
@@ -29,7 +29,7 @@ from ideaboard.auth import SESSION_SECONDS, LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
 from ideaboard.headers import SecurityHeadersMiddleware, security_headers, sign_in_origins
 from ideaboard.htmx import VaryMiddleware
-from ideaboard.middleware import UnreadCountMiddleware
+from ideaboard.middleware import UnreadCountMiddleware, WorkflowMiddleware
 from ideaboard.models import Role
 from ideaboard.outage import is_outage
 from ideaboard.pagecache import PageCacheMiddleware
@@ -354,6 +354,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with RegisterTortoise(app, config=settings.tortoise_config()), open_redis(settings) as redis:
+            await status_store.load()  # the board's statuses and transition table
             hub = live.Hub(redis)  # the process's one subscription for live updates
             try:
                 yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(),
@@ -370,6 +371,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds),  # visitors' pages; needs the session
         Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,), bearer_prefix=problems.API_PREFIX,
                    upload_posts=UPLOAD_POSTS),
+        Middleware(WorkflowMiddleware),  # the board's statuses as admins last saved them
         Middleware(LoadUserMiddleware),
         Middleware(UnreadCountMiddleware),
         Middleware(live.LiveMiddleware),  # publishes a request's live updates once its view is done

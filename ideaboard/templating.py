@@ -14,7 +14,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import campaigns, comments, live
+from ideaboard import campaigns, comments, live, statuses
 from ideaboard.csrf import session_token
 from ideaboard.models import Role, Status
 from ideaboard.urls import urls
@@ -75,7 +75,8 @@ class Macros:
 
     def __init__(self) -> None:
         self._module: TemplateModule | None = None
-        self.status_badge = functools.lru_cache(maxsize=64)(lambda status: self._macros.status_badge(status))
+        # per status and loaded workflow: an admin's rename or new colour shows at once
+        self._status_badge = functools.lru_cache(maxsize=64)(lambda status, _: self._macros.status_badge(status))
         self._role_badge = functools.lru_cache(maxsize=16)(lambda role: self._macros.role_badge(role))
 
     @property
@@ -83,6 +84,9 @@ class Macros:
         if self._module is None:  # made on first use, so the module's globals include `ui` itself
             self._module = templates.env.get_template("_macros.html").module
         return self._module
+
+    def status_badge(self, status: Any) -> Any:
+        return self._status_badge(str(status), statuses.generation())
 
     def role_badge(self, person: Any) -> Any:
         return self._role_badge(person.role)

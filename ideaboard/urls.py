@@ -344,6 +344,21 @@ class Urls:
     def admin_category_delete(self, category_id: int) -> str:
         return f"/staff/admin/categories/{category_id}/delete"
 
+    def admin_statuses(self) -> str:
+        return "/staff/admin/statuses"
+
+    def admin_status_edit(self, key: str) -> str:
+        return f"/staff/admin/statuses/{key}/edit"
+
+    def admin_status_move(self, key: str) -> str:
+        return f"/staff/admin/statuses/{key}/move"
+
+    def admin_status_delete(self, key: str) -> str:
+        return f"/staff/admin/statuses/{key}/delete"
+
+    def admin_status_transitions(self) -> str:
+        return "/staff/admin/statuses/transitions"
+
     def admin_users(self) -> str:
         return "/staff/admin/users"
 
@@ -425,6 +440,9 @@ class Urls:
 
     def api_categories(self) -> str:
         return "/api/v1/categories"
+
+    def api_statuses(self) -> str:
+        return "/api/v1/statuses"
 
     def api_notifications(self) -> str:
         return "/api/v1/notifications"

@@ -21,6 +21,7 @@ from ideaboard import (
     merge,
     moderation,
     redaction,
+    statuses,
     suspensions,
     triage,
     workflow,
@@ -44,7 +45,7 @@ async def queue(request: Request) -> Response:
     page = await triage.review_queue(staff_user(request), filters, page=int_param(request, "page"))
     reach = await captured.reach_by_idea([i.id for i in page.items])
     context = {"page": page, "filters": filters, "reach": reach, "categories": await list_categories(),
-               "section": "queue", "sorts": list(triage.SORTS), "statuses": list(Status)}
+               "section": "queue", "sorts": list(triage.SORTS), "statuses": statuses.ordered()}
     block = "queue_list" if htmx.is_partial(request) else None
     return render(request, "staff/queue.html", context, block=block)
 
