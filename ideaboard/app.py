@@ -54,6 +54,7 @@ from ideaboard.views import (
     social,
     staff,
     updates,
+    workflow_admin,
 )
 from ideaboard.views import api_keys as key_views
 from ideaboard.views import campaigns as campaign_views
@@ -104,6 +105,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/sitemap.xml", crawlers.sitemap, name="sitemap"),
         Route("/sitemaps/{chunk:id}.xml", crawlers.sitemap_part, name="sitemap_part"),
         Route("/favicon.ico", crawlers.favicon, name="favicon"),
+        Route("/statuses.css", community.status_styles, name="status_styles"),  # the admins' status colours
         Route("/live", updates.stream, name="live"),  # Server-Sent Events; each topic authorized in the view
         Route("/images/{key:str}", image_views.serve, name="image"),  # each picture only to who may see its idea
         Route("/images/{key:str}/thumb", image_views.serve, name="image_thumb"),
@@ -169,6 +171,12 @@ def build_routes() -> list[BaseRoute]:
         Route("/categories/{category_id:id}/move", staff.move_category, methods=["POST"], name="move_category"),
         Route("/categories/{category_id:id}/delete", staff.delete_category, methods=["POST"],
               name="delete_category"),
+        Route("/statuses", workflow_admin.statuses_page, methods=["GET", "POST"], name="statuses"),
+        Route("/statuses/transitions", workflow_admin.save_transitions, methods=["POST"], name="status_transitions"),
+        Route("/statuses/{key:str}/edit", workflow_admin.edit_status, methods=["POST"], name="edit_status"),
+        Route("/statuses/{key:str}/move", workflow_admin.move_status, methods=["POST"], name="move_status"),
+        Route("/statuses/{key:str}/delete", workflow_admin.delete_status, methods=["GET", "POST"],
+              name="delete_status"),
         Route("/users", staff.users_page, name="users"),
         Route("/users/{user_id:id}/role", staff.change_role, methods=["POST"], name="change_role"),
         Route("/users/{user_id:id}/deactivate", staff.deactivate_user, methods=["POST"], name="deactivate_user"),

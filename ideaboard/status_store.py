@@ -95,9 +95,11 @@ async def _save(actor: User, action: str, edit: Callable[[Table], Table], values
 async def _write(old: Table, new: Table, conn) -> None:
     kept = set(new.all_keys())
     await StatusDefinition.filter(key__in=[k for k in old.all_keys() if k not in kept]).using_db(conn).delete()
-    for s in new.statuses:  # names are unique: park them first so swapping two names never collides half-way
+    # Names are unique: park the changing ones first, so swapping two names never collides half-way (forms strip
+    # control characters, so no real name starts with one).
+    for s in new.statuses:
         if old.has(s.key) and old.get(s.key).name != s.name:
-            await StatusDefinition.filter(key=s.key).using_db(conn).update(name=f"~{s.key}")
+            await StatusDefinition.filter(key=s.key).using_db(conn).update(name=f"\x01{s.key}")
     for position, s in enumerate(new.statuses):
         fields = {"name": s.name, "colour": s.colour, "description": s.description, "phase": s.phase,
                   "position": position}

@@ -6,6 +6,7 @@ admin's save bumps the revision. Until then, and in code that never touches the 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -240,3 +241,25 @@ def by_phase(phases: Iterable[Phase]) -> dict[Phase, list[Status]]:
 
 def with_revision(table: Table, revision: int) -> Table:
     return replace(table, revision=revision, _by_key={})
+
+
+def _ink(colour: str) -> str:
+    """Dark or light text, whichever reads on the badge's colour (WCAG relative luminance)."""
+    def channel(hex2: str) -> float:
+        c = int(hex2, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    return "#111827" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.179 else "#ffffff"
+
+
+def stylesheet() -> str:
+    """Badge colours the admins chose: app.css themes today's eight; a new status or a changed colour is here."""
+    rules = [f".status-{s.key} {{ background: {s.colour}; color: {_ink(s.colour)}; }}"
+             for s in _current.statuses
+             if COLOUR_RE.match(s.colour) and KEY_RE.match(s.key) and s.colour != DEFAULT.get(s.key).colour]
+    return "\n".join(["/* the board's status colours (admin: Statuses) */", *rules]) + "\n"
+
+
+def style_version() -> str:
+    """Changes whenever the stylesheet would, so its URL can be cached for long."""
+    return hashlib.sha256(stylesheet().encode()).hexdigest()[:10]

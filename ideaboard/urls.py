@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from ideaboard import statuses
+
 Query = str | int | None
 
 
@@ -53,6 +55,10 @@ class Urls:
 
     def favicon(self) -> str:
         return "/favicon.ico"
+
+    def status_styles(self) -> str:
+        """The admins' status colours; the version changes with them, so browsers may keep each copy."""
+        return f"/statuses.css?v={statuses.style_version()}"
 
     def live(self, board: str | None = None, idea: int | None = None, queue: int | None = None,
              desk: int | None = None, since: str | None = None) -> str:

@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ideaboard import statuses
 from ideaboard.errors import Conflict, IllegalTransition
 from ideaboard.models import AuditEntry, EventKind, Idea, IdeaEvent, Role, Status, User
-from ideaboard import statuses
 from ideaboard.workflow import allowed_next, respond, transition
 
 N, R, P, IP, L, D, X, A = (Status.NEW, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED,
                           Status.DECLINED, Status.DUPLICATE, Status.ARCHIVED)
-# Written out by hand, not derived from the seeded table (migration 0022), so a wrong table fails here. Duplicate is reached by merging.
+# Written out by hand, not derived from the table migration 0022 seeds, so a wrong table fails here. Duplicate is
+# reached by merging.
 LEGAL = {
     (N, R), (N, D), (N, A),
     (R, P), (R, D), (R, A),

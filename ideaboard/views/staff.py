@@ -73,7 +73,9 @@ async def change_status(request: Request) -> Response:
     """Move the idea one step; illegal moves and conflicts come back as messages with the typed text kept."""
     idea, data = await _idea(request), await form_data(request)
     try:
-        to_status = Status(data.get("to_status", ""))
+        to_status = statuses.parse(data.get("to_status", ""))
+        if to_status is None:
+            raise ValueError("not one of the board's statuses")
         await workflow.transition(idea, staff_user(request), to_status, data.get("message", ""),
                                   expected_version=_int(data.get("version")))
     except ValueError:
