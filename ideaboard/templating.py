@@ -44,6 +44,11 @@ def status_label(value: str) -> str:
     return Status(value).label
 
 
+def status_description(value: str) -> str:
+    """The public description an admin gave the status (the badge's tooltip)."""
+    return Status(value).definition.description
+
+
 @pass_context
 def static_url(context: Any, path: str) -> str:
     """A static file's URL under the app's root path (inside a Mount root_path grows (/staff), app_root_path not)."""
@@ -56,6 +61,7 @@ templates.env.globals["static_url"] = static_url
 templates.env.globals["urls"] = urls
 templates.env.filters["timeago"] = timeago
 templates.env.filters["status_label"] = status_label
+templates.env.filters["status_description"] = status_description
 templates.env.globals["Role"] = Role
 templates.env.tests["voting_closed"] = voting_closed
 templates.env.filters["campaign_time"] = campaigns.when

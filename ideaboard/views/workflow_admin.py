@@ -85,6 +85,7 @@ async def delete_status(request: Request) -> Response:
     table = statuses.current()
     held = await status_store.held_by(key)
     context = {"status": table.get(key), "held": held, "section": "admin", "errors": {}, "problems": [],
+               "built_in": key in BUILT_IN,
                "targets": [s for s in table.statuses if s.key not in (key, DUPLICATE)], "move_to": ""}
     if request.method == "GET":
         return render(request, "staff/status_delete.html", context)
