@@ -76,7 +76,7 @@ async def _save(actor: User, action: str, edit: Callable[[Table], Table], values
                 before_write: Callable | None = None, **detail: object) -> Table:
     """Apply `edit` to the stored table under the revision lock; refuse with every problem, or write and audit."""
     async with in_transaction() as conn:
-        await WorkflowRevision.filter(id=1).using_db(conn).select_for_update().values_list("revision", flat=True)
+        await WorkflowRevision.filter(id=1).using_db(conn).select_for_update().first()  # one admin save at a time
         old = await _read(conn)
         new = edit(old)
         problems = status_rules.table_errors(new)
