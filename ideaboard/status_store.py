@@ -54,6 +54,17 @@ async def load() -> Table:
     return table
 
 
+async def seed(table: Table = statuses.DEFAULT) -> None:
+    """Write a whole table into empty workflow tables, as migration 0022 seeds today's (tests that empty every table
+    put it back with this), then load it."""
+    await StatusDefinition.bulk_create([StatusDefinition(key=s.key, name=s.name, colour=s.colour,
+                                                         description=s.description, phase=s.phase, position=i)
+                                        for i, s in enumerate(table.statuses)])
+    await StatusTransition.bulk_create([StatusTransition(from_key=a, to_key=b) for a, b in sorted(table.transitions)])
+    await WorkflowRevision.create(id=1, revision=table.revision)
+    await load()
+
+
 async def refresh() -> None:
     """At most once per CHECK_SECONDS: reload if an admin saved in another process (a lost database keeps ours)."""
     global _checked_at
