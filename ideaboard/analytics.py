@@ -6,6 +6,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from ideaboard import statuses
 from ideaboard.models import Conversation, DeskReply, EventKind, Idea, IdeaEvent, ReplyStatus, Role, Status, Vote
 
 
@@ -23,9 +24,9 @@ class Report:
 async def ideas_by_status() -> list[tuple[str, int]]:
     """Every status in workflow order, zeros included, so the chart's shape is stable."""
     rows = await Idea.filter(hidden=False).values_list("status", flat=False)
-    counts = {s: 0 for s in Status}
+    counts = {s: 0 for s in statuses.ordered()}
     for (status,) in rows:
-        counts[Status(status)] += 1
+        counts[Status(status)] = counts.get(Status(status), 0) + 1
     return [(s.label, n) for s, n in counts.items()]
 
 
@@ -50,7 +51,7 @@ async def median_first_response() -> timedelta | None:
 
 async def median_decision() -> timedelta | None:
     """How long until an idea is planned or declined (its first such transition)."""
-    decisions = [s for s in Status if s.is_decision]
+    decisions = statuses.where("is_decision")
     events = await IdeaEvent.filter(kind=EventKind.STATUS, to_status__in=decisions).values_list(
         "idea_id", "created_at")
     return await _median_delay(events)

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import htmx, images, imports, inputs, live, templating
+from ideaboard import htmx, images, imports, inputs, live, status_store, templating
 from ideaboard.api import problems
 from ideaboard.api import views as api
 from ideaboard.api.operations import BearerAuth
@@ -30,7 +30,7 @@ from ideaboard.csrf import CSRFMiddleware
 from ideaboard.headers import SecurityHeadersMiddleware, security_headers, sign_in_origins
 from ideaboard.htmx import VaryMiddleware
 from ideaboard.i18n import LocaleMiddleware
-from ideaboard.middleware import UnreadCountMiddleware
+from ideaboard.middleware import UnreadCountMiddleware, WorkflowMiddleware
 from ideaboard.models import Role
 from ideaboard.outage import is_outage
 from ideaboard.pagecache import PageCacheMiddleware
@@ -55,6 +55,7 @@ from ideaboard.views import (
     social,
     staff,
     updates,
+    workflow_admin,
 )
 from ideaboard.views import api_keys as key_views
 from ideaboard.views import campaigns as campaign_views
@@ -107,6 +108,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/sitemap.xml", crawlers.sitemap, name="sitemap"),
         Route("/sitemaps/{chunk:id}.xml", crawlers.sitemap_part, name="sitemap_part"),
         Route("/favicon.ico", crawlers.favicon, name="favicon"),
+        Route("/statuses.css", community.status_styles, name="status_styles"),  # the admins' status colours
         Route("/live", updates.stream, name="live"),  # Server-Sent Events; each topic authorized in the view
         Route("/images/{key:str}", image_views.serve, name="image"),  # each picture only to who may see its idea
         Route("/images/{key:str}/thumb", image_views.serve, name="image_thumb"),
@@ -173,6 +175,12 @@ def build_routes() -> list[BaseRoute]:
         Route("/categories/{category_id:id}/move", staff.move_category, methods=["POST"], name="move_category"),
         Route("/categories/{category_id:id}/delete", staff.delete_category, methods=["POST"],
               name="delete_category"),
+        Route("/statuses", workflow_admin.statuses_page, methods=["GET", "POST"], name="statuses"),
+        Route("/statuses/transitions", workflow_admin.save_transitions, methods=["POST"], name="status_transitions"),
+        Route("/statuses/{key:str}/edit", workflow_admin.edit_status, methods=["POST"], name="edit_status"),
+        Route("/statuses/{key:str}/move", workflow_admin.move_status, methods=["POST"], name="move_status"),
+        Route("/statuses/{key:str}/delete", workflow_admin.delete_status, methods=["GET", "POST"],
+              name="delete_status"),
         Route("/users", staff.users_page, name="users"),
         Route("/users/{user_id:id}/role", staff.change_role, methods=["POST"], name="change_role"),
         Route("/users/{user_id:id}/deactivate", staff.deactivate_user, methods=["POST"], name="deactivate_user"),
@@ -360,6 +368,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with RegisterTortoise(app, config=settings.tortoise_config()), open_redis(settings) as redis:
+            await status_store.load()  # the board's statuses and transition table
             hub = live.Hub(redis)  # the process's one subscription for live updates
             try:
                 yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(),
@@ -376,6 +385,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds),  # visitors' pages; needs the session
         Middleware(CSRFMiddleware, exempt_posts=(UNSUBSCRIBE_POST,), bearer_prefix=problems.API_PREFIX,
                    upload_posts=UPLOAD_POSTS),
+        Middleware(WorkflowMiddleware),  # the board's statuses as admins last saved them
         Middleware(LoadUserMiddleware),
         Middleware(LocaleMiddleware),  # the member's language, else the browser's (needs the user)
         Middleware(UnreadCountMiddleware),

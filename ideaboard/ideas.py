@@ -81,7 +81,7 @@ async def edit_idea(idea: Idea, editor: User, form: IdeaForm) -> Idea:
     """Authors may reword their idea while nobody has started reviewing it."""
     if idea.author_id != editor.id:
         raise NotAllowed(_('Only the author can edit this idea.'))
-    if idea.status is not Status.NEW:
+    if idea.status != Status.NEW:
         raise NotAllowed(_('This idea is already being reviewed, so it can no longer be edited.'))
     await suspensions.ensure_may_write(editor)
     idea.title, idea.body, idea.body_html = form.title, form.body, render_markdown(form.body)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, forms, ideas, vote_records
+from ideaboard import audit, forms, ideas, statuses, vote_records
 from ideaboard.accounts import normalize_email
 from ideaboard.i18n import gettext as _
 from ideaboard.markdown import render_markdown
@@ -28,7 +28,6 @@ MAX_ERRORS_SHOWN = 50
 IDEA_COLUMNS = ("title", "body", "author_email", "author_name", "category", "status", "space", "created_at")
 VOTE_COLUMNS = ("idea_id", "idea_title", "voter_email", "voter_name", "value")
 KINDS = {"ideas": IDEA_COLUMNS, "votes": VOTE_COLUMNS}
-_IMPORTABLE = [s.value for s in Status if s is not Status.DUPLICATE]  # duplicates are made by merging, here too
 _VOTE_VALUES = {"1": 1, "+1": 1, "up": 1, "-1": -1, "down": -1}
 
 
@@ -184,8 +183,9 @@ def _idea_row(line: int, row: Mapping[str, str], categories: Mapping[str, int]) 
     if category and category.lower() not in categories:
         errors.append(f"category: no category is called “{category[:60]}”; create it first or leave it empty.")
     status = row.get("status", "").lower().replace(" ", "_") or Status.NEW.value
-    if status not in _IMPORTABLE:
-        errors.append(f"status: use one of {', '.join(_IMPORTABLE)}.")
+    importable = [k for k in statuses.current().all_keys() if k != Status.DUPLICATE]  # duplicates come from merging
+    if status not in importable:
+        errors.append(f"status: use one of {', '.join(importable)}.")
     space = row.get("space", "").lower() or Space.PUBLIC.value
     if space not in (Space.PUBLIC.value, Space.INTERNAL.value):
         errors.append("space: use public or internal.")

@@ -14,8 +14,8 @@ from typing import cast
 
 from tortoise.expressions import F
 
-from ideaboard import search_text
-from ideaboard.models import Idea, ListenCursor, Space, Status, XReadMonth
+from ideaboard import search_text, statuses
+from ideaboard.models import Idea, ListenCursor, Space, XReadMonth
 from ideaboard.settings import Settings
 from ideaboard.x_api import StreamRule, all_of_operands, brand_operands, pack_rules
 
@@ -45,7 +45,7 @@ STREAM_KEY = "stream"
 
 async def open_idea_topics() -> list[tuple[str, str]]:
     """Open public ideas, most voted first, as (title, body): the topics the rules listen for."""
-    open_ideas = Idea.filter(hidden=False, space=Space.PUBLIC, status__in=[s for s in Status if not s.is_closed])
+    open_ideas = Idea.filter(hidden=False, space=Space.PUBLIC, status__in=list(statuses.keys_where("is_closed", False)))
     rows = await open_ideas.order_by("-upvotes", "id").values_list("title", "body")
     return cast(list[tuple[str, str]], rows)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ideaboard import counts, ideas, reads, sql
-from ideaboard.models import Idea, Space, Status, User
+from ideaboard import counts, ideas, reads, sql, statuses
+from ideaboard.models import Idea, Space, User
 from ideaboard.paging import Page, decode_cursor, encode_cursor
 
 SORTS = ("hot", "top", "new")
@@ -34,7 +34,7 @@ class IdeaListing:
         """The listing asked for, with unknown values dropped; raises NotAllowed for another's space."""
         ideas.visible_filter(viewer, space)
         return cls(space=space, sort=sort if sort in SORT_COLUMNS else "hot",
-                   status=status if status and status in Status.__members__.values() else None,
+                   status=status if statuses.parse(status) else None,
                    category=category, tag=tag.lower() if tag else None, size=size, campaign=campaign)
 
     @property

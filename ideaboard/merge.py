@@ -16,7 +16,7 @@ from ideaboard.ideas import hot_score, may_open
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, EventKind, Follow, Idea, IdeaEvent, MergeRecord, Status, User, Vote
 from ideaboard.urls import urls
-from ideaboard.workflow import TRANSITIONS
+from ideaboard.workflow import next_statuses
 
 MERGE_LINK = re.compile(r'href="/ideas/([0-9]{1,10})"')
 
@@ -50,7 +50,7 @@ def _check(source: Idea, target: Idea) -> None:
         raise NotAllowed(_('This idea is already merged into another idea.'))
     if target.status == Status.DUPLICATE:
         raise NotAllowed(_('That idea is itself a duplicate; merge into the idea it points to instead.'))
-    if Status.DUPLICATE not in TRANSITIONS[Status(source.status)]:
+    if Status.DUPLICATE not in next_statuses(source.status):
         raise NotAllowed(_('An idea that is %(Status)s cannot be merged; only new and under-review ideas can.',
                            Status=Status(source.status).label))
     if source.space != target.space:
@@ -112,9 +112,9 @@ async def merge_ideas(source: Idea, target: Idea, actor: User) -> None:
         await recount(a)
         await recount(b)
         await vote_budget.after_merge(b, a)  # budget votes weigh more than one; B's come back to budgets
-        record = await MergeRecord.create(source_id=b.id, target_id=a.id, from_status=b.status.value, moved={
+        record = await MergeRecord.create(source_id=b.id, target_id=a.id, from_status=str(b.status), moved={
             "comments": comment_ids, "votes": votes, "follows": followers})
-        await audit.record(actor, "idea.merge", "idea", b.id, into=a.id, from_status=b.status.value,
+        await audit.record(actor, "idea.merge", "idea", b.id, into=a.id, from_status=str(b.status),
                            merge_record=record.id)
         b.status = Status.DUPLICATE
         await webhooks.idea_merged(b, a)

@@ -5,8 +5,20 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ideaboard import htmx, notifications
+from ideaboard import htmx, notifications, status_store
 from ideaboard.models import User
+
+
+class WorkflowMiddleware:
+    """Before each request, this process picks up an admin's workflow change made in another (status_store)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await status_store.refresh()
+        await self.app(scope, receive, send)
 
 
 class UnreadCountMiddleware:

@@ -10,6 +10,10 @@ from tortoise.models import Model
 
 from ideaboard.i18n import lazy_gettext
 
+# What each status means is the board's own (statuses.py); re-exported here beside the other nouns.
+from ideaboard.statuses import Phase as Phase
+from ideaboard.statuses import Status as Status
+
 
 class Role(StrEnum):
     CUSTOMER = "customer"
@@ -24,57 +28,6 @@ class Role(StrEnum):
     @property
     def is_employee(self) -> bool:
         return self is not Role.CUSTOMER
-
-
-class Status(StrEnum):
-    NEW = "new"
-    UNDER_REVIEW = "under_review"
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    LAUNCHED = "launched"
-    DECLINED = "declined"
-    DUPLICATE = "duplicate"
-    ARCHIVED = "archived"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
-
-    @property
-    def is_closed(self) -> bool:
-        """Decided for good (launched, declined, merged as a duplicate, archived): the open ideas are the others."""
-        return self in _CLOSED
-
-    @property
-    def accepts_votes(self) -> bool:
-        return not self.is_closed
-
-    @property
-    def listed_by_default(self) -> bool:
-        """A board without a status filter shows open ideas; closed ones are listed under their status."""
-        return not self.is_closed
-
-    @property
-    def clusterable(self) -> bool:
-        """Still an idea of its own (not merged away or archived): clustered and suggested to people typing."""
-        return self not in (Status.DUPLICATE, Status.ARCHIVED)
-
-    @property
-    def in_review_queue(self) -> bool:
-        """Waiting for the team's decision: the staff queue lists these."""
-        return self in (Status.NEW, Status.UNDER_REVIEW)
-
-    @property
-    def on_roadmap(self) -> bool:
-        return self in (Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED)
-
-    @property
-    def is_decision(self) -> bool:
-        """Reaching this status answers an idea's review (the analytics' time to decision)."""
-        return self in (Status.PLANNED, Status.DECLINED)
-
-
-_CLOSED = frozenset({Status.LAUNCHED, Status.DECLINED, Status.DUPLICATE, Status.ARCHIVED})
 
 
 class Space(StrEnum):
@@ -237,6 +190,43 @@ class SiteSetting(Model):
         table = "site_settings"
 
 
+class StatusDefinition(Model):
+    """A status of this board, as an admin defined it (statuses.py reads them, migration 0022 seeds eight)."""
+
+    key = fields.CharField(max_length=16, primary_key=True)
+    name = fields.CharField(max_length=40, unique=True)
+    colour = fields.CharField(max_length=7, default="#6b7280")
+    description = fields.CharField(max_length=300, default="")
+    phase = fields.CharEnumField(Phase, max_length=16, default=Phase.OPEN)
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "statuses"
+        ordering = ("position", "key")
+
+
+class StatusTransition(Model):
+    """An allowed move from one status to another: the editable transition table."""
+
+    id = fields.IntField(primary_key=True)
+    from_key = fields.CharField(max_length=16)
+    to_key = fields.CharField(max_length=16)
+
+    class Meta:
+        table = "status_transitions"
+        unique_together = (("from_key", "to_key"),)
+
+
+class WorkflowRevision(Model):
+    """One row counting saves of the workflow: each process reloads its statuses when the number moves on."""
+
+    id = fields.IntField(primary_key=True)
+    revision = fields.IntField(default=0)
+
+    class Meta:
+        table = "workflow_revision"
+
+
 class Category(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=60, unique=True)
@@ -264,7 +254,7 @@ class Idea(Model):
         "models.Category", related_name="ideas", null=True, on_delete=fields.OnDelete.SET_NULL
     )
     category_id: int | None
-    status = fields.CharEnumField(Status, max_length=16, default=Status.NEW)
+    status = fields.CharField(max_length=16, default="new")  # a key of statuses.current(), "new" to start
     space = fields.CharEnumField(Space, max_length=16, default=Space.PUBLIC)
     campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
         "models.Campaign", related_name="ideas", null=True, on_delete=fields.OnDelete.SET_NULL
@@ -396,8 +386,8 @@ class IdeaEvent(Model):
     )
     actor_id: int | None
     kind = fields.CharEnumField(EventKind, max_length=16)
-    from_status = fields.CharEnumField(Status, max_length=16, null=True)
-    to_status = fields.CharEnumField(Status, max_length=16, null=True)
+    from_status = fields.CharField(max_length=16, null=True)
+    to_status = fields.CharField(max_length=16, null=True)
     message = fields.TextField(default="")
     message_html = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)

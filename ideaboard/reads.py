@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from ideaboard import sql
+from ideaboard import sql, statuses
 from ideaboard.models import (
     Campaign,
     Category,
@@ -23,7 +23,6 @@ from ideaboard.models import (
     IdeaTag,
     IdeaTweet,
     Session,
-    Status,
     Tag,
     Tweet,
     User,
@@ -42,7 +41,6 @@ RELATED_COLUMNS = ("id", "title", "score", "status", "space", "hidden")
 _CARD_JOINED = (("u.name", "author_name"), ("u.role", "author_role"), ("c.name", "category_name"),
                 ("c.slug", "category_slug"), ("c.position", "category_position"),
                 ("cp.title", "campaign_title"), ("cp.slug", "campaign_slug"))
-_UNCLUSTERED = tuple(s.value for s in Status if not s.clusterable)
 
 
 def _table(model) -> str:
@@ -141,18 +139,19 @@ def _timeline() -> sql.Statement:
 
 def related_ideas(idea_id: int, limit: int) -> sql.Query:
     """Other visible ideas of the idea's space in its cluster of the current run, most voted first."""
-    return _related_ideas().bind(idea_id, True, False, *_UNCLUSTERED, limit)
+    unclustered = statuses.keys_where("clusterable", False)
+    return _related_ideas(len(unclustered)).bind(idea_id, True, False, *unclustered, limit)
 
 
 @functools.cache
-def _related_ideas() -> sql.Statement:
+def _related_ideas(unclustered: int) -> sql.Statement:
     """The current run is the newest finished one, as clusters.current_run() reads it."""
     memberships, ideas = _table(IdeaCluster), _table(Idea)
     return sql.Select.of("i", RELATED_COLUMNS).statement(
         f"FROM {memberships} me JOIN {memberships} o ON o.cluster_id = me.cluster_id AND o.idea_id <> me.idea_id "
         f"JOIN {ideas} i ON i.id = o.idea_id JOIN {ideas} src ON src.id = me.idea_id "
         f"WHERE me.idea_id = ? AND me.run_id = (SELECT max(id) FROM {_table(ClusterRun)} WHERE finished = ?) "
-        f"AND i.hidden = ? AND i.space = src.space AND i.status NOT IN ({', '.join('?' * len(_UNCLUSTERED))}) "
+        f"AND i.hidden = ? AND i.space = src.space AND i.status NOT IN ({', '.join('?' * unclustered) or 'NULL'}) "
         "ORDER BY i.score DESC, i.id LIMIT ?")
 
 
@@ -191,15 +190,20 @@ def _following() -> sql.Statement:
         f"FROM {_table(Follow)} f WHERE f.idea_id = ? AND f.user_id = ? AND f.unfollowed_at IS NULL LIMIT 1")
 
 
+def page_ids(sort_column: str, shape: tuple[bool, ...], mode: str, limit: int | None = None) -> sql.Statement:
+    """One statement per filter shape and set of statuses the board lists by default (admins may change those)."""
+    return _page_ids(sort_column, shape, mode, limit, statuses.keys_where("listed_by_default", False))
+
+
 @functools.cache
-def page_ids(sort_column: str, shape: Shape, mode: str, limit: int | None = None) -> sql.Statement:
+def _page_ids(sort_column: str, shape: Shape, mode: str, limit: int | None, unlisted: tuple[str, ...]) -> sql.Statement:
     """The ids of one board page (and one more), from an index-only scan; each filter shape built once.
 
     The unfiltered board writes its LIMIT into the statement: with `LIMIT $n` Postgres costs a cached generic plan
     as if it read a large share of the table, so it would plan every page anew.
     Filtered shapes keep the parameter on purpose: their best plan depends on the status, category or tag asked for.
     """
-    where = _board_where(*shape)
+    where = _board_where(unlisted, *shape)
     if mode in ("after", "before"):
         where += f" AND (x.{sort_column}, x.id) {'<' if mode == 'after' else '>'} (?, ?)"
     order = "ASC" if mode == "before" else "DESC"
@@ -224,19 +228,24 @@ PAGE_VOTES = _VOTE_VALUES.statement(f"FROM {_table(Vote)} v WHERE v.user_id = ? 
                                     "AND v.idea_id IN (SELECT id FROM page_ids)")
 
 
+def board_count(shape: tuple[bool, ...], limit: int) -> sql.Statement:
+    return _board_count(shape, limit, statuses.keys_where("listed_by_default", False))
+
+
 @functools.cache
-def board_count(shape: Shape, limit: int) -> sql.Statement:
+def _board_count(shape: Shape, limit: int, unlisted: tuple[str, ...]) -> sql.Statement:
     """Counts up to `limit` matches: past that "10000+ ideas" says enough, and the cost stops growing.
 
     The limit is written in, not a parameter: with `LIMIT $n` Postgres planned the count anew on every page.
     """
     return sql.Select((("count(*)", "n"),)).statement(
-        f"FROM (SELECT 1 FROM {_table(Idea)} x WHERE {_board_where(*shape)} LIMIT {int(limit)}) matches")
+        f"FROM (SELECT 1 FROM {_table(Idea)} x WHERE {_board_where(unlisted, *shape)} LIMIT {int(limit)}) matches")
 
 
-def _board_where(status: bool, category: bool, tag: bool, campaign: bool = False) -> str:
+def _board_where(unlisted_keys: tuple[str, ...], status: bool, category: bool, tag: bool,
+                 campaign: bool = False) -> str:
     """Space, hidden, then status (or the statuses listed by default), category slug, tag name, campaign id, as `?`s."""
-    unlisted = ", ".join(f"'{s.value}'" for s in Status if not s.listed_by_default)
+    unlisted = ", ".join(f"'{k}'" for k in unlisted_keys) or "''"  # keys are [a-z0-9_] (status_rules)
     parts = ["x.space = ?", "x.hidden = ?", "x.status = ?" if status else f"x.status NOT IN ({unlisted})"]
     if category:
         parts.append(f"x.category_id = (SELECT id FROM {_table(Category)} WHERE slug = ?)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ideaboard import statuses
 from ideaboard.models import EventKind, Idea, IdeaEvent, Space, Status
-
-COLUMNS = [s for s in Status if s.on_roadmap]
+from ideaboard.statuses import ROADMAP_PHASES, Phase
 
 
 @dataclass(frozen=True)
@@ -20,10 +20,27 @@ def _public():
     return Idea.filter(space=Space.PUBLIC, hidden=False)
 
 
-async def roadmap_columns(per_column: int = 50) -> dict[Status, list[Idea]]:
-    """Planned, in progress and launched public ideas, best score first."""
-    return {status: await _public().filter(status=status).order_by("-score", "-id").limit(per_column)
-                    .select_related("category") for status in COLUMNS}
+@dataclass(frozen=True)
+class Column:
+    """One phase of the roadmap (planned, in progress, done) and every status the board put in it."""
+    phase: Phase
+    statuses: list[Status]
+    ideas: list[Idea]
+
+    @property
+    def anchor(self) -> str:
+        """The column's id: its first status's key on a board with one status per phase (today's: planned…)."""
+        return self.statuses[0].value if len(self.statuses) == 1 else self.phase.value
+
+
+async def roadmap_columns(per_column: int = 50) -> list[Column]:
+    """Public ideas by phase (planned, in progress, done), best score first: custom statuses join their phase."""
+    columns = []
+    for phase, members in statuses.by_phase(ROADMAP_PHASES).items():
+        ideas = await (_public().filter(status__in=[s.value for s in members]).order_by("-score", "-id")
+                       .limit(per_column).select_related("category")) if members else []
+        columns.append(Column(phase, members, ideas))
+    return columns
 
 
 async def launched_ideas(limit: int = 50) -> list[Launch]:

@@ -18,7 +18,7 @@ from typing import cast
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, reads, share, sql, webhooks
+from ideaboard import audit, reads, share, sql, statuses, webhooks
 from ideaboard.forms import IdeaForm
 from ideaboard.i18n import gettext as _
 from ideaboard.ideas import submit_idea
@@ -117,7 +117,7 @@ def tweets_from_rows(rows) -> list[Tweet]:
 
 async def open_ideas_for_linking() -> list[tuple[int, str, str]]:
     """Open public ideas as (id, title, body): what a post heard on X may be linked to."""
-    open_ideas = Idea.filter(hidden=False, space=Space.PUBLIC, status__in=[s for s in Status if not s.is_closed])
+    open_ideas = Idea.filter(hidden=False, space=Space.PUBLIC, status__in=list(statuses.keys_where("is_closed", False)))
     return cast(list[tuple[int, str, str]], await open_ideas.order_by("id").values_list("id", "title", "body"))
 
 

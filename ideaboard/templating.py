@@ -12,7 +12,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import campaigns, comments, i18n, live
+from ideaboard import campaigns, comments, i18n, live, statuses
 from ideaboard.csrf import session_token
 from ideaboard.models import Role, Status
 from ideaboard.urls import urls
@@ -43,6 +43,11 @@ def status_label(value: str) -> str:
     return i18n.gettext(Status(value).label)
 
 
+def status_description(value: str) -> str:
+    """The public description an admin gave the status (the badge's tooltip)."""
+    return Status(value).definition.description
+
+
 @pass_context
 def static_url(context: Any, path: str) -> str:
     """A static file's URL under the app's root path (inside a Mount root_path grows (/staff), app_root_path not)."""
@@ -60,6 +65,7 @@ templates.env.filters["datetime_utc"] = i18n.datetime_utc
 templates.env.filters["number"] = i18n.number
 templates.env.globals["html_lang"] = i18n.html_lang
 templates.env.filters["status_label"] = status_label
+templates.env.filters["status_description"] = status_description
 templates.env.globals["Role"] = Role
 templates.env.tests["voting_closed"] = voting_closed
 templates.env.filters["campaign_time"] = campaigns.when
@@ -79,18 +85,19 @@ class Macros:
 
     def __init__(self) -> None:
         self._module: TemplateModule | None = None
-        # cached per locale too: a badge's words are the request's language
-        self._status_badge = functools.lru_cache(maxsize=64)(lambda status, _locale: self._macros.status_badge(status))
+        # per status, loaded workflow and locale: an admin's rename or new colour shows at once, in the reader's words
+        self._status_badge = functools.lru_cache(maxsize=128)(
+            lambda status, _generation, _locale: self._macros.status_badge(status))
         self._role_badge = functools.lru_cache(maxsize=16)(lambda role, _locale: self._macros.role_badge(role))
-
-    def status_badge(self, status: Any) -> Any:
-        return self._status_badge(status, i18n.current())
 
     @property
     def _macros(self):
         if self._module is None:  # made on first use, so the module's globals include `ui` itself
             self._module = templates.env.get_template("_macros.html").module
         return self._module
+
+    def status_badge(self, status: Any) -> Any:
+        return self._status_badge(str(status), statuses.generation(), i18n.current())
 
     def role_badge(self, person: Any) -> Any:
         return self._role_badge(person.role, i18n.current())

@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 
 from tortoise.functions import Count
 
-from ideaboard import assignment, captured, workflow
+from ideaboard import assignment, captured, statuses, workflow
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.i18n import gettext as _
 from ideaboard.models import Idea, IdeaTweet, Status, User
 from ideaboard.paging import Page
 
-QUEUE_STATUSES = [s for s in Status if s.in_review_queue]  # what waits for the team: the queue's default
 SORTS = {
     "score": ("-score", "-id"),
     "oldest": ("created_at", "id"),
@@ -39,14 +38,15 @@ class QueueFilters:
         status = q.get("status", "")  # any status can be listed: planned, in progress and launched ones too
         sort, owner = q.get("sort", ""), q.get("owner", "")
         return cls(sort=sort if sort in SORTS else "score",
-                   status=status if status in {s.value for s in Status} else "",
+                   status=status if statuses.parse(status) else "",
                    category=(q.get("category") or "")[:60],
                    owner=owner if owner in OWNERS else "anyone")
 
 
 async def review_queue(actor: User, filters: QueueFilters, *, page: int = 1, size: int = 50) -> Page[Idea]:
     """Waiting ideas (or those of one status) of both spaces; hidden ones live in the flag queue."""
-    query = Idea.filter(hidden=False, status__in=[filters.status] if filters.status else list(QUEUE_STATUSES))
+    waiting = [filters.status] if filters.status else list(statuses.keys_where("in_review_queue"))
+    query = Idea.filter(hidden=False, status__in=waiting)
     if filters.category:
         query = query.filter(category__slug=filters.category)
     if filters.owner == "mine":
@@ -110,8 +110,8 @@ async def bulk_apply(actor: User, action: str, selected: Mapping[int, int]) -> B
                     raise NotAllowed(_('already yours'))
                 await assignment.claim(idea, actor, version)
             else:
-                if idea.status is not Status.NEW:
-                    raise NotAllowed(_('already %(lower)s', lower=idea.status.label.lower()))
+                if idea.status != Status.NEW:
+                    raise NotAllowed(_('already %(lower)s', lower=Status(idea.status).label.lower()))
                 await workflow.transition(idea, actor, Status.UNDER_REVIEW, expected_version=version)
         except (NotAllowed, IllegalTransition, Conflict) as exc:
             result.skipped.append((idea, _short(exc)))

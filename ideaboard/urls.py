@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from ideaboard import statuses
+
 Query = str | int | None
 
 
@@ -55,6 +57,10 @@ class Urls:
 
     def favicon(self) -> str:
         return "/favicon.ico"
+
+    def status_styles(self) -> str:
+        """The admins' status colours; the version changes with them, so browsers may keep each copy."""
+        return f"/statuses.css?v={statuses.style_version()}"
 
     def live(self, board: str | None = None, idea: int | None = None, queue: int | None = None,
              desk: int | None = None, since: str | None = None) -> str:
@@ -352,6 +358,21 @@ class Urls:
     def admin_category_delete(self, category_id: int) -> str:
         return f"/staff/admin/categories/{category_id}/delete"
 
+    def admin_statuses(self) -> str:
+        return "/staff/admin/statuses"
+
+    def admin_status_edit(self, key: str) -> str:
+        return f"/staff/admin/statuses/{key}/edit"
+
+    def admin_status_move(self, key: str) -> str:
+        return f"/staff/admin/statuses/{key}/move"
+
+    def admin_status_delete(self, key: str) -> str:
+        return f"/staff/admin/statuses/{key}/delete"
+
+    def admin_status_transitions(self) -> str:
+        return "/staff/admin/statuses/transitions"
+
     def admin_users(self) -> str:
         return "/staff/admin/users"
 
@@ -433,6 +454,9 @@ class Urls:
 
     def api_categories(self) -> str:
         return "/api/v1/categories"
+
+    def api_statuses(self) -> str:
+        return "/api/v1/statuses"
 
     def api_notifications(self) -> str:
         return "/api/v1/notifications"

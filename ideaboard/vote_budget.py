@@ -16,7 +16,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, notification_prefs, vote_lock
+from ideaboard import follows, notification_prefs, statuses, vote_lock
 from ideaboard.errors import NotAllowed
 from ideaboard.i18n import gettext as _
 from ideaboard.i18n import ngettext
@@ -106,35 +106,43 @@ async def cast(idea_id: int, user: User, campaign: Campaign, step: int, spaces: 
 
 
 async def settle(idea: Idea, was: Status, now: Status, conn=None) -> int:
-    """On closing an idea of a budget campaign, its votes go back to each voter's budget (and they are told);
-    reopening spends them again. Called in the status change's transaction; returns the voters it touched."""
-    if Status(was).is_closed == Status(now).is_closed or not idea.campaign_id:
+    """On closing an idea of a budget campaign (a status in the done or closed phase), its votes go back to each
+    voter's budget (and they are told); reopening spends them again. Called in the status change's transaction;
+    returns the voters it touched."""
+    if Status(was).is_closed == Status(now).is_closed:
+        return 0
+    return await settle_closing(idea, Status(now).is_closed, Status(now).label, conn)
+
+
+async def settle_closing(idea: Idea, closing: bool, status_name: str, conn=None) -> int:
+    """The idea's status now counts as closed (`closing`) or open again: give back or spend its budget votes."""
+    if not idea.campaign_id:
         return 0
     campaign = await Campaign.get_or_none(id=idea.campaign_id)
     if campaign is None or not campaign.vote_budget:
         return 0
     votes = await Vote.filter(idea_id=idea.id, user_id__not_isnull=True).using_db(conn).values_list("user_id", "value")
-    sign = -1 if Status(now).is_closed else 1
+    sign = -1 if closing else 1
     for user_id, value in votes:
         await VoteBudget.filter(campaign_id=campaign.id, user_id=user_id).using_db(conn).update(
             spent=F("spent") + sign * value)
     if sign < 0:
-        await _tell_refunds(idea, campaign, Status(now), dict(votes), conn)
+        await _tell_refunds(idea, campaign, status_name, dict(votes), conn)
     return len(votes)
 
 
-async def _tell_refunds(idea: Idea, campaign: Campaign, status: Status, votes: dict, conn) -> None:
+async def _tell_refunds(idea: Idea, campaign: Campaign, status_name: str, votes: dict, conn) -> None:
     wanted = await notification_prefs.deliveries(list(votes), NotificationKind.CAMPAIGNS)
     told = {uid: how for uid, how in wanted.items() if how is not Delivery.OFF}
     await Notification.bulk_create([
         Notification(user_id=uid, idea_id=idea.id, kind=NotificationKind.CAMPAIGNS, delivery=how,
-                     message=_refund_message(votes[uid], idea, campaign, status)[:300])
+                     message=_refund_message(votes[uid], idea, campaign, status_name)[:300])
         for uid, how in sorted(told.items())], using_db=conn)
 
 
-def _refund_message(count: int, idea: Idea, campaign: Campaign, status: Status) -> str:
+def _refund_message(count: int, idea: Idea, campaign: Campaign, status_name: str) -> str:
     title = idea.title if len(idea.title) <= 80 else idea.title[:79] + "…"
-    return (f"“{title}” is {status.label.lower()}: your {count} vote{'s' * (count != 1)} "
+    return (f"“{title}” is {status_name.lower()}: your {count} vote{'s' * (count != 1)} "
             f"went back to your budget in “{campaign.title}”")
 
 
@@ -152,7 +160,7 @@ async def after_merge(source: Idea, target: Idea) -> None:
         target.hot = hot_score(target.score, target.created_at)
         await target.save(update_fields=["upvotes", "downvotes", "score", "hot"])
     voters = [u for u in await Vote.filter(idea_id=target.id).values_list("user_id", flat=True) if u is not None]
-    closed = [s.value for s in Status if s.is_closed]
+    closed = list(statuses.keys_where("is_closed"))
     for campaign in budgeted:
         for user_id in voters:
             values = await (Vote.filter(user_id=user_id, idea__campaign_id=campaign.id)

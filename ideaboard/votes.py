@@ -9,15 +9,13 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from ideaboard import campaigns, follows, reads, sql, suspensions, vote_budget, vote_lock, webhooks
+from ideaboard import campaigns, follows, reads, sql, statuses, suspensions, vote_budget, vote_lock, webhooks
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.i18n import gettext as _
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
 from ideaboard.models import Campaign, Idea, Role, Space, Status, User
 from ideaboard.outage import is_outage
-
-_NO_VOTES = [s.value for s in Status if not s.accepts_votes]
 
 
 @dataclass(frozen=True)
@@ -169,8 +167,9 @@ FROM idea CROSS JOIN old CROSS JOIN barred LEFT JOIN bumped b ON true
 async def _cast_vote_postgres(idea_id: int, user: User, value: int, campaign_checked: bool) -> Tally:
     """cast_vote's one-statement version (see VOTE_SQL)."""
     sees_hidden, spaces = _sight(user)
+    no_votes = list(statuses.keys_where("accepts_votes", False))  # the statuses admins put in done or closed phases
     _unused, rows = await connections.get("default").execute_query(VOTE_SQL, [
-        idea_id, user.id, value, _NO_VOTES, float(HOT_EPOCH), float(HOT_SECONDS_PER_DECADE), sees_hidden, spaces,
+        idea_id, user.id, value, no_votes, float(HOT_EPOCH), float(HOT_SECONDS_PER_DECADE), sees_hidden, spaces,
         campaign_checked])
     if not rows or rows[0]["barred"]:
         await suspensions.ensure_may_write(user)  # a suspended member hears that first, as on every write

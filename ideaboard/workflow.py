@@ -5,30 +5,26 @@ from __future__ import annotations
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, live, notifications, reads, sql, vote_budget, webhooks
+from ideaboard import audit, live, notifications, reads, sql, statuses, vote_budget, webhooks
 from ideaboard.errors import Conflict, IllegalTransition
 from ideaboard.i18n import gettext as _
 from ideaboard.markdown import render_markdown
 from ideaboard.models import EventKind, Idea, IdeaEvent, Status, User
 
 S = Status
-# What may follow what. Duplicate is listed where a merge may happen, but only merge.py gets there.
-TRANSITIONS: dict[Status, frozenset[Status]] = {
-    S.NEW: frozenset({S.UNDER_REVIEW, S.DECLINED, S.DUPLICATE, S.ARCHIVED}),
-    S.UNDER_REVIEW: frozenset({S.PLANNED, S.DECLINED, S.DUPLICATE, S.ARCHIVED}),
-    S.PLANNED: frozenset({S.IN_PROGRESS, S.DECLINED, S.ARCHIVED}),
-    S.IN_PROGRESS: frozenset({S.LAUNCHED, S.PLANNED}),
-    S.LAUNCHED: frozenset({S.ARCHIVED}),
-    S.DECLINED: frozenset({S.UNDER_REVIEW, S.ARCHIVED}),
-    S.ARCHIVED: frozenset({S.UNDER_REVIEW}),
-    S.DUPLICATE: frozenset(),
-}
+# What may follow what is the board's own table (statuses.current(), edited in the admin console). Duplicate is
+# listed where a merge may happen, but only merge.py gets there.
 MAX_MESSAGE = 5000
 
 
-def allowed_next(status: Status) -> list[Status]:
+def next_statuses(status: str) -> list[Status]:
+    """Every status the table lets follow this one, in board order, duplicate included where merging may happen."""
+    return [Status(k) for k in statuses.current().next_of(status)]
+
+
+def allowed_next(status: str) -> list[Status]:
     """The statuses transition() accepts from here, in workflow order (duplicate is reached by merging)."""
-    return [s for s in Status if s in TRANSITIONS[Status(status)] and s is not S.DUPLICATE]
+    return [s for s in next_statuses(status) if s != S.DUPLICATE]
 
 
 def _labels(statuses: list[Status]) -> str:
@@ -38,16 +34,16 @@ def _labels(statuses: list[Status]) -> str:
 
 def _illegal(current: Status, to_status: Status) -> IllegalTransition:
     """A message a team member can act on."""
-    if to_status is S.DUPLICATE:
+    if to_status == S.DUPLICATE:
         return IllegalTransition(_('To mark an idea as a duplicate, merge it into the original idea.'))
-    options = [s for s in Status if s in TRANSITIONS[current]]
+    options = next_statuses(current)
     if not options:
         return IllegalTransition(_('An idea that is %(label)s cannot change status any more.', label=current.label))
     return IllegalTransition(_('An idea that is %(label)s can move to %(_labels)s, not %(label2)s.',
                                label=current.label, _labels=_labels(options), label2=to_status.label))
 
 
-def _conflict(now: Status) -> Conflict:
+def _conflict(now: str) -> Conflict:
     return Conflict(_('Someone changed this idea a moment ago (it is now %(Status)s). Reload to see the change.',
                       Status=Status(now).label))
 
@@ -56,7 +52,7 @@ def _clean(message: str) -> str:
     return (message or "").strip()[:MAX_MESSAGE]
 
 
-async def transition(idea: Idea, actor: User | None, to_status: Status, message: str = "", *,
+async def transition(idea: Idea, actor: User | None, to_status: str, message: str = "", *,
                      expected_version: int | None = None) -> IdeaEvent:
     """Move an idea one step through the table, record it publicly, tell the people who care, audit it."""
     to_status = Status(to_status)

@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -19,6 +19,7 @@ from asgi_lifespan import LifespanManager
 from redis.asyncio import Redis
 from tortoise import connections
 
+from ideaboard import status_store, statuses
 from ideaboard.accounts import create_user
 from ideaboard.app import create_app
 from ideaboard.db import migrate_database
@@ -91,6 +92,13 @@ def settings(tmp_path: Path, database_url: str, redis_url: str) -> Settings:
     )
 
 
+@pytest.fixture(autouse=True)
+def _todays_statuses() -> Iterator[None]:
+    """A test that reshaped the workflow leaves this process's statuses as every board starts."""
+    yield
+    statuses.install(statuses.DEFAULT)
+
+
 async def _reset_state(settings: Settings) -> None:
     """Every test starts from empty tables and an empty Redis."""
     if POSTGRES:
@@ -99,6 +107,7 @@ async def _reset_state(settings: Settings) -> None:
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'")
         tables = ", ".join(f'"{r["tablename"]}"' for r in rows)
         await conn.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        await status_store.seed()  # the board's statuses as migration 0022 seeds them
     redis = Redis.from_url(settings.redis_url)
     await redis.flushdb()
     await redis.aclose()

@@ -51,6 +51,7 @@ BOARD = ("sort", "category", "tag", "status", "page", "after", "before", "campai
 API_BOARD = ("sort", "category", "tag", "status", "space", "after", "before", "limit", "campaign")
 CAMPAIGN_FORM = ("title", "brief", "space", "categories", "opens_at", "closes_at", "voting_closes_at",
                  "needs_approval", "vote_budget", "max_votes_per_idea")
+STATUS_FORM = ("name", "colour", "description", "phase")
 # "METHOD /path" -> (query parameters, form fields) the view reads. A new route needs its line here.
 FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "GET /": (BOARD, ()),
@@ -94,6 +95,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "GET /sitemap.xml": ((), ()),
     "GET /sitemaps/{chunk}.xml": ((), ()),
     "GET /favicon.ico": ((), ()),
+    "GET /statuses.css": ((), ()),
     "GET /live": (("board", "idea", "queue", "desk", "since"), ()),
     "GET /images/{key}": ((), ()),
     "GET /images/{key}/thumb": ((), ()),
@@ -180,6 +182,13 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /staff/admin/categories/{category_id}/rename": ((), ("name",)),
     "POST /staff/admin/categories/{category_id}/move": ((), ("direction",)),
     "POST /staff/admin/categories/{category_id}/delete": ((), ()),
+    "GET /staff/admin/statuses": ((), ()),
+    "POST /staff/admin/statuses": ((), (*STATUS_FORM, "key", "after", "from", "to")),
+    "POST /staff/admin/statuses/transitions": ((), ("move",)),
+    "POST /staff/admin/statuses/{key}/edit": ((), STATUS_FORM),
+    "POST /staff/admin/statuses/{key}/move": ((), ("direction",)),
+    "GET /staff/admin/statuses/{key}/delete": ((), ()),
+    "POST /staff/admin/statuses/{key}/delete": ((), ("move_to",)),
     "GET /staff/admin/users": (("q",), ()),
     "POST /staff/admin/users/{user_id}/role": ((), ("role",)),
     "POST /staff/admin/users/{user_id}/deactivate": ((), ("kind", "reason", "hide_content", "q")),
@@ -217,6 +226,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "PUT /api/v1/ideas/{idea_id}/follow": ((), ()),
     "DELETE /api/v1/ideas/{idea_id}/follow": ((), ()),
     "GET /api/v1/categories": ((), ()),
+    "GET /api/v1/statuses": ((), ()),
     "GET /api/v1/notifications": ((), ()),
     "POST /api/v1/notifications/read": ((), ()),
     "GET /api/v1/users/{user_id}": ((), ()),
@@ -457,7 +467,7 @@ async def _world(make_idea) -> tuple[dict[str, User], dict[str, list[str]]]:
                                        closes_at=opens + timedelta(hours=1))]
     await Idea.filter(id=ideas[0].id).update(campaign_id=campaigns[0].id)
     ids = {"feedback_id": [str(feedback.id)], "idea_id": [str(i.id) for i in ideas],
-           "campaign_id": [str(c.id) for c in campaigns], "key": ["greener-cups", "rota-tools", "1"],
+           "campaign_id": [str(c.id) for c in campaigns], "key": ["greener-cups", "rota-tools", "1", "under_review"],
            "comment_id": [str(comment.id)], "key_id": [str(spare.key.id)],
            "user_id": [str(p.id) for p in people.values()], "category_id": [str(category.id)],
            "flag_id": [str(flag.id)], "tweet_id": [tweet.id],

@@ -60,3 +60,51 @@ async def test_a_board_with_data_from_the_last_release_upgrades(tmp_path) -> Non
         await Tortoise.close_connections()
         if base.startswith("postgres"):
             await _admin_sql(base, f'DROP DATABASE IF EXISTS "{name}"')
+
+
+async def test_custom_statuses_keep_every_idea_and_the_search_triggers(tmp_path) -> None:
+    """0025 seeds today's eight statuses and moves, and retypes ideas.status without rebuilding the table: ideas keep
+    their status, and on SQLite the ideas' search triggers and list indexes survive (a table rebuild drops them)."""
+    import os
+    import uuid
+
+    from tortoise import Tortoise
+    from tortoise.connection import get_connection
+    from tortoise.migrations.executor import MigrationTarget
+
+    from ideaboard.accounts import create_user
+    from ideaboard.db import _executor
+    from ideaboard.models import Idea, Role
+    from ideaboard.statuses import DEFAULT
+    from tests.conftest import _admin_sql, _with_db
+
+    base = os.environ.get("DATABASE_URL", "")
+    name = f"ideaboard_statuses_{uuid.uuid4().hex[:8]}"
+    url = _with_db(base, name) if base.startswith("postgres") else f"sqlite://{tmp_path / 'board.sqlite3'}"
+    if base.startswith("postgres"):
+        await _admin_sql(base, f'CREATE DATABASE "{name}"')
+    try:
+        executor = await _executor(url)
+        await executor.migrate([MigrationTarget("models", "0024_user_locale")])
+        db = get_connection("default")
+        sqlite = not base.startswith("postgres")
+        schema = "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'index') AND tbl_name = 'ideas'"
+        before = sorted((r["type"], r["name"]) for r in (await db.execute_query(schema))[1]) if sqlite else []
+        alice = await create_user("alice@example.com", "Alice Martin", "correct horse battery", Role.CUSTOMER)
+        for title, status in (("Oat milk", "planned"), ("Dark mode", "launched"), ("Old idea", "archived")):
+            await Idea.create(title=title, body="", author=alice, status=status)
+        await executor.migrate()
+        assert sorted(await Idea.all().values_list("title", "status")) == [
+            ("Dark mode", "launched"), ("Oat milk", "planned"), ("Old idea", "archived")]
+        _, rows = await db.execute_query("SELECT key, name, phase FROM statuses ORDER BY position")
+        assert [(r["key"], r["name"], r["phase"]) for r in rows] == [
+            (s.key, s.name, s.phase.value) for s in DEFAULT.statuses]
+        _, moves = await db.execute_query("SELECT from_key, to_key FROM status_transitions")
+        assert {(r["from_key"], r["to_key"]) for r in moves} == DEFAULT.transitions
+        if sqlite:
+            after = sorted((r["type"], r["name"]) for r in (await db.execute_query(schema))[1])
+            assert after == before and ("trigger", "search_idea_insert") in after
+    finally:
+        await Tortoise.close_connections()
+        if base.startswith("postgres"):
+            await _admin_sql(base, f'DROP DATABASE IF EXISTS "{name}"')

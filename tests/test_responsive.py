@@ -83,7 +83,8 @@ def pages(world) -> dict[str, list[str]]:
                                  f"/staff/desk/{conversation}/idea", "/staff/desk/people/coffee_fan",
                                  "/staff/reviews", f"/staff/comments/{held}/redact", f"/staff/ideas/{merged}",
                                  "/staff/campaigns", f"/staff/campaigns/{campaign.id}"],
-        "ada@brewline.example": ["/staff/admin/users", "/staff/admin/categories"],
+        "ada@brewline.example": ["/staff/admin/users", "/staff/admin/categories", "/staff/admin/statuses",
+                                 "/staff/admin/statuses/planned/delete"],
     }
 
 

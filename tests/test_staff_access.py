@@ -24,6 +24,8 @@ from ideaboard.models import (
     Notification,
     Review,
     SavedReply,
+    StatusDefinition,
+    StatusTransition,
     Tweet,
     User,
     Vote,
@@ -92,7 +94,8 @@ async def world(alice, bob, sam, ada, categories, make_idea):
     ids = {"review_id": review.id, "tweet_id": tweet.id, "idea_id": idea.id, "comment_id": comment.id,
            "user_id": bob.id, "category_id": categories["Mobile app"].id, "flag_id": flag.id,
            "conversation_id": conversation.id, "reply_id": saved.id, "handle": "someone", "key_id": key.key.id,
-           "endpoint_id": endpoint.id, "delivery_id": delivery.id, "campaign_id": campaign.id}
+           "endpoint_id": endpoint.id, "delivery_id": delivery.id, "campaign_id": campaign.id,
+           "key": "under_review"}  # a status key
     form = {"to_status": "under_review", "version": "0", "message": "hi", "response": "We hear you", "owner": "me",
             "target": str(other.id), "name": "Hijacked", "role": "admin", "direction": "down", "action": "claim",
             "idea": str(idea.id), f"v{idea.id}": "0", "reason": "spam spam"}
@@ -120,6 +123,8 @@ async def snapshot() -> dict:
         "keys": await ApiKey.all().order_by("id").values_list("name", "scopes", "revoked_at"),
         "webhooks": await WebhookEndpoint.all().order_by("id").values_list("url", "events", "disabled_at"),
         "deliveries": await WebhookDelivery.all().order_by("id").values_list("next_attempt_at", "given_up_at"),
+        "statuses": await StatusDefinition.all().order_by("key").values_list("name", "phase", "position"),
+        "moves": await StatusTransition.all().order_by("from_key", "to_key").values_list("from_key", "to_key"),
     }
 
 

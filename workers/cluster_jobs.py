@@ -14,6 +14,7 @@ import numpy as np
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from ideaboard import statuses
 from ideaboard.models import Cluster, ClusterRun, Idea, IdeaCluster, Status, Theme, Vote
 from workers import semantic
 from workers.clustering import (
@@ -31,7 +32,6 @@ from workers.clustering import (
 from workers.themes import Theme as ThemeInfo
 from workers.themes import brand_stop_words, common_words, describe, theme_labels
 
-CLUSTERABLE = [s for s in Status if s.clusterable]
 INDEX_KEY = "ideaboard:cluster:index:{run}"
 KEEP_RUNS = 2
 LIGHT_METHOD = "word+char tf-idf, lsa, snn average linkage"
@@ -56,7 +56,8 @@ def cluster_and_index(
 
 async def recluster_ideas(ctx: dict[str, Any]) -> int:
     """Cluster every open idea off the event loop, then publish the new run atomically; returns #clusters."""
-    rows = await Idea.filter(hidden=False, status__in=CLUSTERABLE).values_list("id", "title", "body", "score")
+    clusterable = list(statuses.keys_where("clusterable"))
+    rows = await Idea.filter(hidden=False, status__in=clusterable).values_list("id", "title", "body", "score")
     docs = [Document(id=i, title=t, body=b) for i, t, b, _ in rows]
     if len(docs) < 2:
         return 0
@@ -103,7 +104,7 @@ async def place_idea(ctx: dict[str, Any], idea_id: int) -> int | None:
     """Put a new or edited idea into the current run's nearest cluster, or a new one; safe to run twice."""
     run = await ClusterRun.filter(finished=True).order_by("-id").first()
     idea = await Idea.get_or_none(id=idea_id)
-    if run is None or idea is None or idea.hidden or idea.status not in CLUSTERABLE:
+    if run is None or idea is None or idea.hidden or not Status(idea.status).clusterable:
         return None
     index = await _run_index(ctx, run.id)
     if index is None:

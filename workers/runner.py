@@ -28,9 +28,11 @@ from arq.worker import Worker
 from redis.exceptions import RedisError
 from tortoise import Tortoise
 
+from ideaboard import status_store
 from ideaboard.settings import Settings
 from workers import tasks
 from workers.retry import MAX_TRIES
+from workers.settings import job_start
 from workers.social import X_MAX_JOBS, X_QUEUE
 
 log = logging.getLogger("workers.runner")
@@ -64,6 +66,7 @@ def redis_settings(settings: Settings) -> RedisSettings:
 async def open_context(settings: Settings) -> dict[str, Any]:
     """The ORM and a thread pool (scikit-learn work never blocks the event loop), shared by both loops."""
     await Tortoise.init(config=settings.tortoise_config())
+    await status_store.load()
     return {"settings": settings, "pool": ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1))}
 
 
@@ -74,7 +77,7 @@ async def close_context(ctx: dict[str, Any]) -> None:
 
 def _workers(redis: ArqRedis, ctx: dict[str, Any], crons: list[CronJob], settings: Settings) -> list[Worker]:
     common: dict[str, Any] = {"redis_pool": redis, "ctx": ctx, "handle_signals": False, "max_tries": MAX_TRIES,
-                              "keep_result": 60}
+                              "keep_result": 60, "on_job_start": job_start}
     product = Worker(functions=tasks.PRODUCT, cron_jobs=crons, queue_name=PRODUCT_QUEUE, max_jobs=PRODUCT_MAX_JOBS,
                      **common)
     x = Worker(functions=tasks.X_JOBS, queue_name=X_QUEUE, max_jobs=X_MAX_JOBS,

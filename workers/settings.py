@@ -12,6 +12,7 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 from tortoise import Tortoise
 
+from ideaboard import status_store
 from ideaboard.settings import Settings
 from workers import tasks
 
@@ -34,7 +35,13 @@ async def startup(ctx: dict[str, Any]) -> None:
     """Open the ORM and a thread pool so CPU-heavy scikit-learn work never blocks the event loop."""
     settings = ctx["settings"]
     ctx["tortoise"] = await Tortoise.init(config=settings.tortoise_config())
+    await status_store.load()  # the board's statuses; each job start checks for an admin's newer save
     ctx["pool"] = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1))
+
+
+async def job_start(ctx: dict[str, Any]) -> None:
+    """An admin may have changed the workflow since the last job (at most one tiny query a second)."""
+    await status_store.refresh()
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -58,6 +65,7 @@ def worker_settings(settings: Settings) -> type:
         ] + [cron(tasks.JOBS["email_digests"], hour={settings.digest_hour}, minute={0}),  # once a day, in UTC
              cron(tasks.JOBS["auto_archive"], hour={3}, minute={30})]
         on_startup = startup
+        on_job_start = job_start
         on_shutdown = shutdown
         ctx: ClassVar[dict[str, Any]] = {"settings": settings}
         redis_settings = redis_connection(settings)
@@ -75,6 +83,7 @@ def x_worker_settings(settings: Settings) -> type:
     class XWorkerSettings:
         functions = tasks.X_JOBS
         on_startup = startup
+        on_job_start = job_start
         on_shutdown = shutdown
         ctx: ClassVar[dict[str, Any]] = {"settings": settings}
         redis_settings = redis_connection(settings)

@@ -14,7 +14,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from tortoise.transactions import in_transaction
 
-from ideaboard.models import Idea, IdeaVector, Status
+from ideaboard import statuses
+from ideaboard.models import Idea, IdeaVector
 from ideaboard.suggest import MODEL_KEY, VERSION_KEY, SuggestModel, analyze, model_name
 from workers import semantic
 from workers.clustering import Document
@@ -23,7 +24,6 @@ log = logging.getLogger(__name__)
 
 MAX_FEATURES = 60_000
 DIMENSIONS = 128
-SUGGESTABLE = [s for s in Status if s.clusterable]
 
 
 def idea_text(title: str, body: str) -> str:
@@ -46,7 +46,8 @@ def fit_model(texts: list[str], version: int) -> tuple[SuggestModel, np.ndarray]
 
 async def rebuild_suggest_index(ctx: dict[str, Any]) -> int:
     """Refit on every open idea, write the vectors, then publish the model: readers switch in one step."""
-    rows = await Idea.filter(hidden=False, status__in=SUGGESTABLE).values_list("id", "title", "body")
+    suggestable = list(statuses.keys_where("clusterable"))
+    rows = await Idea.filter(hidden=False, status__in=suggestable).values_list("id", "title", "body")
     if len(rows) < 2:
         return 0
     version = int(time.time() * 1000)

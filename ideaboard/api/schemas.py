@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ideaboard import inputs
+from ideaboard import inputs, statuses
 from ideaboard.forms import BODY_MAX, COMMENT_MAX, MAX_TAGS, TITLE_MAX
-from ideaboard.models import ApiScope, EventKind, NotificationKind, Role, Space, Status
+from ideaboard.models import ApiScope, EventKind, NotificationKind, Role, Space
 from ideaboard.workflow import MAX_MESSAGE
 
 
@@ -35,6 +35,19 @@ RowId = Annotated[int, Field(ge=1, le=inputs.INT_MAX)]
 Cursor = Annotated[Line, Field(max_length=60, description="A cursor from a previous page (`next_cursor` ...)")]
 
 
+def _defined_status(value: str) -> str:
+    if not statuses.current().has(value):
+        raise ValueError(f"is not one of this board's statuses ({', '.join(statuses.current().all_keys())})")
+    return value
+
+
+# Statuses are the board's own (admins define them): keys, not an enum; GET /statuses lists them.
+Status = Annotated[str, Field(max_length=statuses.KEY_MAX, description="A status key (GET /api/v1/statuses).",
+                              examples=["under_review"])]
+StatusIn = Annotated[str, Field(max_length=statuses.KEY_MAX, description="One of the board's status keys "
+                                "(GET /api/v1/statuses).", examples=["planned"]), AfterValidator(_defined_status)]
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -45,7 +58,7 @@ class Query(BaseModel):
 
 class IdeaListQuery(Query):
     sort: Literal["hot", "top", "new"] = "hot"
-    status: Status | None = Field(None, description="Only this status; closed ideas are listed only when asked for.")
+    status: StatusIn | None = Field(None, description="Only this status; closed ideas are listed only when asked for.")
     category: Annotated[Line, Field(max_length=60)] | None = Field(None, description="A category's slug.")
     tag: Annotated[Line, Field(max_length=60)] | None = None
     space: Space = Field(Space.PUBLIC, description="`internal` needs an employee's or staff key.")
@@ -93,7 +106,7 @@ class NewComment(Body):
 
 
 class StatusChange(Body):
-    status: Status
+    status: StatusIn
     message: Annotated[Text, Field(max_length=MAX_MESSAGE)] = ""
 
 
@@ -329,6 +342,20 @@ class Category(BaseModel):
     id: int
     name: str
     slug: str
+
+
+class StatusInfo(BaseModel):
+    key: str
+    name: str
+    colour: str = Field(description="The badge's colour, #rrggbb.")
+    description: str
+    phase: Literal["open", "planned", "in_progress", "done", "closed"] = Field(
+        description="Where the status sits: done and closed ideas take no votes and leave the default listing.")
+    next: list[str] = Field(description="The statuses a change may lead to from here (duplicate: by merging).")
+
+
+class StatusList(BaseModel):
+    items: list[StatusInfo]
 
 
 class CategoryList(BaseModel):

@@ -27,6 +27,7 @@ from ideaboard import (
     pagecache,
     ratelimit,
     review,
+    statuses,
     votes,
     workflow,
 )
@@ -478,6 +479,15 @@ async def list_categories(call: Call) -> Reply:
     return Reply(s.CategoryList(items=[s.Category(id=c.id, name=c.name, slug=c.slug) for c in rows]))
 
 
+@operation("GET", "/statuses", name="api_statuses", tag="Ideas", scope=READ, anonymous=True, response=s.StatusList)
+async def list_statuses(call: Call) -> Reply:
+    """The board's statuses in its order, with the moves each allows (admins shape the workflow)."""
+    table = statuses.current()
+    return Reply(s.StatusList(items=[
+        s.StatusInfo(key=d.key, name=d.name, colour=d.colour, description=d.description, phase=d.phase.value,
+                     next=table.next_of(d.key)) for d in table.statuses]))
+
+
 @operation("GET", "/notifications", name="api_notifications", tag="Users", scope=READ, response=s.NotificationList)
 async def list_notifications(call: Call) -> Reply:
     """The person's bell, newest first; reading it here marks nothing read (POST …/read does)."""
@@ -507,8 +517,8 @@ async def me(call: Call) -> Reply:
 
 OPERATIONS = [list_ideas, create_idea, get_idea, edit_idea, put_vote, delete_vote, follow, unfollow, list_comments,
               create_comment, edit_comment, change_status, respond, set_owner, merge_into, set_hidden, search,
-              list_categories, me, list_notifications, mark_read, profile, capture_feedback, list_feedback,
-              list_clusters, list_conversations, assign_conversation, *campaign_api.OPERATIONS]
+              list_categories, list_statuses, me, list_notifications, mark_read, profile, capture_feedback,
+              list_feedback, list_clusters, list_conversations, assign_conversation, *campaign_api.OPERATIONS]
 
 
 async def openapi_document(request: Request) -> Response:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import campaign_results, campaigns, htmx, listing, vote_budget
+from ideaboard import campaign_results, campaigns, htmx, listing, statuses, vote_budget
 from ideaboard import categories as categories_cache
 from ideaboard.errors import NotFound
 from ideaboard.i18n import gettext as _
-from ideaboard.models import Campaign, Status
+from ideaboard.models import Campaign
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views.common import current_user, form_data, int_param, login_redirect, not_found, see_other
@@ -65,7 +65,7 @@ async def results(request: Request) -> Response:
     found = await campaign_results.results(campaign)
     return render(request, "campaigns/results.html", {"campaign": campaign, "results": found,
                                                       "countdown": campaigns.countdown(campaign),
-                                                      "closed_statuses": [s.value for s in Status if s.is_closed]})
+                                                      "closed_statuses": list(statuses.keys_where("is_closed"))})
 
 
 async def follow(request: Request) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import captured, follows, htmx, ideas, notifications
+from ideaboard import captured, follows, htmx, ideas, notifications, statuses
 from ideaboard import roadmap as roadmap_rules
 from ideaboard.i18n import gettext as _
 from ideaboard.models import CapturedFeedback
@@ -27,6 +27,12 @@ async def roadmap(request: Request) -> Response:
     """ "Ideas in action": what the team planned, is building and shipped."""
     columns = await roadmap_rules.roadmap_columns()
     return render(request, "roadmap.html", {"columns": columns})
+
+
+async def status_styles(request: Request) -> Response:
+    """The badge colours admins picked, as a stylesheet (the CSP allows no style attributes)."""
+    return Response(statuses.stylesheet(), media_type="text/css",
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 async def launched(request: Request) -> Response:

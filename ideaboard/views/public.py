@@ -23,6 +23,7 @@ from ideaboard import (
     ratelimit,
     review,
     social,
+    statuses,
     vote_budget,
     votes,
 )
@@ -78,7 +79,7 @@ async def _board(request: Request, space: Space) -> Response:
     filters["campaign"] = str(campaign.id) if campaign else None
     context = {
         "page": page, "sort": sort, "filters": filters, "space": space,
-        "categories": await categories_cache.cached_categories(), "statuses": list(Status),
+        "categories": await categories_cache.cached_categories(), "statuses": statuses.ordered(),
         "my_votes": page.my_votes, "tags": page.tags, "campaign": campaign,
         "budgets": await vote_budget.budgets_for(page.items, viewer),
         "open_campaigns": await campaigns.open_campaigns(viewer, space) if not htmx.is_partial(request) else [],

@@ -22,6 +22,7 @@ from ideaboard import (
     merge,
     moderation,
     redaction,
+    statuses,
     suspensions,
     triage,
     workflow,
@@ -45,7 +46,7 @@ async def queue(request: Request) -> Response:
     page = await triage.review_queue(staff_user(request), filters, page=int_param(request, "page"))
     reach = await captured.reach_by_idea([i.id for i in page.items])
     context = {"page": page, "filters": filters, "reach": reach, "categories": await list_categories(),
-               "section": "queue", "sorts": list(triage.SORTS), "statuses": list(Status)}
+               "section": "queue", "sorts": list(triage.SORTS), "statuses": statuses.ordered()}
     block = "queue_list" if htmx.is_partial(request) else None
     return render(request, "staff/queue.html", context, block=block)
 
@@ -73,7 +74,9 @@ async def change_status(request: Request) -> Response:
     """Move the idea one step; illegal moves and conflicts come back as messages with the typed text kept."""
     idea, data = await _idea(request), await form_data(request)
     try:
-        to_status = Status(data.get("to_status", ""))
+        to_status = statuses.parse(data.get("to_status", ""))
+        if to_status is None:
+            raise ValueError("not one of the board's statuses")
         await workflow.transition(idea, staff_user(request), to_status, data.get("message", ""),
                                   expected_version=_int(data.get("version")))
     except ValueError:
