@@ -224,6 +224,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/analytics", staff.analytics_page, name="analytics"),
         Route("/clusters", clusters.cluster_list, name="clusters"),
         Route("/clusters/merge", clusters.merge_cluster, methods=["POST"], name="merge_cluster"),
+        Route("/themes", clusters.theme_map_page, name="theme_map"),
+        Route("/themes/{slug:str}/publish", clusters.publish_theme, methods=["POST"], name="publish_theme"),
         Route("/tweets", social.tweets_page, name="tweets"),
         Route("/tweets/{tweet_id:str}/idea", social.tweet_to_idea, methods=["GET", "POST"], name="tweet_to_idea"),
         Route("/desk", desk.inbox, name="desk"),
