@@ -26,10 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
+from scipy.cluster.hierarchy import fcluster
 
-from workers.clustering import DocId, Document
+from workers.clustering import DocId, Document, jaccard_tree
 
 SAMPLE = 3000  # ideas the tree is built on (O(n^2) memory: 3,000^2 float64 is 72 MB)
 MAX_THEMES = 40
@@ -91,13 +90,7 @@ def _snn_tree_cut(space: np.ndarray, k: int) -> np.ndarray:
     rows = np.repeat(np.arange(n), nn)
     cols = np.argpartition(-sims, nn - 1, axis=1)[:, :nn].ravel()
     hood = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, n))
-    hood = hood.maximum(sp.identity(n, dtype=np.float32, format="csr"))
-    inter = (hood @ hood.T).toarray()
-    sizes = np.asarray(hood.sum(axis=1)).ravel()
-    dist = 1.0 - inter / (sizes[:, None] + sizes[None, :] - inter)
-    np.fill_diagonal(dist, 0.0)
-    tree = linkage(squareform(dist, checks=False), method="average")
-    return fcluster(tree, k, criterion="maxclust").astype(np.int64) - 1
+    return fcluster(jaccard_tree(hood), k, criterion="maxclust").astype(np.int64) - 1
 
 
 def _nearest_centre(space: np.ndarray, picked: np.ndarray, tree_labels: np.ndarray) -> np.ndarray:
