@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import htmx, images, imports, inputs, live, templating
+from ideaboard import htmx, images, imports, inputs, live, search_meaning, templating
 from ideaboard.api import problems
 from ideaboard.api import views as api
 from ideaboard.api.operations import BearerAuth
@@ -357,10 +357,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with RegisterTortoise(app, config=settings.tortoise_config()), open_redis(settings) as redis:
             hub = live.Hub(redis)  # the process's one subscription for live updates
+            search_meaning.install(redis)  # search re-ranked by meaning where the model is installed
             try:
                 yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(),
                        "sso": Providers(settings, redis), "live": hub}
             finally:
+                search_meaning.uninstall()
                 await hub.close()
 
     middleware = [

@@ -17,6 +17,12 @@ DATA = Path(__file__).resolve().parent / "data"
 REPO = DATA.parents[1]
 
 
+@pytest.fixture
+async def text_only(app):
+    """The text ranking alone, as on a site without the model (where it is installed the app re-ranks by meaning)."""
+    search.use_reranker(None)
+
+
 def result_titles(html: str) -> list[str]:
     return [a.text for a in BeautifulSoup(html, "html.parser").select("#results .idea-title a")]
 
@@ -93,7 +99,7 @@ async def test_a_very_common_word_ranks_a_bounded_set_and_says_there_are_more(vi
     assert "1 result for" in (await visitor.get("/search?q=tea")).text
 
 
-async def test_a_query_finds_ideas_with_any_of_its_words_those_with_all_first(visitor, alice, make_idea):
+async def test_a_query_finds_ideas_with_any_of_its_words_those_with_all_first(visitor, alice, make_idea, text_only):
     """Dana types a whole sentence; today's AND search found nothing, as no idea has every word."""
     await make_idea(alice, "Follow other members", "See what people I like are posting")
     await make_idea(alice, "Share ideas on Twitter", "A button to tweet an idea")
@@ -104,7 +110,7 @@ async def test_a_query_finds_ideas_with_any_of_its_words_those_with_all_first(vi
     assert sorted(found[1:]) == ["Follow other members", "Share ideas on Twitter"]
 
 
-async def test_stop_words_neither_match_nor_count(visitor, alice, make_idea):
+async def test_stop_words_neither_match_nor_count(visitor, alice, make_idea, text_only):
     await make_idea(alice, "The app is slow", "It was not like this before")
     await make_idea(alice, "Slow checkout", "")
     assert result_titles((await visitor.get("/search", params={"q": "the was it"})).text) == []
@@ -202,7 +208,7 @@ def review_sample() -> tuple[list[dict], list[dict], dict[str, set[str]]]:
     return docs, [{"id": q, "query": q} for q in sorted(relevant)], relevant
 
 
-async def test_judged_queries_rank_the_same_on_both_databases(app):
+async def test_judged_queries_rank_the_same_on_both_databases(app, text_only):
     """Six judged feature queries over 440 real reviews: the rankings stored from SQLite, ids and scores, are what
     this database gives too (CI runs this on SQLite and on PostgreSQL), and most of the top 10 are relevant."""
     docs, queries, relevant = review_sample()
