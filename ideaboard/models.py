@@ -593,7 +593,7 @@ class Cluster(Model):
     size = fields.IntField(default=0)
     total_votes = fields.IntField(default=0)
     growth = fields.IntField(default=0)
-    theme = fields.IntField(default=0)  # the number of the run's Theme it lies in (workers/themes.py)
+    theme = fields.IntField(default=0)  # the number of the run's Theme it lies in (workers/themes.py); -1: none yet
 
     class Meta:
         table = "clusters"

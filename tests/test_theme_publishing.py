@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 from ideaboard.accounts import create_user
 from ideaboard.models import AuditEntry, Cluster, ClusterRun, Idea, IdeaCluster, Role, Space, Theme
 from tests.conftest import PASSWORD
-from workers.cluster_jobs import recluster_ideas
+from workers.cluster_jobs import place_idea, recluster_ideas
 from workers.themes import carry_over
 
 IDEAS = [
@@ -146,3 +146,17 @@ async def test_the_board_counts_a_theme_by_the_viewers_space(browser_for, erin, 
     assert inside.select_one(f'#f-theme option[value="{internal_theme.slug}"]').text.endswith("(1)")
     assert await Idea.filter(space=Space.INTERNAL).count() == 1
     assert await Cluster.filter(theme=internal_theme.number, run_id=internal_theme.run_id).exists()
+
+
+async def test_ideas_placed_between_runs_join_their_clusters_theme_or_none(browser_for, visitor, alice, bob, erin,
+                                                                          sam, make_idea, worker_ctx):
+    theme_of = await board_with_themes(make_idea, alice, erin, worker_ctx)
+    dark = theme_of["Dark mode for the mobile app"]
+    await publish(await browser_for(sam), dark)
+    similar = await make_idea(bob, "Dark mode for the app at night", "A dark theme, the app is blinding at night.")
+    unlike = await make_idea(bob, "Parking spaces for bikes", "Racks outside every store.")
+    assert await place_idea(worker_ctx, similar.id) is not None
+    await place_idea(worker_ctx, unlike.id)
+    shown = titles((await visitor.get(f"/?theme={dark.slug}")).text)
+    assert "Dark mode for the app at night" in shown  # joined a dark-mode cluster, so the theme
+    assert "Parking spaces for bikes" not in shown  # a cluster of its own: in no theme until the next full run

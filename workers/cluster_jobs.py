@@ -34,6 +34,7 @@ from workers.themes import brand_stop_words, carry_over, common_words, describe,
 CLUSTERABLE = [s for s in Status if s.clusterable]
 INDEX_KEY = "ideaboard:cluster:index:{run}"
 KEEP_RUNS = 2
+NO_THEME = -1  # the theme number of a cluster placed between runs that joined no theme
 LIGHT_METHOD = "word+char tf-idf, lsa, snn average linkage"
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,8 @@ async def place_idea(ctx: dict[str, Any], idea_id: int) -> int | None:
         if number is None:
             last = await Cluster.filter(run=run).order_by("-number").first()
             number = (last.number + 1) if last else 0
-            cluster = await Cluster.create(run=run, number=number, label=idea.title[:200])
+            # like nothing on the board: no theme until the next full run (never the largest one by default)
+            cluster = await Cluster.create(run=run, number=number, label=idea.title[:200], theme=NO_THEME)
         else:
             cluster = await Cluster.get(run=run, number=number)
         await _leave_current_cluster(run, idea.id)
