@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -252,8 +253,10 @@ def test_the_search_command_prints_one_ranked_line_per_query(tmp_path):
     ]), encoding="utf-8")
     queries = tmp_path / "queries.jsonl"
     queries.write_text('{"id": "q1", "query": "follow people"}\n{"id": 2, "query": "NEAR(\\"*"}\n', encoding="utf-8")
+    text_only = {**os.environ, "IDEABOARD_SEMANTIC": "off"}  # the text ranking (tests/test_search_meaning.py: meaning)
     done = subprocess.run([sys.executable, "-m", "ideaboard.cli", "search", str(docs), "--queries", str(queries),
-                           "-k", "5"], cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+                           "-k", "5"], cwd=REPO, env=text_only, capture_output=True, text=True, timeout=120,
+                          check=False)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["id"] for line in lines] == ["q1", 2]
