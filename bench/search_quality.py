@@ -34,6 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from ideaboard import embedding  # noqa: E402
 from ideaboard.search_cli import scratch_database  # noqa: E402
 
 TARGET = 0.74
@@ -86,14 +87,15 @@ def ndcg(ranked: list[str], relevant: set[str]) -> float:
     return gain / ideal if ideal else 0.0
 
 
-def ideaboard_rankings(collection: Collection, database_url: str) -> dict[str, list[str]]:
-    """`ideaboard search` run as an operator would (a process per run: Tortoise binds its SQL dialect once)."""
+def ideaboard_rankings(collection: Collection, database_url: str, *, meaning: bool = True) -> dict[str, list[str]]:
+    """`ideaboard search` run as an operator would (a process per run: Tortoise binds its SQL dialect once); with
+    meaning=False it is told IDEABOARD_SEMANTIC=off, the text-only search of a site without the model."""
     with tempfile.TemporaryDirectory(prefix="search-quality-") as folder:
         docs, queries = Path(folder) / "docs.jsonl", Path(folder) / "queries.jsonl"
         docs.write_text("".join(json.dumps({"id": d["id"], "text": d["text"]}) + "\n" for d in collection.docs))
         queries.write_text("".join(json.dumps({"id": q["id"], "query": q["query"]}) + "\n"
                                    for q in collection.queries))
-        env = {**os.environ, "DATABASE_URL": database_url}
+        env = {**os.environ, "DATABASE_URL": database_url, **({} if meaning else {"IDEABOARD_SEMANTIC": "off"})}
         done = subprocess.run([sys.executable, "-m", "ideaboard.cli", "search", str(docs), "--queries", str(queries),
                                "-k", str(K)], cwd=REPO, env=env, capture_output=True, text=True, check=False)
     if done.returncode:
@@ -174,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     systems: list[tuple[str, object]] = [("ideaboard sqlite", lambda c: ideaboard_rankings(c, ""))]
     if args.postgres:
         systems.append(("ideaboard postgres", lambda c: ideaboard_rankings(c, args.postgres)))
+    if embedding.enabled():  # the model is here: also the text-only search (before re-ranking by meaning)
+        systems.append(("text only sqlite", lambda c: ideaboard_rankings(c, "", meaning=False)))
     systems.append(("AND (before) sqlite", and_sqlite))
     if args.postgres:
         systems.append(("AND (before) postgres", lambda c: and_postgres(c, args.postgres)))

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import htmx, images, imports, inputs, live, status_store, templating
+from ideaboard import htmx, images, imports, inputs, live, search_meaning, status_store, templating
 from ideaboard.api import problems
 from ideaboard.api import views as api
 from ideaboard.api.operations import BearerAuth
@@ -238,6 +238,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/analytics", staff.analytics_page, name="analytics"),
         Route("/clusters", clusters.cluster_list, name="clusters"),
         Route("/clusters/merge", clusters.merge_cluster, methods=["POST"], name="merge_cluster"),
+        Route("/themes", clusters.theme_map_page, name="theme_map"),
+        Route("/themes/{slug:str}/publish", clusters.publish_theme, methods=["POST"], name="publish_theme"),
         Route("/tweets", social.tweets_page, name="tweets"),
         Route("/tweets/{tweet_id:str}/idea", social.tweet_to_idea, methods=["GET", "POST"], name="tweet_to_idea"),
         Route("/desk", desk.inbox, name="desk"),
@@ -370,10 +372,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with RegisterTortoise(app, config=settings.tortoise_config()), open_redis(settings) as redis:
             await status_store.load()  # the board's statuses and transition table
             hub = live.Hub(redis)  # the process's one subscription for live updates
+            search_meaning.install(redis)  # search re-ranked by meaning where the model is installed
             try:
                 yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(),
                        "sso": Providers(settings, redis), "live": hub}
             finally:
+                search_meaning.uninstall()
                 await hub.close()
 
     middleware = [

@@ -34,16 +34,18 @@ async def current_run() -> ClusterRun | None:
     return await ClusterRun.filter(finished=True).order_by("-id").first()
 
 
-async def ranked_clusters(*, sort: str = "votes", limit: int = 30) -> tuple[ClusterRun | None, list[RankedCluster]]:
-    """Clusters with two or more open ideas, most voted (or fastest growing) first, each with its ideas."""
+async def ranked_clusters(*, sort: str = "votes", limit: int = 30,
+                          theme: int | None = None) -> tuple[ClusterRun | None, list[RankedCluster]]:
+    """Clusters with two or more open ideas (of one theme, by its number, if given), most voted (or fastest growing)
+    first, each with its ideas."""
     run = await current_run()
     if run is None:
         return None, []
     if sort == "tweets":
-        clusters = await _most_tweeted(run, limit)
+        clusters = await _most_tweeted(run, limit, theme)
     else:
         order = ("-growth", "-total_votes") if sort == "growth" else ("-total_votes", "-growth")
-        clusters = await Cluster.filter(run=run, size__gte=2).order_by(*order, "id").limit(limit)
+        clusters = await _of_theme(Cluster.filter(run=run, size__gte=2), theme).order_by(*order, "id").limit(limit)
     ranked = {c.id: RankedCluster(c) for c in clusters}
     members = await IdeaCluster.filter(cluster_id__in=list(ranked)).select_related("idea")
     for member in members:
@@ -83,7 +85,11 @@ async def _tweet_signal(items: list[RankedCluster], now: datetime | None = None)
                                  if t is not None and week - timedelta(days=TREND_DAYS) <= t < week)
 
 
-async def _most_tweeted(run: ClusterRun, limit: int) -> list[Cluster]:
+def _of_theme(query, theme: int | None):
+    return query if theme is None else query.filter(theme=theme)
+
+
+async def _most_tweeted(run: ClusterRun, limit: int, theme: int | None = None) -> list[Cluster]:
     """The run's clusters whose ideas were linked to the most tweets posted this week (then the most voted)."""
     week = datetime.now(UTC) - timedelta(days=TREND_DAYS)
     recent = await IdeaTweet.filter(tweet__created_at__gte=week).values_list("idea_id", "tweet_id")
@@ -93,7 +99,7 @@ async def _most_tweeted(run: ClusterRun, limit: int) -> list[Cluster]:
     for idea_id, tweet_id in recent:
         if idea_id in cluster_of:
             tweets.setdefault(cluster_of[idea_id], set()).add(tweet_id)
-    clusters = await Cluster.filter(run=run, size__gte=2).order_by("-total_votes", "id")
+    clusters = await _of_theme(Cluster.filter(run=run, size__gte=2), theme).order_by("-total_votes", "id")
     clusters.sort(key=lambda c: -len(tweets.get(c.id, ())))  # stable: votes break ties
     return clusters[:limit]
 

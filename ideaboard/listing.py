@@ -26,25 +26,27 @@ class IdeaListing:
     tag: str | None = None
     size: int = 20
     campaign: int | None = None  # a campaign's id: its ideas only
+    theme: int | None = None  # a published theme's row id (theme_board.published_theme): its ideas only
 
     @classmethod
     def of(cls, viewer: User | None, *, space: Space = Space.PUBLIC, sort: str = "hot", status: str | None = None,
            category: str | None = None, tag: str | None = None, size: int = 20,
-           campaign: int | None = None) -> IdeaListing:
+           campaign: int | None = None, theme: int | None = None) -> IdeaListing:
         """The listing asked for, with unknown values dropped; raises NotAllowed for another's space."""
         ideas.visible_filter(viewer, space)
         return cls(space=space, sort=sort if sort in SORT_COLUMNS else "hot",
                    status=status if statuses.parse(status) else None,
-                   category=category, tag=tag.lower() if tag else None, size=size, campaign=campaign)
+                   category=category, tag=tag.lower() if tag else None, size=size, campaign=campaign,
+                   theme=theme)
 
     @property
     def shape(self) -> counts.Shape:
-        return bool(self.status), bool(self.category), bool(self.tag), self.campaign is not None
+        return bool(self.status), bool(self.category), bool(self.tag), self.campaign is not None, self.theme is not None
 
     @property
     def filters(self) -> list:
         """The WHERE clause's parameters, in reads.page_ids' order."""
-        chosen = (self.status, self.category, self.tag, self.campaign)
+        chosen = (self.status, self.category, self.tag, self.campaign, self.theme)
         return [self.space.value, False, *(v for v in chosen if v is not None and v != "")]
 
     async def page(self, viewer: User | None, *, page: int = 1, after: str | None = None,
@@ -57,7 +59,8 @@ class IdeaListing:
         elif cursor := decode_cursor(before, kind):
             mode = "before"
         total, count = await counts.total(sql.connection(), _count_text, self.shape, self.filters,
-                                          (self.space, self.status, self.category, self.tag, self.campaign))
+                                          (self.space, self.status, self.category, self.tag, self.campaign,
+                                           self.theme))
         queries = [reads.page_cards(SORT_COLUMNS[self.sort], mode).bind(), reads.PAGE_TAGS.bind()]
         if viewer is not None:
             queries.append(reads.PAGE_VOTES.bind(viewer.id))
@@ -95,11 +98,11 @@ class IdeaListing:
 async def list_ideas(
     viewer: User | None, *, sort: str = "hot", space: Space = Space.PUBLIC, category: str | None = None,
     tag: str | None = None, status: str | None = None, page: int = 1, size: int = 20,
-    after: str | None = None, before: str | None = None, campaign: int | None = None,
+    after: str | None = None, before: str | None = None, campaign: int | None = None, theme: int | None = None,
 ) -> Page[Idea]:
     """One page of the board (IdeaListing.of, then .page)."""
     listing = IdeaListing.of(viewer, space=space, sort=sort, status=status, category=category, tag=tag, size=size,
-                             campaign=campaign)
+                             campaign=campaign, theme=theme)
     return await listing.page(viewer, page=page, after=after, before=before)
 
 

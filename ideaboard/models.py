@@ -587,7 +587,7 @@ class Cluster(Model):
     size = fields.IntField(default=0)
     total_votes = fields.IntField(default=0)
     growth = fields.IntField(default=0)
-    theme = fields.IntField(default=0)  # the number of the run's Theme it lies in (workers/themes.py)
+    theme = fields.IntField(default=0)  # the number of the run's Theme it lies in (workers/themes.py); -1: none yet
 
     class Meta:
         table = "clusters"
@@ -885,6 +885,9 @@ class Theme(Model):
     size = fields.IntField(default=0)
     total_votes = fields.IntField(default=0)
     growth = fields.IntField(default=0)
+    # The board's /?theme=<slug>: kept across runs by the theme that continues it (workers/themes.carry_over).
+    slug = fields.CharField(max_length=80, default="")
+    published = fields.BooleanField(default=False)  # staff chose to show it on the board (carried over too)
 
     class Meta:
         table = "themes"

@@ -14,6 +14,7 @@ from ideaboard import sql, statuses
 from ideaboard.models import (
     Campaign,
     Category,
+    Cluster,
     ClusterRun,
     Comment,
     Follow,
@@ -24,12 +25,13 @@ from ideaboard.models import (
     IdeaTweet,
     Session,
     Tag,
+    Theme,
     Tweet,
     User,
     Vote,
 )
 
-Shape = tuple[bool, bool, bool, bool]  # which of status, category, tag and campaign a list filters on
+Shape = tuple[bool, ...]  # which of status, category, tag, campaign (and theme) a list filters on
 
 # (field column, column in the row) of the people and categories joined to a row: only what pages show (never the
 # password hash).
@@ -242,9 +244,10 @@ def _board_count(shape: Shape, limit: int, unlisted: tuple[str, ...]) -> sql.Sta
         f"FROM (SELECT 1 FROM {_table(Idea)} x WHERE {_board_where(unlisted, *shape)} LIMIT {int(limit)}) matches")
 
 
-def _board_where(unlisted_keys: tuple[str, ...], status: bool, category: bool, tag: bool,
-                 campaign: bool = False) -> str:
-    """Space, hidden, then status (or the statuses listed by default), category slug, tag name, campaign id, as `?`s."""
+def _board_where(unlisted_keys: tuple[str, ...], status: bool, category: bool, tag: bool, campaign: bool = False,
+                 theme: bool = False) -> str:
+    """Space, hidden, then status (or the statuses listed by default), category slug, tag name, campaign id and
+    theme row id, as `?`s."""
     unlisted = ", ".join(f"'{k}'" for k in unlisted_keys) or "''"  # keys are [a-z0-9_] (status_rules)
     parts = ["x.space = ?", "x.hidden = ?", "x.status = ?" if status else f"x.status NOT IN ({unlisted})"]
     if category:
@@ -254,4 +257,27 @@ def _board_where(unlisted_keys: tuple[str, ...], status: bool, category: bool, t
                      f"WHERE tag_id = (SELECT id FROM {_table(Tag)} WHERE name = ?))")
     if campaign:
         parts.append("x.campaign_id = ?")
+    if theme:
+        parts.append(f"x.id IN ({_THEME_IDEAS} WHERE th.id = ?)")
     return " AND ".join(parts)
+
+
+# The ideas of a theme: its run's clusters that carry its number, and their members.
+_THEME_IDEAS = (f"SELECT ic.idea_id FROM {_table(Theme)} th "
+                f"JOIN {_table(Cluster)} cl ON cl.run_id = th.run_id AND cl.theme = th.number "
+                f"JOIN {_table(IdeaCluster)} ic ON ic.cluster_id = cl.id")
+
+
+def theme_counts(run_id: int, space: str) -> sql.Query:
+    """How many of a space's listed ideas each published theme of the run has (another space's never count)."""
+    return _theme_counts(statuses.keys_where("listed_by_default", False)).bind(run_id, True, space, False)
+
+
+@functools.cache
+def _theme_counts(unlisted_keys: tuple[str, ...]) -> sql.Statement:
+    unlisted = ", ".join(f"'{k}'" for k in unlisted_keys) or "''"  # keys are [a-z0-9_] (status_rules)
+    return sql.Select((("th.id", "id"), ("count(*)", "n"))).statement(
+        f"FROM {_table(Theme)} th JOIN {_table(Cluster)} cl ON cl.run_id = th.run_id AND cl.theme = th.number "
+        f"JOIN {_table(IdeaCluster)} ic ON ic.cluster_id = cl.id JOIN {_table(Idea)} x ON x.id = ic.idea_id "
+        f"WHERE th.run_id = ? AND th.published = ? AND x.space = ? AND x.hidden = ? AND x.status NOT IN ({unlisted}) "
+        "GROUP BY th.id")

@@ -1,7 +1,8 @@
 """`ideaboard search DOCS.jsonl --queries Q.jsonl`: the board's own full-text search over a file, in a scratch database.
 
 The documents become ideas of a fresh database (SQLite in a temporary folder, or a temporary PostgreSQL database
-beside the one DATABASE_URL names), are indexed and searched by ideaboard.search as a visitor's search is, and one line
+beside the one DATABASE_URL names), are indexed and searched by ideaboard.search as a visitor's search is (re-ranked by
+meaning where the model is installed; IDEABOARD_SEMANTIC=off keeps it text only), and one line
 per query is printed: {"id": query id, "results": [{"id": document id, "score": relevance}, ...]}.
 """
 
@@ -75,13 +76,18 @@ async def scratch_database(database_url: str) -> AsyncIterator[str]:
 
 async def run_search(docs: list[dict], queries: list[dict], k: int, database_url: str) -> list[dict]:
     """Each query's top k documents, searched by the site's own code in a scratch database."""
+    from ideaboard import search_meaning
     from ideaboard.db import connect, migrate_database
 
     async with scratch_database(database_url) as url:
         await migrate_database(url)
         async with connect(url):
             await add_documents(docs)
-            return await answer(docs, queries, k)
+            search_meaning.install(None)  # as the site searches: by meaning too where the model is installed
+            try:
+                return await answer(docs, queries, k)
+            finally:
+                search_meaning.uninstall()
 
 
 async def add_documents(docs: list[dict]) -> None:

@@ -296,8 +296,14 @@ class Urls:
     def staff_analytics(self) -> str:
         return "/staff/analytics"
 
-    def staff_clusters(self, sort: str | None = None) -> str:
-        return "/staff/clusters" + _query(sort=sort)
+    def staff_clusters(self, sort: str | None = None, theme: str | None = None) -> str:
+        return "/staff/clusters" + _query(sort=sort, theme=theme)
+
+    def staff_theme_map(self, sort: str | None = None) -> str:
+        return "/staff/themes" + _query(sort=sort)
+
+    def staff_theme_publish(self, slug: str) -> str:
+        return f"/staff/themes/{slug}/publish"
 
     def staff_clusters_merge(self) -> str:
         return "/staff/clusters/merge"

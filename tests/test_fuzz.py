@@ -47,7 +47,7 @@ ROOT = Path(__file__).parent.parent / "ideaboard"
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 IDEA_FORM = ("title", "body", "category", "tags")
-BOARD = ("sort", "category", "tag", "status", "page", "after", "before", "campaign")
+BOARD = ("sort", "category", "tag", "status", "page", "after", "before", "campaign", "theme")
 API_BOARD = ("sort", "category", "tag", "status", "space", "after", "before", "limit", "campaign")
 CAMPAIGN_FORM = ("title", "brief", "space", "categories", "opens_at", "closes_at", "voting_closes_at",
                  "needs_approval", "vote_budget", "max_votes_per_idea")
@@ -159,7 +159,9 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /feedback/{feedback_id}/withdraw": ((), ()),
     "GET /staff/export/votes.csv": ((), ()),
     "GET /staff/analytics": ((), ()),
-    "GET /staff/clusters": (("sort",), ()),
+    "GET /staff/clusters": (("sort", "theme"), ()),
+    "GET /staff/themes": (("sort",), ()),
+    "POST /staff/themes/{slug}/publish": ((), ("published",)),
     "POST /staff/clusters/merge": ((), ("canonical", "idea")),
     "GET /staff/tweets": ((), ()),
     "GET /staff/tweets/{tweet_id}/idea": ((), ()),
@@ -466,15 +468,29 @@ async def _world(make_idea) -> tuple[dict[str, User], dict[str, list[str]]]:
                  await Campaign.create(slug="rota-tools", title="Rota tools", space=Space.INTERNAL, opens_at=opens,
                                        closes_at=opens + timedelta(hours=1))]
     await Idea.filter(id=ideas[0].id).update(campaign_id=campaigns[0].id)
+    slugs = await _themes(ideas)
     ids = {"feedback_id": [str(feedback.id)], "idea_id": [str(i.id) for i in ideas],
            "campaign_id": [str(c.id) for c in campaigns], "key": ["greener-cups", "rota-tools", "1", "under_review"],
            "comment_id": [str(comment.id)], "key_id": [str(spare.key.id)],
            "user_id": [str(p.id) for p in people.values()], "category_id": [str(category.id)],
            "flag_id": [str(flag.id)], "tweet_id": [tweet.id],
            "conversation_id": [str(conversation.id)],
-           "identity_id": [str(linked.id)], "chunk": ["0", "1"]}
+           "identity_id": [str(linked.id)], "chunk": ["0", "1"], "slug": slugs}
     people_and_keys: dict = {**people, **{name: new.token for name, new in keys.items()}}
     return people_and_keys, ids
+
+
+async def _themes(ideas) -> list[str]:
+    """A clustering run with a published theme (the public and internal ideas) and an unpublished one; their slugs."""
+    from ideaboard.models import Cluster, ClusterRun, IdeaCluster, Theme
+
+    run = await ClusterRun.create(method="fuzz", idea_count=len(ideas), cluster_count=2, finished=True)
+    for number, slug, published, members in ((0, "dark-mode", True, ideas[:2]), (1, "loyalty", False, ideas[3:])):
+        await Theme.create(run=run, number=number, name=slug, slug=slug, published=published, size=len(members))
+        cluster = await Cluster.create(run=run, number=number, label=slug, size=len(members), theme=number)
+        for idea in members:
+            await IdeaCluster.create(run=run, cluster=cluster, idea=idea)
+    return ["dark-mode", "loyalty"]
 
 
 async def _client(asgi, person: User | str | None) -> tuple[Browserless, str]:

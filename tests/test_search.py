@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,12 @@ from ideaboard.search_text import query_terms, terms
 
 DATA = Path(__file__).resolve().parent / "data"
 REPO = DATA.parents[1]
+
+
+@pytest.fixture
+async def text_only(app):
+    """The text ranking alone, as on a site without the model (where it is installed the app re-ranks by meaning)."""
+    search.use_reranker(None)
 
 
 def result_titles(html: str) -> list[str]:
@@ -93,7 +100,7 @@ async def test_a_very_common_word_ranks_a_bounded_set_and_says_there_are_more(vi
     assert "1 result for" in (await visitor.get("/search?q=tea")).text
 
 
-async def test_a_query_finds_ideas_with_any_of_its_words_those_with_all_first(visitor, alice, make_idea):
+async def test_a_query_finds_ideas_with_any_of_its_words_those_with_all_first(visitor, alice, make_idea, text_only):
     """Dana types a whole sentence; today's AND search found nothing, as no idea has every word."""
     await make_idea(alice, "Follow other members", "See what people I like are posting")
     await make_idea(alice, "Share ideas on Twitter", "A button to tweet an idea")
@@ -104,7 +111,7 @@ async def test_a_query_finds_ideas_with_any_of_its_words_those_with_all_first(vi
     assert sorted(found[1:]) == ["Follow other members", "Share ideas on Twitter"]
 
 
-async def test_stop_words_neither_match_nor_count(visitor, alice, make_idea):
+async def test_stop_words_neither_match_nor_count(visitor, alice, make_idea, text_only):
     await make_idea(alice, "The app is slow", "It was not like this before")
     await make_idea(alice, "Slow checkout", "")
     assert result_titles((await visitor.get("/search", params={"q": "the was it"})).text) == []
@@ -202,7 +209,7 @@ def review_sample() -> tuple[list[dict], list[dict], dict[str, set[str]]]:
     return docs, [{"id": q, "query": q} for q in sorted(relevant)], relevant
 
 
-async def test_judged_queries_rank_the_same_on_both_databases(app):
+async def test_judged_queries_rank_the_same_on_both_databases(app, text_only):
     """Six judged feature queries over 440 real reviews: the rankings stored from SQLite, ids and scores, are what
     this database gives too (CI runs this on SQLite and on PostgreSQL), and most of the top 10 are relevant."""
     docs, queries, relevant = review_sample()
@@ -246,8 +253,10 @@ def test_the_search_command_prints_one_ranked_line_per_query(tmp_path):
     ]), encoding="utf-8")
     queries = tmp_path / "queries.jsonl"
     queries.write_text('{"id": "q1", "query": "follow people"}\n{"id": 2, "query": "NEAR(\\"*"}\n', encoding="utf-8")
+    text_only = {**os.environ, "IDEABOARD_SEMANTIC": "off"}  # the text ranking (tests/test_search_meaning.py: meaning)
     done = subprocess.run([sys.executable, "-m", "ideaboard.cli", "search", str(docs), "--queries", str(queries),
-                           "-k", "5"], cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+                           "-k", "5"], cwd=REPO, env=text_only, capture_output=True, text=True, timeout=120,
+                          check=False)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["id"] for line in lines] == ["q1", 2]

@@ -65,6 +65,14 @@ def test_the_route_walk_finds_the_whole_console():
     assert not [p for m, p, _ in ENDPOINTS if "audit" in p and m != "GET"], "the audit log is read-only"
 
 
+async def _theme() -> str:
+    """A clustering run with one (unpublished) theme: its slug, for the publish route."""
+    from ideaboard.models import ClusterRun, Theme
+
+    run = await ClusterRun.create(method="access", idea_count=0, finished=True)
+    return (await Theme.create(run=run, number=0, name="Dark mode", slug="dark-mode")).slug
+
+
 @pytest.fixture
 async def world(alice, bob, sam, ada, categories, make_idea):
     """An idea with a vote, a comment and a report, a second idea to merge into, and ids for every path param."""
@@ -95,7 +103,8 @@ async def world(alice, bob, sam, ada, categories, make_idea):
            "user_id": bob.id, "category_id": categories["Mobile app"].id, "flag_id": flag.id,
            "conversation_id": conversation.id, "reply_id": saved.id, "handle": "someone", "key_id": key.key.id,
            "endpoint_id": endpoint.id, "delivery_id": delivery.id, "campaign_id": campaign.id,
-           "key": "under_review"}  # a status key
+           "key": "under_review",  # a status key
+           "slug": await _theme()}
     form = {"to_status": "under_review", "version": "0", "message": "hi", "response": "We hear you", "owner": "me",
             "target": str(other.id), "name": "Hijacked", "role": "admin", "direction": "down", "action": "claim",
             "idea": str(idea.id), f"v{idea.id}": "0", "reason": "spam spam"}

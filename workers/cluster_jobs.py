@@ -30,10 +30,11 @@ from workers.clustering import (
     nearest_cluster,
 )
 from workers.themes import Theme as ThemeInfo
-from workers.themes import brand_stop_words, common_words, describe, theme_labels
+from workers.themes import brand_stop_words, carry_over, common_words, describe, theme_labels, theme_slugs
 
 INDEX_KEY = "ideaboard:cluster:index:{run}"
 KEEP_RUNS = 2
+NO_THEME = -1  # the theme number of a cluster placed between runs that joined no theme
 LIGHT_METHOD = "word+char tf-idf, lsa, snn average linkage"
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,10 @@ async def recluster_ideas(ctx: dict[str, Any]) -> int:
     growth = await _recent_votes([i for i, *_ in rows])
     scores = {i: s for i, _, _, s in rows}
     async with in_transaction():  # a worker killed before the commit leaves the previous run in place
+        identity = await _theme_identity(themes)
         method = LIGHT_METHOD if embeddings is None else semantic.METHOD
         run = await ClusterRun.create(method=method, idea_count=len(docs))
-        await _write_clusters(run, result, scores, growth, themes)
+        await _write_clusters(run, result, scores, growth, themes, identity)
         run.finished, run.finished_at = True, datetime.now(UTC)
         run.cluster_count = len(set(result.labels.values()))
         await run.save()
@@ -117,7 +119,8 @@ async def place_idea(ctx: dict[str, Any], idea_id: int) -> int | None:
         if number is None:
             last = await Cluster.filter(run=run).order_by("-number").first()
             number = (last.number + 1) if last else 0
-            cluster = await Cluster.create(run=run, number=number, label=idea.title[:200])
+            # like nothing on the board: no theme until the next full run (never the largest one by default)
+            cluster = await Cluster.create(run=run, number=number, label=idea.title[:200], theme=NO_THEME)
         else:
             cluster = await Cluster.get(run=run, number=number)
         await _leave_current_cluster(run, idea.id)
@@ -155,8 +158,30 @@ def themes_of(docs: Sequence[Document], result: Clustering, vectors: np.ndarray,
     return {d.id: int(t) for d, t in zip(docs, themes, strict=True)}, describe(docs, themes, vectors, brand)
 
 
+async def _theme_identity(themes: tuple[dict[DocId, int], dict[int, ThemeInfo]]) -> dict[int, tuple[str, bool]]:
+    """(slug, published) per new theme: a theme continuing one of the current run (by shared ideas) keeps its slug
+    and whether it is published; the others get a fresh slug, unpublished."""
+    theme_of, infos = themes
+    previous = await ClusterRun.filter(finished=True).order_by("-id").first()
+    old: dict[str, list[int]] = defaultdict(list)
+    published: dict[str, bool] = {}
+    if previous is not None:
+        by_number = {t.number: t for t in await Theme.filter(run=previous)}
+        published = {t.slug: t.published for t in by_number.values()}
+        for idea_id, number in await IdeaCluster.filter(run=previous).values_list("idea_id", "cluster__theme"):
+            if number in by_number:
+                old[by_number[number].slug].append(idea_id)
+    new: dict[int, list[DocId]] = defaultdict(list)
+    for idea_id, number in theme_of.items():
+        new[number].append(idea_id)
+    taken = cast(list[str], await Theme.all().values_list("slug", flat=True))
+    slugs = theme_slugs(infos, carry_over(new, old), taken)
+    return {number: (slug, published.get(slug, False)) for number, slug in slugs.items()}
+
+
 async def _write_clusters(run: ClusterRun, result: Clustering, scores: dict[int, int], growth: dict[int, int],
-                          themes: tuple[dict[DocId, int], dict[int, ThemeInfo]]) -> None:
+                          themes: tuple[dict[DocId, int], dict[int, ThemeInfo]],
+                          identity: dict[int, tuple[str, bool]]) -> None:
     members: dict[int, list[int]] = defaultdict(list)
     for idea_id, number in result.labels.items():
         members[number].append(int(idea_id))
@@ -172,7 +197,8 @@ async def _write_clusters(run: ClusterRun, result: Clustering, scores: dict[int,
     await Theme.bulk_create([
         Theme(run=run, number=number, name=info.name[:300], terms=" · ".join(info.terms)[:300], size=info.size,
               total_votes=sum(scores.get(i, 0) for i in in_theme[number]),
-              growth=sum(growth.get(i, 0) for i in in_theme[number]))
+              growth=sum(growth.get(i, 0) for i in in_theme[number]), slug=identity[number][0],
+              published=identity[number][1])
         for number, info in infos.items()], batch_size=1000)
     saved = dict(await Cluster.filter(run=run).values_list("number", "id"))
     await IdeaCluster.bulk_create(

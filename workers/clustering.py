@@ -255,13 +255,19 @@ def cluster_similarities(
     cols = np.argpartition(-sims, k - 1, axis=1)[:, :k].ravel()
     keep = (sims[rows, cols] >= min_cosine) | (rows == cols)
     hood = sp.csr_matrix((np.ones(keep.sum(), np.float32), (rows[keep], cols[keep])), shape=(n, n))
+    return fcluster(jaccard_tree(hood), threshold, criterion="distance").astype(np.int64) - 1
+
+
+def jaccard_tree(hood: sp.csr_matrix) -> np.ndarray:
+    """Average-linkage tree on 1 - Jaccard overlap of neighbourhoods (row i: idea i's neighbours; it joins its own).
+    Shared by clusters (cut at a distance) and themes (cut into k groups, workers/themes.py)."""
+    n = hood.shape[0]
     hood = hood.maximum(sp.identity(n, dtype=np.float32, format="csr"))
     inter = (hood @ hood.T).toarray()
     sizes = np.asarray(hood.sum(axis=1)).ravel()
     dist = 1.0 - inter / (sizes[:, None] + sizes[None, :] - inter)
     np.fill_diagonal(dist, 0.0)
-    tree = linkage(squareform(dist, checks=False), method="average")
-    return fcluster(tree, threshold, criterion="distance").astype(np.int64) - 1
+    return linkage(squareform(dist, checks=False), method="average")
 
 
 def _buckets(vectors: np.ndarray, idx: np.ndarray, size: int) -> Iterator[np.ndarray]:

@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
+from scipy.cluster.hierarchy import fcluster
 
-from workers.clustering import DocId, Document
+from workers.clustering import DocId, Document, jaccard_tree
 
 SAMPLE = 3000  # ideas the tree is built on (O(n^2) memory: 3,000^2 float64 is 72 MB)
 MAX_THEMES = 40
@@ -90,13 +90,7 @@ def _snn_tree_cut(space: np.ndarray, k: int) -> np.ndarray:
     rows = np.repeat(np.arange(n), nn)
     cols = np.argpartition(-sims, nn - 1, axis=1)[:, :nn].ravel()
     hood = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, n))
-    hood = hood.maximum(sp.identity(n, dtype=np.float32, format="csr"))
-    inter = (hood @ hood.T).toarray()
-    sizes = np.asarray(hood.sum(axis=1)).ravel()
-    dist = 1.0 - inter / (sizes[:, None] + sizes[None, :] - inter)
-    np.fill_diagonal(dist, 0.0)
-    tree = linkage(squareform(dist, checks=False), method="average")
-    return fcluster(tree, k, criterion="maxclust").astype(np.int64) - 1
+    return fcluster(jaccard_tree(hood), k, criterion="maxclust").astype(np.int64) - 1
 
 
 def _nearest_centre(space: np.ndarray, picked: np.ndarray, tree_labels: np.ndarray) -> np.ndarray:
@@ -193,6 +187,55 @@ def _phrases(x: sp.csr_matrix, labels: np.ndarray, terms: Sequence[str], k: int)
             if len(chosen) == KEY_PHRASES + 2:
                 break
         out[t] = chosen
+    return out
+
+
+CARRY_MIN_OVERLAP = 0.3  # Jaccard of members: a new theme below it is a new topic, not the old one continued
+SLUG_MAX = 60
+
+
+def carry_over(new: Mapping[int, Collection[DocId]], old: Mapping[str, Collection[DocId]],
+               min_overlap: float = CARRY_MIN_OVERLAP) -> dict[int, str]:
+    """Which old theme (by slug) each new theme continues: pairs by Jaccard overlap of their ideas, best first, each
+    used once, so a published theme keeps its URL across re-clustering."""
+    new_sets = {number: set(ids) for number, ids in new.items()}
+    old_sets = {slug: set(ids) for slug, ids in old.items()}
+    pairs = []
+    for number, members in new_sets.items():
+        for slug, before in old_sets.items():
+            shared = len(members & before)
+            if shared:
+                pairs.append((shared / len(members | before), shared, number, slug))
+    chosen: dict[int, str] = {}
+    for overlap, _, number, slug in sorted(pairs, key=lambda p: (-p[0], -p[1], p[2], p[3])):
+        if overlap >= min_overlap and number not in chosen and slug not in chosen.values():
+            chosen[number] = slug
+    return chosen
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens, at most SLUG_MAX characters."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:SLUG_MAX].strip("-")
+
+
+def theme_slugs(themes: Mapping[int, Theme], kept: Mapping[int, str], taken: Collection[str]) -> dict[int, str]:
+    """A slug per theme: the one it continues (``kept``), else one made from its first phrase (or its title) that no
+    theme of a kept run has had, so a retired URL never points at another topic while it is remembered."""
+    used = set(taken) - set(kept.values())
+    out = dict(kept)
+    for number in sorted(themes):
+        if number in out:
+            continue
+        info = themes[number]
+        base = slugify(info.terms[0] if info.terms else info.name) or "theme"
+        if base.isdigit():
+            base = f"theme-{base}"
+        slug, n = base, 1
+        while slug in used or slug in out.values():
+            n += 1
+            slug = f"{base}-{n}"
+        out[number] = slug
     return out
 
 

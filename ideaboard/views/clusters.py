@@ -1,25 +1,64 @@
-"""Staff clusters view: groups of similar ideas found by the worker, merged in one click."""
+"""Staff clusters view: groups of similar ideas found by the worker, merged in one click; themes published on the
+board; the theme map."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import clusters, inputs
+from ideaboard import clusters, inputs, theme_board, theme_map
 from ideaboard.auth import staff_user
-from ideaboard.errors import NotAllowed
+from ideaboard.errors import NotAllowed, NotFound
+from ideaboard.models import Theme
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
-from ideaboard.views.common import form_data, form_list, see_other
+from ideaboard.views.common import form_data, form_list, not_found, see_other
 
 
 async def cluster_list(request: Request) -> Response:
     sort = request.query_params.get("sort")
     sort = sort if sort in ("growth", "tweets") else "votes"
-    run, ranked = await clusters.ranked_clusters(sort=sort)
+    theme = await _theme_of_run(request)
+    run, ranked = await clusters.ranked_clusters(sort=sort, theme=theme.number if theme else None)
     themes = await clusters.ranked_themes(run, sort="growth" if sort == "growth" else "votes")
     return render(request, "staff/clusters.html", {"run": run, "clusters": ranked, "themes": themes, "sort": sort,
-                                                   "section": "clusters"})
+                                                   "theme": theme, "section": "clusters"})
+
+
+async def _theme_of_run(request: Request) -> Theme | None:
+    """`?theme=` (a slug) on the clusters view: that theme's clusters only; unknown in the current run is a 404."""
+    slug = inputs.query_text(request, "theme", max_length=80)
+    if not slug:
+        return None
+    run = await clusters.current_run()
+    theme = await Theme.get_or_none(run_id=run.id, slug=slug) if run else None
+    if theme is None:
+        raise not_found("theme")
+    return theme
+
+
+async def publish_theme(request: Request) -> Response:
+    """Show (published=1) or withdraw (published=0) a theme on the board; audited."""
+    data = await form_data(request)
+    published = data.get("published") == "1"
+    try:
+        theme = await theme_board.set_published(request.path_params["slug"], published, staff_user(request))
+    except NotFound:
+        flash(request, "That theme is no longer in the current clustering run: reload and try again.", "error")
+        return see_other(urls.staff_clusters())
+    name = theme_board.short_name(theme)
+    flash(request, f"“{name}” is on the board at {urls.board(theme=theme.slug)}." if published
+          else f"“{name}” is no longer on the board.", "success")
+    return see_other(urls.staff_clusters() + f"#theme-{theme.slug}")
+
+
+async def theme_map_page(request: Request) -> Response:
+    """Themes by growth (or by tweets this week), each opening into its clusters."""
+    sort = request.query_params.get("sort")
+    sort = sort if sort in theme_map.SORTS else "growth"
+    run, items = await theme_map.theme_map(sort)
+    return render(request, "staff/theme_map.html", {"run": run, "items": items, "sort": sort,
+                                                    "section": "clusters"})
 
 
 async def merge_cluster(request: Request) -> Response:

@@ -24,6 +24,7 @@ from ideaboard import (
     review,
     social,
     statuses,
+    theme_board,
     vote_budget,
     votes,
 )
@@ -32,7 +33,7 @@ from ideaboard import search as full_text
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.forms import COMMENT_MAX, FormErrors, parse_comment, parse_idea, parse_vote
 from ideaboard.i18n import gettext as _
-from ideaboard.models import Campaign, Comment, Idea, Space, Status, Tweet
+from ideaboard.models import Campaign, Comment, Idea, Space, Status, Theme, Tweet
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
 from ideaboard.views import account
@@ -69,16 +70,20 @@ async def _board(request: Request, space: Space) -> Response:
     sort = q.get("sort", "")
     sort = sort if sort in listing.SORTS else "hot"
     campaign = await _campaign_filter(request, viewer)
+    theme = await _theme_filter(request)
     try:
         page = await listing.list_ideas(viewer, sort=sort, space=space, page=int_param(request, "page"),
                                       after=q.get("after"), before=q.get("before"),
                                       size=request.state.settings.page_size, **filters,
-                                      campaign=campaign.id if campaign else None)
+                                      campaign=campaign.id if campaign else None, theme=theme.id if theme else None)
     except NotAllowed:
         raise not_found("space") from None
     filters["campaign"] = str(campaign.id) if campaign else None
+    filters["theme"] = theme.slug if theme else None
     context = {
-        "page": page, "sort": sort, "filters": filters, "space": space,
+        "page": page, "sort": sort, "filters": filters, "space": space, "theme": theme,
+        "theme_name": theme_board.short_name(theme) if theme else None,
+        "theme_chips": await theme_board.board_chips(space) if not htmx.is_partial(request) else [],
         "categories": await categories_cache.cached_categories(), "statuses": statuses.ordered(),
         "my_votes": page.my_votes, "tags": page.tags, "campaign": campaign,
         "budgets": await vote_budget.budgets_for(page.items, viewer),
@@ -97,6 +102,17 @@ async def _campaign_filter(request: Request, viewer) -> Campaign | None:
         return await campaigns.get_campaign(key, viewer)
     except NotFound:
         raise not_found("campaign") from None
+
+
+async def _theme_filter(request: Request) -> Theme | None:
+    """`?theme=` (a slug): a published theme's ideas only; an unknown or unpublished theme is a 404."""
+    slug = inputs.query_text(request, "theme", max_length=80)
+    if not slug:
+        return None
+    try:
+        return await theme_board.published_theme(slug)
+    except NotFound:
+        raise not_found("theme") from None
 
 
 async def _budget(idea_id: int, campaign_id: int | None, viewer) -> vote_budget.Budget | None:

@@ -1,0 +1,82 @@
+"""Themes on the public board: staff publish a theme, and the board filters by it at /?theme=<slug>.
+
+A theme is a row of one clustering run; its slug is what lasts (the worker gives a theme that continues an old one
+the old slug and published flag, workers/themes.carry_over). Only published themes of the current run are shown,
+and their counts are of the viewer's space only, so an internal idea never shows in a public theme's count.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from tortoise import connections
+
+from ideaboard import audit, reads, sql
+from ideaboard.errors import NotFound
+from ideaboard.models import ClusterRun, Space, Theme, User
+
+CHIPS_CACHE_SECONDS = 30.0  # the board asks on every request; a publish in this process clears it at once
+_chips: dict[tuple[int, str], tuple[object, float, list[ThemeChip]]] = {}
+
+
+@dataclass(frozen=True)
+class ThemeChip:
+    """A published theme as the board's theme filter lists it: slug, short name and the space's idea count."""
+
+    slug: str
+    name: str
+    count: int
+
+
+def short_name(theme: Theme) -> str:
+    """The theme's name without its distinguishing phrases: the representative idea's title."""
+    terms = f" ({', '.join(theme.terms.split(' · '))})" if theme.terms else ""
+    return theme.name[: -len(terms)] if terms and theme.name.endswith(terms) else theme.name
+
+
+async def _current_run_id() -> int | None:
+    run = await ClusterRun.filter(finished=True).order_by("-id").first()
+    return run.id if run else None
+
+
+async def published_theme(slug: str) -> Theme:
+    """The current run's published theme with this slug; raises NotFound for an unknown or unpublished one."""
+    run_id = await _current_run_id()
+    theme = await Theme.get_or_none(run_id=run_id, slug=slug, published=True) if run_id else None
+    if theme is None:
+        raise NotFound("theme")
+    return theme
+
+
+async def board_chips(space: Space) -> list[ThemeChip]:
+    """The published themes that have ideas in this space, most ideas first (cached per process briefly)."""
+    run_id = await _current_run_id()
+    if run_id is None:
+        return []
+    key, client = (run_id, space.value), connections.get("default")
+    hit = _chips.get(key)
+    if hit and hit[0] is client and time.monotonic() - hit[1] < CHIPS_CACHE_SECONDS:
+        return hit[2]
+    counts = {row["id"]: int(row["n"]) for row in await sql.fetch(reads.theme_counts(run_id, space.value))}
+    themes = await Theme.filter(id__in=list(counts)) if counts else []
+    chips = sorted((ThemeChip(t.slug, short_name(t), counts[t.id]) for t in themes), key=lambda c: (-c.count, c.slug))
+    if len(_chips) > 8:  # one run is current: older keys are dead
+        _chips.clear()
+    _chips[key] = (client, time.monotonic(), chips)
+    return chips
+
+
+async def set_published(slug: str, published: bool, actor: User) -> Theme:
+    """Publish (or withdraw) the current run's theme with this slug, audited; NotFound if the run has no such theme."""
+    run_id = await _current_run_id()
+    theme = await Theme.get_or_none(run_id=run_id, slug=slug) if run_id else None
+    if theme is None:
+        raise NotFound("theme")
+    if theme.published != published:
+        theme.published = published
+        await theme.save(update_fields=["published"])
+        await audit.record(actor, "theme.publish" if published else "theme.unpublish", "theme", theme.id,
+                           slug=theme.slug, name=theme.name)
+    _chips.clear()
+    return theme
