@@ -19,6 +19,8 @@ from tortoise.transactions import in_transaction
 
 from ideaboard import audit, status_rules, statuses, vote_budget
 from ideaboard.forms import FormErrors
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import ngettext
 from ideaboard.models import Idea, StatusDefinition, StatusTransition, User, WorkflowRevision
 from ideaboard.statuses import BUILT_IN, DUPLICATE, Phase, StatusDef, Table
 
@@ -133,7 +135,7 @@ def _status_from(data: dict[str, str], key: str, position: int) -> StatusDef:
                        phase=Phase(phase) if phase in Phase._value2member_map_ else Phase.OPEN, position=position)
     errors = status_rules.definition_errors(status)
     if phase not in Phase._value2member_map_:
-        errors["phase"] = "Choose the phase this status belongs to."
+        errors["phase"] = _("Choose the phase this status belongs to.")
     if errors:
         raise FormErrors(errors, data)
     return status
@@ -145,9 +147,9 @@ async def add_status(actor: User, data: dict[str, str], came_from: list[str], le
     key = (data.get("key") or "").strip().lower() or slug(data.get("name") or "")
     status = _status_from(data, key, len(table.statuses))
     if table.has(key):
-        raise FormErrors({"key": f"There is already a status with the key “{key}”."}, data)
+        raise FormErrors({"key": _("There is already a status with the key “%(key)s”.", key=key)}, data)
     if any(s.name.casefold() == status.name.casefold() for s in table.statuses):
-        raise FormErrors({"name": f"There is already a status called {status.name}."}, data)
+        raise FormErrors({"name": _("There is already a status called %(name)s.", name=status.name)}, data)
 
     def edit(old: Table) -> Table:
         order = list(old.statuses)
@@ -167,7 +169,7 @@ async def edit_status(actor: User, key: str, data: dict[str, str]) -> Table:
     before = table.get(key)
     status = _status_from(data, key, before.position)
     if any(s.name.casefold() == status.name.casefold() and s.key != key for s in table.statuses):
-        raise FormErrors({"name": f"There is already a status called {status.name}."}, data)
+        raise FormErrors({"name": _("There is already a status called %(name)s.", name=status.name)}, data)
 
     def edit(old: Table) -> Table:
         return Table(tuple(status if s.key == key else s for s in old.statuses), old.transitions)
@@ -203,11 +205,13 @@ async def delete_status(actor: User, key: str, move_to: str = "") -> int:
     """Remove a status; ideas it holds move to `move_to` first (refused without one). Returns the ideas moved."""
     table = statuses.current()
     if key in BUILT_IN:
-        raise WorkflowRefused([f"{table.get(key).name} is built in (the board relies on it): it cannot be deleted."])
+        raise WorkflowRefused([_("%(name)s is built in (the board relies on it): it cannot be deleted.",
+                                 name=table.get(key).name)])
     held = await held_by(key)
     if held and (not table.has(move_to) or move_to in (key, DUPLICATE)):
-        raise FormErrors({"move_to": f"{held} idea{'s are' if held != 1 else ' is'} {table.get(key).name}: "
-                                     "choose the status to move them to first."}, {"move_to": move_to})
+        raise FormErrors({"move_to": ngettext("%(num)s idea is %(name)s: choose the status to move them to first.",
+                                              "%(num)s ideas are %(name)s: choose the status to move them to first.",
+                                              held, name=table.get(key).name)}, {"move_to": move_to})
     moved = 0
 
     def edit(old: Table) -> Table:

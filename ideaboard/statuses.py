@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import ClassVar
 
+from ideaboard.i18n import gettext as _
+
 
 class Phase(StrEnum):
     """Where a status sits in an idea's life; every status predicate is derived from it."""
@@ -24,7 +26,9 @@ class Phase(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The phase's name in the reader's language (the roadmap's column, the admin's select)."""
+        return {"open": _("Open"), "planned": _("Planned"), "in_progress": _("In progress"), "done": _("Done"),
+                "closed": _("Closed")}[self.value]
 
 
 ROADMAP_PHASES = (Phase.PLANNED, Phase.IN_PROGRESS, Phase.DONE)

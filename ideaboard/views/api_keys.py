@@ -8,6 +8,7 @@ from starlette.responses import Response
 from ideaboard import api_keys
 from ideaboard.auth import staff_user
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.models import ApiKey, ApiScope, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -26,7 +27,7 @@ async def api_keys_page(request: Request) -> Response:
         person = await User.get_or_none(email=data.get("user", "").strip().lower()[:254])
         try:
             if person is None:
-                raise NotAllowed("Nobody has that email address: enter the email of the person the key acts as.")
+                raise NotAllowed(_("Nobody has that email address: enter the email of the person the key acts as."))
             created = await api_keys.create_key(admin, person, data.get("name", ""), scopes)
             values = {}
         except NotAllowed as exc:
@@ -42,5 +43,5 @@ async def revoke_key(request: Request) -> Response:
     if key is None:
         raise not_found("key")
     if await api_keys.revoke_key(staff_user(request), key):
-        flash(request, f"Revoked “{key.name}”: requests with it are refused from now on.")
+        flash(request, _("Revoked “%(name)s”: requests with it are refused from now on.", name=key.name))
     return see_other(urls.admin_api_keys())

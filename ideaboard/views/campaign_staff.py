@@ -10,6 +10,7 @@ from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Campaign, Idea
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -46,7 +47,7 @@ async def campaign_list(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "staff/campaigns.html", context)
     try:
-        _, form = await _form(request)
+        _parsed, form = await _form(request)
         campaign = await campaigns.create_campaign(staff_user(request), form)
     except FormErrors as exc:
         context.update(values=exc.values, errors=exc.errors)
@@ -54,7 +55,8 @@ async def campaign_list(request: Request) -> Response:
     except NotAllowed as exc:
         context.update(values=await form_data(request), errors={"title": str(exc)})
         return render(request, "staff/campaigns.html", context, status_code=409)
-    flash(request, f"“{campaign.title}” is saved. {campaigns.countdown(campaign)}.")
+    flash(request, _("“%(title)s” is saved. %(countdown)s.", title=campaign.title,
+                     countdown=campaigns.countdown(campaign)))
     return see_other(urls.staff_campaign(campaign.id))
 
 
@@ -68,12 +70,12 @@ async def campaign_edit(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "staff/campaign.html", context)
     try:
-        _, form = await _form(request)
+        _parsed, form = await _form(request)
         await campaigns.update_campaign(campaign, staff_user(request), form)
     except FormErrors as exc:
         context.update(values=exc.values, errors=exc.errors)
         return render(request, "staff/campaign.html", context, status_code=422)
-    flash(request, "The campaign is updated.")
+    flash(request, _("The campaign is updated."))
     return see_other(urls.staff_campaign(campaign.id))
 
 
@@ -85,12 +87,12 @@ async def move_idea(request: Request) -> Response:
     raw = (await form_data(request)).get("campaign", "")
     campaign = await Campaign.get_or_none(id=inputs.id_or_none(raw)) if raw and inputs.id_or_none(raw) else None
     if raw and campaign is None:
-        flash(request, "Choose a campaign from the list.", "error")
+        flash(request, _("Choose a campaign from the list."), "error")
         return back(request, urls.staff_idea(idea.id))
     try:
         await campaigns.move_idea(idea, campaign, staff_user(request))
     except NotAllowed as exc:
         flash(request, str(exc), "error")
         return back(request, urls.staff_idea(idea.id))
-    flash(request, f"Moved into “{campaign.title}”." if campaign else "Taken out of its campaign.")
+    flash(request, _("Moved into “%(title)s”.", title=campaign.title) if campaign else _("Taken out of its campaign."))
     return back(request, urls.staff_idea(idea.id))

@@ -9,6 +9,8 @@ from starlette.responses import Response
 from ideaboard import clusters, inputs, theme_board, theme_map
 from ideaboard.auth import staff_user
 from ideaboard.errors import NotAllowed, NotFound
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import ngettext
 from ideaboard.models import Theme
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -44,11 +46,11 @@ async def publish_theme(request: Request) -> Response:
     try:
         theme = await theme_board.set_published(request.path_params["slug"], published, staff_user(request))
     except NotFound:
-        flash(request, "That theme is no longer in the current clustering run: reload and try again.", "error")
+        flash(request, _("That theme is no longer in the current clustering run: reload and try again."), "error")
         return see_other(urls.staff_clusters())
     name = theme_board.short_name(theme)
-    flash(request, f"“{name}” is on the board at {urls.board(theme=theme.slug)}." if published
-          else f"“{name}” is no longer on the board.", "success")
+    flash(request, _("“%(name)s” is on the board at %(url)s.", name=name, url=urls.board(theme=theme.slug)) if published
+          else _("“%(name)s” is no longer on the board.", name=name), "success")
     return see_other(urls.staff_clusters() + f"#theme-{theme.slug}")
 
 
@@ -66,13 +68,14 @@ async def merge_cluster(request: Request) -> Response:
     canonical = inputs.id_or_none((await form_data(request)).get("canonical"))
     selected = inputs.ids(await form_list(request, "idea"))
     if canonical is None or len(selected) < 2:
-        flash(request, "Tick at least two ideas and choose the one to keep.", "error")
+        flash(request, _("Tick at least two ideas and choose the one to keep."), "error")
         return see_other(urls.staff_clusters())
     try:
         merged, problems = await clusters.merge_selected(canonical, selected, staff_user(request))
     except NotAllowed as exc:
         flash(request, str(exc), "error")
         return see_other(urls.staff_clusters())
-    message = f"Merged {merged} idea{'s' if merged != 1 else ''} into #{canonical}."
+    message = ngettext("Merged %(num)s idea into #%(canonical)s.", "Merged %(num)s ideas into #%(canonical)s.", merged,
+                       canonical=canonical)
     flash(request, " ".join([message, *problems]), "error" if problems else "success")
     return see_other(urls.staff_clusters())

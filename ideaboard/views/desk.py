@@ -17,6 +17,7 @@ from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.errors import Conflict, DomainError
 from ideaboard.forms import FormErrors, parse_idea
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Conversation, ConversationState, Idea, SavedReply, Space, Status, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -54,14 +55,14 @@ async def assign(request: Request) -> Response:
     try:
         if choice == "me":
             await desk.claim(conversation, actor, version)
-            message = "It is yours: your teammates see that you are answering it."
+            message = _("It is yours: your teammates see that you are answering it.")
         else:
             owner_id = inputs.id_or_none(choice)
             owner = await User.get_or_none(id=owner_id) if owner_id is not None else None
             if choice and owner is None:
-                raise desk.DeskError("Choose a teammate from the list.")
+                raise desk.DeskError(_("Choose a teammate from the list."))
             await desk.assign(conversation, actor, owner, version)
-            message = f"Now with {owner.name}." if owner else "Released: back in the shared inbox."
+            message = _("Now with %(name)s.", name=owner.name) if owner else _("Released: back in the shared inbox.")
     except DomainError as exc:
         return await _refused(request, conversation, exc, "assign")
     return await _changed(request, conversation, message, "assign")
@@ -78,8 +79,8 @@ async def reply(request: Request) -> Response:
     except DomainError as exc:
         return await _refused(request, conversation, exc, "reply", reply_text=text, reply_key=data.get("key", ""),
                               in_reply_to=data.get("in_reply_to", ""))
-    message = ("That reply was already sent; it was not sent again." if sent.already
-               else "Replied on X. The reply is stored with the conversation.")
+    message = (_("That reply was already sent; it was not sent again.") if sent.already
+               else _("Replied on X. The reply is stored with the conversation."))
     return await _changed(request, conversation, message, "reply")
 
 
@@ -99,11 +100,12 @@ async def link(request: Request) -> Response:
     idea = await Idea.get_or_none(id=idea_id) if idea_id is not None else None
     try:
         if idea is None:
-            raise desk.DeskError("Enter the number of an existing idea, or pick a suggestion.")
+            raise desk.DeskError(_("Enter the number of an existing idea, or pick a suggestion."))
         await desk.link_idea(conversation, staff_user(request), idea, _version(data))
     except DomainError as exc:
         return await _refused(request, conversation, exc, "link")
-    flash(request, f"Linked to idea #{idea.id}, “{idea.title}”: its tweets now count for that idea.")
+    flash(request, _("Linked to idea #%(id)s, “%(title)s”: its tweets now count for that idea.", id=idea.id,
+                             title=idea.title))
     await _publish(request, conversation, "link")
     return see_other(urls.staff_conversation(conversation.id, compose="idea_link" if data.get("then_reply") else None))
 
@@ -135,7 +137,8 @@ async def to_idea(request: Request) -> Response:
     except DomainError as exc:
         context.update(values=data, error=str(exc))
         return render(request, "staff/conversation_idea.html", context, status_code=409)
-    flash(request, f"Published as idea #{idea.id}, credited to @{root.author_username or root.author_id} on X.")
+    flash(request, _("Published as idea #%(id)s, credited to @%(author)s on X.", id=idea.id,
+                             author=root.author_username or root.author_id))
     await _publish(request, conversation, "idea")
     return see_other(urls.staff_conversation(conversation.id, compose="idea_link" if data.get("then_reply") else None))
 
@@ -145,11 +148,11 @@ async def dismiss(request: Request) -> Response:
     try:
         if data.get("reopen"):
             await desk.reopen(conversation, staff_user(request), _version(data))
-            message = "Back in the inbox, unassigned."
+            message = _("Back in the inbox, unassigned.")
         else:
             await desk.dismiss(conversation, staff_user(request), data.get("reason", ""), data.get("note", "")[:300],
                                _version(data))
-            message = "Dismissed; the reason is on the record."
+            message = _("Dismissed; the reason is on the record.")
     except DomainError as exc:
         return await _refused(request, conversation, exc, "dismiss")
     return await _changed(request, conversation, message, "dismiss")
@@ -165,7 +168,8 @@ async def ticket(request: Request) -> Response:
                                      settings=settings, base_url=settings.base_url)
     except DomainError as exc:
         return await _refused(request, conversation, exc, "ticket", ticket_note=note)
-    return await _changed(request, conversation, f"Help desk ticket #{conversation.ticket_id} created.", "ticket")
+    made = _("Help desk ticket #%(id)s created.", id=conversation.ticket_id)
+    return await _changed(request, conversation, made, "ticket")
 
 
 async def saved_reply(request: Request) -> Response:
@@ -174,7 +178,7 @@ async def saved_reply(request: Request) -> Response:
     back = inputs.id_or_none(data.get("conversation", ""))
     try:
         saved = await desk.save_template(staff_user(request), data.get("title", ""), data.get("body", ""))
-        flash(request, f"Saved reply “{saved.title}” added for the team.")
+        flash(request, _("Saved reply “%(title)s” added for the team.", title=saved.title))
     except desk.DeskError as exc:
         flash(request, str(exc), "error")
     if back is not None and await Conversation.exists(id=back):
@@ -199,7 +203,7 @@ async def delete_saved_reply(request: Request) -> Response:
     if saved is None:
         raise not_found("saved reply")
     await desk.delete_template(staff_user(request), saved)
-    flash(request, f"Saved reply “{saved.title}” deleted.")
+    flash(request, _("Saved reply “%(title)s” deleted.", title=saved.title))
     back = inputs.id_or_none((await form_data(request)).get("conversation", ""))
     if back is not None and await Conversation.exists(id=back):
         return see_other(urls.staff_conversation(back))
@@ -266,7 +270,7 @@ async def _context(request: Request, conversation: Conversation, **extra: Any) -
 async def _suggestions(request: Request, text: str, conversation: Conversation) -> list[Idea]:
     """The nearest ideas to the first post (the similar-ideas index), the linked one left out."""
     matches = await find_similar(request, text) if len(text) >= 4 else []
-    ids = [i for i, _ in matches if i != conversation.idea_id]
+    ids = [i for i, _score in matches if i != conversation.idea_id]
     found = {i.id: i for i in await Idea.filter(id__in=ids, hidden=False, space=Space.PUBLIC, merged_into=None)
              .exclude(status=Status.DUPLICATE)}
     return [found[i] for i in ids if i in found][:SUGGESTIONS]

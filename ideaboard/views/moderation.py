@@ -10,6 +10,7 @@ from ideaboard import jobs, live_events, mail, merge, redaction, review, suspens
 from ideaboard.auth import staff_user
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Comment, Idea, Review
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -73,7 +74,7 @@ async def _decide(request: Request, *, approve: bool) -> Response:
         idea = await Idea.get(id=held.idea_id)
         await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
     settings = request.state.settings
-    flash(request, "Published; the author is told." if approve else "Rejected; the author is told why.")
+    flash(request, _("Published; the author is told.") if approve else _("Rejected; the author is told why."))
     response = see_other(urls.staff_reviews())
     response.background = BackgroundTask(mail.send, settings, await review.decision_email(settings, held))
     return response
@@ -87,7 +88,7 @@ async def unmerge(request: Request) -> Response:
     except NotAllowed as exc:
         flash(request, str(exc), "error")
         return see_other(urls.staff_idea(idea.id))
-    flash(request, "The merge is undone: its votes, comments and followers are back.")
+    flash(request, _("The merge is undone: its votes, comments and followers are back."))
     return see_other(urls.staff_idea(idea.id))
 
 
@@ -102,7 +103,7 @@ async def redact_idea(request: Request) -> Response:
         return render(request, "staff/idea.html", context, status_code=422)
     if changed:
         await jobs.enqueue(request.state.arq, "update_idea_cluster", idea.id, job_id=jobs.idea_job_id(idea))
-    flash(request, "The idea is edited; the original is in the audit log." if changed else "Nothing changed.")
+    flash(request, _("The idea is edited; the original is in the audit log.") if changed else _("Nothing changed."))
     return see_other(urls.staff_idea(idea.id))
 
 
@@ -115,7 +116,7 @@ async def add_note(request: Request) -> Response:
     except FormErrors as exc:
         context = await _idea_context(request, idea, note_values=exc.values, note_errors=exc.errors)
         return render(request, "staff/idea.html", context, status_code=422)
-    flash(request, "Note added.")
+    flash(request, _("Note added."))
     return see_other(urls.staff_idea(idea.id) + "#notes")
 
 
@@ -135,5 +136,5 @@ async def redact_comment(request: Request) -> Response:
     except FormErrors as exc:
         context.update(values=exc.values, errors=exc.errors)
         return render(request, "staff/comment_redact.html", context, status_code=422)
-    flash(request, "The comment is edited; the original is in the audit log." if changed else "Nothing changed.")
+    flash(request, _("The comment is edited; the original is in the audit log.") if changed else _("Nothing changed."))
     return see_other(urls.staff_idea(comment.idea_id))

@@ -13,6 +13,7 @@ from ideaboard.accounts import VerifyFirst
 from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.forms import FormErrors, parse_idea
+from ideaboard.i18n import gettext as _
 from ideaboard.models import Idea, Status, Tweet
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -32,11 +33,12 @@ async def tweets_page(request: Request) -> Response:
         "usage": usage,
         "errors": [c for c in usage.cursors if c.last_error],
         "volumes": volumes,
-        "trend": charts.line_chart(totals, title=f"Related tweets per day, last {VOLUME_DAYS} days"),
-        "ranking": charts.bar_chart([(v.idea.title, v.total) for v in volumes], title="Related tweets per idea",
-                                    unit=" tweets"),
+        "trend": charts.line_chart(totals, title=_("Related tweets per day, last %(days)s days", days=VOLUME_DAYS)),
+        "ranking": charts.bar_chart([(v.idea.title, v.total) for v in volumes], title=_("Related tweets per idea"),
+                                    unit=" " + _("tweets")),
         "sparklines": {v.idea.id: charts.line_chart([(f"{d:%b %d}", c) for d, c in zip(dates, v.days, strict=True)],
-                                                    title=f"Tweets per day: {v.idea.title}", width=220, height=60)
+                                                    title=_("Tweets per day: %(title)s", title=v.idea.title),
+                                                    width=220, height=60)
                        for v in volumes},
         "tweets": await social.latest_tweets(),
     }
@@ -50,7 +52,7 @@ async def tweet_to_idea(request: Request) -> Response:
     if tweet is None:
         raise not_found("tweet")
     if made := await Idea.filter(source_tweet_id=tweet.id).order_by("id").first():  # once per tweet (issue 14)
-        flash(request, f"This tweet already became idea #{made.id}, “{made.title}”.", "error")
+        flash(request, _("This tweet already became idea #%(id)s, “%(title)s”.", id=made.id, title=made.title), "error")
         return see_other(urls.staff_idea(made.id))
     categories = await list_categories()
     values = {"title": social.tweet_title(tweet.text), "body": tweet.text, "category": "", "tags": ""}
@@ -66,7 +68,8 @@ async def tweet_to_idea(request: Request) -> Response:
     except VerifyFirst as exc:
         context.update(values=data, errors={"title": str(exc)})
         return render(request, "staff/tweet_to_idea.html", context, status_code=403)
-    flash(request, f"Published as an idea, credited to @{tweet.author_username or tweet.author_id} on X.")
+    flash(request, _("Published as an idea, credited to @%(author)s on X.",
+                             author=tweet.author_username or tweet.author_id))
     return see_other(urls.idea(idea.id))
 
 
@@ -86,7 +89,7 @@ async def share_page(request: Request) -> Response:
     except social.ShareError as exc:
         status = 409 if refusal or idea.status != Status.LAUNCHED else 422
         return render(request, "staff/share.html", _share_context(idea, settings, text, str(exc)), status_code=status)
-    flash(request, "Posted on X. The idea page now links to the post.")
+    flash(request, _("Posted on X. The idea page now links to the post."))
     return see_other(urls.staff_idea_share(idea.id))
 
 

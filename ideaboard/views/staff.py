@@ -31,6 +31,7 @@ from ideaboard.auth import staff_user
 from ideaboard.categories import list_categories
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.forms import FormErrors
+from ideaboard.i18n import gettext as _
 from ideaboard.models import AuditEntry, Campaign, Category, Comment, Flag, Idea, Role, Status, User
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -57,7 +58,7 @@ async def bulk(request: Request) -> Response:
     action = form.get("action")
     ids = inputs.ids(await form_list(request, "idea"))
     if action not in ("claim", "review") or not ids:
-        flash(request, "Select at least one idea and an action.", "error")
+        flash(request, _("Select at least one idea and an action."), "error")
         return back(request, urls.staff_queue())
     selected = {i: _int(form.get(f"v{i}")) for i in ids}
     result = await triage.bulk_apply(staff_user(request), action, selected)
@@ -80,10 +81,10 @@ async def change_status(request: Request) -> Response:
         await workflow.transition(idea, staff_user(request), to_status, data.get("message", ""),
                                   expected_version=_int(data.get("version")))
     except ValueError:
-        return await _panel(request, idea, 422, status_error="Choose the new status.", status_values=data)
+        return await _panel(request, idea, 422, status_error=_("Choose the new status."), status_values=data)
     except (IllegalTransition, Conflict) as exc:
         return await _panel(request, idea, 422, status_error=str(exc), status_values=data)
-    return await _saved(request, idea, f"Moved to {to_status.label}; followers are notified.")
+    return await _saved(request, idea, _("Moved to %(status)s; followers are notified.", status=to_status.label))
 
 
 async def respond(request: Request) -> Response:
@@ -94,7 +95,7 @@ async def respond(request: Request) -> Response:
                                expected_version=_int(data.get("version")))
     except (ValueError, Conflict) as exc:
         return await _panel(request, idea, 422, response_error=str(exc), response_values=data)
-    return await _saved(request, idea, "Official response published.")
+    return await _saved(request, idea, _("Official response published."))
 
 
 async def set_owner(request: Request) -> Response:
@@ -105,11 +106,12 @@ async def set_owner(request: Request) -> Response:
     owner = actor if choice == "me" else (await User.get_or_none(id=owner_id) if owner_id is not None else None)
     try:
         if choice not in ("", "me") and owner is None:
-            raise NotAllowed("Choose a teammate from the list.")
+            raise NotAllowed(_("Choose a teammate from the list."))
         await assignment.assign(idea, actor, owner, _int(data.get("version")))
     except (NotAllowed, Conflict) as exc:
         return await _panel(request, idea, 422, owner_error=str(exc))
-    return await _saved(request, idea, f"Now owned by {owner.name}." if owner else "Nobody owns this idea now.")
+    owned = _("Now owned by %(name)s.", name=owner.name) if owner else _("Nobody owns this idea now.")
+    return await _saved(request, idea, owned)
 
 
 async def capture_feedback(request: Request) -> Response:
@@ -124,7 +126,7 @@ async def capture_feedback(request: Request) -> Response:
     except NotAllowed as exc:
         context = await _idea_context(request, idea, capture_errors={"email": str(exc)}, capture_values=data)
         return render(request, "staff/idea.html", context, status_code=422)
-    flash(request, f"Recorded for {feedback.customer.name}; they are told and can take it back.")
+    flash(request, _("Recorded for %(name)s; they are told and can take it back.", name=feedback.customer.name))
     return see_other(urls.staff_idea(idea.id) + "#feedback")
 
 
@@ -136,12 +138,13 @@ async def merge_into(request: Request) -> Response:
     target = await Idea.get_or_none(id=target_id) if target_id is not None else None
     try:
         if target is None:
-            raise NotAllowed("Enter the number of an existing idea, or search for it by title.")
+            raise NotAllowed(_("Enter the number of an existing idea, or search for it by title."))
         await merge.merge_ideas(idea, target, staff_user(request))
     except NotAllowed as exc:
         context = await _idea_context(request, idea, merge_error=str(exc), merge_values=data)
         return render(request, "staff/idea.html", context, status_code=422)
-    flash(request, f"Merged #{idea.id} into #{target.id}; its votes, comments and followers moved there.")
+    flash(request, _("Merged #%(idea)s into #%(target)s; its votes, comments and followers moved there.", idea=idea.id,
+                             target=target.id))
     return see_other(urls.staff_idea(target.id))
 
 
@@ -156,7 +159,7 @@ async def restore_idea(request: Request) -> Response:
 async def _set_idea_hidden(request: Request, hidden: bool) -> Response:
     idea = await _idea(request)
     await moderation.set_idea_hidden(staff_user(request), idea, hidden)
-    flash(request, "The idea is hidden from the public." if hidden else "The idea is visible again.")
+    flash(request, _("The idea is hidden from the public.") if hidden else _("The idea is visible again."))
     return back(request, urls.staff_idea(idea.id))
 
 
@@ -175,7 +178,7 @@ async def _set_comment_hidden(request: Request, hidden: bool) -> Response:
     await moderation.set_comment_hidden(staff_user(request), comment, hidden)
     if hidden:  # a restored comment shows again on the next load, in its place in the conversation
         await live_events.comment_changed(comment.id, comment.idea_id)
-    flash(request, "The comment is hidden from the public." if hidden else "The comment is visible again.")
+    flash(request, _("The comment is hidden from the public.") if hidden else _("The comment is visible again."))
     return back(request, urls.staff_idea(comment.idea_id))
 
 
@@ -189,7 +192,7 @@ async def dismiss_flag(request: Request) -> Response:
         raise not_found("report")
     try:
         await moderation.dismiss(staff_user(request), flag)
-        flash(request, "Report dismissed; the content stays as it is.")
+        flash(request, _("Report dismissed; the content stays as it is."))
     except NotAllowed as exc:
         flash(request, str(exc), "error")
     return back(request, urls.staff_flags())
@@ -211,14 +214,14 @@ async def analytics_page(request: Request) -> Response:
     report = await analytics.report()
     context = {
         "report": report, "section": "analytics", "humanize": analytics.humanize,
-        "status_chart": charts.bar_chart(report.by_status, title="Ideas by status"),
-        "votes_chart": charts.line_chart(report.votes_per_day, title="Votes per day, last 30 days"),
-        "ideas_chart": charts.bar_chart(report.top_by_ideas, title="Top categories by ideas"),
-        "category_votes_chart": charts.bar_chart(report.top_by_votes, title="Top categories by votes"),
+        "status_chart": charts.bar_chart(report.by_status, title=_("Ideas by status")),
+        "votes_chart": charts.line_chart(report.votes_per_day, title=_("Votes per day, last 30 days")),
+        "ideas_chart": charts.bar_chart(report.top_by_ideas, title=_("Top categories by ideas")),
+        "category_votes_chart": charts.bar_chart(report.top_by_votes, title=_("Top categories by votes")),
         "x_replies": (x_replies := await analytics.x_reply_times()),
         "x_replies_chart": charts.bar_chart([(name, round(wait.total_seconds() / 3600, 1))
-                                             for name, _, wait in x_replies.by_teammate],
-                                            title="Median hours to first reply on X, by teammate", unit=" h"),
+                                             for name, _count, wait in x_replies.by_teammate],
+                                            title=_("Median hours to first reply on X, by teammate"), unit=" h"),
     }
     return render(request, "staff/analytics.html", context)
 
@@ -231,7 +234,7 @@ async def categories_page(request: Request) -> Response:
         category = await admin.create_category(staff_user(request), data.get("name", ""))
     except FormErrors as exc:
         return await _categories(request, 422, create_errors=exc.errors, create_values=exc.values)
-    flash(request, f"Category “{category.name}” created.")
+    flash(request, _("Category “%(name)s” created.", name=category.name))
     return see_other(urls.admin_categories())
 
 
@@ -242,7 +245,7 @@ async def rename_category(request: Request) -> Response:
     except FormErrors as exc:
         return await _categories(request, 422, rename_errors={category.id: exc.errors["name"]},
                                  rename_values={category.id: exc.values["name"]})
-    flash(request, f"Renamed to “{category.name}”.")
+    flash(request, _("Renamed to “%(name)s”.", name=category.name))
     return see_other(urls.admin_categories())
 
 
@@ -255,7 +258,7 @@ async def move_category(request: Request) -> Response:
 async def delete_category(request: Request) -> Response:
     category = await _category(request)
     await admin.delete_category(staff_user(request), category)
-    flash(request, f"Category “{category.name}” deleted; its ideas are now uncategorised.")
+    flash(request, _("Category “%(name)s” deleted; its ideas are now uncategorised.", name=category.name))
     return see_other(urls.admin_categories())
 
 
@@ -298,16 +301,17 @@ async def deactivate_user(request: Request) -> Response:
     except NotAllowed as exc:
         flash(request, str(exc), "error")
         return _back_to_users(data)
-    what = "banned" if ban else "deactivated"
-    flash(request, f"{person.name} is {what} and logged out." + (f" {hidden} ideas and comments hidden." if hidden
-                                                                   else " What they wrote stays visible."))
+    done = (_("%(name)s is banned and logged out.", name=person.name) if ban
+            else _("%(name)s is deactivated and logged out.", name=person.name))
+    flash(request, done + " " + (_("%(count)s ideas and comments hidden.", count=hidden) if hidden
+                                 else _("What they wrote stays visible.")))
     return _back_to_users(data)
 
 
 async def reactivate_user(request: Request) -> Response:
     person, data = await _person(request), await form_data(request)
     await admin.reactivate(_admin(request), person)
-    flash(request, f"{person.name} can log in again.")
+    flash(request, _("%(name)s can log in again.", name=person.name))
     return _back_to_users(data)
 
 
@@ -316,7 +320,7 @@ async def change_role(request: Request) -> Response:
     data = await form_data(request)
     try:
         await admin.change_role(staff_user(request), person, data.get("role", ""))
-        flash(request, f"{person.name} is now {data.get('role')}.")
+        flash(request, _("%(name)s is now %(role)s.", name=person.name, role=data.get("role")))
     except NotAllowed as exc:
         flash(request, str(exc), "error")
     return see_other(urls.admin_users())

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from ideaboard import webhooks
 from ideaboard.auth import staff_user
 from ideaboard.errors import NotAllowed
+from ideaboard.i18n import gettext as _
 from ideaboard.models import WebhookDelivery, WebhookEndpoint
 from ideaboard.templating import flash, render
 from ideaboard.urls import urls
@@ -57,7 +58,7 @@ async def set_enabled(request: Request) -> Response:
     endpoint = await _endpoint(request)
     enabled = (await form_data(request)).get("enabled") == "1"
     await webhooks.set_enabled(staff_user(request), endpoint, enabled)
-    flash(request, "The endpoint is enabled again." if enabled else "The endpoint is disabled: nothing is sent.")
+    flash(request, _("The endpoint is enabled again.") if enabled else _("The endpoint is disabled: nothing is sent."))
     return see_other(urls.admin_webhook(endpoint.id))
 
 
@@ -66,7 +67,7 @@ async def send_again(request: Request) -> Response:
     if delivery is None:
         raise not_found("delivery")
     await webhooks.send_again(staff_user(request), delivery)
-    flash(request, "Queued: the worker sends it again within a minute.")
+    flash(request, _("Queued: the worker sends it again within a minute."))
     return see_other(urls.admin_webhook(delivery.endpoint_id))
 
 

@@ -9,6 +9,8 @@ from tortoise.functions import Count
 from ideaboard import status_store, statuses
 from ideaboard.auth import staff_user
 from ideaboard.forms import FormErrors
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import ngettext
 from ideaboard.models import Idea
 from ideaboard.status_store import WorkflowRefused
 from ideaboard.statuses import BUILT_IN, DUPLICATE, FIXED_PHASE, Phase
@@ -57,7 +59,7 @@ async def statuses_page(request: Request) -> Response:
         return await _page(request, 422, add_errors=exc.errors, **again)
     except WorkflowRefused as exc:
         return await _page(request, 422, problems=exc.problems, problems_at="add", **again)
-    flash(request, f"Status “{data['name'].strip()}” added.")
+    flash(request, _("Status “%(name)s” added.", name=data["name"].strip()))
     return see_other(urls.admin_statuses())
 
 
@@ -69,7 +71,7 @@ async def edit_status(request: Request) -> Response:
         return await _page(request, 422, edit_key=key, edit_values=data, edit_errors=exc.errors)
     except WorkflowRefused as exc:
         return await _page(request, 422, edit_key=key, edit_values=data, problems=exc.problems, problems_at=key)
-    flash(request, f"Status “{statuses.current().get(key).name}” saved.")
+    flash(request, _("Status “%(name)s” saved.", name=statuses.current().get(key).name))
     return see_other(urls.admin_statuses())
 
 
@@ -98,8 +100,10 @@ async def delete_status(request: Request) -> Response:
     except WorkflowRefused as exc:
         return render(request, "staff/status_delete.html", {**context, "problems": exc.problems, "move_to": move_to},
                       status_code=422)
-    moved_note = f"; {moved} idea{'s' if moved != 1 else ''} moved to {table.get(move_to).name}" if moved else ""
-    flash(request, f"Status “{table.get(key).name}” deleted{moved_note}.")
+    name = table.get(key).name
+    flash(request, ngettext("Status “%(name)s” deleted; %(num)s idea moved to %(target)s.",
+                            "Status “%(name)s” deleted; %(num)s ideas moved to %(target)s.", moved, name=name,
+                            target=table.get(move_to).name) if moved else _("Status “%(name)s” deleted.", name=name))
     return see_other(urls.admin_statuses())
 
 
@@ -110,5 +114,5 @@ async def save_transitions(request: Request) -> Response:
         await status_store.save_transitions(staff_user(request), {(a, b) for a, b in pairs})
     except WorkflowRefused as exc:
         return await _page(request, 422, problems=exc.problems, problems_at="grid", grid=pairs)
-    flash(request, "Transitions saved.")
+    flash(request, _("Transitions saved."))
     return see_other(urls.admin_statuses())
