@@ -195,6 +195,27 @@ async def test_sams_staff_console_reads_in_german_too(browser_for, sam, alice, m
     assert "Status ändern" in (await client.get(f"/staff/ideas/{idea.id}")).text
 
 
+async def test_ada_shapes_the_workflow_in_german_and_sam_is_told_in_german(browser_for, ada, sam, alice, make_idea):
+    idea = await make_idea(alice, "Pfandsystem für Becher")
+    admin, staff = await browser_for(ada), await browser_for(sam)
+    for client in (admin, staff):
+        await client.post("/settings/language", {"locale": "de"})
+    page = (await admin.get("/staff/admin/statuses")).text
+    assert "Status und Workflow" in page and "Erlaubte Wechsel" in page and "Status hinzufügen" in page
+    assert "Statuses and workflow" not in page and ">Offen</option>" in page
+    form = {"name": "Braucht Design", "key": "", "colour": "blau", "phase": "planned", "description": "",
+            "after": "under_review", "from": ["under_review"], "to": ["planned"]}
+    bad = await admin.post("/staff/admin/statuses", form)
+    assert bad.status_code == 422 and "Eine Farbe wird wie #2563eb geschrieben" in bad.text
+    stuck = await admin.post("/staff/admin/statuses", {**form, "colour": "#0e7490", "from": []})
+    assert stuck.status_code == 422 and "Nicht gespeichert: Der Workflow würde nicht mehr funktionieren." in stuck.text
+    assert "Keine Idee kann Braucht Design von New aus erreichen" in stuck.text
+    built_in = (await admin.get("/staff/admin/statuses/launched/delete")).text
+    assert "Launched ist fest eingebaut: Das Board ist darauf angewiesen" in built_in and "Behalten" in built_in
+    await staff.post(f"/staff/ideas/{idea.id}/hide")
+    assert "Die Idee ist für die Öffentlichkeit ausgeblendet." in (await staff.get(f"/staff/ideas/{idea.id}")).text
+
+
 async def test_a_refusal_from_the_rules_reaches_anna_in_german(browser_for, anna):
     await anna.save()
     anna.locale, anna.email_verified_at = "de", datetime.now(UTC)
