@@ -88,10 +88,11 @@ class BulkResult:
     skipped: list[tuple[Idea | int, str]] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = f"{len(self.done)} {self.verb}"
+        done = len(self.done)
+        text = _("%(count)s claimed", count=done) if self.verb == "claimed" else _("%(count)s moved", count=done)
         if self.skipped:
             reasons = "; ".join(f"#{getattr(i, 'id', i)} {why}" for i, why in self.skipped)
-            text += f", {len(self.skipped)} skipped: {reasons}"
+            text += _(", %(count)s skipped: %(reasons)s", count=len(self.skipped), reasons=reasons)
         return text + "."
 
 
@@ -102,7 +103,7 @@ async def bulk_apply(actor: User, action: str, selected: Mapping[int, int]) -> B
     for idea_id, version in selected.items():
         idea = ideas.get(idea_id)
         if idea is None:
-            result.skipped.append((idea_id, "no longer exists"))
+            result.skipped.append((idea_id, _("no longer exists")))
             continue
         try:
             if action == "claim":
@@ -122,4 +123,4 @@ async def bulk_apply(actor: User, action: str, selected: Mapping[int, int]) -> B
 
 def _short(exc: Exception) -> str:
     """One line per skipped idea: a conflict's long advice is for the one-idea page, not a bulk summary."""
-    return "changed by someone else meanwhile" if isinstance(exc, Conflict) else str(exc).rstrip(".")
+    return _("changed by someone else meanwhile") if isinstance(exc, Conflict) else str(exc).rstrip(".")
