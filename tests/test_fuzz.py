@@ -369,7 +369,7 @@ def request_args(shot: Shot, token: str) -> dict:
         headers["HX-History-Restore-Request"] = "true"
     fields = [*shot.form, ("csrf_token", token)]
     query = [(k, v[:URL_VALUE_MAX]) for k, v in shot.query]  # servers refuse request lines past ~64 kB anyway
-    while query and len(urlencode(query)) > URL_QUERY_MAX:  # httpx refuses URLs past 64 kB before sending
+    while query and len(shot.path) + len(urlencode(query)) > URL_QUERY_MAX:  # httpx refuses URLs past 64 kB
         query = query[:-1]
     url = shot.path + ("?" + urlencode(query) if query else "")
     kinds = {
