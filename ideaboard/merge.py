@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, notifications, vote_budget, webhooks
+from ideaboard import audit, notifications, statuses, vote_budget, webhooks
 from ideaboard.errors import NotAllowed
 from ideaboard.i18n import gettext as _
 from ideaboard.ideas import hot_score, may_open
@@ -132,6 +132,16 @@ async def undoable_merge(idea: Idea) -> MergeRecord | None:
                   .order_by("-created_at", "-id").first())
 
 
+async def unrecorded_merge(idea: Idea) -> IdeaEvent | None:
+    """A merge made before merges were recorded: only its timeline entry says what the idea's status was."""
+    if idea.status != Status.DUPLICATE or idea.merged_into_id is None:
+        return None
+    if await MergeRecord.filter(source_id=idea.id, target_id=idea.merged_into_id).exists():
+        return None
+    return await (IdeaEvent.filter(idea_id=idea.id, kind=EventKind.MERGED, to_status=Status.DUPLICATE)
+                  .order_by("-created_at", "-id").first())
+
+
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -150,15 +160,20 @@ async def unmerge(source: Idea, actor: User) -> Idea:
     people who had voted on both keep one vote on each, and both ideas' counts are recomputed from the rows."""
     async with in_transaction():
         record = await undoable_merge(source)
-        if record is None:
+        unrecorded = None if record is not None else await unrecorded_merge(source)
+        if record is None and unrecorded is None:
             raise NotAllowed(_('This idea is not merged into another one, or the merge was already undone.'))
-        locked = await _lock(record.source_id, record.target_id)
-        b, a = locked[record.source_id], locked[record.target_id]
-        moved = record.moved
-        await Comment.filter(id__in=moved["comments"], idea_id=a.id).update(idea_id=b.id)
-        await _restore_rows(Vote, moved["votes"], b.id, a.id, created_at=_when)
-        await _restore_rows(Follow, moved["follows"], b.id, a.id, created_at=_when, unfollowed_at=_when)
-        back = Status(record.from_status)
+        target_id = record.target_id if record is not None else source.merged_into_id
+        assert target_id is not None
+        locked = await _lock(source.id, target_id)
+        b, a = locked[source.id], locked[target_id]
+        if record is not None:
+            moved = record.moved
+            await Comment.filter(id__in=moved["comments"], idea_id=a.id).update(idea_id=b.id)
+            await _restore_rows(Vote, moved["votes"], b.id, a.id, created_at=_when)
+            await _restore_rows(Follow, moved["follows"], b.id, a.id, created_at=_when, unfollowed_at=_when)
+        before = record.from_status if record is not None else unrecorded.from_status if unrecorded else None
+        back = _status_before(before)
         await Idea.filter(id=b.id).update(status=back, merged_into_id=None, version=F("version") + 1)
         await recount(a)
         await recount(b)
@@ -170,7 +185,15 @@ async def unmerge(source: Idea, actor: User) -> Idea:
             idea_id=a.id, actor=actor, kind=EventKind.MERGED, from_status=a.status, to_status=a.status,
             message=f"“{b.title}” was separated from this idea again", message_html=render_markdown(
                 f"[{_md_text(b.title)}]({urls.idea(b.id)}) was separated from this idea again"))
-        await MergeRecord.filter(id=record.id).update(undone_at=datetime.now(UTC))
-        await audit.record(actor, "idea.unmerge", "idea", b.id, from_idea=a.id, to_status=back.value,
-                           merge_record=record.id)
+        if record is not None:
+            await MergeRecord.filter(id=record.id).update(undone_at=datetime.now(UTC))
+        await audit.record(actor, "idea.unmerge", "idea", b.id, from_idea=a.id, to_status=str(back),
+                           merge_record=record.id if record is not None else None)
     return await Idea.get(id=b.id)
+
+
+def _status_before(key: str | None) -> Status:
+    """The status the idea had before its merge, or New if the admins have since removed that status."""
+    if key and key != Status.DUPLICATE and statuses.current().has(key):
+        return Status(key)
+    return Status.NEW

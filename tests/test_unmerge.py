@@ -12,7 +12,7 @@ from ideaboard.comments import add_comment
 from ideaboard.errors import NotAllowed
 from ideaboard.follows import set_following
 from ideaboard.merge import merge_ideas, unmerge
-from ideaboard.models import AuditEntry, Comment, Follow, Idea, IdeaEvent, Role, Status, User, Vote
+from ideaboard.models import AuditEntry, Comment, Follow, Idea, IdeaEvent, MergeRecord, Role, Status, User, Vote
 from ideaboard.urls import urls
 from ideaboard.votes import cast_vote
 from ideaboard.workflow import transition
@@ -90,3 +90,30 @@ async def test_sam_unmerges_from_the_staff_idea_page(browser_for, alice, bob, sa
     assert "Undo this merge" not in (await staff.get(urls.staff_idea(b.id))).text
     customer = await browser_for(alice)
     assert (await customer.post(urls.staff_idea_unmerge(b.id))).status_code in (403, 404)
+
+
+async def test_sam_separates_an_idea_merged_before_merges_were_recorded(browser_for, alice, bob, sam, make_idea):
+    """An old board's merge has only its timeline entry: Sam can still give the idea its status back, and is told
+    plainly that its votes stay on the idea it was merged into."""
+    a = await make_idea(alice, "Oat milk in every store")
+    b = await make_idea(bob, "Please add oat milk")
+    await transition(b, sam, Status.UNDER_REVIEW)
+    await cast_vote(b.id, alice, 1)
+    await merge_ideas(b, a, sam)
+    await MergeRecord.filter(source_id=b.id).delete()  # as a merge made before stop 12 left it
+    staff = await browser_for(sam)
+    page = await staff.get(urls.staff_idea(b.id))
+    assert "Undo this merge" not in page.text and "Separate this idea again" in page.text
+
+    done = await staff.post(urls.staff_idea_unmerge(b.id))
+    assert done.status_code == 303
+    told = (await staff.get(done.headers["location"])).text
+    assert "stay on the other idea" in told
+    b_now, a_now = await Idea.get(id=b.id), await Idea.get(id=a.id)
+    assert (b_now.status, b_now.merged_into_id) == (Status.UNDER_REVIEW, None)
+    assert (b_now.upvotes, a_now.upvotes) == (0, 1)  # the vote stays where the old merge put it, counted once
+    entry = await AuditEntry.get(action="idea.unmerge")
+    assert entry.detail["merge_record"] is None and entry.detail["from_idea"] == a.id
+    assert "Separate this idea again" not in (await staff.get(urls.staff_idea(b.id))).text
+    with pytest.raises(NotAllowed):
+        await unmerge(await Idea.get(id=b.id), sam)

@@ -83,12 +83,15 @@ async def _decide(request: Request, *, approve: bool) -> Response:
 async def unmerge(request: Request) -> Response:
     """Undo the merge that made this idea a duplicate."""
     idea = await _idea(request)
+    exact = await merge.undoable_merge(idea) is not None
     try:
         await merge.unmerge(idea, staff_user(request))
     except NotAllowed as exc:
         flash(request, str(exc), "error")
         return see_other(urls.staff_idea(idea.id))
-    flash(request, _("The merge is undone: its votes, comments and followers are back."))
+    flash(request, _("The merge is undone: its votes, comments and followers are back.") if exact else _(
+        "The idea stands on its own again. Its votes, comments and followers stay on the other idea: this merge was "
+        "made before merges were recorded."))
     return see_other(urls.staff_idea(idea.id))
 
 

@@ -356,6 +356,7 @@ async def _idea_context(request: Request, idea: Idea, **extra) -> dict:
         "team": await assignment.team_members(), "events": await workflow.timeline(idea),
         "flags": await moderation.flags_on(idea), "merge_q": merge_q, "candidates": candidates,
         "notes": await redaction.notes_on(idea), "undoable_merge": await merge.undoable_merge(idea),
+        "unrecorded_merge": await merge.unrecorded_merge(idea),
         "note_values": {}, "note_errors": {}, "redact_values": {}, "redact_errors": {},
         "status_values": {}, "status_error": None, "response_values": {}, "response_error": None,
         "owner_error": None, "merge_error": None, "merge_values": {}, "panel_notice": None,
