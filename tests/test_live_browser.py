@@ -40,15 +40,21 @@ async def test_bob_votes_alice_sees_it_then_sam_moves_her_idea_and_her_bell_upda
             assert alices.url.removeprefix(base) == "/"  # never reloaded
 
 
+async def a_phone_reader_and_bob(browser, base: str, idea_id: int, bob):
+    """A visitor reading the idea on a phone, its live stream open, and Bob logged in on a laptop."""
+    reader = await (await browser.new_context(viewport={"width": 390, "height": 844})).new_page()
+    bobs = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+    await reader.goto(f"{base}/ideas/{idea_id}")
+    await reader.wait_for_selector("body[data-live-state=open]")
+    await log_in(bobs, base, bob.email)
+    return reader, bobs
+
+
 async def test_a_visitor_reading_an_idea_sees_a_new_comment_arrive(app, settings, alice, bob, make_idea):
     idea = await make_idea(alice, "Earlier opening on Sundays")
     with live_server(settings) as base:
         async with chromium() as browser:
-            reader = await (await browser.new_context(viewport={"width": 390, "height": 844})).new_page()
-            bobs = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
-            await reader.goto(f"{base}/ideas/{idea.id}")
-            await reader.wait_for_selector("body[data-live-state=open]")
-            await log_in(bobs, base, bob.email)
+            reader, bobs = await a_phone_reader_and_bob(browser, base, idea.id, bob)
             await bobs.goto(f"{base}/ideas/{idea.id}")
             await bobs.fill("#comment-body", "Six would be *perfect*")
             await bobs.evaluate("document.querySelector('.comment-form button.primary').click()")
@@ -165,11 +171,7 @@ async def test_a_reader_sees_bob_fix_his_comment_and_delete_another_without_relo
     second = await comments.add_comment(idea, bob, "Posted twice by mistake")
     with live_server(settings) as base:
         async with chromium() as browser:
-            reader = await (await browser.new_context(viewport={"width": 390, "height": 844})).new_page()
-            bobs = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
-            await reader.goto(f"{base}/ideas/{idea.id}")
-            await reader.wait_for_selector("body[data-live-state=open]")
-            await log_in(bobs, base, bob.email)
+            reader, bobs = await a_phone_reader_and_bob(browser, base, idea.id, bob)
             await bobs.goto(f"{base}/comments/{typo.id}/edit")
             await bobs.fill("#comment-body", "Seven would be *perfect*")
             async with bobs.expect_navigation():
