@@ -7,19 +7,10 @@ from bs4 import BeautifulSoup
 from ideaboard.accounts import create_user
 from ideaboard.models import AuditEntry, Cluster, ClusterRun, Idea, IdeaCluster, Role, Space, Theme
 from tests.conftest import PASSWORD
+from tests.test_cluster_jobs import IDEAS  # the same eight ideas: three dark-mode requests, two oat-milk ones
 from workers.cluster_jobs import place_idea, recluster_ideas
 from workers.themes import carry_over
 
-IDEAS = [
-    ("Dark mode for the mobile app", "Ordering at night with a bright screen hurts my eyes."),
-    ("Dark mode please, the app is blinding", "A night theme for the app."),
-    ("Add a dark theme to the app", "Dark mode at night would be easier on the eyes."),
-    ("Oat milk at no extra charge", "Plant milks cost 60 cents more."),
-    ("Make oat milk free", "Oat milk should cost the same as dairy milk."),
-    ("Compostable lids for cups", "The lids cannot be composted."),
-    ("Show how busy a store is", "Quiet or busy indicator per store."),
-    ("Save my usual order", "One tap to reorder my daily flat white."),
-]
 INTERNAL = ("Dark mode for the staff rota app", "The rota app is too bright on night shifts.")
 
 
