@@ -30,7 +30,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # --rate publishes through ideaboard.live itself
 PASSWORD = "bench-password-1"
+VOTE_EVENT = re.compile(rb"event: (votes-[0-9]+)\ndata: ([0-9]+)\n")
 # 2026-12-01, the shared 2-core dev box at load average 1.4, 2 client processes on the same machine (README):
 BASELINE = ("1,000 subscribers p50 21 / p95 41 / p99 274 ms; 10,000 p50 298 ms / p95 1.50 s / p99 1.57 s; "
             "33 KiB per connection")
@@ -101,18 +103,26 @@ class Subscriber:
     def __init__(self, event: str) -> None:
         self.event = event.encode()
         self.arrivals: list[float] = []
+        self.scores: list[tuple[float, str, int]] = []  # --rate: (arrival, event name, the score it carried)
         self.connected = asyncio.Event()
 
     async def run(self, port: int) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"GET /live?board=public HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
         await writer.drain()
+        pending = b""  # read in chunks, scanned by one regex (a client reading line by line was the bottleneck)
         try:
-            while line := await reader.readline():
-                if line.startswith(b": connected"):
+            while chunk := await reader.read(1 << 16):
+                now = time.perf_counter()
+                pending += chunk
+                cut = pending.rfind(b"\n\n") + 2
+                whole, pending = pending[:cut], pending[cut:]
+                if not self.connected.is_set() and b": connected" in whole:
                     self.connected.set()
-                elif line.startswith(b"event: ") and line[7:].strip() == self.event:
-                    self.arrivals.append(time.perf_counter())
+                if self.event == b"*":
+                    self.scores += [(now, m[1].decode(), int(m[2])) for m in VOTE_EVENT.finditer(whole)]
+                else:
+                    self.arrivals += [now] * whole.count(b"event: " + self.event + b"\n")
         finally:
             writer.close()
 
@@ -137,7 +147,7 @@ async def _client(port: int, event: str, n: int, conn) -> None:
     loop = asyncio.get_running_loop()
     while await loop.run_in_executor(None, conn.recv) != "stop":
         conn.send(sum(len(s.arrivals) for s in subs))
-    conn.send([s.arrivals for s in subs])
+    conn.send([s.scores if event == "*" else s.arrivals for s in subs])
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -231,16 +241,142 @@ def measure(n: int, votes: int, redis_url: str, processes: int) -> None:
         server.wait(timeout=30)
 
 
+async def publish_votes(redis_url: str, rate: int, seconds: float, ideas: int) -> dict[str, list[float]]:
+    """What web processes accepting `rate` votes a second tell the boards (live_events.vote_counted: a score and a
+    tally per vote), through the same live.publish_all; the k-th vote on an idea carries score k. Returns, per
+    `votes-<id>`, when each score was published."""
+    from redis.asyncio import Redis
+
+    from ideaboard import live
+
+    redis = Redis.from_url(redis_url)
+    published: dict[str, list[float]] = {f"votes-{i}": [] for i in range(1, ideas + 1)}
+    tick, start, sent = 0.01, time.perf_counter(), 0
+    while (now := time.perf_counter()) < start + seconds:
+        due = int((now - start) * rate) - sent
+        events = []
+        for k in range(sent, sent + due):
+            name = f"votes-{k % ideas + 1}"
+            score = len(published[name]) + 1
+            events += [("board:public", name, str(score)), ("board:public", f"tally-{k % ideas + 1}", f"{score}↑ 0↓")]
+            published[name].append(time.perf_counter())
+        if events:
+            await live.publish_all(redis, events)
+        sent += due
+        await asyncio.sleep(tick)
+    await redis.aclose()
+    return published
+
+
+def staleness(published: dict[str, list[float]], scores: list[tuple[float, str, int]]) -> list[float]:
+    """For each vote, how long until this page showed its score or a newer one (a newer score includes it)."""
+    waits = []
+    for name, times in published.items():
+        arrivals = sorted((score, at) for at, n, score in scores if n == name)
+        j, best = len(arrivals) - 1, None
+        first_at: dict[int, float] = {}
+        for score in range(len(times), 0, -1):  # earliest arrival of a score >= k, from the newest down
+            while j >= 0 and arrivals[j][0] >= score:
+                best = arrivals[j][1] if best is None else min(best, arrivals[j][1])
+                j -= 1
+            if best is not None:
+                first_at[score] = best
+        waits += [first_at[k] - times[k - 1] for k in range(1, len(times) + 1) if k in first_at]
+    return waits
+
+
+def measure_rate(n: int, rate: int, seconds: float, ideas: int, redis_url: str, processes: int) -> None:
+    """N boards open while votes arrive at `rate` a second on `ideas` ideas of that board."""
+    data = Path(tempfile.mkdtemp(prefix="live-fanout-"))
+    port = free_port()
+    env = {**os.environ, "IDEABOARD_DATA_DIR": str(data), "DATABASE_URL": f"sqlite://{data}/bench.sqlite3",
+           "REDIS_URL": redis_url, "IDEABOARD_LIVE_STREAM_SECONDS": "3600",
+           "IDEABOARD_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "ideaboard.cli", "migrate"], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    server = subprocess.Popen([sys.executable, "-m", "ideaboard.cli", "serve", "--no-worker", "--no-access-log",
+                               "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/robots.txt", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        idle = rss_kib(server.pid)
+        context = multiprocessing.get_context("spawn")
+        pipes, clients = [], []
+        for share in _shares(n, processes):
+            parent, child = context.Pipe()
+            client = context.Process(target=client_process, args=(port, "*", share, child))
+            client.start()
+            pipes.append(parent)
+            clients.append(client)
+        for conn in pipes:
+            assert conn.poll(180) and conn.recv() == "ready"
+        time.sleep(1)
+        busy = rss_kib(server.pid)
+        cpu_before = _cpu_seconds(server.pid)
+        published = asyncio.run(publish_votes(redis_url, rate, seconds, ideas))
+        time.sleep(3)  # the last ones arrive
+        cpu = _cpu_seconds(server.pid) - cpu_before
+        waits, pages = [], 0
+        for conn in pipes:
+            conn.send("stop")
+            for scores in conn.recv():
+                waits += staleness(published, scores)
+                pages += 1
+        for client in clients:
+            client.join(30)
+        votes = sum(len(t) for t in published.values())
+        missed = votes * pages - len(waits)
+        load = os.getloadavg()
+        verdict = "PASS" if waits and pct(waits, 95) < 250 and not missed else "FAIL"
+        print(f"{n:>6} boards, {votes / seconds:,.0f} votes/s on {ideas} ideas for {seconds:.0f} s: vote→page "
+              f"p50 {pct(waits, 50):7.1f} ms  p95 {pct(waits, 95):7.1f} ms  p99 {pct(waits, 99):7.1f} ms "
+              f"({len(waits):,} votes seen, {missed} never)  server CPU {cpu / (seconds + 3):.2f} cores  "
+              f"RSS {idle / 1024:.0f} → {busy / 1024:.0f} MiB = {(busy - idle) / n:.1f} KiB per connection  "
+              f"target p95 < 250 ms: {verdict}  load avg {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of the server and its children so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for child in [pid, *_descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        except FileNotFoundError:
+            pass
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscribers", default="1000,10000", help="comma-separated counts, one run each")
     parser.add_argument("--votes", type=int, default=20)
     parser.add_argument("--client-processes", type=int, default=2, help="the subscribers are shared among these")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/7"))
+    parser.add_argument("--rate", type=int, default=0,
+                        help="instead of Bob's votes one by one: vote events at this rate (as web processes "
+                             "accepting that many votes a second publish them), p95 of vote→page staleness")
+    parser.add_argument("--seconds", type=float, default=10, help="--rate: how long")
+    parser.add_argument("--ideas", type=int, default=20, help="--rate: the votes go round this many ideas")
     args = parser.parse_args()
     print(f"live fan-out on one web process; baseline: {BASELINE}")
     for n in (int(x) for x in args.subscribers.split(",")):
-        measure(n, args.votes, args.redis_url, args.client_processes)
+        if args.rate:
+            measure_rate(n, args.rate, args.seconds, args.ideas, args.redis_url, args.client_processes)
+        else:
+            measure(n, args.votes, args.redis_url, args.client_processes)
 
 
 if __name__ == "__main__":

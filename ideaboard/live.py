@@ -17,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
+import itertools
 import json
 import logging
 import re
 import time
-from collections import defaultdict
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,11 +40,15 @@ LOG_LENGTH = 2000
 HEARTBEAT_SECONDS = 15.0  # a comment line keeps proxies from closing an idle stream
 STREAM_SECONDS = 300.0  # then the browser reconnects (with Last-Event-ID) and the topics are authorized again
 RETRY_MS = 2000
-QUEUE_SIZE = 256  # a page this far behind is dropped; it reconnects and replays from the log
+BACKLOG = 4096  # events kept per topic; a page further behind is dropped, reconnects and replays the log
 QUEUE = "staff"  # the review queue's topic (staff only)
 DESK = "desk"  # the X desk's topic (staff only)
 EVENT_ID = re.compile(r"\d{1,20}-\d{1,20}")
 _pending: contextvars.ContextVar[list[tuple[str, str, str]] | None] = contextvars.ContextVar("live", default=None)
+
+
+# Events that carry a whole state (a score, "re-fetch the bell"): of several waiting for one page, the last is enough.
+STATE_EVENTS = ("votes-", "tally-", "bell", "queue", "desk", "conversation-")
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,26 @@ class Event:
         lines = "".join(f"data: {line}\n" for line in self.data.splitlines() or [""])
         return f"id: {self.id}\nevent: {self.name}\n{lines}\n"
 
-    @property
+    @functools.cached_property
+    def encoded(self) -> bytes:
+        """text() as bytes, made once for all the pages it goes to (10,000 pages, one encoding)."""
+        return self.text().encode()
+
+    @functools.cached_property
     def order(self) -> tuple[int, int]:
         return _order(self.id)
+
+    @property
+    def state(self) -> bool:
+        return self.name.startswith(STATE_EVENTS)
+
+
+def newest_first_only(events: Sequence[Event], seen: tuple[int, int]) -> list[Event]:
+    """What one page needs of the events waiting for it: those it has not seen, and of each state event the last.
+
+    A page on two topics (an idea's own and its board's) then gets a burst of votes as one score, not two."""
+    last = {e.name: i for i, e in enumerate(events) if e.state}
+    return [e for i, e in enumerate(events) if e.order > seen and (not e.state or last[e.name] == i)]
 
 
 def _order(event_id: str) -> tuple[int, int]:
@@ -139,11 +162,44 @@ class LiveMiddleware:
 
 @dataclass(eq=False)
 class Listener:
-    """One open page: its topics and the events waiting to be written to it."""
+    """One open page: its topics, how far it has read each, and what wakes it."""
 
     topics: frozenset[str]
-    queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    read: dict[str, int] = field(default_factory=dict)  # topic -> how many of its events this page has taken
     dropped: bool = False
+
+
+class Topic:
+    """A topic's recent events, kept once for every page on it; each page remembers how far it read.
+
+    An event wakes only the pages waiting since their last read, so a burst costs one wake-up per page, not one per
+    event and page; pages that read from the same place share one list of what they need."""
+
+    def __init__(self) -> None:
+        self.events: deque[Event] = deque(maxlen=BACKLOG)
+        self.count = 0  # events ever added here
+        self.listeners: set[Listener] = set()
+        self.armed: set[Listener] = set()  # the pages to wake at the next event
+        self._needed: dict[int, list[Event]] = {}  # from where a page read -> what it needs, at this count
+
+    def add(self, event: Event) -> None:
+        self.events.append(event)
+        self.count += 1
+        self._needed = {}
+        for listener in self.armed:
+            listener.wake.set()
+        self.armed = set()
+
+    def needed_since(self, read: int) -> list[Event] | None:
+        """The events after the first `read`, each state event only once; None if some were pushed out already."""
+        missed = self.count - read
+        if missed > len(self.events):
+            return None
+        if (found := self._needed.get(read)) is None:
+            tail = list(itertools.islice(reversed(self.events), missed))[::-1]
+            found = self._needed[read] = newest_first_only(tail, (0, 0))
+        return found
 
 
 class Hub:
@@ -151,30 +207,51 @@ class Hub:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self.listeners: dict[str, set[Listener]] = defaultdict(set)
+        self.topics: dict[str, Topic] = {}
         self.last_id: str | None = None
         self.ready = asyncio.Event()
         self._task: asyncio.Task | None = None
 
     @property
     def connections(self) -> int:
-        return len({listener for group in self.listeners.values() for listener in group})
+        return len({listener for topic in self.topics.values() for listener in topic.listeners})
 
     def join(self, topics: Iterable[str]) -> Listener:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="live-hub")
         listener = Listener(frozenset(topics))
-        for topic in listener.topics:
-            self.listeners[topic].add(listener)
+        for name in listener.topics:
+            topic = self.topics.setdefault(name, Topic())
+            topic.listeners.add(listener)
+            topic.armed.add(listener)
+            listener.read[name] = topic.count
         return listener
 
     def leave(self, listener: Listener) -> None:
-        for topic in listener.topics:
-            group = self.listeners.get(topic)
-            if group is not None:
-                group.discard(listener)
-                if not group:
-                    del self.listeners[topic]
+        for name in listener.topics:
+            topic = self.topics.get(name)
+            if topic is not None:
+                topic.listeners.discard(listener)
+                topic.armed.discard(listener)
+                if not topic.listeners:
+                    del self.topics[name]
+
+    def take(self, listener: Listener) -> list[Event]:
+        """What arrived for this page since it last read, oldest first; it is woken again by the next event."""
+        listener.wake.clear()
+        found: list[Event] = []
+        for name in listener.topics:
+            topic = self.topics[name]
+            needed = topic.needed_since(listener.read[name])
+            if needed is None:
+                listener.dropped = True  # this far behind: it reconnects and replays from the log
+                return []
+            found += needed
+            listener.read[name] = topic.count
+            topic.armed.add(listener)
+        if len(listener.topics) > 1:
+            found = newest_first_only(sorted(found, key=lambda e: e.order), (0, 0))
+        return found
 
     async def replay(self, since: str, topics: frozenset[str]) -> list[Event]:
         """What these topics had after event `since`, from the log (the oldest ones may have been trimmed)."""
@@ -184,11 +261,9 @@ class Hub:
 
     def dispatch(self, event: Event) -> None:
         self.last_id = event.id
-        for listener in self.listeners.get(event.topic, ()):
-            try:
-                listener.queue.put_nowait(event)
-            except asyncio.QueueFull:
-                listener.dropped = True
+        topic = self.topics.get(event.topic)
+        if topic is not None:
+            topic.add(event)
 
     async def close(self) -> None:
         if self._task is not None:
@@ -204,7 +279,7 @@ class Hub:
             try:
                 await pubsub.subscribe(CHANNEL)
                 if self.last_id is not None:
-                    for event in await self.replay(self.last_id, frozenset(self.listeners)):
+                    for event in await self.replay(self.last_id, frozenset(self.topics)):
                         self.dispatch(event)
                 self.ready.set()
                 pause = 0.5
@@ -257,27 +332,29 @@ def stream(hub: Hub, topics: Sequence[str], since: str | None, *, seconds: float
 
 
 async def _events(hub: Hub, topics: frozenset[str], since: str | None, seconds: float,
-                  heartbeat: float) -> AsyncIterator[str]:
+                  heartbeat: float) -> AsyncIterator[bytes]:
     """Missed events first, then each as it arrives, a comment every `heartbeat` s, until `seconds` have passed."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     listener = hub.join(topics)  # before the replay, so nothing published meanwhile falls between the two
     seen = (0, 0)
     try:
-        yield f"retry: {RETRY_MS}\n: connected\n\n"
+        yield f"retry: {RETRY_MS}\n: connected\n\n".encode()
         if since is not None:
             with contextlib.suppress(RedisError, OSError):
                 for event in await hub.replay(since, topics):
                     seen = max(seen, event.order)
-                    yield event.text()
+                    yield event.encoded
         while (left := deadline - loop.time()) > 0 and not listener.dropped:
             try:
                 async with asyncio.timeout(min(heartbeat, left)):  # no task per wait, unlike wait_for on 3.11
-                    event = await listener.queue.get()
+                    await listener.wake.wait()
             except TimeoutError:
-                yield ": keep-alive\n\n"
+                yield b": keep-alive\n\n"
                 continue
-            if event.order > seen:
-                yield event.text()
+            arrived = hub.take(listener)  # all that came while this page waited its turn: one write
+            if kept := [e for e in arrived if e.order > seen]:
+                seen = max(seen, kept[-1].order)
+                yield b"".join(e.encoded for e in kept)
     finally:
         hub.leave(listener)

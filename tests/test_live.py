@@ -190,3 +190,44 @@ async def test_closed_ideas_keep_their_live_score_too(app, visitor, alice, make_
     await Idea.filter(id=idea.id).update(status=Status.LAUNCHED)
     page = await visitor.get(f"/ideas/{idea.id}")
     assert f'sse-swap="votes-{idea.id}"' in page.text
+
+
+async def test_a_page_that_fell_behind_a_burst_of_votes_gets_the_last_score_once_and_every_comment():
+    """On a busy launch day a page's turn comes after many votes: it is sent the newest score and tally once (not
+    each of 50 in between, nor once per topic it listens on), and every comment, in order."""
+    hub = live.Hub(Redis.from_url("redis://127.0.0.1:1"))  # no Redis needed: events are handed in directly
+    hub._task = asyncio.get_running_loop().create_future()  # a hub that is "running"
+    stream = live._events(hub, frozenset({"idea:7", "board:public"}), None, seconds=1, heartbeat=5)
+    assert await anext(stream) == b"retry: 2000\n: connected\n\n"
+    reading = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0)  # the page now waits for its first event
+    ids = (f"1000-{seq}" for seq in range(1000))
+    for n in range(1, 51):
+        for topic in ("idea:7", "board:public"):
+            hub.dispatch(live.Event(next(ids), topic, "votes-7", str(n)))
+        if n in (10, 40):
+            hub.dispatch(live.Event(next(ids), "idea:7", "comment", f"<p>comment at {n}</p>"))
+    sent = (await reading).decode()
+    assert sent.count("event: votes-7") == 1 and "data: 50\n" in sent
+    assert [line for line in sent.splitlines() if line.startswith("data: <p>")] == [
+        "data: <p>comment at 10</p>", "data: <p>comment at 40</p>"]
+    hub._task.cancel()
+    await stream.aclose()
+
+
+async def test_a_page_too_far_behind_for_the_backlog_is_closed_so_it_reconnects_and_replays(monkeypatch):
+    """Comments can't be merged like scores: a page that missed more of them than the hub keeps is closed, and the
+    browser reconnects with Last-Event-ID, replaying from the Redis log, instead of silently losing one."""
+    monkeypatch.setattr(live, "BACKLOG", 8)
+    hub = live.Hub(Redis.from_url("redis://127.0.0.1:1"))
+    hub._task = asyncio.get_running_loop().create_future()
+    stream = live._events(hub, frozenset({"idea:7"}), None, seconds=5, heartbeat=5)
+    await anext(stream)
+    reading = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0)
+    for n in range(9):
+        hub.dispatch(live.Event(f"1000-{n}", "idea:7", "comment", f"<p>{n}</p>"))
+    with pytest.raises(StopAsyncIteration):
+        await reading  # the stream ends at once (the browser reconnects), not after its 5 s
+    assert hub.connections == 0
+    hub._task.cancel()
