@@ -125,7 +125,10 @@ def main() -> int:
     parser.add_argument("--baseline-queries", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2, help="build threads")
     parser.add_argument("--dir", help="keep the built file here and reuse it on the next run")
+    parser.add_argument("--connectivity", type=int, default=suggest_file.CONNECTIVITY, help="HNSW M to try")
+    parser.add_argument("--expansion-add", type=int, default=suggest_file.EXPANSION_ADD, help="HNSW ef_add to try")
     args = parser.parse_args()
+    suggest_file.CONNECTIVITY, suggest_file.EXPANSION_ADD = args.connectivity, args.expansion_add
     print(f"ideas: {args.n:,}  start {load()}", flush=True)
 
     t0 = time.perf_counter()
