@@ -374,7 +374,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             hub = live.Hub(redis)  # the process's one subscription for live updates
             search_meaning.install(redis)  # search re-ranked by meaning where the model is installed
             try:
-                yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(),
+                yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(settings),
                        "sso": Providers(settings, redis), "live": hub}
             finally:
                 search_meaning.uninstall()

@@ -42,4 +42,4 @@ async def find_similar(request: Request, text: str) -> list[tuple[int, float]]:
     except (RedisError, OSError, RuntimeError) as exc:  # a broken model install: suggest on words alone
         log.warning("sentence vectors unavailable: %s", exc)
         meaning = None
-    return index.query(text, k=5, meaning=meaning)
+    return await index.query_async(text, k=5, meaning=meaning)
