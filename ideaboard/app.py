@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -16,12 +17,12 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import htmx, images, imports, inputs, live, search_meaning, status_store, templating
+from ideaboard import htmx, i18n, images, imports, inputs, live, search_meaning, status_store, templating
 from ideaboard.api import problems
 from ideaboard.api import views as api
 from ideaboard.api.operations import BearerAuth
@@ -29,7 +30,8 @@ from ideaboard.auth import SESSION_SECONDS, LoadUserMiddleware, RequireRole
 from ideaboard.csrf import CSRFMiddleware
 from ideaboard.headers import SecurityHeadersMiddleware, security_headers, sign_in_origins
 from ideaboard.htmx import VaryMiddleware
-from ideaboard.i18n import LocaleMiddleware
+from ideaboard.i18n import LocaleMiddleware, lazy_gettext
+from ideaboard.i18n import gettext as _
 from ideaboard.middleware import UnreadCountMiddleware, WorkflowMiddleware
 from ideaboard.models import Role
 from ideaboard.outage import is_outage
@@ -299,7 +301,7 @@ async def open_redis(settings: Settings) -> AsyncIterator[ArqRedis]:
 async def not_found(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc, HTTPException) else "Not found"
     if problems.is_api(request.url.path):
-        return problems.problem(404, "There is no such API endpoint, or nothing with that id.")
+        return problems.problem(404, _("There is no such API endpoint, or nothing with that id."))
     return render(request, "errors/404.html", {"detail": detail}, status_code=404)
 
 
@@ -307,7 +309,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     """400, 405 and 413 from Starlette itself, and the staff console's 403 (auth.RequireRole), in the normal layout."""
     assert isinstance(exc, HTTPException)
     if problems.is_api(request.url.path):
-        return problems.problem(exc.status_code, exc.detail, headers=dict(exc.headers or {}))
+        return problems.problem(exc.status_code, problems.starlette_detail(exc.status_code, exc.detail),
+                                headers=dict(exc.headers or {}))
     response = error_page(request, exc.status_code, exc.detail)
     response.headers.update(exc.headers or {})  # Allow on a 405
     return response
@@ -344,22 +347,43 @@ async def suspended(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    """The 500 (and outage 503) page: ServerErrorMiddleware calls this outside every other middleware, the locale's
+    too, so it speaks the request's language itself."""
+    with i18n.speaking(i18n.of_request(request.scope)):
+        return _server_error(request, exc)
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
     if is_outage(exc):  # the database or Redis dropped us mid-request: a moment later it works again
         log.warning("service unavailable on %s: %s: %s", request.url.path, type(exc).__name__, exc)
-        response = problems.problem(503, OUTAGE_MESSAGE) if problems.is_api(request.url.path) \
-            else error_page(request, 503, OUTAGE_MESSAGE)
+        response = problems.problem(503, str(OUTAGE_MESSAGE)) if problems.is_api(request.url.path) \
+            else error_page(request, 503, str(OUTAGE_MESSAGE))
         response.headers["Retry-After"] = "2"
         return response
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-    response = problems.problem(500, "Something went wrong on our side.") if problems.is_api(request.url.path) \
-        else render(request, "errors/500.html", status_code=500)
+    response = problems.problem(500, _("Something went wrong on our side.")) if problems.is_api(request.url.path) \
+        else _page_500(request)
     settings = request.state.settings
     # outside the middleware stack, so set here
     response.headers.update(security_headers(settings.https_only, sign_in_origins(settings)))
     return response
 
 
-OUTAGE_MESSAGE = "We lost our connection to the database for a moment. Please try again in a few seconds."
+OUTAGE_MESSAGE = lazy_gettext("We lost our connection to the database for a moment. Please try again in a few "
+                              "seconds.")
+
+
+def _page_500(request: Request) -> Response:
+    """The 500 page in the site's layout; if even that fails, the same words on a bare page (never a second 500)."""
+    try:
+        return render(request, "errors/500.html", status_code=500)
+    except Exception:  # the last resort must answer whatever broke
+        log.exception("the 500 page could not be rendered")
+        words = html.escape(_("Nothing you typed is lost: go back and try again in a moment. We have been notified."))
+        return HTMLResponse(f'<!doctype html><html lang="{i18n.html_lang()}"><title>'
+                            f'{html.escape(_("Something went wrong on our side"))}</title>'
+                            f"<h1>{html.escape(_('Something went wrong on our side'))}</h1><p>{words}</p></html>",
+                            status_code=500)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

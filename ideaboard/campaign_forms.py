@@ -9,6 +9,7 @@ from ideaboard import inputs
 from ideaboard.campaigns import CampaignForm
 from ideaboard.forms import BODY_MAX, TITLE_MAX, TITLE_MIN, FormErrors
 from ideaboard.i18n import gettext as _
+from ideaboard.i18n import number
 from ideaboard.models import Space
 
 BUDGET_MAX = 1000
@@ -39,7 +40,7 @@ def parse_campaign(data: Mapping[str, str], chosen: Sequence[str], category_ids:
         errors["title"] = _('The title needs %(TITLE_MIN)s to %(TITLE_MAX)s characters (it has %(count)s).',
                             TITLE_MIN=TITLE_MIN, TITLE_MAX=TITLE_MAX, count=len(title))
     if len(brief) > BODY_MAX:
-        errors["brief"] = _('The brief can have at most %(BODY_MAX)s characters.', BODY_MAX=f"{BODY_MAX:,}")
+        errors["brief"] = _('The brief can have at most %(BODY_MAX)s characters.', BODY_MAX=number(BODY_MAX))
     space = Space.INTERNAL if data.get("space") == "internal" else Space.PUBLIC
     categories = [c for c in inputs.ids(chosen) if c in category_ids]
     if len(categories) != len(list(chosen)):

@@ -11,8 +11,8 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from ideaboard import clock, notification_prefs
-from ideaboard.campaigns import CLOSING_NOTICE, voting_ends, when
+from ideaboard import clock, notice_text, notification_prefs
+from ideaboard.campaigns import CLOSING_NOTICE, voting_ends
 from ideaboard.models import (
     Campaign,
     CampaignFollow,
@@ -40,13 +40,17 @@ def due_kinds(campaign: Campaign, now: datetime) -> list[str]:
     return kinds
 
 
+def params(campaign: Campaign, kind: str) -> dict[str, str]:
+    """What the notice says (notice_text.py), so each follower reads it in their language and date format."""
+    title = campaign.title[:120]
+    if kind in (OPENED, CLOSING):
+        return {"text": f"campaign_{kind}", "title": title, "closes": campaign.closes_at.isoformat()}
+    return {"text": "campaign_results", "title": title}
+
+
 def message(campaign: Campaign, kind: str) -> str:
-    title = f"“{campaign.title[:120]}”"
-    if kind == OPENED:
-        return f"{title} is open for ideas until {when(campaign.closes_at)}"
-    if kind == CLOSING:
-        return f"{title} closes for ideas in a day ({when(campaign.closes_at)})"
-    return f"{title} is over: see its results"
+    """The notice in English (the row's `message`)."""
+    return notice_text.english(params(campaign, kind))
 
 
 async def _audience(campaign: Campaign) -> dict[int, Delivery]:
@@ -68,7 +72,8 @@ async def _send(campaign: Campaign, kind: str) -> int:
             await CampaignNotice.create(campaign_id=campaign.id, kind=kind, using_db=conn)
             await Notification.bulk_create([
                 Notification(user_id=uid, kind=NotificationKind.CAMPAIGNS, delivery=how,
-                             message=message(campaign, kind)) for uid, how in sorted(told.items())], using_db=conn)
+                             message=message(campaign, kind), params=params(campaign, kind))
+                for uid, how in sorted(told.items())], using_db=conn)
     except IntegrityError:
         return 0
     return len(told)

@@ -17,10 +17,11 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, follows, forms, vote_records
+from ideaboard import audit, follows, forms, notice_text, vote_records
 from ideaboard.accounts import normalize_email
 from ideaboard.errors import NotAllowed
 from ideaboard.i18n import gettext as _
+from ideaboard.i18n import number
 from ideaboard.models import (
     CapturedFeedback,
     Company,
@@ -77,7 +78,7 @@ def parse_capture(data: dict[str, str]) -> Capture:
                               'characters).', SOURCE_MAX=SOURCE_MAX))
     note = data.get("note", "").strip()
     if len(note) > NOTE_MAX:
-        errors["note"] = _('The note can have at most %(NOTE_MAX)s characters.', NOTE_MAX=f"{NOTE_MAX:,}")
+        errors["note"] = _('The note can have at most %(NOTE_MAX)s characters.', NOTE_MAX=number(NOTE_MAX))
     company = " ".join(data.get("company", "").split())
     if len(company) > COMPANY_MAX:
         errors["company"] = _('A company name has at most %(COMPANY_MAX)s characters.', COMPANY_MAX=COMPANY_MAX)
@@ -136,11 +137,10 @@ async def _join(customer: User, form: Capture) -> None:
 
 
 async def _tell(customer: User, idea: Idea, staff: User, form: Capture) -> None:
-    what = "your vote and feedback" if form.vote else "your feedback"
+    params = {"text": "captured_vote" if form.vote else "captured", "name": staff.name, "title": idea.title[:120],
+              "source": form.source}
     await Notification.create(user_id=customer.id, idea_id=idea.id, kind=NotificationKind.UPDATES,
-                              delivery=Delivery.INSTANT,
-                              message=f"{staff.name} recorded {what} on “{idea.title[:120]}” ({form.source}). "
-                                      "Open the idea to see it or take it back.")
+                              delivery=Delivery.INSTANT, message=notice_text.english(params), params=params)
 
 
 async def withdraw(feedback: CapturedFeedback, customer: User) -> bool:

@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ideaboard import inputs
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import number
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 FIELD = "csrf_token"
@@ -138,8 +140,8 @@ async def _buffer(headers: Headers, receive: Receive, limit: int = MAX_FORM_BYTE
 
 
 def _too_large(limit: int) -> inputs.TooLarge:
-    return inputs.TooLarge("body", f"This form is too large (the limit is {limit // 1000:,} kB); "
-                                   "shorten the text or choose a smaller file and send it again.")
+    return inputs.TooLarge("body", _("This form is too large (the limit is %(size)s kB); shorten the text or choose a "
+                                     "smaller file and send it again.", size=number(limit // 1000)))
 
 
 def _form_token(headers: Headers, body: bytes) -> str:

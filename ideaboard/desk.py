@@ -21,6 +21,7 @@ from ideaboard import audit, post_length, social, webhooks, zendesk
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed
 from ideaboard.forms import IdeaForm
 from ideaboard.i18n import gettext as _
+from ideaboard.i18n import number
 from ideaboard.ideas import submit_idea
 from ideaboard.models import (
     AuditEntry,
@@ -53,6 +54,7 @@ TRANSITIONS: dict[ConversationState, frozenset[ConversationState]] = {
     C.DISMISSED: frozenset({C.OPEN}),
 }
 PAGE_SIZE = 50
+SAVED_REPLY_MAX = 2000
 MAX_REASON = 300
 DISMISS_REASONS = ("spam", "noise", "not about us", "abusive", "other")
 DEFAULT_SAVED_REPLIES = (
@@ -543,8 +545,8 @@ async def save_template(actor: User, title: str, body: str) -> SavedReply:
     title, body = " ".join(title.split())[:80], body.strip()
     if not title or not body:
         raise DeskError(_('A saved reply needs a name and a text.'))
-    if len(body) > 2000:
-        raise DeskError(_('Keep a saved reply under 2,000 characters.'))
+    if len(body) > SAVED_REPLY_MAX:
+        raise DeskError(_('Keep a saved reply under %(max)s characters.', max=number(SAVED_REPLY_MAX)))
     saved = await SavedReply.create(title=title, body=body, created_by=actor)
     await audit.record(actor, "desk.saved_reply", "saved_reply", saved.id, title=title)
     return saved

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from ideaboard import inputs
 from ideaboard.accounts import SignUp
 from ideaboard.i18n import gettext as _
+from ideaboard.i18n import number
 from ideaboard.names import clean_name, name_problem
 from ideaboard.passwords import password_problem
 
@@ -58,7 +59,7 @@ def parse_idea(data: Mapping[str, str], category_ids: set[int]) -> IdeaForm:
         errors["title"] = _('The title needs %(TITLE_MIN)s to %(TITLE_MAX)s characters (it has %(count)s).',
                             TITLE_MIN=TITLE_MIN, TITLE_MAX=TITLE_MAX, count=len(title))
     if len(body) > BODY_MAX:
-        errors["body"] = _('The description can have at most %(BODY_MAX)s characters.', BODY_MAX=f"{BODY_MAX:,}")
+        errors["body"] = _('The description can have at most %(BODY_MAX)s characters.', BODY_MAX=number(BODY_MAX))
     category_id = _parse_category(_text(data, "category"), category_ids, errors)
     tags = parse_tags(_text(data, "tags"))
     if len(tags) > MAX_TAGS:
@@ -131,7 +132,7 @@ def parse_comment(data: Mapping[str, str]) -> str:
         raise FormErrors({"body": _('Write something before posting your comment.')}, data)
     if len(body) > COMMENT_MAX:
         raise FormErrors({"body": _('Comments can have at most %(COMMENT_MAX)s characters.',
-                                    COMMENT_MAX=f"{COMMENT_MAX:,}")}, data)
+                                    COMMENT_MAX=number(COMMENT_MAX))}, data)
     return body
 
 

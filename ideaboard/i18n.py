@@ -120,6 +120,18 @@ def choose(person_locale: str | None, accept_language: str) -> str:
     return from_header(accept_language[:500])
 
 
+def of_request(scope: Scope) -> str:
+    """The locale of a request seen from outside LocaleMiddleware (the 500 page): what the middleware chose, else the
+    member's setting and the browser's header again; English if even that fails, since this must never raise."""
+    try:
+        chosen = scope.get(SCOPE_KEY)
+        if chosen in LOCALES:
+            return chosen
+        return choose(getattr(scope.get("user"), "locale", None), header_of(scope))
+    except Exception:  # a broken request still gets its error page, in English
+        return DEFAULT
+
+
 class LocaleMiddleware:
     """Sets the request's locale; sits inside LoadUserMiddleware, since a member's setting comes first."""
 

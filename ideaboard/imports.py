@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from ideaboard import audit, forms, ideas, statuses, vote_records
 from ideaboard.accounts import normalize_email
 from ideaboard.i18n import gettext as _
+from ideaboard.i18n import number
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Category, Idea, Role, Space, Status, User
 from ideaboard.names import clean_name, name_problem
@@ -101,10 +102,10 @@ def read_rows(data: bytes, kind: str) -> Iterator[tuple[int, dict[str, str]]]:
     _check_header(header, kind)
     reader.fieldnames = header
     try:
-        for number, row in enumerate(reader, start=2):
-            if number - 1 > MAX_ROWS:
+        for line_number, row in enumerate(reader, start=2):
+            if line_number - 1 > MAX_ROWS:
                 raise ImportRefused(_('The file has more than %(MAX_ROWS)s rows; split it into parts.',
-                                      MAX_ROWS=f"{MAX_ROWS:,}"))
+                                      MAX_ROWS=number(MAX_ROWS)))
             yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)}
     except csv.Error as exc:
         raise ImportRefused(_('Line %(line_num)s is not valid CSV (%(exc)s).',

@@ -15,6 +15,9 @@ from urllib.parse import parse_qsl
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import number
+
 INT_MAX = 2**31 - 1  # ids are Postgres `integer` (SQLite would take 2**63 - 1: the smaller range holds for both)
 MAX_FIELDS = 1000  # form fields per request
 MAX_BODY_BYTES = 1_000_000  # a form body without files
@@ -59,7 +62,8 @@ def to_int(raw: object, name: str, *, low: int = 0, high: int = INT_MAX) -> int:
     digits = text[1:] if negative else text
     if is_digits(digits) and low <= (value := -int(digits) if negative else int(digits)) <= high:
         return value
-    raise Invalid(name, f"“{name}” must be a whole number from {low:,} to {high:,}.")
+    raise Invalid(name, _("“%(name)s” must be a whole number from %(low)s to %(high)s.", name=name,
+                              low=number(low), high=number(high)))
 
 
 def int_or(raw: object, default: int, *, low: int = 0, high: int = INT_MAX) -> int:
@@ -74,7 +78,7 @@ def to_id(raw: object, name: str = "id") -> int:
     """A row id: malformed is Invalid (400), beyond the id range NoSuchId (404)."""
     text = raw.strip() if isinstance(raw, str) else ""
     if not (text.isascii() and text.isdigit()):
-        raise Invalid(name, f"“{name}” must be a number.")
+        raise Invalid(name, _("“%(name)s” must be a number.", name=name))
     if len(text) > 10 or int(text) > INT_MAX:
         raise NoSuchId(name, f"There is no {name} with that number.")
     return int(text)
@@ -110,7 +114,8 @@ def to_text(raw: object, name: str, *, max_length: int = 200) -> str:
     """A one-line text parameter, trimmed and cut to `max_length`; control characters are Invalid."""
     text = raw.strip() if isinstance(raw, str) else ""
     if has_control(text):
-        raise Invalid(name, f"“{name}” contains a control character (such as NUL); remove it and try again.")
+        raise Invalid(name, _("“%(name)s” contains a control character (such as NUL); remove it and try again.",
+                              name=name))
     return text[:max_length]
 
 
@@ -137,14 +142,15 @@ def query_id(request: Request, name: str) -> int | None:
 def parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
     """An application/x-www-form-urlencoded body as (name, value) pairs: UTF-8 (raw or percent-encoded), bounded."""
     if len(body) > MAX_BODY_BYTES:
-        raise TooLarge("body", f"This form is too large (the limit is {MAX_BODY_BYTES // 1000:,} kB).")
+        raise TooLarge("body", _("This form is too large (the limit is %(size)s kB).",
+                                 size=number(MAX_BODY_BYTES // 1000)))
     try:
         text = body.decode("utf-8")
         return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise Invalid("body", "This form was not sent as UTF-8 text. Reload the page and try again.") from None
+        raise Invalid("body", _("This form was not sent as UTF-8 text. Reload the page and try again.")) from None
     except ValueError:  # parse_qsl: "Max number of fields exceeded"
-        raise TooLarge("body", f"This form has more than {MAX_FIELDS:,} fields.") from None
+        raise TooLarge("body", _("This form has more than %(count)s fields.", count=number(MAX_FIELDS))) from None
 
 
 def clean_pairs(pairs: Sequence[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool]:

@@ -33,6 +33,8 @@ from redis.exceptions import RedisError
 from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ideaboard import i18n
+
 log = logging.getLogger(__name__)
 CHANNEL = "ideaboard:live"  # the one pub/sub channel: every event, the topic inside
 LOG = "ideaboard:live:log"  # the last events, for pages that reconnect
@@ -132,6 +134,13 @@ def tell(topic: str, name: str, data: str = "") -> None:
     pending = _pending.get()
     if pending is not None and (topic, name, data) not in pending:
         pending.append((topic, name, data))
+
+
+def in_language(name: str, locale: str | None = None) -> str:
+    """An HTML event's name for pages in `locale` (the current one by default): 'comment' in English, as always, and
+    'comment-de' in German; live_events.py sends a fragment once per language, each page listens for its own."""
+    locale = locale or i18n.current()
+    return name if locale == i18n.DEFAULT else f"{name}-{locale}"
 
 
 def tell_users(user_ids: Iterable[int]) -> None:

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ideaboard import live, templating
+from ideaboard import i18n, live, templating
 from ideaboard.models import Comment, Idea, Space
 
 if TYPE_CHECKING:
     from ideaboard.votes import Tally
 
 QUEUE, DESK = live.QUEUE, live.DESK
+
+
+def _in_every_language(topic: str, name: str, template: str, **context: object) -> None:
+    """The fragment rendered once per language the site speaks, each under its own event name: an open page
+    swaps in the one in its reader's language (ideas/detail.html), whoever's request made the change."""
+    for locale in i18n.LOCALES:
+        with i18n.speaking(locale):
+            html = templating.templates.env.get_template(template).render(**context)
+        live.tell(topic, live.in_language(name, locale), html.strip())
 
 
 async def vote_counted(tally: Tally) -> None:
@@ -36,9 +45,8 @@ async def comment_posted(comment: Comment, idea: Idea) -> None:
     fresh = await Comment.filter(id=comment.id).prefetch_related("author", "idea").first()
     if fresh is None or fresh.hidden or fresh.idea.hidden:
         return
-    html = templating.templates.env.get_template("ideas/_comment_live.html").render(
-        c=fresh, user=None, count=fresh.idea.comment_count)
-    live.tell(f"idea:{idea.id}", "comment", html.strip())
+    _in_every_language(f"idea:{idea.id}", "comment", "ideas/_comment_live.html",
+                       c=fresh, user=None, count=fresh.idea.comment_count)
     live.tell(QUEUE, "queue")
 
 
@@ -48,9 +56,8 @@ async def comment_changed(comment_id: int, idea_id: int) -> None:
     if idea is None or idea.hidden:
         return
     comment = await Comment.filter(id=comment_id, hidden=False).first()
-    html = templating.templates.env.get_template("ideas/_comment_changed.html").render(
-        c=comment, comment_id=comment_id, count=idea.comment_count)
-    live.tell(f"idea:{idea_id}", "comment-changed", html.strip())
+    _in_every_language(f"idea:{idea_id}", "comment-changed", "ideas/_comment_changed.html",
+                       c=comment, comment_id=comment_id, count=idea.comment_count)
 
 
 def queue_changed() -> None:

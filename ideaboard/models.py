@@ -485,7 +485,9 @@ class Notification(Model):
     delivery = fields.CharEnumField(Delivery, max_length=8, default=Delivery.INSTANT)
     count = fields.IntField(default=1)
     batch = fields.CharField(max_length=40, null=True)
-    message = fields.CharField(max_length=300)
+    message = fields.CharField(max_length=300)  # in English, as it happened (what rows from before params show)
+    # what the text is made of (notice_text.py), so each reader gets it in their own language
+    params: fields.JSONField[dict[str, Any]] = fields.JSONField(null=True)
     read_at = fields.DatetimeField(null=True)
     emailed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -715,12 +717,19 @@ class ConversationState(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        """The state's name in the reader's language (the desk's badges, filters and refusals)."""
+        return str(_STATE_LABELS[self])
 
     @property
     def needs_answer(self) -> bool:
         """Still waiting for the team: the inbox lists these by default."""
         return self in (ConversationState.OPEN, ConversationState.CLAIMED)
+
+
+_STATE_LABELS = {ConversationState.OPEN: lazy_gettext("Open"), ConversationState.CLAIMED: lazy_gettext("Claimed"),
+                 ConversationState.REPLIED: lazy_gettext("Replied"), ConversationState.LINKED: lazy_gettext("Linked"),
+                 ConversationState.TICKETED: lazy_gettext("Ticketed"),
+                 ConversationState.DISMISSED: lazy_gettext("Dismissed")}
 
 
 class Conversation(Model):

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ideaboard import i18n, mail, notifications, unsubscribe
+from ideaboard import i18n, mail, notice_text, notifications, unsubscribe
 from ideaboard.i18n import gettext as _
 from ideaboard.i18n import ngettext
 from ideaboard.models import Delivery, Notification, NotificationKind, User
@@ -34,7 +34,7 @@ def _kinds(notes: Sequence[Notification]) -> tuple[NotificationKind, ...]:
 
 
 def _item(settings: Settings, note: Notification) -> dict[str, str]:
-    return {"message": note.message, "link": _absolute(settings, notifications.link(note)),
+    return {"message": notice_text.text(note), "link": _absolute(settings, notifications.link(note)),
             "reason": NotificationKind(note.kind).reason}
 
 
@@ -50,7 +50,7 @@ def instant_email(settings: Settings, note: Notification) -> mail.Email:
         kinds = _kinds([note])
         reason = NotificationKind(note.kind).reason
         context = {"name": note.user.name, **_item(settings, note), **_footer(settings, note.user, kinds, reason)}
-        return mail.compose(settings, note.user.email, note.message, "notification", context,
+        return mail.compose(settings, note.user.email, notice_text.text(note), "notification", context,
                             headers=unsubscribe.headers(unsubscribe.url(settings, note.user.id, kinds)))
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from tortoise.expressions import Q
 
-from ideaboard import follows, live, notification_prefs
+from ideaboard import follows, live, notice_text, notification_prefs
 from ideaboard.models import (
     Comment,
     Delivery,
@@ -33,29 +33,19 @@ from ideaboard.urls import urls
 log = logging.getLogger(__name__)
 
 
-def _short(title: str, size: int = 120) -> str:
-    return title if len(title) <= size else title[: size - 1] + "…"
-
-
-def _quoted(idea: Idea) -> str:
-    return f"“{_short(idea.title)}”"
-
-
-def describe(event: IdeaEvent, idea: Idea) -> str:
-    """The one line a person reads in the bell list and as the email subject."""
-    title = _quoted(idea)
+def event_params(event: IdeaEvent, idea: Idea) -> dict[str, str]:
+    """What the one line a person reads in the bell list and as the email subject is made of (notice_text.py)."""
+    title = notice_text.short(idea.title)
     if event.kind == EventKind.RESPONSE:
-        return f"The team responded to {title}"
+        return {"text": "response", "title": title}
     if event.kind == EventKind.MERGED:
-        return f"{title} was merged into a similar idea; the conversation continues there"
-    return f"{title} is now {Status(event.to_status).label}"
+        return {"text": "merged", "title": title}
+    return {"text": "status", "title": title, "status": Status(event.to_status).value}
 
 
-def describe_comments(count: int, idea: Idea, commenter: User) -> str:
+def comments_params(idea: Idea, commenter: User) -> dict[str, str]:
     """One comment names its author; a batch says how many arrived since the person last read their bell."""
-    if count == 1:
-        return f"{commenter.name} commented on {_quoted(idea)}"
-    return f"{count} new comments on {_quoted(idea)}"
+    return {"text": "comments", "name": commenter.name, "title": notice_text.short(idea.title)}
 
 
 async def audience(idea_id: int) -> set[int]:
@@ -85,10 +75,11 @@ async def notify_about(event: IdeaEvent) -> int:
     told = await _recipients(idea, await audience(idea.id) - {event.actor_id} - already, NotificationKind.UPDATES)
     if not told:
         return 0
-    message = describe(event, idea)
+    params = event_params(event, idea)
+    message = notice_text.english(params)
     await Notification.bulk_create(
         [Notification(user_id=uid, idea_id=idea.id, event_id=event.id, kind=NotificationKind.UPDATES,
-                      delivery=how, message=message) for uid, how in sorted(told.items())],
+                      delivery=how, message=message, params=params) for uid, how in sorted(told.items())],
         ignore_conflicts=True,
     )
     live.tell_users(told)
@@ -115,10 +106,11 @@ async def notify_comment(comment: Comment, idea: Idea, author: User, mentioned: 
 
 async def _mention(comment: Comment, idea: Idea, author: User, user_ids: set[int]) -> int:
     told = await _recipients(idea, user_ids, NotificationKind.MENTIONS)
-    message = f"{author.name} mentioned you on {_quoted(idea)}"
+    params = {"text": "mention", "name": author.name, "title": notice_text.short(idea.title)}
+    message = notice_text.english(params)
     await Notification.bulk_create([
         Notification(user_id=uid, idea_id=idea.id, comment_id=comment.id, kind=NotificationKind.MENTIONS,
-                     delivery=how, message=message) for uid, how in sorted(told.items())])
+                     delivery=how, message=message, params=params) for uid, how in sorted(told.items())])
     live.tell_users(told)
     return len(told)
 
@@ -133,14 +125,15 @@ async def _add_to_batches(comment: Comment, idea: Idea, author: User, told: dict
     for note_id, _, count in open_rows:
         by_count[count + 1].append(note_id)
     now = datetime.now(UTC)
+    params = comments_params(idea, author)  # the count is the row's own, read with it
     for count, ids in by_count.items():  # a few distinct counts, so a few UPDATEs whatever the audience size
         await Notification.filter(id__in=ids).update(
-            count=count, message=describe_comments(count, idea, author), comment_id=comment.id,
+            count=count, message=notice_text.english(params, count), params=params, comment_id=comment.id,
             emailed_at=None, updated_at=now)  # emailed already: the next email carries the new count
     fresh = sorted(set(told) - {uid for _, uid, _ in open_rows})
     await Notification.bulk_create([
         Notification(user_id=uid, idea_id=idea.id, comment_id=comment.id, kind=NotificationKind.COMMENTS,
-                     delivery=told[uid], batch=batch, message=describe_comments(1, idea, author))
+                     delivery=told[uid], batch=batch, message=notice_text.english(params), params=params)
         for uid in fresh])
     live.tell_users(told)
     return len(told)
@@ -153,8 +146,9 @@ async def notify_assignment(idea: Idea, actor: User, owner: User | None, previou
     told = await _recipients(idea, {owner.id}, NotificationKind.ASSIGNMENTS)
     if not told:
         return 0
+    params = {"text": "assigned", "name": actor.name, "title": notice_text.short(idea.title)}
     await Notification.create(user_id=owner.id, idea_id=idea.id, kind=NotificationKind.ASSIGNMENTS,
-                              delivery=told[owner.id], message=f"{actor.name} assigned {_quoted(idea)} to you")
+                              delivery=told[owner.id], message=notice_text.english(params), params=params)
     live.tell_users([owner.id])
     return 1
 

@@ -7,6 +7,7 @@ from ideaboard import audit
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors, parse_comment, parse_idea
 from ideaboard.i18n import gettext as _
+from ideaboard.i18n import number
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Comment, Idea, Role, StaffNote, User
 
@@ -52,7 +53,7 @@ async def add_note(actor: User, idea: Idea, raw: str) -> StaffNote:
     _staff(actor)
     body = (raw or "").strip()
     if not 1 <= len(body) <= NOTE_MAX:
-        raise FormErrors({"note": _('Write the note (at most %(NOTE_MAX)s characters).', NOTE_MAX=f"{NOTE_MAX:,}")},
+        raise FormErrors({"note": _('Write the note (at most %(NOTE_MAX)s characters).', NOTE_MAX=number(NOTE_MAX))},
                          {"note": (raw or "")[:NOTE_MAX]})
     return await StaffNote.create(idea=idea, author=actor, body=body, body_html=render_markdown(body))
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, comments, jobs, mail, spam, webhooks
+from ideaboard import audit, comments, i18n, jobs, mail, spam, webhooks
 from ideaboard.errors import NotAllowed
 from ideaboard.forms import FormErrors
 from ideaboard.i18n import gettext as _
@@ -111,11 +111,14 @@ async def decision_email(settings: Settings, review: Review) -> mail.Email:
     what = "idea" if review.idea_id else "comment"
     title = review.idea.title if review.idea else ""
     approved = review.decision == "approved"
-    subject = f"Your {what} is live" if approved else f"Your {what} was not published"
     link = settings.base_url.rstrip("/") + urls.idea(idea_id) if idea_id and approved else ""
-    return mail.compose(settings, review.author.email, subject, "review_decision", {
-        "name": review.author.name, "what": what, "title": title, "approved": approved,
-        "reason": review.decision_reason, "link": link})
+    with i18n.speaking(review.author.locale):  # the author's language, not the deciding teammate's
+        subjects = {("idea", True): _("Your idea is live"), ("comment", True): _("Your comment is live"),
+                    ("idea", False): _("Your idea was not published"),
+                    ("comment", False): _("Your comment was not published")}
+        return mail.compose(settings, review.author.email, subjects[what, approved], "review_decision", {
+            "name": review.author.name, "what": _("idea") if what == "idea" else _("comment"), "title": title,
+            "approved": approved, "reason": review.decision_reason, "link": link})
 
 
 SAME_TEXT_WINDOW = timedelta(days=7)

@@ -177,7 +177,7 @@ async def edit_status(actor: User, key: str, data: dict[str, str]) -> Table:
     async def settle(old: Table, new: Table, conn) -> None:
         if old.get(key).is_closed != new.get(key).is_closed:
             for idea in await Idea.filter(status=key, campaign_id__not_isnull=True).using_db(conn):
-                await vote_budget.settle_closing(idea, new.get(key).is_closed, new.get(key).name, conn)
+                await vote_budget.settle_closing(idea, new.get(key).is_closed, new.get(key), conn)
 
     changed = {f: getattr(status, f) for f in ("name", "colour", "description", "phase")
                if getattr(status, f) != getattr(before, f)}
@@ -223,7 +223,7 @@ async def delete_status(actor: User, key: str, move_to: str = "") -> int:
         ideas = await Idea.filter(status=key).using_db(conn)
         for idea in ideas:
             if old.get(key).is_closed != old.get(move_to).is_closed and idea.campaign_id:
-                await vote_budget.settle_closing(idea, old.get(move_to).is_closed, old.get(move_to).name, conn)
+                await vote_budget.settle_closing(idea, old.get(move_to).is_closed, old.get(move_to), conn)
         moved = await Idea.filter(status=key).using_db(conn).update(status=move_to, version=F("version") + 1)
 
     await _save(actor, "workflow.status_delete", edit, {}, move_ideas if held else None, key=key,

@@ -48,6 +48,18 @@ class StatusDef:
     position: int = 0
 
     @property
+    def label(self) -> str:
+        """The name people read: a built-in status's own name in the reader's language until an admin renames it,
+        then the admin's name as they wrote it."""
+        return _(self.name) if self.key in BUILT_IN and self.name == _default_name(self.key) else self.name
+
+    @property
+    def shown_description(self) -> str:
+        """The description people read, by the same rule as `label` (translated until an admin rewrites it)."""
+        untouched = self.key in BUILT_IN and self.description == _DESCRIPTIONS.get(self.key)
+        return _(self.description) if untouched and self.description else self.description
+
+    @property
     def is_closed(self) -> bool:
         """Decided for good (done or closed): its votes are settled and the open ideas are the others."""
         return self.phase in (Phase.DONE, Phase.CLOSED)
@@ -113,15 +125,27 @@ _COLOURS = {NEW: "#6b7280", UNDER_REVIEW: "#b45309", PLANNED: "#2563eb", IN_PROG
             LAUNCHED: "#15803d", DECLINED: "#b91c1c", DUPLICATE: "#6b7280", ARCHIVED: "#6b7280"}
 _PHASES = {NEW: Phase.OPEN, UNDER_REVIEW: Phase.OPEN, PLANNED: Phase.PLANNED, IN_PROGRESS: Phase.IN_PROGRESS,
            LAUNCHED: Phase.DONE, DECLINED: Phase.CLOSED, DUPLICATE: Phase.CLOSED, ARCHIVED: Phase.CLOSED}
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; a built-in status's text is translated when it is shown (`label`)."""
+    return message
+
+
+def _default_name(key: str) -> str:
+    """A built-in status's name as it was seeded (migration 0025): 'under_review' -> 'Under review'."""
+    return key.replace("_", " ").capitalize()
+
+
 _DESCRIPTIONS = {
-    NEW: "Just shared, the team has not looked at it yet.",
-    UNDER_REVIEW: "The team is looking at it.",
-    PLANNED: "On the roadmap.",
-    IN_PROGRESS: "Being built now.",
-    LAUNCHED: "Shipped.",
-    DECLINED: "The team decided not to do it.",
-    DUPLICATE: "Merged into another idea.",
-    ARCHIVED: "Set aside.",
+    NEW: N_("Just shared, the team has not looked at it yet."),
+    UNDER_REVIEW: N_("The team is looking at it."),
+    PLANNED: N_("On the roadmap."),
+    IN_PROGRESS: N_("Being built now."),
+    LAUNCHED: N_("Shipped."),
+    DECLINED: N_("The team decided not to do it."),
+    DUPLICATE: N_("Merged into another idea."),
+    ARCHIVED: N_("Set aside."),
 }
 _NEXT = {
     NEW: (UNDER_REVIEW, DECLINED, DUPLICATE, ARCHIVED),
@@ -135,7 +159,7 @@ _NEXT = {
 }
 # Today's board, as migration 0025 seeds it (the migration keeps its own copy: migrations never import the app).
 DEFAULT = Table(
-    tuple(StatusDef(k, k.replace("_", " ").capitalize(), _COLOURS[k], _DESCRIPTIONS[k], _PHASES[k], i)
+    tuple(StatusDef(k, _default_name(k), _COLOURS[k], _DESCRIPTIONS[k], _PHASES[k], i)
           for i, k in enumerate(BUILT_IN)),
     frozenset((a, b) for a, nexts in _NEXT.items() for b in nexts))
 _current = DEFAULT
@@ -178,7 +202,8 @@ class Status(str):
 
     @property
     def label(self) -> str:
-        return self.definition.name
+        """The name in the reader's language while it is a built-in one no admin renamed (StatusDef.label)."""
+        return self.definition.label
 
     @property
     def phase(self) -> Phase:

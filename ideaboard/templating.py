@@ -12,7 +12,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ideaboard import campaigns, comments, i18n, live, statuses
+from ideaboard import campaigns, comments, i18n, live, notice_text, statuses
 from ideaboard.csrf import session_token
 from ideaboard.models import Role, Status
 from ideaboard.urls import urls
@@ -40,12 +40,14 @@ STATUS_LABELS = [N_("New"), N_("Under review"), N_("Planned"), N_("In progress")
 
 
 def status_label(value: str) -> str:
-    return i18n.gettext(Status(value).label)
+    """The status's name as the reader's board shows it (built-in names translated until an admin renames them)."""
+    return Status(value).label
 
 
 def status_description(value: str) -> str:
-    """The public description an admin gave the status (the badge's tooltip)."""
-    return Status(value).definition.description
+    """The public description an admin gave the status (the badge's tooltip), translated while it is the built-in
+    one."""
+    return Status(value).definition.shown_description
 
 
 @pass_context
@@ -64,8 +66,10 @@ templates.env.filters["month_year"] = i18n.month_year
 templates.env.filters["datetime_utc"] = i18n.datetime_utc
 templates.env.filters["number"] = i18n.number
 templates.env.globals["html_lang"] = i18n.html_lang
+templates.env.globals["live_event"] = live.in_language  # the page hears HTML pushes in its reader's language
 templates.env.filters["status_label"] = status_label
 templates.env.filters["status_description"] = status_description
+templates.env.filters["notice_text"] = notice_text.text  # a notification in its reader's language
 templates.env.globals["Role"] = Role
 templates.env.tests["voting_closed"] = voting_closed
 templates.env.filters["campaign_time"] = campaigns.when

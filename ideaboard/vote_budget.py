@@ -16,7 +16,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from ideaboard import follows, notification_prefs, statuses, vote_lock
+from ideaboard import follows, notice_text, notification_prefs, statuses, vote_lock
 from ideaboard.errors import NotAllowed
 from ideaboard.i18n import gettext as _
 from ideaboard.i18n import ngettext
@@ -111,11 +111,12 @@ async def settle(idea: Idea, was: Status, now: Status, conn=None) -> int:
     returns the voters it touched."""
     if Status(was).is_closed == Status(now).is_closed:
         return 0
-    return await settle_closing(idea, Status(now).is_closed, Status(now).label, conn)
+    return await settle_closing(idea, Status(now).is_closed, Status(now).definition, conn)
 
 
-async def settle_closing(idea: Idea, closing: bool, status_name: str, conn=None) -> int:
-    """The idea's status now counts as closed (`closing`) or open again: give back or spend its budget votes."""
+async def settle_closing(idea: Idea, closing: bool, status: statuses.StatusDef, conn=None) -> int:
+    """The idea's status (`status`, as it is becoming) now counts as closed (`closing`) or open again: give back or
+    spend its budget votes."""
     if not idea.campaign_id:
         return 0
     campaign = await Campaign.get_or_none(id=idea.campaign_id)
@@ -127,23 +128,25 @@ async def settle_closing(idea: Idea, closing: bool, status_name: str, conn=None)
         await VoteBudget.filter(campaign_id=campaign.id, user_id=user_id).using_db(conn).update(
             spent=F("spent") + sign * value)
     if sign < 0:
-        await _tell_refunds(idea, campaign, status_name, dict(votes), conn)
+        await _tell_refunds(idea, campaign, status, dict(votes), conn)
     return len(votes)
 
 
-async def _tell_refunds(idea: Idea, campaign: Campaign, status_name: str, votes: dict, conn) -> None:
+async def _tell_refunds(idea: Idea, campaign: Campaign, status: statuses.StatusDef, votes: dict, conn) -> None:
     wanted = await notification_prefs.deliveries(list(votes), NotificationKind.CAMPAIGNS)
     told = {uid: how for uid, how in wanted.items() if how is not Delivery.OFF}
-    await Notification.bulk_create([
-        Notification(user_id=uid, idea_id=idea.id, kind=NotificationKind.CAMPAIGNS, delivery=how,
-                     message=_refund_message(votes[uid], idea, campaign, status_name)[:300])
-        for uid, how in sorted(told.items())], using_db=conn)
+    rows = []
+    for uid, how in sorted(told.items()):
+        params = _refund_params(votes[uid], idea, campaign, status)
+        rows.append(Notification(user_id=uid, idea_id=idea.id, kind=NotificationKind.CAMPAIGNS, delivery=how,
+                                 message=notice_text.english(params, status_name=status.name), params=params))
+    await Notification.bulk_create(rows, using_db=conn)
 
 
-def _refund_message(count: int, idea: Idea, campaign: Campaign, status_name: str) -> str:
-    title = idea.title if len(idea.title) <= 80 else idea.title[:79] + "…"
-    return (f"“{title}” is {status_name.lower()}: your {count} vote{'s' * (count != 1)} "
-            f"went back to your budget in “{campaign.title}”")
+def _refund_params(count: int, idea: Idea, campaign: Campaign, status: statuses.StatusDef) -> dict:
+    """The status by its key, so each voter reads its name as their board shows it (notice_text.py)."""
+    return {"text": "refund", "title": notice_text.short(idea.title, 80), "status": status.key, "votes": count,
+            "campaign": campaign.title}
 
 
 async def after_merge(source: Idea, target: Idea) -> None:

@@ -490,3 +490,27 @@ async def test_the_desk_through_the_api_claims_once_and_says_who_has_it(api_for,
     mine_only = (await sams.get(urls.api_conversations(who="mine"))).json()
     assert [c["id"] for c in mine_only["items"]] == [waiting["id"]] and mine_only["mine"] == 1
     assert (await sams.get(urls.api_conversations(who="everyone"))).status_code == 422
+
+
+GERMAN = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+
+
+async def test_jonas_integration_asks_for_german_and_gets_its_problems_in_german_with_the_same_codes(
+        api_for, alice, visitor):
+    alices = await api_for(alice)
+    missing = await alices.get(urls.api_idea(2_147_483_647), headers=GERMAN)
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    assert missing.json()["title"] == "Nicht gefunden"
+    assert missing.json()["detail"] == "Das gibt es nicht, oder dieser Schlüssel kann es nicht sehen."
+    english = (await alices.get(urls.api_idea(2_147_483_647))).json()
+    assert english["title"] == "Not found" and english["detail"] == "This does not exist, or this key cannot see it."
+    bad = await alices.post(urls.api_ideas(), {"body": "Kein Titel"}, headers=GERMAN)
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid"
+    assert bad.json()["title"] == "Nicht verarbeitbarer Inhalt" and bad.json()["fields"]["title"] == "Pflichtfeld"
+    assert (await alices.post(urls.api_ideas(), {"body": "No title"})).json()["fields"]["title"] == "Field required"
+    wrong_method = await alices.call("DELETE", urls.api_ideas(), headers=GERMAN)
+    assert wrong_method.status_code == 405 and wrong_method.json()["detail"] == "Methode nicht erlaubt"
+    reference = await visitor.get(urls.api_reference(), headers=GERMAN)
+    assert '<html lang="de"' in reference.text and "Schlüssel und Berechtigungen" in reference.text
+    assert "Ungültige Eingabe: <code>fields</code> nennt jedes Problem." in reference.text
+    assert "Keys and scopes" in (await visitor.get(urls.api_reference())).text

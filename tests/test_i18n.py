@@ -239,3 +239,125 @@ async def test_anna_gets_her_notification_email_in_german_from_the_worker(anna, 
     [mail] = [m for m in outbox(settings) if m["To"] == anna.email]
     text = text_of(mail)
     assert "Hallo Anna Schmidt," in text and "Sie erhalten diese E-Mail, weil Sie dieser Idee folgen." in text
+
+
+async def test_anna_reads_her_bell_in_german_and_alice_hers_in_english_and_the_batch_keeps_counting(
+        browser_for, alice, anna, bob, sam, make_idea, api_for_persona, settings):
+    from email.header import decode_header, make_header
+
+    from ideaboard.comments import add_comment
+    from ideaboard.follows import set_following
+    from ideaboard.models import Notification, Status
+    from ideaboard.notification_mail import email_instant
+    from ideaboard.workflow import transition
+    from tests.mailbox import outbox
+
+    idea = await make_idea(alice, "Hafermilch in jeder Filiale")
+    await set_following(anna, idea, True)  # Anna never chose a language: her browser asks for German
+    await transition(idea, sam, Status.UNDER_REVIEW)
+    await add_comment(idea, bob, "Gute Idee!")
+    await add_comment(idea, bob, "Wirklich!")  # the unread batch grows to two
+    annas, alices = await browser_for(anna), await browser_for(alice)
+    bell = (await annas.get("/notifications", headers=GERMAN)).text
+    assert "„Hafermilch in jeder Filiale“ ist jetzt In Prüfung" in bell
+    assert "2 neue Kommentare zu „Hafermilch in jeder Filiale“" in bell and "new comments" not in bell
+    english = (await alices.get("/notifications")).text
+    assert "“Hafermilch in jeder Filiale” is now Under review" in english
+    assert "2 new comments on “Hafermilch in jeder Filiale”" in english
+    api = await api_for_persona(anna)
+    [first, *_rest] = (await api.get("/api/v1/notifications", headers=GERMAN)).json()["items"]
+    assert first["message"] == "2 neue Kommentare zu „Hafermilch in jeder Filiale“" and first["count"] == 2
+    anna.locale = "de"  # now she chose German: the worker's emails say it in German, subjects too
+    await anna.save(update_fields=["locale"])
+    await email_instant(settings)
+    subjects = {str(make_header(decode_header(m["Subject"]))) for m in outbox(settings) if m["To"] == anna.email}
+    assert subjects == {"„Hafermilch in jeder Filiale“ ist jetzt In Prüfung",
+                        "2 neue Kommentare zu „Hafermilch in jeder Filiale“"}
+    old = await Notification.create(user_id=anna.id, message="An old line, from before params")  # an older row
+    assert "An old line, from before params" in (await annas.get("/notifications", headers=GERMAN)).text
+    await old.delete()
+
+
+@pytest.fixture
+async def api_for_persona(app, ada):
+    """An API client with a read key Ada made for a persona (the bell through the API)."""
+    import httpx
+
+    from ideaboard import api_keys
+
+    clients = []
+
+    async def make(user: User):
+        token = (await api_keys.create_key(ada, user, f"{user.name}'s app", ("read",))).token
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                                 headers={"Authorization": f"Bearer {token}"})
+        clients.append(http)
+        return http
+
+    yield make
+    for http in clients:
+        await http.aclose()
+
+
+async def test_built_in_statuses_read_in_german_until_ada_renames_one(visitor, browser_for, ada, alice, sam,
+                                                                       make_idea):
+    from ideaboard import status_store
+    from ideaboard.models import Status
+    from ideaboard.workflow import transition
+
+    idea = await make_idea(alice, "Pfandbecher überall")
+    for step in (Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PROGRESS, Status.LAUNCHED):
+        await transition(idea, sam, step)
+    german = (await visitor.get(f"/ideas/{idea.id}", headers=GERMAN)).text
+    assert 'title="Ausgeliefert.">Umgesetzt</span>' in german
+    assert 'title="Shipped.">Launched</span>' in (await visitor.get(f"/ideas/{idea.id}")).text
+    launched = statuses_now().get("launched")
+    await status_store.edit_status(ada, "launched", {"name": "Live im Laden", "colour": launched.colour,
+                                                     "description": "Shipped.", "phase": launched.phase.value})
+    renamed = (await visitor.get(f"/ideas/{idea.id}?again=1", headers=GERMAN)).text
+    assert 'title="Ausgeliefert.">Live im Laden</span>' in renamed  # her name as she wrote it; the text untouched
+    assert ">Umgesetzt</span>" not in renamed
+    assert ">Live im Laden</span>" in (await visitor.get(f"/ideas/{idea.id}?again=1")).text
+
+
+def statuses_now():
+    from ideaboard import statuses
+
+    return statuses.current()
+
+
+async def test_the_feeds_are_titled_in_the_readers_language(visitor, alice, make_idea):
+    await make_idea(alice, "Hafermilch")
+    german = await visitor.get("/feeds/ideas.atom", headers=GERMAN)
+    assert '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="de">' in german.text
+    assert "<title>Neue Ideen · " in german.text
+    english = await visitor.get("/feeds/ideas.atom")  # the page cache keeps one per language
+    assert "<title>New ideas · " in english.text and 'xml:lang="en"' in english.text
+
+
+async def test_form_limits_write_their_numbers_the_german_way(browser_for, anna, alice, make_idea):
+    anna.locale, anna.email_verified_at = "de", datetime.now(UTC)
+    await anna.save(update_fields=["locale", "email_verified_at"])
+    idea = await make_idea(alice, "Hafermilch in jeder Filiale")
+    client = await browser_for(anna)
+    response = await client.post(f"/ideas/{idea.id}/comments", {"body": "x" * 5_001})
+    assert response.status_code == 422
+    assert "5.000 Zeichen" in response.text and "5,000" not in response.text
+
+
+async def test_sam_approves_annas_held_idea_from_an_english_console_and_anna_is_told_in_german(
+        browser_for, anna, sam, make_idea, settings):
+    from ideaboard.models import Review
+    from ideaboard.urls import urls
+    from tests.mailbox import outbox, text_of
+
+    anna.locale = "de"
+    await anna.save(update_fields=["locale"])
+    idea = await make_idea(anna, "Hafermilch in jeder Filiale")
+    await Idea.filter(id=idea.id).update(hidden=True)
+    held = await Review.create(idea_id=idea.id, author=anna, why="new member")
+    approved = await (await browser_for(sam)).post(urls.staff_review_approve(held.id), {"reason": ""})
+    assert approved.status_code == 303
+    [mail] = [m for m in outbox(settings) if m["To"] == anna.email]
+    assert str(mail["Subject"]) == "Ihre Idee ist online"
+    assert "Hallo Anna Schmidt," in text_of(mail) and "Team hat Ihren Beitrag geprüft" in text_of(mail)

@@ -231,3 +231,14 @@ async def test_a_page_too_far_behind_for_the_backlog_is_closed_so_it_reconnects_
         await reading  # the stream ends at once (the browser reconnects), not after its 5 s
     assert hub.connections == 0
     hub._task.cancel()
+async def test_a_comment_reaches_each_open_page_in_its_own_readers_language(app, visitor, browser_for, alice, bob,
+                                                                            make_idea):
+    idea = await make_idea(alice, "Hafermilch in jeder Filiale")
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    assert 'sse-swap="comment-de"' in (await visitor.get(f"/ideas/{idea.id}", headers=german)).text
+    assert 'sse-swap="comment"' in (await visitor.get(f"/ideas/{idea.id}")).text
+    stream = await listen(visitor, f"/live?idea={idea.id}")
+    await (await browser_for(bob)).post(f"/ideas/{idea.id}/comments", {"body": "Gute Idee"}, htmx=True)
+    heard = dict(events(await stream))  # Bob writes from an English browser; Jonas's German page hears German
+    assert 'hx-swap-oob="true">1 Kommentar<' in heard["comment-de"] and "Gute Idee" in heard["comment-de"]
+    assert 'hx-swap-oob="true">1 comment<' in heard["comment"]

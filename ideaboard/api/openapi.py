@@ -11,13 +11,20 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute, Mount, Route
 
-from ideaboard import inputs
+from ideaboard import i18n, inputs
 from ideaboard.api import schemas
 from ideaboard.api.operations import Operation
 from ideaboard.api_keys import SCOPE_HELP
+from ideaboard.i18n import gettext
 from ideaboard.settings import Settings
 
 API_ROOT = "/api/v1"
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction: English in the document, translated on the reference page."""
+    return message
+
 REF = "#/components/schemas/{model}"
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 _cache: dict[tuple[int, str], dict[str, Any]] = {}
@@ -91,21 +98,24 @@ def _operation(path: str, op: Operation, refs: dict) -> dict[str, Any]:
         responses[str(op.status)] = {"description": op.response.__name__,
                                      "content": {"application/json": {"schema": refs[(op.response, "serialization")]}}}
     else:
-        responses[str(op.status)] = {"description": "Done."}
+        responses[str(op.status)] = {"description": N_("Done.")}
     if op.method == "GET":
-        responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)."}
+        responses["304"] = {"description": N_("Not modified (If-None-Match matched the ETag).")}
     problem = {"application/problem+json": {"schema": refs[(schemas.Problem, "serialization")]}}
     for status in op.all_errors:
-        responses[str(status)] = {"description": _ERRORS.get(status, "Refused."), "content": problem}
+        responses[str(status)] = {"description": _ERRORS.get(status, N_("Refused.")), "content": problem}
     out["responses"] = responses
     return out
 
 
-_ERRORS = {400: "Malformed request (a bad If-Match, for one).", 401: "No key, or a revoked or unknown one.",
-           403: "The key lacks the scope, or its person may not do this.", 404: "No such thing, or not visible.",
-           409: "It changed meanwhile (merged, or moved without If-Match).",
-           412: "If-Match named an older version.", 413: "The body is too large.", 415: "The body is not JSON.",
-           422: "Invalid input: `fields` names each problem.", 429: "Rate limited: see Retry-After."}
+# English in the document (openapi.json); the reference page says them in the reader's language
+_ERRORS = {400: N_("Malformed request (a bad If-Match, for one)."), 401: N_("No key, or a revoked or unknown one."),
+           403: N_("The key lacks the scope, or its person may not do this."),
+           404: N_("No such thing, or not visible."),
+           409: N_("It changed meanwhile (merged, or moved without If-Match)."),
+           412: N_("If-Match named an older version."), 413: N_("The body is too large."),
+           415: N_("The body is not JSON."), 422: N_("Invalid input: `fields` names each problem."),
+           429: N_("Rate limited: see Retry-After.")}
 
 
 def listed(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -124,22 +134,25 @@ def resolve(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe(schema: dict[str, Any], document: dict[str, Any]) -> str:
-    """A JSON schema in a few words for the reference page: 'integer, 1 to 100, default 20'."""
+    """A JSON schema in a few words for the reference page, in the reader's language: 'integer, 1 to 100, default
+    20' (the JSON type names stay: they are what the body holds)."""
     options = schema.get("anyOf")
     if options:
         kinds = [describe(o, document) for o in options if o.get("type") != "null"]
-        return " or ".join(kinds) + (", or null" if len(kinds) < len(options) else "")
+        return gettext(" or ").join(kinds) + (gettext(", or null") if len(kinds) < len(options) else "")
     schema = resolve(schema, document)
     words = [" | ".join(map(str, schema["enum"])) if "enum" in schema else str(schema.get("type", "value"))]
     if schema.get("type") == "array" and "items" in schema:
-        words[0] = "list of " + describe(schema["items"], document)
+        words[0] = gettext("list of %(items)s", items=describe(schema["items"], document))
     low, high = schema.get("minimum", schema.get("minLength")), schema.get("maximum", schema.get("maxLength"))
     if high is not None:
-        words.append(f"{low or 0} to {high}" + (" characters" if "maxLength" in schema else ""))
+        low_high = {"low": i18n.number(low or 0), "high": i18n.number(high)}
+        words.append(gettext("%(low)s to %(high)s characters", **low_high) if "maxLength" in schema
+                     else gettext("%(low)s to %(high)s", **low_high))
     if schema.get("maxItems") is not None:
-        words.append(f"at most {schema['maxItems']}")
+        words.append(gettext("at most %(count)s", count=schema["maxItems"]))
     if "default" in schema and schema["default"] not in (None, [], ""):
-        words.append(f"default {schema['default']}")
+        words.append(gettext("default %(value)s", value=schema["default"]))
     return ", ".join(words)
 
 

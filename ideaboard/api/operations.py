@@ -19,11 +19,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ideaboard import api_keys, inputs, ratelimit
+from ideaboard import api_keys, i18n, inputs, ratelimit
 from ideaboard.accounts import VerifyFirst
 from ideaboard.api.problems import problem
 from ideaboard.errors import Conflict, IllegalTransition, NotAllowed, NotFound
 from ideaboard.forms import FormErrors
+from ideaboard.i18n import gettext as _
+from ideaboard.i18n import lazy_gettext
 from ideaboard.models import ApiKey, ApiScope, User
 from ideaboard.suspensions import Suspended
 
@@ -119,13 +121,13 @@ class Operation:
         except Refused as exc:
             return problem(exc.status, exc.detail, code=exc.code, fields=exc.fields, headers=exc.headers)
         except (FormErrors, ValidationError) as exc:
-            return problem(422, "Some fields are not valid; `fields` says what each needs.", fields=_fields(exc))
+            return problem(422, _("Some fields are not valid; `fields` says what each needs."), fields=_fields(exc))
         except VerifyFirst as exc:
             return problem(403, str(exc), code="verify_email")
         except ratelimit.RateLimited as exc:
             return problem(429, exc.message, headers={"Retry-After": str(exc.retry_after)})
         except NotFound:
-            return problem(404, "This does not exist, or this key cannot see it.")
+            return problem(404, _("This does not exist, or this key cannot see it."))
         except IllegalTransition as exc:
             return problem(422, str(exc), code="illegal_transition", fields={"status": str(exc)})
         except Conflict as exc:
@@ -141,11 +143,12 @@ class Operation:
     def _check_key(self, key: ApiKey | None) -> None:
         if key is None:
             if not self.anonymous:
-                raise Refused(401, "Send an API key: `Authorization: Bearer <key>`.", headers={
+                raise Refused(401, _("Send an API key: `Authorization: Bearer <key>`."), headers={
                     "WWW-Authenticate": BEARER})
             return
         if not api_keys.has_scope(key, self.scope):
-            raise Refused(403, f"This key lacks the “{self.scope.value}” scope.", code="insufficient_scope",
+            raise Refused(403, _("This key lacks the “%(scope)s” scope.", scope=self.scope.value),
+                          code="insufficient_scope",
                           headers={"WWW-Authenticate": f'{BEARER}, error="insufficient_scope", '
                                                        f'scope="{self.scope.value}"'})
 
@@ -156,7 +159,7 @@ def operation(method: str, path: str, *, name: str, tag: str, scope: ApiScope, a
               ) -> Callable[[Handler], Operation]:
     """Declare a handler as an API operation (its docstring's first line is the summary, the rest the description)."""
     def declare(handler: Handler) -> Operation:
-        summary, _, description = (handler.__doc__ or name).strip().partition("\n")
+        summary, _nl, description = (handler.__doc__ or name).strip().partition("\n")
         return Operation(method, path, name, summary.strip(), tag, scope, handler, anonymous, query, body, response,
                          status, errors, description.strip())
     return declare
@@ -168,33 +171,74 @@ async def _count(request: Request, key: ApiKey | None) -> None:
     who = f"key:{key.id}" if key is not None else f"ip:{request.client.host if request.client else 'unknown'}"
     verdict = await ratelimit.hit(request.state.redis, f"api:{who}", settings.api_requests_per_minute, 60)
     if not verdict:
-        raise ratelimit.RateLimited(f"This key made more than {settings.api_requests_per_minute} requests this "
-                                    f"minute. Wait {ratelimit.wait_words(verdict.retry_after)}.", verdict.retry_after)
+        raise ratelimit.RateLimited(_("This key made more than %(limit)s requests this minute. Wait %(wait)s.",
+                                      limit=settings.api_requests_per_minute,
+                                      wait=ratelimit.wait_words(verdict.retry_after)), verdict.retry_after)
 
 
 def _query(model: type[BaseModel] | None, request: Request) -> BaseModel | None:
     params = request.query_params
     if model is None:
         if params:
-            raise Refused(422, "This operation takes no query parameters.",
-                          fields={name: "Unknown parameter." for name in params})
+            raise Refused(422, _("This operation takes no query parameters."),
+                          fields={name: _("Unknown parameter.") for name in params})
         return None
     return model.model_validate({name: params[name] for name in params if params[name] != ""})  # empty: unset
 
 
 async def _body(model: type[BaseModel], request: Request) -> BaseModel:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != JSON:
-        raise Refused(415, "Send the body as JSON, with `Content-Type: application/json`.")
+        raise Refused(415, _("Send the body as JSON, with `Content-Type: application/json`."))
     length = request.headers.get("content-length", "")
     if length.isascii() and length.isdigit() and int(length) > inputs.MAX_BODY_BYTES:
-        raise Refused(413, f"The body is over {inputs.MAX_BODY_BYTES // 1000:,} kB.")
+        raise Refused(413, _body_too_large())
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > inputs.MAX_BODY_BYTES:
-            raise Refused(413, f"The body is over {inputs.MAX_BODY_BYTES // 1000:,} kB.")
+            raise Refused(413, _body_too_large())
         chunks.append(chunk)
     return model.model_validate_json(b"".join(chunks) or b"null")
+
+
+def _body_too_large() -> str:
+    return _("The body is over %(size)s kB.", size=i18n.number(inputs.MAX_BODY_BYTES // 1000))
+
+
+# pydantic's commonest complaints, said in the caller's language (English keeps pydantic's own words)
+_PYDANTIC = {
+    "missing": lazy_gettext("Field required"),
+    "extra_forbidden": lazy_gettext("Extra inputs are not permitted"),
+    "string_type": lazy_gettext("Input should be a valid string"),
+    "int_type": lazy_gettext("Input should be a valid integer"),
+    "int_parsing": lazy_gettext("Input should be a valid integer, unable to parse string as an integer"),
+    "bool_type": lazy_gettext("Input should be a valid boolean"),
+    "bool_parsing": lazy_gettext("Input should be a valid boolean, unable to interpret input"),
+    "list_type": lazy_gettext("Input should be a valid list"),
+    "model_type": lazy_gettext("Input should be an object"),
+    "model_attributes_type": lazy_gettext("Input should be an object"),
+    "dict_type": lazy_gettext("Input should be an object"),
+    "json_invalid": lazy_gettext("The body is not valid JSON"),
+    "string_too_long": lazy_gettext("Should have at most %(max_length)s characters"),
+    "string_too_short": lazy_gettext("Should have at least %(min_length)s characters"),
+    "too_long": lazy_gettext("Should have at most %(max_length)s items"),
+    "greater_than_equal": lazy_gettext("Should be at least %(ge)s"),
+    "less_than_equal": lazy_gettext("Should be at most %(le)s"),
+    "greater_than": lazy_gettext("Should be greater than %(gt)s"),
+    "enum": lazy_gettext("Should be one of: %(expected)s"),
+    "literal_error": lazy_gettext("Should be one of: %(expected)s"),
+}
+
+
+def _pydantic_message(error: Any) -> str:
+    """pydantic's message in English; in another language ours for the common kinds, else pydantic's."""
+    known = _PYDANTIC.get(error["type"])
+    if i18n.current() == i18n.DEFAULT or known is None:
+        return error["msg"]
+    try:
+        return str(known) % {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    except (KeyError, TypeError, ValueError):
+        return error["msg"]
 
 
 def _fields(exc: FormErrors | ValidationError) -> dict[str, str]:
@@ -204,7 +248,7 @@ def _fields(exc: FormErrors | ValidationError) -> dict[str, str]:
     found: dict[str, str] = {}
     for error in exc.errors(include_url=False):
         where = ".".join(str(part) for part in error["loc"]) or "body"
-        found.setdefault(where, error["msg"])
+        found.setdefault(where, _pydantic_message(error))
     return found
 
 
@@ -228,7 +272,7 @@ def if_match_version(request: Request) -> int | None:
         return None
     text = raw.strip().removeprefix("W/").strip('"')
     if not inputs.is_digits(text) or int(text) > inputs.INT_MAX:
-        raise Refused(400, 'If-Match takes the idea\'s version in quotes, such as `If-Match: "3"`.',
+        raise Refused(400, _('If-Match takes the idea\'s version in quotes, such as `If-Match: "3"`.'),
                       code="bad_if_match")
     return int(text)
 
@@ -248,10 +292,10 @@ class BearerAuth:
         scope["api_key"], scope["user"] = None, None
         header = Headers(scope=scope).get("authorization")
         if header is not None:
-            kind, _, token = header.partition(" ")
+            kind, _sp, token = header.partition(" ")
             key = await api_keys.authenticate(token.strip()) if kind.lower() == "bearer" else None
             if key is None:
-                response = problem(401, "This API key is not valid: it may have been revoked.", code="invalid_key",
+                response = problem(401, _("This API key is not valid: it may have been revoked."), code="invalid_key",
                                    headers={"WWW-Authenticate": f'{BEARER}, error="invalid_token"'})
                 return await response(scope, receive, send)
             scope["api_key"], scope["user"] = key, key.user

@@ -16,6 +16,7 @@ from ideaboard import (
     comments,
     desk,
     follows,
+    i18n,
     idea_page,
     ideas,
     jobs,
@@ -23,6 +24,7 @@ from ideaboard import (
     live_events,
     merge,
     moderation,
+    notice_text,
     notifications,
     pagecache,
     ratelimit,
@@ -38,6 +40,7 @@ from ideaboard.api import schemas as s
 from ideaboard.api.operations import Call, Refused, Reply, if_match_version, operation
 from ideaboard.errors import Conflict, NotAllowed, NotFound
 from ideaboard.forms import parse_comment, parse_idea
+from ideaboard.i18n import gettext as _
 from ideaboard.models import ApiScope, CapturedFeedback, Category, IdeaEvent, Role, Tweet, User
 from ideaboard.models import Comment as CommentRow
 from ideaboard.models import Conversation as ConversationRow
@@ -280,7 +283,7 @@ async def edit_comment(call: Call) -> Reply:
         await comments.edit_comment(comment_id, call.me, body)
     except NotAllowed as exc:  # someone else's comment, or the window closed: 403; no such comment: 404
         if not await CommentRow.exists(id=comment_id):
-            raise Refused(404, "There is no such comment.") from None
+            raise Refused(404, _("There is no such comment.")) from None
         mine = await CommentRow.exists(id=comment_id, author_id=call.me.id)
         raise Refused(403, str(exc), code="edit_window_closed" if mine else "not_author") from None
     comment = await CommentRow.get(id=comment_id).prefetch_related("author")
@@ -325,7 +328,7 @@ async def set_owner(call: Call) -> Reply:
     owner_id = call.body.owner_id
     owner = await User.get_or_none(id=owner_id, is_active=True) if owner_id is not None else None
     if owner_id is not None and owner is None:
-        raise Refused(422, "There is no such teammate.", fields={"owner_id": "There is no such teammate."})
+        raise Refused(422, _("There is no such teammate."), fields={"owner_id": _("There is no such teammate.")})
     version = if_match_version(call.request)
     try:
         await assignment.assign(idea, call.me, owner, idea.version if version is None else version)
@@ -343,7 +346,7 @@ async def merge_into(call: Call) -> Reply:
     idea = await _visible(call)
     target = await ideas.get_idea(call.body.into_id, call.me)
     if target is None:
-        raise Refused(422, "There is no such idea to merge into.", fields={"into_id": "No such idea."})
+        raise Refused(422, _("There is no such idea to merge into."), fields={"into_id": _("No such idea.")})
     try:
         await merge.merge_ideas(idea, target, call.me)
     except NotAllowed as exc:
@@ -423,7 +426,7 @@ async def assign_conversation(call: Call) -> Reply:
     assignee_id = call.body.assignee_id
     owner = await User.get_or_none(id=assignee_id, is_active=True) if assignee_id is not None else None
     if assignee_id is not None and owner is None:
-        raise Refused(422, "There is no such teammate.", fields={"assignee_id": "There is no such teammate."})
+        raise Refused(422, _("There is no such teammate."), fields={"assignee_id": _("There is no such teammate.")})
     version = if_match_version(call.request)
     expected = conversation.version if version is None else version
     if owner is not None and owner.id == call.me.id:
@@ -493,7 +496,7 @@ async def list_notifications(call: Call) -> Reply:
     """The person's bell, newest first; reading it here marks nothing read (POST …/read does)."""
     items = await notifications.list_notifications(call.me)
     return Reply(s.NotificationList(items=[s.Notification(
-        id=n.id, kind=n.kind, message=n.message, count=n.count, idea_id=n.idea_id, url=notifications.link(n),
+        id=n.id, kind=n.kind, message=notice_text.text(n), count=n.count, idea_id=n.idea_id, url=notifications.link(n),
         read=n.read_at is not None, updated_at=n.updated_at) for n in items],
         unread=await notifications.unread_count(call.me)))
 
@@ -530,7 +533,7 @@ async def reference(request: Request) -> Response:
     """The API's reference page, rendered from the same document."""
     document = openapi.document(request.app.routes, request.state.settings)
     context = {"doc": document, "operations": openapi.listed(document), "scope_help": api_keys.SCOPE_HELP,
-               "api_root": openapi.API_ROOT, "code": openapi.code_spans,
+               "api_root": openapi.API_ROOT, "code": openapi.code_spans, "translated": i18n.plain_gettext,
                "describe": functools.partial(openapi.describe, document=document),
                "schema_of": functools.partial(openapi.resolve, document=document)}
     return render(request, "api/reference.html", context)

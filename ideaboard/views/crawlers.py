@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from ideaboard import feeds, roadmap
+from ideaboard.i18n import gettext as _
 from ideaboard.templating import render
 from ideaboard.urls import urls
 from ideaboard.views.common import not_found, path_id
@@ -19,10 +20,10 @@ def _absolute(request: Request, path: str) -> str:
 
 
 async def board_feed(request: Request) -> Response:
-    """New ideas on the public board, newest first."""
+    """New ideas on the public board, newest first (titled in the reader's language; the page cache keeps each)."""
     entries = [{"idea": idea, "updated": idea.created_at, "summary": idea.body}
                for idea in await feeds.newest_ideas()]
-    return _atom(request, "New ideas", urls.board_feed(), urls.board(sort="new"), entries)
+    return _atom(request, _("New ideas"), urls.board_feed(), urls.board(sort="new"), entries)
 
 
 async def launched_feed(request: Request) -> Response:
@@ -31,7 +32,7 @@ async def launched_feed(request: Request) -> Response:
                 "updated": launch.event.created_at if launch.event else launch.idea.updated_at,
                 "summary": _launch_message(launch)}
                for launch in await roadmap.launched_ideas(feeds.FEED_SIZE)]
-    return _atom(request, "Launched ideas", urls.launched_feed(), urls.launched(), entries)
+    return _atom(request, _("Launched ideas"), urls.launched_feed(), urls.launched(), entries)
 
 
 def _launch_message(launch: roadmap.Launch) -> str:
