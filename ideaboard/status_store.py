@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from tortoise.exceptions import BaseORMException
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, status_rules, statuses, vote_budget
+from ideaboard import audit, board_budget, status_rules, statuses, vote_budget
 from ideaboard.forms import FormErrors
 from ideaboard.i18n import gettext as _
 from ideaboard.i18n import ngettext
@@ -52,6 +52,7 @@ async def load() -> Table:
     if not table.statuses:  # a database migrated before 0025 was seeded: today's eight, as before
         table = statuses.DEFAULT
     statuses.install(table)
+    await board_budget.load()  # the boards' vote budgets are rules saved with the same revision
     _checked_at = time.monotonic()
     return table
 
@@ -176,7 +177,7 @@ async def edit_status(actor: User, key: str, data: dict[str, str]) -> Table:
 
     async def settle(old: Table, new: Table, conn) -> None:
         if old.get(key).is_closed != new.get(key).is_closed:
-            for idea in await Idea.filter(status=key, campaign_id__not_isnull=True).using_db(conn):
+            for idea in await _budget_ideas(key, conn):
                 await vote_budget.settle_closing(idea, new.get(key).is_closed, new.get(key).name, conn)
 
     changed = {f: getattr(status, f) for f in ("name", "colour", "description", "phase")
@@ -195,6 +196,14 @@ async def move_status(actor: User, key: str, direction: str) -> Table:
         return Table(tuple(order), old.transitions)
 
     return await _save(actor, "workflow.status_move", edit, {}, key=key, direction=direction)
+
+
+async def _budget_ideas(key: str, conn) -> list[Idea]:
+    """The ideas of a status whose votes may spend a budget (a campaign's or their board's)."""
+    where = Q(campaign_id__not_isnull=True)
+    if board_budget.spaces():
+        where |= Q(space__in=board_budget.spaces())
+    return await Idea.filter(where, status=key).using_db(conn)
 
 
 async def held_by(key: str) -> int:
@@ -222,7 +231,8 @@ async def delete_status(actor: User, key: str, move_to: str = "") -> int:
         nonlocal moved
         ideas = await Idea.filter(status=key).using_db(conn)
         for idea in ideas:
-            if old.get(key).is_closed != old.get(move_to).is_closed and idea.campaign_id:
+            if old.get(key).is_closed != old.get(move_to).is_closed and (
+                    idea.campaign_id or board_budget.rule(str(idea.space))):
                 await vote_budget.settle_closing(idea, old.get(move_to).is_closed, old.get(move_to).name, conn)
         moved = await Idea.filter(status=key).using_db(conn).update(status=move_to, version=F("version") + 1)
 
