@@ -139,8 +139,9 @@ async def _turn_off(space: Space, conn) -> None:
     ids = {i for i, c in await heavy.values_list("idea_id", "idea__campaign_id") if c is None or c not in budgeted}
     if not ids:
         return
+    locked = await Idea.filter(id__in=list(ids)).using_db(conn).select_for_update()  # ideas first, as votes lock
     await Vote.filter(value__gt=1, idea_id__in=list(ids)).using_db(conn).update(value=1)
-    for idea in await Idea.filter(id__in=list(ids)).using_db(conn):
+    for idea in locked:
         up = await Vote.filter(idea_id=idea.id, value=1).using_db(conn).count()
         down = await Vote.filter(idea_id=idea.id, value=-1).using_db(conn).count()
         idea.upvotes, idea.downvotes, idea.score = up, down, up - down

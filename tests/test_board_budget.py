@@ -61,6 +61,7 @@ async def test_bob_spreads_ten_votes_over_the_board_and_is_refused_the_eleventh(
     assert await Vote.filter(idea_id=ideas[10].id).count() == 0
     assert (await Idea.get(id=ideas[0].id)).score == 2 and (await Idea.get(id=ideas[0].id)).upvotes == 2
     assert left((await client.get(urls.board())).text)[0][1] == "0 of 10 votes left"
+    assert left((await client.get(urls.search("oat milk"))).text)[0][1] == "0 of 10 votes left"  # search too
 
     back = await client.post(urls.idea_vote(ideas[1].id), {"value": "down"}, htmx=True)  # takes one back
     assert 'data-mine="0">1 of 10 votes left' in back.text and (await Idea.get(id=ideas[1].id)).score == 0

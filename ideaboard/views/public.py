@@ -436,6 +436,7 @@ async def search(request: Request) -> Response:
     page = await ideas.search_ideas(viewer, text, page=int_param(request, "page"), typing=typing) if text else None
     ids = [i.id for i in page.items] if page else []
     context = {"q": text, "page": page, "my_votes": await votes.votes_by(viewer, ids) if page else {},
-               "passages": await full_text.conversation_passages(text, ids) if page else {}}
+               "passages": await full_text.conversation_passages(text, ids) if page else {},
+               "budgets": await vote_budget.budgets_for(page.items, viewer) if page else {}}
     block = "results" if htmx.is_partial(request) else None
     return render(request, "search.html", context, block=block)
