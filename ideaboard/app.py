@@ -45,6 +45,7 @@ from ideaboard.templating import error_page, render
 from ideaboard.views import (
     account,
     board_data,
+    budget_admin,
     campaign_staff,
     clusters,
     community,
@@ -183,6 +184,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/statuses/{key:str}/move", workflow_admin.move_status, methods=["POST"], name="move_status"),
         Route("/statuses/{key:str}/delete", workflow_admin.delete_status, methods=["GET", "POST"],
               name="delete_status"),
+        Route("/vote-budgets", budget_admin.vote_budgets_page, methods=["GET", "POST"], name="vote_budgets"),
         Route("/users", staff.users_page, name="users"),
         Route("/users/{user_id:id}/role", staff.change_role, methods=["POST"], name="change_role"),
         Route("/users/{user_id:id}/deactivate", staff.deactivate_user, methods=["POST"], name="deactivate_user"),

@@ -1098,6 +1098,41 @@ class VoteBudget(Model):
         table = "vote_budgets"
         unique_together = (("campaign", "user"),)
 
+class DemoteRule(StrEnum):
+    """What ▼ does on a board with a vote budget: nothing (off) or a demote that costs no budget vote (free)."""
+
+    OFF = "off"
+    FREE = "free"
+
+
+class BoardBudget(Model):
+    """A board's (space's) vote budget, as an admin set it: no row, or a null budget, means promote/demote."""
+
+    space = fields.CharEnumField(Space, max_length=16, primary_key=True)
+    vote_budget = fields.IntField(null=True)  # N votes per member to spread on this board
+    max_votes_per_idea = fields.IntField(default=1)  # M: most of a member's budget on one idea
+    demotes = fields.CharEnumField(DemoteRule, max_length=8, default=DemoteRule.OFF)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "board_budgets"
+
+
+class BoardVoteBudget(Model):
+    """What a member spent of a board's vote budget: the row every board budget vote updates conditionally."""
+
+    id = fields.IntField(primary_key=True)
+    space = fields.CharEnumField(Space, max_length=16)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="board_vote_budgets", on_delete=fields.OnDelete.CASCADE)
+    user_id: int
+    spent = fields.IntField(default=0)
+
+    class Meta:
+        table = "board_vote_budgets"
+        unique_together = (("space", "user"),)
+
+
 # Images
 
 

@@ -69,9 +69,18 @@ def say(params: dict[str, Any], count: int = 1, status_name: str | None = None) 
             return gettext("%(name)s commented on “%(title)s”", **values)
         return ngettext("%(num)s new comment on “%(title)s”", "%(num)s new comments on “%(title)s”", count, **values)
     if kind == "refund":
-        return ngettext("“%(title)s” is %(status)s: your %(num)s vote went back to your budget in “%(campaign)s”",
-                        "“%(title)s” is %(status)s: your %(num)s votes went back to your budget in “%(campaign)s”",
-                        int(values.pop("votes")), **values)
+        votes = int(values.pop("votes"))
+        if "campaign" in values:
+            return ngettext("“%(title)s” is %(status)s: your %(num)s vote went back to your budget in “%(campaign)s”",
+                            "“%(title)s” is %(status)s: your %(num)s votes went back to your budget in "
+                            "“%(campaign)s”", votes, **values)
+        if values.pop("board", None) == "internal":
+            return ngettext("“%(title)s” is %(status)s: your %(num)s vote went back to your budget on the internal "
+                            "board", "“%(title)s” is %(status)s: your %(num)s votes went back to your budget on the "
+                            "internal board", votes, **values)
+        return ngettext("“%(title)s” is %(status)s: your %(num)s vote went back to your budget on the board",
+                        "“%(title)s” is %(status)s: your %(num)s votes went back to your budget on the board",
+                        votes, **values)
     return gettext(TEXTS[kind], **values)
 
 

@@ -28,6 +28,17 @@ def is_postgres() -> bool:
     return dialect() == "postgres"
 
 
+# A status change holds the workflow's revision row shared, so an admin's save (which locks it FOR UPDATE) waits for
+# the status changes under way and they for it, while status changes never wait for each other.
+HOLD_WORKFLOW = "SELECT revision FROM workflow_revision WHERE id = 1 FOR SHARE"
+
+
+async def hold_workflow(conn) -> None:
+    """Postgres: HOLD_WORKFLOW in the caller's transaction (SQLite serialises writing transactions anyway)."""
+    if is_postgres():
+        await conn.execute_query(HOLD_WORKFLOW)
+
+
 def placeholders(dialect: str, sql: str) -> str:
     """SQLite takes `?`, asyncpg `$1, $2...` (the SQL has no other question marks)."""
     if dialect != "postgres":

@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from tortoise.exceptions import BaseORMException
-from tortoise.expressions import F
+from tortoise.exceptions import BaseORMException, IntegrityError
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from ideaboard import audit, status_rules, statuses, vote_budget
+from ideaboard import audit, board_budget, status_rules, statuses, vote_budget
 from ideaboard.forms import FormErrors
 from ideaboard.i18n import gettext as _
 from ideaboard.i18n import ngettext
@@ -52,6 +52,7 @@ async def load() -> Table:
     if not table.statuses:  # a database migrated before 0025 was seeded: today's eight, as before
         table = statuses.DEFAULT
     statuses.install(table)
+    await board_budget.load()  # the boards' vote budgets are rules saved with the same revision
     _checked_at = time.monotonic()
     return table
 
@@ -97,7 +98,11 @@ async def _save(actor: User, action: str, edit: Callable[[Table], Table], values
             raise WorkflowRefused(problems)
         if before_write is not None:
             await before_write(old, new, conn)
-        await _write(old, new, conn)
+        try:
+            await _write(old, new, conn)
+        except IntegrityError:  # a process whose table lock was lost (no revision row): the database's keys hold
+            raise WorkflowRefused([_("Another admin saved a status with the same key or name at the same moment: "
+                                     "reload the page and try again.")]) from None
         await WorkflowRevision.filter(id=1).using_db(conn).update(revision=F("revision") + 1)
         await audit.record(actor, action, "workflow", old.revision + 1, **detail)
     statuses.install(statuses.with_revision(new, old.revision + 1))
@@ -152,6 +157,10 @@ async def add_status(actor: User, data: dict[str, str], came_from: list[str], le
         raise FormErrors({"name": _("There is already a status called %(name)s.", name=status.name)}, data)
 
     def edit(old: Table) -> Table:
+        if old.has(key):  # another admin added it since this one's page loaded (checked again under the lock)
+            raise FormErrors({"key": _("There is already a status with the key “%(key)s”.", key=key)}, data)
+        if any(s.name.casefold() == status.name.casefold() for s in old.statuses):
+            raise FormErrors({"name": _("There is already a status called %(name)s.", name=status.name)}, data)
         order = list(old.statuses)
         after = data.get("after", "")
         at = next((i + 1 for i, s in enumerate(order) if s.key == after), len(order))
@@ -176,7 +185,7 @@ async def edit_status(actor: User, key: str, data: dict[str, str]) -> Table:
 
     async def settle(old: Table, new: Table, conn) -> None:
         if old.get(key).is_closed != new.get(key).is_closed:
-            for idea in await Idea.filter(status=key, campaign_id__not_isnull=True).using_db(conn):
+            for idea in await _budget_ideas(key, conn):
                 await vote_budget.settle_closing(idea, new.get(key).is_closed, new.get(key), conn)
 
     changed = {f: getattr(status, f) for f in ("name", "colour", "description", "phase")
@@ -197,6 +206,14 @@ async def move_status(actor: User, key: str, direction: str) -> Table:
     return await _save(actor, "workflow.status_move", edit, {}, key=key, direction=direction)
 
 
+async def _budget_ideas(key: str, conn) -> list[Idea]:
+    """The ideas of a status whose votes may spend a budget (a campaign's or their board's)."""
+    where = Q(campaign_id__not_isnull=True)
+    if board_budget.spaces():
+        where |= Q(space__in=board_budget.spaces())
+    return await Idea.filter(where, status=key).using_db(conn)
+
+
 async def held_by(key: str) -> int:
     return await Idea.filter(status=key).count()
 
@@ -215,19 +232,28 @@ async def delete_status(actor: User, key: str, move_to: str = "") -> int:
     moved = 0
 
     def edit(old: Table) -> Table:
+        if not old.has(key):
+            raise WorkflowRefused([_("Another admin deleted this status a moment ago.")])
         return Table(tuple(s for s in old.statuses if s.key != key),
                      frozenset((a, b) for a, b in old.transitions if key not in (a, b)))
 
     async def move_ideas(old: Table, new: Table, conn) -> None:
         nonlocal moved
-        ideas = await Idea.filter(status=key).using_db(conn)
+        ideas = await Idea.filter(status=key).using_db(conn).select_for_update()  # counted again under the lock
+        if ideas and (not old.has(move_to) or move_to in (key, DUPLICATE)):  # one entered it a moment ago
+            raise FormErrors({"move_to": ngettext(
+                "%(num)s idea is %(name)s: choose the status to move them to first.",
+                "%(num)s ideas are %(name)s: choose the status to move them to first.",
+                len(ideas), name=old.get(key).name)}, {"move_to": move_to})
         for idea in ideas:
-            if old.get(key).is_closed != old.get(move_to).is_closed and idea.campaign_id:
+            if old.get(key).is_closed != old.get(move_to).is_closed and (
+                    idea.campaign_id or board_budget.rule(str(idea.space))):
                 await vote_budget.settle_closing(idea, old.get(move_to).is_closed, old.get(move_to), conn)
         moved = await Idea.filter(status=key).using_db(conn).update(status=move_to, version=F("version") + 1)
 
-    await _save(actor, "workflow.status_delete", edit, {}, move_ideas if held else None, key=key,
+    await _save(actor, "workflow.status_delete", edit, {}, move_ideas, key=key,
                 name=table.get(key).name, moved_to=move_to if held else "", ideas_moved=held)
+    # (the audit's count is the one the admin saw; an idea that entered the status since is moved too)
     return moved
 
 

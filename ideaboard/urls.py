@@ -379,6 +379,9 @@ class Urls:
     def admin_status_transitions(self) -> str:
         return "/staff/admin/statuses/transitions"
 
+    def admin_vote_budgets(self) -> str:
+        return "/staff/admin/vote-budgets"
+
     def admin_users(self) -> str:
         return "/staff/admin/users"
 

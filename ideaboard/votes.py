@@ -9,7 +9,18 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from ideaboard import campaigns, follows, reads, sql, statuses, suspensions, vote_budget, vote_lock, webhooks
+from ideaboard import (
+    board_budget,
+    campaigns,
+    follows,
+    reads,
+    sql,
+    statuses,
+    suspensions,
+    vote_budget,
+    vote_lock,
+    webhooks,
+)
 from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.i18n import gettext as _
@@ -41,6 +52,13 @@ class _Raced(Exception):
     """The same person's other request changed this vote between our read and our write."""
 
 
+class _OnBudgetBoard(Exception):
+    """The idea is on a board with a vote budget (and in no budget campaign): the statement changed nothing."""
+
+    def __init__(self, space: str) -> None:
+        self.space = space
+
+
 class _InCampaign(Exception):
     """The idea is in a campaign whose rules were not checked yet: the statement changed nothing."""
 
@@ -52,7 +70,9 @@ async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
     """Set this user's vote to +1, -1 or 0 (withdraw) on an idea they may see; repeating a vote changes nothing.
 
     On Postgres a vote on an idea of no campaign is one statement (the suspension check included, see VOTE_SQL);
-    an idea in a campaign sends the vote back here for the campaign's rules first. SQLite checks in order, by ORM.
+    an idea in a campaign sends the vote back here for the campaign's rules first, and one on a board with a vote
+    budget for the budget's. SQLite checks in order, by ORM (the idea's board only read when some board has a
+    budget).
     """
     require_verified(user)
     postgres = sql.is_postgres()
@@ -61,7 +81,11 @@ async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
         await suspensions.ensure_may_write(user)
         campaign = await Campaign.filter(ideas__id=idea_id).first()  # None for the ideas of no campaign
         if campaign is not None and _check_campaign(campaign, idea_id, user):
-            return await _cast_budget_vote(idea_id, user, campaign, value)
+            return await _cast_budget_vote(idea_id, user, vote_budget.of_campaign(campaign), value)
+        if board_budget.spaces():
+            rule = board_budget.rule(await _space_of(idea_id))
+            if rule is not None:
+                return await _cast_budget_vote(idea_id, user, vote_budget.of_board(rule), value)
     once = _cast_vote_postgres if postgres else _cast_vote_once
     attempt = 0
     while attempt < 3:
@@ -72,8 +96,13 @@ async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
         except _InCampaign as found:
             campaign = await Campaign.get_or_none(id=found.campaign_id)
             if campaign is not None and _check_campaign(campaign, idea_id, user):
-                return await _cast_budget_vote(idea_id, user, campaign, value)
+                return await _cast_budget_vote(idea_id, user, vote_budget.of_campaign(campaign), value)
             campaign_checked = True  # not an attempt: the statement changed nothing
+        except _OnBudgetBoard as found:
+            rule = board_budget.rule(found.space)
+            if rule is not None:
+                return await _cast_budget_vote(idea_id, user, vote_budget.of_board(rule), value)
+            attempt += 1  # the budget was turned off in between: vote again
         except (IntegrityError, _Raced):
             attempt += 1  # the same person's double click raced us to the insert; re-read and apply
         except Exception as exc:
@@ -85,6 +114,12 @@ async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
     raise NotAllowed(_("Your vote could not be recorded, please try again."))
 
 
+async def _space_of(idea_id: int) -> str | None:
+    """The idea's board (only asked when some board has a vote budget)."""
+    row = await Idea.filter(id=idea_id).only("id", "space").first()
+    return str(row.space) if row else None
+
+
 def _check_campaign(campaign: Campaign, idea_id: int, user: User) -> bool:
     """The campaign's rules for this vote (NotFound, NotAllowed); True when it spends a vote budget."""
     if not campaigns.may_see(campaign, user):
@@ -93,12 +128,13 @@ def _check_campaign(campaign: Campaign, idea_id: int, user: User) -> bool:
     return bool(campaign.vote_budget)
 
 
-async def _cast_budget_vote(idea_id: int, user: User, campaign: Campaign, value: int) -> Tally:
-    """A vote in a budget campaign: up spends one of the member's votes, down takes one back (see vote_budget)."""
+async def _cast_budget_vote(idea_id: int, user: User, holder: vote_budget.Holder, value: int) -> Tally:
+    """A vote in a budget campaign or on a budget board: up spends one of the member's votes, down takes one back
+    (see vote_budget)."""
     sees_hidden, spaces = _sight(user)
     for _unused in range(3):
         try:
-            idea, mine, previous = await vote_budget.cast(idea_id, user, campaign, value, spaces, sees_hidden)
+            idea, mine, previous = await vote_budget.cast(idea_id, user, holder, value, spaces, sees_hidden)
         except IntegrityError:
             continue  # the same person's double click raced us to the insert; re-read and apply
         await webhooks.vote_milestones(idea.id, previous, idea.score)
@@ -120,7 +156,8 @@ def _sight(user: User) -> tuple[bool, list[str]]:
 # The visibility rule ($7 sees hidden, $8 visible spaces) is in the idea lookup, so an idea the voter may not see
 # returns no row (404) and the vote needs no separate read of the idea.
 # Nothing is written while the voter is suspended (`barred`, suspensions.current's rule) or while the idea is in a
-# campaign whose rules the caller has not checked yet ($9 false): the row then says so and cast_vote acts on it.
+# campaign whose rules the caller has not checked yet ($9 false), nor while it is on a board with a vote budget
+# ($10, board_budget.spaces()): the row then says so and cast_vote acts on it.
 # A vote follows the idea unless the voter unfollowed it (follows.follow_implicitly, inside the same statement).
 VOTE_SQL = """
 WITH idea AS (
@@ -133,7 +170,7 @@ WITH idea AS (
                  AND (ends_at IS NULL OR ends_at > now())) AS b
 ), open AS (
   SELECT old.value FROM idea, old, barred WHERE idea.status <> ALL($4::varchar[]) AND old.value <> $3
-    AND NOT barred.b AND (idea.campaign_id IS NULL OR $9::boolean)
+    AND NOT barred.b AND (idea.campaign_id IS NULL OR $9::boolean) AND idea.space <> ALL($10::varchar[])
 ), ins AS (
   INSERT INTO votes (idea_id, user_id, value, created_at)
   SELECT $1, $2, $3, now() FROM open WHERE open.value = 0 RETURNING 0 AS old
@@ -170,7 +207,7 @@ async def _cast_vote_postgres(idea_id: int, user: User, value: int, campaign_che
     no_votes = list(statuses.keys_where("accepts_votes", False))  # the statuses admins put in done or closed phases
     _unused, rows = await connections.get("default").execute_query(VOTE_SQL, [
         idea_id, user.id, value, no_votes, float(HOT_EPOCH), float(HOT_SECONDS_PER_DECADE), sees_hidden, spaces,
-        campaign_checked])
+        campaign_checked, board_budget.spaces()])
     if not rows or rows[0]["barred"]:
         await suspensions.ensure_may_write(user)  # a suspended member hears that first, as on every write
         if rows:
@@ -179,6 +216,8 @@ async def _cast_vote_postgres(idea_id: int, user: User, value: int, campaign_che
     row = rows[0]
     if row["campaign_id"] is not None and not campaign_checked:
         raise _InCampaign(row["campaign_id"])
+    if row["space"] in board_budget.spaces():
+        raise _OnBudgetBoard(row["space"])
     if not Status(row["status"]).accepts_votes:
         raise NotAllowed(_('Voting is closed: this idea is %(Status)s.', Status=Status(row['status']).label.lower()))
     where = (row["space"], row["hidden"], row["campaign_id"])

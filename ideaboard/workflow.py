@@ -9,7 +9,7 @@ from ideaboard import audit, live, notifications, reads, sql, statuses, vote_bud
 from ideaboard.errors import Conflict, IllegalTransition
 from ideaboard.i18n import gettext as _
 from ideaboard.markdown import render_markdown
-from ideaboard.models import EventKind, Idea, IdeaEvent, Status, User
+from ideaboard.models import EventKind, Idea, IdeaEvent, Status, StatusDefinition, User
 
 S = Status
 # What may follow what is the board's own table (statuses.current(), edited in the admin console). Duplicate is
@@ -57,7 +57,11 @@ async def transition(idea: Idea, actor: User | None, to_status: str, message: st
     """Move an idea one step through the table, record it publicly, tell the people who care, audit it."""
     to_status = Status(to_status)
     message = _clean(message)
-    async with in_transaction():
+    async with in_transaction() as conn:
+        await sql.hold_workflow(conn)  # workflow first, idea second: the order an admin's delete-and-move locks in
+        if to_status not in statuses.BUILT_IN and not await StatusDefinition.filter(key=to_status).exists():
+            raise IllegalTransition(_('The status “%(key)s” was just deleted by an admin: reload the page and choose '
+                                      'another.', key=to_status))  # (built-in ones cannot be deleted)
         fresh = await Idea.filter(id=idea.id).select_for_update().get()
         version = fresh.version if expected_version is None else expected_version
         if fresh.version != version:

@@ -197,6 +197,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POST /staff/admin/users/{user_id}/reactivate": ((), ("q",)),
     "POST /staff/admin/users/{user_id}/suspend": ((), ("reason", "until", "q")),
     "POST /staff/admin/users/{user_id}/unsuspend": ((), ("q",)),
+    "GET /staff/admin/vote-budgets": ((), ()),
+    "POST /staff/admin/vote-budgets": ((), ("space", "vote_budget", "max_votes_per_idea", "demotes")),
     "GET /staff/admin/sso": ((), ()),
     "POST /staff/admin/sso": ((), ("claim", "value", "domains")),
     "POST /login/oidc": ((), ("next",)),

@@ -62,3 +62,39 @@ async def test_members_racing_to_spend_the_last_vote_of_their_budget_never_overs
     assert sum(s for s, _ in scores) == 3 * MEMBERS == sum(u for _, u in scores)
     for idea in ideas:
         assert (await Idea.get(id=idea.id)).score == await Vote.filter(idea_id=idea.id).count()
+
+
+async def test_members_racing_to_spend_the_last_vote_of_their_board_budget_never_overspend(alice, ada, make_idea):
+    from ideaboard import board_budget
+    from ideaboard.models import BoardVoteBudget, Space
+
+    await board_budget.save(ada, Space.PUBLIC, board_budget.parse({"vote_budget": "3", "max_votes_per_idea": "1"}))
+    ideas = [await make_idea(alice, f"Board idea number {n}") for n in range(5)]
+    now = datetime.now(UTC)
+    await User.bulk_create([User(email=f"fan{n}@example.com", name=f"Fan {n}", password_hash="x",
+                                 role=Role.CUSTOMER, email_verified_at=now) for n in range(MEMBERS)])
+    members = await User.filter(email__startswith="fan").order_by("id")
+    for first in ideas[:2]:  # everyone has spent two of three votes, their rows made by racing first votes
+        await asyncio.gather(*(cast_vote(first.id, m, 1) for m in members))
+
+    async def try_vote(member: User, idea: Idea) -> bool:
+        try:
+            await cast_vote(idea.id, member, 1)
+            return True
+        except NotAllowed:
+            return False
+
+    races = [try_vote(m, idea) for m in members for idea in (*ideas[2:], ideas[2])]
+    won = await asyncio.gather(*races)
+    assert sum(won) == MEMBERS
+
+    spent = dict(await BoardVoteBudget.filter(space=Space.PUBLIC).values_list("user_id", "spent"))
+    assert set(spent.values()) == {3} and len(spent) == MEMBERS
+    per_member: dict[int, int] = {}
+    for user_id, value in await Vote.filter(idea__space=Space.PUBLIC).values_list("user_id", "value"):
+        per_member[user_id] = per_member.get(user_id, 0) + value
+    assert per_member == spent
+    for idea in ideas:
+        fresh = await Idea.get(id=idea.id)
+        assert fresh.score == fresh.upvotes == await Vote.filter(idea_id=idea.id).count()
+    assert sum([(await Idea.get(id=i.id)).score for i in ideas]) == 3 * MEMBERS

@@ -97,8 +97,10 @@ class IdeaEdit(Body):
 
 
 class VoteIn(Body):
-    value: Annotated[int, Field(ge=-1, le=1, description="1 up, -1 down, 0 withdraws the vote. In a campaign with a "
-                                "vote budget, 1 gives one more of the caller's votes, -1 takes one back, 0 all.")]
+    value: Annotated[int, Field(ge=-1, le=1, description="1 up, -1 down, 0 withdraws the vote. In a campaign or on a "
+                                "board with a vote budget, 1 gives one more of the caller's votes, -1 takes one back "
+                                "(or, on a board with free demotes and none of the caller's votes, demotes; where "
+                                "demotes are off that is a 403), 0 all.")]
 
 
 class NewComment(Body):
@@ -243,8 +245,8 @@ class IdeaSummary(BaseModel):
     score: int
     comment_count: int
     campaign_id: int | None = Field(None, description="The campaign the idea was shared in, if any.")
-    my_vote: int | None = Field(description="The caller's vote (1, -1 or 0; in a budget campaign the votes the "
-                                "caller put on it); null without a key.")
+    my_vote: int | None = Field(description="The caller's vote (1, -1 or 0; in a budget campaign or on a budget board "
+                                "the votes the caller put on it); null without a key.")
     version: int = Field(description="Send it back as `If-Match: \"<version>\"` on status changes.")
     created_at: datetime
     url: str = Field(description="The idea's page on the site.")

@@ -45,6 +45,7 @@ async def detail(request: Request) -> Response:
     context = {"campaign": campaign, "page": page, "sort": sort, "my_votes": page.my_votes, "tags": page.tags,
                "phase": campaigns.phase(campaign), "countdown": campaigns.countdown(campaign),
                "budget": await vote_budget.budget_of(campaign, viewer),
+               "budgets": {} if campaign.vote_budget else await vote_budget.budgets_for(page.items, viewer),
                "following": await campaigns.follows(campaign, viewer),
                "categories": await _categories(campaign)}
     block = "idea_list" if htmx.is_partial(request) else None

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from ideaboard import (
     accounts,
+    board_budget,
     campaigns,
     captured,
     comments,
@@ -115,11 +116,11 @@ async def _theme_filter(request: Request) -> Theme | None:
         raise not_found("theme") from None
 
 
-async def _budget(idea_id: int, campaign_id: int | None, viewer) -> vote_budget.Budget | None:
-    """The viewer's vote budget where the idea's campaign has one."""
-    if campaign_id is None or viewer is None:
+async def _budget(space: str, campaign_id: int | None, viewer) -> vote_budget.Budget | None:
+    """The viewer's vote budget where the idea's campaign or its board has one (no query where neither could)."""
+    if viewer is None or (campaign_id is None and board_budget.rule(space) is None):
         return None
-    return await vote_budget.budget_of(await Campaign.get_or_none(id=campaign_id), viewer)
+    return await vote_budget.budget_for_idea(space, campaign_id, viewer)
 
 
 async def idea_detail(request: Request) -> Response:
@@ -151,7 +152,7 @@ async def _detail_context(page: idea_page.IdeaPage, comments_before: str | None 
         "related_tweets": page.related_tweets,
         "comment_images": await images.for_comments([c.id for c in page.conversation.items]),
         "source_tweet": await Tweet.get_or_none(id=idea.source_tweet_id) if idea.source_tweet_id else None,
-        "budget": await _budget(idea.id, idea.campaign_id, viewer) if idea.campaign_id else None,
+        "budget": await _budget(str(idea.space), idea.campaign_id, viewer),
         **extra,
     }
 
@@ -305,8 +306,7 @@ async def vote(request: Request) -> Response:
             flash(request, error, "error")
         return back(request, urls.idea(idea_id))
     my_votes = {idea_id: idea.mine} if error is None else await votes.votes_by(viewer, [idea_id])
-    campaign = await Campaign.get_or_none(id=idea.campaign_id) if idea.campaign_id else None  # the Tally knows it
-    budget = await vote_budget.budget_of(campaign, viewer)
+    budget = await _budget(str(idea.space), idea.campaign_id, viewer)  # the Tally knows where the idea is
     return render(request, "ideas/detail.html", {"idea": idea, "my_votes": my_votes, "vote_error": error,
                                                  "budget": budget, "vote_oob": True}, block="vote_widget")
 
@@ -436,6 +436,7 @@ async def search(request: Request) -> Response:
     page = await ideas.search_ideas(viewer, text, page=int_param(request, "page"), typing=typing) if text else None
     ids = [i.id for i in page.items] if page else []
     context = {"q": text, "page": page, "my_votes": await votes.votes_by(viewer, ids) if page else {},
-               "passages": await full_text.conversation_passages(text, ids) if page else {}}
+               "passages": await full_text.conversation_passages(text, ids) if page else {},
+               "budgets": await vote_budget.budgets_for(page.items, viewer) if page else {}}
     block = "results" if htmx.is_partial(request) else None
     return render(request, "search.html", context, block=block)
