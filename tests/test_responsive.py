@@ -84,6 +84,7 @@ def pages(world) -> dict[str, list[str]]:
                                  "/staff/reviews", f"/staff/comments/{held}/redact", f"/staff/ideas/{merged}",
                                  "/staff/campaigns", f"/staff/campaigns/{campaign.id}"],
         "ada@brewline.example": ["/staff/admin/users", "/staff/admin/categories", "/staff/admin/statuses",
+                                 "/staff/admin/vote-budgets",
                                  "/staff/admin/statuses/planned/delete"],
     }
 
