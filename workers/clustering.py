@@ -219,43 +219,68 @@ def cluster_vectors(
     exact_max: int = EXACT_MAX,
     bucket_size: int = BUCKET_SIZE,
     min_cosine: float = NEIGHBOUR_MIN_COSINE,
+    hubness: bool = False,
 ) -> np.ndarray:
     """Cluster unit vectors: exact SNN linkage up to ``exact_max`` rows (O(n^2)), buckets of ``bucket_size`` beyond.
 
-    ``min_cosine`` is the neighbourhood floor; the default suits the LSA vectors of ``TextEncoder``.
+    ``min_cosine`` is the neighbourhood floor; the default suits the LSA vectors of ``TextEncoder``. ``hubness``
+    as in ``cluster_similarities``.
     """
     if len(vectors) <= exact_max:
-        return _snn_linkage(vectors, threshold, min_cosine)
+        return _snn_linkage(vectors, threshold, min_cosine, hubness)
     labels = np.empty(len(vectors), dtype=np.int64)
     offset = 0
     for idx in _buckets(vectors, np.arange(len(vectors)), bucket_size):
-        labels[idx] = _snn_linkage(vectors[idx], threshold, min_cosine) + offset
+        labels[idx] = _snn_linkage(vectors[idx], threshold, min_cosine, hubness) + offset
         offset = labels[idx].max() + 1
     return _merge_close(vectors, labels)
 
 
-def _snn_linkage(vectors: np.ndarray, threshold: float, min_cosine: float = NEIGHBOUR_MIN_COSINE) -> np.ndarray:
+def _snn_linkage(vectors: np.ndarray, threshold: float, min_cosine: float = NEIGHBOUR_MIN_COSINE,
+                 hubness: bool = False) -> np.ndarray:
     """SNN linkage of unit vectors by their cosines."""
-    return cluster_similarities(vectors @ vectors.T, threshold=threshold, min_cosine=min_cosine)
+    return cluster_similarities(vectors @ vectors.T, threshold=threshold, min_cosine=min_cosine, hubness=hubness)
 
 
 def cluster_similarities(
-    sims: np.ndarray, *, threshold: float = DEFAULT_THRESHOLD, min_cosine: float = NEIGHBOUR_MIN_COSINE
+    sims: np.ndarray, *, threshold: float = DEFAULT_THRESHOLD, min_cosine: float = NEIGHBOUR_MIN_COSINE,
+    hubness: bool = False,
 ) -> np.ndarray:
     """Average linkage on 1 - Jaccard overlap of kNN neighbourhoods pruned to similarity >= ``min_cosine``.
 
     Takes a square similarity matrix (1 on the diagonal) so a caller can cluster in a space that is not plain
-    vectors (``workers/semantic.py`` removes each board's common subject first); exact, so O(n^2).
+    vectors (``workers/semantic.py`` removes each board's common subject first); exact, so O(n^2). With
+    ``hubness`` the neighbours are chosen by ``hub_corrected`` scores instead (the floor stays on ``sims``).
     """
     n = len(sims)
     if n < 2:
         return np.zeros(n, dtype=np.int64)
     k = min(NEIGHBOURS, n)
     rows = np.repeat(np.arange(n), k)
-    cols = np.argpartition(-sims, k - 1, axis=1)[:, :k].ravel()
+    cols = np.argpartition(-(hub_corrected(sims, k) if hubness else sims), k - 1, axis=1)[:, :k].ravel()
     keep = (sims[rows, cols] >= min_cosine) | (rows == cols)
     hood = sp.csr_matrix((np.ones(keep.sum(), np.float32), (rows[keep], cols[keep])), shape=(n, n))
     return fcluster(jaccard_tree(hood), threshold, criterion="distance").astype(np.int64) - 1
+
+
+def hub_corrected(sims: np.ndarray, k: int) -> np.ndarray:
+    """Neighbour ranking that discounts hubs (CSLS, Conneau et al. 2018): ``sims[i, j] - r[j] / 2``, where r[j] is
+    j's mean similarity to its k nearest others; each row keeps itself first.
+
+    In a sentence-embedding space a few generic ideas sit near everything and enter most neighbourhoods, where
+    they make unrelated ideas look as if they shared neighbours. Ranking i's candidates by 2 cos - r_i - r_j (r_i
+    is constant along the row) prefers a j that is close to i rather than close to all. Semantic path, cut at
+    0.92 (cluster_quality): banking77 ARI 0.578 -> 0.606, both halves of its tune/held-out split up; app-review
+    themes (whole clusters per theme) 0.538 -> 0.522, still above MiniLM + KMeans told k (0.437).
+    """
+    n = len(sims)
+    others = sims.astype(np.float32, copy=True)
+    np.fill_diagonal(others, -np.inf)
+    reach = min(k, n - 1)
+    density = np.partition(others, n - reach, axis=1)[:, n - reach:].mean(axis=1) if reach > 0 else np.zeros(n)
+    ranked = sims - np.float32(0.5) * density[None, :].astype(np.float32)
+    np.fill_diagonal(ranked, np.inf)
+    return ranked
 
 
 def jaccard_tree(hood: sp.csr_matrix) -> np.ndarray:

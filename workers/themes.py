@@ -8,7 +8,7 @@ each other) is cut into ``theme_count(n)`` groups, about sqrt(n) / 2: 2 on a 20-
 6,400. The tree is built on at most ``SAMPLE`` ideas spread evenly through the board; every other idea joins the
 theme whose centre is nearest, so no theme depends on an arbitrary bucket. Each cluster then goes wholly to the
 theme most of its ideas fell in. Measured in bench/cluster_quality.py --themes: app_review_feature_search (2,000
-reviews, 5 apps as coarse labels) ARI 0.54 without k, where MiniLM + KMeans told k = 5 gets 0.49.
+reviews, 5 apps as coarse labels) ARI 0.52 without k, where MiniLM + KMeans told k = 5 gets 0.44.
 
 Names: the most representative idea's title (nearest the theme's centre) plus the 2-3 word phrases most
 over-represented in the theme. Brand words never define a theme: handles, brand keywords, the site name and any word
