@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.signals import post_delete, post_save
+from tortoise.transactions import in_transaction
 
 from ideaboard import audit, clock, i18n, inputs
 from ideaboard.errors import NotAllowed, NotFound
@@ -267,9 +268,15 @@ async def move_idea(idea: Idea, campaign: Campaign | None, actor: User) -> Idea:
     before = idea.campaign_id
     if before == (campaign.id if campaign else None):
         return idea
+    from ideaboard import vote_budget  # it imports ideas, which imports this module
+
+    spent_from = await vote_budget.holder_of(idea)
     idea.campaign_id = campaign.id if campaign else None
-    await Idea.filter(id=idea.id).update(campaign_id=idea.campaign_id)
-    await audit.record(actor, "idea.campaign", "idea", idea.id, from_campaign=before, to_campaign=idea.campaign_id)
+    async with in_transaction():
+        await Idea.filter(id=idea.id).update(campaign_id=idea.campaign_id)
+        await vote_budget.recount_moved(idea, previous=spent_from)  # its votes now spend the other budget
+        await audit.record(actor, "idea.campaign", "idea", idea.id, from_campaign=before,
+                           to_campaign=idea.campaign_id)
     return idea
 
 

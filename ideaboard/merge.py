@@ -177,6 +177,7 @@ async def unmerge(source: Idea, actor: User) -> Idea:
         await Idea.filter(id=b.id).update(status=back, merged_into_id=None, version=F("version") + 1)
         await recount(a)
         await recount(b)
+        await vote_budget.recount_moved(b, a)  # B's budget votes are spent again, weighing what they weigh
         await IdeaEvent.create(
             idea_id=b.id, actor=actor, kind=EventKind.MERGED, from_status=Status.DUPLICATE, to_status=back,
             message=f"No longer merged into “{a.title}”", message_html=render_markdown(

@@ -152,10 +152,10 @@ async def _counted(holder: Holder, user_id: int, conn=None) -> int:
 
 
 async def _ensure_row(holder: Holder, user: User) -> None:
-    """The row the conditional UPDATE moves (made once, outside the vote's transaction; a board's counts the
-    member's votes from before its budget was turned on)."""
+    """The row the conditional UPDATE moves (made once, outside the vote's transaction), counting the member's
+    votes from before: a board's from before its budget was turned on, a campaign's on ideas moved into it."""
     if not await holder.model.filter(**holder.where, user_id=user.id).exists():
-        spent = await _counted(holder, user.id) if holder.space else 0
+        spent = await _counted(holder, user.id)
         with contextlib.suppress(IntegrityError):  # the member's other request made it
             await holder.model.create(**holder.where, user_id=user.id, spent=spent)
 
@@ -277,21 +277,30 @@ def _refund_params(count: int, idea: Idea, holder: Holder, status: statuses.Stat
 
 
 async def after_merge(source: Idea, target: Idea) -> None:
-    """A merge moved B's votes onto A (merge.py): budget votes weigh their value, and each voter's spending is
-    counted again from the votes on open ideas (B is closed now; someone who voted on both kept A's vote)."""
-    target_holder = await holder_of(target)
-    holders = [h for h in (await holder_of(source), target_holder) if h is not None]
+    """A merge moved B's votes onto A (merge.py); B is closed now, and someone who voted on both kept A's vote."""
+    await recount_moved(source, target)
+
+
+async def recount_moved(*ideas: Idea, previous: Holder | None = None) -> None:
+    """Votes moved between these ideas (a merge, or its undoing), or an idea moved into or out of a budget campaign
+    (whose budget it spent: `previous`): a budget idea's totals weigh each vote's value, and each of their voters'
+    spending is counted again from the votes on open ideas."""
+    holders = {previous.key: previous} if previous is not None else {}
+    for idea in ideas:
+        holder = await holder_of(idea)
+        if holder is None:
+            continue
+        holders[holder.key] = holder
+        values: list[Any] = await Vote.filter(idea_id=idea.id).values_list("value", flat=True)
+        idea.upvotes = sum(v for v in values if v > 0)
+        idea.downvotes = sum(1 for v in values if v < 0)
+        idea.score = idea.upvotes - idea.downvotes
+        idea.hot = hot_score(idea.score, idea.created_at)
+        await idea.save(update_fields=["upvotes", "downvotes", "score", "hot"])
     if not holders:
         return
-    if target_holder is not None:
-        values: list[Any] = await Vote.filter(idea_id=target.id).values_list("value", flat=True)
-        target.upvotes = sum(v for v in values if v > 0)
-        target.downvotes = sum(1 for v in values if v < 0)
-        target.score = target.upvotes - target.downvotes
-        target.hot = hot_score(target.score, target.created_at)
-        await target.save(update_fields=["upvotes", "downvotes", "score", "hot"])
-    voters: list[Any] = [u for u in await Vote.filter(idea_id=target.id).values_list("user_id", flat=True) if u]
-    for holder in {h.key: h for h in holders}.values():
-        for user_id in voters:
+    rows: list[Any] = await Vote.filter(idea_id__in=[i.id for i in ideas]).values_list("user_id", flat=True)
+    for holder in holders.values():
+        for user_id in sorted({int(u) for u in rows if u}):
             await holder.model.filter(**holder.where, user_id=user_id).update(
                 spent=await _counted(holder, user_id))

@@ -88,6 +88,27 @@ async def test_bobs_votes_come_back_when_an_idea_launches_and_he_is_told(browser
     assert 'data-mine="0">3 of 3 votes left' in (await client.get(urls.idea(other.id))).text
 
 
+
+async def test_a_merge_and_its_undoing_keep_bobs_spending_exact(browser_for, ada, bob, alice, sam, make_idea):
+    """Bob put 2 votes on each of two near-duplicates; merged, he keeps A's 2 (B's come back); unmerged, B's 2 are
+    back on B and spent again, so he can't spend them twice."""
+    from ideaboard.merge import merge_ideas, unmerge
+
+    a = await make_idea(alice, "Oat milk in every store")
+    b = await make_idea(alice, "Please add oat milk")
+    await set_budget(await browser_for(ada), vote_budget="5", max_votes_per_idea="2")
+    client = await browser_for(bob)
+    for idea in (a, b, a, b):
+        await client.post(urls.idea_vote(idea.id), {"value": "up"}, htmx=True)
+    assert (await BoardVoteBudget.get(user_id=bob.id)).spent == 4
+    await merge_ideas(await Idea.get(id=b.id), await Idea.get(id=a.id), sam)
+    assert (await BoardVoteBudget.get(user_id=bob.id)).spent == 2
+    assert (await Idea.get(id=a.id)).score == 2
+    await unmerge(await Idea.get(id=b.id), sam)
+    assert (await BoardVoteBudget.get(user_id=bob.id)).spent == 4
+    assert [(await Idea.get(id=i.id)).score for i in (a, b)] == [2, 2]
+    assert 'data-mine="2">1 of 5 votes left' in (await client.get(urls.idea(b.id))).text
+
 async def test_demotes_are_off_or_free_as_ada_chose(browser_for, ada, bob, alice, make_idea):
     idea = await make_idea(alice, "Loud music in the morning")
     console = await browser_for(ada)
@@ -198,3 +219,33 @@ async def test_an_integration_voting_for_bob_follows_the_board_budget(app, ada, 
         assert withdrawn.status_code == 200 and withdrawn.json()["my_vote"] == 0
         assert (await api.put(f"{urls.api_idea(ideas[1].id)}/vote", json={"value": 1})).status_code == 200
     assert (await BoardVoteBudget.get(user_id=bob.id)).spent == 1
+
+
+async def test_an_idea_moved_into_a_budget_campaign_spends_the_campaigns_budget_instead(browser_for, ada, bob,
+                                                                                         alice, sam, make_idea,
+                                                                                         request):
+    """Sam moves the oat-husk cups, which Bob gave 2 board votes, into a budget campaign: Bob gets them back on the
+    board and they count in the campaign; moved out again, they count on the board."""
+    from ideaboard import campaigns, clock
+    from ideaboard.models import VoteBudget
+    from tests.test_campaigns import OPENS, make_campaign
+
+    cups = await make_idea(alice, "Cups made of oat husks")
+    await set_budget(await browser_for(ada), vote_budget="5", max_votes_per_idea="2")
+    client = await browser_for(bob)
+    for _n in range(2):
+        await client.post(urls.idea_vote(cups.id), {"value": "up"}, htmx=True)
+    campaign = await make_campaign(sam, vote_budget="3", max_votes_per_idea="2")
+    clock.set_now(OPENS)
+    request.addfinalizer(lambda: clock.set_now(None))
+    await campaigns.move_idea(await Idea.get(id=cups.id), campaign, sam)
+    assert (await BoardVoteBudget.get(user_id=bob.id)).spent == 0
+    refills = await make_idea(alice, "Free refills on Mondays")
+    await campaigns.move_idea(refills, campaign, sam)
+    widget = await client.post(urls.idea_vote(refills.id), {"value": "up"}, htmx=True)
+    assert 'data-mine="1">0 of 3 votes left' in widget.text  # the cups' 2 count in the campaign's budget
+    await client.post(urls.idea_vote(refills.id), {"value": "none"}, htmx=True)
+    assert (await VoteBudget.get(campaign=campaign, user_id=bob.id)).spent == 2
+    await campaigns.move_idea(await Idea.get(id=cups.id), None, sam)
+    assert (await BoardVoteBudget.get(user_id=bob.id)).spent == 2
+    assert (await VoteBudget.get(campaign=campaign, user_id=bob.id)).spent == 0
