@@ -80,6 +80,11 @@ def plain_ngettext(singular: str, plural: str, n: int) -> str:
     return catalogue(current()).ngettext(singular, plural, n)
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction and returns it as it is: English where it is defined, translated where shown."""
+    return message
+
+
 def lazy_gettext(message: str, **variables: Any) -> LazyProxy:
     """A message defined at import time, translated when it is shown (in the locale of that request)."""
     return LazyProxy(gettext, message, enable_cache=False, **variables)
@@ -205,6 +210,6 @@ def number(value: int | float | None) -> str:
     return numbers.format_decimal(value or 0, locale=current())
 
 
-__all__ = ["DEFAULT", "LOCALES", "LocaleMiddleware", "accepted", "catalogue", "choose", "current", "date",
+__all__ = ["DEFAULT", "LOCALES", "N_", "LocaleMiddleware", "accepted", "catalogue", "choose", "current", "date",
            "datetime_utc", "from_header", "gettext", "html_lang", "lazy_gettext", "month_year", "ngettext", "number",
            "timeago", "use"]

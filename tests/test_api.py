@@ -514,3 +514,25 @@ async def test_jonas_integration_asks_for_german_and_gets_its_problems_in_german
     assert '<html lang="de"' in reference.text and "Schlüssel und Berechtigungen" in reference.text
     assert "Ungültige Eingabe: <code>fields</code> nennt jedes Problem." in reference.text
     assert "Keys and scopes" in (await visitor.get(urls.api_reference())).text
+
+
+async def test_lena_reads_every_operation_of_the_reference_in_german_while_openapi_json_stays_english(visitor):
+    english = (await visitor.get(urls.api_openapi())).json()
+    assert (await visitor.get(urls.api_openapi(), headers=GERMAN)).json() == english
+    assert english["paths"]["/api/v1/ideas/{idea_id}/vote"]["delete"]["summary"] == "Withdraw the person's vote."
+    page = (await visitor.get(urls.api_reference(), headers=GERMAN)).text
+    for ops in english["paths"].values():
+        for op in ops.values():
+            section = page.split(f'id="{op["operationId"]}"', 1)[1].split("</section>", 1)[0]
+            assert str(openapi.code_spans(op["summary"])) not in section, op["operationId"]
+    assert "Die Stimme der Person zurückziehen." in page
+    assert "Der Slug einer Kategorie." in page  # a query parameter
+    assert "Auch als Stimme des Kunden für die Idee zählen." in page  # a body field
+    assert "<code>earlier_cursor</code> blättert in der Unterhaltung zurück." in page
+    assert "Withdraw the person&#39;s vote." in (await visitor.get(urls.api_reference())).text
+
+
+def test_a_new_handler_docstring_cannot_reach_the_reference_page_unmarked_for_the_translators():
+    from ideaboard.api.docstrings import DOCSTRINGS
+    for _path, op in openapi.operations(build_routes()):
+        assert op.summary in DOCSTRINGS and (not op.description or op.description in DOCSTRINGS), op.name

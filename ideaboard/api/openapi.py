@@ -15,15 +15,10 @@ from ideaboard import i18n, inputs
 from ideaboard.api import schemas
 from ideaboard.api.operations import Operation
 from ideaboard.api_keys import SCOPE_HELP
-from ideaboard.i18n import gettext
+from ideaboard.i18n import N_, gettext
 from ideaboard.settings import Settings
 
 API_ROOT = "/api/v1"
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction: English in the document, translated on the reference page."""
-    return message
 
 REF = "#/components/schemas/{model}"
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ideaboard import inputs, statuses
 from ideaboard.forms import BODY_MAX, COMMENT_MAX, MAX_TAGS, TITLE_MAX
+from ideaboard.i18n import N_
 from ideaboard.models import ApiScope, EventKind, NotificationKind, Role, Space
 from ideaboard.workflow import MAX_MESSAGE
 
@@ -44,8 +45,8 @@ def _defined_status(value: str) -> str:
 # Statuses are the board's own (admins define them): keys, not an enum; GET /statuses lists them.
 Status = Annotated[str, Field(max_length=statuses.KEY_MAX, description="A status key (GET /api/v1/statuses).",
                               examples=["under_review"])]
-StatusIn = Annotated[str, Field(max_length=statuses.KEY_MAX, description="One of the board's status keys "
-                                "(GET /api/v1/statuses).", examples=["planned"]), AfterValidator(_defined_status)]
+StatusIn = Annotated[str, Field(max_length=statuses.KEY_MAX, description=N_("One of the board's status keys "
+                                "(GET /api/v1/statuses)."), examples=["planned"]), AfterValidator(_defined_status)]
 
 
 class Body(BaseModel):
@@ -58,18 +59,19 @@ class Query(BaseModel):
 
 class IdeaListQuery(Query):
     sort: Literal["hot", "top", "new"] = "hot"
-    status: StatusIn | None = Field(None, description="Only this status; closed ideas are listed only when asked for.")
-    category: Annotated[Line, Field(max_length=60)] | None = Field(None, description="A category's slug.")
+    status: StatusIn | None = Field(
+        None, description=N_("Only this status; closed ideas are listed only when asked for."))
+    category: Annotated[Line, Field(max_length=60)] | None = Field(None, description=N_("A category's slug."))
     tag: Annotated[Line, Field(max_length=60)] | None = None
-    space: Space = Field(Space.PUBLIC, description="`internal` needs an employee's or staff key.")
-    campaign: RowId | None = Field(None, description="A campaign's id: its ideas only (in the campaign's space).")
-    after: Cursor | None = Field(None, description="`next_cursor` of the previous page.")
-    before: Cursor | None = Field(None, description="`previous_cursor` of the next page.")
+    space: Space = Field(Space.PUBLIC, description=N_("`internal` needs an employee's or staff key."))
+    campaign: RowId | None = Field(None, description=N_("A campaign's id: its ideas only (in the campaign's space)."))
+    after: Cursor | None = Field(None, description=N_("`next_cursor` of the previous page."))
+    before: Cursor | None = Field(None, description=N_("`previous_cursor` of the next page."))
     limit: int = Field(20, ge=1, le=100)
 
 
 class CommentListQuery(Query):
-    before: Cursor | None = Field(None, description="`earlier_cursor` of the page after.")
+    before: Cursor | None = Field(None, description=N_("`earlier_cursor` of the page after."))
 
 
 class SearchQuery(Query):
@@ -83,8 +85,8 @@ class NewIdea(Body):
     category_id: RowId | None = None
     tags: Annotated[list[Annotated[Line, Field(max_length=40)]], Field(max_length=MAX_TAGS)] = []
     space: Space = Space.PUBLIC
-    campaign_id: RowId | None = Field(None, description="An open campaign of the same space; refused (422, "
-                                      "`campaign_closed`) before it opens and from its closing time on.")
+    campaign_id: RowId | None = Field(None, description=N_("An open campaign of the same space; refused (422, "
+                                      "`campaign_closed`) before it opens and from its closing time on."))
 
 
 class IdeaEdit(Body):
@@ -97,10 +99,10 @@ class IdeaEdit(Body):
 
 
 class VoteIn(Body):
-    value: Annotated[int, Field(ge=-1, le=1, description="1 up, -1 down, 0 withdraws the vote. In a campaign or on a "
-                                "board with a vote budget, 1 gives one more of the caller's votes, -1 takes one back "
+    value: Annotated[int, Field(ge=-1, le=1, description=N_("1 up, -1 down, 0 withdraws the vote. In a campaign or on "
+                                "a board with a vote budget, 1 gives one more of the caller's votes, -1 takes one back "
                                 "(or, on a board with free demotes and none of the caller's votes, demotes; where "
-                                "demotes are off that is a 403), 0 all.")]
+                                "demotes are off that is a 403), 0 all."))]
 
 
 class NewComment(Body):
@@ -113,21 +115,21 @@ class StatusChange(Body):
 
 
 class OwnerIn(Body):
-    owner_id: RowId | None = Field(description="A teammate's user id; null releases the idea.")
+    owner_id: RowId | None = Field(description=N_("A teammate's user id; null releases the idea."))
 
 
 class MergeIn(Body):
-    into_id: RowId = Field(description="The idea this one duplicates: votes, comments and followers move there.")
+    into_id: RowId = Field(description=N_("The idea this one duplicates: votes, comments and followers move there."))
 
 
 class FeedbackIn(Body):
     email: Annotated[Line, Field(min_length=3, max_length=254)] = Field(
-        description="The customer's address: an existing member, or a new unclaimed account they can claim later.")
-    name: Annotated[Line, Field(max_length=80)] = Field("", description="Their name, for a new account.")
+        description=N_("The customer's address: an existing member, or a new unclaimed account they can claim later."))
+    name: Annotated[Line, Field(max_length=80)] = Field("", description=N_("Their name, for a new account."))
     source: Annotated[Line, Field(min_length=1, max_length=120)] = Field(
-        description="Where the team heard it, such as `sales call` or `ticket #123`.")
+        description=N_("Where the team heard it, such as `sales call` or `ticket #123`."))
     note: Annotated[Text, Field(max_length=2000)] = ""
-    vote: bool = Field(True, description="Also count it as the customer's vote for the idea.")
+    vote: bool = Field(True, description=N_("Also count it as the customer's vote for the idea."))
     company: Annotated[Line, Field(max_length=120)] = ""
     segment: Annotated[Line, Field(max_length=60)] = ""
     annual_revenue: int | None = Field(None, ge=0, le=10**15)
@@ -179,8 +181,8 @@ class ClusterList(BaseModel):
 class ConversationQuery(Query):
     who: Literal["all", "unassigned", "mine"] = "all"
     state: Annotated[Line, Field(max_length=20)] = Field(
-        "", description="A conversation state, `all`, or empty for the ones waiting for an answer.")
-    idea: RowId | None = Field(None, description="Only conversations linked to this idea.")
+        "", description=N_("A conversation state, `all`, or empty for the ones waiting for an answer."))
+    idea: RowId | None = Field(None, description=N_("Only conversations linked to this idea."))
     sort: Literal["newest", "urgent"] = "newest"
     page: int = Field(1, ge=1, le=10_000)
 
@@ -209,7 +211,7 @@ class ConversationList(BaseModel):
 
 
 class AssigneeIn(Body):
-    assignee_id: RowId | None = Field(description="A teammate's user id (your own to claim); null releases it.")
+    assignee_id: RowId | None = Field(description=N_("A teammate's user id (your own to claim); null releases it."))
 
 
 class HiddenIn(Body):
