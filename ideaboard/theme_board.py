@@ -40,8 +40,13 @@ async def _current_run_id() -> int | None:
     return run.id if run else None
 
 
+SLUG_MAX = 80  # Theme.slug's column: a longer one names no theme (and the ORM refuses to compare it)
+
+
 async def published_theme(slug: str) -> Theme:
     """The current run's published theme with this slug; raises NotFound for an unknown or unpublished one."""
+    if len(slug) > SLUG_MAX:
+        raise NotFound("theme")
     run_id = await _current_run_id()
     theme = await Theme.get_or_none(run_id=run_id, slug=slug, published=True) if run_id else None
     if theme is None:
@@ -70,7 +75,7 @@ async def board_chips(space: Space) -> list[ThemeChip]:
 async def set_published(slug: str, published: bool, actor: User) -> Theme:
     """Publish (or withdraw) the current run's theme with this slug, audited; NotFound if the run has no such theme."""
     run_id = await _current_run_id()
-    theme = await Theme.get_or_none(run_id=run_id, slug=slug) if run_id else None
+    theme = await Theme.get_or_none(run_id=run_id, slug=slug) if run_id and len(slug) <= SLUG_MAX else None
     if theme is None:
         raise NotFound("theme")
     if theme.published != published:

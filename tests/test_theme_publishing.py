@@ -91,6 +91,11 @@ async def test_an_unpublished_theme_is_a_clear_404_and_never_listed(browser_for,
     assert await AuditEntry.filter(action="theme.unpublish").count() == 1
     assert (await visitor.get(f"/?theme={dark.slug}")).status_code == 404
     assert 'id="f-theme"' not in (await visitor.get("/")).text
+    too_long = "·" * 200  # longer than any slug: a plain "no such theme", never a 500
+    assert (await visitor.get(f"/?theme={too_long}")).status_code == 404
+    refused = await staff.post(f"/staff/themes/{too_long}/publish", {"published": "1"})
+    assert refused.status_code == 303 and "no longer in the current clustering run" in (
+        await staff.get(refused.headers["location"])).text
 
 
 async def test_customers_cannot_publish_a_theme(browser_for, alice, erin, make_idea, worker_ctx):
