@@ -92,9 +92,13 @@ def memory() -> dict[str, float]:
             "uss": fields["Private_Clean"] + fields["Private_Dirty"]}
 
 
+MODES = {"old": ("int8", 50), "new": ("float16", suggest_file.CANDIDATES)}  # re-scored from, candidates
+
+
 def web_process(root: str, model_blob: bytes, texts: list[str], lsa_q: np.ndarray, sense_q: np.ndarray,
-                barrier, results) -> None:
-    """One web process: map the file (verifying it), answer the keystrokes, report times and memory."""
+                barrier, results, modes: dict[str, tuple[str, int]]) -> None:
+    """One web process: map the file (verifying it), answer each keystroke the old way and the new way (in
+    alternating order), report times and memory."""
     bare = memory()  # the process before any similar-ideas state: what the feature adds is measured from here
     started = time.perf_counter()
     model = SuggestModel.from_bytes(model_blob)
@@ -104,13 +108,17 @@ def web_process(root: str, model_blob: bytes, texts: list[str], lsa_q: np.ndarra
     before = memory()
     none = np.zeros(0, dtype=np.int64)
     barrier.wait()
-    timings, answers = [], []
-    for text, vector, meaning in zip(texts, lsa_q, sense_q, strict=True):
-        t0 = time.perf_counter()
-        model.embed(text)  # the typed text's LSA vector: its cost counts, the synthetic vector is used
-        found = mapped.query_vectors(vector, meaning, 10, 0.3, none)
-        timings.append((time.perf_counter() - t0) * 1000)
-        answers.append([i for i, _ in found])
+    timings: dict[str, list[float]] = {mode: [] for mode in modes}
+    answers: dict[str, list[list[int]]] = {mode: [] for mode in modes}
+    for n, (text, vector, meaning) in enumerate(zip(texts, lsa_q, sense_q, strict=True)):
+        for mode in (list(modes) if n % 2 else list(modes)[::-1]):
+            mapped.rescore_int8 = modes[mode][0] == "int8"
+            suggest_file.CANDIDATES = modes[mode][1]
+            t0 = time.perf_counter()
+            model.embed(text)  # the typed text's LSA vector: its cost counts, the synthetic vector is used
+            found = mapped.query_vectors(vector, meaning, 10, 0.3, none)
+            timings[mode].append((time.perf_counter() - t0) * 1000)
+            answers[mode].append([i for i, _ in found])
     barrier.wait()  # both processes have touched what they touch before memory is read
     results.put({"pid": os.getpid(), "open": open_seconds, "timings": timings, "answers": answers,
                  "bare": bare, "before": before, "after": memory(), "load": load()})
@@ -127,8 +135,12 @@ def main() -> int:
     parser.add_argument("--dir", help="keep the built file here and reuse it on the next run")
     parser.add_argument("--connectivity", type=int, default=suggest_file.CONNECTIVITY, help="HNSW M to try")
     parser.add_argument("--expansion-add", type=int, default=suggest_file.EXPANSION_ADD, help="HNSW ef_add to try")
+    parser.add_argument("--candidates", type=int, default=suggest_file.CANDIDATES,
+                        help="candidates re-scored from float16 (the old way: 50 from int8, measured beside it)")
+    parser.add_argument("--only-new", action="store_true", help="skip the old way (int8 re-scoring)")
     args = parser.parse_args()
     suggest_file.CONNECTIVITY, suggest_file.EXPANSION_ADD = args.connectivity, args.expansion_add
+    modes = {"new": ("float16", args.candidates)} if args.only_new else {**MODES, "new": ("float16", args.candidates)}
     print(f"ideas: {args.n:,}  start {load()}", flush=True)
 
     t0 = time.perf_counter()
@@ -161,13 +173,16 @@ def main() -> int:
             print(f"build (HNSW M={suggest_file.CONNECTIVITY}, ef_add={suggest_file.EXPANSION_ADD}, int8, "
                   f"{args.threads} threads): {time.perf_counter() - t0:.0f} s  {load()}", flush=True)
         size_mb = (folder / suggest_file.INDEX_FILE).stat().st_size / 1e6
-        print(f"file {size_mb:.0f} MB; search ef {suggest_file.expansion_search()}, "
-              f"{suggest_file.CANDIDATES} candidates re-scored", flush=True)
+        size_mb = sum((folder / name).stat().st_size for name in suggest_file.FILES) / 1e6
+        print(f"files {size_mb:.0f} MB (graph + int8 {(folder / suggest_file.INDEX_FILE).stat().st_size / 1e6:.0f}, "
+              f"float16 rows {(folder / suggest_file.VECTORS_FILE).stat().st_size / 1e6:.0f}); "
+              f"search ef {suggest_file.expansion_search()}; " + ", ".join(
+                  f"{mode}: {k} candidates re-scored from {kind}" for mode, (kind, k) in modes.items()), flush=True)
 
         ctx = mp.get_context("spawn")
         barrier, results = ctx.Barrier(args.processes), ctx.Queue()
         procs = [ctx.Process(target=web_process, args=(str(root), model_blob, texts, lsa_q, sense_q, barrier,
-                                                        results)) for _ in range(args.processes)]
+                                                        results, modes)) for _ in range(args.processes)]
         for p in procs:
             p.start()
         reports = [results.get() for _ in procs]
@@ -178,13 +193,14 @@ def main() -> int:
     t0 = time.perf_counter()
     rows = suggest_file.combine(lsa, sense)
     queries = suggest_file.combine(lsa_q, sense_q)
-    recall = []
+    recall: dict[str, list[float]] = {mode: [] for mode in modes}
     for start in range(0, len(queries), 100):
         scores = rows @ queries[start:start + 100].T
         tenth = -np.partition(-scores, 9, axis=0)[9]
         for j in range(scores.shape[1]):
-            found = reports[0]["answers"][start + j]
-            recall.append(np.sum(scores[np.asarray(found, dtype=np.int64) - 1, j] >= tenth[j] - 1e-4) / 10)
+            for mode in modes:
+                found = reports[0]["answers"][mode][start + j]
+                recall[mode].append(np.sum(scores[np.asarray(found, dtype=np.int64) - 1, j] >= tenth[j] - 1e-4) / 10)
     del rows
     exact_seconds = time.perf_counter() - t0
 
@@ -202,27 +218,31 @@ def main() -> int:
     print(f"\nbaseline, in-memory exact ({args.baseline_queries} keystrokes): p50 {b50:.1f} ms  p95 {b95:.1f} ms  "
           f"p99 {b99:.1f} ms; float32 rows held by EVERY web process: {base_mb:.0f} MB  {load()}")
 
-    all_times = []
+    all_times: dict[str, list[float]] = {mode: [] for mode in modes}
     for r in reports:
-        p50, p95, p99 = np.percentile(r["timings"], [50, 95, 99])
-        all_times += r["timings"]
         after, bare = r["after"], r["bare"]
         r["uss_added"], r["pss_added"] = after["uss"] - bare["uss"], after["pss"] - bare["pss"]
-        print(f"mapped file, process {r['pid']} ({args.queries} keystrokes, {args.processes} processes at once): "
-              f"p50 {p50:.2f} ms  p95 {p95:.2f} ms  p99 {p99:.2f} ms  | open+verify {r['open']:.1f} s | "
-              f"model + file add USS {r['uss_added']:.0f} MB, PSS {r['pss_added']:.0f} MB (process in all: "
+        for mode, (kind, k) in modes.items():
+            p50, p95, p99 = np.percentile(r["timings"][mode], [50, 95, 99])
+            all_times[mode] += r["timings"][mode]
+            print(f"mapped file, {mode} ({k} from {kind}), process {r['pid']} ({args.queries} keystrokes, "
+                  f"{args.processes} processes at once): p50 {p50:.2f} ms  p95 {p95:.2f} ms  p99 {p99:.2f} ms")
+        print(f"  process {r['pid']}: open+verify {r['open']:.1f} s | "
+              f"model + files add USS {r['uss_added']:.0f} MB, PSS {r['pss_added']:.0f} MB (process in all: "
               f"USS {after['uss']:.0f}, PSS {after['pss']:.0f}, RSS {after['rss']:.0f} MB)  {r['load']}")
-    rec = float(np.mean(recall))
-    p95_all = float(np.percentile(all_times, 95))
+    for mode, (kind, k) in modes.items():
+        print(f"recall@10 vs exact, {mode} ({k} from {kind}; {len(recall[mode])} keystrokes, tie-aware): "
+              f"{np.mean(recall[mode]):.3f}   p95 {np.percentile(all_times[mode], 95):.2f} ms")
+    rec = float(np.mean(recall["new"]))
+    p95_all = float(np.percentile(all_times["new"], 95))
     pss = max(r["pss_added"] for r in reports)
     uss = max(r["uss_added"] for r in reports)
-    print(f"recall@10 vs exact ({len(recall)} keystrokes, tie-aware): {rec:.3f}   "
-          f"exact check took {exact_seconds:.0f} s")
+    print(f"exact check took {exact_seconds:.0f} s")
     ok = p95_all < 20 and uss <= 100 and rec >= 0.95
     print(f"\ntargets (issue 19) at {args.n:,} ideas, {load()}:")
     print(f"  p95 < 20 ms: {'PASS' if p95_all < 20 else 'FAIL'} ({p95_all:.2f} ms; baseline {b95:.0f} ms)")
     print(f"  <= 100 MB per web process: {'PASS' if uss <= 100 else 'FAIL'} (added by the feature: USS {uss:.0f} MB, "
-          f"PSS {pss:.0f} MB with {args.processes} processes sharing the {size_mb:.0f} MB file; "
+          f"PSS {pss:.0f} MB with {args.processes} processes sharing the {size_mb:.0f} MB of files; "
           f"baseline {base_mb:.0f} MB of rows each)")
     print(f"  recall@10 >= 0.95: {'PASS' if rec >= 0.95 else 'FAIL'} ({rec:.3f})")
     return 0 if ok else 1

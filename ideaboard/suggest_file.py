@@ -3,12 +3,15 @@
 Below ``mapped_above()`` ideas a web process keeps the vectors in memory and searches them exactly (suggest.py). Above
 it, the machine materialises the published vectors once, in a child process, into ``<data dir>/suggest/<version>-
 <last row id>/``: a usearch HNSW index over int8 rows of 512 numbers, sqrt(0.35) x the idea's LSA row beside
-sqrt(0.65) x its sentence vector, so an inner product is the blended score the exact path computes. Every web process
-maps that file read-only (``Index.restore(view=True)``): the page cache holds one copy per machine, not one per process.
+sqrt(0.65) x its sentence vector, so an inner product is the blended score the exact path computes; beside it the same
+rows in float16 (``vectors.f16``) and the idea id of each row (``ids.i64``). The graph finds candidates on the int8
+rows; they are re-scored from the float16 rows, because int8 alone cannot tell topic-mates apart that are a thousandth
+apart (a perfect search over int8 rows finds 0.96 of the true top 10). Every web process maps all three read-only
+(``Index.restore(view=True)``, ``numpy.memmap``): the page cache holds one copy per machine, not one per process.
 
-Safety: the child writes into a hidden ``.tmp-…`` folder, writes ``manifest.json`` (size and SHA-256 of the index)
+Safety: the child writes into a hidden ``.tmp-…`` folder, writes ``manifest.json`` (size and SHA-256 of each file)
 last, fsyncs and renames the folder into place, so a half-written index never has the final name; a reader checks
-size and digest before mapping, so a corrupt one is never read. An exclusive ``flock`` on ``build.lock`` lets one
+sizes and digests before mapping, so a corrupt one is never read. An exclusive ``flock`` on ``build.lock`` lets one
 process of a machine build while the others wait for the folder to appear. Processes on other machines build their
 own copy from the same Postgres rows and Redis vectors.
 """
@@ -38,13 +41,16 @@ from ideaboard import embedding
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: float16 rows and row ids beside the graph (a format-1 folder is ignored and rebuilt)
 INDEX_FILE = "index.usearch"
+VECTORS_FILE = "vectors.f16"  # row r: the combined row of the idea ids[r], float16, read only for the candidates
+IDS_FILE = "ids.i64"  # row r's idea id; the graph's keys are row numbers
+FILES = (INDEX_FILE, VECTORS_FILE, IDS_FILE)
 MANIFEST = "manifest.json"
 LOCK_FILE = "build.lock"
 CONNECTIVITY = 16  # HNSW "M": recall@10 >= 0.95 with the expansion below on 1M synthetic ideas (bench/suggest_scale.py)
 EXPANSION_ADD = 96
-CANDIDATES = 50  # approximate neighbours fetched per keystroke, then re-scored exactly as the in-memory path does
+CANDIDATES = 100  # approximate neighbours fetched per keystroke, then re-scored from float16 as in memory
 CHUNK = 10_000
 
 
@@ -95,8 +101,7 @@ class Manifest:
     count: int
     dims: int  # the LSA part; the sentence part follows
     has_meaning: bool
-    size: int
-    sha256: str
+    files: dict[str, dict[str, Any]]  # file name -> {"size": bytes, "sha256": hex digest}
     format: int = FORMAT
 
     @classmethod
@@ -106,7 +111,9 @@ class Manifest:
             manifest = cls(**data)
         except (OSError, ValueError, TypeError):
             return None
-        return manifest if manifest.format == FORMAT else None
+        if manifest.format != FORMAT or not isinstance(manifest.files, dict) or set(manifest.files) != set(FILES):
+            return None
+        return manifest
 
 
 def folder_name(version: int, upto: int) -> str:
@@ -127,22 +134,31 @@ def candidates(root: Path, version: int | None = None) -> list[tuple[int, int, P
     return sorted(found, reverse=True)
 
 
+def _digest(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def verified(folder: Path) -> Manifest | None:
-    """The folder's manifest when its index has the recorded size and digest (blocking: hashes the whole file)."""
+    """The folder's manifest when each of its files has the recorded size and digest (blocking: hashes them all)."""
     manifest = Manifest.read(folder)
-    path = folder / INDEX_FILE
-    try:
-        if manifest is None or path.stat().st_size != manifest.size:
-            return None
-        with path.open("rb") as f:
-            digest = hashlib.file_digest(f, "sha256").hexdigest()
-    except OSError:
+    if manifest is None:
         return None
-    return manifest if digest == manifest.sha256 else None
+    try:
+        for name in FILES:
+            path, recorded = folder / name, manifest.files[name]
+            if path.stat().st_size != recorded.get("size") or _digest(path) != recorded.get("sha256"):
+                return None
+    except (OSError, AttributeError):
+        return None
+    return manifest
 
 
 class MappedVectors:
-    """One mapped file: approximate neighbours by blended inner product, re-scored from the stored int8 rows."""
+    """One mapped folder: approximate neighbours by blended inner product on the int8 graph, re-scored from the
+    float16 rows."""
+
+    rescore_int8 = False  # bench/suggest_scale.py only: re-score from the graph's int8 rows, as format 1 did
 
     def __init__(self, folder: Path, manifest: Manifest, model: Any) -> None:
         from usearch.index import Index
@@ -154,6 +170,9 @@ class MappedVectors:
         if index is None:
             raise ValueError("not a usearch index")
         self.index: Index = index
+        width = manifest.dims + embedding.DIMENSIONS
+        self.rows = np.memmap(folder / VECTORS_FILE, dtype=np.float16, mode="r", shape=(manifest.count, width))
+        self.ids = np.memmap(folder / IDS_FILE, dtype=np.int64, mode="r", shape=(manifest.count,))
 
     @property
     def version(self) -> int:
@@ -178,13 +197,19 @@ class MappedVectors:
         if meaning is not None:
             query[dims:] = meaning * sense
         found = self.index.search(query, CANDIDATES + len(exclude) if len(exclude) < 200 else CANDIDATES)
-        keys = np.asarray(found.keys, dtype=np.int64)
+        rows = np.sort(np.asarray(found.keys, dtype=np.int64))  # ascending: the float16 reads go forward in the file
+        rows = rows[(rows >= 0) & (rows < len(self.ids))]
+        keys = np.asarray(self.ids[rows])
         if len(exclude):
-            keys = keys[~np.isin(keys, exclude)]
+            kept = ~np.isin(keys, exclude)
+            rows, keys = rows[kept], keys[kept]
         if not len(keys):
             return []
-        got: Any = self.index.get(keys)  # one int8 row per key
-        stored = np.vstack(list(got)).astype(np.float32)
+        if self.rescore_int8:
+            got: Any = self.index.get(rows)
+            stored = np.vstack(list(got)).astype(np.float32)
+        else:
+            stored = np.asarray(self.rows[rows], dtype=np.float32)
         lsa, sentence = _unit(stored[:, :dims]), _unit(stored[:, dims:])
         has_meaning = np.any(stored[:, dims:] != 0, axis=1)
         return rank(keys, lsa, sentence, has_meaning, vector, meaning, k, min_score)
@@ -192,10 +217,11 @@ class MappedVectors:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.index.reset()
+        # the float16 rows and ids stay mapped until this object is collected (numpy's memmap exports its buffer)
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
-    """int8 rows back to unit length (usearch stores each row normalised x 127)."""
+    """Each stored part (LSA, sentence) back to unit length (the rows carry the blend weights)."""
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     return rows / np.maximum(norms, 1e-12)
 
@@ -244,21 +270,27 @@ def write_index(root: Path, version: int, upto: int, dims: int,
     index = Index(ndim=dims + embedding.DIMENSIONS, metric="ip", dtype="i8", connectivity=CONNECTIVITY,
                   expansion_add=EXPANSION_ADD)
     has_meaning = False
-    for keys, rows in chunks:
-        if len(keys):
-            index.add(keys, rows, threads=threads or _threads())
-            has_meaning = has_meaning or bool(np.any(rows[:, dims:] != 0))
     tmp = root / f".tmp-{folder_name(version, upto)}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    path = tmp / INDEX_FILE
-    index.save(str(path))
-    count = len(index)
+    count = 0
+    with (tmp / VECTORS_FILE).open("wb") as vectors, (tmp / IDS_FILE).open("wb") as ids:
+        for keys, rows in chunks:
+            if len(keys):
+                index.add(np.arange(count, count + len(keys), dtype=np.int64), rows, threads=threads or _threads())
+                vectors.write(np.ascontiguousarray(rows, dtype=np.float16).tobytes())
+                ids.write(np.ascontiguousarray(keys, dtype=np.int64).tobytes())
+                has_meaning = has_meaning or bool(np.any(rows[:, dims:] != 0))
+                count += len(keys)
+    index.save(str(tmp / INDEX_FILE))
     index.reset()
-    with path.open("rb") as f:
-        digest = hashlib.file_digest(f, "sha256").hexdigest()
-        os.fsync(f.fileno())
-    manifest = Manifest(version, upto, count, dims, has_meaning, path.stat().st_size, digest)
+    files = {}
+    for name in FILES:
+        path = tmp / name
+        with path.open("rb") as f:
+            os.fsync(f.fileno())
+        files[name] = {"size": path.stat().st_size, "sha256": _digest(path)}
+    manifest = Manifest(version, upto, count, dims, has_meaning, files)
     with (tmp / MANIFEST).open("w") as f:
         json.dump(manifest.__dict__, f)
         f.flush()

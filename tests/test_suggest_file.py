@@ -10,9 +10,11 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from ideaboard import suggest_file
+from ideaboard import embedding, suggest_file
+from ideaboard.suggest import rank
 from tests.test_similar import IDEAS, suggested
 from workers.suggest_index import index_idea, rebuild_suggest_index
 
@@ -136,3 +138,57 @@ async def test_a_corrupt_or_half_written_file_is_never_read(visitor, alice, make
     assert second["found"][0] == ideas["Dark mode for the mobile app"]
     assert suggest_file.verified(the_file(settings)) is not None
     assert not half.exists()  # the half-written leftover is cleared by the next build
+
+
+def two_close_ideas() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sentence vectors of two ideas a typed text nearly matches (cosine 0.815 and 0.801) and the typed text's: the
+    closer one's last component and the other's many small ones are where int8 rows (127 steps) lose the most."""
+    scale = 127 * suggest_file.weights()[1]
+
+    def idea(first: float, step: float) -> np.ndarray:
+        row = np.zeros(embedding.DIMENSIONS)
+        row[0], left, k = first / scale, 1 - (first / scale) ** 2, 1
+        while left > (step / scale) ** 2:
+            row[k], left, k = step / scale, left - (step / scale) ** 2, k + 1
+        row[k] = np.sqrt(left)
+        return row.astype(np.float32)
+
+    typed = np.zeros(embedding.DIMENSIONS, dtype=np.float32)
+    typed[0] = 1
+    return idea(83.45, 9.05), idea(82.05, 4.45), typed
+
+
+def test_of_two_nearly_equal_ideas_the_closer_one_is_suggested_first(tmp_path):
+    """Sam types a request two ideas nearly match: the big board's file ranks them as the in-memory board would,
+    though the graph's int8 rows alone would put the farther one first."""
+    closer, farther, typed = two_close_ideas()
+    words = np.zeros((2, 4), dtype=np.float32)
+    words[:, 0] = 1  # the same words in both: only their meaning tells them apart
+    rows = suggest_file.combine(words, np.vstack([closer, farther]))
+    folder = suggest_file.write_index(tmp_path, 1, 2, 4, iter([(np.array([101, 202]), rows)]), threads=1)
+    manifest = suggest_file.verified(folder)
+    assert manifest is not None
+    mapped = suggest_file.MappedVectors(folder, manifest, model=None)
+    nobody = np.zeros(0, dtype=np.int64)
+    in_memory = rank(np.array([101, 202]), words, np.vstack([closer, farther]), np.ones(2, dtype=bool), words[0],
+                     typed, 2, 0.3)
+    try:
+        found = mapped.query_vectors(words[0], typed, 2, 0.3, nobody)
+        assert [i for i, _ in found] == [i for i, _ in in_memory] == [101, 202]
+        assert found[0][1] == pytest.approx(in_memory[0][1], abs=1e-3)
+        mapped.rescore_int8 = True  # what the file's first format re-scored from
+        assert [i for i, _ in mapped.query_vectors(words[0], typed, 2, 0.3, nobody)] == [202, 101]
+    finally:
+        mapped.close()
+
+
+def test_a_file_whose_float16_rows_were_cut_short_is_never_mapped(tmp_path):
+    """A disk filled up while the float16 rows were copied: the folder fails its check, so no process maps it."""
+    closer, farther, _typed = two_close_ideas()
+    rows = suggest_file.combine(np.ones((2, 4), dtype=np.float32) / 2, np.vstack([closer, farther]))
+    folder = suggest_file.write_index(tmp_path, 1, 2, 4, iter([(np.array([101, 202]), rows)]), threads=1)
+    assert suggest_file.verified(folder) is not None
+    vectors = folder / suggest_file.VECTORS_FILE
+    vectors.write_bytes(vectors.read_bytes()[:-8])
+    assert suggest_file.verified(folder) is None
+    assert suggest_file.open_newest(tmp_path, 1, model=None) is None
