@@ -70,7 +70,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("IDEABOARD_DATA_DIR", "/tmp/ideaboard-bare")
     uvicorn.run("bare:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                app_dir=str(Path(__file__).resolve().parent), access_log=False, log_level="warning")
+                app_dir=str(Path(__file__).resolve().parent), access_log=False, log_level="warning",
+                timeout_worker_healthcheck=60)  # a loaded machine: startup (a DB read) takes over 5 s
 
 
 if __name__ == "__main__":
