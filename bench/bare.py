@@ -24,9 +24,9 @@ from starlette.staticfiles import StaticFiles
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ideaboard import categories, listing
+from ideaboard import categories, listing, statuses
 from ideaboard.db import connect
-from ideaboard.models import Space, Status
+from ideaboard.models import Space
 from ideaboard.settings import Settings
 from ideaboard.templating import templates
 
@@ -39,7 +39,7 @@ async def build_context(settings: Settings) -> dict:
         page = await listing.list_ideas(None, sort="hot", space=Space.PUBLIC, size=settings.page_size)
         return {
             "page": page, "sort": "hot", "filters": {"category": None, "tag": None, "status": None},
-            "space": Space.PUBLIC, "categories": await categories.list_categories(), "statuses": list(Status),
+            "space": Space.PUBLIC, "categories": await categories.list_categories(), "statuses": statuses.ordered(),
             "my_votes": {}, "tags": page.tags,
             "user": None, "is_staff": False, "is_employee": False, "csrf_token": "x" * 43, "flashes": [],
             "site_name": settings.site_name,
@@ -70,7 +70,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("IDEABOARD_DATA_DIR", "/tmp/ideaboard-bare")
     uvicorn.run("bare:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                app_dir=str(Path(__file__).resolve().parent), access_log=False, log_level="warning")
+                app_dir=str(Path(__file__).resolve().parent), access_log=False, log_level="warning",
+                timeout_worker_healthcheck=60)  # a loaded machine: startup (a DB read) takes over 5 s
 
 
 if __name__ == "__main__":

@@ -484,6 +484,13 @@ def verdicts(results: list[Result], args: argparse.Namespace) -> list[tuple[str,
             ratio = lst.rps / bare.rps if bare.rps else 0
             out.append((f"list >= {TARGETS['list_vs_bare']:.0%} of bare at c={top}", f"{ratio:.0%}",
                         ratio >= TARGETS["list_vs_bare"]))
+    if not args.large and (page := get.get(("detail", top))) is not None:  # issue 19: "idea page likewise"
+        out.append((f"detail p99 < {TARGETS['list_p99_ms']} ms at c={top}", f"{page.p99_ms:.1f} ms",
+                    page.p99_ms < TARGETS["list_p99_ms"]))
+        if (bare := get.get(("bare", top))) is not None:
+            ratio = page.rps / bare.rps if bare.rps else 0
+            out.append((f"detail >= {TARGETS['list_vs_bare']:.0%} of bare at c={top}", f"{ratio:.0%}",
+                        ratio >= TARGETS["list_vs_bare"]))
     for name in LARGE_JUDGED[1:] if args.large else ():
         if (r := get.get((name, top))) is not None:
             out.append((f"{name} p99 < {TARGETS['large_p99_ms']} ms at c={top}",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from PIL import Image as Pillow
 from PIL import UnidentifiedImageError
 
-from ideaboard import audit
+from ideaboard import audit, reads, sql
 from ideaboard.comments import editable
 from ideaboard.errors import NotAllowed
 from ideaboard.i18n import gettext as _
@@ -168,5 +168,4 @@ async def for_comments(comment_ids: list[int]) -> dict[int, str]:
     """Each comment's latest picture's key (no query for a page without comments)."""
     if not comment_ids:
         return {}
-    rows = await Image.filter(comment_id__in=comment_ids).order_by("id").values_list("comment_id", "key")
-    return {comment_id: key for comment_id, key in rows}
+    return {row["comment_id"]: row["key"] for row in await sql.fetch(reads.comment_images(comment_ids))}

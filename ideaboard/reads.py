@@ -23,6 +23,7 @@ from ideaboard.models import (
     IdeaEvent,
     IdeaTag,
     IdeaTweet,
+    Image,
     Session,
     Tag,
     Theme,
@@ -108,6 +109,19 @@ def tags(idea_ids: Sequence[int]) -> sql.Query:
 def _tags(dialect: str, count: int) -> sql.Statement:
     return _TAG_NAMES.statement(f"FROM {_table(IdeaTag)} it JOIN {_table(Tag)} t ON t.id = it.tag_id "
                                 f"WHERE {sql.any_of(dialect, 'it.idea_id', count)} ORDER BY it.id")
+
+
+def comment_images(comment_ids: Sequence[int]) -> sql.Query:
+    """The pictures of a page of comments, oldest first (one prepared statement: the ORM's was a tenth of an idea
+    page)."""
+    dialect = sql.dialect()
+    return _comment_images(dialect, len(comment_ids)).bind(*sql.any_of_params(dialect, comment_ids))
+
+
+@functools.cache
+def _comment_images(dialect: str, count: int) -> sql.Statement:
+    return sql.Select((("im.comment_id", "comment_id"), ("im.key", "key"))).statement(
+        f"FROM {_table(Image)} im WHERE {sql.any_of(dialect, 'im.comment_id', count)} ORDER BY im.id")
 
 
 _TAG_NAMES = sql.Select((("it.idea_id", "idea_id"), ("t.name", "name")))
@@ -266,6 +280,17 @@ def _board_where(unlisted_keys: tuple[str, ...], status: bool, category: bool, t
 _THEME_IDEAS = (f"SELECT ic.idea_id FROM {_table(Theme)} th "
                 f"JOIN {_table(Cluster)} cl ON cl.run_id = th.run_id AND cl.theme = th.number "
                 f"JOIN {_table(IdeaCluster)} ic ON ic.cluster_id = cl.id")
+
+
+def current_run_id() -> sql.Query:
+    """The newest finished clustering run's id (a row with NULL when there is none)."""
+    return _current_run_id().bind(True)
+
+
+@functools.cache
+def _current_run_id() -> sql.Statement:
+    """One prepared statement: the ORM's query built anew on every board request was a fourteenth of the page."""
+    return sql.Select((("max(id)", "id"),)).statement(f"FROM {_table(ClusterRun)} WHERE finished = ?")
 
 
 def theme_counts(run_id: int, space: str) -> sql.Query:

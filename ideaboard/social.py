@@ -6,6 +6,7 @@ The web app and the worker both use this module; it never imports workers/ (the 
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import json
 import re
@@ -220,7 +221,13 @@ def customer_share(idea: Idea, settings: Settings) -> dict[str, str] | None:
     if share_refusal(idea):
         return None
     url = idea_url(idea, settings)
-    return {"url": url, "intent": share.intent_url(share.compose_launch_post(idea.title, url))}
+    return {"url": url, "intent": _intent(idea.title, url)}
+
+
+@functools.lru_cache(maxsize=1024)
+def _intent(title: str, url: str) -> str:
+    """Made once per title and link: measuring the post as X weighs it was a twentieth of an idea page."""
+    return share.intent_url(share.compose_launch_post(title, url))
 
 
 def share_refusal(idea: Idea) -> str | None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import pass_context
+import markupsafe
+from jinja2 import Template, pass_context
 from jinja2.environment import TemplateModule
 from jinja2_fragments.starlette import Jinja2Blocks
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,7 +20,50 @@ from ideaboard.csrf import session_token
 from ideaboard.models import Role, Status
 from ideaboard.urls import urls
 
+_escape_inner = getattr(markupsafe, "_escape_inner", None)  # markupsafe's C escaping, without the Markup around it
+
+
+def escape_output(value: Any) -> str:
+    """`{{ value }}` escaped as markupsafe.escape does, but as a plain str: the pieces of a page are only joined, and
+    wrapping each in a Markup (a Python-level __new__) was a fifth of a list page."""
+    if _escape_inner is None:
+        return str(markupsafe.escape(value))
+    if value.__class__ is str:
+        return _escape_inner(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return _escape_inner(str(value))
+
+
+class OutputTemplate(Template):
+    """A compiled template whose `{{ }}` outputs go through escape_output (its code looks `escape` up by name)."""
+
+    @classmethod
+    def _from_namespace(cls, environment: Any, namespace: Any, globals: Any) -> Template:
+        namespace["escape"] = escape_output
+        return super()._from_namespace(environment, namespace, globals)
+
+
 templates = Jinja2Blocks(directory=str(Path(__file__).parent / "templates"))
+templates.env.template_class = OutputTemplate
+
+
+@functools.lru_cache(maxsize=256)
+def _slots(text: str) -> tuple[str, ...]:
+    """A translated sentence split at its %(name)s placeholders: literal, name, literal, ... (made once per text)."""
+    return tuple(_SLOT.split(text))
+
+
+_SLOT = re.compile(r"%\((\w+)\)s")
+
+
+def fill(sentence: Any, **values: Any) -> Markup:
+    """`t|fill(name=value)`: a sentence translated once with its placeholders kept, its values escaped into it in one
+    pass (as newstyle gettext would, at a tenth of the cost: no call through the template context, no Markup %)."""
+    parts = _slots(str(sentence))
+    return Markup("".join(escape_output(values[part]) if i % 2 else part for i, part in enumerate(parts)))
+
+
 templates.env.add_extension("jinja2.ext.i18n")
 # newstyle: `_("Hello %(name)s", name=x)` escapes x under autoescape; the locale is the request's (i18n.current)
 templates.env.install_gettext_callables(i18n.plain_gettext, i18n.plain_ngettext, newstyle=True)  # type: ignore[attr-defined]
@@ -65,6 +111,7 @@ templates.env.filters["date"] = i18n.date
 templates.env.filters["month_year"] = i18n.month_year
 templates.env.filters["datetime_utc"] = i18n.datetime_utc
 templates.env.filters["number"] = i18n.number
+templates.env.filters["fill"] = fill
 templates.env.globals["html_lang"] = i18n.html_lang
 templates.env.globals["live_event"] = live.in_language  # the page hears HTML pushes in its reader's language
 templates.env.filters["status_label"] = status_label

@@ -14,7 +14,7 @@ from tortoise import connections
 
 from ideaboard import audit, reads, sql
 from ideaboard.errors import NotFound
-from ideaboard.models import ClusterRun, Space, Theme, User
+from ideaboard.models import Space, Theme, User
 
 CHIPS_CACHE_SECONDS = 30.0  # the board asks on every request; a publish in this process clears it at once
 _chips: dict[tuple[int, str], tuple[object, float, list[ThemeChip]]] = {}
@@ -36,8 +36,8 @@ def short_name(theme: Theme) -> str:
 
 
 async def _current_run_id() -> int | None:
-    run = await ClusterRun.filter(finished=True).order_by("-id").first()
-    return run.id if run else None
+    rows = await sql.fetch(reads.current_run_id())
+    return rows[0]["id"] if rows else None
 
 
 SLUG_MAX = 80  # Theme.slug's column: a longer one names no theme (and the ORM refuses to compare it)
