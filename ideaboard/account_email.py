@@ -18,7 +18,7 @@ def _context(user: User, **extra: str) -> dict[str, str]:
 
 
 def verification_email(settings: Settings, user: User) -> mail.Email:
-    with i18n.speaking(user.locale):  # the reader's language if they chose one
+    with i18n.speaking(i18n.of_person(user, otherwise=None)):  # theirs, else the asking request's
         token = tokens.make(settings.secret_key, tokens.VERIFY, user, tokens.fingerprint(user.email))
         link = _url(settings, urls.verify_email(token))
         return mail.compose(settings, user.email, _("Confirm your email for %(site)s", site=settings.site_name),
@@ -28,7 +28,7 @@ def verification_email(settings: Settings, user: User) -> mail.Email:
 
 def account_exists_email(settings: Settings, user: User) -> mail.Email:
     """Someone signed up with an address that has an account: tell its owner, not the person signing up."""
-    with i18n.speaking(user.locale):  # the reader's language if they chose one
+    with i18n.speaking(i18n.of_person(user, otherwise=None)):  # theirs, else the asking request's
         return mail.compose(settings, user.email, _("You already have a %(site)s account", site=settings.site_name),
                             "account_exists",
                             _context(user, link=reset_link(settings, user), login=_url(settings, urls.login())))
@@ -40,7 +40,7 @@ def reset_link(settings: Settings, user: User) -> str:
 
 
 def reset_email(settings: Settings, user: User) -> mail.Email:
-    with i18n.speaking(user.locale):  # the reader's language if they chose one
+    with i18n.speaking(i18n.of_person(user, otherwise=None)):  # theirs, else the asking request's
         return mail.compose(settings, user.email, _("Reset your %(site)s password", site=settings.site_name),
                             "password_reset",
                             _context(user, link=reset_link(settings, user)))
@@ -48,7 +48,7 @@ def reset_email(settings: Settings, user: User) -> mail.Email:
 
 def email_change_email(settings: Settings, user: User, new_email: str) -> mail.Email:
     """Sent to the new address: the change happens only when its owner follows the link."""
-    with i18n.speaking(user.locale):  # the reader's language if they chose one
+    with i18n.speaking(i18n.of_person(user, otherwise=None)):  # theirs, else the asking request's
         token = tokens.make(settings.secret_key, tokens.EMAIL_CHANGE, user, tokens.fingerprint(user.email), e=new_email)
         link = _url(settings, urls.settings_email_confirm(token))
         return mail.compose(settings, new_email, _("Confirm your new email for %(site)s", site=settings.site_name),
@@ -58,7 +58,7 @@ def email_change_email(settings: Settings, user: User, new_email: str) -> mail.E
 
 def email_changed_notice(settings: Settings, user: User, old_email: str) -> mail.Email:
     """Sent to the old address once the change is done, so a hijack does not go unnoticed."""
-    with i18n.speaking(user.locale):  # the reader's language if they chose one
+    with i18n.speaking(i18n.of_person(user, otherwise=None)):  # theirs, else the asking request's
         return mail.compose(settings, old_email, _("Your %(site)s email was changed", site=settings.site_name),
                             "email_changed",
                             _context(user, new_email=user.email, forgot=_url(settings, urls.forgot())))

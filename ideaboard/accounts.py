@@ -158,6 +158,15 @@ async def set_locale(user: User, locale: str | None) -> None:
     await user.save(update_fields=["locale"])
 
 
+async def remember_locale(user: User, locale: str) -> None:
+    """The language of a member's latest request, so emails find them in it when they never chose one; written only
+    when it changed (LocaleMiddleware calls this on every request)."""
+    if user.last_locale == locale:
+        return
+    user.last_locale = locale
+    await User.filter(id=user.id).update(last_locale=locale)
+
+
 async def set_name(user: User, name: str) -> None:
     """A new display name, unless it is exactly a staff member's (someone else's)."""
     if await names.imitates_staff(name, person_id=user.id):

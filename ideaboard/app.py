@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import htmx, i18n, images, imports, inputs, live, search_meaning, status_store, templating
+from ideaboard import accounts, htmx, i18n, images, imports, inputs, live, search_meaning, status_store, templating
 from ideaboard.api import problems
 from ideaboard.api import views as api
 from ideaboard.api.operations import BearerAuth
@@ -417,7 +417,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                    upload_posts=UPLOAD_POSTS),
         Middleware(WorkflowMiddleware),  # the board's statuses as admins last saved them
         Middleware(LoadUserMiddleware),
-        Middleware(LocaleMiddleware),  # the member's language, else the browser's (needs the user)
+        # the member's language, else the browser's (needs the user); kept on the account for their emails
+        Middleware(LocaleMiddleware, remember=accounts.remember_locale),
         Middleware(UnreadCountMiddleware),
         Middleware(live.LiveMiddleware),  # publishes a request's live updates once its view is done
     ]

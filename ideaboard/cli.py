@@ -12,7 +12,8 @@ import signal
 import subprocess
 import sys
 
-from ideaboard import search_cli
+from ideaboard import i18n, search_cli
+from ideaboard.i18n import gettext as _
 from ideaboard.settings import Settings, SettingsError, env_name
 from ideaboard.supervise import Supervisor, die_with_parent
 
@@ -162,8 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except SettingsError as exc:  # a message per bad variable, no traceback
-        print("ideaboard cannot start: fix these settings (see the settings table in README.md):", file=sys.stderr)
+    except SettingsError as exc:  # a message per bad variable, no traceback, in the operator's language
+        with i18n.speaking(exc.locale):
+            print(_("ideaboard cannot start: fix these settings (see the settings table in README.md):"),
+                  file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -118,6 +118,21 @@ def header_of(scope: Scope) -> str:
     return next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), "")
 
 
+def from_environment(environ: Mapping[str, str]) -> str:
+    """An operator's language as POSIX reads it (LC_ALL, else LC_MESSAGES, else LANG; 'de_DE.UTF-8' is German):
+    for messages before any request, such as bad settings. English for C, POSIX, or a language we lack."""
+    from babel import Locale, UnknownLocaleError, negotiate_locale
+
+    value = next((environ[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(name)), "")
+    if value.split(".")[0] in ("", "C", "POSIX"):
+        return DEFAULT
+    try:
+        tag = str(Locale.parse(value))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return DEFAULT
+    return negotiate_locale([tag], list(LOCALES), sep="_") or DEFAULT
+
+
 def choose(person_locale: str | None, accept_language: str) -> str:
     """The person's own choice wins; a visitor (or someone who never chose) gets what the browser asks for."""
     if person_locale in LOCALES:
@@ -137,11 +152,22 @@ def of_request(scope: Scope) -> str:
         return DEFAULT
 
 
-class LocaleMiddleware:
-    """Sets the request's locale; sits inside LoadUserMiddleware, since a member's setting comes first."""
+def of_person(user: Any, otherwise: str | None = DEFAULT) -> str | None:
+    """The language to write to someone in outside their own page (an email): their choice, else the language of
+    their latest request, else `otherwise` (the site's default; None: the current request's, when they asked)."""
+    for locale in (getattr(user, "locale", None), getattr(user, "last_locale", None)):
+        if locale in LOCALES:
+            return locale
+    return otherwise
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class LocaleMiddleware:
+    """Sets the request's locale; sits inside LoadUserMiddleware, since a member's setting comes first. `remember`
+    keeps a member's locale on their account when it changed (accounts.remember_locale: emails read it)."""
+
+    def __init__(self, app: ASGIApp, remember: Callable[[Any, str], Awaitable[None]] | None = None) -> None:
         self.app = app
+        self.remember = remember
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -149,6 +175,8 @@ class LocaleMiddleware:
         user = scope.get("user")
         locale = choose(getattr(user, "locale", None), header_of(scope))
         scope[SCOPE_KEY] = locale
+        if user is not None and self.remember is not None and getattr(user, "last_locale", locale) != locale:
+            await self.remember(user, locale)
         token = _current.set(locale)
         try:
             await self.app(scope, receive, send)
@@ -223,5 +251,5 @@ def _integer(value: int, locale: str) -> str:
 
 
 __all__ = ["DEFAULT", "LOCALES", "N_", "LocaleMiddleware", "accepted", "catalogue", "choose", "current", "date",
-           "datetime_utc", "from_header", "gettext", "html_lang", "lazy_gettext", "month_year", "ngettext", "number",
-           "timeago", "use"]
+           "datetime_utc", "from_environment", "from_header", "gettext", "html_lang", "lazy_gettext", "month_year",
+           "ngettext", "number", "of_person", "timeago", "use"]

@@ -35,9 +35,12 @@ async def vote_counted(tally: Tally) -> None:
     if not found or found[0][1]:
         return
     space = Space(found[0][0])
-    for topic in (f"idea:{tally.idea_id}", f"board:{space.value}"):
-        live.tell(topic, f"votes-{tally.idea_id}", str(tally.score))
-        live.tell(topic, f"tally-{tally.idea_id}", f"{tally.upvotes}↑ {tally.downvotes}↓")
+    for locale in i18n.LOCALES:  # written as the page writes them ('1,234' / '1.234'), each page hears its own
+        with i18n.speaking(locale):
+            score, ups, downs = i18n.number(tally.score), i18n.number(tally.upvotes), i18n.number(tally.downvotes)
+        for topic in (f"idea:{tally.idea_id}", f"board:{space.value}"):
+            live.tell(topic, live.in_language(f"votes-{tally.idea_id}", locale), score)
+            live.tell(topic, live.in_language(f"tally-{tally.idea_id}", locale), f"{ups}↑ {downs}↓")
 
 
 async def comment_posted(comment: Comment, idea: Idea) -> None:

@@ -48,6 +48,7 @@ class User(Model):
     deactivation_reason = fields.CharField(max_length=500, default="")  # staff-only: why, as the admin wrote it
     theme = fields.CharField(max_length=8, default="system")  # accounts.THEMES: system, light or dark
     locale = fields.CharField(max_length=16, null=True)  # i18n.LOCALES; None: as the browser asks (Accept-Language)
+    last_locale = fields.CharField(max_length=16, null=True)  # their latest request's: emails when `locale` is None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -46,7 +46,7 @@ def _footer(settings: Settings, user: User, kinds: tuple[NotificationKind, ...],
 
 def instant_email(settings: Settings, note: Notification) -> mail.Email:
     """One notification, as it happened."""
-    with i18n.speaking(note.user.locale):  # the whole email in the reader's language
+    with i18n.speaking(i18n.of_person(note.user)):  # the whole email in the reader's language
         kinds = _kinds([note])
         reason = NotificationKind(note.kind).reason
         context = {"name": note.user.name, **_item(settings, note), **_footer(settings, note.user, kinds, reason)}
@@ -56,7 +56,7 @@ def instant_email(settings: Settings, note: Notification) -> mail.Email:
 
 def digest_email(settings: Settings, user: User, notes: Sequence[Notification]) -> mail.Email:
     """Everything a person chose to hear about daily, in one email."""
-    with i18n.speaking(user.locale):  # the whole email in the reader's language
+    with i18n.speaking(i18n.of_person(user)):  # the whole email in the reader's language
         kinds = _kinds(notes)
         subject = ngettext("Your daily %(site)s digest: %(num)s update", "Your daily %(site)s digest: %(num)s updates",
                            len(notes), site=settings.site_name)

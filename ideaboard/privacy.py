@@ -32,7 +32,7 @@ async def export_data(user: User) -> dict[str, Any]:
             )}
     profile = {"id": user.id, "email": user.email, "name": user.name, "role": str(user.role),
                "email_verified_at": _when(user.email_verified_at), "theme": user.theme, "locale": user.locale,
-               "created_at": _when(user.created_at)}
+               "last_locale": user.last_locale, "created_at": _when(user.created_at)}
     return {"profile": profile, **rows}
 
 

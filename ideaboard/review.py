@@ -112,7 +112,7 @@ async def decision_email(settings: Settings, review: Review) -> mail.Email:
     title = review.idea.title if review.idea else ""
     approved = review.decision == "approved"
     link = settings.base_url.rstrip("/") + urls.idea(idea_id) if idea_id and approved else ""
-    with i18n.speaking(review.author.locale):  # the author's language, not the deciding teammate's
+    with i18n.speaking(i18n.of_person(review.author)):  # the author's language, not the deciding teammate's
         subjects = {("idea", True): _("Your idea is live"), ("comment", True): _("Your comment is live"),
                     ("idea", False): _("Your idea was not published"),
                     ("comment", False): _("Your comment was not published")}

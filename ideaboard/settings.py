@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ideaboard import i18n
+from ideaboard.i18n import gettext as _
+
 MODELS = ["ideaboard.models"]
 
 
@@ -45,11 +48,13 @@ DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]
 
 
 class SettingsError(ValueError):
-    """Bad configuration: every problem found, each naming its environment variable and what it accepts."""
+    """Bad configuration: every problem found, each naming its environment variable and what it accepts, in the
+    operator's language (`locale`, read from the environment's LC_ALL / LC_MESSAGES / LANG)."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], locale: str = i18n.DEFAULT) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.locale = locale
 
 
 def _bool(value: str) -> bool:
@@ -61,12 +66,13 @@ def _parse(name: str, raw: str, default: Any) -> Any:
     text = raw.strip()
     if isinstance(default, bool):
         if text.lower() not in TRUE | FALSE:
-            raise ValueError("use true or false (or 1/0, yes/no, on/off)")
+            raise ValueError(_("use true or false (or 1/0, yes/no, on/off)"))
         return text.lower() in TRUE
     if isinstance(default, int):
         low, high = LIMITS.get(name, (0, 2**31 - 1))
         if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()) or not low <= int(text) <= high:
-            raise ValueError(f"use a whole number from {low:,} to {high:,}")
+            raise ValueError(_("use a whole number from %(low)s to %(high)s", low=i18n.number(low),
+                               high=i18n.number(high)))
         return int(text)
     if isinstance(default, tuple):
         return _list(raw)
@@ -80,11 +86,13 @@ def _check_url(url: str, schemes: tuple[str, ...]) -> None:
     try:
         parts.port  # noqa: B018 - raises for a port that is not a number
     except ValueError:
-        raise ValueError("the port is not a number") from None
+        raise ValueError(_("the port is not a number")) from None
     if parts.scheme not in schemes:
-        raise ValueError(f"use a URL starting with {' or '.join(s + '://' for s in schemes)}")
+        starts = [s + "://" for s in schemes]
+        raise ValueError(_("use a URL starting with %(some)s or %(last)s", some=", ".join(starts[:-1]),
+                           last=starts[-1]))
     if parts.scheme not in ("sqlite", "unix") and not parts.hostname:
-        raise ValueError("the URL has no host name")
+        raise ValueError(_("the URL has no host name"))
 
 
 def _valid_store_url(url: str) -> bool:
@@ -95,6 +103,32 @@ def _valid_store_url(url: str) -> bool:
 
 def _list(value: str) -> tuple[str, ...]:
     return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+
+
+def _read(cls: type[Settings], env: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Every field set in `env`, parsed, and every problem with them (all at once: one restart fixes them all)."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for f in fields(cls):
+        raw = env.get(env_name(f.name))
+        if raw is None:
+            continue
+        try:
+            values[f.name] = _parse(f.name, raw, f.default)
+        except ValueError as exc:
+            problems.append(_("%(name)s=%(value)s is not valid: %(why)s.", name=env_name(f.name), value=repr(raw),
+                              why=exc))
+    bad_domains = [d for d in values.get("employee_domains", ()) if not DOMAIN.match(d)]
+    if bad_domains:
+        problems.append(_("%(name)s has %(domains)s: use domain names separated by commas, like "
+                          "example.com,shop.example.com.", name=env_name("employee_domains"),
+                          domains=", ".join(map(repr, bad_domains))))
+    if not _valid_store_url(values.get("image_store", "")):
+        problems.append(_("%(name)s must look like s3://bucket or s3://bucket/prefix (unset keeps pictures in the "
+                          "data dir).", name=env_name("image_store")))
+    problems += _zendesk_problems(values)
+    problems += _listening_problems(values)
+    return values, problems
 
 
 @dataclass(frozen=True)
@@ -171,27 +205,11 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read every field from its upper-case environment variable (IDEABOARD_ prefix for ours)."""
         env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        problems: list[str] = []
-        for f in fields(cls):
-            raw = env.get(env_name(f.name))
-            if raw is None:
-                continue
-            try:
-                values[f.name] = _parse(f.name, raw, f.default)
-            except ValueError as exc:
-                problems.append(f"{env_name(f.name)}={raw!r} is not valid: {exc}.")
-        bad_domains = [d for d in values.get("employee_domains", ()) if not DOMAIN.match(d)]
-        if bad_domains:
-            problems.append(f"{env_name('employee_domains')} has {', '.join(map(repr, bad_domains))}: use domain "
-                            "names separated by commas, like example.com,shop.example.com.")
-        if not _valid_store_url(values.get("image_store", "")):
-            problems.append(f"{env_name('image_store')} must look like s3://bucket or s3://bucket/prefix "
-                            "(unset keeps pictures in the data dir).")
-        problems += _zendesk_problems(values)
-        problems += _listening_problems(values)
+        locale = i18n.from_environment(env)
+        with i18n.speaking(locale):  # the problems in the operator's language
+            values, problems = _read(cls, env)
         if problems:
-            raise SettingsError(problems)
+            raise SettingsError(problems, locale)
         values.update(overrides)
         settings = cls(**values)
         return settings.with_defaults()
@@ -267,14 +285,14 @@ def _zendesk_problems(values: Mapping[str, Any]) -> list[str]:
         return []
     problems = []
     if missing := [env_name(n) for n in names if not given[n]]:
-        problems.append(f"{', '.join(missing)} must be set too: the help desk needs ZENDESK_SUBDOMAIN, ZENDESK_EMAIL "
-                        "and ZENDESK_API_TOKEN together.")
+        problems.append(_("%(names)s must be set too: the help desk needs ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and "
+                          "ZENDESK_API_TOKEN together.", names=", ".join(missing)))
     if given["zendesk_subdomain"] and not ZENDESK_SUBDOMAIN.match(given["zendesk_subdomain"]):
-        problems.append(f"ZENDESK_SUBDOMAIN={given['zendesk_subdomain']!r} is not valid: use the account's "
-                        "subdomain only, like acme for acme.zendesk.com.")
+        problems.append(_("ZENDESK_SUBDOMAIN=%(value)s is not valid: use the account's subdomain only, like acme for "
+                          "acme.zendesk.com.", value=repr(given["zendesk_subdomain"])))
     if given["zendesk_email"] and not EMAIL.match(given["zendesk_email"]):
-        problems.append(f"ZENDESK_EMAIL={given['zendesk_email']!r} is not valid: use the email address of the "
-                        "Zendesk agent the token belongs to.")
+        problems.append(_("ZENDESK_EMAIL=%(value)s is not valid: use the email address of the Zendesk agent the "
+                          "token belongs to.", value=repr(given["zendesk_email"])))
     return problems
 
 
@@ -284,13 +302,13 @@ def _listening_problems(values: Mapping[str, Any]) -> list[str]:
     bad = [k for k in values.get("x_brand_keywords", ()) if not re.fullmatch(r"[\w][\w '&.-]{0,59}", k)
            or k.upper() == "OR"]
     if bad:
-        problems.append(f"X_BRAND_KEYWORDS has {', '.join(map(repr, bad))}: use words or short phrases (letters, "
-                        "digits, spaces, ' & . -; at most 60 characters each) separated by commas, like "
-                        "brewline,brew line.")
+        problems.append(_("X_BRAND_KEYWORDS has %(words)s: use words or short phrases (letters, digits, spaces, "
+                          "' & . -; at most 60 characters each) separated by commas, like brewline,brew line.",
+                          words=", ".join(map(repr, bad))))
     user_id = str(values.get("x_brand_user_id", "")).strip()
     if user_id and not re.fullmatch(r"[0-9]{1,19}", user_id):
-        problems.append(f"X_BRAND_USER_ID={user_id!r} is not valid: use the brand account's numeric X user id "
-                        "(not its @handle), like 2244994945.")
+        problems.append(_("X_BRAND_USER_ID=%(value)s is not valid: use the brand account's numeric X user id (not "
+                          "its @handle), like 2244994945.", value=repr(user_id)))
     return problems
 
 

@@ -87,6 +87,7 @@ async def test_alice_downloads_everything_stored_about_her(browser_for, alice, b
     assert response.headers["content-disposition"].startswith("attachment;")
     data = json.loads(response.text)
     assert data["profile"]["email"] == "alice@example.com" and data["profile"]["name"] == "Alice Martin"
+    assert data["profile"]["last_locale"] == "en"  # what her emails speak while she has not chosen a language
     assert [i["title"] for i in data["ideas"]] == ["Save my usual order"] and data["ideas"][0]["id"] == idea.id
     assert [c["body"] for c in data["comments"]] == ["Yes, oat please"]
     assert data["votes"] == [{"idea_id": other.id, "value": 1, "created_at": data["votes"][0]["created_at"]}]

@@ -536,3 +536,62 @@ def test_a_new_handler_docstring_cannot_reach_the_reference_page_unmarked_for_th
     from ideaboard.api.docstrings import DOCSTRINGS
     for _path, op in openapi.operations(build_routes()):
         assert op.summary in DOCSTRINGS and (not op.description or op.description in DOCSTRINGS), op.name
+
+
+async def test_jonas_integration_sends_odd_values_and_every_complaint_is_german(api_for, alice):
+    alices = await api_for(alice)
+    odd = f"?campaign={'9' * 4400}&tag=a%00b&sort=best&category={'x' * 61}&limit=1000"
+    german = (await alices.get(urls.api_ideas() + odd, headers=GERMAN)).json()["fields"]
+    assert german == {"campaign": "Erwartet wird eine ganze Zahl in vernünftiger Größe",
+                      "tag": "Enthält ein Steuerzeichen (etwa NUL oder einen Zeilenumbruch)",
+                      "sort": "Einer dieser Werte: 'hot', 'top', 'new'", "category": "Höchstens 60 Zeichen",
+                      "limit": "Höchstens 100"}
+    english = (await alices.get(urls.api_ideas() + odd)).json()["fields"]
+    assert english["tag"] == "contains a control character (such as NUL or a newline)"
+    assert english["sort"] == "Input should be 'hot', 'top' or 'new'"
+    unknown_status = await alices.get(urls.api_ideas() + "?status=shipped", headers=GERMAN)
+    assert unknown_status.json()["fields"]["status"].startswith("Ist keiner der Status dieses Boards (new, ")
+
+
+def test_every_kind_of_complaint_our_request_models_can_make_has_german_words():
+    """A battery of odd values for every field of every request model: each complaint has our German, and a kind
+    pydantic may add later still gets a German sentence, never English."""
+    import itertools
+    import json
+
+    from pydantic import ValidationError
+
+    from ideaboard import i18n
+    from ideaboard.api import operations, schemas
+
+    models = {op.query for op in operations_of()} | {op.body for op in operations_of()}
+    odd = [None, True, 0, -1, 2, 1.5, 10**30, "", "x", "1.5", "\x00", "a\nb", "9" * 4400, "x" * 5000, [], ["x"] * 50,
+           {}, {"a": 1}]
+    kinds = set()
+    for model in filter(None, models):
+        for name in model.model_fields:
+            for value, way in itertools.product(odd, ("json", "query string")):
+                try:
+                    if way == "json":
+                        model.model_validate_json(json.dumps({name: value}))
+                    elif isinstance(value, str):
+                        model.model_validate({name: value})
+                except ValidationError as exc:
+                    kinds |= {error["type"] for error in exc.errors()}
+        for raw in (b"null", b"[]", b"{", b'{"unknown": 1}'):
+            try:
+                model.model_validate_json(raw)
+            except ValidationError as exc:
+                kinds |= {error["type"] for error in exc.errors()}
+    assert {"int_parsing_size", schemas.CONTROL_IN_LINE, "too_long", "json_invalid"} <= kinds
+    assert kinds <= set(operations._PYDANTIC), kinds - set(operations._PYDANTIC)
+    with i18n.speaking("de"):
+        assert operations._pydantic_message({"type": "a_kind_from_pydantic_4", "msg": "Input is odd"}) == \
+            "Dieser Wert ist ungültig"
+        german = {kind: str(operations._PYDANTIC[kind]) for kind in kinds}
+    with i18n.speaking("en"):
+        assert not [kind for kind in kinds if str(operations._PYDANTIC[kind]) == german[kind]]  # all translated
+
+
+def operations_of():
+    return [op for _, op in openapi.operations(build_routes())]

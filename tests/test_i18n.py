@@ -361,3 +361,35 @@ async def test_sam_approves_annas_held_idea_from_an_english_console_and_anna_is_
     [mail] = [m for m in outbox(settings) if m["To"] == anna.email]
     assert str(mail["Subject"]) == "Ihre Idee ist online"
     assert "Hallo Anna Schmidt," in text_of(mail) and "Team hat Ihren Beitrag geprüft" in text_of(mail)
+
+
+@pytest.fixture
+async def greta(app) -> User:
+    """Greta, a customer in Hamburg who never opened her settings: the browser she happens to use decides."""
+    return await create_user("greta@example.de", "Greta Bauer", PASSWORD, Role.CUSTOMER)
+
+
+async def test_greta_never_chose_a_language_and_her_emails_speak_the_one_she_last_browsed_in(
+        browser_for, visitor, greta, bob, make_idea, settings):
+    from ideaboard.comments import add_comment
+    from ideaboard.notification_mail import email_instant
+    from tests.mailbox import outbox, text_of
+
+    def gretas_mail() -> str:
+        return text_of([m for m in outbox(settings) if m["To"] == greta.email][-1])
+
+    gretas = await browser_for(greta)
+    assert lang((await gretas.get("/", headers=GERMAN)).text) == "de"  # her German laptop
+    idea = await make_idea(greta, "Mehr Fahrradständer am Bahnhof")
+    await add_comment(idea, bob, "Gute Idee!")
+    await email_instant(settings)  # the worker: no browser to ask, but her account remembers hers
+    assert "Hallo Greta Bauer," in gretas_mail() and "Sie erhalten diese E-Mail" in gretas_mail()
+    await visitor.post("/forgot", {"email": greta.email})  # asked from a browser that says nothing
+    assert "Hallo Greta Bauer," in gretas_mail() and "Der Link funktioniert einmal" in gretas_mail()
+
+    await gretas.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"})  # the office's English machine
+    other = await make_idea(greta, "Bike racks at the station")
+    await add_comment(other, bob, "Good idea!")
+    await email_instant(settings)
+    assert "Hi Greta Bauer," in gretas_mail() and "Hallo" not in gretas_mail()
+    assert (await User.get(id=greta.id)).locale is None  # remembered, not chosen: her settings still say "browser"

@@ -242,3 +242,20 @@ async def test_a_comment_reaches_each_open_page_in_its_own_readers_language(app,
     heard = dict(events(await stream))  # Bob writes from an English browser; Jonas's German page hears German
     assert 'hx-swap-oob="true">1 Kommentar<' in heard["comment-de"] and "Gute Idee" in heard["comment-de"]
     assert 'hx-swap-oob="true">1 comment<' in heard["comment"]
+
+
+async def test_a_tally_past_a_thousand_reaches_each_open_page_written_its_readers_way(app, visitor, browser_for,
+                                                                                     alice, bob, make_idea):
+    idea = await make_idea(alice, "Hafermilch in jeder Filiale")
+    await Idea.filter(id=idea.id).update(upvotes=1233, score=1233)  # a popular idea, a vote short of 1,234
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    jonas_page = (await visitor.get(f"/ideas/{idea.id}", headers=german)).text
+    assert f'sse-swap="votes-{idea.id}-de"' in jonas_page and ">1.233<" in jonas_page
+    assert f'sse-swap="votes-{idea.id}"' in (await visitor.get(f"/ideas/{idea.id}")).text
+    jonas = await listen(visitor, f"/live?idea={idea.id}", **german)
+    board = await listen(visitor, "/live?board=public")
+    await (await browser_for(bob)).post(f"/ideas/{idea.id}/vote", {"value": "up"}, htmx=True)
+    heard, on_the_board = dict(events(await jonas)), dict(events(await board))
+    assert heard[f"votes-{idea.id}-de"] == "1.234" and heard[f"tally-{idea.id}-de"] == "1.234↑ 0↓"
+    assert heard[f"votes-{idea.id}"] == "1,234" and heard[f"tally-{idea.id}"] == "1,234↑ 0↓"
+    assert on_the_board[f"votes-{idea.id}-de"] == "1.234" and on_the_board[f"votes-{idea.id}"] == "1,234"

@@ -87,3 +87,21 @@ def test_brand_listening_settings_are_read_as_brewline_writes_them(tmp_path):
                                   "X_BRAND_USER_ID": "2244994945", "X_MONTHLY_READ_BUDGET": "15000"})
     assert settings.x_brand_keywords == ("brewline", "brew line")
     assert (settings.x_brand_user_id, settings.x_monthly_read_budget, settings.x_max_rules) == ("2244994945", 15000, 5)
+
+
+def test_an_operator_in_a_german_shell_is_told_in_german(tmp_path):
+    result = run("serve", "--no-worker", data_dir=tmp_path, IDEABOARD_PAGE_SIZE="zwanzig", LC_ALL="", LC_MESSAGES="",
+                 LANG="de_DE.UTF-8")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "ideaboard kann nicht starten: Bitte korrigieren Sie diese Einstellungen" in result.stderr
+    assert "IDEABOARD_PAGE_SIZE='zwanzig' ist ungültig: verwenden Sie eine ganze Zahl von 1 bis 200." in result.stderr
+    with pytest.raises(SettingsError) as caught:  # LC_ALL wins over LANG, as in any POSIX program
+        Settings.from_env({"IDEABOARD_DATA_DIR": str(tmp_path), "LANG": "en_GB.UTF-8", "LC_ALL": "de_AT.UTF-8",
+                           "SMTP_PORT": "70000", "IDEABOARD_BASE_URL": "ideas.example.com"})
+    assert set(caught.value.problems) == {
+        "SMTP_PORT='70000' ist ungültig: verwenden Sie eine ganze Zahl von 1 bis 65.535.",
+        "IDEABOARD_BASE_URL='ideas.example.com' ist ungültig: verwenden Sie eine URL, die mit http:// oder https:// "
+        "beginnt."}
+    with pytest.raises(SettingsError) as english:  # C, or a language the site lacks: English
+        Settings.from_env({"IDEABOARD_DATA_DIR": str(tmp_path), "LANG": "fr_FR.UTF-8", "SMTP_PORT": "70000"})
+    assert english.value.problems == ["SMTP_PORT='70000' is not valid: use a whole number from 1 to 65,535."]

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from ideaboard import inputs, statuses
 from ideaboard.forms import BODY_MAX, COMMENT_MAX, MAX_TAGS, TITLE_MAX
@@ -17,16 +18,19 @@ from ideaboard.i18n import N_
 from ideaboard.models import ApiScope, EventKind, NotificationKind, Role, Space
 from ideaboard.workflow import MAX_MESSAGE
 
+# Our own validation kinds, so a problem document can say them in the caller's language (operations._PYDANTIC).
+CONTROL_IN_LINE, CONTROL_IN_TEXT, UNKNOWN_STATUS = "control_character_in_line", "control_character", "unknown_status"
+
 
 def _one_line(value: str) -> str:
     if inputs.has_control(value):
-        raise ValueError("contains a control character (such as NUL or a newline)")
+        raise PydanticCustomError(CONTROL_IN_LINE, "contains a control character (such as NUL or a newline)")
     return value
 
 
 def _multi_line(value: str) -> str:
     if inputs.has_control(value, multiline=True):
-        raise ValueError("contains a control character (such as NUL)")
+        raise PydanticCustomError(CONTROL_IN_TEXT, "contains a control character (such as NUL)")
     return value
 
 
@@ -38,7 +42,8 @@ Cursor = Annotated[Line, Field(max_length=60, description="A cursor from a previ
 
 def _defined_status(value: str) -> str:
     if not statuses.current().has(value):
-        raise ValueError(f"is not one of this board's statuses ({', '.join(statuses.current().all_keys())})")
+        raise PydanticCustomError(UNKNOWN_STATUS, "is not one of this board's statuses ({keys})",
+                                  {"keys": ", ".join(statuses.current().all_keys())})
     return value
 
 
