@@ -34,7 +34,7 @@ from ideaboard.db import migrate_database
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE
 from ideaboard.markdown import render_markdown
 from ideaboard.merge import _md_text
-from ideaboard.workflow import TRANSITIONS
+from ideaboard.statuses import DEFAULT as WORKFLOW
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ideaboard_bench"
 PASSWORD = "bench-password-1"
@@ -73,8 +73,8 @@ STATUSES = ["new", "under_review", "planned", "in_progress", "launched", "declin
 STATUS_WEIGHTS = [0.78, 0.07, 0.04, 0.03, 0.03, 0.03, 0.01, 0.01]
 ROLES = ["customer", "employee", "staff", "admin"]
 ROLE_WEIGHTS = [0.9, 0.08, 0.015, 0.005]
-# Legal routes from new to each status (checked against workflow.TRANSITIONS below); the last step to duplicate is a
-# merge, as only merge.py gets there.
+# Legal routes from new to each status (checked against the default workflow table below); the last step to
+# duplicate is a merge, as only merge.py gets there.
 PATHS = {
     "under_review": [["under_review"]],
     "planned": [["under_review", "planned"]],
@@ -133,7 +133,7 @@ def check_paths() -> None:
         for route in routes:
             assert route[-1] == status, route
             for a, b in itertools.pairwise(["new", *route]):
-                assert b in TRANSITIONS[a], f"{a} -> {b}"
+                assert b in WORKFLOW.next_of(a), f"{a} -> {b}"
 
 
 def counts_for(scale: float) -> dict[str, int]:
