@@ -33,7 +33,7 @@ from redis.exceptions import RedisError
 from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ideaboard import i18n
+from ideaboard import i18n, redis_scripts
 
 log = logging.getLogger(__name__)
 CHANNEL = "ideaboard:live"  # the one pub/sub channel: every event, the topic inside
@@ -124,7 +124,7 @@ async def publish_all(redis: Redis, events: Sequence[tuple[str, str, str]]) -> N
         rest = json.dumps({"topic": topic, "name": name, "data": data})  # the id (digits and a dash) goes before
         args += [topic, name, data, '{"id": "', '", ' + rest[1:]]
     try:
-        await redis.register_script(_PUBLISH_ALL)([LOG, CHANNEL], args)  # EVALSHA (the script is sent once)
+        await redis_scripts.script(redis, _PUBLISH_ALL)([LOG, CHANNEL], args)  # EVALSHA (the script is sent once)
     except (RedisError, OSError) as exc:
         log.warning("live updates on %s not published: %s", ", ".join(sorted({t for t, _, _ in events})), exc)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from ideaboard import redis_scripts
 from ideaboard.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ async def hit_all(redis: Redis, counters: list[tuple[str, int, int]]) -> list[Ve
     if time.monotonic() < _redis_down_until:
         return [_memory.hit(*counter) for counter in counters]
     try:
-        replies = await redis.register_script(_HIT_ALL)([PREFIX + key for key, _unused, _window in counters],
+        replies = await redis_scripts.script(redis, _HIT_ALL)([PREFIX + key for key, _unused, _window in counters],
                                                         [window for _key, _limit, window in counters])
     except (RedisError, OSError) as exc:
         _fallback(exc)

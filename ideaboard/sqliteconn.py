@@ -9,7 +9,8 @@ BEGIN IMMEDIATE takes the write lock up front and waits for it (busy_timeout), s
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
 from tortoise.backends.sqlite.client import (
@@ -19,8 +20,9 @@ from tortoise.backends.sqlite.client import (
     translate_exceptions,
 )
 from tortoise.connection import get_connections
-from tortoise.exceptions import OperationalError
+from tortoise.exceptions import IntegrityError, OperationalError
 
+T = TypeVar("T")
 BUSY_TIMEOUT_MS = 15_000  # how long a writer waits for another process's write to commit before giving up
 PRAGMAS = {"journal_mode": "WAL", "busy_timeout": BUSY_TIMEOUT_MS, "synchronous": "NORMAL"}
 
@@ -80,3 +82,33 @@ class ImmediateTransaction(SqliteTransactionWrapper):
 
 
 client_class = ImmediateClient  # Tortoise loads a backend module's client_class (settings names this module)
+
+
+async def write_in_one_hop(client: Any, work: Callable[..., T], *args: Any) -> T:
+    """`work(sqlite3_connection, *args)` inside BEGIN IMMEDIATE ... COMMIT, run whole on the connection's thread.
+
+    Each statement through aiosqlite is a hop to its thread and back while the process's one connection is held
+    (Tortoise's lock), so a vote's dozen statements were a dozen hops, and on a busy machine each hop waits for the
+    scheduler: the process's writes queued behind them. One hop holds the connection for the work alone.
+    """
+    async with client.acquire_connection() as connection:
+        try:
+            return await connection._execute(_immediately, connection._conn, work, args)  # aiosqlite's own thread
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(exc) from exc
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(exc) from exc
+
+
+def _immediately(conn: sqlite3.Connection, work: Callable[..., T], args: tuple) -> T:
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:  # still locked after busy_timeout: a transient error
+        raise OperationalError(exc) from exc
+    try:
+        result = work(conn, *args)
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+    return result

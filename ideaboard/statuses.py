@@ -256,7 +256,17 @@ def where(predicate: str) -> list[Status]:
 
 
 def keys_where(predicate: str, holds: bool = True) -> tuple[str, ...]:
-    return tuple(s.value for s in ordered() if bool(getattr(s, predicate)) is holds)
+    """The keys of where(), kept per installed table: every vote asks which statuses take none."""
+    key = (_generation, predicate, holds)
+    found = _keys_where.get(key)
+    if found is None:
+        if len(_keys_where) > 64:  # tables installed over time (tests): only the current one's matter
+            _keys_where.clear()
+        found = _keys_where[key] = tuple(s.value for s in ordered() if bool(getattr(s, predicate)) is holds)
+    return found
+
+
+_keys_where: dict[tuple[int, str, bool], tuple[str, ...]] = {}
 
 
 def parse(value: object) -> Status | None:

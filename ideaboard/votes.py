@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
@@ -15,6 +16,7 @@ from ideaboard import (
     follows,
     reads,
     sql,
+    sqliteconn,
     statuses,
     suspensions,
     vote_budget,
@@ -25,7 +27,7 @@ from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.i18n import gettext as _
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
-from ideaboard.models import Campaign, Idea, Role, Space, Status, User
+from ideaboard.models import Campaign, Idea, Role, Space, Status, Suspension, User, Vote
 from ideaboard.outage import is_outage
 
 
@@ -78,6 +80,12 @@ async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
     postgres = sql.is_postgres()
     campaign_checked = not postgres
     if not postgres:
+        conn = connections.get("default")
+        if isinstance(conn, sqliteconn.ImmediateClient):  # not inside a caller's transaction
+            tally = await _cast_vote_sqlite(conn, idea_id, user, value)
+            if tally is not None:
+                await webhooks.vote_milestones(tally.idea_id, tally.previous_score, tally.score)
+                return tally
         await suspensions.ensure_may_write(user)
         campaign = await Campaign.filter(ideas__id=idea_id).first()  # None for the ideas of no campaign
         if campaign is not None and _check_campaign(campaign, idea_id, user):
@@ -226,6 +234,79 @@ async def _cast_vote_postgres(idea_id: int, user: User, value: int, campaign_che
     if row["new_score"] is None:
         raise _Raced()
     return Tally(idea_id, row["new_up"], row["new_down"], row["new_score"], value, row["title"], row["score"], *where)
+
+
+# SQLite: the plain vote's statements, run together in one hop to the connection's thread (_sqlite_vote_work).
+# The write lock is held from the first (BEGIN IMMEDIATE), so the person's old vote and the counters read here are
+# the ones the writes apply to, across processes: no race to retry.
+SQLITE_SUSPENSIONS = f"SELECT ends_at FROM {Suspension._meta.db_table} WHERE user_id = ? AND lifted_at IS NULL"
+SQLITE_IDEA = (f"SELECT i.title, i.status, i.upvotes, i.downvotes, i.score, i.space, i.hidden, i.campaign_id, "
+               f"i.created_at, (SELECT value FROM {Vote._meta.db_table} WHERE idea_id = i.id AND user_id = ?) AS old "
+               f"FROM {Idea._meta.db_table} i WHERE i.id = ?")
+SQLITE_INSERT_VOTE = f"INSERT INTO {Vote._meta.db_table} (idea_id, user_id, value, created_at) VALUES (?, ?, ?, ?)"
+SQLITE_UPDATE_VOTE = f"UPDATE {Vote._meta.db_table} SET value = ? WHERE idea_id = ? AND user_id = ?"
+SQLITE_DELETE_VOTE = f"DELETE FROM {Vote._meta.db_table} WHERE idea_id = ? AND user_id = ?"
+SQLITE_COUNTERS = f"UPDATE {Idea._meta.db_table} SET upvotes = ?, downvotes = ?, score = ?, hot = ? WHERE id = ?"
+
+
+class _Elsewhere(Exception):
+    """The SQLite vote found a rule it leaves to the ORM path (a suspension's message, a campaign, a budget board)."""
+
+
+class _Closed(Exception):
+    """The idea's status takes no votes."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+
+async def _cast_vote_sqlite(conn, idea_id: int, user: User, value: int) -> Tally | None:
+    """The plain vote on SQLite in one hop (sqliteconn.write_in_one_hop); None when the ORM path must decide."""
+    sees_hidden, spaces = _sight(user)
+    no_votes = frozenset(statuses.keys_where("accepts_votes", False))
+    try:
+        return await sqliteconn.write_in_one_hop(conn, _sqlite_vote_work, idea_id, user.id, value, sees_hidden,
+                                                 frozenset(spaces), no_votes, frozenset(board_budget.spaces()))
+    except _Elsewhere:
+        return None
+    except _Closed as closed:
+        label = Status(closed.status).label.lower()
+        raise NotAllowed(_('Voting is closed: this idea is %(Status)s.', Status=label)) from None
+
+
+def _sqlite_vote_work(db, idea_id: int, user_id: int, value: int, sees_hidden: bool, spaces: frozenset[str],
+                      no_votes: frozenset[str], budget_spaces: frozenset[str]) -> Tally:
+    """_cast_vote_once's rules and writes as plain statements, in the caller's write transaction (no awaits)."""
+    now = datetime.now(UTC)
+    ends = Suspension._meta.fields_map["ends_at"].to_python_value
+    if any(row[0] is None or ends(row[0]) > now for row in db.execute(SQLITE_SUSPENSIONS, (user_id,))):
+        raise _Elsewhere()  # suspensions.ensure_may_write says so, with its message
+    row = db.execute(SQLITE_IDEA, (user_id, idea_id)).fetchone()
+    if row is None:
+        raise NotFound(idea_id)
+    if row["campaign_id"] is not None or row["space"] in budget_spaces:
+        raise _Elsewhere()  # the campaign's rules, or the board's budget
+    if row["space"] not in spaces or (row["hidden"] and not sees_hidden):
+        raise NotFound(idea_id)
+    if row["status"] in no_votes:
+        raise _Closed(row["status"])  # said in the request's language, which this thread does not know
+    old = row["old"] or 0
+    where = (Space(row["space"]).value, bool(row["hidden"]), None)
+    if old == value:
+        return Tally(idea_id, row["upvotes"], row["downvotes"], row["score"], value, row["title"], None, *where)
+    if old == 0:
+        db.execute(SQLITE_INSERT_VOTE, (idea_id, user_id, value, now))
+    elif value == 0:
+        db.execute(SQLITE_DELETE_VOTE, (idea_id, user_id))
+    else:
+        db.execute(SQLITE_UPDATE_VOTE, (value, idea_id, user_id))
+    if value:
+        db.execute(follows.FOLLOW_UNLESS_UNFOLLOWED, (idea_id, user_id, now))
+    up = row["upvotes"] + (value == 1) - (old == 1)
+    down = row["downvotes"] + (value == -1) - (old == -1)
+    created_at = Idea._meta.fields_map["created_at"].to_python_value(row["created_at"])
+    db.execute(SQLITE_COUNTERS, (up, down, up - down, hot_score(up - down, created_at), idea_id))
+    return Tally(idea_id, up, down, up - down, value, row["title"], row["score"], *where)
 
 
 async def _cast_vote_once(idea_id: int, user: User, value: int, _campaign_checked: bool = True) -> Tally:
