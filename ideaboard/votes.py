@@ -278,6 +278,7 @@ def _sqlite_vote_work(db, idea_id: int, user_id: int, value: int, sees_hidden: b
                       no_votes: frozenset[str], budget_spaces: frozenset[str]) -> Tally:
     """_cast_vote_once's rules and writes as plain statements, in the caller's write transaction (no awaits)."""
     now = datetime.now(UTC)
+    stamp = now.isoformat(" ")  # as Tortoise writes datetimes on SQLite (sqlite3's own adapter is deprecated)
     ends = Suspension._meta.fields_map["ends_at"].to_python_value
     if any(row[0] is None or ends(row[0]) > now for row in db.execute(SQLITE_SUSPENSIONS, (user_id,))):
         raise _Elsewhere()  # suspensions.ensure_may_write says so, with its message
@@ -295,13 +296,13 @@ def _sqlite_vote_work(db, idea_id: int, user_id: int, value: int, sees_hidden: b
     if old == value:
         return Tally(idea_id, row["upvotes"], row["downvotes"], row["score"], value, row["title"], None, *where)
     if old == 0:
-        db.execute(SQLITE_INSERT_VOTE, (idea_id, user_id, value, now))
+        db.execute(SQLITE_INSERT_VOTE, (idea_id, user_id, value, stamp))
     elif value == 0:
         db.execute(SQLITE_DELETE_VOTE, (idea_id, user_id))
     else:
         db.execute(SQLITE_UPDATE_VOTE, (value, idea_id, user_id))
     if value:
-        db.execute(follows.FOLLOW_UNLESS_UNFOLLOWED, (idea_id, user_id, now))
+        db.execute(follows.FOLLOW_UNLESS_UNFOLLOWED, (idea_id, user_id, stamp))
     up = row["upvotes"] + (value == 1) - (old == 1)
     down = row["downvotes"] + (value == -1) - (old == -1)
     created_at = Idea._meta.fields_map["created_at"].to_python_value(row["created_at"])
