@@ -64,6 +64,17 @@ def fill(sentence: Any, **values: Any) -> Markup:
     return Markup("".join(escape_output(values[part]) if i % 2 else part for i, part in enumerate(parts)))
 
 
+def comment_count(n: int) -> str:
+    """'3 comments' for a card, by the reader's catalogue's plural rule, made once per count and language."""
+    return _comment_count(n, i18n.current())
+
+
+@functools.lru_cache(maxsize=4096)
+def _comment_count(n: int, locale: str) -> str:
+    with i18n.speaking(locale):
+        return i18n.ngettext("%(count)s comment", "%(count)s comments", n, count=i18n.number(n))
+
+
 templates.env.add_extension("jinja2.ext.i18n")
 # newstyle: `_("Hello %(name)s", name=x)` escapes x under autoescape; the locale is the request's (i18n.current)
 templates.env.install_gettext_callables(i18n.plain_gettext, i18n.plain_ngettext, newstyle=True)  # type: ignore[attr-defined]
@@ -112,6 +123,7 @@ templates.env.filters["month_year"] = i18n.month_year
 templates.env.filters["datetime_utc"] = i18n.datetime_utc
 templates.env.filters["number"] = i18n.number
 templates.env.filters["fill"] = fill
+templates.env.globals["comment_count"] = comment_count
 templates.env.globals["html_lang"] = i18n.html_lang
 templates.env.globals["live_event"] = live.in_language  # the page hears HTML pushes in its reader's language
 templates.env.filters["status_label"] = status_label

@@ -102,6 +102,16 @@ async def test_dates_and_vote_counts_are_written_the_locales_way(visitor, alice,
     assert "12.400↑ 55↓" in german and "12,400↑ 55↓" in english
 
 
+async def test_board_cards_count_comments_by_the_catalogues_plural_rule(visitor, alice, make_idea):
+    one, many = await make_idea(alice, "Mehr Steckdosen"), await make_idea(alice, "Längere Öffnungszeiten")
+    await Idea.filter(id=one.id).update(comment_count=1)
+    await Idea.filter(id=many.id).update(comment_count=1234)
+    german = (await visitor.get("/", headers=GERMAN)).text
+    english = (await visitor.get("/")).text
+    assert "1 Kommentar<" in german and "1.234 Kommentare<" in german
+    assert "1 comment<" in english and "1,234 comments<" in english
+
+
 def test_the_formatters_follow_the_current_locale():
     moment = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
     with i18n.speaking("de"):
