@@ -240,7 +240,7 @@ def datetime_utc(value: datetime | None) -> str:
 
 def number(value: int | float | None) -> str:
     """1234 -> '1,234' in English, '1.234' in German."""
-    if value.__class__ is int:  # scores and counts: each formatted once (Babel's formatting was a seventh of a page)
+    if value.__class__ is int:  # scores and counts: each formatted once (Babel's formatting is slow)
         return _integer(value, current())
     return numbers.format_decimal(value or 0, locale=current())
 

@@ -112,8 +112,8 @@ def _tags(dialect: str, count: int) -> sql.Statement:
 
 
 def comment_images(comment_ids: Sequence[int]) -> sql.Query:
-    """The pictures of a page of comments, oldest first (one prepared statement: the ORM's was a tenth of an idea
-    page)."""
+    """The pictures of a page of comments, oldest first (one prepared statement: the ORM would build its
+    query anew on every idea page)."""
     dialect = sql.dialect()
     return _comment_images(dialect, len(comment_ids)).bind(*sql.any_of_params(dialect, comment_ids))
 

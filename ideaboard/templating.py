@@ -25,7 +25,7 @@ _escape_inner = getattr(markupsafe, "_escape_inner", None)  # markupsafe's C esc
 
 def escape_output(value: Any) -> str:
     """`{{ value }}` escaped as markupsafe.escape does, but as a plain str: the pieces of a page are only joined, and
-    wrapping each in a Markup (a Python-level __new__) was a fifth of a list page."""
+    wrapping each in a Markup (a Python-level __new__) is work for nothing."""
     if _escape_inner is None:
         return str(markupsafe.escape(value))
     if value.__class__ is str:
@@ -59,7 +59,7 @@ _SLOT = re.compile(r"%\((\w+)\)s")
 
 def fill(sentence: Any, **values: Any) -> Markup:
     """`t|fill(name=value)`: a sentence translated once with its placeholders kept, its values escaped into it in one
-    pass (as newstyle gettext would, at a tenth of the cost: no call through the template context, no Markup %)."""
+    pass (as newstyle gettext would, without its call through the template context and its Markup %)."""
     parts = _slots(str(sentence))
     return Markup("".join(escape_output(values[part]) if i % 2 else part for i, part in enumerate(parts)))
 
