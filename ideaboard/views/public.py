@@ -307,6 +307,10 @@ async def vote(request: Request) -> Response:
     except NotFound:
         raise not_found("idea") from None
     except (FormErrors, NotAllowed, accounts.VerifyFirst) as exc:
+        if auth.unchecked_session(request):  # a garbled form reached no write that checked the session
+            viewer = await auth.reread_user(request)
+            if viewer is None:
+                return _login_then_idea(request)
         idea = await visible_idea(request, viewer, idea_id)  # a bad form on a hidden idea is still a 404
         error = "That vote was not understood." if isinstance(exc, FormErrors) else str(exc)
     if not htmx.is_request(request):
