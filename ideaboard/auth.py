@@ -9,6 +9,7 @@ or reset, deactivation and account deletion end the others too, on their very ne
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 
@@ -25,6 +26,15 @@ SESSION_KEY = "sid"
 SESSION_SECONDS = 14 * 24 * 3600  # the cookie's max age too
 
 
+# A vote re-checks its session inside its own write (votes.cast_vote), so its request may start from the user this
+# process read for that session lately instead of reading it first; every other request reads it fresh.
+CHECKED_IN_WRITE = re.compile(r"/ideas/\d+/vote")
+UNCHECKED = "ideaboard.unchecked_session"  # scope key: the session hash a recalled user still has to be checked by
+RECALL_SECONDS = 30.0
+RECALL_LIMIT = 20_000
+_recalled: dict[str, tuple[float, object]] = {}  # session hash -> (read at, the user's row)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -32,8 +42,46 @@ def token_hash(token: str) -> str:
 async def session_user(token: str) -> User | None:
     """The active user whose unexpired session this is, read fresh on every request (one indexed join, a prepared
     raw statement: it runs on every request)."""
-    rows = await sql.fetch(reads.session_user(token_hash(token), int(time.time())))
-    return sql.loader_of(User, reads.columns_of(User))(rows[0]) if rows else None
+    return await _user_of_session(token_hash(token))
+
+
+async def _user_of_session(digest: str) -> User | None:
+    rows = await sql.fetch(reads.session_user(digest, int(time.time())))
+    if not rows:
+        _recalled.pop(digest, None)
+        return None
+    if len(_recalled) >= RECALL_LIMIT:
+        _recalled.clear()
+    _recalled[digest] = (time.monotonic(), rows[0])
+    return _load_user(rows[0])
+
+
+def _load_user(row) -> User:
+    return sql.loader_of(User, reads.columns_of(User))(row)
+
+
+def _recall(digest: str) -> User | None:
+    """A fresh copy of the user this process read for the session lately (never shared between requests)."""
+    known = _recalled.get(digest)
+    if known is None or time.monotonic() - known[0] > RECALL_SECONDS:
+        return None
+    return _load_user(known[1])
+
+
+def unchecked_session(request: Request) -> str | None:
+    """The session hash request.user was recalled for, unread this request: the vote's write must check it."""
+    return request.scope.get(UNCHECKED)
+
+
+async def reread_user(request: Request) -> User | None:
+    """request.user read fresh after the vote's write found its session ended or its user changed."""
+    token = request.session.get(SESSION_KEY)
+    request.scope.pop(UNCHECKED, None)
+    user = await session_user(token) if isinstance(token, str) else None
+    if user is None:
+        request.session.pop(SESSION_KEY, None)
+    request.scope["user"] = user
+    return user
 
 
 class LoadUserMiddleware:
@@ -46,7 +94,16 @@ class LoadUserMiddleware:
         if scope["type"] == "http":
             session = scope.get("session", {})
             token = session.get(SESSION_KEY)
-            scope["user"] = await session_user(token) if isinstance(token, str) else None
+            user = None
+            if isinstance(token, str):
+                digest = token_hash(token)
+                if scope["method"] == "POST" and CHECKED_IN_WRITE.fullmatch(scope["path"]):
+                    user = _recall(digest)
+                    if user is not None:
+                        scope[UNCHECKED] = digest
+                if user is None:
+                    user = await _user_of_session(digest)
+            scope["user"] = user
             if token is not None and scope["user"] is None:
                 session.pop(SESSION_KEY, None)  # an ended session: the browser is a visitor again
         await self.app(scope, receive, send)
@@ -96,6 +153,7 @@ async def log_out(request: Request) -> None:
     """End this browser's session: the row goes, so a copy of the cookie replayed later is logged out too."""
     token = request.session.get(SESSION_KEY)
     if isinstance(token, str):
+        _recalled.pop(token_hash(token), None)
         await Session.filter(id=token_hash(token)).delete()
     request.session.clear()
     request.scope["user"] = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from ideaboard.accounts import require_verified
 from ideaboard.errors import NotAllowed, NotFound
 from ideaboard.i18n import gettext as _
 from ideaboard.ideas import HOT_EPOCH, HOT_SECONDS_PER_DECADE, can_see_internal, hot_score
-from ideaboard.models import Campaign, Idea, Role, Space, Status, Suspension, User, Vote
+from ideaboard.models import Campaign, Idea, Role, Session, Space, Status, Suspension, User, Vote
 from ideaboard.outage import is_outage
 
 
@@ -50,6 +51,11 @@ class Tally:
         return self.idea_id
 
 
+class SessionChanged(Exception):
+    """The session the voter was recalled for ended, or its user changed (role, address, deactivated): nothing was
+    written; read the user fresh and vote again, or not at all."""
+
+
 class _Raced(Exception):
     """The same person's other request changed this vote between our read and our write."""
 
@@ -68,24 +74,31 @@ class _InCampaign(Exception):
         self.campaign_id = campaign_id
 
 
-async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
+async def cast_vote(idea_id: int, user: User, value: int, session: str | None = None) -> Tally:
     """Set this user's vote to +1, -1 or 0 (withdraw) on an idea they may see; repeating a vote changes nothing.
 
     On Postgres a vote on an idea of no campaign is one statement (the suspension check included, see VOTE_SQL);
     an idea in a campaign sends the vote back here for the campaign's rules first, and one on a board with a vote
     budget for the budget's. SQLite checks in order, by ORM (the idea's board only read when some board has a
     budget).
+    `session` is the hash of the session `user` was recalled for (auth.unchecked_session): the first write checks
+    that it is still live and its user as recalled (SessionChanged if not), so an ended session never votes.
     """
+    if session is not None and user.email_verified_at is None:
+        raise SessionChanged()  # whether they verified since, only a fresh read says
     require_verified(user)
     postgres = sql.is_postgres()
     campaign_checked = not postgres
     if not postgres:
         conn = connections.get("default")
         if isinstance(conn, sqliteconn.ImmediateClient):  # not inside a caller's transaction
-            tally = await _cast_vote_sqlite(conn, idea_id, user, value)
+            tally = await _cast_vote_sqlite(conn, idea_id, user, value, session)
             if tally is not None:
                 await webhooks.vote_milestones(tally.idea_id, tally.previous_score, tally.score)
                 return tally
+            session = None  # checked in that hop before it left the vote to the ORM
+        if session is not None and not await _session_holds(session, user):
+            raise SessionChanged()
         await suspensions.ensure_may_write(user)
         campaign = await Campaign.filter(ideas__id=idea_id).first()  # None for the ideas of no campaign
         if campaign is not None and _check_campaign(campaign, idea_id, user):
@@ -98,20 +111,23 @@ async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
     attempt = 0
     while attempt < 3:
         try:
-            tally = await once(idea_id, user, value, campaign_checked)
+            tally = await once(idea_id, user, value, campaign_checked, session)
             await webhooks.vote_milestones(tally.idea_id, tally.previous_score, tally.score)
             return tally
         except _InCampaign as found:
+            session = None  # the statement checked it
             campaign = await Campaign.get_or_none(id=found.campaign_id)
             if campaign is not None and _check_campaign(campaign, idea_id, user):
                 return await _cast_budget_vote(idea_id, user, vote_budget.of_campaign(campaign), value)
             campaign_checked = True  # not an attempt: the statement changed nothing
         except _OnBudgetBoard as found:
+            session = None
             rule = board_budget.rule(found.space)
             if rule is not None:
                 return await _cast_budget_vote(idea_id, user, vote_budget.of_board(rule), value)
             attempt += 1  # the budget was turned off in between: vote again
         except (IntegrityError, _Raced):
+            session = None  # a statement that got this far checked it
             attempt += 1  # the same person's double click raced us to the insert; re-read and apply
         except Exception as exc:
             # The one-statement vote is idempotent (it only moves the counters if the vote changes), so a
@@ -120,6 +136,20 @@ async def cast_vote(idea_id: int, user: User, value: int) -> Tally:
                 raise
             attempt += 1
     raise NotAllowed(_("Your vote could not be recorded, please try again."))
+
+
+def _session_check(session: str | None, user: User) -> tuple[str | None, int, str]:
+    """The parameters of the session check inside a vote's write: the session, now, the role it was recalled with."""
+    return session, int(time.time()), str(Role(user.role).value)
+
+
+async def _session_holds(session: str, user: User) -> bool:
+    """The recalled user's session is live and its user as recalled (the ORM paths' check, a read of its own)."""
+    rows = await sql.fetch(reads.session_user(session, int(time.time())))
+    if not rows:
+        return False
+    fresh = sql.loader_of(User, reads.columns_of(User))(rows[0])
+    return fresh.id == user.id and fresh.role == user.role and fresh.email_verified_at is not None
 
 
 async def _space_of(idea_id: int) -> str | None:
@@ -167,8 +197,14 @@ def _sight(user: User) -> tuple[bool, list[str]]:
 # campaign whose rules the caller has not checked yet ($9 false), nor while it is on a board with a vote budget
 # ($10, board_budget.spaces()): the row then says so and cast_vote acts on it.
 # A vote follows the idea unless the voter unfollowed it (follows.follow_implicitly, inside the same statement).
+# When the voter was recalled, not read, for this request ($11 their session), nothing is written unless that session
+# is live and its user still active, verified and of the role recalled ($12 now, $13 role): `signed`.
 VOTE_SQL = """
-WITH idea AS (
+WITH signed AS (
+  SELECT $11::varchar IS NULL OR EXISTS (
+    SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $11::varchar AND s.expires > $12::bigint
+      AND s.user_id = $2 AND u.is_active AND u.role = $13::varchar AND u.email_verified_at IS NOT NULL) AS ok
+), idea AS (
   SELECT id, title, status, upvotes, downvotes, score, space, hidden, campaign_id FROM ideas
   WHERE id = $1 AND (NOT hidden OR $7::boolean) AND space = ANY($8::varchar[]) FOR UPDATE
 ), old AS (
@@ -177,8 +213,9 @@ WITH idea AS (
   SELECT EXISTS (SELECT 1 FROM suspensions WHERE user_id = $2 AND lifted_at IS NULL
                  AND (ends_at IS NULL OR ends_at > now())) AS b
 ), open AS (
-  SELECT old.value FROM idea, old, barred WHERE idea.status <> ALL($4::varchar[]) AND old.value <> $3
-    AND NOT barred.b AND (idea.campaign_id IS NULL OR $9::boolean) AND idea.space <> ALL($10::varchar[])
+  SELECT old.value FROM idea, old, barred, signed WHERE signed.ok AND idea.status <> ALL($4::varchar[])
+    AND old.value <> $3 AND NOT barred.b AND (idea.campaign_id IS NULL OR $9::boolean)
+    AND idea.space <> ALL($10::varchar[])
 ), ins AS (
   INSERT INTO votes (idea_id, user_id, value, created_at)
   SELECT $1, $2, $3, now() FROM open WHERE open.value = 0 RETURNING 0 AS old
@@ -204,24 +241,27 @@ WITH idea AS (
 )
 SELECT idea.title, idea.status, old.value AS old, (SELECT count(*) FROM open) AS wanted,
   b.upvotes AS new_up, b.downvotes AS new_down, b.score AS new_score, idea.upvotes, idea.downvotes, idea.score,
-  idea.space, idea.hidden, idea.campaign_id, barred.b AS barred
-FROM idea CROSS JOIN old CROSS JOIN barred LEFT JOIN bumped b ON true
+  idea.space, idea.hidden, idea.campaign_id, barred.b AS barred, signed.ok AS signed
+FROM signed CROSS JOIN old CROSS JOIN barred LEFT JOIN idea ON true LEFT JOIN bumped b ON true
 """
 
 
-async def _cast_vote_postgres(idea_id: int, user: User, value: int, campaign_checked: bool) -> Tally:
+async def _cast_vote_postgres(idea_id: int, user: User, value: int, campaign_checked: bool,
+                              session: str | None = None) -> Tally:
     """cast_vote's one-statement version (see VOTE_SQL)."""
     sees_hidden, spaces = _sight(user)
     no_votes = list(statuses.keys_where("accepts_votes", False))  # the statuses admins put in done or closed phases
     _unused, rows = await connections.get("default").execute_query(VOTE_SQL, [
         idea_id, user.id, value, no_votes, float(HOT_EPOCH), float(HOT_SECONDS_PER_DECADE), sees_hidden, spaces,
-        campaign_checked, board_budget.spaces()])
-    if not rows or rows[0]["barred"]:
+        campaign_checked, board_budget.spaces(), *_session_check(session, user)])
+    row = rows[0]
+    if not row["signed"]:
+        raise SessionChanged()
+    if row["status"] is None or row["barred"]:
         await suspensions.ensure_may_write(user)  # a suspended member hears that first, as on every write
-        if rows:
+        if row["status"] is not None:
             raise _Raced()  # the suspension ended in between: vote again
         raise NotFound(idea_id)
-    row = rows[0]
     if row["campaign_id"] is not None and not campaign_checked:
         raise _InCampaign(row["campaign_id"])
     if row["space"] in board_budget.spaces():
@@ -239,6 +279,9 @@ async def _cast_vote_postgres(idea_id: int, user: User, value: int, campaign_che
 # SQLite: the plain vote's statements, run together in one hop to the connection's thread (_sqlite_vote_work).
 # The write lock is held from the first (BEGIN IMMEDIATE), so the person's old vote and the counters read here are
 # the ones the writes apply to, across processes: no race to retry.
+SQLITE_SESSION = (f"SELECT 1 FROM {Session._meta.db_table} s JOIN {User._meta.db_table} u ON u.id = s.user_id "
+                  "WHERE s.id = ? AND s.expires > ? AND s.user_id = ? AND u.is_active AND u.role = ? "
+                  "AND u.email_verified_at IS NOT NULL")
 SQLITE_SUSPENSIONS = f"SELECT ends_at FROM {Suspension._meta.db_table} WHERE user_id = ? AND lifted_at IS NULL"
 SQLITE_IDEA = (f"SELECT i.title, i.status, i.upvotes, i.downvotes, i.score, i.space, i.hidden, i.campaign_id, "
                f"i.created_at, (SELECT value FROM {Vote._meta.db_table} WHERE idea_id = i.id AND user_id = ?) AS old "
@@ -260,13 +303,14 @@ class _Closed(Exception):
         self.status = status
 
 
-async def _cast_vote_sqlite(conn, idea_id: int, user: User, value: int) -> Tally | None:
+async def _cast_vote_sqlite(conn, idea_id: int, user: User, value: int, session: str | None) -> Tally | None:
     """The plain vote on SQLite in one hop (sqliteconn.write_in_one_hop); None when the ORM path must decide."""
     sees_hidden, spaces = _sight(user)
     no_votes = frozenset(statuses.keys_where("accepts_votes", False))
     try:
         return await sqliteconn.write_in_one_hop(conn, _sqlite_vote_work, idea_id, user.id, value, sees_hidden,
-                                                 frozenset(spaces), no_votes, frozenset(board_budget.spaces()))
+                                                 frozenset(spaces), no_votes, frozenset(board_budget.spaces()),
+                                                 _session_check(session, user))
     except _Elsewhere:
         return None
     except _Closed as closed:
@@ -275,8 +319,12 @@ async def _cast_vote_sqlite(conn, idea_id: int, user: User, value: int) -> Tally
 
 
 def _sqlite_vote_work(db, idea_id: int, user_id: int, value: int, sees_hidden: bool, spaces: frozenset[str],
-                      no_votes: frozenset[str], budget_spaces: frozenset[str]) -> Tally:
+                      no_votes: frozenset[str], budget_spaces: frozenset[str],
+                      session_check: tuple[str | None, int, str]) -> Tally:
     """_cast_vote_once's rules and writes as plain statements, in the caller's write transaction (no awaits)."""
+    session, at, role = session_check
+    if session is not None and db.execute(SQLITE_SESSION, (session, at, user_id, role)).fetchone() is None:
+        raise SessionChanged()
     now = datetime.now(UTC)
     stamp = now.isoformat(" ")  # as Tortoise writes datetimes on SQLite (sqlite3's own adapter is deprecated)
     ends = Suspension._meta.fields_map["ends_at"].to_python_value
@@ -310,7 +358,8 @@ def _sqlite_vote_work(db, idea_id: int, user_id: int, value: int, sees_hidden: b
     return Tally(idea_id, up, down, up - down, value, row["title"], row["score"], *where)
 
 
-async def _cast_vote_once(idea_id: int, user: User, value: int, _campaign_checked: bool = True) -> Tally:
+async def _cast_vote_once(idea_id: int, user: User, value: int, _campaign_checked: bool = True,
+                          _session: str | None = None) -> Tally:
     """cast_vote on SQLite, through the ORM in one transaction."""
     sees_hidden, spaces = _sight(user)
     async with in_transaction() as conn:

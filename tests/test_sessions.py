@@ -1,9 +1,11 @@
 """Sessions that end: a stolen copy of Alice's cookie stops working the moment she logs out, changes her password,
 logs out everywhere, or an admin deactivates her."""
 
+from datetime import UTC, datetime
+
 import httpx
 
-from ideaboard.models import Role, Session, User
+from ideaboard.models import Idea, Role, Session, Space, User, Vote
 from tests.conftest import PASSWORD, Browserless
 
 
@@ -74,3 +76,44 @@ async def test_the_database_keeps_only_a_hash_of_the_session_token(app, browser_
     cookie = client.http.cookies.get("ideaboard_session")
     [row] = await Session.filter(user_id=alice.id)
     assert len(row.id) == 64 and row.id not in cookie
+
+
+
+async def _vote_without_a_page_first(client: Browserless, idea_id: int, token: str, value: str) -> httpx.Response:
+    """A vote as a board open since before the change sends it: no page load that would read the user afresh."""
+    return await client.http.post(f"/ideas/{idea_id}/vote", data={"value": value, "csrf_token": token})
+
+
+async def test_a_vote_from_a_session_ended_by_another_process_counts_nothing(app, browser_for, alice, bob, make_idea):
+    """A vote starts from the user this process read for the session lately; the write itself checks the session."""
+    idea = await make_idea(alice)
+    phone = await browser_for(bob)
+    token = await phone.csrf()
+    assert (await _vote_without_a_page_first(phone, idea.id, token, "up")).status_code == 303
+    await Session.filter(user_id=bob.id).delete()  # "log out everywhere" served by another web process
+    response = await _vote_without_a_page_first(phone, idea.id, token, "down")
+    assert response.status_code == 303 and response.headers["location"] == f"/login?next=/ideas/{idea.id}"
+    assert (await Vote.get(idea_id=idea.id, user_id=bob.id)).value == 1
+    assert (await Idea.get(id=idea.id)).score == 1
+    assert not await _logged_in(phone)
+
+
+async def test_a_member_demoted_in_another_process_cannot_vote_on_internal_ideas(browser_for, alice, erin,
+                                                                                 make_idea):
+    idea = await make_idea(erin, space=Space.INTERNAL)
+    client = await browser_for(erin)
+    token = await client.csrf()
+    await User.filter(id=erin.id).update(role=Role.CUSTOMER)
+    assert (await _vote_without_a_page_first(client, idea.id, token, "up")).status_code == 404
+    assert (await Idea.get(id=idea.id)).score == 0
+
+
+async def test_a_vote_right_after_verifying_counts_though_the_process_last_saw_no_address(browser_for, alice, bob,
+                                                                                          make_idea):
+    idea = await make_idea(alice)
+    await User.filter(id=bob.id).update(email_verified_at=None)
+    client = await browser_for(bob)
+    token = await client.csrf()  # this process reads Bob unverified
+    await User.filter(id=bob.id).update(email_verified_at=datetime.now(UTC))  # he follows the link (elsewhere)
+    assert (await _vote_without_a_page_first(client, idea.id, token, "up")).status_code == 303
+    assert (await Idea.get(id=idea.id)).score == 1

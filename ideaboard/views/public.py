@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from ideaboard import (
     accounts,
+    auth,
     board_budget,
     campaigns,
     captured,
@@ -293,12 +294,23 @@ async def vote(request: Request) -> Response:
     await throttle(request, "vote")
     pagecache.minor_change(request.scope)  # visitors see new counts within the cache time, not at once
     try:  # cast_vote checks that the viewer may see the idea, in the vote's own statement
-        idea = await votes.cast_vote(idea_id, viewer, parse_vote(await form_data(request)))
+        value = parse_vote(await form_data(request))
+        try:
+            idea = await votes.cast_vote(idea_id, viewer, value, auth.unchecked_session(request))
+        except votes.SessionChanged:  # the recalled user is not who the session says now: read them, or log in
+            viewer = await auth.reread_user(request)
+            if viewer is None:
+                return _login_then_idea(request)
+            idea = await votes.cast_vote(idea_id, viewer, value)
         error = None
         await live_events.vote_counted(idea)
     except NotFound:
         raise not_found("idea") from None
     except (FormErrors, NotAllowed, accounts.VerifyFirst) as exc:
+        if auth.unchecked_session(request):  # a garbled form reached no write that checked the session
+            viewer = await auth.reread_user(request)
+            if viewer is None:
+                return _login_then_idea(request)
         idea = await visible_idea(request, viewer, idea_id)  # a bad form on a hidden idea is still a 404
         error = "That vote was not understood." if isinstance(exc, FormErrors) else str(exc)
     if not htmx.is_request(request):
