@@ -14,7 +14,9 @@ On large corpora the 20 nearest are far above the floor and it changes nothing (
 is a cosine in this module's LSA space; other spaces pass their own (``workers/semantic.py``, which clusters a
 similarity matrix through ``cluster_similarities``).
 Above ``EXACT_MAX`` ideas, MiniBatchKMeans splits the corpus into buckets of ``BUCKET_SIZE`` clustered the same way, and
-mutually-nearest clusters whose centroids are almost identical (cosine >= ``MERGE_MIN_COSINE``) are joined.
+mutually-nearest clusters whose centroids are almost identical (cosine >= ``MERGE_MIN_COSINE``) are joined, round
+after round, until no two are that close. Above ``FIT_SAMPLE`` ideas the encoder is fitted on a seeded sample and the
+corpus encoded in chunks.
 """
 
 from __future__ import annotations
@@ -46,8 +48,10 @@ DEFAULT_THRESHOLD = 0.9
 EXACT_MAX = 4000
 BUCKET_SIZE = 2000
 SVD_SAMPLE = 10_000
+FIT_SAMPLE = 30_000
+ENCODE_CHUNK = 20_000
 MERGE_MIN_COSINE = 0.8
-MERGE_ROUNDS = 3
+MERGE_ROUNDS = 200
 DEFAULT_MIN_SCORE = 0.3
 LABEL_TERMS = 3
 RANDOM_STATE = 0
@@ -89,7 +93,13 @@ class TextEncoder:
 
     @classmethod
     def fit(cls, docs: Sequence[Document], dims: int = LSA_DIMS) -> tuple[TextEncoder, np.ndarray, sp.csr_matrix]:
-        """Fit on a corpus; also return its dense vectors and word TF-IDF (reused for cluster names)."""
+        """Fit on a corpus; also return its dense vectors and word TF-IDF (reused for cluster names).
+
+        Above ``FIT_SAMPLE`` ideas the vocabularies and LSA are fitted on a seeded sample and the corpus is encoded
+        in chunks of ``ENCODE_CHUNK``, so the char n-gram matrix of the whole corpus never exists at once.
+        """
+        if len(docs) > FIT_SAMPLE:
+            return cls._fit_sampled(docs, dims)
         texts = [d.title for d in docs] + [d.body for d in docs]
         word = TfidfVectorizer(max_features=MAX_FEATURES, dtype=np.float32, **_WORD_PARAMS)
         char = TfidfVectorizer(max_features=MAX_FEATURES, dtype=np.float32, **_CHAR_PARAMS)
@@ -102,6 +112,27 @@ class TextEncoder:
         projected = np.asarray(sparse @ components.T, dtype=np.float32)
         floor = float(np.median(np.linalg.norm(projected, axis=1)))
         return cls(word, char, components, floor), normalize(projected), _halves_sum(word_x, len(docs))
+
+    @classmethod
+    def _fit_sampled(cls, docs: Sequence[Document], dims: int) -> tuple[TextEncoder, np.ndarray, sp.csr_matrix]:
+        """Large corpus: fit on a seeded sample, then encode every idea chunk by chunk into float32."""
+        pick = np.sort(np.random.default_rng(RANDOM_STATE).choice(len(docs), FIT_SAMPLE, replace=False))
+        sample = [docs[i] for i in pick]
+        fitted, _, _ = cls.fit(sample, dims)
+        if fitted.components is None:
+            raise ValueError("a sample this large always has an LSA basis")
+        projected = np.empty((len(docs), fitted.components.shape[0]), dtype=np.float32)
+        word_parts = []
+        for start in range(0, len(docs), ENCODE_CHUNK):
+            chunk = docs[start : start + ENCODE_CHUNK]
+            texts = [d.title for d in chunk] + [d.body for d in chunk]
+            word_x = fitted._tfidf(fitted.word, texts)
+            sparse = _combine(word_x, fitted._tfidf(fitted.char, texts), len(chunk))
+            projected[start : start + len(chunk)] = sparse @ fitted._basis
+            word_parts.append(_halves_sum(word_x, len(chunk)))
+        floor = float(np.median(np.linalg.norm(projected, axis=1)))
+        encoder = cls(fitted.word, fitted.char, fitted.components, floor)
+        return encoder, normalize(projected, copy=False), sp.vstack(word_parts, format="csr")
 
     def encode(self, docs: Sequence[Document]) -> np.ndarray:
         """Vectors for documents unseen at fit time, in the fitted corpus's space.
@@ -310,21 +341,31 @@ def _buckets(vectors: np.ndarray, idx: np.ndarray, size: int) -> Iterator[np.nda
 
 
 def _merge_close(vectors: np.ndarray, labels: np.ndarray, rounds: int = MERGE_ROUNDS) -> np.ndarray:
-    """Join clusters split across buckets: mutually-nearest centroid pairs above ``MERGE_MIN_COSINE``, a few rounds.
+    """Join clusters split across buckets: mutually-nearest centroid pairs above ``MERGE_MIN_COSINE``, round after
+    round with fresh centroids until no two clusters are that close (``rounds`` only guards the loop).
 
-    Mutual-best pairing (rather than connected components) keeps the merge from chaining topics together.
+    Mutual-best pairing (rather than connected components) keeps the merge from chaining topics together; running
+    it to the end keeps one broad topic spread over many buckets from staying hundreds of clusters.
     """
+    labels = _renumber(labels)
+    sums = np.zeros((labels.max() + 1, vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels, vectors)
     for _ in range(rounds):
-        labels = _renumber(labels)
-        centroids = np.zeros((labels.max() + 1, vectors.shape[1]), dtype=np.float32)
-        np.add.at(centroids, labels, vectors)
-        best, score = _nearest_other(normalize(centroids))
-        mutual = (best[best] == np.arange(len(best))) & (score >= MERGE_MIN_COSINE)
+        best, score = _nearest_other(normalize(sums).astype(np.float32))
+        ids = np.arange(len(best))
+        mutual = (best[best] == ids) & (score >= MERGE_MIN_COSINE)
         if not mutual.any():
             break
-        target = np.where(mutual, np.minimum(best, np.arange(len(best))), np.arange(len(best)))
+        target = np.where(mutual, np.minimum(best, ids), ids)
         labels = target[labels]
-    return labels
+        merged = np.zeros_like(sums)
+        np.add.at(merged, target, sums)
+        keep = np.unique(target)
+        renumber = np.empty(len(best), dtype=np.int64)
+        renumber[keep] = np.arange(len(keep))
+        labels = renumber[labels]
+        sums = merged[keep]
+    return _renumber(labels)
 
 
 def _nearest_other(centroids: np.ndarray, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
