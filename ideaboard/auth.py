@@ -42,10 +42,11 @@ def token_hash(token: str) -> str:
 async def session_user(token: str) -> User | None:
     """The active user whose unexpired session this is, read fresh on every request (one indexed join, a prepared
     raw statement: it runs on every request)."""
-    return await _user_of_session(token_hash(token))
+    return await user_of_session(token_hash(token))
 
 
-async def _user_of_session(digest: str) -> User | None:
+async def user_of_session(digest: str) -> User | None:
+    """The active user of the session with this hash, read fresh (and kept for the next vote's recall)."""
     rows = await sql.fetch(reads.session_user(digest, int(time.time())))
     if not rows:
         _recalled.pop(digest, None)
@@ -102,7 +103,7 @@ class LoadUserMiddleware:
                     if user is not None:
                         scope[UNCHECKED] = digest
                 if user is None:
-                    user = await _user_of_session(digest)
+                    user = await user_of_session(digest)
             scope["user"] = user
             if token is not None and scope["user"] is None:
                 session.pop(SESSION_KEY, None)  # an ended session: the browser is a visitor again

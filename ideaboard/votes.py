@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from ideaboard import (
+    auth,
     board_budget,
     campaigns,
     follows,
@@ -145,11 +146,8 @@ def _session_check(session: str | None, user: User) -> tuple[str | None, int, st
 
 async def _session_holds(session: str, user: User) -> bool:
     """The recalled user's session is live and its user as recalled (the ORM paths' check, a read of its own)."""
-    rows = await sql.fetch(reads.session_user(session, int(time.time())))
-    if not rows:
-        return False
-    fresh = sql.loader_of(User, reads.columns_of(User))(rows[0])
-    return fresh.id == user.id and fresh.role == user.role and fresh.email_verified_at is not None
+    fresh = await auth.user_of_session(session)
+    return fresh is not None and fresh.id == user.id and fresh.role == user.role and fresh.email_verified_at is not None
 
 
 async def _space_of(idea_id: int) -> str | None:
