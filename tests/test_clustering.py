@@ -10,6 +10,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from ideaboard.demo import IDEAS as DEMO_IDEAS
+from workers import clustering
 from workers.clustering import Document, SimilarityIndex, cluster_documents, nearest_cluster
 
 DARK = [
@@ -125,6 +126,22 @@ def test_add_replace_and_remove() -> None:
     assert 30 not in [doc_id for doc_id, _ in index.query("dark mode", k=10, min_score=0)]
 
 
+def test_ideas_added_past_the_spare_room_are_all_found_and_survive_a_round_trip(monkeypatch) -> None:
+    monkeypatch.setattr(clustering, "ADD_ROOM", 2)
+    index = SimilarityIndex.build(BOARD)
+    added = [Document(100 + i, f"Okta single sign-on for region {i}") for i in range(7)]
+    for doc in added:
+        index.add(doc)
+    assert len(index) == len(index.vectors) == len(BOARD) + 7
+    loaded = SimilarityIndex.from_bytes(index.to_bytes())
+    found = {doc_id for doc_id, _ in loaded.query("okta single sign-on region", k=12)}
+    assert {d.id for d in added} <= found
+    loaded.remove(103)
+    loaded.add(Document(200, "Dark mode for the mobile app", "A dark theme on the phone too."))
+    assert 103 not in {doc_id for doc_id, _ in loaded.query("okta single sign-on region", k=12, min_score=0)}
+    assert 200 in [doc_id for doc_id, _ in loaded.query("dark mode", k=6)]
+
+
 def test_to_bytes_round_trip_gives_identical_answers() -> None:
     index = SimilarityIndex.build(BOARD)
     loaded = SimilarityIndex.from_bytes(index.to_bytes())
@@ -169,7 +186,6 @@ def test_banking77_sample_of_15_intents_clusters_well_without_knowing_k() -> Non
 def test_a_board_too_big_to_fit_whole_is_fitted_on_a_sample_and_still_clusters_well(monkeypatch) -> None:
     """At a million ideas the encoder is fitted on a seeded sample and the board encoded chunk by chunk; the same 600
     banking questions, fitted on a third of them and encoded 64 at a time, still group by intent."""
-    import workers.clustering as clustering
 
     rows = read_csv("banking77_sample.csv")
     monkeypatch.setattr(clustering, "FIT_SAMPLE", len(rows) // 3)

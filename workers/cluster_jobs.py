@@ -26,8 +26,9 @@ from workers.clustering import (
     TextEncoder,
     _renumber,
     cluster_names,
+    cluster_of_neighbours,
     cluster_vectors,
-    nearest_cluster,
+    neighbours_of,
 )
 from workers.themes import Theme as ThemeInfo
 from workers.themes import brand_stop_words, carry_over, common_words, describe, theme_labels, theme_slugs
@@ -112,9 +113,10 @@ async def place_idea(ctx: dict[str, Any], idea_id: int) -> int | None:
     if index is None:
         return None
     doc = Document(id=idea.id, title=idea.title, body=idea.body)
-    labels = dict(await IdeaCluster.filter(run=run).exclude(idea_id=idea.id)
-                  .values_list("idea_id", "cluster__number"))
-    number = nearest_cluster(index, doc, labels)
+    near = neighbours_of(index, doc)
+    labels = dict(await IdeaCluster.filter(run=run, idea_id__in=[i for i, _ in near]).exclude(idea_id=idea.id)
+                  .values_list("idea_id", "cluster__number"))  # the neighbours' only: a big board has a million
+    number = cluster_of_neighbours(near, labels)
     async with in_transaction():
         if number is None:
             last = await Cluster.filter(run=run).order_by("-number").first()

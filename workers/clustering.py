@@ -55,6 +55,7 @@ MERGE_ROUNDS = 200
 DEFAULT_MIN_SCORE = 0.3
 LABEL_TERMS = 3
 RANDOM_STATE = 0
+ADD_ROOM = 1024  # rows SimilarityIndex.add grows by at least (an eighth of the board on big boards)
 
 _WORD_PARAMS = {"ngram_range": (1, 2), "stop_words": "english", "sublinear_tf": True}
 _CHAR_PARAMS = {"analyzer": "char_wb", "ngram_range": (2, 4), "sublinear_tf": True}
@@ -425,8 +426,13 @@ class SimilarityIndex:
     def __init__(self, encoder: TextEncoder, ids: list[DocId], vectors: np.ndarray) -> None:
         self.encoder = encoder
         self.ids = ids
-        self.vectors = vectors
+        self._store = vectors  # rows past len(ids) are spare room, so adding an idea rarely copies the board
         self._rows = {doc_id: row for row, doc_id in enumerate(ids)}
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """One unit row per indexed idea, in ``ids`` order."""
+        return self._store[: len(self.ids)]
 
     @classmethod
     def build(cls, docs: Sequence[Document]) -> SimilarityIndex:
@@ -476,16 +482,21 @@ class SimilarityIndex:
         if row is not None:
             self.vectors[row] = vector
             return
-        self._rows[doc.id] = len(self.ids)
+        count = len(self.ids)
+        if count == len(self._store):
+            spare = np.empty((count + max(ADD_ROOM, count // 8), self._store.shape[1]), dtype=self._store.dtype)
+            spare[:count] = self._store
+            self._store = spare
+        self._store[count] = vector
+        self._rows[doc.id] = count
         self.ids.append(doc.id)
-        self.vectors = np.vstack([self.vectors, vector[None, :]])
 
     def remove(self, doc_id: DocId) -> None:
         """Drop an idea; unknown ids are ignored so deletes are idempotent."""
         row = self._rows.pop(doc_id, None)
         if row is None:
             return
-        self.vectors = np.delete(self.vectors, row, axis=0)
+        self._store = np.delete(self.vectors, row, axis=0)
         del self.ids[row]
         self._rows = {i: r for r, i in enumerate(self.ids)}
 
@@ -518,13 +529,21 @@ def nearest_cluster(
     min_score: float = DEFAULT_MIN_SCORE,
     neighbours: int = NEIGHBOURS,
 ) -> int | None:
-    """Cluster a new or edited idea joins, or None to start a new one.
+    """Cluster a new or edited idea joins, or None to start a new one (``cluster_of_neighbours`` of its neighbours)."""
+    return cluster_of_neighbours(neighbours_of(index, doc, min_score=min_score, neighbours=neighbours), labels)
 
-    Mirrors the SNN clustering locally: among the idea's ``neighbours`` most similar indexed ideas with cosine >=
-    ``min_score`` (the idea itself excluded), the cluster holding most of them wins, ties broken by summed cosine.
-    """
+
+def neighbours_of(index: SimilarityIndex, doc: Document, *, min_score: float = DEFAULT_MIN_SCORE,
+                  neighbours: int = NEIGHBOURS) -> list[tuple[DocId, float]]:
+    """The idea's ``neighbours`` most similar indexed ideas with cosine >= ``min_score``, itself excluded."""
+    return index.similar_to(doc, neighbours + 1, min_score=min_score)[:neighbours]
+
+
+def cluster_of_neighbours(near: Sequence[tuple[DocId, float]], labels: Mapping[DocId, int]) -> int | None:
+    """Mirrors the SNN clustering locally: the cluster holding most of the neighbours wins, ties broken by summed
+    cosine; None when no neighbour is in a cluster. ``labels`` need only hold the neighbours' clusters."""
     votes: dict[int, tuple[int, float]] = {}
-    for other, score in index.similar_to(doc, neighbours + 1, min_score=min_score)[:neighbours]:
+    for other, score in near:
         if other in labels:
             count, total = votes.get(labels[other], (0, 0.0))
             votes[labels[other]] = (count + 1, total + score)
