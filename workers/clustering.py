@@ -55,7 +55,7 @@ MERGE_ROUNDS = 200
 DEFAULT_MIN_SCORE = 0.3
 LABEL_TERMS = 3
 RANDOM_STATE = 0
-ADD_ROOM = 1024  # rows SimilarityIndex.add grows by at least (an eighth of the board on big boards)
+ADD_ROOM = 1024  # rows SimilarityIndex.add makes room for at first (doubling after)
 
 _WORD_PARAMS = {"ngram_range": (1, 2), "stop_words": "english", "sublinear_tf": True}
 _CHAR_PARAMS = {"analyzer": "char_wb", "ngram_range": (2, 4), "sublinear_tf": True}
@@ -426,13 +426,15 @@ class SimilarityIndex:
     def __init__(self, encoder: TextEncoder, ids: list[DocId], vectors: np.ndarray) -> None:
         self.encoder = encoder
         self.ids = ids
-        self._store = vectors  # rows past len(ids) are spare room, so adding an idea rarely copies the board
+        self._base = vectors  # the run's rows; ideas added since live in `_added`, so adding never copies the board
+        self._added = np.empty((0, vectors.shape[1]), dtype=vectors.dtype)
         self._rows = {doc_id: row for row, doc_id in enumerate(ids)}
 
     @property
     def vectors(self) -> np.ndarray:
         """One unit row per indexed idea, in ``ids`` order."""
-        return self._store[: len(self.ids)]
+        extra = len(self.ids) - len(self._base)
+        return np.vstack([self._base, self._added[:extra]]) if extra else self._base
 
     @classmethod
     def build(cls, docs: Sequence[Document]) -> SimilarityIndex:
@@ -447,7 +449,11 @@ class SimilarityIndex:
 
     def scores(self, doc: Document) -> np.ndarray:
         """Cosine of ``doc`` against every indexed row (row order = ``self.ids``)."""
-        return self.vectors @ self.encoder.encode([doc])[0]
+        vector = self.encoder.encode([doc])[0]
+        extra = len(self.ids) - len(self._base)
+        if not extra:
+            return self._base @ vector
+        return np.concatenate([self._base @ vector, self._added[:extra] @ vector])
 
     def query(
         self, text: str, k: int = 5, *, exclude: Collection[DocId] = (), min_score: float = DEFAULT_MIN_SCORE
@@ -479,24 +485,27 @@ class SimilarityIndex:
         """Index a new or edited idea with the already-fitted encoder (replaces an existing row)."""
         vector = self.encoder.encode([doc])[0]
         row = self._rows.get(doc.id)
-        if row is not None:
-            self.vectors[row] = vector
+        if row is None:
+            row = len(self.ids)
+            self._rows[doc.id] = row
+            self.ids.append(doc.id)
+        base = len(self._base)
+        if row < base:
+            self._base[row] = vector
             return
-        count = len(self.ids)
-        if count == len(self._store):
-            spare = np.empty((count + max(ADD_ROOM, count // 8), self._store.shape[1]), dtype=self._store.dtype)
-            spare[:count] = self._store
-            self._store = spare
-        self._store[count] = vector
-        self._rows[doc.id] = count
-        self.ids.append(doc.id)
+        if row - base == len(self._added):
+            room = np.empty((max(ADD_ROOM, 2 * len(self._added)), self._base.shape[1]), dtype=self._base.dtype)
+            room[: len(self._added)] = self._added
+            self._added = room
+        self._added[row - base] = vector
 
     def remove(self, doc_id: DocId) -> None:
         """Drop an idea; unknown ids are ignored so deletes are idempotent."""
         row = self._rows.pop(doc_id, None)
         if row is None:
             return
-        self._store = np.delete(self.vectors, row, axis=0)
+        self._base = np.delete(self.vectors, row, axis=0)
+        self._added = self._added[:0]
         del self.ids[row]
         self._rows = {i: r for r, i in enumerate(self.ids)}
 
