@@ -119,7 +119,7 @@ def idea_from_row(row: Any, *, body: bool = False) -> Idea:
     idea = load_idea(row)
     sql.attach(idea, "author", load_author(row))
     category = load_category(row) if idea.category_id else None
-    idea.campaign_title, idea.campaign_slug = row["campaign_title"], row["campaign_slug"]  # its badge
+    idea.__dict__.update(campaign_title=row["campaign_title"], campaign_slug=row["campaign_slug"])  # its badge
     return sql.attach(idea, "category", category)
 
 
