@@ -176,14 +176,20 @@ def row_loader(model: type[Model], columns: tuple[tuple[str, str], ...]):
              if key in aliases]
     partial = len(plan) < len(meta.db_fields)
     custom_pk = meta.db_pk_column not in meta.generated_db_fields
+    fixed = {"_partial": partial, "_saved_in_db": True, "_custom_generated_pk": custom_pk}
+    plain = [(alias, attr) for alias, attr, convert in plan if convert is None]
+    converted = [(alias, attr, convert) for alias, attr, convert in plan if convert is not None]
 
     def load(row: Any) -> Any:
         instance = model.__new__(model)
         values = instance.__dict__
-        values.update(_partial=partial, _saved_in_db=True, _custom_generated_pk=custom_pk, _await_when_save={})
-        for alias, attr, convert in plan:
+        values.update(fixed)
+        values["_await_when_save"] = {}
+        for alias, attr in plain:
+            values[attr] = row[alias]
+        for alias, attr, convert in converted:
             value = row[alias]
-            values[attr] = value if convert is None or value is None else convert(value)
+            values[attr] = value if value is None else convert(value)
         return instance
 
     return load

@@ -16,8 +16,9 @@ from ideaboard import audit, reads, sql
 from ideaboard.errors import NotFound
 from ideaboard.models import Space, Theme, User
 
-CHIPS_CACHE_SECONDS = 30.0  # the board asks on every request; a publish in this process clears it at once
-_chips: dict[tuple[int, str], tuple[object, float, list[ThemeChip]]] = {}
+# the board asks on every request; a publish in this process clears it at once, a new run shows within this time
+CHIPS_CACHE_SECONDS = 30.0
+_chips: dict[str, tuple[object, float, list[ThemeChip]]] = {}  # by space
 
 
 @dataclass(frozen=True)
@@ -55,21 +56,22 @@ async def published_theme(slug: str) -> Theme:
 
 
 async def board_chips(space: Space) -> list[ThemeChip]:
-    """The published themes that have ideas in this space, most ideas first (cached per process briefly)."""
-    run_id = await _current_run_id()
-    if run_id is None:
-        return []
-    key, client = (run_id, space.value), connections.get("default")
-    hit = _chips.get(key)
+    """The published themes that have ideas in this space, most ideas first (cached per process briefly, the current
+    run's lookup with them: a board request then costs no database round trip for its theme filter)."""
+    client = connections.get("default")
+    hit = _chips.get(space.value)
     if hit and hit[0] is client and time.monotonic() - hit[1] < CHIPS_CACHE_SECONDS:
         return hit[2]
+    run_id = await _current_run_id()
+    chips = await _chips_of(run_id, space) if run_id is not None else []
+    _chips[space.value] = (client, time.monotonic(), chips)
+    return chips
+
+
+async def _chips_of(run_id: int, space: Space) -> list[ThemeChip]:
     counts = {row["id"]: int(row["n"]) for row in await sql.fetch(reads.theme_counts(run_id, space.value))}
     themes = await Theme.filter(id__in=list(counts)) if counts else []
-    chips = sorted((ThemeChip(t.slug, short_name(t), counts[t.id]) for t in themes), key=lambda c: (-c.count, c.slug))
-    if len(_chips) > 8:  # one run is current: older keys are dead
-        _chips.clear()
-    _chips[key] = (client, time.monotonic(), chips)
-    return chips
+    return sorted((ThemeChip(t.slug, short_name(t), counts[t.id]) for t in themes), key=lambda c: (-c.count, c.slug))
 
 
 async def set_published(slug: str, published: bool, actor: User) -> Theme:
