@@ -26,6 +26,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,15 @@ def memory() -> dict[str, float]:
         fields[name.rstrip(":")] = int(value) / 1024
     return {"rss": fields["Rss"], "pss": fields["Pss"],
             "uss": fields["Private_Clean"] + fields["Private_Dirty"]}
+
+
+def chunks(ids: np.ndarray, lsa: np.ndarray, sense: np.ndarray,
+           started: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The build's input in chunks of 50k, printing how far the build got (a 1M build takes tens of minutes)."""
+    for s in range(0, len(ids), 50_000):
+        if s and s % 200_000 == 0:
+            print(f"  build: {s:,} rows added, {time.perf_counter() - started:.0f} s  {load()}", flush=True)
+        yield ids[s:s + 50_000], suggest_file.combine(lsa[s:s + 50_000], sense[s:s + 50_000])
 
 
 MODES = {"old": ("int8", 50), "new": ("float16", suggest_file.CANDIDATES)}  # re-scored from, candidates
@@ -166,10 +176,8 @@ def main() -> int:
             print(f"build: reusing {folder} (built by an earlier run)", flush=True)
         else:
             t0 = time.perf_counter()
-            folder = suggest_file.write_index(
-                root, 1, args.n, LSA_DIMS,
-                ((ids[s:s + 50_000], suggest_file.combine(lsa[s:s + 50_000], sense[s:s + 50_000]))
-                 for s in range(0, args.n, 50_000)), threads=args.threads)
+            folder = suggest_file.write_index(root, 1, args.n, LSA_DIMS, chunks(ids, lsa, sense, t0),
+                                              threads=args.threads)
             print(f"build (HNSW M={suggest_file.CONNECTIVITY}, ef_add={suggest_file.EXPANSION_ADD}, int8, "
                   f"{args.threads} threads): {time.perf_counter() - t0:.0f} s  {load()}", flush=True)
         size_mb = (folder / suggest_file.INDEX_FILE).stat().st_size / 1e6

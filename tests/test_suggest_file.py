@@ -192,3 +192,17 @@ def test_a_file_whose_float16_rows_were_cut_short_is_never_mapped(tmp_path):
     vectors.write_bytes(vectors.read_bytes()[:-8])
     assert suggest_file.verified(folder) is None
     assert suggest_file.open_newest(tmp_path, 1, model=None) is None
+
+
+def test_a_file_whose_float16_rows_were_garbled_in_place_is_never_mapped(tmp_path):
+    """A disk flipped bits inside the float16 rows (same size, same graph): the digest check refuses the folder."""
+    closer, farther, _typed = two_close_ideas()
+    rows = suggest_file.combine(np.ones((2, 4), dtype=np.float32) / 2, np.vstack([closer, farther]))
+    folder = suggest_file.write_index(tmp_path, 1, 2, 4, iter([(np.array([101, 202]), rows)]), threads=1)
+    vectors = folder / suggest_file.VECTORS_FILE
+    garbled = bytearray(vectors.read_bytes())
+    garbled[10:18] = b"\x00\x7c" * 4  # float16 infinities inside the first row's sentence part
+    vectors.write_bytes(bytes(garbled))
+    assert vectors.stat().st_size == len(garbled)
+    assert suggest_file.verified(folder) is None
+    assert suggest_file.open_newest(tmp_path, 1, model=None) is None
