@@ -86,6 +86,7 @@ class State(TypedDict):
     suggest: SuggestCache
     sso: Providers
     live: live.Hub
+    publisher: live.Publisher
 
 
 STAFF = (Role.STAFF, Role.ADMIN)
@@ -398,11 +399,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with RegisterTortoise(app, config=settings.tortoise_config()), open_redis(settings) as redis:
             await status_store.load()  # the board's statuses and transition table
             hub = live.Hub(redis)  # the process's one subscription for live updates
+            publisher = live.Publisher(redis)  # and its one sender: every request's events in one round trip
             search_meaning.install(redis)  # search re-ranked by meaning where the model is installed
             try:
                 yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(settings),
-                       "sso": Providers(settings, redis), "live": hub}
+                       "sso": Providers(settings, redis), "live": hub, "publisher": publisher}
             finally:
+                await publisher.close()  # what requests told in the last moment still goes out
                 search_meaning.uninstall()
                 await hub.close()
 
