@@ -6,9 +6,11 @@ than nothing at all), and Redis is retried a few seconds later.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -97,16 +99,74 @@ async def hit_all(redis: Redis, counters: list[tuple[str, int, int]]) -> list[Ve
     if time.monotonic() < _redis_down_until:
         return [_memory.hit(*counter) for counter in counters]
     try:
-        replies = await redis_scripts.script(redis, _HIT_ALL)([PREFIX + key for key, _unused, _window in counters],
-                                                        [window for _key, _limit, window in counters])
+        replies = await _batch_of(redis).count(counters)
     except (RedisError, OSError) as exc:
         _fallback(exc)
         return [_memory.hit(*counter) for counter in counters]
     verdicts = []
-    for (_key, limit, _window), count, ttl in zip(counters, replies[0::2], replies[1::2], strict=True):
-        over = int(count) > limit
-        verdicts.append(Verdict(not over, max(int(ttl), 1) if over else 0, int(count)))
+    for (_key, limit, _window), (count, ttl) in zip(counters, replies, strict=True):
+        over = count > limit
+        verdicts.append(Verdict(not over, max(ttl, 1) if over else 0, count))
     return verdicts
+
+
+class Batch:
+    """This process's counting: the requests that want a count while one script is on its way share the next.
+
+    The first request finds nothing on its way and is sent at once; under load one EVALSHA carries every request
+    that arrived meanwhile. The script counts each key in turn, so a key twice in a batch is counted twice."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.waiting: list[tuple[list[tuple[str, int, int]], asyncio.Future]] = []
+        self.round_trips = 0
+        self._sending: asyncio.Task | None = None
+
+    async def count(self, counters: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+        """(count, seconds left) of each counter after this attempt."""
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append((counters, future))
+        if self._sending is None:
+            self._sending = asyncio.create_task(self._send(), name="rate-limits")
+        return await future
+
+    async def _send(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                await self._send_one(batch)
+        finally:
+            self._sending = None
+
+    async def _send_one(self, batch: list[tuple[list[tuple[str, int, int]], asyncio.Future]]) -> None:
+        keys = [PREFIX + key for counters, _future in batch for key, _limit, _window in counters]
+        windows = [window for counters, _future in batch for _key, _limit, window in counters]
+        self.round_trips += 1
+        try:
+            replies = await redis_scripts.script(self.redis, _HIT_ALL)(keys, windows)
+        except BaseException as exc:  # every request of the batch hears it (and counts in memory if Redis is down)
+            for _counters, future in batch:
+                if not future.done():
+                    future.set_exception(exc) if isinstance(exc, Exception) else future.cancel()
+            if not isinstance(exc, Exception):
+                raise
+            return
+        pairs = [(int(count), int(ttl)) for count, ttl in zip(replies[0::2], replies[1::2], strict=True)]
+        start = 0
+        for counters, future in batch:
+            if not future.done():  # a request whose client left has no one to hear
+                future.set_result(pairs[start:start + len(counters)])
+            start += len(counters)
+
+
+_batches: weakref.WeakKeyDictionary[Redis, Batch] = weakref.WeakKeyDictionary()
+
+
+def _batch_of(redis: Redis) -> Batch:
+    found = _batches.get(redis)
+    if found is None:
+        found = _batches[redis] = Batch(redis)
+    return found
 
 
 async def peek(redis: Redis, key: str, limit: int, window_seconds: int) -> Verdict:
