@@ -99,31 +99,42 @@ async def publish(redis: Redis, topic: str, name: str, data: str = "") -> None:
 
 
 # A batch of events in one round trip: each XADDed to the log (its id is the SSE id), then all PUBLISHed as one JSON
-# array of {"id", "topic", "name", "data"}, each built here around the id it got ('{"id": "' .. id .. rest).
-_PUBLISH_ALL = f"""
+# array of {"id", "topic", "name", "data"}, each built here around the id it got ('{"id": "' .. id .. rest). The
+# log and channel are KEYS[n + 1] and KEYS[n + 2], the events' ARGV from n + 1 on: a rate-limit count that carries
+# them (ratelimit.Batch, Publisher.ride) has used the n before.
+PUBLISH_LUA = f"""
 local sent = {{}}
-for i = 1, #ARGV, 4 do
-  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', {LOG_LENGTH}, '*', 'topic', ARGV[i], 'name', ARGV[i + 1],
+for i = n + 1, #ARGV, 4 do
+  local id = redis.call('XADD', KEYS[n + 1], 'MAXLEN', '~', {LOG_LENGTH}, '*', 'topic', ARGV[i], 'name', ARGV[i + 1],
                         'data', ARGV[i + 2])
   sent[#sent + 1] = '{{"id": "' .. id .. ARGV[i + 3]
 end
-redis.call('PUBLISH', KEYS[2], '[' .. table.concat(sent, ',') .. ']')
-return #sent
+redis.call('PUBLISH', KEYS[n + 2], '[' .. table.concat(sent, ',') .. ']')
 """
+_PUBLISH_ALL = "local n = 0\n" + PUBLISH_LUA + "return #sent\n"
+
+
+def _script_args(events: Sequence[tuple[str, str, str]]) -> list[str]:
+    args: list[str] = []
+    for topic, name, data in events:
+        rest = json.dumps({"topic": topic, "name": name, "data": data})  # the id (digits and a dash) goes before
+        args += [topic, name, data, '", ' + rest[1:]]
+    return args
+
+
+def not_published(events: Sequence[tuple[str, str, str]], exc: Exception) -> None:
+    """Best effort: a Redis hiccup never fails the change that was made, it is only logged."""
+    log.warning("live updates on %s not published: %s", ", ".join(sorted({t for t, _, _ in events})), exc)
 
 
 async def publish_all(redis: Redis, events: Sequence[tuple[str, str, str]]) -> None:
     """publish() for each event, in order, in one round trip and one message."""
     if not events:
         return
-    args: list[str] = []
-    for topic, name, data in events:
-        rest = json.dumps({"topic": topic, "name": name, "data": data})  # the id (digits and a dash) goes before
-        args += [topic, name, data, '", ' + rest[1:]]
-    try:
-        await redis_scripts.script(redis, _PUBLISH_ALL)([LOG, CHANNEL], args)  # EVALSHA (the script is sent once)
+    try:  # EVALSHA (the script is sent once)
+        await redis_scripts.script(redis, _PUBLISH_ALL)([LOG, CHANNEL], _script_args(events))
     except (RedisError, OSError) as exc:
-        log.warning("live updates on %s not published: %s", ", ".join(sorted({t for t, _, _ in events})), exc)
+        not_published(events, exc)
 
 
 def latest_states(events: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
@@ -136,7 +147,8 @@ class Publisher:
     """The process's outgoing events: what every request told in the last moment, sent in one round trip.
 
     A request hands its events over and is done (its response was sent already); Redis sees one script per
-    FLUSH_SECONDS however many requests finished meanwhile. close() sends what is still waiting."""
+    FLUSH_SECONDS however many requests finished meanwhile, or none: a rate-limit count sent before then takes them
+    along (ride). close() sends what is still waiting."""
 
     def __init__(self, redis: Redis, delay: float = 0.0) -> None:
         self.redis = redis
@@ -159,9 +171,25 @@ class Publisher:
 
     async def _flush(self) -> None:
         while self.waiting:  # what came while a batch was on its way goes in the next one
-            batch, self.waiting = latest_states(self.waiting), []
+            batch = self.take()
             self.round_trips += 1
             await publish_all(self.redis, batch)
+
+    def take(self) -> list[tuple[str, str, str]]:
+        """What is waiting, as it will be sent; it is no longer waiting."""
+        batch, self.waiting = latest_states(self.waiting), []
+        return batch
+
+    def ride(self) -> tuple[str, list[str], list[str], list[tuple[str, str, str]]] | None:
+        """What is waiting, to go with a rate-limit count on its way to Redis now (ratelimit.Batch): the Lua, its
+        keys and arguments, and the events (logged if the script fails)."""
+        if not self.waiting:
+            return None
+        events = self.take()
+        return PUBLISH_LUA, [LOG, CHANNEL], _script_args(events), events
+
+    def not_sent(self, events: list[tuple[str, str, str]], exc: Exception) -> None:
+        not_published(events, exc)
 
     async def close(self) -> None:
         """Send everything still waiting, now (the app is shutting down)."""

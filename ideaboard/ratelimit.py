@@ -12,7 +12,7 @@ import math
 import time
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -83,15 +83,22 @@ async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> Verdic
 
 # hit_all's counting as one script (EVALSHA): SET NX starts the window (Redis 6 and 7), INCR counts, TTL says how
 # long is left; atomic, like the MULTI it replaces, with one command for redis-py to pack and parse instead of nine.
-_HIT_ALL = """
-local out = {}
-for i, key in ipairs(KEYS) do
-  redis.call('SET', key, 0, 'EX', ARGV[i], 'NX')
-  out[#out + 1] = redis.call('INCR', key)
-  out[#out + 1] = redis.call('TTL', key)
+# The first n keys and arguments are the counters; a rider's Lua (Batch) follows, with the keys and ARGV after n.
+def _counting(rider_lua: str = "", rider_keys: int = 0) -> str:
+    return f"""
+local n = #KEYS - {rider_keys}
+local out = {{}}
+for i = 1, n do
+  redis.call('SET', KEYS[i], 0, 'EX', ARGV[i], 'NX')
+  out[#out + 1] = redis.call('INCR', KEYS[i])
+  out[#out + 1] = redis.call('TTL', KEYS[i])
 end
+{rider_lua}
 return out
 """
+
+
+_HIT_ALL = _counting()
 
 
 async def hit_all(redis: Redis, counters: list[tuple[str, int, int]]) -> list[Verdict]:
@@ -120,7 +127,9 @@ class Batch:
         self.redis = redis
         self.waiting: list[tuple[list[tuple[str, int, int]], asyncio.Future]] = []
         self.round_trips = 0
+        self.rider: Rider | None = None  # the process's live events go along (app.py)
         self._sending: asyncio.Task | None = None
+        self._scripts: dict[str, str] = {}
 
     async def count(self, counters: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
         """(count, seconds left) of each counter after this attempt."""
@@ -140,11 +149,20 @@ class Batch:
 
     async def _send_one(self, batch: list[tuple[list[tuple[str, int, int]], asyncio.Future]]) -> None:
         keys = [PREFIX + key for counters, _future in batch for key, _limit, _window in counters]
-        windows = [window for counters, _future in batch for _key, _limit, window in counters]
+        windows: list[int | str] = [window for counters, _future in batch for _key, _limit, window in counters]
         self.round_trips += 1
+        rider = self.rider
+        riding = rider.ride() if rider is not None else None
+        script = _HIT_ALL
+        if riding is not None:
+            lua, extra_keys, extra_args, _events = riding
+            script = self._scripts.get(lua) or self._scripts.setdefault(lua, _counting(lua, len(extra_keys)))
+            keys, windows = keys + extra_keys, [*windows, *extra_args]
         try:
-            replies = await redis_scripts.script(self.redis, _HIT_ALL)(keys, windows)
+            replies = await redis_scripts.script(self.redis, script)(keys, windows)
         except BaseException as exc:  # every request of the batch hears it (and counts in memory if Redis is down)
+            if rider is not None and riding is not None and isinstance(exc, Exception):
+                rider.not_sent(riding[3], exc)  # they were the batch's to send
             for _counters, future in batch:
                 if not future.done():
                     future.set_exception(exc) if isinstance(exc, Exception) else future.cancel()
@@ -157,6 +175,19 @@ class Batch:
             if not future.done():  # a request whose client left has no one to hear
                 future.set_result(pairs[start:start + len(counters)])
             start += len(counters)
+
+
+class Rider(Protocol):
+    """Something else to write with the next count (live.Publisher): Lua using KEYS and ARGV after the n counters."""
+
+    def ride(self) -> tuple[str, list[str], list[str], list[Any]] | None: ...
+
+    def not_sent(self, what: list[Any], exc: Exception) -> None: ...
+
+
+def carry(redis: Redis, rider: Rider | None) -> None:
+    """From now on the counts sent on this client take `rider`'s writes along (None: no longer)."""
+    _batch_of(redis).rider = rider
 
 
 _batches: weakref.WeakKeyDictionary[Redis, Batch] = weakref.WeakKeyDictionary()

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from redis.asyncio import Redis
 
-from ideaboard import live
+from ideaboard import live, ratelimit
 from ideaboard.models import Idea, Space, Status
 from ideaboard.urls import urls
 
@@ -299,3 +299,22 @@ async def test_what_requests_told_just_before_shutdown_still_reaches_the_log(app
     await publisher.close()
     assert [f[b"data"] for _id, f in await redis.xrange(live.LOG)] == [b"<p>last words</p>", b"3"]
     await redis.aclose()
+
+
+async def test_a_rate_limit_count_on_its_way_takes_the_waiting_events_along(app, settings):
+    """The next vote's count goes to Redis before the Publisher's moment is up: the events ride with it, one round
+    trip for both, and reach the log as published."""
+    redis = Redis.from_url(settings.redis_url)
+    publisher = live.Publisher(redis, delay=60)
+    ratelimit.carry(redis, publisher)
+    try:
+        publisher.send([("idea:7", "votes-7", "4"), ("board:public", "votes-7", "4")])
+        assert await ratelimit.hit(redis, "vote:user:7", 10, 60)
+        assert [(f[b"topic"], f[b"data"]) for _id, f in await redis.xrange(live.LOG)] == [
+            (b"idea:7", b"4"), (b"board:public", b"4")]
+        assert publisher.round_trips == 0 and not publisher.waiting
+        assert (await ratelimit.hit(redis, "vote:user:7", 10, 60)).count == 2  # nothing waiting: a count alone
+    finally:
+        ratelimit.carry(redis, None)
+        await publisher.close()
+        await redis.aclose()
