@@ -124,7 +124,7 @@ class Batch:
     that arrived meanwhile. The script counts each key in turn, so a key twice in a batch is counted twice."""
 
     def __init__(self, redis: Redis) -> None:
-        self.redis = redis
+        self.redis = weakref.ref(redis)  # not the client itself: _batches forgets a client once nothing else holds it
         self.waiting: list[tuple[list[tuple[str, int, int]], asyncio.Future]] = []
         self.round_trips = 0
         self.rider: Rider | None = None  # the process's live events go along (app.py)
@@ -159,7 +159,10 @@ class Batch:
             script = self._scripts.get(lua) or self._scripts.setdefault(lua, _counting(lua, len(extra_keys)))
             keys, windows = keys + extra_keys, [*windows, *extra_args]
         try:
-            replies = await redis_scripts.script(self.redis, script)(keys, windows)
+            redis = self.redis()
+            if redis is None:  # cannot be while a request holds the client, but say so if it is
+                raise ConnectionError("the Redis client of these rate limits is gone")
+            replies = await redis_scripts.script(redis, script)(keys, windows)
         except BaseException as exc:  # every request of the batch hears it (and counts in memory if Redis is down)
             if rider is not None and riding is not None and isinstance(exc, Exception):
                 rider.not_sent(riding[3], exc)  # they were the batch's to send
