@@ -22,7 +22,19 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from ideaboard import accounts, htmx, i18n, images, imports, inputs, live, search_meaning, status_store, templating
+from ideaboard import (
+    accounts,
+    htmx,
+    i18n,
+    images,
+    imports,
+    inputs,
+    live,
+    ratelimit,
+    search_meaning,
+    status_store,
+    templating,
+)
 from ideaboard.api import problems
 from ideaboard.api import views as api
 from ideaboard.api.operations import BearerAuth
@@ -86,6 +98,7 @@ class State(TypedDict):
     suggest: SuggestCache
     sso: Providers
     live: live.Hub
+    publisher: live.Publisher
 
 
 STAFF = (Role.STAFF, Role.ADMIN)
@@ -398,11 +411,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with RegisterTortoise(app, config=settings.tortoise_config()), open_redis(settings) as redis:
             await status_store.load()  # the board's statuses and transition table
             hub = live.Hub(redis)  # the process's one subscription for live updates
+            publisher = live.Publisher(redis)  # and its one sender: every request's events in one round trip
+            ratelimit.carry(redis, publisher)  # which a rate-limit count on its way takes along
             search_meaning.install(redis)  # search re-ranked by meaning where the model is installed
             try:
                 yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(settings),
-                       "sso": Providers(settings, redis), "live": hub}
+                       "sso": Providers(settings, redis), "live": hub, "publisher": publisher}
             finally:
+                ratelimit.carry(redis, None)
+                await publisher.close()  # what requests told in the last moment still goes out
                 search_meaning.uninstall()
                 await hub.close()
 

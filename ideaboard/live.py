@@ -45,6 +45,7 @@ RETRY_MS = 2000
 BACKLOG = 4096  # events kept per topic; a page further behind is dropped, reconnects and replays the log
 QUEUE = "staff"  # the review queue's topic (staff only)
 DESK = "desk"  # the X desk's topic (staff only)
+FLUSH_SECONDS = 0.005  # a request's events wait this long for the others' (Publisher): one round trip for all
 EVENT_ID = re.compile(r"\d{1,20}-\d{1,20}")
 _pending: contextvars.ContextVar[list[tuple[str, str, str]] | None] = contextvars.ContextVar("live", default=None)
 
@@ -94,39 +95,109 @@ def _order(event_id: str) -> tuple[int, int]:
 
 async def publish(redis: Redis, topic: str, name: str, data: str = "") -> None:
     """Tell every open page on `topic`; best effort: a Redis hiccup never fails the change that was made."""
-    try:
-        raw = await redis.xadd(LOG, {"topic": topic, "name": name, "data": data}, maxlen=LOG_LENGTH,
-                               approximate=True)
-        event_id = raw.decode() if isinstance(raw, bytes) else str(raw)
-        await redis.publish(CHANNEL, json.dumps({"id": event_id, "topic": topic, "name": name, "data": data}))
-    except (RedisError, OSError) as exc:
-        log.warning("live update on %s not published: %s", topic, exc)
+    await publish_all(redis, [(topic, name, data)])
 
 
-# The events of one request in one round trip: each XADDed to the log, then PUBLISHed with the id it got. The
-# message is built here around the id (prefix .. id .. suffix), so it is byte for byte what publish() sends.
-_PUBLISH_ALL = f"""
-for i = 1, #ARGV, 5 do
-  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', {LOG_LENGTH}, '*', 'topic', ARGV[i], 'name', ARGV[i + 1],
+# A batch of events in one round trip: each XADDed to the log (its id is the SSE id), then all PUBLISHed as one JSON
+# array of {"id", "topic", "name", "data"}, each built here around the id it got ('{"id": "' .. id .. rest). The
+# log and channel are KEYS[n + 1] and KEYS[n + 2], the events' ARGV from n + 1 on: a rate-limit count that carries
+# them (ratelimit.Batch, Publisher.ride) has used the n before.
+PUBLISH_LUA = f"""
+local sent = {{}}
+for i = n + 1, #ARGV, 4 do
+  local id = redis.call('XADD', KEYS[n + 1], 'MAXLEN', '~', {LOG_LENGTH}, '*', 'topic', ARGV[i], 'name', ARGV[i + 1],
                         'data', ARGV[i + 2])
-  redis.call('PUBLISH', KEYS[2], ARGV[i + 3] .. id .. ARGV[i + 4])
+  sent[#sent + 1] = '{{"id": "' .. id .. ARGV[i + 3]
 end
-return 1
+redis.call('PUBLISH', KEYS[n + 2], '[' .. table.concat(sent, ',') .. ']')
 """
+_PUBLISH_ALL = "local n = 0\n" + PUBLISH_LUA + "return #sent\n"
 
 
-async def publish_all(redis: Redis, events: Sequence[tuple[str, str, str]]) -> None:
-    """publish() for each event, in order, in one round trip (best effort, like publish)."""
-    if len(events) == 1:
-        return await publish(redis, *events[0])
+def _script_args(events: Sequence[tuple[str, str, str]]) -> list[str]:
     args: list[str] = []
     for topic, name, data in events:
         rest = json.dumps({"topic": topic, "name": name, "data": data})  # the id (digits and a dash) goes before
-        args += [topic, name, data, '{"id": "', '", ' + rest[1:]]
-    try:
-        await redis_scripts.script(redis, _PUBLISH_ALL)([LOG, CHANNEL], args)  # EVALSHA (the script is sent once)
+        args += [topic, name, data, '", ' + rest[1:]]
+    return args
+
+
+def not_published(events: Sequence[tuple[str, str, str]], exc: Exception) -> None:
+    """Best effort: a Redis hiccup never fails the change that was made, it is only logged."""
+    log.warning("live updates on %s not published: %s", ", ".join(sorted({t for t, _, _ in events})), exc)
+
+
+async def publish_all(redis: Redis, events: Sequence[tuple[str, str, str]]) -> None:
+    """publish() for each event, in order, in one round trip and one message."""
+    if not events:
+        return
+    try:  # EVALSHA (the script is sent once)
+        await redis_scripts.script(redis, _PUBLISH_ALL)([LOG, CHANNEL], _script_args(events))
     except (RedisError, OSError) as exc:
-        log.warning("live updates on %s not published: %s", ", ".join(sorted({t for t, _, _ in events})), exc)
+        not_published(events, exc)
+
+
+def latest_states(events: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The events to send of a batch: every one, except a state event followed by a newer one on its topic."""
+    last = {(topic, name): i for i, (topic, name, _data) in enumerate(events) if name.startswith(STATE_EVENTS)}
+    return [e for i, e in enumerate(events) if last.get((e[0], e[1]), i) == i]
+
+
+class Publisher:
+    """The process's outgoing events: what every request told in the last moment, sent in one round trip.
+
+    A request hands its events over and is done (its response was sent already); Redis sees one script per
+    FLUSH_SECONDS however many requests finished meanwhile, or none: a rate-limit count sent before then takes them
+    along (ride). close() sends what is still waiting."""
+
+    def __init__(self, redis: Redis, delay: float = 0.0) -> None:
+        self.redis = redis
+        self.delay = delay or FLUSH_SECONDS
+        self.waiting: list[tuple[str, str, str]] = []
+        self.round_trips = 0
+        self._task: asyncio.Task | None = None
+
+    def send(self, events: Iterable[tuple[str, str, str]]) -> None:
+        self.waiting += events
+        if self._task is None and self.waiting:
+            self._task = asyncio.create_task(self._flush_soon(), name="live-publisher")
+
+    async def _flush_soon(self) -> None:
+        try:
+            await asyncio.sleep(self.delay)
+            await self._flush()
+        finally:
+            self._task = None
+
+    async def _flush(self) -> None:
+        while self.waiting:  # what came while a batch was on its way goes in the next one
+            batch = self.take()
+            self.round_trips += 1
+            await publish_all(self.redis, batch)
+
+    def take(self) -> list[tuple[str, str, str]]:
+        """What is waiting, as it will be sent; it is no longer waiting."""
+        batch, self.waiting = latest_states(self.waiting), []
+        return batch
+
+    def ride(self) -> tuple[str, list[str], list[str], list[tuple[str, str, str]]] | None:
+        """What is waiting, to go with a rate-limit count on its way to Redis now (ratelimit.Batch): the Lua, its
+        keys and arguments, and the events (logged if the script fails)."""
+        if not self.waiting:
+            return None
+        events = self.take()
+        return PUBLISH_LUA, [LOG, CHANNEL], _script_args(events), events
+
+    def not_sent(self, events: list[tuple[str, str, str]], exc: Exception) -> None:
+        not_published(events, exc)
+
+    async def close(self) -> None:
+        """Send everything still waiting, now (the app is shutting down)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._flush()
 
 
 def tell(topic: str, name: str, data: str = "") -> None:
@@ -164,9 +235,17 @@ class LiveMiddleware:
             await self.app(scope, receive, send)
         finally:
             _pending.reset(token)
-            redis = scope.get("state", {}).get("redis")
-            if redis is not None and pending:
-                await publish_all(redis, pending)
+            if pending:
+                await _hand_over(scope.get("state", {}), pending)
+
+
+async def _hand_over(state: dict, pending: list[tuple[str, str, str]]) -> None:
+    """To the process's Publisher; without one (an app with no lifespan) straight to Redis."""
+    publisher, redis = state.get("publisher"), state.get("redis")
+    if publisher is not None:
+        publisher.send(pending)
+    elif redis is not None:
+        await publish_all(redis, pending)
 
 
 @dataclass(eq=False)
@@ -294,7 +373,8 @@ class Hub:
                 pause = 0.5
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
-                        self.dispatch(_from_message(message["data"]))
+                        for event in _from_message(message["data"]):
+                            self.dispatch(event)
             except (RedisError, OSError, ValueError) as exc:
                 log.warning("live updates lost their subscription: %s", exc)
                 self.ready.clear()
@@ -305,9 +385,11 @@ class Hub:
             pause = min(pause * 2, 10.0)
 
 
-def _from_message(raw: bytes | str) -> Event:
-    data = json.loads(raw)
-    return Event(str(data["id"]), str(data["topic"]), str(data["name"]), str(data.get("data", "")))
+def _from_message(raw: bytes | str) -> list[Event]:
+    """The events of one message: one (publish) or a batch (publish_all)."""
+    found = json.loads(raw)
+    return [Event(str(data["id"]), str(data["topic"]), str(data["name"]), str(data.get("data", "")))
+            for data in (found if isinstance(found, list) else [found])]
 
 
 def _from_log(event_id: bytes | str, fields: dict) -> Event:

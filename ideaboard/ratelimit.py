@@ -6,11 +6,13 @@ than nothing at all), and Redis is retried a few seconds later.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
+import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -81,15 +83,22 @@ async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> Verdic
 
 # hit_all's counting as one script (EVALSHA): SET NX starts the window (Redis 6 and 7), INCR counts, TTL says how
 # long is left; atomic, like the MULTI it replaces, with one command for redis-py to pack and parse instead of nine.
-_HIT_ALL = """
-local out = {}
-for i, key in ipairs(KEYS) do
-  redis.call('SET', key, 0, 'EX', ARGV[i], 'NX')
-  out[#out + 1] = redis.call('INCR', key)
-  out[#out + 1] = redis.call('TTL', key)
+# The first n keys and arguments are the counters; a rider's Lua (Batch) follows, with the keys and ARGV after n.
+def _counting(rider_lua: str = "", rider_keys: int = 0) -> str:
+    return f"""
+local n = #KEYS - {rider_keys}
+local out = {{}}
+for i = 1, n do
+  redis.call('SET', KEYS[i], 0, 'EX', ARGV[i], 'NX')
+  out[#out + 1] = redis.call('INCR', KEYS[i])
+  out[#out + 1] = redis.call('TTL', KEYS[i])
 end
+{rider_lua}
 return out
 """
+
+
+_HIT_ALL = _counting()
 
 
 async def hit_all(redis: Redis, counters: list[tuple[str, int, int]]) -> list[Verdict]:
@@ -97,16 +106,101 @@ async def hit_all(redis: Redis, counters: list[tuple[str, int, int]]) -> list[Ve
     if time.monotonic() < _redis_down_until:
         return [_memory.hit(*counter) for counter in counters]
     try:
-        replies = await redis_scripts.script(redis, _HIT_ALL)([PREFIX + key for key, _unused, _window in counters],
-                                                        [window for _key, _limit, window in counters])
+        replies = await _batch_of(redis).count(counters)
     except (RedisError, OSError) as exc:
         _fallback(exc)
         return [_memory.hit(*counter) for counter in counters]
     verdicts = []
-    for (_key, limit, _window), count, ttl in zip(counters, replies[0::2], replies[1::2], strict=True):
-        over = int(count) > limit
-        verdicts.append(Verdict(not over, max(int(ttl), 1) if over else 0, int(count)))
+    for (_key, limit, _window), (count, ttl) in zip(counters, replies, strict=True):
+        over = count > limit
+        verdicts.append(Verdict(not over, max(ttl, 1) if over else 0, count))
     return verdicts
+
+
+class Batch:
+    """This process's counting: the requests that want a count while one script is on its way share the next.
+
+    The first request finds nothing on its way and is sent at once; under load one EVALSHA carries every request
+    that arrived meanwhile. The script counts each key in turn, so a key twice in a batch is counted twice."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = weakref.ref(redis)  # not the client itself: _batches forgets a client once nothing else holds it
+        self.waiting: list[tuple[list[tuple[str, int, int]], asyncio.Future]] = []
+        self.round_trips = 0
+        self.rider: Rider | None = None  # the process's live events go along (app.py)
+        self._sending: asyncio.Task | None = None
+        self._scripts: dict[str, str] = {}
+
+    async def count(self, counters: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+        """(count, seconds left) of each counter after this attempt."""
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append((counters, future))
+        if self._sending is None:
+            self._sending = asyncio.create_task(self._send(), name="rate-limits")
+        return await future
+
+    async def _send(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                await self._send_one(batch)
+        finally:
+            self._sending = None
+
+    async def _send_one(self, batch: list[tuple[list[tuple[str, int, int]], asyncio.Future]]) -> None:
+        keys = [PREFIX + key for counters, _future in batch for key, _limit, _window in counters]
+        windows: list[int | str] = [window for counters, _future in batch for _key, _limit, window in counters]
+        self.round_trips += 1
+        rider = self.rider
+        riding = rider.ride() if rider is not None else None
+        script = _HIT_ALL
+        if riding is not None:
+            lua, extra_keys, extra_args, _events = riding
+            script = self._scripts.get(lua) or self._scripts.setdefault(lua, _counting(lua, len(extra_keys)))
+            keys, windows = keys + extra_keys, [*windows, *extra_args]
+        try:
+            redis = self.redis()
+            if redis is None:  # cannot be while a request holds the client, but say so if it is
+                raise ConnectionError("the Redis client of these rate limits is gone")
+            replies = await redis_scripts.script(redis, script)(keys, windows)
+        except BaseException as exc:  # every request of the batch hears it (and counts in memory if Redis is down)
+            if rider is not None and riding is not None and isinstance(exc, Exception):
+                rider.not_sent(riding[3], exc)  # they were the batch's to send
+            for _counters, future in batch:
+                if not future.done():
+                    future.set_exception(exc) if isinstance(exc, Exception) else future.cancel()
+            if not isinstance(exc, Exception):
+                raise
+            return
+        pairs = [(int(count), int(ttl)) for count, ttl in zip(replies[0::2], replies[1::2], strict=True)]
+        start = 0
+        for counters, future in batch:
+            if not future.done():  # a request whose client left has no one to hear
+                future.set_result(pairs[start:start + len(counters)])
+            start += len(counters)
+
+
+class Rider(Protocol):
+    """Something else to write with the next count (live.Publisher): Lua using KEYS and ARGV after the n counters."""
+
+    def ride(self) -> tuple[str, list[str], list[str], list[Any]] | None: ...
+
+    def not_sent(self, what: list[Any], exc: Exception) -> None: ...
+
+
+def carry(redis: Redis, rider: Rider | None) -> None:
+    """From now on the counts sent on this client take `rider`'s writes along (None: no longer)."""
+    _batch_of(redis).rider = rider
+
+
+_batches: weakref.WeakKeyDictionary[Redis, Batch] = weakref.WeakKeyDictionary()
+
+
+def _batch_of(redis: Redis) -> Batch:
+    found = _batches.get(redis)
+    if found is None:
+        found = _batches[redis] = Batch(redis)
+    return found
 
 
 async def peek(redis: Redis, key: str, limit: int, window_seconds: int) -> Verdict:

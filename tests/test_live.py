@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from redis.asyncio import Redis
 
-from ideaboard import live
+from ideaboard import live, ratelimit
 from ideaboard.models import Idea, Space, Status
 from ideaboard.urls import urls
 
@@ -259,3 +259,62 @@ async def test_a_tally_past_a_thousand_reaches_each_open_page_written_its_reader
     assert heard[f"votes-{idea.id}-de"] == "1.234" and heard[f"tally-{idea.id}-de"] == "1.234↑ 0↓"
     assert heard[f"votes-{idea.id}"] == "1,234" and heard[f"tally-{idea.id}"] == "1,234↑ 0↓"
     assert on_the_board[f"votes-{idea.id}-de"] == "1.234" and on_the_board[f"votes-{idea.id}"] == "1,234"
+
+
+async def test_votes_that_finish_together_go_out_in_one_round_trip_and_reach_the_open_page(app, settings):
+    """Each request hands its events to the process's Publisher: requests finishing in the same moment cost Redis
+    one script between them, an open page hears every comment, and of two scores for one idea the newer one."""
+    redis = Redis.from_url(settings.redis_url)
+    hub = live.Hub(redis)
+    stream = live._events(hub, frozenset({"idea:7"}), None, seconds=3, heartbeat=5)
+    await anext(stream)
+    await asyncio.wait_for(hub.ready.wait(), 5)
+    reading = asyncio.ensure_future(anext(stream))
+    publisher = live.Publisher(redis, delay=0.05)
+    publisher.send([("idea:7", "votes-7", "1"), ("idea:7", "comment", "<p>first</p>")])  # one request
+    publisher.send([("idea:7", "votes-7", "2"), ("board:public", "votes-7", "2")])  # and another, meanwhile
+    publisher.send([("idea:7", "comment", "<p>second</p>")])
+    sent = (await reading).decode()
+    while "second" not in sent:  # the page's turn may come between two events of the one message
+        sent += (await anext(stream)).decode()
+    assert publisher.round_trips == 1
+    assert [line for line in sent.splitlines() if line.startswith("data: ")] == [
+        "data: <p>first</p>", "data: 2", "data: <p>second</p>"]
+    logged = [(f[b"topic"], f[b"name"], f[b"data"]) for _id, f in await redis.xrange(live.LOG)]
+    assert logged == [(b"idea:7", b"comment", b"<p>first</p>"), (b"idea:7", b"votes-7", b"2"),
+                      (b"board:public", b"votes-7", b"2"), (b"idea:7", b"comment", b"<p>second</p>")]
+    await stream.aclose()
+    await hub.close()
+    await redis.aclose()
+
+
+async def test_what_requests_told_just_before_shutdown_still_reaches_the_log(app, settings):
+    redis = Redis.from_url(settings.redis_url)
+    publisher = live.Publisher(redis, delay=60)  # no flush would come for a minute
+    publisher.send([("idea:7", "comment", "<p>last words</p>")])
+    await publisher.close()
+    assert [f[b"data"] for _id, f in await redis.xrange(live.LOG)] == [b"<p>last words</p>"]
+    publisher.send([("idea:7", "votes-7", "3")])  # a request that ends after close() is still sent
+    await asyncio.sleep(0.01)
+    await publisher.close()
+    assert [f[b"data"] for _id, f in await redis.xrange(live.LOG)] == [b"<p>last words</p>", b"3"]
+    await redis.aclose()
+
+
+async def test_a_rate_limit_count_on_its_way_takes_the_waiting_events_along(app, settings):
+    """The next vote's count goes to Redis before the Publisher's moment is up: the events ride with it, one round
+    trip for both, and reach the log as published."""
+    redis = Redis.from_url(settings.redis_url)
+    publisher = live.Publisher(redis, delay=60)
+    ratelimit.carry(redis, publisher)
+    try:
+        publisher.send([("idea:7", "votes-7", "4"), ("board:public", "votes-7", "4")])
+        assert await ratelimit.hit(redis, "vote:user:7", 10, 60)
+        assert [(f[b"topic"], f[b"data"]) for _id, f in await redis.xrange(live.LOG)] == [
+            (b"idea:7", b"4"), (b"board:public", b"4")]
+        assert publisher.round_trips == 0 and not publisher.waiting
+        assert (await ratelimit.hit(redis, "vote:user:7", 10, 60)).count == 2  # nothing waiting: a count alone
+    finally:
+        ratelimit.carry(redis, None)
+        await publisher.close()
+        await redis.aclose()

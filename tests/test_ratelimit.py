@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from dataclasses import replace
@@ -209,6 +210,26 @@ async def test_limits_are_shared_through_redis_by_every_process(settings):
     finally:
         await first.aclose()
         await second.aclose()
+
+
+async def test_a_burst_of_requests_is_counted_in_one_round_trip_and_exactly(settings):
+    """Requests arriving while one count is on its way to Redis share the next: ten votes of one person, at once,
+    are still ten counts (the four over the limit refused), and the per-address key counts every person's."""
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        await redis.flushdb()
+        batch = ratelimit._batch_of(redis)
+        before = batch.round_trips
+        people = [[("burst:user:7", 6, 60), ("burst:ip:a", 100, 60)]] * 10 + [[("burst:user:8", 6, 60)]]
+        verdicts = await asyncio.gather(*(ratelimit.hit_all(redis, counters) for counters in people))
+        assert batch.round_trips - before == 1  # all eleven asked before the first count was sent
+        assert sorted(v[0].count for v in verdicts[:10]) == list(range(1, 11))
+        assert sum(not v[0] for v in verdicts[:10]) == 4 and all(v[1] for v in verdicts[:10])
+        assert sorted(v[1].count for v in verdicts[:10]) == list(range(1, 11))
+        assert verdicts[10][0].count == 1
+        assert int(await redis.get(ratelimit.PREFIX + "burst:user:7")) == 10
+    finally:
+        await redis.aclose()
 
 
 def closed_port() -> int:
