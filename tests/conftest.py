@@ -237,12 +237,13 @@ def make_idea():
 
 @pytest.fixture
 async def worker_ctx(settings):
-    """What an arq job receives: the Redis pool, a thread pool for CPU work, and the settings."""
-    from concurrent.futures import ThreadPoolExecutor
+    """What an arq job receives: the Redis pool, the thread pools for CPU work, and the settings."""
+    from workers.pools import close_pools, open_pools
 
     redis = Redis.from_url(settings.redis_url)
-    with ThreadPoolExecutor(1) as pool:
-        yield {"redis": redis, "pool": pool, "settings": settings}
+    ctx = {"redis": redis, "settings": settings, **open_pools()}
+    yield ctx
+    close_pools(ctx)
     await redis.aclose()
 
 

@@ -155,3 +155,42 @@ async def test_an_idea_page_shows_its_cluster_as_related_ideas(visitor, alice, m
     page = BeautifulSoup((await visitor.get(f"/ideas/{ideas['Make oat milk free'].id}")).text, "html.parser")
     related = [a.text for a in page.select("#related-ideas a")]
     assert related == ["Oat milk at no extra charge"]
+
+
+async def test_a_new_idea_is_placed_while_a_full_run_holds_every_batch_thread(alice, make_idea, worker_ctx):
+    """A re-cluster of a big board keeps the batch threads for minutes; a member's new idea does not wait for it."""
+    import asyncio
+    import os
+    import threading
+
+    from workers.pools import BATCH
+
+    await seed(make_idea, alice)
+    await recluster_ideas(worker_ctx)
+    worker_ctx.pop("cluster_index")  # another worker of the fleet: it loads the run's index from Redis
+    fresh = await make_idea(alice, "Night mode for the app", "The app is too bright after dark.")
+    busy = threading.Event()
+    holds = [worker_ctx[BATCH].submit(busy.wait, 60) for _ in range((os.cpu_count() or 2) + 1)]
+    try:
+        number = await asyncio.wait_for(place_idea(worker_ctx, fresh.id), 20)
+    finally:
+        busy.set()
+    assert all(h.result() for h in holds)
+    run = await ClusterRun.filter(finished=True).order_by("-id").first()
+    assert (await IdeaCluster.get(run=run, idea=fresh).prefetch_related("cluster")).cluster.number == number
+    assert await cluster_of("Night mode for the app") == await cluster_of("Dark mode for the mobile app")
+
+
+async def test_workers_starting_together_run_one_full_recluster(alice, make_idea, worker_ctx):
+    """Every worker starts with a full run; a fleet of them must not each re-cluster the board at once."""
+    import asyncio
+
+    from workers import tasks
+
+    await seed(make_idea, alice)
+    other = dict(worker_ctx)
+    results = await asyncio.gather(tasks.recluster(worker_ctx), tasks.recluster(other))
+    assert sorted(results)[0] == 0 and sorted(results)[1] >= 3
+    assert await ClusterRun.filter(finished=True).count() == 1
+    assert await tasks.recluster(worker_ctx) >= 3  # the lock went with the run that held it
+    assert await ClusterRun.filter(finished=True).count() == 2

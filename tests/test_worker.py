@@ -18,7 +18,7 @@ async def run_worker_burst(settings, worker_ctx) -> Worker:
     """A real arq worker on the test Redis that runs what is queued, then stops."""
     redis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
     worker = Worker(functions=tasks.FUNCTIONS, redis_pool=redis, burst=True, poll_delay=0, handle_signals=False,
-                    ctx={"pool": worker_ctx["pool"], "settings": settings})
+                    ctx={**worker_ctx, "settings": settings})
     try:
         await worker.main()
     finally:

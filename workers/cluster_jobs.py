@@ -30,6 +30,7 @@ from workers.clustering import (
     cluster_vectors,
     neighbours_of,
 )
+from workers.pools import BATCH, QUICK
 from workers.themes import Theme as ThemeInfo
 from workers.themes import brand_stop_words, carry_over, common_words, describe, theme_labels, theme_slugs
 
@@ -66,8 +67,8 @@ async def recluster_ideas(ctx: dict[str, Any]) -> int:
     loop = asyncio.get_running_loop()
     embeddings = await _semantic_vectors(ctx, docs)
     brand = [*ctx["settings"].x_brand_handles, *ctx["settings"].x_brand_keywords, ctx["settings"].site_name]
-    result, index = await loop.run_in_executor(ctx["pool"], cluster_and_index, docs, embeddings, brand)
-    themes = await loop.run_in_executor(ctx["pool"], themes_of, docs, result,
+    result, index = await loop.run_in_executor(ctx[BATCH], cluster_and_index, docs, embeddings, brand)
+    themes = await loop.run_in_executor(ctx[BATCH], themes_of, docs, result,
                                         embeddings if embeddings is not None else index.vectors, brand)
     growth = await _recent_votes([i for i, *_ in rows])
     scores = {i: s for i, _, _, s in rows}
@@ -92,7 +93,7 @@ async def _semantic_vectors(ctx: dict[str, Any], docs: Sequence[Document]) -> np
     loop = asyncio.get_running_loop()
 
     def run(fn: Any, arg: Any) -> Any:
-        return loop.run_in_executor(ctx["pool"], fn, arg)
+        return loop.run_in_executor(ctx[BATCH], fn, arg)
 
     try:
         vectors = await semantic.document_vectors(ctx["redis"], docs, run)
@@ -147,7 +148,7 @@ async def _run_index(ctx: dict[str, Any], run_id: int) -> SimilarityIndex | None
     blob = await ctx["redis"].get(INDEX_KEY.format(run=run_id))
     if blob is None:
         return None
-    index = await asyncio.get_running_loop().run_in_executor(ctx["pool"], SimilarityIndex.from_bytes, blob)
+    index = await asyncio.get_running_loop().run_in_executor(ctx[QUICK], SimilarityIndex.from_bytes, blob)
     ctx["cluster_index"] = (run_id, index)
     return index
 

@@ -41,6 +41,8 @@ from ideaboard.x_api import (
 from workers import semantic
 from workers.clustering import Document
 from workers.linking import IdeaMatcher
+from workers.locks import RELEASE
+from workers.pools import BATCH
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +52,6 @@ BLOCKED_KEY = "ideaboard:x:blocked:{endpoint}"  # set until X's rate-limit reset
 UNAVAILABLE_SECONDS = 3600  # after a 403 on the stream, poll for an hour before trying it again
 BUDGET_MESSAGE = "The monthly read budget (X_MONTHLY_READ_BUDGET) is used up; reading resumes next month."
 _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-
-
 @dataclass
 class StreamOptions:
     """How long a stream job runs and how it waits; tests shrink the times (`ctx["stream_options"]`)."""
@@ -108,9 +107,9 @@ async def _matcher(ctx: dict[str, Any]) -> IdeaMatcher:
     vectors = None
     if semantic.available() and ideas and (redis := ctx.get("redis")):
         docs = [Document(idea_id, title, body) for idea_id, title, body in ideas]
-        vectors = await semantic.document_vectors(redis, docs, lambda f, a: loop.run_in_executor(ctx["pool"], f, a))
+        vectors = await semantic.document_vectors(redis, docs, lambda f, a: loop.run_in_executor(ctx[BATCH], f, a))
     build = functools.partial(IdeaMatcher, ideas, _brand(ctx["settings"]), vectors=vectors)
-    return await loop.run_in_executor(ctx["pool"], build)
+    return await loop.run_in_executor(ctx[BATCH], build)
 
 
 async def store_and_link(ctx: dict[str, Any], matcher: IdeaMatcher, tweets: Sequence[Tweet]) -> int:
@@ -122,7 +121,7 @@ async def store_and_link(ctx: dict[str, Any], matcher: IdeaMatcher, tweets: Sequ
         await live.publish(redis, live.DESK, "desk")
     loop = asyncio.get_running_loop()
     pairs = [(t.id, t.text) for t in tweets]
-    found = await loop.run_in_executor(ctx["pool"], matcher.links, pairs)
+    found = await loop.run_in_executor(ctx[BATCH], matcher.links, pairs)
     return sum([await social.link_tweets(idea_id, scores) for idea_id, scores in found.items()])
 
 
@@ -257,7 +256,7 @@ async def listen_stream(ctx: dict[str, Any]) -> str:
         renewer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await renewer
-        await redis.eval(_RELEASE, 1, LOCK_KEY, token)
+        await redis.eval(RELEASE, 1, LOCK_KEY, token)
 
 
 async def _keep_lock(redis: Any, token: str, options: StreamOptions, session: asyncio.Task | None) -> None:

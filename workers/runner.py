@@ -16,7 +16,6 @@ import logging.config
 import os
 import signal
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +30,7 @@ from tortoise import Tortoise
 from ideaboard import status_store
 from ideaboard.settings import Settings
 from workers import tasks
+from workers.pools import close_pools, open_pools
 from workers.retry import MAX_TRIES
 from workers.settings import job_start
 from workers.social import X_MAX_JOBS, X_QUEUE
@@ -49,7 +49,8 @@ def _every(minutes: int) -> set[int]:
 def cron_jobs(settings: Settings) -> list[CronJob]:
     """Created once per process: their next run survives reconnects (no re-cluster at every Redis blip)."""
     return [cron(fn, minute=_every(settings.cluster_interval_minutes if name == "recluster" else 1),
-                 run_at_startup=(name == "recluster"))
+                 run_at_startup=(name == "recluster"),
+                 timeout=tasks.RECLUSTER_SECONDS if name == "recluster" else None)
             for name, fn in tasks.CRON.items()] + [cron(tasks.JOBS["auto_archive"], hour={3}, minute={30})]  # daily
 
 
@@ -64,14 +65,14 @@ def redis_settings(settings: Settings) -> RedisSettings:
 
 
 async def open_context(settings: Settings) -> dict[str, Any]:
-    """The ORM and a thread pool (scikit-learn work never blocks the event loop), shared by both loops."""
+    """The ORM and the thread pools (scikit-learn work never blocks the event loop), shared by both loops."""
     await Tortoise.init(config=settings.tortoise_config())
     await status_store.load()
-    return {"settings": settings, "pool": ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1))}
+    return {"settings": settings, **open_pools()}
 
 
 async def close_context(ctx: dict[str, Any]) -> None:
-    ctx["pool"].shutdown(wait=True)
+    close_pools(ctx)
     await Tortoise.close_connections()
 
 

@@ -31,6 +31,8 @@ THRESHOLD = 0.92
 NEIGHBOUR_MIN_COSINE = 0.42
 MIN_BOARD = 4  # below this an idea has too few others to say what a typical one looks like: raw cosines
 METHOD = "all-MiniLM-L6-v2 embeddings, snn average linkage"
+# Texts per encoder call: between slices a new idea's one text gets the encoder, and what is done stays cached.
+EMBED_SLICE = 512
 
 Runner = Callable[[Callable[..., Any], Any], Awaitable[Any]]
 
@@ -142,10 +144,11 @@ async def document_vectors(redis: Any, docs: Sequence[Document], run: Runner) ->
     """Vectors for all documents: cached ones reused, only new or edited texts embedded (via ``run``) and cached."""
     vectors = await cached_vectors(redis, docs)
     missing = [i for i, v in enumerate(vectors) if v is None]
-    if missing:
-        fresh = await run(embed, [document_text(docs[i]) for i in missing])
-        await store_vectors(redis, [docs[i] for i in missing], fresh)
-        for i, vector in zip(missing, fresh, strict=True):
+    for start in range(0, len(missing), EMBED_SLICE):
+        part = missing[start : start + EMBED_SLICE]
+        fresh = await run(embed, [document_text(docs[i]) for i in part])
+        await store_vectors(redis, [docs[i] for i in part], fresh)
+        for i, vector in zip(part, fresh, strict=True):
             vectors[i] = vector
     filled = cast(list[np.ndarray], vectors)  # every gap was filled above
     return np.vstack(filled).astype(np.float32) if filled else np.zeros((0, 0), dtype=np.float32)

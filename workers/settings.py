@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 from arq import cron
@@ -15,6 +13,7 @@ from tortoise import Tortoise
 from ideaboard import status_store
 from ideaboard.settings import Settings
 from workers import tasks
+from workers.pools import close_pools, open_pools
 
 
 def redis_connection(settings: Settings) -> RedisSettings:
@@ -32,11 +31,11 @@ _embedded = None
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    """Open the ORM and a thread pool so CPU-heavy scikit-learn work never blocks the event loop."""
+    """Open the ORM and the thread pools so CPU-heavy scikit-learn work never blocks the event loop."""
     settings = ctx["settings"]
     ctx["tortoise"] = await Tortoise.init(config=settings.tortoise_config())
     await status_store.load()  # the board's statuses; each job start checks for an admin's newer save
-    ctx["pool"] = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1))
+    ctx.update(open_pools())
 
 
 async def job_start(ctx: dict[str, Any]) -> None:
@@ -45,7 +44,7 @@ async def job_start(ctx: dict[str, Any]) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    ctx["pool"].shutdown(wait=True)
+    close_pools(ctx)
     await ctx["tortoise"].close_connections()  # a global close leaves aiosqlite's thread alive and hangs exit
 
 
@@ -60,7 +59,8 @@ def worker_settings(settings: Settings) -> type:
         functions = tasks.FUNCTIONS
         cron_jobs: ClassVar[list[CronJob]] = [
             cron(fn, minute=_every(settings.cluster_interval_minutes if name == "recluster" else 1),
-                 run_at_startup=(name == "recluster"))
+                 run_at_startup=(name == "recluster"),
+                 timeout=tasks.RECLUSTER_SECONDS if name == "recluster" else None)
             for name, fn in tasks.CRON.items()
         ] + [cron(tasks.JOBS["email_digests"], hour={settings.digest_hour}, minute={0}),  # once a day, in UTC
              cron(tasks.JOBS["auto_archive"], hour={3}, minute={30})]

@@ -19,6 +19,7 @@ from ideaboard.models import Idea, IdeaVector
 from ideaboard.suggest import MODEL_KEY, VERSION_KEY, SuggestModel, analyze, model_name
 from workers import semantic
 from workers.clustering import Document
+from workers.pools import BATCH, QUICK
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ async def rebuild_suggest_index(ctx: dict[str, Any]) -> int:
     version = int(time.time() * 1000)
     loop = asyncio.get_running_loop()
     model, vectors = await loop.run_in_executor(
-        ctx["pool"], fit_model, [idea_text(t, b) for _, t, b in rows], version)
+        ctx[BATCH], fit_model, [idea_text(t, b) for _, t, b in rows], version)
     await _sentence_vectors(ctx, [Document(i, t, b) for i, t, b in rows])  # cached before readers see the rows
     async with in_transaction():
         await IdeaVector.all().delete()
@@ -78,7 +79,7 @@ async def index_idea(ctx: dict[str, Any], idea_id: int) -> bool:
         return False  # already indexed: running the job twice changes nothing
     vector = model.embed(idea_text(idea.title, idea.body))
     if vector is not None and not idea.hidden:
-        await _sentence_vectors(ctx, [Document(idea.id, idea.title, idea.body)])
+        await _sentence_vectors(ctx, [Document(idea.id, idea.title, idea.body)], QUICK)
     async with in_transaction():
         await IdeaVector.filter(idea_id=idea_id).delete()  # a fresh row id lets web processes pick it up
         if vector is not None and not idea.hidden:
@@ -87,14 +88,14 @@ async def index_idea(ctx: dict[str, Any], idea_id: int) -> bool:
     return vector is not None
 
 
-async def _sentence_vectors(ctx: dict[str, Any], docs: Sequence[Document]) -> None:
+async def _sentence_vectors(ctx: dict[str, Any], docs: Sequence[Document], pool: str = BATCH) -> None:
     """Make sure the ideas' sentence vectors are in the cache web processes read (new or edited texts embedded)."""
     if not semantic.available():
         return
     loop = asyncio.get_running_loop()
 
     def run(fn: Any, arg: Any) -> Any:
-        return loop.run_in_executor(ctx["pool"], fn, arg)
+        return loop.run_in_executor(ctx[pool], fn, arg)
 
     try:
         await semantic.document_vectors(ctx["redis"], docs, run)

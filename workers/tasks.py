@@ -7,10 +7,15 @@ from typing import Any
 
 from arq.worker import Function, func
 
+from workers import locks
 from workers.cluster_jobs import place_idea, recluster_ideas
 from workers.listen import StreamOptions, listen, listen_stream, poll_x
 from workers.retry import retried
 from workers.suggest_index import index_idea, rebuild_suggest_index
+
+# A full run of a million ideas takes over ten minutes: at arq's default limit of 300 s it would never finish.
+RECLUSTER_SECONDS = 3600
+RECLUSTER_LOCK = "ideaboard:lock:recluster"
 
 
 async def email_notifications(ctx: dict[str, Any]) -> int:
@@ -67,9 +72,12 @@ async def update_idea_cluster(ctx: dict[str, Any], idea_id: int) -> int | None:
 
 
 async def recluster(ctx: dict[str, Any]) -> int:
-    """The periodic full run: re-cluster everything and refit the similar-ideas index."""
-    await rebuild_suggest_index(ctx)
-    return await recluster_ideas(ctx)
+    """The periodic full run: re-cluster everything and refit the similar-ideas index, on one worker at a time."""
+    async with locks.held(ctx["redis"], RECLUSTER_LOCK, RECLUSTER_SECONDS) as mine:
+        if not mine:
+            return 0  # another worker is running it: every worker starts with one
+        await rebuild_suggest_index(ctx)
+        return await recluster_ideas(ctx)
 
 
 # Every job is retried with backoff when it fails on a transient database or Redis error (workers/retry.py).
@@ -79,9 +87,11 @@ JOBS: dict[str, Callable] = {f.__name__: retried(f) for f in (
 # The stream job holds its connection for a session, longer than any other job may run.
 STREAM_JOB = func(JOBS["listen_stream"], name="listen_stream", timeout=StreamOptions().session_seconds + 120,
                   max_tries=1)
+RECLUSTER_JOB = func(JOBS["recluster"], name="recluster", timeout=RECLUSTER_SECONDS)
 # In their own queue (social.X_QUEUE): X may be slow.
 X_JOBS: list[Callable | Function] = [JOBS["poll_x"], STREAM_JOB]
-PRODUCT: list[Callable] = [job for name, job in JOBS.items() if name not in ("poll_x", "listen_stream")]
+PRODUCT: list[Callable | Function] = [RECLUSTER_JOB if name == "recluster" else job for name, job in JOBS.items()
+                                      if name not in ("poll_x", "listen_stream")]
 FUNCTIONS: list[Callable | Function] = [*PRODUCT, *X_JOBS]
 CRON: dict[str, Callable] = {"email": JOBS["email_notifications"], "webhooks": JOBS["deliver_webhooks"],
                              "recluster": JOBS["recluster"], "tweets": JOBS["listen"],
