@@ -10,7 +10,8 @@ stored and counted exactly once.
 
 --large (a --scale 100 database) reads the pages that get slow with size instead: the first list page, deep pages
 (?page=N with the keyset cursor the pager links to), filtered lists (category, tag, status), random idea pages, the
-pages of the most commented ideas, and search; each list and detail p99 is judged against 150 ms.
+pages of the most commented ideas, and search; each list and detail p99 is judged against 100 ms, search against
+150 ms (issue 19).
 """
 
 from __future__ import annotations
@@ -45,10 +46,11 @@ CLOSED = ("launched", "declined", "duplicate", "archived")
 ENDPOINTS = ("list", "detail", "vote", "similar", "search", "bare", "deep", "filtered", "popular")
 DEFAULT_ENDPOINTS = ("list", "detail", "vote", "similar", "search", "bare")
 LARGE_ENDPOINTS = ("list", "deep", "filtered", "detail", "popular", "search")
-LARGE_JUDGED = ("list", "deep", "filtered", "detail", "popular")  # issue 5: p99 < 150 ms at 1M ideas
+LARGE_JUDGED = ("list", "deep", "filtered", "detail", "popular", "search")  # issue 19, at 1M ideas
 LISTED = ("space = 'public' AND NOT hidden "  # the board's default filter: open ideas
           "AND status NOT IN ('launched', 'declined', 'duplicate', 'archived')")
-TARGETS = {"list_rps": 400, "list_p99_ms": 100, "list_vs_bare": 0.60, "vote_rps": 2000, "large_p99_ms": 150}  # issue 19
+TARGETS = {"list_rps": 400, "list_p99_ms": 100, "list_vs_bare": 0.60, "vote_rps": 2000, "large_p99_ms": 100,
+           "search_p99_ms": 150}  # issue 19: every list, filter, deep page and idea page, and search, at 1M ideas
 
 LOGS = Path(tempfile.gettempdir()) / "ideaboard-bench-logs"
 WARMUP_SECONDS = 10  # both systems are measured after the same warm-up (and with the same 30 s wrk timeout)
@@ -169,7 +171,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", help="comma-separated subset of " + ",".join(ENDPOINTS) + " (default: "
                         + ",".join(DEFAULT_ENDPOINTS) + "; with --large: " + ",".join(LARGE_ENDPOINTS) + ")")
     parser.add_argument("--serve-args", default="--no-access-log", help="extra `ideaboard serve` flags")
-    parser.add_argument("--large", action="store_true", help="judge the 1M-idea targets (list/detail p99 < 150 ms)")
+    parser.add_argument("--large", action="store_true",
+                        help="judge the 1M-idea targets (lists and idea pages p99 < 100 ms, search < 150 ms)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--page-cache-seconds", type=int,
                         help="IDEABOARD_PAGE_CACHE_SECONDS for the app (0 measures the database, not the cache)")
@@ -493,9 +496,10 @@ def verdicts(results: list[Result], args: argparse.Namespace) -> list[tuple[str,
                         ratio >= TARGETS["list_vs_bare"]))
     for name in LARGE_JUDGED[1:] if args.large else ():
         if (r := get.get((name, top))) is not None:
-            out.append((f"{name} p99 < {TARGETS['large_p99_ms']} ms at c={top}",
+            limit = TARGETS["search_p99_ms" if name == "search" else "large_p99_ms"]
+            out.append((f"{name} p99 < {limit} ms at c={top}",
                         f"{r.p99_ms:.1f} ms" if r.requests else "no response in time",
-                        r.requests > 0 and r.p99_ms < TARGETS["large_p99_ms"]))
+                        r.requests > 0 and r.p99_ms < limit))
     votes = [r for r in results if r.name == "vote"]
     if votes:
         best = max(votes, key=lambda r: r.rps)

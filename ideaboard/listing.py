@@ -74,10 +74,9 @@ class IdeaListing:
 
     def _ids(self, mode: str, cursor: tuple | None, page: int) -> sql.Query:
         """The page's ids (and one more), the statement the page's other reads select from."""
-        fixed = not any(self.shape)  # see reads.page_ids
-        limit = ([] if fixed else [self.size + 1]) + ([(page - 1) * self.size] if mode == "offset" else [])
-        statement = reads.page_ids(SORT_COLUMNS[self.sort], self.shape, mode, self.size + 1 if fixed else None)
-        return statement.bind(*self.filters, *(cursor or ()), *limit)
+        statement = reads.page_ids(SORT_COLUMNS[self.sort], self.shape, mode, self.size + 1,
+                                   past_new=self.status is not None and self.status != statuses.NEW)
+        return statement.bind(*self.filters, *(cursor or ()), *([(page - 1) * self.size] if mode == "offset" else []))
 
     def _result(self, rows: list, mode: str, page: int, total: int | None, tags: dict, my_votes: dict) -> Page[Idea]:
         size, column = self.size, SORT_COLUMNS[self.sort]

@@ -343,9 +343,16 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+# A page's reads are index lookups of a few milliseconds: a parallel plan's workers took longer to start than the
+# read took (10-16 ms of a 1M-idea board's tag filter, more on a busy machine), and JIT compiling a plan Postgres
+# guesses to be large costs tens of milliseconds before it runs. Off for our connections only (issue 19).
+PG_SESSION = {"max_parallel_workers_per_gather": "0", "jit": "off"}
+
+
 def _connection(database_url: str) -> str | dict[str, Any]:
-    """Postgres gets a fair pool whose connections skip asyncpg's reset round trip on release (README's profiler notes);
-    SQLite gets WAL, a busy timeout and write-locking transactions (ideaboard/sqliteconn.py: issue 12)."""
+    """Postgres gets a fair pool whose connections skip asyncpg's reset round trip on release (README's profiler notes)
+    and start with PG_SESSION; SQLite gets WAL, a busy timeout and write-locking transactions (ideaboard/sqliteconn.py:
+    issue 12)."""
     from tortoise.backends.base.config_generator import expand_db_url
 
     if database_url.startswith("sqlite://") and ":memory:" not in database_url:
@@ -359,6 +366,7 @@ def _connection(database_url: str) -> str | dict[str, Any]:
     config = expand_db_url(database_url)
     config["engine"] = "ideaboard.pgconn"  # Tortoise's asyncpg client over a fair pool
     config["credentials"]["connection_class"] = NoResetConnection
+    config["credentials"]["server_settings"] = {**PG_SESSION, **config["credentials"].get("server_settings", {})}
     return config
 
 

@@ -25,6 +25,16 @@ def test_every_read_is_written_with_question_marks_only():
     assert not re.search(r"\$\d", text)
 
 
+def test_board_pages_write_their_limit_in_and_a_status_past_new_may_use_its_partial_index():
+    """A LIMIT parameter made Postgres cost generic plans as if they read a large share of the board (README, "A
+    million ideas"); `x.status <> 'new'` lets a generic plan read migration 0030's partial indexes."""
+    tag_and_status = (True, False, True, False, False)
+    past_new = reads.page_ids("hot", tag_and_status, "after", 21, past_new=True).text
+    assert "LIMIT 21" in past_new and "x.status <> 'new'" in past_new and "?" in past_new
+    assert "x.status <> 'new'" not in reads.page_ids("hot", tag_and_status, "first", 21).text
+    assert reads.page_ids("new", (False,) * 5, "offset", 21).text.endswith("LIMIT 21 OFFSET ?")
+
+
 async def test_each_read_returns_the_columns_it_declares(alice, bob, sam, make_idea, worker_ctx, browser_for):
     """Columns are declared once (sql.Select): the rows must carry exactly those names, on SQLite and Postgres."""
     idea = await a_busy_idea(alice, bob, sam, make_idea, worker_ctx)
