@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -16,6 +19,7 @@ from ideaboard import (
     board_budget,
     campaigns,
     follows,
+    group_commit,
     reads,
     sql,
     sqliteconn,
@@ -78,7 +82,8 @@ class _InCampaign(Exception):
 async def cast_vote(idea_id: int, user: User, value: int, session: str | None = None) -> Tally:
     """Set this user's vote to +1, -1 or 0 (withdraw) on an idea they may see; repeating a vote changes nothing.
 
-    On Postgres a vote on an idea of no campaign is one statement (the suspension check included, see VOTE_SQL);
+    On Postgres a vote on an idea of no campaign is one statement (the suspension check included, see VOTES_SQL),
+    shared with the votes that arrived while the last one was on its way (group_commit; the SQLite hop likewise);
     an idea in a campaign sends the vote back here for the campaign's rules first, and one on a board with a vote
     budget for the budget's. SQLite checks in order, by ORM (the idea's board only read when some board has a
     budget).
@@ -185,74 +190,147 @@ def _sight(user: User) -> tuple[bool, list[str]]:
     return Role(user.role).is_staff, spaces
 
 
-# Postgres: the whole vote is one statement, one round trip, no explicit transaction.
-# The idea row is locked first, so votes on one idea are serialised exactly as before. The person's old vote comes
-# from the statement's snapshot, so each write only applies if the row still holds that value (else _Raced: retry),
-# and the counters move by the delta of the write that happened. Hot is hot_score() in SQL (same formula, rounded).
-# The visibility rule ($7 sees hidden, $8 visible spaces) is in the idea lookup, so an idea the voter may not see
-# returns no row (404) and the vote needs no separate read of the idea.
+# Postgres: the whole vote is one statement, one round trip, no explicit transaction, and the votes that arrive
+# while one statement is on its way go together in the next (group_commit: one statement and one commit for them
+# all). Each vote is a row of the arrays ($1-$8, unnested in order: `ord`); no two in one statement are the same
+# person's on the same idea.
+# The ideas are locked first, in id order, so votes on one idea are serialised exactly as before and two statements
+# never wait for each other in a circle. Each person's old vote comes from the statement's snapshot, so each write
+# only applies if the row still holds that value (else _Raced: that vote retries), and the counters move by the
+# deltas of the writes that happened, summed per idea. Each vote's counts are those right after it (the idea's
+# final counts less the deltas of the votes after it in the statement), as if the votes had gone one at a time.
+# Hot is hot_score() in SQL (same formula, rounded).
+# The visibility rule ($4 sees hidden, $5 the visible spaces) is in the idea lookup, so an idea the voter may not see
+# returns no idea (404) and the vote needs no separate read of the idea.
 # Nothing is written while the voter is suspended (`barred`, suspensions.current's rule) or while the idea is in a
-# campaign whose rules the caller has not checked yet ($9 false), nor while it is on a board with a vote budget
+# campaign whose rules the caller has not checked yet ($6 false), nor while it is on a board with a vote budget
 # ($10, board_budget.spaces()): the row then says so and cast_vote acts on it.
 # A vote follows the idea unless the voter unfollowed it (follows.follow_implicitly, inside the same statement).
-# When the voter was recalled, not read, for this request ($11 their session), nothing is written unless that session
-# is live and its user still active, verified and of the role recalled ($12 now, $13 role): `signed`.
-VOTE_SQL = """
-WITH signed AS (
-  SELECT $11::varchar IS NULL OR EXISTS (
-    SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $11::varchar AND s.expires > $12::bigint
-      AND s.user_id = $2 AND u.is_active AND u.role = $13::varchar AND u.email_verified_at IS NOT NULL) AS ok
-), idea AS (
+# When the voter was recalled, not read, for this request ($7 their session), nothing is written unless that session
+# is live and its user still active, verified and of the role recalled ($11 now, $8 role): `signed`.
+VOTES_SQL = """
+WITH v AS MATERIALIZED (
+  SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::boolean[], $5::varchar[], $6::boolean[], $7::varchar[],
+    $8::varchar[]) WITH ORDINALITY AS v(idea_id, user_id, value, sees_hidden, spaces, campaign_checked, session,
+    role, ord)
+), locked AS MATERIALIZED (
   SELECT id, title, status, upvotes, downvotes, score, space, hidden, campaign_id FROM ideas
-  WHERE id = $1 AND (NOT hidden OR $7::boolean) AND space = ANY($8::varchar[]) FOR UPDATE
-), old AS (
-  SELECT coalesce((SELECT value FROM votes WHERE idea_id = $1 AND user_id = $2), 0) AS value
-), barred AS (
-  SELECT EXISTS (SELECT 1 FROM suspensions WHERE user_id = $2 AND lifted_at IS NULL
-                 AND (ends_at IS NULL OR ends_at > now())) AS b
-), open AS (
-  SELECT old.value FROM idea, old, barred, signed WHERE signed.ok AND idea.status <> ALL($4::varchar[])
-    AND old.value <> $3 AND NOT barred.b AND (idea.campaign_id IS NULL OR $9::boolean)
-    AND idea.space <> ALL($10::varchar[])
+  WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE
+), w AS MATERIALIZED (
+  SELECT v.ord, v.idea_id, v.user_id, v.value, v.campaign_checked,
+    v.session IS NULL OR EXISTS (
+      SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = v.session AND s.expires > $11::bigint
+        AND s.user_id = v.user_id AND u.is_active AND u.role = v.role AND u.email_verified_at IS NOT NULL) AS signed,
+    coalesce((SELECT x.value FROM votes x WHERE x.idea_id = v.idea_id AND x.user_id = v.user_id), 0) AS old,
+    EXISTS (SELECT 1 FROM suspensions WHERE user_id = v.user_id AND lifted_at IS NULL
+            AND (ends_at IS NULL OR ends_at > now())) AS barred,
+    i.title, i.status, i.upvotes, i.downvotes, i.score, i.space, i.hidden, i.campaign_id
+  FROM v LEFT JOIN locked i ON i.id = v.idea_id AND (NOT i.hidden OR v.sees_hidden)
+    AND i.space = ANY(string_to_array(v.spaces, ','))
+), open AS MATERIALIZED (
+  SELECT ord, idea_id, user_id, value, old FROM w WHERE signed AND status <> ALL($9::varchar[]) AND old <> value
+    AND NOT barred AND (campaign_id IS NULL OR campaign_checked) AND space <> ALL($10::varchar[])
 ), ins AS (
   INSERT INTO votes (idea_id, user_id, value, created_at)
-  SELECT $1, $2, $3, now() FROM open WHERE open.value = 0 RETURNING 0 AS old
+  SELECT idea_id, user_id, value, now() FROM open WHERE old = 0 RETURNING idea_id, user_id
 ), upd AS (
-  UPDATE votes SET value = $3 FROM open WHERE idea_id = $1 AND user_id = $2 AND $3 <> 0 AND open.value <> 0
-    AND votes.value = open.value RETURNING open.value AS old
+  UPDATE votes SET value = open.value FROM open WHERE votes.idea_id = open.idea_id AND votes.user_id = open.user_id
+    AND open.value <> 0 AND open.old <> 0 AND votes.value = open.old RETURNING open.ord
 ), followed AS (
   INSERT INTO follows (idea_id, user_id, created_at)
-  SELECT $1, $2, now() FROM open WHERE $3 <> 0 ON CONFLICT (idea_id, user_id) DO NOTHING
+  SELECT idea_id, user_id, now() FROM open WHERE value <> 0 ON CONFLICT (idea_id, user_id) DO NOTHING
 ), del AS (
-  DELETE FROM votes USING open WHERE idea_id = $1 AND user_id = $2 AND $3 = 0 AND votes.value = open.value
-  RETURNING open.value AS old
-), delta AS (
-  SELECT ($3 = 1)::int - (old = 1)::int AS up, ($3 = -1)::int - (old = -1)::int AS down
-  FROM (SELECT old FROM ins UNION ALL SELECT old FROM upd UNION ALL SELECT old FROM del) changed
+  DELETE FROM votes USING open WHERE votes.idea_id = open.idea_id AND votes.user_id = open.user_id
+    AND open.value = 0 AND votes.value = open.old RETURNING open.ord
+), changed AS MATERIALIZED (
+  SELECT o.ord, o.idea_id, (o.value = 1)::int - (o.old = 1)::int AS up, (o.value = -1)::int - (o.old = -1)::int AS down
+  FROM open o WHERE o.ord IN (SELECT ord FROM upd UNION ALL SELECT ord FROM del
+                              UNION ALL SELECT o2.ord FROM ins JOIN open o2 USING (idea_id, user_id))
+), sums AS (
+  SELECT idea_id, sum(up)::int AS up, sum(down)::int AS down FROM changed GROUP BY idea_id
 ), bumped AS (
-  UPDATE ideas SET upvotes = upvotes + delta.up, downvotes = downvotes + delta.down,
-    score = score + delta.up - delta.down,
-    hot = round((sign((score + delta.up - delta.down)::float8)
-        * log(greatest(abs(score + delta.up - delta.down), 1)::float8)
-      + (extract(epoch FROM created_at)::float8 - $5) / $6)::numeric, 7)::float8
-  FROM delta WHERE ideas.id = $1 RETURNING upvotes, downvotes, score
+  UPDATE ideas SET upvotes = upvotes + sums.up, downvotes = downvotes + sums.down,
+    score = score + sums.up - sums.down,
+    hot = round((sign((score + sums.up - sums.down)::float8)
+        * log(greatest(abs(score + sums.up - sums.down), 1)::float8)
+      + (extract(epoch FROM created_at)::float8 - $12) / $13)::numeric, 7)::float8
+  FROM sums WHERE ideas.id = sums.idea_id RETURNING ideas.id, ideas.upvotes, ideas.downvotes, ideas.score
+), at AS (
+  SELECT w.ord, c.ord IS NOT NULL AS changed, coalesce(c.up, 0) AS up, coalesce(c.down, 0) AS down,
+    coalesce(b.upvotes, w.upvotes) - coalesce((SELECT sum(l.up) FROM changed l
+                                               WHERE l.idea_id = w.idea_id AND l.ord > w.ord), 0) AS upvotes,
+    coalesce(b.downvotes, w.downvotes) - coalesce((SELECT sum(l.down) FROM changed l
+                                                   WHERE l.idea_id = w.idea_id AND l.ord > w.ord), 0) AS downvotes
+  FROM w LEFT JOIN changed c ON c.ord = w.ord LEFT JOIN bumped b ON b.id = w.idea_id
 )
-SELECT idea.title, idea.status, old.value AS old, (SELECT count(*) FROM open) AS wanted,
-  b.upvotes AS new_up, b.downvotes AS new_down, b.score AS new_score, idea.upvotes, idea.downvotes, idea.score,
-  idea.space, idea.hidden, idea.campaign_id, barred.b AS barred, signed.ok AS signed
-FROM signed CROSS JOIN old CROSS JOIN barred LEFT JOIN idea ON true LEFT JOIN bumped b ON true
+SELECT w.title, w.status, w.old, (SELECT count(*) FROM open WHERE open.ord = w.ord) AS wanted,
+  CASE WHEN at.changed THEN at.upvotes END AS new_up, CASE WHEN at.changed THEN at.downvotes END AS new_down,
+  CASE WHEN at.changed THEN at.upvotes - at.downvotes END AS new_score,
+  at.upvotes - at.up AS upvotes, at.downvotes - at.down AS downvotes,
+  at.upvotes - at.up - at.downvotes + at.down AS score,
+  w.space, w.hidden, w.campaign_id, w.barred, w.signed
+FROM w JOIN at ON at.ord = w.ord ORDER BY w.ord
 """
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """One vote for VOTES_SQL."""
+
+    idea_id: int
+    user_id: int
+    value: int
+    sees_hidden: bool
+    spaces: str  # comma-separated
+    campaign_checked: bool
+    session: str | None
+    role: str
+
+
+def _ask(idea_id: int, user: User, value: int, campaign_checked: bool, session: str | None) -> _Ask:
+    sees_hidden, spaces = _sight(user)
+    session, _now, role = _session_check(session, user)
+    return _Ask(idea_id, user.id, value, sees_hidden, ",".join(spaces), campaign_checked, session, role)
+
+
+async def _votes_postgres(conn, asks: list[_Ask]) -> list:
+    """VOTES_SQL's rows for these votes, in order."""
+    no_votes = list(statuses.keys_where("accepts_votes", False))  # the statuses admins put in done or closed phases
+    _unused, rows = await conn.execute_query(VOTES_SQL, [
+        [a.idea_id for a in asks], [a.user_id for a in asks], [a.value for a in asks], [a.sees_hidden for a in asks],
+        [a.spaces for a in asks], [a.campaign_checked for a in asks], [a.session for a in asks],
+        [a.role for a in asks], no_votes, board_budget.spaces(), int(time.time()), float(HOT_EPOCH),
+        float(HOT_SECONDS_PER_DECADE)])
+    return list(rows)
+
+
+_pg_groups: weakref.WeakKeyDictionary[Any, group_commit.Group[_Ask, Any]] = weakref.WeakKeyDictionary()
+
+
+def _pg_group(conn) -> group_commit.Group[_Ask, Any]:
+    """The process's group commit of votes on this (pooled, not transaction's) client."""
+    found = _pg_groups.get(conn)
+    if found is None:
+        async def send(asks: list[_Ask]) -> list:
+            return await _votes_postgres(conn, asks)
+
+        async def alone(ask: _Ask) -> Any:
+            return (await _votes_postgres(conn, [ask]))[0]
+
+        found = _pg_groups[conn] = group_commit.Group(send, alone, key=lambda a: (a.user_id, a.idea_id))
+    return found
 
 
 async def _cast_vote_postgres(idea_id: int, user: User, value: int, campaign_checked: bool,
                               session: str | None = None) -> Tally:
-    """cast_vote's one-statement version (see VOTE_SQL)."""
-    sees_hidden, spaces = _sight(user)
-    no_votes = list(statuses.keys_where("accepts_votes", False))  # the statuses admins put in done or closed phases
-    _unused, rows = await connections.get("default").execute_query(VOTE_SQL, [
-        idea_id, user.id, value, no_votes, float(HOT_EPOCH), float(HOT_SECONDS_PER_DECADE), sees_hidden, spaces,
-        campaign_checked, board_budget.spaces(), *_session_check(session, user)])
-    row = rows[0]
+    """cast_vote's one-statement version (see VOTES_SQL): grouped with the process's other votes, unless it runs
+    inside a caller's transaction."""
+    conn = connections.get("default")
+    ask = _ask(idea_id, user, value, campaign_checked, session)
+    if isinstance(conn, TransactionalDBClient):
+        row = (await _votes_postgres(conn, [ask]))[0]
+    else:
+        row = await _pg_group(conn).submit(ask)
     if not row["signed"]:
         raise SessionChanged()
     if row["status"] is None or row["barred"]:
@@ -301,14 +379,64 @@ class _Closed(Exception):
         self.status = status
 
 
+@dataclass(frozen=True)
+class _SqliteAsk:
+    """One vote for _sqlite_votes_work."""
+
+    idea_id: int
+    user_id: int
+    value: int
+    sees_hidden: bool
+    spaces: frozenset[str]
+    session_check: tuple[str | None, int, str]
+
+
+_SQLITE_OUTCOMES = (SessionChanged, _Elsewhere, _Closed, NotFound)  # raised before the vote wrote anything
+
+
+def _sqlite_votes_work(db, asks: list[_SqliteAsk], no_votes: frozenset[str],
+                       budget_spaces: frozenset[str]) -> list[Tally | Exception]:
+    """Each vote's _sqlite_vote_work in turn, in one write transaction: a vote refused before writing is its
+    outcome; any other failure rolls them all back (group_commit then runs each alone)."""
+    outcomes: list[Tally | Exception] = []
+    for a in asks:
+        try:
+            outcomes.append(_sqlite_vote_work(db, a.idea_id, a.user_id, a.value, a.sees_hidden, a.spaces, no_votes,
+                                              budget_spaces, a.session_check))
+        except _SQLITE_OUTCOMES as refused:
+            outcomes.append(refused)
+    return outcomes
+
+
+_sqlite_groups: weakref.WeakKeyDictionary[Any, group_commit.Group[_SqliteAsk, Tally]] = weakref.WeakKeyDictionary()
+
+
+def _sqlite_group(conn) -> group_commit.Group[_SqliteAsk, Tally]:
+    """The process's group commit of votes on this SQLite client: one hop, one transaction for each group."""
+    found = _sqlite_groups.get(conn)
+    if found is None:
+        async def send(asks: list[_SqliteAsk]) -> list[Tally | Exception]:
+            no_votes = frozenset(statuses.keys_where("accepts_votes", False))
+            return await sqliteconn.write_in_one_hop(conn, _sqlite_votes_work, asks, no_votes,
+                                                     frozenset(board_budget.spaces()))
+
+        async def alone(ask: _SqliteAsk) -> Tally:
+            outcome = (await send([ask]))[0]
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+
+        found = _sqlite_groups[conn] = group_commit.Group(send, alone, key=lambda a: (a.user_id, a.idea_id))
+    return found
+
+
 async def _cast_vote_sqlite(conn, idea_id: int, user: User, value: int, session: str | None) -> Tally | None:
-    """The plain vote on SQLite in one hop (sqliteconn.write_in_one_hop); None when the ORM path must decide."""
+    """The plain vote on SQLite in one hop (sqliteconn.write_in_one_hop), grouped with the process's other votes;
+    None when the ORM path must decide."""
     sees_hidden, spaces = _sight(user)
-    no_votes = frozenset(statuses.keys_where("accepts_votes", False))
     try:
-        return await sqliteconn.write_in_one_hop(conn, _sqlite_vote_work, idea_id, user.id, value, sees_hidden,
-                                                 frozenset(spaces), no_votes, frozenset(board_budget.spaces()),
-                                                 _session_check(session, user))
+        return await _sqlite_group(conn).submit(_SqliteAsk(idea_id, user.id, value, sees_hidden, frozenset(spaces),
+                                                           _session_check(session, user)))
     except _Elsewhere:
         return None
     except _Closed as closed:

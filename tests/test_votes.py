@@ -149,3 +149,49 @@ async def test_one_person_double_clicking_concurrently_votes_once(alice, bob, ma
     await asyncio.gather(*(cast_vote(idea.id, bob, 1) for _ in range(8)))
     assert await counts(idea.id) == (1, 0, 1)
     assert await Vote.filter(idea_id=idea.id).count() == 1
+
+
+def _groups_sent() -> int:
+    from ideaboard import votes
+
+    return sum(g.groups for d in (votes._pg_groups, votes._sqlite_groups) for g in list(d.values()))
+
+
+async def test_votes_arriving_together_share_a_write_and_count_as_if_one_at_a_time(alice, bob, sam, make_idea):
+    """Group commit: each vote of a shared statement (or SQLite hop) keeps its own outcome and its own counts."""
+    ideas = [await make_idea(alice, f"Idea number {n}") for n in range(3)]
+    hidden = await make_idea(alice, "Espresso spam idea")
+    closed = await make_idea(alice, "An old idea")
+    await Idea.filter(id=hidden.id).update(hidden=True)
+    await Idea.filter(id=closed.id).update(status=Status.DECLINED)
+    voters = [await create_user(f"crowd{n}@example.com", f"Crowd {n}", "x" * 12, Role.CUSTOMER) for n in range(12)]
+    before = _groups_sent()
+    asks = [(ideas[n % 3].id, voter, 1 if n % 4 else -1) for n, voter in enumerate(voters)]
+    asks += [(hidden.id, bob, 1), (closed.id, bob, 1), (999999, bob, 1), (hidden.id, sam, 1)]
+    outcomes = await asyncio.gather(*(cast_vote(i, v, value) for i, v, value in asks), return_exceptions=True)
+    assert _groups_sent() - before < len(asks), "the votes that waited went together"
+    *crowd, on_hidden, on_closed, missing, staff_on_hidden = outcomes
+    assert type(on_hidden).__name__ == "NotFound" and type(missing).__name__ == "NotFound"
+    assert "Voting is closed" in str(on_closed)
+    assert staff_on_hidden.score == 1 and staff_on_hidden.previous_score == 0
+    for idea in ideas:
+        tallies = [t for t, (i, _v, _value) in zip(crowd, asks, strict=False) if i == idea.id]
+        up, down, score = await counts(idea.id)
+        assert (up, down) == (sum(t.mine == 1 for t in tallies), sum(t.mine == -1 for t in tallies))
+        assert await Vote.filter(idea_id=idea.id).count() == len(tallies)
+        chain = [0] + [t.score for t in tallies]  # sent in this order, so counted in this order
+        assert [t.previous_score for t in tallies] == chain[:-1] and chain[-1] == score
+        assert all(t.score == t.upvotes - t.downvotes for t in tallies)
+    assert await counts(hidden.id) == (1, 0, 1) and not await Vote.filter(user_id=bob.id).exists()
+
+
+async def test_one_persons_votes_on_one_idea_never_share_a_write(alice, bob, make_idea):
+    """The later of two votes of the same person on the same idea waits for the next write: applied in order."""
+    idea, other = await make_idea(alice), await make_idea(alice, "Oat milk everywhere")
+    first, second, elsewhere, third = await asyncio.gather(
+        cast_vote(idea.id, bob, 1), cast_vote(idea.id, bob, -1), cast_vote(other.id, bob, 1),
+        cast_vote(idea.id, bob, 0))
+    assert (first.score, second.previous_score, second.score, third.previous_score, third.score) == (1, 1, -1, -1, 0)
+    assert elsewhere.score == 1
+    assert await counts(idea.id) == (0, 0, 0) and await counts(other.id) == (1, 0, 1)
+    assert not await Vote.filter(idea_id=idea.id).exists()
