@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import html
 import logging
 import re
@@ -401,8 +402,8 @@ def _page_500(request: Request) -> Response:
                             status_code=500)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """The ideaboard web app; tests pass their own Settings."""
+def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -> Starlette:
+    """The ideaboard web app; tests pass their own Settings. `freeze_heap`: see create_served_app."""
     settings = settings or Settings.from_env()
     templating.configure(debug=settings.debug)
 
@@ -414,6 +415,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             publisher = live.Publisher(redis)  # and its one sender: every request's events in one round trip
             ratelimit.carry(redis, publisher)  # which a rate-limit count on its way takes along
             search_meaning.install(redis)  # search re-ranked by meaning where the model is installed
+            if freeze_heap:
+                gc.collect()
+                gc.freeze()
             try:
                 yield {"settings": settings, "redis": redis, "arq": redis, "suggest": SuggestCache(settings),
                        "sso": Providers(settings, redis), "live": hub, "publisher": publisher}
@@ -422,6 +426,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await publisher.close()  # what requests told in the last moment still goes out
                 search_meaning.uninstall()
                 await hub.close()
+                if freeze_heap:
+                    gc.unfreeze()
 
     middleware = [
         # every response but the 500 page
@@ -445,3 +451,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                             500: server_error, inputs.Invalid: invalid_input, RateLimited: rate_limited,
                             Suspended: suspended},
     )
+
+
+def create_served_app() -> Starlette:
+    """The app as `ideaboard serve` runs it in each web process: the heap it holds once started (modules, templates,
+    the ORM's tables) is frozen out of the garbage collector, whose full passes otherwise walk all of it and stop
+    every request of the process while they do (README, "Profiler notes": the one-process tail)."""
+    return create_app(freeze_heap=True)

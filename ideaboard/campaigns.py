@@ -19,6 +19,7 @@ from ideaboard.i18n import gettext as _
 from ideaboard.i18n import ngettext
 from ideaboard.markdown import render_markdown
 from ideaboard.models import Campaign, CampaignFollow, Idea, Role, Space, User
+from ideaboard.shared_reads import SharedReads
 
 CLOSING_NOTICE = timedelta(days=1)
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
@@ -135,6 +136,7 @@ async def open_campaigns(viewer: User | None, space: Space = Space.PUBLIC) -> li
 
 OPEN_CACHE_SECONDS = 5.0
 _not_closed_cache: dict[tuple[bool, Space], tuple[object, float, datetime, list[Campaign]]] = {}
+_not_closed_reads = SharedReads()  # requests that miss together share one query
 
 
 async def _not_closed(internal: bool, space: Space) -> list[Campaign]:
@@ -145,9 +147,17 @@ async def _not_closed(internal: bool, space: Space) -> list[Campaign]:
     hit = _not_closed_cache.get(key)
     if hit and hit[0] is client and time.monotonic() - hit[1] < OPEN_CACHE_SECONDS and hit[2] <= now:
         return hit[3]
+    # a read in flight began a moment before this call: it holds every campaign closing after this call's now too
+    return await _not_closed_reads.read((id(client), key), lambda: _read_not_closed(client, key, now))
+
+
+async def _read_not_closed(client: object, key: tuple[bool, Space], now: datetime) -> list[Campaign]:
+    internal, space = key
+    generation = _not_closed_reads.generation
     query = Campaign.filter(Q() if internal else Q(space=Space.PUBLIC), space=space, closes_at__gt=now)
     found = await query.order_by("closes_at", "id")
-    _not_closed_cache[key] = (client, time.monotonic(), now, found)
+    if generation == _not_closed_reads.generation:
+        _not_closed_cache[key] = (client, time.monotonic(), now, found)
     return found
 
 
@@ -156,6 +166,7 @@ async def _not_closed(internal: bool, space: Space) -> list[Campaign]:
 async def _forget_open(*_: object) -> None:
     """A saved or deleted campaign shows at once in this process."""
     _not_closed_cache.clear()
+    _not_closed_reads.forget()
 
 
 async def titles(ids: set[int]) -> dict[int, Campaign]:

@@ -98,7 +98,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"    {role:<9} {email}")
         print()
     try:
-        uvicorn.run("ideaboard.app:create_app", factory=True, host=args.host, port=args.port,
+        uvicorn.run("ideaboard.app:create_served_app", factory=True, host=args.host, port=args.port,
                     workers=args.workers, proxy_headers=True, log_level="info", access_log=not args.no_access_log)
     finally:
         supervisor.stop()

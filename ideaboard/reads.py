@@ -247,7 +247,41 @@ def page_cards(sort_column: str, mode: str) -> sql.Statement:
                          f"ORDER BY i.{sort_column} {order}, i.id {order}", cards.columns)
 
 
-# The tags and a member's votes of the same page: read in the same round trip, from the same ids.
+# The idea columns a board card shows (listing.Card), and the author's, category's and campaign's beside them.
+CARD_COLUMNS = ("id", "title", "author_id", "category_id", "status", "space", "campaign_id", "upvotes", "downvotes",
+                "score", "hot", "comment_count", "created_at")
+_CARD_ONLY = sql.Select.of("i", CARD_COLUMNS, *_CARD_JOINED[:4], *_CARD_JOINED[5:])  # no category position
+
+
+@functools.lru_cache(maxsize=256)
+def board_page(ids: str, sort_column: str, mode: str, *, cards: bool, member: bool, count: str | None) -> sql.Statement:
+    """Postgres: a page of the board as flat rows of one statement, each idea with its tag names (`tag_names`), the
+    member's vote (`my_vote`) and the count when it is read with the page (`n`, the same in every row).
+
+    Rows of arrays of records (sql.fetch_together) are decoded field by field with each field's type looked up, and
+    cost the database more to send, so a card's own row carries its tags. `ids` is the page_ids statement's text;
+    parameters: its own, then the member's id, then the count's.
+    """
+    order = "ASC" if mode == "before" else "DESC"
+    chosen = _CARD_ONLY if cards else _cards()
+    extra = [f"ARRAY(SELECT t.name FROM {_table(IdeaTag)} it JOIN {_table(Tag)} t ON t.id = it.tag_id "
+             "WHERE it.idea_id = i.id ORDER BY it.id) AS tag_names"]
+    names = [*chosen.names, "tag_names"]
+    if member:
+        extra.append(f"(SELECT v.value FROM {_table(Vote)} v WHERE v.user_id = ? AND v.idea_id = i.id) AS my_vote")
+        names.append("my_vote")
+    if count is not None:
+        extra.append(f"({count}) AS n")
+        names.append("n")
+    return sql.Statement(
+        f"WITH page_ids AS MATERIALIZED ({ids}) SELECT {chosen.sql()}, {', '.join(extra)} "
+        f"FROM {_table(Idea)} i JOIN {_table(User)} u ON u.id = i.author_id "
+        f"LEFT JOIN {_table(Category)} c ON c.id = i.category_id "
+        f"LEFT JOIN {_table(Campaign)} cp ON cp.id = i.campaign_id "
+        f"WHERE i.id IN (SELECT id FROM page_ids) ORDER BY i.{sort_column} {order}, i.id {order}", tuple(names))
+
+
+# SQLite: the tags and a member's votes of the same page, read from the same ids.
 PAGE_TAGS = _TAG_NAMES.statement(f"FROM {_table(IdeaTag)} it JOIN {_table(Tag)} t ON t.id = it.tag_id "
                                  "WHERE it.idea_id IN (SELECT id FROM page_ids) ORDER BY it.id")
 PAGE_VOTES = _VOTE_VALUES.statement(f"FROM {_table(Vote)} v WHERE v.user_id = ? "

@@ -271,6 +271,36 @@ async def test_list_and_idea_pages_carry_the_same_values_the_orm_loads(alice, er
             expected.category, "slug", None)
 
 
+async def test_board_cards_carry_the_values_the_orm_loads_on_every_page_shape(alice, bob, erin, make_idea,
+                                                                                  categories):
+    from ideaboard import reads
+
+    dark = await make_idea(alice, "Apple Watch ordering", category=categories["Mobile app"], tags=["wearables", "ui"])
+    await make_idea(erin, "Barista-suggested seasonal drink")
+    await make_idea(bob, "Quieter mornings", tags=["ui"])
+    await cast_vote(dark.id, bob, -1)
+    orm = {i.id: i for i in await Idea.all().select_related("author", "category")}
+    for viewer, kwargs in [(None, {}), (bob, {}), (None, {"sort": "new", "size": 2}), (bob, {"tag": "ui"}),
+                           (bob, {"category": "mobile-app", "sort": "top"})]:
+        ideas_page = await list_ideas(viewer, **kwargs)
+        cards_page = await list_ideas(viewer, cards=True, **kwargs)
+        assert [c.id for c in cards_page.items] == [i.id for i in ideas_page.items], kwargs
+        assert (cards_page.total, cards_page.after, cards_page.before, cards_page.more, cards_page.tags,
+                cards_page.my_votes) == (ideas_page.total, ideas_page.after, ideas_page.before, ideas_page.more,
+                                         ideas_page.tags, ideas_page.my_votes), kwargs
+        for card in cards_page.items:
+            expected = orm[card.id]
+            assert [getattr(card, f) for f in reads.CARD_COLUMNS] == [getattr(expected, f) for f in reads.CARD_COLUMNS]
+            assert type(card.status) is str and type(card.space) is Space and card.created_at.tzinfo is not None
+            assert (card.author.id, card.author.name, card.author.role) == (
+                expected.author.id, expected.author.name, expected.author.role)
+            category = expected.category
+            assert (card.category and (card.category.id, card.category.name, card.category.slug)) == (
+                category and (category.id, category.name, category.slug))
+            assert (card.campaign_title, card.campaign_slug) == (None, None)
+    assert (await list_ideas(bob, tag="ui", cards=True)).my_votes == {dark.id: -1}
+
+
 async def test_bobs_board_shows_his_votes_and_every_cards_tags_in_each_filter(browser_for, alice, bob, make_idea,
                                                                                 categories):
     dark = await make_idea(alice, "Dark mode for the mobile app", tags=["ui", "mobile"],

@@ -39,7 +39,8 @@ async def detail(request: Request) -> Response:
     sort = sort if sort in listing.SORTS else "hot"
     page = await listing.list_ideas(viewer, sort=sort, space=campaign.space, campaign=campaign.id,
                                     page=int_param(request, "page"), after=request.query_params.get("after"),
-                                    before=request.query_params.get("before"), size=request.state.settings.page_size)
+                                    before=request.query_params.get("before"), size=request.state.settings.page_size,
+                                    cards=True)
     for idea in page.items:
         idea.campaign_slug = None  # no campaign badge on the campaign's own page
     context = {"campaign": campaign, "page": page, "sort": sort, "my_votes": page.my_votes, "tags": page.tags,

@@ -77,7 +77,8 @@ async def _board(request: Request, space: Space) -> Response:
         page = await listing.list_ideas(viewer, sort=sort, space=space, page=int_param(request, "page"),
                                       after=q.get("after"), before=q.get("before"),
                                       size=request.state.settings.page_size, **filters,
-                                      campaign=campaign.id if campaign else None, theme=theme.id if theme else None)
+                                      campaign=campaign.id if campaign else None, theme=theme.id if theme else None,
+                                      cards=True)
     except NotAllowed:
         raise not_found("space") from None
     filters["campaign"] = str(campaign.id) if campaign else None
