@@ -128,7 +128,35 @@ class Subscriber:
             writer.close()
 
 
-async def open_all(subs: list[Subscriber], port: int, batch: int = 250) -> list[asyncio.Task]:
+class Drain(asyncio.Protocol):
+    """--sample: one of the other open boards, its bytes read and dropped (what a parsing client costs would
+    otherwise be measured, not the server: 10,000 pages of scores are more than two shared cores can parse)."""
+
+    def __init__(self) -> None:
+        self.connected = asyncio.Event()
+        self.arrivals: list[float] = []
+        self.scores: list[tuple[float, str, int]] = []
+
+    async def run(self, port: int) -> None:
+        loop = asyncio.get_running_loop()
+        self.lost = loop.create_future()
+        transport, _ = await loop.create_connection(lambda: self, "127.0.0.1", port)
+        transport.write(b"GET /live?board=public HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+        try:
+            await self.lost
+        finally:
+            transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if not self.connected.is_set() and b": connected" in data:
+            self.connected.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+
+async def open_all(subs: list, port: int, batch: int = 250) -> list[asyncio.Task]:
     tasks = []
     for start in range(0, len(subs), batch):
         tasks += [asyncio.create_task(s.run(port)) for s in subs[start:start + batch]]
@@ -136,25 +164,26 @@ async def open_all(subs: list[Subscriber], port: int, batch: int = 250) -> list[
     return tasks
 
 
-def client_process(port: int, event: str, n: int, conn) -> None:
+def client_process(port: int, event: str, n: int, conn, sample: int | None = None) -> None:
     """One of the client processes: opens `n` subscribers, then answers the parent's "count" and "stop"; on uvloop
     where installed (cheaper clients leave more of a shared machine to the server)."""
     try:
         import uvloop
     except ImportError:
-        asyncio.run(_client(port, event, n, conn))
+        asyncio.run(_client(port, event, n, conn, sample))
     else:
-        uvloop.run(_client(port, event, n, conn))
+        uvloop.run(_client(port, event, n, conn, sample))
 
 
-async def _client(port: int, event: str, n: int, conn) -> None:
-    subs = [Subscriber(event) for _ in range(n)]
+async def _client(port: int, event: str, n: int, conn, sample: int | None = None) -> None:
+    step = 1 if sample is None else n // sample if sample else n + 1  # the parsing ones spread among the others
+    subs = [Subscriber(event) if k % step == 0 else Drain() for k in range(n)]
     tasks = await open_all(subs, port)
     conn.send("ready")
     loop = asyncio.get_running_loop()
     while await loop.run_in_executor(None, conn.recv) != "stop":
         conn.send(sum(len(s.arrivals) for s in subs))
-    conn.send([s.scores if event == "*" else s.arrivals for s in subs])
+    conn.send([s.scores if event == "*" else s.arrivals for s in subs if isinstance(s, Subscriber)])
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -177,10 +206,14 @@ def vote_round(base: str, idea_id: int, votes: int, n: int, pipes: list) -> list
                 time.sleep(0.01)
             time.sleep(0.2)
     latencies: list[float] = []
+    extra = 0
     for conn in pipes:
         conn.send("stop")
         for arrivals in conn.recv():
             latencies += [arrivals[k] - accepted[k] for k in range(min(len(arrivals), votes))]
+            extra += len(arrivals) > votes
+    if extra:
+        print(f"({extra} subscribers heard more vote events than votes were made)", end=" ")
     return latencies
 
 
@@ -208,7 +241,7 @@ def measure(n: int, votes: int, redis_url: str, processes: int) -> None:
     idea_id = prepare(env)
     server = subprocess.Popen([sys.executable, "-m", "ideaboard.cli", "serve", "--no-worker", "--no-access-log",
                                "--port", str(port)], env=env, cwd=TREE, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                              stderr=(data / "server.log").open("w"))  # kept in the temporary data dir
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -297,7 +330,8 @@ def staleness(published: dict[str, list[float]], scores: list[tuple[float, str, 
     return waits
 
 
-def measure_rate(n: int, rate: int, seconds: float, ideas: int, redis_url: str, processes: int) -> None:
+def measure_rate(n: int, rate: int, seconds: float, ideas: int, redis_url: str, processes: int,
+                 sample: int = 0) -> None:
     """N boards open while votes arrive at `rate` a second on `ideas` ideas of that board."""
     data = Path(tempfile.mkdtemp(prefix="live-fanout-"))
     port = free_port()
@@ -308,7 +342,7 @@ def measure_rate(n: int, rate: int, seconds: float, ideas: int, redis_url: str, 
                    stdout=subprocess.DEVNULL)
     server = subprocess.Popen([sys.executable, "-m", "ideaboard.cli", "serve", "--no-worker", "--no-access-log",
                                "--port", str(port)], env=env, cwd=TREE, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                              stderr=(data / "server.log").open("w"))  # kept in the temporary data dir
     try:
         for _ in range(200):
             try:
@@ -321,7 +355,8 @@ def measure_rate(n: int, rate: int, seconds: float, ideas: int, redis_url: str, 
         pipes, clients = [], []
         for share in _shares(n, processes):
             parent, child = context.Pipe()
-            client = context.Process(target=client_process, args=(port, "*", share, child))
+            parsed = None if not sample else min(share, sample // processes)
+            client = context.Process(target=client_process, args=(port, "*", share, child, parsed))
             client.start()
             pipes.append(parent)
             clients.append(client)
@@ -345,7 +380,8 @@ def measure_rate(n: int, rate: int, seconds: float, ideas: int, redis_url: str, 
         missed = votes * pages - len(waits)
         load = os.getloadavg()
         verdict = "PASS" if waits and pct(waits, 95) < 250 and not missed else "FAIL"
-        print(f"{n:>6} boards, {votes / seconds:,.0f} votes/s on {ideas} ideas for {seconds:.0f} s: vote→page "
+        sampled = f" ({pages:,} of them read)" if sample else ""
+        print(f"{n:>6} boards{sampled}, {votes / seconds:,.0f} votes/s on {ideas} ideas for {seconds:.0f} s: vote→page "
               f"p50 {pct(waits, 50):7.1f} ms  p95 {pct(waits, 95):7.1f} ms  p99 {pct(waits, 99):7.1f} ms "
               f"({len(waits):,} votes seen, {missed} never)  server CPU {cpu / (seconds + 3):.2f} cores  "
               f"RSS {idle / 1024:.0f} → {busy / 1024:.0f} MiB = {(busy - idle) / n:.1f} KiB per connection  "
@@ -382,6 +418,8 @@ def main() -> None:
                              "accepting that many votes a second publish them), p95 of vote→page staleness")
     parser.add_argument("--seconds", type=float, default=10, help="--rate: how long")
     parser.add_argument("--ideas", type=int, default=20, help="--rate: the votes go round this many ideas")
+    parser.add_argument("--sample", type=int, default=0, help="--rate: only this many boards parse what they read, "
+                        "the others drop it (the clients share the machine; parsing 10,000 would measure them)")
     parser.add_argument("--baseline", type=Path, help="another ideaboard tree (git archive of main), served and "
                         "measured before this one at each count, with the same clients")
     parser.add_argument("--rounds", type=int, default=1, help="with --baseline: alternate this many times")
@@ -395,7 +433,8 @@ def main() -> None:
                 if label:
                     print(f"{label} ({TREE}):", end=" ", flush=True)
                 if args.rate:
-                    measure_rate(n, args.rate, args.seconds, args.ideas, args.redis_url, args.client_processes)
+                    measure_rate(n, args.rate, args.seconds, args.ideas, args.redis_url, args.client_processes,
+                                 args.sample)
                 else:
                     measure(n, args.votes, args.redis_url, args.client_processes)
 
