@@ -439,7 +439,6 @@ class Hub:
     def flush(self) -> None:
         """Write what arrived to every live page of the topics it arrived on, one chunk per page."""
         self._flush = None
-        self._flushed = asyncio.get_running_loop().time()
         self.flushes += 1
         dirty, self._dirty = self._dirty, set()
         pages = list(next(iter(dirty)).listeners) if len(dirty) == 1 else set().union(*(t.listeners for t in dirty))
@@ -447,6 +446,7 @@ class Hub:
         for page in pages:
             if page.live:
                 self._catch_up(page, made)
+        self._flushed = asyncio.get_running_loop().time()  # from the end: a long flush leaves the loop a pause too
 
     def _catch_up(self, page: Page, made: dict[tuple, _Chunk | None]) -> None:
         key = (page.names, page.read)
