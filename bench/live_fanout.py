@@ -1,5 +1,5 @@
 """Live-update fan-out: N open board pages on one web process, and the time from a vote being accepted to the new
-score arriving at each of them (ideaboard/live.py: one Redis subscription per process, an asyncio queue per page).
+score arriving at each of them (ideaboard/live.py: one Redis subscription per process, its hub writing every page).
 
     python bench/live_fanout.py [--subscribers 1000,10000] [--votes 20] [--redis-url redis://127.0.0.1:6379/7]
 
@@ -7,7 +7,7 @@ Starts `ideaboard serve --no-worker` (one web process, SQLite in a temporary dat
 subscribers as raw HTTP/1.1 EventSource-like connections (`GET /live?board=public`, as visitors' cached boards do),
 then Bob votes (plain form POSTs, alternating up and withdraw); for each vote the clock starts when its response has
 arrived (the vote is accepted and committed) and stops when a subscriber has read the `votes-<id>` event. Prints
-p50/p95/p99/max over every (vote, subscriber), the server's RSS per connection, and the load average.
+p50/p95/p99/max over every (vote, subscriber), the server's RSS per connection and CPU, and the load average.
 The clients share the machine (`--client-processes` Python processes read the sockets), so the figures are an upper
 bound of what the server alone adds.
 """
@@ -31,6 +31,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # --rate publishes through ideaboard.live itself
+TREE = ROOT  # the ideaboard served (--baseline: that tree too, alternating)
 PASSWORD = "bench-password-1"
 VOTE_EVENT = re.compile(rb"event: (votes-[0-9]+)\ndata: ([0-9]+)\n")
 # 2026-12-01, the shared 2-core dev box at load average 1.4, 2 client processes on the same machine (README):
@@ -72,7 +73,7 @@ def _descendants(pid: int) -> list[int]:
 
 def prepare(env: dict[str, str]) -> int:
     """Migrate, create Bob and Alice's idea; returns the idea's id."""
-    subprocess.run([sys.executable, "-m", "ideaboard.cli", "migrate"], env=env, cwd=ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "ideaboard.cli", "migrate"], env=env, cwd=TREE, check=True,
                    stdout=subprocess.DEVNULL)
     script = f"""
 import asyncio
@@ -92,7 +93,7 @@ async def main():
     await Tortoise.close_connections()
 asyncio.run(main())
 """
-    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=TREE, check=True, capture_output=True,
                          text=True)
     return int(out.stdout.strip().splitlines()[-1])
 
@@ -127,7 +128,35 @@ class Subscriber:
             writer.close()
 
 
-async def open_all(subs: list[Subscriber], port: int, batch: int = 250) -> list[asyncio.Task]:
+class Drain(asyncio.Protocol):
+    """--sample: one of the other open boards, its bytes read and dropped (what a parsing client costs would
+    otherwise be measured, not the server: 10,000 pages of scores are more than two shared cores can parse)."""
+
+    def __init__(self) -> None:
+        self.connected = asyncio.Event()
+        self.arrivals: list[float] = []
+        self.scores: list[tuple[float, str, int]] = []
+
+    async def run(self, port: int) -> None:
+        loop = asyncio.get_running_loop()
+        self.lost = loop.create_future()
+        transport, _ = await loop.create_connection(lambda: self, "127.0.0.1", port)
+        transport.write(b"GET /live?board=public HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+        try:
+            await self.lost
+        finally:
+            transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if not self.connected.is_set() and b": connected" in data:
+            self.connected.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+
+async def open_all(subs: list, port: int, batch: int = 250) -> list[asyncio.Task]:
     tasks = []
     for start in range(0, len(subs), batch):
         tasks += [asyncio.create_task(s.run(port)) for s in subs[start:start + batch]]
@@ -135,19 +164,26 @@ async def open_all(subs: list[Subscriber], port: int, batch: int = 250) -> list[
     return tasks
 
 
-def client_process(port: int, event: str, n: int, conn) -> None:
-    """One of the client processes: opens `n` subscribers, then answers the parent's "count" and "stop"."""
-    asyncio.run(_client(port, event, n, conn))
+def client_process(port: int, event: str, n: int, conn, sample: int | None = None) -> None:
+    """One of the client processes: opens `n` subscribers, then answers the parent's "count" and "stop"; on uvloop
+    where installed (cheaper clients leave more of a shared machine to the server)."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(_client(port, event, n, conn, sample))
+    else:
+        uvloop.run(_client(port, event, n, conn, sample))
 
 
-async def _client(port: int, event: str, n: int, conn) -> None:
-    subs = [Subscriber(event) for _ in range(n)]
+async def _client(port: int, event: str, n: int, conn, sample: int | None = None) -> None:
+    step = 1 if sample is None else n // sample if sample else n + 1  # the parsing ones spread among the others
+    subs = [Subscriber(event) if k % step == 0 else Drain() for k in range(n)]
     tasks = await open_all(subs, port)
     conn.send("ready")
     loop = asyncio.get_running_loop()
     while await loop.run_in_executor(None, conn.recv) != "stop":
         conn.send(sum(len(s.arrivals) for s in subs))
-    conn.send([s.scores if event == "*" else s.arrivals for s in subs])
+    conn.send([s.scores if event == "*" else s.arrivals for s in subs if isinstance(s, Subscriber)])
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -170,10 +206,14 @@ def vote_round(base: str, idea_id: int, votes: int, n: int, pipes: list) -> list
                 time.sleep(0.01)
             time.sleep(0.2)
     latencies: list[float] = []
+    extra = 0
     for conn in pipes:
         conn.send("stop")
         for arrivals in conn.recv():
             latencies += [arrivals[k] - accepted[k] for k in range(min(len(arrivals), votes))]
+            extra += len(arrivals) > votes
+    if extra:
+        print(f"({extra} subscribers heard more vote events than votes were made)", end=" ")
     return latencies
 
 
@@ -197,11 +237,11 @@ def measure(n: int, votes: int, redis_url: str, processes: int) -> None:
     port = free_port()
     env = {**os.environ, "IDEABOARD_DATA_DIR": str(data), "DATABASE_URL": f"sqlite://{data}/bench.sqlite3",
            "REDIS_URL": redis_url, "IDEABOARD_LIVE_STREAM_SECONDS": "3600", "IDEABOARD_VOTES_PER_MINUTE": "1000",
-           "IDEABOARD_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
+           "IDEABOARD_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": str(TREE)}
     idea_id = prepare(env)
     server = subprocess.Popen([sys.executable, "-m", "ideaboard.cli", "serve", "--no-worker", "--no-access-log",
-                               "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                               "--port", str(port)], env=env, cwd=TREE, stdout=subprocess.DEVNULL,
+                              stderr=(data / "server.log").open("w"))  # kept in the temporary data dir
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -225,7 +265,9 @@ def measure(n: int, votes: int, redis_url: str, processes: int) -> None:
         opened = time.perf_counter() - started
         time.sleep(1)
         busy = rss_kib(server.pid)
+        cpu_before, clock = _cpu_seconds(server.pid), time.perf_counter()
         latencies = vote_round(base, idea_id, votes, n, pipes)
+        cpu = (_cpu_seconds(server.pid) - cpu_before) / (time.perf_counter() - clock)
         for client in clients:
             client.join(30)
         missed = votes * n - len(latencies)
@@ -235,10 +277,13 @@ def measure(n: int, votes: int, redis_url: str, processes: int) -> None:
               f"p99 {pct(latencies, 99):7.1f} ms  max {max(latencies) * 1000:7.1f} ms  "
               f"(mean {statistics.fmean(latencies) * 1000:.1f} ms, {len(latencies)} deliveries, {missed} missed)  "
               f"RSS {idle / 1024:.0f} → {busy / 1024:.0f} MiB = {(busy - idle) / n:.1f} KiB per connection  "
-              f"load avg {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
+              f"server CPU {cpu:.2f} cores  load avg {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 async def publish_votes(redis_url: str, rate: int, seconds: float, ideas: int) -> dict[str, list[float]]:
@@ -285,18 +330,19 @@ def staleness(published: dict[str, list[float]], scores: list[tuple[float, str, 
     return waits
 
 
-def measure_rate(n: int, rate: int, seconds: float, ideas: int, redis_url: str, processes: int) -> None:
+def measure_rate(n: int, rate: int, seconds: float, ideas: int, redis_url: str, processes: int,
+                 sample: int = 0) -> None:
     """N boards open while votes arrive at `rate` a second on `ideas` ideas of that board."""
     data = Path(tempfile.mkdtemp(prefix="live-fanout-"))
     port = free_port()
     env = {**os.environ, "IDEABOARD_DATA_DIR": str(data), "DATABASE_URL": f"sqlite://{data}/bench.sqlite3",
            "REDIS_URL": redis_url, "IDEABOARD_LIVE_STREAM_SECONDS": "3600",
-           "IDEABOARD_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "ideaboard.cli", "migrate"], env=env, cwd=ROOT, check=True,
+           "IDEABOARD_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": str(TREE)}
+    subprocess.run([sys.executable, "-m", "ideaboard.cli", "migrate"], env=env, cwd=TREE, check=True,
                    stdout=subprocess.DEVNULL)
     server = subprocess.Popen([sys.executable, "-m", "ideaboard.cli", "serve", "--no-worker", "--no-access-log",
-                               "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                               "--port", str(port)], env=env, cwd=TREE, stdout=subprocess.DEVNULL,
+                              stderr=(data / "server.log").open("w"))  # kept in the temporary data dir
     try:
         for _ in range(200):
             try:
@@ -309,7 +355,8 @@ def measure_rate(n: int, rate: int, seconds: float, ideas: int, redis_url: str, 
         pipes, clients = [], []
         for share in _shares(n, processes):
             parent, child = context.Pipe()
-            client = context.Process(target=client_process, args=(port, "*", share, child))
+            parsed = None if not sample else min(share, sample // processes)
+            client = context.Process(target=client_process, args=(port, "*", share, child, parsed))
             client.start()
             pipes.append(parent)
             clients.append(client)
@@ -333,7 +380,8 @@ def measure_rate(n: int, rate: int, seconds: float, ideas: int, redis_url: str, 
         missed = votes * pages - len(waits)
         load = os.getloadavg()
         verdict = "PASS" if waits and pct(waits, 95) < 250 and not missed else "FAIL"
-        print(f"{n:>6} boards, {votes / seconds:,.0f} votes/s on {ideas} ideas for {seconds:.0f} s: vote→page "
+        sampled = f" ({pages:,} of them read)" if sample else ""
+        print(f"{n:>6} boards{sampled}, {votes / seconds:,.0f} votes/s on {ideas} ideas for {seconds:.0f} s: vote→page "
               f"p50 {pct(waits, 50):7.1f} ms  p95 {pct(waits, 95):7.1f} ms  p99 {pct(waits, 99):7.1f} ms "
               f"({len(waits):,} votes seen, {missed} never)  server CPU {cpu / (seconds + 3):.2f} cores  "
               f"RSS {idle / 1024:.0f} → {busy / 1024:.0f} MiB = {(busy - idle) / n:.1f} KiB per connection  "
@@ -370,13 +418,25 @@ def main() -> None:
                              "accepting that many votes a second publish them), p95 of vote→page staleness")
     parser.add_argument("--seconds", type=float, default=10, help="--rate: how long")
     parser.add_argument("--ideas", type=int, default=20, help="--rate: the votes go round this many ideas")
+    parser.add_argument("--sample", type=int, default=0, help="--rate: only this many boards parse what they read, "
+                        "the others drop it (the clients share the machine; parsing 10,000 would measure them)")
+    parser.add_argument("--baseline", type=Path, help="another ideaboard tree (git archive of main), served and "
+                        "measured before this one at each count, with the same clients")
+    parser.add_argument("--rounds", type=int, default=1, help="with --baseline: alternate this many times")
     args = parser.parse_args()
     print(f"live fan-out on one web process; baseline: {BASELINE}")
+    global TREE
+    trees = [("baseline", args.baseline.resolve()), ("this tree", ROOT)] if args.baseline else [("", ROOT)]
     for n in (int(x) for x in args.subscribers.split(",")):
-        if args.rate:
-            measure_rate(n, args.rate, args.seconds, args.ideas, args.redis_url, args.client_processes)
-        else:
-            measure(n, args.votes, args.redis_url, args.client_processes)
+        for k in range(args.rounds if args.baseline else 1):
+            for label, TREE in trees[k % 2:] + trees[:k % 2]:  # the order turns round by round
+                if label:
+                    print(f"{label} ({TREE}):", end=" ", flush=True)
+                if args.rate:
+                    measure_rate(n, args.rate, args.seconds, args.ideas, args.redis_url, args.client_processes,
+                                 args.sample)
+                else:
+                    measure(n, args.votes, args.redis_url, args.client_processes)
 
 
 if __name__ == "__main__":

@@ -99,10 +99,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print()
     try:
         uvicorn.run("ideaboard.app:create_served_app", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, proxy_headers=True, log_level="info", access_log=not args.no_access_log)
+                    workers=args.workers, proxy_headers=True, log_level="info", access_log=not args.no_access_log,
+                    http=_http_protocol())
     finally:
         supervisor.stop()
     return 0
+
+
+def _http_protocol() -> str:
+    """httptools with the live streams' direct writer (ideaboard/serving.py); uvicorn's default without httptools."""
+    return "ideaboard.serving:HttpProtocol" if importlib.util.find_spec("httptools") is not None else "auto"
 
 
 def served_url(host: str, port: int) -> str:

@@ -24,13 +24,13 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ideaboard import i18n, redis_scripts
@@ -248,36 +248,108 @@ async def _hand_over(state: dict, pending: list[tuple[str, str, str]]) -> None:
         await publish_all(redis, pending)
 
 
-@dataclass(eq=False)
-class Listener:
-    """One open page: its topics, how far it has read each, and what wakes it."""
+# A server may hand a stream a way to write its body straight to the connection (ideaboard/serving.py puts one in
+# the scope's ASGI extensions): one transport write per page per flush, no ASGI message through the middleware.
+DIRECT_BODY = "ideaboard.direct_body"
+COALESCE_SECONDS = 0.1  # a busy topic's pages are written at most this often: 10 writes a second, however many votes
+MAX_PENDING = 1 << 20  # bytes queued for a page that reads too slowly; beyond, it is closed (and replays on reconnect)
+PREAMBLE = f"retry: {RETRY_MS}\n: connected\n\n".encode()
+KEEPALIVE = b": keep-alive\n\n"
 
-    topics: frozenset[str]
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    read: dict[str, int] = field(default_factory=dict)  # topic -> how many of its events this page has taken
-    dropped: bool = False
+
+class DirectBody(Protocol):
+    """What the server's extension offers: write one HTTP/1.1 body chunk now, or say why it can't."""
+
+    def write(self, framed: bytes) -> bool: ...  # False: not now (the client reads slowly, or is gone)
+
+    @property
+    def gone(self) -> bool: ...
+
+
+def chunk_frame(body: bytes) -> bytes:
+    """A body chunk as HTTP/1.1 chunked transfer encoding frames it (uvicorn frames a streamed body so too)."""
+    return b"%x\r\n%b\r\n" % (len(body), body)
+
+
+KEEPALIVE_FRAMED = chunk_frame(KEEPALIVE)
+
+
+class Page:
+    """One open stream: its topics, how far it has read each, and how its bytes reach it.
+
+    Straight to the connection when the server offers it and the reader keeps up; else queued and sent as ASGI
+    messages by a task of its own (any server, a slow reader)."""
+
+    __slots__ = ("context", "direct", "done", "idle", "live", "names", "pending", "pending_size", "read", "seen",
+                 "send", "sender", "topics")
+
+    def __init__(self, topics: frozenset[str], send: Send, direct: DirectBody | None) -> None:
+        self.topics = topics
+        self.names = tuple(sorted(topics))  # with `read`, in this order: pages at the same place share one chunk
+        self.read: tuple[int, ...] = ()  # per name: how many of its topic's events this page has taken
+        self.seen: tuple[int, int] | None = None  # the newest event replayed from the log: not sent twice
+        self.live = False  # false while the replay is on its way: what arrives meanwhile waits in the topic
+        self.idle = False  # nothing written since the last beat (Hub._keep_alive)
+        self.send = send
+        self.direct = direct
+        self.pending: list[bytes] = []
+        self.pending_size = 0
+        self.sender: asyncio.Task | None = None
+        self.done = asyncio.get_running_loop().create_future()
+        self.context = contextvars.copy_context()  # the request's, for the ASGI sends made from the hub's flush
+
+    @property
+    def closed(self) -> bool:
+        return self.done.done()
+
+    def close(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def deliver(self, body: bytes, framed: bytes) -> None:
+        """Write `body` (`framed` as a chunk) now if the connection takes it, else queue it for the sender."""
+        if self.closed:
+            return
+        self.idle = False
+        if self.sender is None and self.direct is not None:
+            if self.direct.write(framed):
+                return
+            if self.direct.gone:
+                self.close()
+                return
+        self.pending.append(body)
+        self.pending_size += len(body)
+        if self.pending_size > MAX_PENDING:
+            self.close()
+        elif self.sender is None:
+            loop = asyncio.get_running_loop()
+            self.sender = loop.create_task(self._send_pending(), name="live-page", context=self.context)
+
+    async def _send_pending(self) -> None:
+        try:
+            while self.pending and not self.closed:
+                body = b"".join(self.pending)
+                self.pending, self.pending_size = [], 0
+                await self.send({"type": "http.response.body", "body": body, "more_body": True})
+        except OSError:  # the client is gone (a server on ASGI 2.4 says so)
+            self.close()
+        finally:
+            self.sender = None
 
 
 class Topic:
-    """A topic's recent events, kept once for every page on it; each page remembers how far it read.
-
-    An event wakes only the pages waiting since their last read, so a burst costs one wake-up per page, not one per
-    event and page; pages that read from the same place share one list of what they need."""
+    """A topic's recent events, kept once for every page on it; each page remembers how far it read."""
 
     def __init__(self) -> None:
         self.events: deque[Event] = deque(maxlen=BACKLOG)
         self.count = 0  # events ever added here
-        self.listeners: set[Listener] = set()
-        self.armed: set[Listener] = set()  # the pages to wake at the next event
+        self.listeners: set[Page] = set()
         self._needed: dict[int, list[Event]] = {}  # from where a page read -> what it needs, at this count
 
     def add(self, event: Event) -> None:
         self.events.append(event)
         self.count += 1
         self._needed = {}
-        for listener in self.armed:
-            listener.wake.set()
-        self.armed = set()
 
     def needed_since(self, read: int) -> list[Event] | None:
         """The events after the first `read`, each state event only once; None if some were pushed out already."""
@@ -290,56 +362,62 @@ class Topic:
         return found
 
 
-class Hub:
-    """The process's one subscription, fanning each event out to the pages listening on its topic."""
+# What pages at one place get at one flush: the events, the chunk (bare and framed), and where they then are.
+_Chunk = tuple[list[Event], bytes, bytes, tuple[int, ...]]
 
-    def __init__(self, redis: Redis) -> None:
+
+class Hub:
+    """The process's one subscription, fanning each event out to the pages listening on its topic.
+
+    Events are written out by a flush, at once after a quiet spell and then at most every COALESCE_SECONDS: of a
+    burst each page gets one write, each score only its last value (STATE_EVENTS; comments are never merged), and
+    pages that read from the same place share one encoded chunk. No page's task wakes unless its reader is slow."""
+
+    def __init__(self, redis: Redis, heartbeat: float = HEARTBEAT_SECONDS) -> None:
         self.redis = redis
+        self.heartbeat = heartbeat
         self.topics: dict[str, Topic] = {}
+        self.pages: set[Page] = set()
         self.last_id: str | None = None
         self.ready = asyncio.Event()
+        self.flushes = 0
+        self._dirty: set[Topic] = set()
+        self._flush: asyncio.TimerHandle | None = None
+        self._flushed = 0.0  # loop time of the last flush
+        self._beat: asyncio.TimerHandle | None = None
         self._task: asyncio.Task | None = None
 
     @property
     def connections(self) -> int:
-        return len({listener for topic in self.topics.values() for listener in topic.listeners})
+        return len(self.pages)
 
-    def join(self, topics: Iterable[str]) -> Listener:
+    def join(self, topics: Iterable[str], send: Send, direct: DirectBody | None = None) -> Page:
+        """A new page, not live yet (go_live): what arrives meanwhile waits in its topics."""
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="live-hub")
-        listener = Listener(frozenset(topics))
-        for name in listener.topics:
-            topic = self.topics.setdefault(name, Topic())
-            topic.listeners.add(listener)
-            topic.armed.add(listener)
-            listener.read[name] = topic.count
-        return listener
+        if self._beat is None:
+            self._beat = asyncio.get_running_loop().call_later(self.heartbeat / 2, self._keep_alive)
+        page = Page(frozenset(topics), send, direct)
+        for name in page.names:
+            self.topics.setdefault(name, Topic()).listeners.add(page)
+        page.read = tuple(self.topics[name].count for name in page.names)
+        self.pages.add(page)
+        return page
 
-    def leave(self, listener: Listener) -> None:
-        for name in listener.topics:
+    def go_live(self, page: Page) -> None:
+        """The page's replay is out: send what arrived since it joined, then it is written by every flush."""
+        page.live = True
+        self._catch_up(page, {})
+
+    def leave(self, page: Page) -> None:
+        page.close()
+        self.pages.discard(page)
+        for name in page.topics:
             topic = self.topics.get(name)
             if topic is not None:
-                topic.listeners.discard(listener)
-                topic.armed.discard(listener)
+                topic.listeners.discard(page)
                 if not topic.listeners:
                     del self.topics[name]
-
-    def take(self, listener: Listener) -> list[Event]:
-        """What arrived for this page since it last read, oldest first; it is woken again by the next event."""
-        listener.wake.clear()
-        found: list[Event] = []
-        for name in listener.topics:
-            topic = self.topics[name]
-            needed = topic.needed_since(listener.read[name])
-            if needed is None:
-                listener.dropped = True  # this far behind: it reconnects and replays from the log
-                return []
-            found += needed
-            listener.read[name] = topic.count
-            topic.armed.add(listener)
-        if len(listener.topics) > 1:
-            found = newest_first_only(sorted(found, key=lambda e: e.order), (0, 0))
-        return found
 
     async def replay(self, since: str, topics: frozenset[str]) -> list[Event]:
         """What these topics had after event `since`, from the log (the oldest ones may have been trimmed)."""
@@ -350,10 +428,79 @@ class Hub:
     def dispatch(self, event: Event) -> None:
         self.last_id = event.id
         topic = self.topics.get(event.topic)
-        if topic is not None:
-            topic.add(event)
+        if topic is None:
+            return
+        topic.add(event)
+        self._dirty.add(topic)
+        if self._flush is None:
+            loop = asyncio.get_running_loop()
+            self._flush = loop.call_at(max(loop.time(), self._flushed + COALESCE_SECONDS), self.flush)
+
+    def flush(self) -> None:
+        """Write what arrived to every live page of the topics it arrived on, one chunk per page."""
+        self._flush = None
+        self.flushes += 1
+        dirty, self._dirty = self._dirty, set()
+        pages = list(next(iter(dirty)).listeners) if len(dirty) == 1 else set().union(*(t.listeners for t in dirty))
+        made: dict[tuple, _Chunk | None] = {}
+        for page in pages:
+            if page.live:
+                self._catch_up(page, made)
+        self._flushed = asyncio.get_running_loop().time()  # from the end: a long flush leaves the loop a pause too
+
+    def _catch_up(self, page: Page, made: dict[tuple, _Chunk | None]) -> None:
+        key = (page.names, page.read)
+        if key in made:
+            found = made[key]
+        else:
+            found = made[key] = self._chunk(page)
+        if found is None:  # this far behind: it reconnects and replays from the log
+            page.close()
+            return
+        events, body, framed, page.read = found
+        if page.seen is not None:  # just replayed: what the replay had already is left out
+            kept = [e for e in events if e.order > page.seen]
+            if kept:
+                page.seen = None  # all that comes from now on is newer
+            if len(kept) < len(events):
+                body = b"".join(e.encoded for e in kept)
+                framed = chunk_frame(body)
+        if body:
+            page.deliver(body, framed)
+
+    def _chunk(self, page: Page) -> _Chunk | None:
+        events: list[Event] = []
+        counts = []
+        for name, read in zip(page.names, page.read, strict=True):
+            topic = self.topics[name]
+            needed = topic.needed_since(read)
+            if needed is None:
+                return None
+            events += needed
+            counts.append(topic.count)
+        if len(page.names) > 1:  # an idea's score on its own topic and its board's: sent once
+            events = newest_first_only(sorted(events, key=lambda e: e.order), (0, 0))
+        body = b"".join(e.encoded for e in events)
+        return events, body, chunk_frame(body), tuple(counts)
+
+    def _keep_alive(self) -> None:
+        """A comment to each page sent nothing for half a heartbeat (so one at least every `heartbeat` s): proxies
+        keep an idle stream open, and a write to a client that is gone closes its page."""
+        self._beat = None
+        for page in list(self.pages):
+            if page.live and page.idle:
+                page.deliver(KEEPALIVE, KEEPALIVE_FRAMED)
+            page.idle = True
+        if self.pages:
+            self._beat = asyncio.get_running_loop().call_later(self.heartbeat / 2, self._keep_alive)
 
     async def close(self) -> None:
+        for handle in (self._flush, self._beat):
+            if handle is not None:
+                handle.cancel()
+        self._flush = self._beat = None
+        for page in list(self.pages):
+            page.close()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
@@ -414,38 +561,58 @@ def last_event_id(header: str | None, query: str | None) -> str | None:
     return None
 
 
-def stream(hub: Hub, topics: Sequence[str], since: str | None, *, seconds: float = STREAM_SECONDS,
-           heartbeat: float = HEARTBEAT_SECONDS) -> Response:
+def stream(hub: Hub, topics: Sequence[str], since: str | None, *, seconds: float = STREAM_SECONDS) -> Response:
     """The event stream of these (already authorized) topics for one page."""
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(_events(hub, frozenset(topics), since, seconds, heartbeat),
-                             media_type="text/event-stream", headers=headers)
+    return LiveStream(hub, frozenset(topics), since, seconds)
 
 
-async def _events(hub: Hub, topics: frozenset[str], since: str | None, seconds: float,
-                  heartbeat: float) -> AsyncIterator[bytes]:
-    """Missed events first, then each as it arrives, a comment every `heartbeat` s, until `seconds` have passed."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    listener = hub.join(topics)  # before the replay, so nothing published meanwhile falls between the two
-    seen = (0, 0)
-    try:
-        yield f"retry: {RETRY_MS}\n: connected\n\n".encode()
-        if since is not None:
-            with contextlib.suppress(RedisError, OSError):
-                for event in await hub.replay(since, topics):
-                    seen = max(seen, event.order)
-                    yield event.encoded
-        while (left := deadline - loop.time()) > 0 and not listener.dropped:
-            try:
-                async with asyncio.timeout(min(heartbeat, left)):  # no task per wait, unlike wait_for on 3.11
-                    await listener.wake.wait()
-            except TimeoutError:
-                yield b": keep-alive\n\n"
-                continue
-            arrived = hub.take(listener)  # all that came while this page waited its turn: one write
-            if kept := [e for e in arrived if e.order > seen]:
-                seen = max(seen, kept[-1].order)
-                yield b"".join(e.encoded for e in kept)
-    finally:
-        hub.leave(listener)
+class LiveStream(Response):
+    """One page's event stream, a plain ASGI response: the hub writes its events (Page), this waits for the end.
+
+    Missed events first (Last-Event-ID), then what arrives, until `seconds` have passed, the page falls too far
+    behind, or the client goes."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, hub: Hub, topics: frozenset[str], since: str | None, seconds: float) -> None:
+        self.hub, self.topics, self.since, self.seconds = hub, topics, since, seconds
+        self.status_code = 200
+        self.background = None
+        self.init_headers({"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        loop = asyncio.get_running_loop()
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        direct = (scope.get("extensions") or {}).get(DIRECT_BODY)
+        page = self.hub.join(self.topics, send, direct)  # before the replay: nothing falls between the two
+        watching = loop.create_task(_until_gone(receive, page), name="live-disconnect")
+        ending = loop.call_later(self.seconds, page.close)
+        try:
+            first = [PREAMBLE]
+            if self.since is not None:
+                with contextlib.suppress(RedisError, OSError):
+                    for event in await self.hub.replay(self.since, self.topics):
+                        page.seen = max(page.seen or (0, 0), event.order)
+                        first.append(event.encoded)
+            await send({"type": "http.response.body", "body": b"".join(first), "more_body": True})
+            self.hub.go_live(page)
+            await page.done
+        except OSError:  # the client went (a server on ASGI 2.4 says so)
+            pass
+        finally:
+            ending.cancel()
+            watching.cancel()
+            self.hub.leave(page)
+            if page.sender is not None:
+                page.sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError, OSError):
+                    await page.sender
+        with contextlib.suppress(OSError):
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _until_gone(receive: Receive, page: Page) -> None:
+    """Close the page when its client disconnects."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    page.close()

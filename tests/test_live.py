@@ -40,6 +40,30 @@ def events(response) -> list[tuple[str, str]]:
     return found
 
 
+def page_stream(hub: live.Hub, topics: set[str], seconds: float):
+    """A page's stream run as ASGI straight on a hub (no HTTP client): its body chunks as they are sent."""
+    sent: asyncio.Queue = asyncio.Queue()
+    gone = asyncio.Event()
+
+    async def receive():
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    response = live.stream(hub, topics, None, seconds=seconds)
+    task = asyncio.ensure_future(response({"type": "http", "method": "GET"}, receive, sent.put))
+
+    async def chunks():
+        try:
+            while (message := await sent.get())["type"] != "http.response.body" or message["more_body"]:
+                if message.get("body"):
+                    yield message["body"]
+        finally:
+            gone.set()
+            await task
+
+    return chunks()
+
+
 async def test_bob_votes_and_the_visitors_open_board_hears_the_new_score(app, visitor, browser_for, alice, bob,
                                                                         make_idea):
     idea = await make_idea(alice, "Oat milk in every store")
@@ -197,7 +221,7 @@ async def test_a_page_that_fell_behind_a_burst_of_votes_gets_the_last_score_once
     each of 50 in between, nor once per topic it listens on), and every comment, in order."""
     hub = live.Hub(Redis.from_url("redis://127.0.0.1:1"))  # no Redis needed: events are handed in directly
     hub._task = asyncio.get_running_loop().create_future()  # a hub that is "running"
-    stream = live._events(hub, frozenset({"idea:7", "board:public"}), None, seconds=1, heartbeat=5)
+    stream = page_stream(hub, {"idea:7", "board:public"}, seconds=1)
     assert await anext(stream) == b"retry: 2000\n: connected\n\n"
     reading = asyncio.ensure_future(anext(stream))
     await asyncio.sleep(0)  # the page now waits for its first event
@@ -221,7 +245,7 @@ async def test_a_page_too_far_behind_for_the_backlog_is_closed_so_it_reconnects_
     monkeypatch.setattr(live, "BACKLOG", 8)
     hub = live.Hub(Redis.from_url("redis://127.0.0.1:1"))
     hub._task = asyncio.get_running_loop().create_future()
-    stream = live._events(hub, frozenset({"idea:7"}), None, seconds=5, heartbeat=5)
+    stream = page_stream(hub, {"idea:7"}, seconds=5)
     await anext(stream)
     reading = asyncio.ensure_future(anext(stream))
     await asyncio.sleep(0)
@@ -231,6 +255,8 @@ async def test_a_page_too_far_behind_for_the_backlog_is_closed_so_it_reconnects_
         await reading  # the stream ends at once (the browser reconnects), not after its 5 s
     assert hub.connections == 0
     hub._task.cancel()
+
+
 async def test_a_comment_reaches_each_open_page_in_its_own_readers_language(app, visitor, browser_for, alice, bob,
                                                                             make_idea):
     idea = await make_idea(alice, "Hafermilch in jeder Filiale")
@@ -266,7 +292,7 @@ async def test_votes_that_finish_together_go_out_in_one_round_trip_and_reach_the
     one script between them, an open page hears every comment, and of two scores for one idea the newer one."""
     redis = Redis.from_url(settings.redis_url)
     hub = live.Hub(redis)
-    stream = live._events(hub, frozenset({"idea:7"}), None, seconds=3, heartbeat=5)
+    stream = page_stream(hub, {"idea:7"}, seconds=3)
     await anext(stream)
     await asyncio.wait_for(hub.ready.wait(), 5)
     reading = asyncio.ensure_future(anext(stream))
@@ -318,3 +344,43 @@ async def test_a_rate_limit_count_on_its_way_takes_the_waiting_events_along(app,
         ratelimit.carry(redis, None)
         await publisher.close()
         await redis.aclose()
+
+
+async def test_under_uvicorn_the_hub_writes_each_stream_straight_to_its_connection(app, settings, alice, make_idea):
+    """`ideaboard serve` offers the streams uvicorn's transport (ideaboard/serving.py): the chunks the hub writes
+    there are well framed between uvicorn's own, and a reconnect with Last-Event-ID still replays what it missed."""
+    import httpx
+
+    from tests.browser import live_server
+
+    idea = await make_idea(alice, "Straight to the socket")
+    redis = Redis.from_url(settings.redis_url)
+    with live_server(settings) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            async with client.stream("GET", "/live?board=public", headers=STREAM) as response:
+                assert response.headers["transfer-encoding"] == "chunked"
+                texts: list[str] = []
+                reading = asyncio.create_task(read_into(texts, response))
+                for score in range(1, 50):  # the hub subscribes as the first page joins: publish until one arrives
+                    await live.publish(redis, "board:public", f"votes-{idea.id}", str(score))
+                    await asyncio.sleep(0.2)
+                    if f"data: {score}\n" in "".join(texts):
+                        break
+                reading.cancel()
+                heard = "".join(texts)
+            first = re.findall(r"^id: (\S+)$", heard, re.M)[-1]
+            await live.publish(redis, "board:public", f"votes-{idea.id}", "99")
+            async with client.stream("GET", "/live?board=public", headers={**STREAM, "Last-Event-ID": first}) as again:
+                replayed = ""
+                async for text in again.aiter_text():
+                    replayed += text
+                    if "data: 99\n" in replayed:
+                        break
+    await redis.aclose()
+    assert heard.startswith("retry: 2000\n: connected\n\n") and f"event: votes-{idea.id}\n" in heard
+    assert f"event: votes-{idea.id}\ndata: 99\n" in replayed and f"data: {score}\n" not in replayed
+
+
+async def read_into(texts: list[str], response) -> None:
+    async for text in response.aiter_text():
+        texts.append(text)
