@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ideaboard import i18n, redis_scripts
 
 log = logging.getLogger(__name__)
-CHANNEL = "ideaboard:live"  # the one pub/sub channel: every event, the topic inside
+CHANNEL = "ideaboard:live"  # the pub/sub channel of every event (the topic inside), one per Redis database
 LOG = "ideaboard:live:log"  # the last events, for pages that reconnect
 LOG_LENGTH = 2000
 HEARTBEAT_SECONDS = 15.0  # a comment line keeps proxies from closing an idle stream
@@ -122,6 +122,11 @@ def _script_args(events: Sequence[tuple[str, str, str]]) -> list[str]:
     return args
 
 
+def channel(redis: Redis) -> str:
+    """Pub/sub ignores database numbers: two boards on one Redis server (db 1 and db 2) must not hear each other."""
+    return f"{CHANNEL}:{redis.connection_pool.connection_kwargs.get('db', 0)}"
+
+
 def not_published(events: Sequence[tuple[str, str, str]], exc: Exception) -> None:
     """Best effort: a Redis hiccup never fails the change that was made, it is only logged."""
     log.warning("live updates on %s not published: %s", ", ".join(sorted({t for t, _, _ in events})), exc)
@@ -132,7 +137,7 @@ async def publish_all(redis: Redis, events: Sequence[tuple[str, str, str]]) -> N
     if not events:
         return
     try:  # EVALSHA (the script is sent once)
-        await redis_scripts.script(redis, _PUBLISH_ALL)([LOG, CHANNEL], _script_args(events))
+        await redis_scripts.script(redis, _PUBLISH_ALL)([LOG, channel(redis)], _script_args(events))
     except (RedisError, OSError) as exc:
         not_published(events, exc)
 
@@ -186,7 +191,7 @@ class Publisher:
         if not self.waiting:
             return None
         events = self.take()
-        return PUBLISH_LUA, [LOG, CHANNEL], _script_args(events), events
+        return PUBLISH_LUA, [LOG, channel(self.redis)], _script_args(events), events
 
     def not_sent(self, events: list[tuple[str, str, str]], exc: Exception) -> None:
         not_published(events, exc)
@@ -512,7 +517,7 @@ class Hub:
         while True:
             pubsub = self.redis.pubsub()
             try:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(channel(self.redis))
                 if self.last_id is not None:
                     for event in await self.replay(self.last_id, frozenset(self.topics)):
                         self.dispatch(event)

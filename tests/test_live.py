@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 import pytest
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
 
 from ideaboard import live, ratelimit
 from ideaboard.models import Idea, Space, Status
@@ -183,10 +183,28 @@ async def test_every_open_page_shares_the_process_s_one_subscription(app, settin
     streams = [await listen(visitor, f"/live?idea={idea.id}") for _ in range(3)]
     streams.append(await listen(await browser_for(alice), "/live"))
     redis = Redis.from_url(settings.redis_url)
-    channels = dict(await redis.pubsub_numsub(live.CHANNEL))
+    channels = dict(await redis.pubsub_numsub(live.channel(redis)))
     await redis.aclose()
-    assert channels[live.CHANNEL.encode()] == 1
+    assert channels[live.channel(redis).encode()] == 1
     await asyncio.gather(*streams)
+
+
+async def test_a_board_on_another_database_of_the_same_redis_is_not_heard(app, settings, visitor, alice, make_idea):
+    """Staging on db 2 beside production on db 1: pub/sub is server-wide, so each database needs its own channel."""
+    idea = await make_idea(alice, "Quiet neighbours")
+    stream = await listen(visitor, "/live?board=public")
+    here = Redis.from_url(settings.redis_url)
+    pool = here.connection_pool
+    neighbour = Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class, **{
+        **pool.connection_kwargs, "db": (pool.connection_kwargs.get("db", 0) + 1) % 16}))
+    try:
+        await live.publish(neighbour, "board:public", f"votes-{idea.id}", "99")
+        await live.publish(here, "board:public", f"votes-{idea.id}", "3")
+        assert events(await stream) == [(f"votes-{idea.id}", "3")]
+    finally:
+        await neighbour.delete(live.LOG)
+        await here.aclose()
+        await neighbour.aclose()
 
 
 async def test_the_board_stays_cached_for_visitors_while_the_stream_carries_votes(app, visitor, alice, make_idea):
