@@ -65,6 +65,29 @@ async def test_a_new_idea_becomes_suggestable_without_a_full_rebuild(visitor, al
     assert await IdeaVector.filter(idea_id=fresh.id).count() == 1
 
 
+async def test_an_idea_shared_while_the_full_refit_runs_is_suggested_when_it_ends(visitor, alice, make_idea, worker_ctx,
+                                                                                   monkeypatch):
+    """On a big board the refit takes minutes; an idea shared meanwhile must not wait for the next one."""
+    from workers import suggest_index
+
+    for title, body in IDEAS:
+        await make_idea(alice, title, body)
+    embed_all = suggest_index._sentence_vectors
+    shared = []
+
+    async def meanwhile(ctx, docs, *args):
+        if not shared:  # after the refit read the board, before it replaced the vectors
+            shared.append(await make_idea(alice, "Reusable cup discount", "Cheaper coffee when I bring my own cup."))
+            assert await index_idea(ctx, shared[0].id) is False  # its own job: no model published yet
+        await embed_all(ctx, docs, *args)
+
+    monkeypatch.setattr(suggest_index, "_sentence_vectors", meanwhile)
+    assert await rebuild_suggest_index(worker_ctx) == len(IDEAS)
+    assert await IdeaVector.filter(idea_id=shared[0].id).count() == 1
+    await asyncio.sleep(1.05)  # web processes look for new vectors at most once a second
+    assert "Reusable cup discount" in await suggested(visitor, "discount for my own cup")
+
+
 async def test_duplicates_and_hidden_ideas_are_not_suggested(visitor, alice, make_idea, worker_ctx):
     ideas = [await make_idea(alice, t, b) for t, b in IDEAS]
     await rebuild_suggest_index(worker_ctx)

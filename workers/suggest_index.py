@@ -64,7 +64,16 @@ async def rebuild_suggest_index(ctx: dict[str, Any]) -> int:
     redis = ctx["redis"]
     await redis.set(f"{MODEL_KEY}:{version}", model.to_bytes(), ex=7 * 24 * 3600)
     await redis.set(VERSION_KEY, version)
+    await _index_newcomers(ctx, max(i for i, _, _ in rows), suggestable)
     return len(rows)
+
+
+async def _index_newcomers(ctx: dict[str, Any], last_read: int, suggestable: list[str]) -> None:
+    """Ideas shared while the refit ran got no vector of the new model (their own job had the old one, or none on a
+    board's first run, and the refit replaced every row): index them now, not at the next full run."""
+    for idea_id in await Idea.filter(id__gt=last_read, hidden=False, status__in=suggestable) \
+            .order_by("id").values_list("id", flat=True):
+        await index_idea(ctx, int(idea_id))  # type: ignore[call-overload]
 
 
 async def index_idea(ctx: dict[str, Any], idea_id: int) -> bool:
