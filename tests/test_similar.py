@@ -72,13 +72,14 @@ async def test_an_idea_shared_while_the_full_refit_runs_is_suggested_when_it_end
 
     for title, body in IDEAS:
         await make_idea(alice, title, body)
+    await rebuild_suggest_index(worker_ctx)
     embed_all = suggest_index._sentence_vectors
     shared = []
 
     async def meanwhile(ctx, docs, *args):
         if not shared:  # after the refit read the board, before it replaced the vectors
             shared.append(await make_idea(alice, "Reusable cup discount", "Cheaper coffee when I bring my own cup."))
-            assert await index_idea(ctx, shared[0].id) is False  # its own job: no model published yet
+            assert await index_idea(ctx, shared[0].id) is True  # its own job: the model being replaced
         await embed_all(ctx, docs, *args)
 
     monkeypatch.setattr(suggest_index, "_sentence_vectors", meanwhile)
@@ -86,6 +87,32 @@ async def test_an_idea_shared_while_the_full_refit_runs_is_suggested_when_it_end
     assert await IdeaVector.filter(idea_id=shared[0].id).count() == 1
     await asyncio.sleep(1.05)  # web processes look for new vectors at most once a second
     assert "Reusable cup discount" in await suggested(visitor, "discount for my own cup")
+
+
+async def test_on_a_first_start_ideas_are_suggested_by_words_while_their_meaning_is_embedded(
+        visitor, alice, make_idea, worker_ctx, meaning, monkeypatch):
+    """A fresh worker embeds a big board's sentences for minutes; Grace's new idea is suggested long before that."""
+    from workers import suggest_index
+
+    for title, body in IDEAS:
+        await make_idea(alice, title, body)
+    embed_all = suggest_index._sentence_vectors
+    seen_while_embedding: list[list[str]] = []
+
+    async def slow_board(ctx, docs, *args):
+        if len(docs) > 1 and not seen_while_embedding:  # the whole board's sentences, not one new idea's
+            fresh = await make_idea(alice, "Reusable cup discount", "Cheaper coffee when I bring my own cup.")
+            assert await index_idea(ctx, fresh.id) is True  # its own job finds the words model
+            await asyncio.sleep(1.05)  # web processes look for new vectors at most once a second
+            seen_while_embedding.append(await suggested(visitor, "discount for my own cup"))
+        await embed_all(ctx, docs, *args)
+
+    monkeypatch.setattr(suggest_index, "_sentence_vectors", slow_board)
+    assert await rebuild_suggest_index(worker_ctx) == len(IDEAS)
+    assert "Reusable cup discount" in seen_while_embedding[0]
+    await asyncio.sleep(1.05)
+    assert "Reusable cup discount" in await suggested(visitor, "discount for my own cup")
+    assert (await suggested(visitor, "Black background in the evening"))[0] == "Dark mode for the mobile app"
 
 
 async def test_duplicates_and_hidden_ideas_are_not_suggested(visitor, alice, make_idea, worker_ctx):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import time
@@ -55,17 +56,28 @@ async def rebuild_suggest_index(ctx: dict[str, Any]) -> int:
     loop = asyncio.get_running_loop()
     model, vectors = await loop.run_in_executor(
         ctx[BATCH], fit_model, [idea_text(t, b) for _, t, b in rows], version)
+    last_read = max(i for i, _, _ in rows)
+    if semantic.available() and await ctx["redis"].get(VERSION_KEY) is None:
+        await _publish(ctx, model, rows, vectors)  # nothing served yet: words now, meaning once it is embedded
+        await _index_newcomers(ctx, last_read, suggestable)
+        model = dataclasses.replace(model, version=max(int(time.time() * 1000), version + 1))
     await _sentence_vectors(ctx, [Document(i, t, b) for i, t, b in rows])  # cached before readers see the rows
+    await _publish(ctx, model, rows, vectors)
+    await _index_newcomers(ctx, last_read, suggestable)
+    return len(rows)
+
+
+async def _publish(ctx: dict[str, Any], model: SuggestModel, rows: Sequence[tuple[int, str, str]],
+                   vectors: np.ndarray) -> None:
+    """Replace every vector row with this model's, then point readers at it."""
     async with in_transaction():
         await IdeaVector.all().delete()
         await IdeaVector.bulk_create(
-            [IdeaVector(idea_id=i, model=model_name(version), text_hash=_hash(t, b), vector=v.tobytes())
+            [IdeaVector(idea_id=i, model=model_name(model.version), text_hash=_hash(t, b), vector=v.tobytes())
              for (i, t, b), v in zip(rows, vectors, strict=True)], batch_size=2000)
     redis = ctx["redis"]
-    await redis.set(f"{MODEL_KEY}:{version}", model.to_bytes(), ex=7 * 24 * 3600)
-    await redis.set(VERSION_KEY, version)
-    await _index_newcomers(ctx, max(i for i, _, _ in rows), suggestable)
-    return len(rows)
+    await redis.set(f"{MODEL_KEY}:{model.version}", model.to_bytes(), ex=7 * 24 * 3600)
+    await redis.set(VERSION_KEY, model.version)
 
 
 async def _index_newcomers(ctx: dict[str, Any], last_read: int, suggestable: list[str]) -> None:
