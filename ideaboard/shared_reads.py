@@ -17,10 +17,11 @@ class SharedReads:
         self.generation = 0
 
     async def read(self, key: Hashable, make: Callable[[], Awaitable[Any]]) -> Any:
-        running = self._running.get(key)
+        slot = (asyncio.get_running_loop(), key)  # a read left behind by a closed loop is never awaited on another
+        running = self._running.get(slot)
         if running is None:
-            running = self._running[key] = asyncio.ensure_future(make())
-            running.add_done_callback(lambda done: self._done(key, done))
+            running = self._running[slot] = asyncio.ensure_future(make())
+            running.add_done_callback(lambda done: self._done(slot, done))
         return await asyncio.shield(running)
 
     def _done(self, key: Hashable, done: asyncio.Future) -> None:

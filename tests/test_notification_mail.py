@@ -172,9 +172,15 @@ async def test_alice_chooses_per_kind_on_the_settings_page_and_a_bad_choice_keep
     assert (await notification_prefs.preferences(alice))[NotificationKind.UPDATES] is Delivery.INSTANT
 
 
-def test_the_worker_sends_the_digest_once_a_day_at_the_configured_hour(settings):
+async def test_the_worker_sends_the_digest_once_a_day_at_the_configured_hour(settings):
+    """Both ways to run the worker (`ideaboard worker` and plain arq) keep the same schedule, digest included."""
+    from workers import runner
     from workers.settings import worker_settings
 
     at_six = dataclasses.replace(settings, digest_hour=6)
-    [digest] = [job for job in worker_settings(at_six).cron_jobs if job.name == "cron:email_digests"]
+    arq_schedule = worker_settings(at_six).cron_jobs
+    [digest] = [job for job in arq_schedule if job.name == "cron:email_digests"]
     assert (digest.hour, digest.minute) == ({6}, {0})
+    ours = runner._workers(None, {}, runner.tasks.cron_jobs(at_six), at_six)[0]  # type: ignore[arg-type]
+    assert sorted((j.name, str(j.hour), str(j.minute)) for j in ours.cron_jobs) == \
+        sorted((j.name, str(j.hour), str(j.minute)) for j in arq_schedule)

@@ -21,7 +21,7 @@ from typing import Any
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
-from arq.cron import CronJob, cron
+from arq.cron import CronJob
 from arq.logs import default_log_config
 from arq.worker import Worker
 from redis.exceptions import RedisError
@@ -40,18 +40,6 @@ PRODUCT_QUEUE = "arq:queue"
 PRODUCT_MAX_JOBS = 4
 MAX_RECONNECT_DELAY = 30.0
 PARENT_CHECK_SECONDS = 1.0
-
-
-def _every(minutes: int) -> set[int]:
-    return set(range(0, 60, max(1, min(minutes, 60))))
-
-
-def cron_jobs(settings: Settings) -> list[CronJob]:
-    """Created once per process: their next run survives reconnects (no re-cluster at every Redis blip)."""
-    return [cron(fn, minute=_every(settings.cluster_interval_minutes if name == "recluster" else 1),
-                 run_at_startup=(name == "recluster"),
-                 timeout=tasks.RECLUSTER_SECONDS if name == "recluster" else None)
-            for name, fn in tasks.CRON.items()] + [cron(tasks.JOBS["auto_archive"], hour={3}, minute={30})]  # daily
 
 
 def redis_settings(settings: Settings) -> RedisSettings:
@@ -112,7 +100,7 @@ async def serve_until_redis_fails(settings: Settings, ctx: dict[str, Any], crons
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Serve jobs until stopped, reconnecting to Redis with backoff (1 s, doubling to 30 s) whenever it fails."""
     ctx = await open_context(settings)
-    crons = cron_jobs(settings)
+    crons = tasks.cron_jobs(settings)  # created once per process: their next run survives reconnects
     delay = 1.0
     try:
         while not stop.is_set():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from typing import Any, ClassVar
 
-from arq import cron
 from arq.connections import RedisSettings
 from arq.cron import CronJob
 from tortoise import Tortoise
@@ -48,22 +47,12 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     await ctx["tortoise"].close_connections()  # a global close leaves aiosqlite's thread alive and hangs exit
 
 
-def _every(minutes: int) -> set[int]:
-    return set(range(0, 60, max(1, min(minutes, 60))))
-
-
 def worker_settings(settings: Settings) -> type:
     """arq's WorkerSettings for these settings; building it may start the embedded Redis, importing this never does."""
 
     class WorkerSettings:
         functions = tasks.FUNCTIONS
-        cron_jobs: ClassVar[list[CronJob]] = [
-            cron(fn, minute=_every(settings.cluster_interval_minutes if name == "recluster" else 1),
-                 run_at_startup=(name == "recluster"),
-                 timeout=tasks.RECLUSTER_SECONDS if name == "recluster" else None)
-            for name, fn in tasks.CRON.items()
-        ] + [cron(tasks.JOBS["email_digests"], hour={settings.digest_hour}, minute={0}),  # once a day, in UTC
-             cron(tasks.JOBS["auto_archive"], hour={3}, minute={30})]
+        cron_jobs: ClassVar[list[CronJob]] = tasks.cron_jobs(settings)
         on_startup = startup
         on_job_start = job_start
         on_shutdown = shutdown

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from arq.cron import CronJob, cron
 from arq.worker import Function, func
 
+from ideaboard.settings import Settings
 from workers import locks
 from workers.cluster_jobs import place_idea, recluster_ideas
 from workers.listen import StreamOptions, listen, listen_stream, poll_x
@@ -96,3 +98,17 @@ FUNCTIONS: list[Callable | Function] = [*PRODUCT, *X_JOBS]
 CRON: dict[str, Callable] = {"email": JOBS["email_notifications"], "webhooks": JOBS["deliver_webhooks"],
                              "recluster": JOBS["recluster"], "tweets": JOBS["listen"],
                              "campaigns": JOBS["campaign_notices"]}
+
+
+def _every(minutes: int) -> set[int]:
+    return set(range(0, 60, max(1, min(minutes, 60))))
+
+
+def cron_jobs(settings: Settings) -> list[CronJob]:
+    """The schedule, the same under `ideaboard worker` and plain arq: the periodic jobs, the digest, the archive."""
+    return [cron(fn, minute=_every(settings.cluster_interval_minutes if name == "recluster" else 1),
+                 run_at_startup=(name == "recluster"),
+                 timeout=RECLUSTER_SECONDS if name == "recluster" else None)
+            for name, fn in CRON.items()] + [
+        cron(JOBS["email_digests"], hour={settings.digest_hour}, minute={0}),  # once a day, in UTC
+        cron(JOBS["auto_archive"], hour={3}, minute={30})]
