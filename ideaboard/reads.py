@@ -111,19 +111,6 @@ def _tags(dialect: str, count: int) -> sql.Statement:
                                 f"WHERE {sql.any_of(dialect, 'it.idea_id', count)} ORDER BY it.id")
 
 
-def comment_images(comment_ids: Sequence[int]) -> sql.Query:
-    """The pictures of a page of comments, oldest first (one prepared statement: the ORM would build its
-    query anew on every idea page)."""
-    dialect = sql.dialect()
-    return _comment_images(dialect, len(comment_ids)).bind(*sql.any_of_params(dialect, comment_ids))
-
-
-@functools.cache
-def _comment_images(dialect: str, count: int) -> sql.Statement:
-    return sql.Select((("im.comment_id", "comment_id"), ("im.key", "key"))).statement(
-        f"FROM {_table(Image)} im WHERE {sql.any_of(dialect, 'im.comment_id', count)} ORDER BY im.id")
-
-
 _TAG_NAMES = sql.Select((("it.idea_id", "idea_id"), ("t.name", "name")))
 _VOTE_VALUES = sql.Select((("v.idea_id", "idea_id"), ("v.value", "value")))
 
@@ -136,9 +123,25 @@ def comments(idea_id: int, cursor: tuple | None, size: int) -> sql.Query:
 @functools.cache
 def _comments(before: bool) -> sql.Statement:
     return sql.Select.of("cm", columns_of(Comment), ("u.name", "author_name"), ("u.role", "author_role")).statement(
-        f"FROM {_table(Comment)} cm JOIN {_table(User)} u ON u.id = cm.author_id "
-        f"WHERE cm.idea_id = ? AND cm.hidden = ? {'AND (cm.created_at, cm.id) < (?, ?) ' if before else ''}"
-        "ORDER BY cm.created_at DESC, cm.id DESC LIMIT ?")
+        f"FROM {_table(Comment)} cm JOIN {_table(User)} u ON u.id = cm.author_id WHERE {_comments_where(before)}")
+
+
+def _comments_where(before: bool) -> str:
+    return (f"cm.idea_id = ? AND cm.hidden = ? {'AND (cm.created_at, cm.id) < (?, ?) ' if before else ''}"
+            "ORDER BY cm.created_at DESC, cm.id DESC LIMIT ?")
+
+
+def comments_images(idea_id: int, cursor: tuple | None, size: int) -> sql.Query:
+    """The pictures of the comments `comments` reads (same parameters), oldest first: the idea page reads them in the
+    same round trip instead of a second one after it."""
+    return _comments_images(bool(cursor)).bind(idea_id, False, *(cursor or ()), size)
+
+
+@functools.cache
+def _comments_images(before: bool) -> sql.Statement:
+    return sql.Select((("im.comment_id", "comment_id"), ("im.key", "key"))).statement(
+        f"FROM {_table(Image)} im WHERE im.comment_id IN "
+        f"(SELECT cm.id FROM {_table(Comment)} cm WHERE {_comments_where(before)}) ORDER BY im.id")
 
 
 def timeline(idea_id: int) -> sql.Query:
