@@ -94,12 +94,14 @@ def start_all(stack: ExitStack, args: argparse.Namespace, work: Path) -> dict[st
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(port: int, database: str) -> tuple[float, float]:
-    """CPU time used so far by the server on `port` (its process group) and by Postgres backends on `database`.
+def cpu_seconds(port: int, database: str) -> tuple[float, float, float]:
+    """CPU time used so far by the server on `port` (its process group) and by Postgres backends on `database`, and
+    the time the server's processes waited in the run queue (ready, but every core busy: /proc/PID/schedstat).
 
-    Per request this is the figure a busy neighbour moves least: throughput on a shared machine follows its load.
+    Per request CPU is the figure a busy neighbour moves least: throughput on a shared machine follows its load; the
+    wait says how much of a page's latency (and of its p99) was the machine's, not the server's.
     """
-    app = pg = 0.0
+    app = pg = waited = 0.0
     leader = None
     stats = {}
     for proc in Path("/proc").iterdir():
@@ -113,18 +115,28 @@ def cpu_seconds(port: int, database: str) -> tuple[float, float]:
         stats[proc.name] = (cmd, int(fields[2]), (int(fields[11]) + int(fields[12])) / TICK)
         if f"--port {port} " in cmd + " ":
             leader = int(proc.name) if leader is None else min(leader, int(proc.name))
-    for _, (cmd, pgrp, seconds) in stats.items():
+    for pid, (cmd, pgrp, seconds) in stats.items():
         if leader is not None and pgrp == leader:
             app += seconds
+            waited += _run_queue_seconds(pid)
         elif cmd.startswith("postgres: ") and f" {database} " in cmd:
             pg += seconds
-    return app, pg
+    return app, pg, waited
+
+
+def _run_queue_seconds(pid: str) -> float:
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def line(label: str, r: Result, load: str) -> str:
     bad = f"  errors {r.errors} bad {r.bad_status}" if r.errors or r.bad_status else ""
     cpu = getattr(r, "cpu", None)
     cost = f"  cpu/req app {cpu[0]:.2f} pg {cpu[1]:.2f} ms" if cpu else ""
+    if r.waited is not None:
+        cost += f"  run-queue wait/req {r.waited:.2f} ms"
     return (f"  {label:<10} {r.name:<7} c={r.connections:<3} {r.rps:>7.0f} req/s  p50 {r.p50_ms:>6.1f}  "
             f"p99 {r.p99_ms:>6.1f} ms{cost}  load {load}{bad}")
 
@@ -132,11 +144,12 @@ def line(label: str, r: Result, load: str) -> str:
 def timed(args: argparse.Namespace, label: str, url: str, run) -> Result:
     """run() (a wrk run against url), with the CPU it cost per request on the server and in Postgres."""
     port, database = int(url.rsplit(":", 1)[1]), args.database_url.rsplit("/", 1)[1]
-    app0, pg0 = cpu_seconds(port, database)
+    app0, pg0, waited0 = cpu_seconds(port, database)
     result = run()
-    app1, pg1 = cpu_seconds(port, database)
+    app1, pg1, waited1 = cpu_seconds(port, database)
     if result.requests:
         result.cpu = ((app1 - app0) * 1000 / result.requests, (pg1 - pg0) * 1000 / result.requests)
+        result.waited = (waited1 - waited0) * 1000 / result.requests
     return result
 
 
@@ -191,6 +204,9 @@ def report(runs: list, args: argparse.Namespace) -> bool:
                             and r.connections == conns and r.cpu]
                     cost = (f"  cpu/req app {statistics.median(c[0] for c in cpus):.2f} "
                             f"pg {statistics.median(c[1] for c in cpus):.2f} ms" if cpus else "")
+                    if waits := [r.waited for _, lab, r, _ in runs if lab == label and r.name == name
+                                 and r.connections == conns and r.waited is not None]:
+                        cost += f"  run-queue wait/req {statistics.median(waits):.2f} ms"
                     print(f"  {label:<10} {name:<7} c={conns:<3} {rps:>7.0f} req/s  p99 {p99:>6.1f} ms{cost}")
     top = max(args.connections)
     verdicts = []

@@ -158,6 +158,7 @@ class Result:
     codes: dict = field(default_factory=dict)
     note: str = ""
     cpu: tuple[float, float] | None = None  # ms of CPU per request in the app and in Postgres (bench/compare.py)
+    waited: float | None = None  # ms per request the server's processes were ready to run but had no core
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -117,6 +117,11 @@ def comments_query(idea_id: int, *, before: str | None = None) -> sql.Query:
     return reads.comments(idea_id, decode_cursor(before, datetime), COMMENTS_PER_PAGE + 1)
 
 
+def images_query(idea_id: int, *, before: str | None = None) -> sql.Query:
+    """The pictures of comments_query's comments."""
+    return reads.comments_images(idea_id, decode_cursor(before, datetime), COMMENTS_PER_PAGE + 1)
+
+
 def comment_page(rows) -> CommentPage:
     """comments_query's rows as a page, oldest first, with the cursor of what comes before."""
     items = [_comment_from_row(row) for row in rows[:COMMENTS_PER_PAGE]][::-1]

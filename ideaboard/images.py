@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from PIL import Image as Pillow
 from PIL import UnidentifiedImageError
 
-from ideaboard import audit, reads, sql
+from ideaboard import audit
 from ideaboard.comments import editable
 from ideaboard.errors import NotAllowed
 from ideaboard.i18n import gettext as _
@@ -162,10 +162,3 @@ async def add_to_comment(pictures: PictureStore, comment: Comment, user: User, f
 
 def _is_staff(user: User) -> bool:
     return Role(user.role).is_staff
-
-
-async def for_comments(comment_ids: list[int]) -> dict[int, str]:
-    """Each comment's latest picture's key (no query for a page without comments)."""
-    if not comment_ids:
-        return {}
-    return {row["comment_id"]: row["key"] for row in await sql.fetch(reads.comment_images(comment_ids))}

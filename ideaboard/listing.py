@@ -82,10 +82,10 @@ class IdeaListing:
     async def _flat_page(self, viewer: User | None, ids: sql.Query, mode: str, page: int, total: int | None,
                          count: sql.Query | None, cards: bool) -> Page:
         """Postgres: the page in one statement of flat rows (reads.board_page)."""
-        statement = reads.board_page(ids.text, SORT_COLUMNS[self.sort], mode, cards=cards, member=viewer is not None,
+        statement = reads.board_page(ids.text, mode, cards=cards, member=viewer is not None,
                                      count=count.text if count is not None else None)
-        rows = await sql.fetch(statement.bind(*ids.params, *([viewer.id] if viewer is not None else ()),
-                                              *(count.params if count is not None else ())))
+        rows = await sql.fetch(statement.bind(*([viewer.id] if viewer is not None else ()),
+                                              *(count.params if count is not None else ()), *ids.params))
         if count is not None:
             total = int(rows[0]["n"] if rows else (await sql.fetch(count))[0]["n"])
         load = card_of_row if cards else ideas.idea_from_row

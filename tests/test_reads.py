@@ -35,6 +35,16 @@ def test_board_pages_write_their_limit_in_and_a_status_past_new_may_use_its_part
     assert reads.page_ids("new", (False,) * 5, "offset", 21).text.endswith("LIMIT 21 OFFSET ?")
 
 
+def test_a_board_page_joins_its_cards_to_its_ids_in_their_order():
+    """Postgres reads the page's ids as a subquery, its cards joined in its order (no CTE matched with IN and sorted
+    again); the member's id and the count's parameters come before the ids' in the text."""
+    ids = reads.page_ids("hot", (False,) * 5, "before", 21).text
+    text = reads.board_page(ids, "before", cards=True, member=True, count="SELECT 1").text
+    assert "WITH" not in text and f"FROM ({ids}) p JOIN ideas i ON i.id = p.id" in text
+    assert text.endswith("ORDER BY p.sort_key ASC, p.id ASC")
+    assert text.index("v.user_id = ?") < text.index("(SELECT 1) AS n") < text.index(ids)
+
+
 async def test_each_read_returns_the_columns_it_declares(alice, bob, sam, make_idea, worker_ctx, browser_for):
     """Columns are declared once (sql.Select): the rows must carry exactly those names, on SQLite and Postgres."""
     idea = await a_busy_idea(alice, bob, sam, make_idea, worker_ctx)

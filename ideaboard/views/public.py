@@ -152,7 +152,7 @@ async def _detail_context(page: idea_page.IdeaPage, comments_before: str | None 
         "comment_values": {}, "comment_errors": {},
         "timeline": page.timeline, "related_ideas": page.related_ideas, "following": page.following,
         "related_tweets": page.related_tweets,
-        "comment_images": await images.for_comments([c.id for c in page.conversation.items]),
+        "comment_images": page.comment_images,
         "source_tweet": await Tweet.get_or_none(id=idea.source_tweet_id) if idea.source_tweet_id else None,
         "budget": await _budget(str(idea.space), idea.campaign_id, viewer),
         **extra,
