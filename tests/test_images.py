@@ -216,3 +216,22 @@ async def test_sam_puts_a_picture_on_a_campaign_brief_and_only_its_audience_sees
     assert (await visitor.get(urls.image(key))).status_code == 404
     assert (await (await browser_for(alice)).get(urls.image(key))).status_code == 404
     assert (await (await browser_for(erin)).get(urls.image(key))).status_code == 200
+
+
+async def test_a_page_of_comments_finds_its_pictures_by_index_not_by_reading_every_picture(alice, make_idea):
+    """On a big board the idea page must not scan every picture ever uploaded to show its comments' ones (0031)."""
+    from tortoise.transactions import in_transaction
+
+    from ideaboard import reads, sql
+
+    idea = await make_idea(alice, "Dark mode for the mobile app", "")
+    query = reads.comments_images(idea.id, None, 21)
+    text = sql.placeholders(sql.dialect(), query.text)
+    async with in_transaction() as conn:
+        if sql.is_postgres():
+            await conn.execute_script("SET LOCAL enable_seqscan = off")  # a tiny test board: show the plan's choice
+            _, rows = await conn.execute_query(f"EXPLAIN {text}", list(query.params))
+        else:
+            _, rows = await conn.execute_query(f"EXPLAIN QUERY PLAN {text}", list(query.params))
+    plan = " ".join(str(value) for row in rows for value in dict(row).values())
+    assert "images_by_comment" in plan, plan
