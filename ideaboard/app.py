@@ -16,7 +16,6 @@ from arq.connections import ArqRedis, RedisSettings
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -50,6 +49,7 @@ from ideaboard.models import Role
 from ideaboard.outage import is_outage
 from ideaboard.pagecache import PageCacheMiddleware
 from ideaboard.ratelimit import RateLimited
+from ideaboard.session_cookie import SessionMiddleware
 from ideaboard.settings import Settings
 from ideaboard.sso import Providers
 from ideaboard.suggest import SuggestCache
