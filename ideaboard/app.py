@@ -16,7 +16,6 @@ from arq.connections import ArqRedis, RedisSettings
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -50,6 +49,7 @@ from ideaboard.models import Role
 from ideaboard.outage import is_outage
 from ideaboard.pagecache import PageCacheMiddleware
 from ideaboard.ratelimit import RateLimited
+from ideaboard.session_cookie import SessionMiddleware
 from ideaboard.settings import Settings
 from ideaboard.sso import Providers
 from ideaboard.suggest import SuggestCache
@@ -284,7 +284,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/api", api.reference, name="api_reference"),
         Route("/openapi.json", api.openapi_document, name="openapi"),
     ]
-    return [
+    return hot_first([
         *visitors,
         *members,
         *api_docs,
@@ -293,7 +293,17 @@ def build_routes() -> list[BaseRoute]:
         # THE access check for the console: nothing under /staff runs for anyone else
         Mount("/staff", routes=staff_console, name="staff", middleware=[Middleware(RequireRole, roles=STAFF)]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
-    ]
+    ])
+
+
+HOT_FIRST = ("vote",)  # the busiest write: Starlette's router tries each route in turn (the vote was the 36th)
+
+
+def hot_first(routes: list[BaseRoute]) -> list[BaseRoute]:
+    """The table with HOT_FIRST's routes in front; no other route serves their paths (tests/test_urls.py), so the
+    order changes what is tried first, not what answers."""
+    hot = [route for route in routes if getattr(route, "name", None) in HOT_FIRST]
+    return hot + [route for route in routes if route not in hot]
 
 
 @contextlib.asynccontextmanager

@@ -141,15 +141,23 @@ async def send_again(actor: User, delivery: WebhookDelivery) -> None:
     await audit.record(actor, "webhook.resend", "webhook", delivery.endpoint_id, msg_id=delivery.msg_id)
 
 
-async def emit(event: str, data: dict[str, Any], *, once_key: str | None = None) -> int:
+async def _subscribed(event: str) -> list[WebhookEndpoint]:
+    """The active endpoints that subscribed to `event`."""
+    return [e for e in await WebhookEndpoint.filter(disabled_at=None) if event in e.events.split()]
+
+
+async def emit(event: str, data: dict[str, Any], *, once_key: str | None = None,
+               subscribed: list[WebhookEndpoint] | None = None) -> int:
     """Write one delivery per active endpoint that subscribed to `event` (call inside the change's transaction).
 
     With `once_key` the message id is derived from it, so the event reaches each endpoint once, ever.
+    `subscribed`: _subscribed(event), when the caller read it already.
     """
     now = datetime.now(UTC)
     internal = (data.get("idea") or {}).get("space") == Space.INTERNAL.value
-    endpoints = [e for e in await WebhookEndpoint.filter(disabled_at=None)
-                 if event in e.events.split() and (e.include_internal or not internal)]
+    if subscribed is None:
+        subscribed = await _subscribed(event)
+    endpoints = [e for e in subscribed if e.include_internal or not internal]
     payload = {"type": event, "timestamp": now.isoformat(), "data": data}
     written = 0
     for endpoint in endpoints:
@@ -170,9 +178,12 @@ async def vote_milestones(idea_id: int, before: int | None, after: int) -> int:
     crossed = [m for m in MILESTONES if before is not None and before < m <= after]
     if not crossed:
         return 0
+    subscribed = await _subscribed("idea.vote_milestone")
+    if not subscribed:  # nobody listens: the vote reads no idea
+        return 0
     idea = await Idea.get(id=idea_id)
     return sum([await emit("idea.vote_milestone", {**idea_data(idea), "milestone": m, "score": after},
-                           once_key=f"idea{idea_id}_votes{m}") for m in crossed])
+                           once_key=f"idea{idea_id}_votes{m}", subscribed=subscribed) for m in crossed])
 
 
 def idea_data(idea: Idea) -> dict[str, Any]:

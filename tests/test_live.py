@@ -332,6 +332,23 @@ async def test_votes_that_finish_together_go_out_in_one_round_trip_and_reach_the
     await redis.aclose()
 
 
+async def test_a_comment_with_quotes_backslashes_and_umlauts_reaches_the_open_page_as_written(app, settings):
+    """The published message is JSON written around each event's id: any text the event carries survives it."""
+    redis = Redis.from_url(settings.redis_url)
+    hub = live.Hub(redis)
+    stream = page_stream(hub, {"idea:7"}, seconds=3)
+    await anext(stream)
+    await asyncio.wait_for(hub.ready.wait(), 5)
+    reading = asyncio.ensure_future(anext(stream))
+    text = '<p class="x">Grüße, \\ "quoted" \u2191 </script> \u00e9\U0001f600</p>'
+    await live.publish_all(redis, [("idea:7", "comment-de", text)])
+    sent = (await reading).decode()
+    assert "event: comment-de\n" in sent and f"data: {text}\n" in sent
+    await stream.aclose()
+    await hub.close()
+    await redis.aclose()
+
+
 async def test_what_requests_told_just_before_shutdown_still_reaches_the_log(app, settings):
     redis = Redis.from_url(settings.redis_url)
     publisher = live.Publisher(redis, delay=60)  # no flush would come for a minute

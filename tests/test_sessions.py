@@ -1,11 +1,14 @@
 """Sessions that end: a stolen copy of Alice's cookie stops working the moment she logs out, changes her password,
 logs out everywhere, or an admin deactivates her."""
 
+import time
 from datetime import UTC, datetime
 
 import httpx
 
+from ideaboard.auth import SESSION_SECONDS
 from ideaboard.models import Idea, Role, Session, Space, User, Vote
+from ideaboard.session_cookie import RememberingSigner
 from tests.conftest import PASSWORD, Browserless
 
 
@@ -117,3 +120,40 @@ async def test_a_vote_right_after_verifying_counts_though_the_process_last_saw_n
     await User.filter(id=bob.id).update(email_verified_at=datetime.now(UTC))  # he follows the link (elsewhere)
     assert (await _vote_without_a_page_first(client, idea.id, token, "up")).status_code == 303
     assert (await Idea.get(id=idea.id)).score == 1
+
+
+async def test_only_a_changed_session_sends_a_cookie(browser_for, bob, alice, make_idea):
+    """The cookie is written when the session changes (login, its CSRF token, logout), not on every page or vote."""
+    idea = await make_idea(alice)
+    client = await browser_for()
+    assert "set-cookie" in (await client.login(bob.email)).headers
+    assert "set-cookie" in (await client.get("/")).headers  # the first page gives the session its CSRF token
+    assert "set-cookie" not in (await client.get("/")).headers
+    response = await client.post(f"/ideas/{idea.id}/vote", {"value": "up"})
+    assert response.status_code == 303 and "set-cookie" not in response.headers
+    assert (await Idea.get(id=idea.id)).score == 1
+    assert "set-cookie" in (await client.post("/logout")).headers
+
+
+async def test_a_cookie_this_process_verified_before_still_expires(app, browser_for, alice, monkeypatch):
+    """The cookie's own age limit holds even when the server-side session would live on (and was seen lately)."""
+    client = await browser_for(alice)
+    cookie = client.http.cookies.get("ideaboard_session")
+    assert await _logged_in(client)  # verified and remembered
+    await Session.filter(user_id=alice.id).update(expires=int(time.time()) + 10 * SESSION_SECONDS)
+    later = int(time.time()) + SESSION_SECONDS + 1
+    monkeypatch.setattr(RememberingSigner, "get_timestamp", lambda self: later)
+    thief = await _replay(app, cookie)
+    assert not await _logged_in(thief)
+    assert not await _logged_in(client)
+    await thief.http.aclose()
+
+
+async def test_a_cookie_with_a_changed_signature_is_refused_though_the_real_one_was_seen(app, browser_for, alice):
+    client = await browser_for(alice)
+    cookie = client.http.cookies.get("ideaboard_session")
+    assert await _logged_in(client)
+    forged = cookie[:-2] + ("AA" if cookie[-2:] != "AA" else "BB")
+    thief = await _replay(app, forged)
+    assert not await _logged_in(thief)
+    await thief.http.aclose()

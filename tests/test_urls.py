@@ -5,9 +5,9 @@ import re
 from pathlib import Path
 
 import pytest
-from starlette.routing import Mount, compile_path
+from starlette.routing import Match, Mount, compile_path
 
-from ideaboard.app import build_routes
+from ideaboard.app import HOT_FIRST, build_routes
 from ideaboard.urls import Urls, urls
 
 TEMPLATES = Path(__file__).parent.parent / "ideaboard" / "templates"
@@ -76,3 +76,15 @@ def test_no_view_redirects_to_a_path_written_by_hand():
     literal = re.compile(r'(?:see_other|back|redirect|RedirectResponse)\((?:request, )?f?["\']/')
     found = [f"{p.name}: {m.group(0)}" for p in VIEWS.glob("*.py") for m in literal.finditer(p.read_text())]
     assert found == []
+
+
+def test_no_other_route_serves_the_paths_of_the_routes_tried_first():
+    """The vote's route is tried before the rest of the table: it must be the only one that would answer a vote."""
+    routes = build_routes()
+    assert [getattr(route, "name", None) for route in routes[:len(HOT_FIRST)]] == list(HOT_FIRST)
+    for name, path in [("vote", "/ideas/123/vote"), ("vote", "/ideas/123/vote/")]:
+        for method in ("POST", "GET"):
+            scope = {"type": "http", "path": path, "method": method, "root_path": "", "headers": []}
+            answering = [getattr(route, "name", None) for route in routes[len(HOT_FIRST):]
+                         if route.matches(scope)[0] != Match.NONE]
+            assert answering == [], (name, path, method)
