@@ -25,8 +25,8 @@ CANDIDATES = 1000
 # When no term is in more than CANDIDATES ideas, every match is ranked. Past that (a common word on a big board:
 # hundreds of thousands on a million ideas), the candidates are the first HEAD postings of each term in order of
 # impact (the index search_postings_impact), HEAD_BUDGET shared among a long query's terms, and only those are ranked.
-HEAD = 200
-HEAD_BUDGET = 1600
+HEAD = 100
+HEAD_BUDGET = 800
 # A posting's BM25 term weight at a fixed reference length (20 terms): the order of a list's head. The same text as
 # the index of migration 0031, or the index is not used.
 IMPACT_SQL = "CAST({p}tf AS DOUBLE PRECISION) / (100 * {p}tf + 60 + 3 * {p}length)"
