@@ -4,7 +4,9 @@ Terms come from search_text (one Python analyzer for index and query). An idea i
 description (part 0, title words weigh TITLE_WEIGHT), and its conversation (part 1: visible comments and official
 responses). Ideas matching more of the query's words rank first, then by BM25 (idf and length norms computed here and
 passed in, so both databases rank identically). Triggers mark changed ideas in search_pending; `refresh` re-analyzes
-them before each search. With a reranker installed (`use_reranker`), the best RERANK_DEPTH are re-ordered by meaning.
+them before each search. A term in more than CANDIDATES ideas is ranked from the head of its postings in order of
+impact (search_terms counts them; no common word is read in full). With a reranker installed (`use_reranker`), the
+best RERANK_DEPTH are re-ordered by meaning.
 """
 
 from __future__ import annotations

@@ -237,6 +237,14 @@ async def test_the_engine_takes_any_text_without_error(app, alice, make_idea):
     assert len(hits) == 1
 
 
+def test_the_head_of_a_list_is_read_in_the_order_the_migration_indexed():
+    """Postgres and SQLite use an expression index only for that very expression."""
+    import importlib
+
+    migration = importlib.import_module("ideaboard.migrations.0031_search1m_term_counts")
+    assert search.IMPACT_SQL.format(p="") == migration.IMPACT
+
+
 def test_the_analyzer_stems_folds_and_drops_stop_words():
     assert terms("The Notifications were NOT shown, café") == ["notif", "shown", "cafe"]
     assert query_terms("Offline listening").terms == ("offlin", "listen")
