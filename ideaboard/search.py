@@ -4,7 +4,9 @@ Terms come from search_text (one Python analyzer for index and query). An idea i
 description (part 0, title words weigh TITLE_WEIGHT), and its conversation (part 1: visible comments and official
 responses). Ideas matching more of the query's words rank first, then by BM25 (idf and length norms computed here and
 passed in, so both databases rank identically). Triggers mark changed ideas in search_pending; `refresh` re-analyzes
-them before each search. With a reranker installed (`use_reranker`), the best RERANK_DEPTH are re-ordered by meaning.
+them before each search. A term in more than CANDIDATES ideas is ranked from the head of its postings in order of
+impact (search_terms counts them; no common word is read in full). With a reranker installed (`use_reranker`), the
+best RERANK_DEPTH are re-ordered by meaning.
 """
 
 from __future__ import annotations
@@ -20,9 +22,16 @@ from tortoise.transactions import in_transaction
 from ideaboard import sql
 from ideaboard.search_text import QueryTerms, query_terms, terms
 
-# Ranking all of a common word's matches is still cheap at 10k ideas; the count stops at CANDIDATES ("1000+") and
-# pages never go past it.
+# The count stops at CANDIDATES ("1000+") and pages never go past it.
 CANDIDATES = 1000
+# When no term is in more than CANDIDATES ideas, every match is ranked. Past that (a common word on a big board:
+# hundreds of thousands on a million ideas), the candidates are the first HEAD postings of each term in order of
+# impact (the index search_postings_impact), HEAD_BUDGET shared among a long query's terms, and only those are ranked.
+HEAD = 100
+HEAD_BUDGET = 800
+# A posting's BM25 term weight at a fixed reference length (20 terms): the order of a list's head. The same text as
+# the index of migration 0031, or the index is not used.
+IMPACT_SQL = "CAST({p}tf AS DOUBLE PRECISION) / (100 * {p}tf + 60 + 3 * {p}length)"
 K1 = 1.2
 B = 0.5  # ideas and comments are short: length counts for half as much as in textbook BM25 (bench/search_quality.py)
 TITLE_WEIGHT = 3
@@ -105,10 +114,11 @@ class Term:
     group: int
     weight: float
     norm: float
+    docs: int
 
 
 async def _plan(query: QueryTerms) -> list[Term]:
-    """The query's terms (and the last word's continuations) with document frequencies read from the index."""
+    """The query's terms (and the last word's continuations) with their document frequencies (search_terms)."""
     dialect = sql.dialect()
     exact = list(query.terms)
     where = sql.any_of(dialect, "term", len(exact))
@@ -118,7 +128,7 @@ async def _plan(query: QueryTerms) -> list[Term]:
         params += [query.prefix, query.prefix + "\U0010ffff"]  # every term that starts with it (byte order)
     rows = await sql.fetch(sql.Query(
         "SELECT part, docs, length, NULL AS term FROM search_totals UNION ALL "
-        f"SELECT part, count(*), 0, term FROM search_postings WHERE {where} GROUP BY term, part",
+        f"SELECT part, docs, 0, term FROM search_terms WHERE docs > 0 AND ({where})",
         ("part", "docs", "length", "term"), params))
     totals = {part: (docs, length) for part, docs, length, term in rows if term is None}
     frequency = {(term, part): docs for part, docs, _, term in rows if term is not None}
@@ -138,7 +148,8 @@ async def _plan(query: QueryTerms) -> list[Term]:
         count, length = totals[part]
         idf = math.log(1 + (count - docs + 0.5) / (docs + 0.5))
         boost = PART_WEIGHTS[part] * (1.0 if term in exact else PREFIX_WEIGHT)
-        plan.append(Term(term, part, group_of[term], idf * boost * (K1 + 1), K1 * B / max(length / count, 1.0)))
+        plan.append(Term(term, part, group_of[term], idf * boost * (K1 + 1), K1 * B / max(length / count, 1.0),
+                         docs))
     return plan
 
 
@@ -148,36 +159,90 @@ def _ranking_sql(dialect: str, count: int, visible_sql: str) -> str:
     Float arithmetic only (a numeric literal or round(numeric) on Postgres cost a third of the query), and two plain
     GROUP BYs rather than count(DISTINCT), which Postgres can only sort for.
     """
-    if dialect == "postgres":
-        terms_sql = ("SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::float8[], $5::float8[]) "
-                     "AS q(term, part, grp, weight, norm)")
-        page = "LIMIT $6 OFFSET $7"
+    terms_sql, page = _query_terms_sql(dialect, count, heads=False)
+    return (f"WITH q(term, part, grp, weight, norm) AS ({terms_sql}), "
+            f"w AS (SELECT p.idea_id AS id, {_BM25} AS bm25 "
+            "FROM q JOIN search_postings p ON p.term = q.term AND p.part = q.part GROUP BY p.idea_id, q.grp), "
+            f"{_scored(visible_sql)} {page}")
+
+
+def _heads_sql(dialect: str, count: int, visible_sql: str) -> str:
+    """As _ranking_sql, over the ideas in the first `head` postings (by impact) of each term, each scored in full, and
+    without the count (it reads CANDIDATES + 1): ideas are looked at only until the page is full."""
+    terms_sql, page = _query_terms_sql(dialect, count, heads=True)
+    impact = IMPACT_SQL.format(p="p.")
+    if dialect == "postgres":  # an array of the candidates, whose postings are looked up per term by primary key
+        candidates = ("SELECT array_agg(DISTINCT h.idea_id) AS ids FROM q CROSS JOIN LATERAL (SELECT p.idea_id "
+                      f"FROM search_postings p WHERE p.term = q.term AND p.part = q.part ORDER BY {impact} DESC, "
+                      "p.idea_id DESC LIMIT q.head) h")
+        postings = ("q CROSS JOIN LATERAL (SELECT p.idea_id, p.tf, p.length FROM search_postings p "
+                    "WHERE p.term = q.term AND p.part = q.part AND p.idea_id = ANY((SELECT ids FROM c)::int[]) "
+                    "OFFSET 0) p")  # OFFSET 0: not planned as a scan of every posting the candidates have
     else:
-        terms_sql = "VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * count)
-        page = "LIMIT ? OFFSET ?"
-    return (
-        f"WITH q(term, part, grp, weight, norm) AS ({terms_sql}), "
-        "w AS (SELECT p.idea_id AS id, sum(q.weight * p.tf / "
-        f"(p.tf + CAST({K1 * (1 - B)!r} AS DOUBLE PRECISION) + q.norm * p.length)) AS bm25 "
-        "FROM q JOIN search_postings p ON p.term = q.term AND p.part = q.part GROUP BY p.idea_id, q.grp), "
-        "s AS (SELECT id, count(*) AS matched, sum(bm25) AS bm25 FROM w GROUP BY id) "
-        f"SELECT s.id AS id, round((s.matched + s.bm25 / (s.bm25 + 1)) * {SCALE!r}) / {SCALE!r} AS score, "
-        "count(*) OVER () AS total FROM s JOIN ideas ON ideas.id = s.id "
-        f"WHERE {visible_sql} ORDER BY score DESC, s.id DESC {page}"
-    )
+        candidates = " UNION ".join(
+            ["SELECT idea_id FROM (SELECT p.idea_id FROM search_postings p WHERE p.term = ? AND p.part = ? "
+             f"ORDER BY {impact} DESC, p.idea_id DESC LIMIT ?)"] * count)
+        postings = ("c CROSS JOIN q JOIN search_postings p ON p.term = q.term AND p.part = q.part "
+                    "AND p.idea_id = c.idea_id")
+    return (f"WITH q(term, part, grp, weight, norm, head) AS ({terms_sql}), c AS ({candidates}), "
+            f"w AS (SELECT p.idea_id AS id, {_BM25} AS bm25 FROM {postings} GROUP BY p.idea_id, q.grp), "
+            "s AS (SELECT id, count(*) AS matched, sum(bm25) AS bm25 FROM w GROUP BY id), "
+            f"r AS (SELECT id, {_SCORE} AS score FROM s ORDER BY score DESC, id DESC) "
+            f"SELECT r.id AS id, r.score AS score, 0 AS total FROM r WHERE EXISTS (SELECT 1 FROM ideas "
+            f"WHERE ideas.id = r.id AND {visible_sql}) ORDER BY r.score DESC, r.id DESC {page}")
+
+
+_SCORE = f"round((matched + bm25 / (bm25 + 1)) * {SCALE!r}) / {SCALE!r}"
+_BM25 = f"sum(q.weight * p.tf / (p.tf + CAST({K1 * (1 - B)!r} AS DOUBLE PRECISION) + q.norm * p.length))"
+
+
+def _query_terms_sql(dialect: str, count: int, *, heads: bool) -> tuple[str, str]:
+    """The plan as rows q(term, part, grp, weight, norm[, head]), and the page's LIMIT and OFFSET."""
+    if dialect == "postgres":
+        columns = "term, part, grp, weight, norm" + (", head" if heads else "")
+        arrays = "$1::text[], $2::int[], $3::int[], $4::float8[], $5::float8[]" + (", $6::int[]" if heads else "")
+        last = 7 if heads else 6
+        return f"SELECT * FROM unnest({arrays}) AS q({columns})", f"LIMIT ${last} OFFSET ${last + 1}"
+    row = "(?, ?, ?, ?, ?, ?)" if heads else "(?, ?, ?, ?, ?)"
+    return "VALUES " + ", ".join([row] * count), "LIMIT ? OFFSET ?"
+
+
+def _scored(visible_sql: str) -> str:
+    """From w (per idea and query word, its BM25): the visible ideas, best first, with how many there are."""
+    return ("s AS (SELECT id, count(*) AS matched, sum(bm25) AS bm25 FROM w GROUP BY id) "
+            f"SELECT s.id AS id, {_SCORE} AS score, "
+            "count(*) OVER () AS total FROM s JOIN ideas ON ideas.id = s.id "
+            f"WHERE {visible_sql} ORDER BY score DESC, s.id DESC")
+
+
+def _head_sizes(plan: list[Term], limit: int, offset: int) -> list[int] | None:
+    """How many postings to read from each term's head, or None when all matches are few enough to rank them all."""
+    if max(t.docs for t in plan) <= CANDIDATES:
+        return None
+    return [max(offset + limit, min(HEAD, HEAD_BUDGET // len(plan)))] * len(plan)
 
 
 async def _ranked(plan: list[Term], visible_sql: str, limit: int, offset: int) -> tuple[list[Hit], int]:
+    """A page of ranked hits and how many match (CANDIDATES + 1 when a term is in more ideas than that)."""
     conn = sql.connection()
     dialect = conn.capabilities.dialect
+    heads = _head_sizes(plan, limit, offset)
+    columns = [[t.term for t in plan], [t.part for t in plan], [t.group for t in plan],
+               [t.weight for t in plan], [t.norm for t in plan]]
+    if heads is not None:
+        columns.append(heads)
     params: list
     if dialect == "postgres":
-        params = [[t.term for t in plan], [t.part for t in plan], [t.group for t in plan],
-                  [t.weight for t in plan], [t.norm for t in plan]]
+        params = columns
     else:
-        params = [value for t in plan for value in (t.term, t.part, t.group, t.weight, t.norm)]
-    _, rows = await conn.execute_query(_ranking_sql(dialect, len(plan), visible_sql), [*params, limit, offset])
-    return [Hit(row["id"], float(row["score"])) for row in rows], (rows[0]["total"] if rows else 0)
+        params = [value for row in zip(*columns, strict=True) for value in row]
+        if heads is not None:
+            params += [value for t, head in zip(plan, heads, strict=True) for value in (t.term, t.part, head)]
+    text = _ranking_sql(dialect, len(plan), visible_sql) if heads is None else _heads_sql(dialect, len(plan),
+                                                                                            visible_sql)
+    _, rows = await conn.execute_query(text, [*params, limit, offset])
+    total = CANDIDATES + 1 if heads is not None else rows[0]["total"] if rows else 0
+    return [Hit(row["id"], float(row["score"])) for row in rows], total
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +338,9 @@ async def _reindex(idea_ids: list[int]) -> int:
         _, old = await conn.execute_query(
             f"SELECT part, count(*) AS docs, sum(length) AS length FROM search_docs WHERE {among('idea_id')} "
             "GROUP BY part", ids)
+        _, old_terms = await conn.execute_query(
+            f"SELECT term, part, count(*) AS docs FROM search_postings WHERE {among('idea_id')} GROUP BY term, part",
+            ids)
         for table in ("search_postings", "search_docs", "search_passages"):
             await conn.execute_query(f"DELETE FROM {table} WHERE {among('idea_id')}", ids)
         postings, docs, passages = _analyzed(ideas, comments, events)
@@ -286,6 +354,7 @@ async def _reindex(idea_ids: list[int]) -> int:
         if passages:
             await conn.execute_many(sql.placeholders(
                 dialect, "INSERT INTO search_passages (idea_id, term, source, tf) VALUES (?, ?, ?, ?)"), passages)
+        await _count_terms(conn, dialect, old_terms, postings)
         change = {part: [0, 0] for part in (0, 1)}
         for row in old:
             change[row["part"]][0] -= row["docs"]
@@ -300,6 +369,20 @@ async def _reindex(idea_ids: list[int]) -> int:
                     "DO UPDATE SET docs = search_totals.docs + excluded.docs, "
                     "length = search_totals.length + excluded.length"), [part, count, length])
     return len(claimed)
+
+
+async def _count_terms(conn, dialect: str, old_terms, postings: list[list]) -> None:
+    """Move search_terms by the postings replaced; in term order, so concurrent batches lock rows alike."""
+    change = Counter[tuple[str, int]]()
+    for row in old_terms:
+        change[(row["term"], row["part"])] -= row["docs"]
+    for term, part, *_ in postings:
+        change[(term, part)] += 1
+    rows = [[term, part, docs] for (term, part), docs in sorted(change.items()) if docs]
+    if rows:
+        await conn.execute_many(sql.placeholders(
+            dialect, "INSERT INTO search_terms (term, part, docs) VALUES (?, ?, ?) ON CONFLICT (term, part) "
+            "DO UPDATE SET docs = search_terms.docs + excluded.docs"), rows)
 
 
 def _analyzed(ideas, comments, events) -> tuple[list[list], list[list], list[list]]:

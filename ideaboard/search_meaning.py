@@ -2,11 +2,13 @@
 in meaning to the query, where the MiniLM model is installed (ideaboard.embedding); without it, search stays text only.
 
 Idea vectors are the worker's (the Redis hash embedding.CACHE_KEY, also read for similar-while-typing); an idea the
-worker has not embedded yet is embedded here with the query, in the same call, so a fresh board is re-ranked too.
+worker has not embedded yet is embedded here with the query, in the same call, so a fresh board is re-ranked too, and
+its vector is stored there as the worker stores it, so neither the next search nor the worker embeds it again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -45,10 +47,21 @@ async def similarities(redis: Any | None, text: str, idea_ids: Sequence[int]) ->
     vectors = await sentence_vectors(redis, list(idea_ids)) if redis is not None else {}
     missing = [i for i in idea_ids if i not in vectors]
     rows = await Idea.filter(id__in=missing).values_list("id", "title", "body") if missing else []
-    encoded = await embedding.encode_async([text, *(idea_text(title, body) for _, title, body in rows)])
-    vectors.update({idea_id: encoded[n + 1] for n, (idea_id, _, _) in enumerate(rows)})
+    texts = [idea_text(title, body) for _, title, body in rows]
+    encoded = await embedding.encode_async([text, *texts])
+    fresh = {idea_id: encoded[n + 1] for n, (idea_id, _, _) in enumerate(rows)}
+    vectors.update(fresh)
+    if redis is not None and fresh:
+        await redis.hset(embedding.CACHE_KEY, mapping={str(idea_id): cache_value(texts[n], fresh[idea_id])
+                                                       for n, (idea_id, _, _) in enumerate(rows)})
     query = encoded[0]
     return {idea_id: max(0.0, float(np.dot(vector, query))) for idea_id, vector in vectors.items()}
+
+
+def cache_value(text: str, vector: np.ndarray) -> bytes:
+    """The worker's cache value (workers/semantic.pack): the text's digest, then the float32 vector."""
+    digest = hashlib.blake2b(text.encode(), digest_size=embedding.DIGEST_BYTES).digest()
+    return digest + np.asarray(vector, dtype="<f4").tobytes()
 
 
 def install(redis: Any | None) -> bool:

@@ -100,6 +100,53 @@ async def test_a_very_common_word_ranks_a_bounded_set_and_says_there_are_more(vi
     assert "1 result for" in (await visitor.get("/search?q=tea")).text
 
 
+async def term_counts() -> tuple[dict, dict]:
+    """search_terms as kept by the reindex, and the same counted afresh from the postings."""
+    kept = {(r["term"], r["part"]): r["docs"] for r in await search.sql.fetch(search.sql.Query(
+        "SELECT term, part, docs FROM search_terms WHERE docs <> 0", ("term", "part", "docs")))}
+    counted = {(r["term"], r["part"]): r["docs"] for r in await search.sql.fetch(search.sql.Query(
+        "SELECT term, part, count(*) AS docs FROM search_postings GROUP BY term, part", ("term", "part", "docs")))}
+    return kept, counted
+
+
+async def test_each_terms_idea_count_follows_every_change(app, alice, bob, sam, make_idea):
+    """A query is planned from these counts (not by counting postings), so every kind of change must move them."""
+    first = await make_idea(alice, "Oat milk please", "Oat milk for every store")
+    second = await make_idea(alice, "Dark mode", "Milk in the dark")
+    comment = await comments.add_comment(second, bob, "Oat milk too, and darker roasts")
+    await search.refresh()
+    kept, counted = await term_counts()
+    assert kept == counted and kept[("milk", 0)] == 2 and kept[("oat", 1)] == 1
+    await Idea.filter(id=first.id).update(title="Soy drinks", body="")
+    await moderation.set_comment_hidden(sam, comment, True)
+    await search.refresh()
+    kept, counted = await term_counts()
+    assert kept == counted and kept[("milk", 0)] == 1 and ("oat", 1) not in kept
+    await Idea.filter(id=second.id).delete()
+    await search.refresh()
+    assert await term_counts() == ({("soy", 0): 1, ("drink", 0): 1},) * 2
+
+
+async def test_a_common_word_is_ranked_from_the_head_of_its_list(app, alice, make_idea, text_only, monkeypatch):
+    """Past CANDIDATES ideas a term's best postings by impact are the candidates, each scored in full: an idea with
+    both words still comes first, though it is far down the list of the common one."""
+    visible = "ideas.hidden = false" if search.sql.is_postgres() else "ideas.hidden = 0"
+    both = await make_idea(alice, "Coffee", "A long description about many other things, and decaf too")
+    for n in range(8):
+        await make_idea(alice, f"Coffee {n}", "")
+    await make_idea(alice, "Decaf", "")
+    exact, total = await search.search_hits("coffee decaf", visible_sql=visible, limit=20, offset=0)
+    assert exact[0].id == both.id and total == 10
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    monkeypatch.setattr(search, "HEAD", 3)
+    hits, total = await search.search_hits("coffee decaf", visible_sql=visible, limit=3, offset=0)
+    assert hits[0] == exact[0] and total == 5  # "4+": the count stops at CANDIDATES
+    assert [hit.id for hit in hits] == [hit.id for hit in exact[:3]]  # the coffee ideas: short, a word in the title
+    monkeypatch.setattr(search, "HEAD", 1000)  # every posting read: the same scores as ranking every match
+    hits, _ = await search.search_hits("coffee decaf", visible_sql=visible, limit=4, offset=0)
+    assert hits == exact[:4]
+
+
 async def test_a_query_finds_ideas_with_any_of_its_words_those_with_all_first(visitor, alice, make_idea, text_only):
     """Dana types a whole sentence; today's AND search found nothing, as no idea has every word."""
     await make_idea(alice, "Follow other members", "See what people I like are posting")
@@ -188,6 +235,14 @@ async def test_the_engine_takes_any_text_without_error(app, alice, make_idea):
         assert all(hit.id for hit in hits)
     hits, _ = await search.search_hits("dark " * 2000, visible_sql=visible, limit=10, offset=0)
     assert len(hits) == 1
+
+
+def test_the_head_of_a_list_is_read_in_the_order_the_migration_indexed():
+    """Postgres and SQLite use an expression index only for that very expression."""
+    import importlib
+
+    migration = importlib.import_module("ideaboard.migrations.0031_search1m_term_counts")
+    assert search.IMPACT_SQL.format(p="") == migration.IMPACT
 
 
 def test_the_analyzer_stems_folds_and_drops_stop_words():

@@ -55,3 +55,22 @@ async def test_a_broken_model_leaves_the_text_ranking(browser_for, alice, bob, m
     monkeypatch.setattr(embedding, "encode_async", broken)
     search_meaning.install(None)
     assert result_titles((await visitor.get("/search", params={"q": "night mode"})).text) == before
+
+
+@needs_model
+async def test_an_idea_embedded_for_a_search_is_stored_as_the_worker_stores_it(app, settings, alice, make_idea):
+    """The next search reads the vector instead of embedding the idea again, and the worker takes it as its own."""
+    from redis.asyncio import Redis
+
+    from workers import semantic
+
+    idea = await make_idea(alice, "Screen too bright at night", "A darker screen please.")
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        first = await search_meaning.similarities(redis, "night mode", [idea.id])
+        blob = await redis.hget(embedding.CACHE_KEY, str(idea.id))
+        stored = semantic.unpack(search_meaning.idea_text(idea.title, idea.body), blob)
+        assert stored is not None and abs(float(stored @ stored) - 1) < 1e-4
+        assert await search_meaning.similarities(redis, "night mode", [idea.id]) == pytest.approx(first)
+    finally:
+        await redis.aclose()
