@@ -241,7 +241,7 @@ def test_the_head_of_a_list_is_read_in_the_order_the_migration_indexed():
     """Postgres and SQLite use an expression index only for that very expression."""
     import importlib
 
-    migration = importlib.import_module("ideaboard.migrations.0031_search1m_term_counts")
+    migration = importlib.import_module("ideaboard.migrations.0032_search_term_counts")
     assert search.IMPACT_SQL.format(p="") == migration.IMPACT
 
 

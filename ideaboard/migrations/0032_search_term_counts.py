@@ -43,7 +43,7 @@ async def drop_term_counts(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0030_status_list_indexes")]
+    dependencies = [("models", "0031_image_indexes")]
 
     initial = False
 
