@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from dataclasses import replace
 
@@ -305,48 +306,48 @@ async def test_a_tally_past_a_thousand_reaches_each_open_page_written_its_reader
     assert on_the_board[f"votes-{idea.id}-de"] == "1.234" and on_the_board[f"votes-{idea.id}"] == "1,234"
 
 
-async def test_votes_that_finish_together_go_out_in_one_round_trip_and_reach_the_open_page(app, settings):
-    """Each request hands its events to the process's Publisher: requests finishing in the same moment cost Redis
-    one script between them, an open page hears every comment, and of two scores for one idea the newer one."""
+@contextlib.asynccontextmanager
+async def open_idea_page(settings):
+    """Redis, an idea page's open stream (idea 7, subscribed) and its next message being read."""
     redis = Redis.from_url(settings.redis_url)
     hub = live.Hub(redis)
     stream = page_stream(hub, {"idea:7"}, seconds=3)
     await anext(stream)
     await asyncio.wait_for(hub.ready.wait(), 5)
-    reading = asyncio.ensure_future(anext(stream))
-    publisher = live.Publisher(redis, delay=0.05)
-    publisher.send([("idea:7", "votes-7", "1"), ("idea:7", "comment", "<p>first</p>")])  # one request
-    publisher.send([("idea:7", "votes-7", "2"), ("board:public", "votes-7", "2")])  # and another, meanwhile
-    publisher.send([("idea:7", "comment", "<p>second</p>")])
-    sent = (await reading).decode()
-    while "second" not in sent:  # the page's turn may come between two events of the one message
-        sent += (await anext(stream)).decode()
-    assert publisher.round_trips == 1
-    assert [line for line in sent.splitlines() if line.startswith("data: ")] == [
-        "data: <p>first</p>", "data: 2", "data: <p>second</p>"]
-    logged = [(f[b"topic"], f[b"name"], f[b"data"]) for _id, f in await redis.xrange(live.LOG)]
-    assert logged == [(b"idea:7", b"comment", b"<p>first</p>"), (b"idea:7", b"votes-7", b"2"),
-                      (b"board:public", b"votes-7", b"2"), (b"idea:7", b"comment", b"<p>second</p>")]
-    await stream.aclose()
-    await hub.close()
-    await redis.aclose()
+    try:
+        yield redis, stream, asyncio.ensure_future(anext(stream))
+    finally:
+        await stream.aclose()
+        await hub.close()
+        await redis.aclose()
+
+
+async def test_votes_that_finish_together_go_out_in_one_round_trip_and_reach_the_open_page(app, settings):
+    """Each request hands its events to the process's Publisher: requests finishing in the same moment cost Redis
+    one script between them, an open page hears every comment, and of two scores for one idea the newer one."""
+    async with open_idea_page(settings) as (redis, stream, reading):
+        publisher = live.Publisher(redis, delay=0.05)
+        publisher.send([("idea:7", "votes-7", "1"), ("idea:7", "comment", "<p>first</p>")])  # one request
+        publisher.send([("idea:7", "votes-7", "2"), ("board:public", "votes-7", "2")])  # and another, meanwhile
+        publisher.send([("idea:7", "comment", "<p>second</p>")])
+        sent = (await reading).decode()
+        while "second" not in sent:  # the page's turn may come between two events of the one message
+            sent += (await anext(stream)).decode()
+        assert publisher.round_trips == 1
+        assert [line for line in sent.splitlines() if line.startswith("data: ")] == [
+            "data: <p>first</p>", "data: 2", "data: <p>second</p>"]
+        logged = [(f[b"topic"], f[b"name"], f[b"data"]) for _id, f in await redis.xrange(live.LOG)]
+        assert logged == [(b"idea:7", b"comment", b"<p>first</p>"), (b"idea:7", b"votes-7", b"2"),
+                          (b"board:public", b"votes-7", b"2"), (b"idea:7", b"comment", b"<p>second</p>")]
 
 
 async def test_a_comment_with_quotes_backslashes_and_umlauts_reaches_the_open_page_as_written(app, settings):
     """The published message is JSON written around each event's id: any text the event carries survives it."""
-    redis = Redis.from_url(settings.redis_url)
-    hub = live.Hub(redis)
-    stream = page_stream(hub, {"idea:7"}, seconds=3)
-    await anext(stream)
-    await asyncio.wait_for(hub.ready.wait(), 5)
-    reading = asyncio.ensure_future(anext(stream))
-    text = '<p class="x">Grüße, \\ "quoted" \u2191 </script> \u00e9\U0001f600</p>'
-    await live.publish_all(redis, [("idea:7", "comment-de", text)])
-    sent = (await reading).decode()
-    assert "event: comment-de\n" in sent and f"data: {text}\n" in sent
-    await stream.aclose()
-    await hub.close()
-    await redis.aclose()
+    async with open_idea_page(settings) as (redis, _stream, reading):
+        text = '<p class="x">Grüße, \\ "quoted" \u2191 </script> \u00e9\U0001f600</p>'
+        await live.publish_all(redis, [("idea:7", "comment-de", text)])
+        sent = (await reading).decode()
+        assert "event: comment-de\n" in sent and f"data: {text}\n" in sent
 
 
 async def test_what_requests_told_just_before_shutdown_still_reaches_the_log(app, settings):
