@@ -30,7 +30,7 @@ CANDIDATES = 1000
 HEAD = 100
 HEAD_BUDGET = 800
 # A posting's BM25 term weight at a fixed reference length (20 terms): the order of a list's head. The same text as
-# the index of migration 0031, or the index is not used.
+# the index of migration 0032, or the index is not used.
 IMPACT_SQL = "CAST({p}tf AS DOUBLE PRECISION) / (100 * {p}tf + 60 + 3 * {p}length)"
 K1 = 1.2
 B = 0.5  # ideas and comments are short: length counts for half as much as in textbook BM25 (bench/search_quality.py)
