@@ -16,6 +16,7 @@ on a load or an encode and a burst of keystrokes queues instead of multiplying t
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib.util
 import json
 import os
@@ -82,6 +83,16 @@ def encoder() -> Encoder:
 def encode(texts: Sequence[str]) -> np.ndarray:
     """Unit float32 vectors (len(texts) x 384), one per text; blocking."""
     return encoder().encode(texts)
+
+
+def text_digest(text: str) -> bytes:
+    """Short hash of the embedded text: a cached vector is valid only for the exact same text."""
+    return hashlib.blake2b(text.encode(), digest_size=DIGEST_BYTES).digest()
+
+
+def pack(text: str, vector: np.ndarray) -> bytes:
+    """Cache value: text digest then little-endian float32 vector."""
+    return text_digest(text) + np.asarray(vector, dtype="<f4").tobytes()
 
 
 def cached_vector(blob: bytes | None) -> np.ndarray | None:

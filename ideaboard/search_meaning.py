@@ -8,7 +8,6 @@ its vector is stored there as the worker stores it, so neither the next search n
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -52,16 +51,10 @@ async def similarities(redis: Any | None, text: str, idea_ids: Sequence[int]) ->
     fresh = {idea_id: encoded[n + 1] for n, (idea_id, _, _) in enumerate(rows)}
     vectors.update(fresh)
     if redis is not None and fresh:
-        await redis.hset(embedding.CACHE_KEY, mapping={str(idea_id): cache_value(texts[n], fresh[idea_id])
+        await redis.hset(embedding.CACHE_KEY, mapping={str(idea_id): embedding.pack(texts[n], fresh[idea_id])
                                                        for n, (idea_id, _, _) in enumerate(rows)})
     query = encoded[0]
     return {idea_id: max(0.0, float(np.dot(vector, query))) for idea_id, vector in vectors.items()}
-
-
-def cache_value(text: str, vector: np.ndarray) -> bytes:
-    """The worker's cache value (workers/semantic.pack): the text's digest, then the float32 vector."""
-    digest = hashlib.blake2b(text.encode(), digest_size=embedding.DIGEST_BYTES).digest()
-    return digest + np.asarray(vector, dtype="<f4").tobytes()
 
 
 def install(redis: Any | None) -> bool:

@@ -9,13 +9,13 @@ Set ``IDEABOARD_SEMANTIC=off`` to keep the light TF-IDF clustering even when the
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 import numpy as np
 
 from ideaboard import embedding
+from ideaboard.embedding import pack, text_digest
 from workers.clustering import BUCKET_SIZE, EXACT_MAX, Document, cluster_similarities, cluster_vectors
 
 MODEL_NAME = embedding.MODEL_NAME
@@ -96,16 +96,6 @@ def mean_centred(vectors: np.ndarray) -> np.ndarray:
 def document_text(doc: Document) -> str:
     """What gets embedded: the title first so it survives the model's 256-token cut, then the body."""
     return f"{doc.title.strip()}\n{doc.body.strip()}".strip()
-
-
-def text_digest(text: str) -> bytes:
-    """Short hash of the embedded text: a cached vector is valid only for the exact same text."""
-    return hashlib.blake2b(text.encode(), digest_size=DIGEST_BYTES).digest()
-
-
-def pack(text: str, vector: np.ndarray) -> bytes:
-    """Cache value: text digest then little-endian float32 vector."""
-    return text_digest(text) + np.asarray(vector, dtype="<f4").tobytes()
 
 
 def unpack(text: str, blob: bytes | None) -> np.ndarray | None:
