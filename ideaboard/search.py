@@ -29,6 +29,9 @@ CANDIDATES = 1000
 # impact (the index search_postings_impact), HEAD_BUDGET shared among a long query's terms, and only those are ranked.
 HEAD = 100
 HEAD_BUDGET = 800
+# When the heads hold too few ideas the reader may see (most of them internal or hidden), they are read again this
+# many times longer, so a visitor still finds the public ideas; bounded, so such a search never ranks every match.
+HEAD_WIDENING = (1, 10)
 # A posting's BM25 term weight at a fixed reference length (20 terms): the order of a list's head. The same text as
 # the index of migration 0032, or the index is not used.
 IMPACT_SQL = "CAST({p}tf AS DOUBLE PRECISION) / (100 * {p}tf + 60 + 3 * {p}length)"
@@ -224,9 +227,22 @@ def _head_sizes(plan: list[Term], limit: int, offset: int) -> list[int] | None:
 
 async def _ranked(plan: list[Term], visible_sql: str, limit: int, offset: int) -> tuple[list[Hit], int]:
     """A page of ranked hits and how many match (CANDIDATES + 1 when a term is in more ideas than that)."""
+    heads = _head_sizes(plan, limit, offset)
+    if heads is None:
+        rows = await _rows(_ranking_sql, plan, visible_sql, limit, offset)
+        return _hits(rows), rows[0]["total"] if rows else 0
+    for widen in HEAD_WIDENING:
+        rows = await _rows(_heads_sql, plan, visible_sql, limit, offset, [head * widen for head in heads])
+        if len(rows) == limit:
+            return _hits(rows), CANDIDATES + 1
+    return _hits(rows), offset + len(rows)  # the widest heads held no more ideas this reader may see
+
+
+async def _rows(statement, plan: list[Term], visible_sql: str, limit: int, offset: int,
+                heads: list[int] | None = None) -> list:
+    """One ranking statement's rows: the plan as arrays (Postgres) or as a VALUES list (SQLite), then the page."""
     conn = sql.connection()
     dialect = conn.capabilities.dialect
-    heads = _head_sizes(plan, limit, offset)
     columns = [[t.term for t in plan], [t.part for t in plan], [t.group for t in plan],
                [t.weight for t in plan], [t.norm for t in plan]]
     if heads is not None:
@@ -238,11 +254,12 @@ async def _ranked(plan: list[Term], visible_sql: str, limit: int, offset: int) -
         params = [value for row in zip(*columns, strict=True) for value in row]
         if heads is not None:
             params += [value for t, head in zip(plan, heads, strict=True) for value in (t.term, t.part, head)]
-    text = _ranking_sql(dialect, len(plan), visible_sql) if heads is None else _heads_sql(dialect, len(plan),
-                                                                                            visible_sql)
-    _, rows = await conn.execute_query(text, [*params, limit, offset])
-    total = CANDIDATES + 1 if heads is not None else rows[0]["total"] if rows else 0
-    return [Hit(row["id"], float(row["score"])) for row in rows], total
+    _, rows = await conn.execute_query(statement(dialect, len(plan), visible_sql), [*params, limit, offset])
+    return rows
+
+
+def _hits(rows) -> list[Hit]:
+    return [Hit(row["id"], float(row["score"])) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)

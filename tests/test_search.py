@@ -147,6 +147,24 @@ async def test_a_common_word_is_ranked_from_the_head_of_its_list(app, alice, mak
     assert hits == exact[:4]
 
 
+async def test_a_visitor_finds_public_ideas_below_a_head_of_internal_ones(browser_for, visitor, alice, erin,
+                                                                         make_idea, text_only, monkeypatch):
+    """Past CANDIDATES ideas only a term's head is ranked; when Erin's team filled it with internal ideas, Alice's two
+    public ones further down are still found by a visitor, and the count says how many the visitor may see."""
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    monkeypatch.setattr(search, "HEAD", 1)  # a first page's head is then its 3 best postings: short internal titles
+    for n in range(5):
+        await make_idea(erin, f"Coffee audit {n}", "", space=Space.INTERNAL)
+    for n in range(2):
+        await make_idea(alice, f"Public idea {n} about many other things, coffee among them")
+    page = (await visitor.get("/search?q=coffee")).text
+    assert sorted(result_titles(page)) == ["Public idea 0 about many other things, coffee among them",
+                                           "Public idea 1 about many other things, coffee among them"]
+    assert "2 results" in page
+    employee = (await (await browser_for(erin)).get("/search?q=coffee")).text
+    assert "3+ results" in employee and len(result_titles(employee)) == 3
+
+
 async def test_a_query_finds_ideas_with_any_of_its_words_those_with_all_first(visitor, alice, make_idea, text_only):
     """Dana types a whole sentence; today's AND search found nothing, as no idea has every word."""
     await make_idea(alice, "Follow other members", "See what people I like are posting")
