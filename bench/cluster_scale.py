@@ -2,8 +2,9 @@
 
 Usage: python bench/cluster_scale.py [--n 100000] [--queries 1000] [--placements 200]
 Targets (2 cores): up to 100k ideas cluster_documents < 60 s and peak RSS < 2 GB; above, the issue-19 targets for
-1M ideas: < 15 min and < 4 GB in one worker. Always SimilarityIndex.query p95 < 20 ms and placing a new idea (its
-neighbours, their cluster, added to the index) < 1 s. Exit 1 on a miss.
+1M ideas: < 15 min and < 4 GB in one worker. SimilarityIndex.query p95 < 20 ms where the web's typing uses it (up
+to IDEABOARD_SUGGEST_MAPPED_ABOVE ideas; above, bench/suggest_scale.py judges the mapped file), and always placing a
+new idea (its neighbours, their cluster, added to the index) < 1 s. Exit 1 on a miss.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sklearn.metrics import adjusted_rand_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ideaboard.suggest_file import mapped_above
 from workers.clustering import (
     Clustering,
     Document,
@@ -171,10 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("cluster_documents seconds", cluster_s, CLUSTER_SECONDS[small]),
         ("peak RSS GiB", peak_rss_bytes() / 1024**3, PEAK_BYTES[small] / 1024**3),
     ]
-    checks += [
-        ("query p95 ms", p95, QUERY_P95_MS),
-        ("placing a new idea, slowest ms", placed.max() if len(placed) else 0.0, PLACE_MAX_MS),
-    ]
+    exact_typing = args.n <= mapped_above()  # above, typing reads the mapped HNSW file (bench/suggest_scale.py)
+    checks += [("query p95 ms", p95, QUERY_P95_MS)] if exact_typing else []
+    checks += [("placing a new idea, slowest ms", placed.max() if len(placed) else 0.0, PLACE_MAX_MS)]
     print(f"{args.n} synthetic ideas, {len(set(truth))} topics")
     ari = adjusted_rand_score(truth, labels)
     mib = 1024**2
@@ -186,7 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  peak RSS              {base_rss / mib:7.0f} MiB before, {cluster_rss / mib:.0f} MiB after clustering")
     print(f"  SimilarityIndex.build {build_s:7.1f} s   to_bytes {dump_s:.1f} s ({len(blob) / mib:.0f} MiB)", end="")
     print(f"   from_bytes {load_s:.1f} s")
-    print(f"  query latency         p50 {p50:.1f} ms   p95 {p95:.1f} ms   ({args.queries} typed titles with typos)")
+    print(f"  query latency         p50 {p50:.1f} ms   p95 {p95:.1f} ms   ({args.queries} typed titles with typos)"
+          + ("" if exact_typing else f"; not judged: above {mapped_above():,} ideas the web's typing reads the "
+             "mapped HNSW file, judged by bench/suggest_scale.py"))
     if len(placed):
         print(f"  placing a new idea    p50 {np.median(placed):.1f} ms   max {placed.max():.1f} ms   "
               f"({len(placed)} ideas)")
