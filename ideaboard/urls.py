@@ -6,7 +6,8 @@ tests/test_urls.py checks that each method's path is one the table serves.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+import re
+from urllib.parse import quote, quote_plus, urlencode
 
 from ideaboard import statuses
 
@@ -14,11 +15,16 @@ Query = str | int | None
 
 
 def _query(**params: Query) -> str:
-    """`?a=1&b=2` from the parameters that are set, or nothing."""
+    """`?a=1&b=2` from the parameters that are set, or nothing (urlencode's output, without its quoting where a
+    value needs none: ids, slugs and the live stream's event id, on every page)."""
     if not params:  # the common case (a card's links): no dict comprehension, no urlencode
         return ""
-    given = {key: value for key, value in params.items() if value not in (None, "")}
-    return "?" + urlencode(given) if given else ""
+    pairs = [f"{key}={text if _UNQUOTED.fullmatch(text := str(value)) else quote_plus(text)}"
+             for key, value in params.items() if value not in (None, "")]
+    return "?" + "&".join(pairs) if pairs else ""
+
+
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote_plus leaves as it is
 
 
 class Urls:
