@@ -25,6 +25,7 @@ def _query(**params: Query) -> str:
 
 
 _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote_plus leaves as it is
+_UNQUOTED_PATH = re.compile(r"[A-Za-z0-9_.~/-]*")  # what quote(safe="/") leaves as it is: an idea's path, say
 
 
 class Urls:
@@ -101,7 +102,9 @@ class Urls:
 
     def login(self, next: str | None = None) -> str:
         """The login page; `next` (a path on this site) is where to go after logging in."""
-        return "/login" + (f"?next={quote(next, safe='/')}" if next else "")
+        if not next:
+            return "/login"
+        return f"/login?next={next if _UNQUOTED_PATH.fullmatch(next) else quote(next, safe='/')}"
 
     def logout(self) -> str:
         return "/logout"
