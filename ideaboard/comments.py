@@ -124,11 +124,9 @@ def images_query(idea_id: int, *, before: str | None = None) -> sql.Query:
 
 def comment_page(rows) -> CommentPage:
     """comments_query's rows as a page, oldest first, with the cursor of what comes before."""
-    items = [_comment_from_row(row) for row in rows[:COMMENTS_PER_PAGE]][::-1]
+    load_comment = sql.loader_of(Comment, reads.columns_of(Comment))
+    load_author = sql.row_loader(User, reads.AUTHOR_COLUMNS)
+    items = [sql.attach(load_comment(row), "author", load_author(row)) for row in rows[:COMMENTS_PER_PAGE]][::-1]
     earlier = encode_cursor(items[0].created_at, items[0].id) if len(rows) > COMMENTS_PER_PAGE else None
     return CommentPage(items, earlier)
 
-
-def _comment_from_row(row) -> Comment:
-    comment = sql.loader_of(Comment, reads.columns_of(Comment))(row)
-    return sql.attach(comment, "author", sql.row_loader(User, reads.AUTHOR_COLUMNS)(row))

@@ -152,6 +152,13 @@ def columns_of(model: type[Model]) -> tuple[str, ...]:
 
 def loader_of(model: type[Model], columns: Sequence[str]):
     """row_loader for columns read back under their own names."""
+    return _loader_of(model, tuple(columns))
+
+
+@functools.cache
+def _loader_of(model: type[Model], columns: tuple[str, ...]):
+    """Looked up by the columns themselves: pairing them anew was a tuple of tuples to build and hash per call, and
+    an idea page asks for five loaders (its comments' once per comment)."""
     return row_loader(model, tuple((column, column) for column in columns))
 
 

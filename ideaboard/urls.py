@@ -6,7 +6,8 @@ tests/test_urls.py checks that each method's path is one the table serves.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+import re
+from urllib.parse import quote, quote_plus, urlencode
 
 from ideaboard import statuses
 
@@ -14,11 +15,17 @@ Query = str | int | None
 
 
 def _query(**params: Query) -> str:
-    """`?a=1&b=2` from the parameters that are set, or nothing."""
+    """`?a=1&b=2` from the parameters that are set, or nothing (urlencode's output, without its quoting where a
+    value needs none: ids, slugs and the live stream's event id, on every page)."""
     if not params:  # the common case (a card's links): no dict comprehension, no urlencode
         return ""
-    given = {key: value for key, value in params.items() if value not in (None, "")}
-    return "?" + urlencode(given) if given else ""
+    pairs = [f"{key}={text if _UNQUOTED.fullmatch(text := str(value)) else quote_plus(text)}"
+             for key, value in params.items() if value not in (None, "")]
+    return "?" + "&".join(pairs) if pairs else ""
+
+
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote_plus leaves as it is
+_UNQUOTED_PATH = re.compile(r"[A-Za-z0-9_.~/-]*")  # what quote(safe="/") leaves as it is: an idea's path, say
 
 
 class Urls:
@@ -95,7 +102,9 @@ class Urls:
 
     def login(self, next: str | None = None) -> str:
         """The login page; `next` (a path on this site) is where to go after logging in."""
-        return "/login" + (f"?next={quote(next, safe='/')}" if next else "")
+        if not next:
+            return "/login"
+        return f"/login?next={next if _UNQUOTED_PATH.fullmatch(next) else quote(next, safe='/')}"
 
     def logout(self) -> str:
         return "/logout"
