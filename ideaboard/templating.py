@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import markupsafe
-from jinja2 import Template, pass_context
+from jinja2 import Template, pass_context, pass_eval_context
 from jinja2.environment import TemplateModule
+from jinja2.nodes import EvalContext
 from jinja2_fragments.starlette import Jinja2Blocks
 from markupsafe import Markup
 from starlette.requests import Request
@@ -28,11 +29,20 @@ def escape_output(value: Any) -> str:
     wrapping each in a Markup (a Python-level __new__) is work for nothing."""
     if _escape_inner is None:
         return str(markupsafe.escape(value))
-    if value.__class__ is str:
+    kind = value.__class__
+    if kind is str:
         return _escape_inner(value)
+    if kind is Markup:  # translated words, badges, filled sentences: already safe
+        return value
+    if kind is int:  # ids and counts: nothing in their digits to escape
+        return str(value)
     if hasattr(value, "__html__"):
         return value.__html__()
     return _escape_inner(str(value))
+
+
+_safe = functools.partial(str.__new__, Markup)
+"""Markup(text) for a text that is already a str, without markupsafe's Python-level __new__."""
 
 
 class OutputTemplate(Template):
@@ -61,7 +71,71 @@ def fill(sentence: Any, **values: Any) -> Markup:
     """`t|fill(name=value)`: a sentence translated once with its placeholders kept, its values escaped into it in one
     pass (as newstyle gettext would, without its call through the template context and its Markup %)."""
     parts = _slots(str(sentence))
-    return Markup("".join(escape_output(values[part]) if i % 2 else part for i, part in enumerate(parts)))
+    return _safe("".join(escape_output(values[part]) if i % 2 else part for i, part in enumerate(parts)))
+
+
+_PLACE = re.compile(r"%\((\w+)\)s|%%")
+
+
+@functools.lru_cache(maxsize=4096)
+def _pieces(text: str) -> tuple[str, ...] | None:
+    """A translation as literal, name, literal, ... with each %% already a %; None if it holds any other % form
+    (then Markup's % formats it, as Jinja's newstyle gettext would)."""
+    if "%" in _PLACE.sub("", text):
+        return None
+    pieces: list[str] = []
+    start = 0
+    literal = ""
+    for match in _PLACE.finditer(text):
+        literal += text[start:match.start()]
+        if match.group(1) is None:
+            literal += "%"
+        else:
+            pieces += (literal, match.group(1))
+            literal = ""
+        start = match.end()
+    pieces.append(literal + text[start:])
+    return tuple(pieces)
+
+
+def _formatted(text: str, variables: dict[str, Any]) -> Markup:
+    """Markup(text) % variables (the translation trusted, each value escaped), from the text's pieces."""
+    pieces = _pieces(text)
+    if pieces is None:
+        return Markup(text) % variables
+    if len(pieces) == 1:
+        return _safe(pieces[0])
+    out = [pieces[0]]
+    for i in range(1, len(pieces), 2):
+        out += (escape_output(variables[pieces[i]]), pieces[i + 1])
+    return _safe("".join(out))
+
+
+@functools.lru_cache(maxsize=4096)
+def _words(message: str, _locale: str) -> Markup:
+    """A message without variables in the reader's language, made once per message and language."""
+    return _formatted(i18n.plain_gettext(message), {})
+
+
+@pass_eval_context
+def gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+    """`_("…", name=value)` in templates: Jinja's newstyle gettext (the translation as Markup, the values escaped into
+    it), without its two calls through the template context, each of which copies the context inside a block."""
+    if not eval_ctx.autoescape:
+        return i18n.plain_gettext(message) % variables
+    if not variables and message.__class__ is str:
+        return _words(message, i18n.current())
+    return _formatted(i18n.plain_gettext(message), variables)
+
+
+@pass_eval_context
+def ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+    """`ngettext("%(num)s idea", "%(num)s ideas", n, …)`: as gettext, with num filled in unless given."""
+    variables.setdefault("num", num)
+    text = i18n.plain_ngettext(singular, plural, num)
+    if not eval_ctx.autoescape:
+        return text % variables
+    return _formatted(text, variables)
 
 
 def comment_count(n: int) -> str:
@@ -78,6 +152,7 @@ def _comment_count(n: int, locale: str) -> str:
 templates.env.add_extension("jinja2.ext.i18n")
 # newstyle: `_("Hello %(name)s", name=x)` escapes x under autoescape; the locale is the request's (i18n.current)
 templates.env.install_gettext_callables(i18n.plain_gettext, i18n.plain_ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)  # the same, cheaper per call
 timeago = i18n.timeago  # '3 hours ago' reads better than a timestamp in a community feed
 
 
