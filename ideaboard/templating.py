@@ -29,11 +29,20 @@ def escape_output(value: Any) -> str:
     wrapping each in a Markup (a Python-level __new__) is work for nothing."""
     if _escape_inner is None:
         return str(markupsafe.escape(value))
-    if value.__class__ is str:
+    kind = value.__class__
+    if kind is str:
         return _escape_inner(value)
+    if kind is Markup:  # translated words, badges, filled sentences: already safe
+        return value
+    if kind is int:  # ids and counts: nothing in their digits to escape
+        return str(value)
     if hasattr(value, "__html__"):
         return value.__html__()
     return _escape_inner(str(value))
+
+
+_safe = functools.partial(str.__new__, Markup)
+"""Markup(text) for a text that is already a str, without markupsafe's Python-level __new__."""
 
 
 class OutputTemplate(Template):
@@ -62,7 +71,7 @@ def fill(sentence: Any, **values: Any) -> Markup:
     """`t|fill(name=value)`: a sentence translated once with its placeholders kept, its values escaped into it in one
     pass (as newstyle gettext would, without its call through the template context and its Markup %)."""
     parts = _slots(str(sentence))
-    return Markup("".join(escape_output(values[part]) if i % 2 else part for i, part in enumerate(parts)))
+    return _safe("".join(escape_output(values[part]) if i % 2 else part for i, part in enumerate(parts)))
 
 
 def comment_count(n: int) -> str:
@@ -111,7 +120,7 @@ def ngettext(eval_ctx: EvalContext, singular: str, plural: str, n: int, /, **var
 templates.env.add_extension("jinja2.ext.i18n")
 # newstyle: `_("Hello %(name)s", name=x)` escapes x under autoescape; the locale is the request's (i18n.current)
 templates.env.install_gettext_callables(i18n.plain_gettext, i18n.plain_ngettext, newstyle=True)  # type: ignore[attr-defined]
-templates.env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
+templates.env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)  # the same, cheaper per call
 timeago = i18n.timeago  # '3 hours ago' reads better than a timestamp in a community feed
 
 

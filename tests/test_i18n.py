@@ -125,6 +125,22 @@ def test_the_formatters_follow_the_current_locale():
     assert i18n.timeago(moment - timedelta(hours=1), now=moment) == "1 hour ago"
 
 
+def test_template_words_are_translated_once_and_their_values_escaped_every_time():
+    from ideaboard.templating import templates
+
+    page = templates.env.from_string(
+        '{{ _("Log in to promote: %(idea_title)s", idea_title=title) }}|{{ _("90%% answered within") }}|'
+        '{{ ngettext("%(num)s idea", "%(num)s ideas", 2) }}|'
+        '{{ ngettext("%(num)s idea", "%(num)s ideas", 1, num=one) }}')
+    with i18n.speaking("de"):
+        german = page.render(title='<script>"x"</script>', one="<eins>")
+        again = page.render(title="Dark & light", one="1")
+    assert german == ("Anmelden, um dafür zu stimmen: &lt;script&gt;&#34;x&#34;&lt;/script&gt;|90 % beantwortet "
+                      "innerhalb von|2 Ideen|&lt;eins&gt; Idee")
+    assert again.startswith("Anmelden, um dafür zu stimmen: Dark &amp; light|")
+    assert page.render(title="<b>", one="1") == "Log in to promote: &lt;b&gt;|90% answered within|2 ideas|1 idea"
+
+
 def test_accept_language_is_read_by_quality_then_order():
     assert i18n.accepted("en;q=0.4, de-AT, fr;q=0.8") == ["de_AT", "fr", "en"]
     assert i18n.from_header("de-AT") == "de" and i18n.from_header("fr, en;q=0.1") == "en"

@@ -3,6 +3,7 @@
 import asyncio
 import os
 
+import asyncpg
 import pytest
 
 from ideaboard.pgconn import FairPool, NoResetConnection
@@ -45,3 +46,24 @@ async def test_a_request_that_arrives_late_waits_its_turn(database_url):
         assert await served_order(FairPool(raw, 1), raw) == ["b", "c", "d", "late"]
     finally:
         await raw.close()
+
+
+async def test_a_statement_that_went_well_hands_its_connection_on_and_a_spoiled_one_is_reset(app):
+    """The next statement reuses a connection kept at hand; one left inside a transaction is rolled back by asyncpg's
+    release first, and one that broke is replaced, so no request inherits another's state."""
+    from tortoise import connections
+
+    client = connections.get("default")
+    async with client.acquire_connection() as connection:
+        first = await connection.fetchval("SELECT pg_backend_pid()")
+    async with client.acquire_connection() as connection:
+        assert await connection.fetchval("SELECT pg_backend_pid()") == first  # the same connection serves the next one
+        await connection.execute("BEGIN; CREATE TEMPORARY TABLE spoiled (x int)")
+    async with client.acquire_connection() as connection:
+        assert not connection.is_in_transaction()
+        assert await connection.fetchval("SELECT to_regclass('pg_temp.spoiled') IS NULL")
+    with pytest.raises(asyncpg.PostgresError):
+        async with client.acquire_connection() as connection:
+            await connection.fetchval("SELECT pg_terminate_backend(pg_backend_pid())")
+    async with client.acquire_connection() as connection:
+        assert await connection.fetchval("SELECT 1") == 1  # a fresh connection in the broken one's place
