@@ -53,6 +53,7 @@ typedef struct {
 
 static Conn *conns;
 static long long parsed_total;
+static long closed_by_server;
 static char readbuf[READ_SIZE];
 
 static void die(const char *what) {
@@ -180,6 +181,7 @@ static void report(int n) {
     }
     printf("end\n");
     fflush(stdout);
+    if (closed_by_server) fprintf(stderr, "live_client: %ld connections closed by the server\n", closed_by_server);
 }
 
 /* One pass of the loop: reads what is ready; returns 1 on "stop". */
@@ -218,8 +220,9 @@ static int serve(int ep, int n, int timeout_ms, char *line, size_t *linelen) {
             if (r > 0) {
                 on_read(c, readbuf, (size_t)r, now());
             } else if (r == 0 || errno != EAGAIN) {
-                fprintf(stderr, "live_client: connection %ld closed by the server (%s)\n", (long)(c - conns),
-                        r == 0 ? "end of stream" : strerror(errno));
+                if (++closed_by_server <= 3)
+                    fprintf(stderr, "live_client: connection %ld closed by the server (%s)%s\n", (long)(c - conns),
+                            r == 0 ? "end of stream" : strerror(errno), closed_by_server == 3 ? "; and so on" : "");
                 epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
                 close(c->fd);
                 c->fd = -1;
