@@ -8,17 +8,22 @@ subscribers as raw HTTP/1.1 EventSource-like connections (`GET /live?board=publi
 then Bob votes (plain form POSTs, alternating up and withdraw); for each vote the clock starts when its response has
 arrived (the vote is accepted and committed) and stops when a subscriber has read the `votes-<id>` event. Prints
 p50/p95/p99/max over every (vote, subscriber), the server's RSS per connection and CPU, and the load average.
-The clients share the machine (`--client-processes` Python processes read the sockets), so the figures are an upper
-bound of what the server alone adds.
+The subscribers are one C process (bench/live_client.c, compiled at start with the machine's cc into a temporary
+dir: N sockets on one epoll, next to nothing of the CPU), or with `--clients python` (or when no compiler is found)
+`--client-processes` Python processes; they share the machine with the server either way, so the figures are an
+upper bound of what the server alone adds.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import multiprocessing
 import os
 import re
+import select
+import shutil
 import socket
 import statistics
 import subprocess
@@ -32,6 +37,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # --rate publishes through ideaboard.live itself
 TREE = ROOT  # the ideaboard served (--baseline: that tree too, alternating)
+CLIENT: Path | None = None  # the compiled bench/live_client.c; None: the Python clients
+PY_SPY: Path | None = None  # --py-spy: where the server's profiles go
 PASSWORD = "bench-password-1"
 VOTE_EVENT = re.compile(rb"event: (votes-[0-9]+)\ndata: ([0-9]+)\n")
 # 2026-12-01, the shared 2-core dev box at load average 1.4, 2 client processes on the same machine (README):
@@ -77,6 +84,7 @@ def prepare(env: dict[str, str]) -> int:
                    stdout=subprocess.DEVNULL)
     script = f"""
 import asyncio
+import itertools
 from tortoise import Tortoise
 from ideaboard.settings import Settings
 from ideaboard.accounts import create_user
@@ -116,7 +124,7 @@ class Subscriber:
             while chunk := await reader.read(1 << 16):
                 now = time.perf_counter()
                 pending += chunk
-                cut = pending.rfind(b"\n\n") + 2
+                cut = pending.rfind(b"\n\n") + 2 if b"\n\n" in pending else 0  # an event not yet whole waits
                 whole, pending = pending[:cut], pending[cut:]
                 if not self.connected.is_set() and b": connected" in whole:
                     self.connected.set()
@@ -189,7 +197,126 @@ async def _client(port: int, event: str, n: int, conn, sample: int | None = None
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def vote_round(base: str, idea_id: int, votes: int, n: int, pipes: list) -> list[float]:
+class PythonClients:
+    """The subscribers in `processes` Python processes (on uvloop), each answering over a pipe."""
+
+    def __init__(self, port: int, event: str, n: int, processes: int, sample: int | None) -> None:
+        self.label = f"{processes} Python client processes"
+        context = multiprocessing.get_context("spawn")
+        self.pipes, self.processes = [], []
+        for share in _shares(n, processes):
+            parent, child = context.Pipe()
+            parsed = None if not sample else min(share, sample // processes)
+            client = context.Process(target=client_process, args=(port, event, share, child, parsed))
+            client.start()
+            self.pipes.append(parent)
+            self.processes.append(client)
+
+    def wait_ready(self, timeout: float) -> None:
+        for conn in self.pipes:
+            assert conn.poll(timeout) and conn.recv() == "ready"
+
+    def heard(self) -> int:
+        """How many vote events the parsing subscribers read so far."""
+        for conn in self.pipes:
+            conn.send("count")
+        return sum(conn.recv() for conn in self.pipes)
+
+    def cpu_seconds(self) -> float:
+        return sum(_cpu_seconds(client.pid) for client in self.processes if client.pid is not None)
+
+    def collect(self) -> list[list]:
+        """Per parsing subscriber: its (arrival, event, score) with event "*", else its arrivals; they stop."""
+        found = []
+        for conn in self.pipes:
+            conn.send("stop")
+            found += conn.recv()
+        for client in self.processes:
+            client.join(30)
+        return found
+
+
+class CClients:
+    """The subscribers in one C process (bench/live_client.c): N sockets on one epoll, reading at a small fraction
+    of a core what the Python clients needed both cores for; same request, same parse, same clock."""
+
+    def __init__(self, binary: Path, port: int, event: str, n: int, sample: int | None) -> None:
+        parsed = n if not sample else min(n, sample)
+        step = n // parsed if parsed else n + 1  # the parsing ones spread among the others, as _client does
+        self.label = "1 C client process"
+        self.event = event
+        self.process = subprocess.Popen([str(binary), str(port), str(n), str(step)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def _line(self) -> str:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"live_client exited ({self.process.wait()}), see its message above")
+        return line.rstrip("\n")
+
+    def _ask(self, command: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+
+    def wait_ready(self, timeout: float) -> None:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        assert ready and self._line() == "ready", "live_client did not connect its subscribers"
+
+    def cpu_seconds(self) -> float:
+        return _cpu_seconds(self.process.pid)
+
+    def heard(self) -> int:
+        self._ask("count")
+        return int(self._line())
+
+    def collect(self) -> list[list]:
+        self._ask("stop")
+        found: list[list] = []
+        while (line := self._line()) != "end":
+            if line.startswith("= "):
+                found.append([])
+                continue
+            at, name, score = line.split()
+            found[-1].append((float(at), name, int(score)))
+        self.process.wait(30)
+        if self.event == "*":
+            return found
+        return [[at for at, name, _score in scores if name == self.event] for scores in found]
+
+
+def build_c_client(required: bool) -> Path | None:
+    """bench/live_client.c compiled with the machine's cc into a temporary dir; None (the Python clients) if there
+    is no compiler or it fails, unless `--clients c` asked for it."""
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    why = "no C compiler found (cc, gcc or $CC)"
+    if cc:
+        binary = Path(tempfile.mkdtemp(prefix="live-client-")) / "live_client"
+        try:
+            built = subprocess.run([cc, "-O2", "-o", str(binary), str(ROOT / "bench" / "live_client.c")],
+                                   capture_output=True, text=True)
+        except OSError as exc:
+            why = f"the C compiler {cc} did not run ({exc})"
+        else:
+            if built.returncode == 0:
+                return binary
+            why = f"{cc} could not compile bench/live_client.c:\n{built.stderr}"
+    if required:
+        sys.exit(f"--clients c: {why}")
+    print(f"{why}; the subscribers are Python processes instead, and they take much of the CPU the server "
+          "would have: the latencies then measure the clients as much as the server", flush=True)
+    return None
+
+
+def start_clients(port: int, event: str, n: int, processes: int, sample: int | None) -> PythonClients | CClients:
+    if CLIENT is None:
+        return PythonClients(port, event, n, processes, sample)
+    return CClients(CLIENT, port, event, n, sample)
+
+
+def vote_round(base: str, idea_id: int, votes: int, n: int, clients: PythonClients | CClients) -> list[float]:
     """Bob's votes, one at a time; each waits until every subscriber heard it (or 30 s)."""
     accepted: list[float] = []
     with httpx.Client(base_url=base, timeout=30) as bob:
@@ -202,25 +329,17 @@ def vote_round(base: str, idea_id: int, votes: int, n: int, pipes: list) -> list
             accepted.append(time.perf_counter())  # CLOCK_MONOTONIC: the same clock in every process
             assert response.status_code in (200, 303), response.status_code
             deadline = accepted[-1] + 30
-            while time.perf_counter() < deadline and _heard(pipes) < n * (k + 1):
+            while time.perf_counter() < deadline and clients.heard() < n * (k + 1):
                 time.sleep(0.01)
             time.sleep(0.2)
     latencies: list[float] = []
     extra = 0
-    for conn in pipes:
-        conn.send("stop")
-        for arrivals in conn.recv():
-            latencies += [arrivals[k] - accepted[k] for k in range(min(len(arrivals), votes))]
-            extra += len(arrivals) > votes
+    for arrivals in clients.collect():
+        latencies += [arrivals[k] - accepted[k] for k in range(min(len(arrivals), votes))]
+        extra += len(arrivals) > votes
     if extra:
         print(f"({extra} subscribers heard more vote events than votes were made)", end=" ")
     return latencies
-
-
-def _heard(pipes: list) -> int:
-    for conn in pipes:
-        conn.send("count")
-    return sum(conn.recv() for conn in pipes)
 
 
 def _shares(n: int, processes: int) -> list[int]:
@@ -252,27 +371,17 @@ def measure(n: int, votes: int, redis_url: str, processes: int) -> None:
                 time.sleep(0.1)
         idle = rss_kib(server.pid)
         started = time.perf_counter()
-        context = multiprocessing.get_context("spawn")
-        pipes, clients = [], []
-        for share in _shares(n, processes):
-            parent, child = context.Pipe()
-            client = context.Process(target=client_process, args=(port, f"votes-{idea_id}", share, child))
-            client.start()
-            pipes.append(parent)
-            clients.append(client)
-        for conn in pipes:
-            assert conn.poll(120) and conn.recv() == "ready"
+        clients = start_clients(port, f"votes-{idea_id}", n, processes, None)
+        clients.wait_ready(120)
         opened = time.perf_counter() - started
         time.sleep(1)
         busy = rss_kib(server.pid)
         cpu_before, clock = _cpu_seconds(server.pid), time.perf_counter()
-        latencies = vote_round(base, idea_id, votes, n, pipes)
+        latencies = vote_round(base, idea_id, votes, n, clients)
         cpu = (_cpu_seconds(server.pid) - cpu_before) / (time.perf_counter() - clock)
-        for client in clients:
-            client.join(30)
         missed = votes * n - len(latencies)
         load = os.getloadavg()
-        print(f"{n:>6} subscribers ({processes} client processes)  opened in {opened:5.1f} s  "
+        print(f"{n:>6} subscribers ({clients.label})  opened in {opened:5.1f} s  "
               f"vote→client p50 {pct(latencies, 50):7.1f} ms  p95 {pct(latencies, 95):7.1f} ms  "
               f"p99 {pct(latencies, 99):7.1f} ms  max {max(latencies) * 1000:7.1f} ms  "
               f"(mean {statistics.fmean(latencies) * 1000:.1f} ms, {len(latencies)} deliveries, {missed} missed)  "
@@ -351,39 +460,40 @@ def measure_rate(n: int, rate: int, seconds: float, ideas: int, redis_url: str, 
             except httpx.HTTPError:
                 time.sleep(0.1)
         idle = rss_kib(server.pid)
-        context = multiprocessing.get_context("spawn")
-        pipes, clients = [], []
-        for share in _shares(n, processes):
-            parent, child = context.Pipe()
-            parsed = None if not sample else min(share, sample // processes)
-            client = context.Process(target=client_process, args=(port, "*", share, child, parsed))
-            client.start()
-            pipes.append(parent)
-            clients.append(client)
-        for conn in pipes:
-            assert conn.poll(180) and conn.recv() == "ready"
+        clients = start_clients(port, "*", n, processes, sample)
+        clients.wait_ready(180)
         time.sleep(1)
         busy = rss_kib(server.pid)
-        cpu_before = _cpu_seconds(server.pid)
+        times_before, clients_before = _cpu_times(server.pid), clients.cpu_seconds()
+        spy = _py_spy(server.pid, seconds + 1, PY_SPY) if PY_SPY else None
         published = asyncio.run(publish_votes(redis_url, rate, seconds, ideas))
         time.sleep(3)  # the last ones arrive
-        cpu = _cpu_seconds(server.pid) - cpu_before
-        waits, pages = [], 0
-        for conn in pipes:
-            conn.send("stop")
-            for scores in conn.recv():
-                waits += staleness(published, scores)
-                pages += 1
-        for client in clients:
-            client.join(30)
+        user, system = (after - before for after, before in zip(_cpu_times(server.pid), times_before, strict=True))
+        cpu = user + system
+        clients_cpu = clients.cpu_seconds() - clients_before
+        if spy is not None:
+            spy.wait(60)
+        waits: list[float] = []
+        pages = writes = 0
+        gaps: list[float] = []  # between a page's writes (a read with scores in it: one write, nearly always)
+        for scores in clients.collect():
+            waits += staleness(published, scores)
+            pages += 1
+            reads = sorted({at for at, _name, _score in scores})
+            writes += len(reads)
+            gaps += [later - at for at, later in itertools.pairwise(reads)]
         votes = sum(len(t) for t in published.values())
         missed = votes * pages - len(waits)
         load = os.getloadavg()
         verdict = "PASS" if waits and pct(waits, 95) < 250 and not missed else "FAIL"
-        sampled = f" ({pages:,} of them read)" if sample else ""
+        sampled = f" ({pages:,} of them read, {clients.label})"
         print(f"{n:>6} boards{sampled}, {votes / seconds:,.0f} votes/s on {ideas} ideas for {seconds:.0f} s: vote→page "
               f"p50 {pct(waits, 50):7.1f} ms  p95 {pct(waits, 95):7.1f} ms  p99 {pct(waits, 99):7.1f} ms "
-              f"({len(waits):,} votes seen, {missed} never)  server CPU {cpu / (seconds + 3):.2f} cores  "
+              f"({len(waits):,} votes seen, {missed} never)  a page written every p50 {pct(gaps or [0], 50):.0f} / "
+              f"p95 {pct(gaps or [0], 95):.0f} ms ({writes / max(pages, 1):.0f} times)  server CPU "
+              f"{cpu / (seconds + 3):.2f} cores ({system / max(cpu, 1e-9):.0%} kernel, "
+              f"{cpu / max(writes / max(pages, 1) * n, 1) * 1e6:.1f} µs a page's write)  "
+              f"clients {clients_cpu / (seconds + 3):.2f} cores  "
               f"RSS {idle / 1024:.0f} → {busy / 1024:.0f} MiB = {(busy - idle) / n:.1f} KiB per connection  "
               f"target p95 < 250 ms: {verdict}  load avg {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     finally:
@@ -394,24 +504,44 @@ def measure_rate(n: int, rate: int, seconds: float, ideas: int, redis_url: str, 
             server.kill()
 
 
+def _py_spy(pid: int, seconds: float, into: Path) -> subprocess.Popen:
+    """py-spy sampling the server for the vote phase, its collapsed stacks written under --py-spy."""
+    into.mkdir(parents=True, exist_ok=True)
+    out = into / f"serve-{pid}.txt"
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    print(f"(py-spy: {out})", end=" ", flush=True)
+    return subprocess.Popen([spy, "record", "--nonblocking", "--format", "raw", "--rate", "200", "--duration",
+                             str(round(seconds)), "--pid", str(pid), "--output", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU of the server and its children so far."""
+    return sum(_cpu_times(pid))
+
+
+def _cpu_times(pid: int) -> tuple[float, float]:
+    """User and system (the kernel's: socket writes) CPU of a process and its children so far."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    user = system = 0.0
     for child in [pid, *_descendants(pid)]:
         try:
             fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
+            user, system = user + int(fields[11]) / ticks, system + int(fields[12]) / ticks
         except FileNotFoundError:
             pass
-    return total
+    return user, system
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscribers", default="1000,10000", help="comma-separated counts, one run each")
     parser.add_argument("--votes", type=int, default=20)
-    parser.add_argument("--client-processes", type=int, default=2, help="the subscribers are shared among these")
+    parser.add_argument("--clients", choices=("auto", "c", "python"), default="auto",
+                        help="the subscribers: one C process (bench/live_client.c, built with cc), Python processes, "
+                             "or (auto) C when it compiles")
+    parser.add_argument("--client-processes", type=int, default=2,
+                        help="--clients python: the subscribers are shared among these")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/7"))
     parser.add_argument("--rate", type=int, default=0,
                         help="instead of Bob's votes one by one: vote events at this rate (as web processes "
@@ -420,12 +550,16 @@ def main() -> None:
     parser.add_argument("--ideas", type=int, default=20, help="--rate: the votes go round this many ideas")
     parser.add_argument("--sample", type=int, default=0, help="--rate: only this many boards parse what they read, "
                         "the others drop it (the clients share the machine; parsing 10,000 would measure them)")
+    parser.add_argument("--py-spy", type=Path, help="--rate: profile the server with py-spy during the votes "
+                        "(collapsed stacks, one file per run, in this dir)")
     parser.add_argument("--baseline", type=Path, help="another ideaboard tree (git archive of main), served and "
                         "measured before this one at each count, with the same clients")
     parser.add_argument("--rounds", type=int, default=1, help="with --baseline: alternate this many times")
     args = parser.parse_args()
     print(f"live fan-out on one web process; baseline: {BASELINE}")
-    global TREE
+    global TREE, CLIENT, PY_SPY
+    PY_SPY = args.py_spy
+    CLIENT = None if args.clients == "python" else build_c_client(required=args.clients == "c")
     trees = [("baseline", args.baseline.resolve()), ("this tree", ROOT)] if args.baseline else [("", ROOT)]
     for n in (int(x) for x in args.subscribers.split(",")):
         for k in range(args.rounds if args.baseline else 1):

@@ -259,6 +259,7 @@ async def _hand_over(state: dict, pending: list[tuple[str, str, str]]) -> None:
 # the scope's ASGI extensions): one transport write per page per flush, no ASGI message through the middleware.
 DIRECT_BODY = "ideaboard.direct_body"
 COALESCE_SECONDS = 0.1  # a busy topic's pages are written at most this often: 10 writes a second, however many votes
+SLICE_PAGES = 500  # a flush writes this many pages (a few ms), then the loop runs: reads what arrived, serves requests
 MAX_PENDING = 1 << 20  # bytes queued for a page that reads too slowly; beyond, it is closed (and replays on reconnect)
 PREAMBLE = f"retry: {RETRY_MS}\n: connected\n\n".encode()
 KEEPALIVE = b": keep-alive\n\n"
@@ -376,9 +377,11 @@ _Chunk = tuple[list[Event], bytes, bytes, tuple[int, ...]]
 class Hub:
     """The process's one subscription, fanning each event out to the pages listening on its topic.
 
-    Events are written out by a flush, at once after a quiet spell and then at most every COALESCE_SECONDS: of a
-    burst each page gets one write, each score only its last value (STATE_EVENTS; comments are never merged), and
-    pages that read from the same place share one encoded chunk. No page's task wakes unless its reader is slow."""
+    Events are written out by a flush, at once after a quiet spell and then at most every COALESCE_SECONDS (counted
+    from the last one's start): of a burst each page gets one write, each score only its last value (STATE_EVENTS;
+    comments are never merged), and pages that read from the same place share one encoded chunk. A flush goes
+    SLICE_PAGES at a time, the loop running between, so it never holds the loop long and a page's write carries
+    what arrived up to its turn. No page's task wakes unless its reader is slow."""
 
     def __init__(self, redis: Redis, heartbeat: float = HEARTBEAT_SECONDS) -> None:
         self.redis = redis
@@ -389,8 +392,8 @@ class Hub:
         self.ready = asyncio.Event()
         self.flushes = 0
         self._dirty: set[Topic] = set()
-        self._flush: asyncio.TimerHandle | None = None
-        self._flushed = 0.0  # loop time of the last flush
+        self._flush: asyncio.Handle | None = None  # the next flush, or the rest of this one
+        self._flushed = 0.0  # loop time of the last flush's start
         self._beat: asyncio.TimerHandle | None = None
         self._task: asyncio.Task | None = None
 
@@ -444,16 +447,28 @@ class Hub:
             self._flush = loop.call_at(max(loop.time(), self._flushed + COALESCE_SECONDS), self.flush)
 
     def flush(self) -> None:
-        """Write what arrived to every live page of the topics it arrived on, one chunk per page."""
+        """Write what arrived to every live page of the topics it arrived on, one chunk per page, SLICE_PAGES at a
+        time: between slices the loop reads what arrives, and the later pages get that too (a page waits for its
+        turn, not for the whole flush to have begun after the vote)."""
         self._flush = None
         self.flushes += 1
+        self._flushed = asyncio.get_running_loop().time()
         dirty, self._dirty = self._dirty, set()
-        pages = list(next(iter(dirty)).listeners) if len(dirty) == 1 else set().union(*(t.listeners for t in dirty))
+        pages = list(next(iter(dirty)).listeners if len(dirty) == 1 else set().union(*(t.listeners for t in dirty)))
+        self._write(pages, 0)
+
+    def _write(self, pages: list[Page], start: int) -> None:
         made: dict[tuple, _Chunk | None] = {}
-        for page in pages:
-            if page.live:
+        for page in pages[start:start + SLICE_PAGES]:
+            if page.live and not page.closed:  # (one that left since the flush began has no topics to read)
                 self._catch_up(page, made)
-        self._flushed = asyncio.get_running_loop().time()  # from the end: a long flush leaves the loop a pause too
+        loop = asyncio.get_running_loop()
+        if start + SLICE_PAGES < len(pages):
+            self._flush = loop.call_soon(self._write, pages, start + SLICE_PAGES)
+            return
+        self._flush = None
+        if self._dirty:  # what arrived during this flush for pages it had written already
+            self._flush = loop.call_at(max(loop.time(), self._flushed + COALESCE_SECONDS), self.flush)
 
     def _catch_up(self, page: Page, made: dict[tuple, _Chunk | None]) -> None:
         key = (page.names, page.read)

@@ -258,6 +258,27 @@ async def test_a_page_that_fell_behind_a_burst_of_votes_gets_the_last_score_once
     await stream.aclose()
 
 
+async def test_a_board_open_on_more_pages_than_a_flush_writes_at_a_time_reaches_every_one(monkeypatch):
+    """10,000 open boards are written a slice at a time, the process serving requests in between: every page still
+    gets each burst's newest score, once, and the next burst too."""
+    monkeypatch.setattr(live, "SLICE_PAGES", 2)
+    hub = live.Hub(Redis.from_url("redis://127.0.0.1:1"))
+    hub._task = asyncio.get_running_loop().create_future()
+    streams = [page_stream(hub, {"board:public"}, seconds=2) for _ in range(5)]
+    for stream in streams:
+        await anext(stream)
+    for burst in (1, 2):
+        readings = [asyncio.ensure_future(anext(stream)) for stream in streams]
+        await asyncio.sleep(0)
+        for n in range(1, 4):
+            hub.dispatch(live.Event(f"{1000 + burst}-{n}", "board:public", "votes-7", f"{burst}{n}"))
+        sent = [(await asyncio.wait_for(reading, 2)).decode() for reading in readings]
+        assert all(text.count("event: votes-7") == 1 and f"data: {burst}3\n" in text for text in sent)
+    hub._task.cancel()
+    for stream in streams:
+        await stream.aclose()
+
+
 async def test_a_page_too_far_behind_for_the_backlog_is_closed_so_it_reconnects_and_replays(monkeypatch):
     """Comments can't be merged like scores: a page that missed more of them than the hub keeps is closed, and the
     browser reconnects with Last-Event-ID, replaying from the Redis log, instead of silently losing one."""
