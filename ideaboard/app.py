@@ -31,6 +31,7 @@ from ideaboard import (
     inputs,
     live,
     ratelimit,
+    redis_packing,
     search_meaning,
     status_store,
     templating,
@@ -316,6 +317,7 @@ async def open_redis(settings: Settings) -> AsyncIterator[ArqRedis]:
 
         server, url = start_embedded_redis(settings.data_dir)
     redis = await create_pool(RedisSettings.from_dsn(url), default_queue_name="arq:queue")
+    await redis_packing.install(redis)
     try:
         yield redis
     finally:

@@ -1,14 +1,16 @@
 """Voting: promote, demote, change, withdraw; one vote per person; exact counts under concurrency."""
 
 import asyncio
+import time
 
 import pytest
 from bs4 import BeautifulSoup
 from tortoise.exceptions import IntegrityError
 
 from ideaboard.accounts import create_user
-from ideaboard.models import Idea, Role, Space, Status, User, Vote
-from ideaboard.votes import cast_vote
+from ideaboard.auth import token_hash
+from ideaboard.models import Idea, Role, Session, Space, Status, User, Vote
+from ideaboard.votes import SessionChanged, cast_vote
 
 
 async def counts(idea_id: int) -> tuple[int, int, int]:
@@ -195,3 +197,27 @@ async def test_one_persons_votes_on_one_idea_never_share_a_write(alice, bob, mak
     assert elsewhere.score == 1
     assert await counts(idea.id) == (0, 0, 0) and await counts(other.id) == (1, 0, 1)
     assert not await Vote.filter(idea_id=idea.id).exists()
+
+
+async def test_votes_sent_together_each_check_their_own_session(alice, make_idea):
+    """In one shared write, a vote whose recalled session ended or is another's writes nothing; the rest count."""
+    idea = await make_idea(alice)
+    voters = [await create_user(f"signed{n}@example.com", f"Signed {n}", "x" * 12, Role.CUSTOMER) for n in range(6)]
+    digests = []
+    for n, voter in enumerate(voters):
+        digests.append(token_hash(f"token-{n}"))
+        await Session.create(id=digests[-1], user_id=voter.id, expires=int(time.time()) + 3600, user_agent="test")
+    await Session.filter(id=digests[1]).delete()  # logged out elsewhere
+    await Session.filter(id=digests[3]).update(expires=int(time.time()) - 1)  # expired
+    sessions = [*digests[:4], digests[5], digests[5]]  # the fifth voter brings the sixth's session
+    before = _groups_sent()
+    outcomes = await asyncio.gather(*(cast_vote(idea.id, voter, 1, session)
+                                      for voter, session in zip(voters, sessions, strict=True)),
+                                    return_exceptions=True)
+    assert _groups_sent() - before < len(voters), "the votes that waited went together"
+    refused = [n for n, outcome in enumerate(outcomes) if isinstance(outcome, SessionChanged)]
+    assert refused == [1, 3, 4]
+    counted = [outcomes[n] for n in (0, 2, 5)]
+    assert sorted(t.score for t in counted) == [1, 2, 3]
+    assert await counts(idea.id) == (3, 0, 3)
+    assert sorted(v.user_id for v in await Vote.filter(idea_id=idea.id)) == [voters[n].id for n in (0, 2, 5)]
