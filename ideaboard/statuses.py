@@ -307,6 +307,5 @@ def style_version() -> str:
 
 @functools.lru_cache(maxsize=4)
 def _style_version(_generation: int) -> str:
-    """Hashed once per installed table: every page's <head> links the stylesheet (the hash was 6% of rendering
-    an idea page)."""
+    """Hashed once per installed table, not per page: every page's <head> links the stylesheet by its hash."""
     return hashlib.sha256(stylesheet().encode()).hexdigest()[:10]
