@@ -41,9 +41,9 @@ CLIENT: Path | None = None  # the compiled bench/live_client.c; None: the Python
 PY_SPY: Path | None = None  # --py-spy: where the server's profiles go
 PASSWORD = "bench-password-1"
 VOTE_EVENT = re.compile(rb"event: (votes-[0-9]+)\ndata: ([0-9]+)\n")
-# 2026-12-01, the shared 2-core dev box at load average 1.4, 2 client processes on the same machine (README):
-BASELINE = ("1,000 subscribers p50 21 / p95 41 / p99 274 ms; 10,000 p50 298 ms / p95 1.50 s / p99 1.57 s; "
-            "33 KiB per connection")
+# 2026-12-04, a quiet 2-core machine (load 1.1-2.0), the C subscribers, --rate 1000 --sample 500 (README):
+BASELINE = ("at 1,000 votes/s, 10,000 boards p50 58 / p95 104 / p99 112 ms, 1,000 boards p95 104 ms; "
+            "24.6 KiB per connection")
 
 
 def free_port() -> int:
