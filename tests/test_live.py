@@ -297,6 +297,57 @@ async def test_a_page_too_far_behind_for_the_backlog_is_closed_so_it_reconnects_
     hub._task.cancel()
 
 
+async def test_a_page_that_reads_too_slowly_is_closed_so_it_reconnects_and_replays(monkeypatch):
+    """A phone on a bad network stops reading: what it has not taken piles up in the process until MAX_PENDING, then
+    its page is closed (the browser reconnects with Last-Event-ID) instead of the process holding it all."""
+    monkeypatch.setattr(live, "MAX_PENDING", 200)
+    hub = live.Hub(Redis.from_url("redis://127.0.0.1:1"))
+    hub._task = asyncio.get_running_loop().create_future()
+    stalled = asyncio.Event()  # never set: the reader took the preamble and nothing after
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+        if len(sent) > 2 and message["more_body"]:  # the stream's closing message is not held up
+            await stalled.wait()
+
+    async def receive():
+        await asyncio.Event().wait()
+
+    response = asyncio.ensure_future(live.stream(hub, {"idea:7"}, None, seconds=5)(
+        {"type": "http", "method": "GET"}, receive, send))
+    while len(sent) < 2:
+        await asyncio.sleep(0.01)
+    for n in range(8):
+        hub.dispatch(live.Event(f"1000-{n}", "idea:7", "comment", f"<p>comment {n} {'x' * 40}</p>"))
+        await asyncio.sleep(0.12)  # one flush each
+    await asyncio.wait_for(response, 2)  # ended at once, not after its 5 s
+    assert hub.connections == 0 and not sent[-1]["more_body"]
+    assert b"comment 7" not in b"".join(m.get("body", b"") for m in sent)  # left for the replay, not held here
+    hub._task.cancel()
+
+
+async def test_an_idle_page_hears_a_keep_alive_and_a_busy_one_does_not(monkeypatch):
+    """Proxies close a stream that says nothing for a while: a page with nothing to hear gets a comment line each
+    half heartbeat, a page that was just written to gets none."""
+    hub = live.Hub(Redis.from_url("redis://127.0.0.1:1"), heartbeat=0.4)
+    hub._task = asyncio.get_running_loop().create_future()
+    idle = page_stream(hub, {"idea:8"}, seconds=2)
+    busy = page_stream(hub, {"idea:7"}, seconds=2)
+    await anext(idle)
+    await anext(busy)
+    reading = asyncio.ensure_future(anext(idle))
+    heard: list[bytes] = []
+    for n in range(6):  # the busy page hears a vote every 0.1 s, for longer than a heartbeat
+        hub.dispatch(live.Event(f"1000-{n}", "idea:7", "votes-7", str(n)))
+        heard.append(await asyncio.wait_for(anext(busy), 1))
+    assert await asyncio.wait_for(reading, 1) == live.KEEPALIVE
+    assert live.KEEPALIVE not in b"".join(heard)
+    hub._task.cancel()
+    await idle.aclose()
+    await busy.aclose()
+
+
 async def test_a_comment_reaches_each_open_page_in_its_own_readers_language(app, visitor, browser_for, alice, bob,
                                                                             make_idea):
     idea = await make_idea(alice, "Hafermilch in jeder Filiale")
