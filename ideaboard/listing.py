@@ -96,9 +96,12 @@ class IdeaListing:
 
     def _ids(self, mode: str, cursor: tuple | None, page: int) -> sql.Query:
         """The page's ids (and one more), the statement the page's other reads select from."""
-        statement = reads.page_ids(SORT_COLUMNS[self.sort], self.shape, mode, self.size + 1,
-                                   past_new=self.status is not None and self.status != statuses.NEW)
-        return statement.bind(*self.filters, *(cursor or ()), *([(page - 1) * self.size] if mode == "offset" else []))
+        past_new = self.status if self.status is not None and self.status != statuses.NEW else None
+        statement = reads.page_ids(SORT_COLUMNS[self.sort], self.shape, mode, self.size + 1, status=past_new)
+        filters = self.filters
+        if past_new is not None:
+            del filters[2]  # written into the statement
+        return statement.bind(*filters, *(cursor or ()), *([(page - 1) * self.size] if mode == "offset" else []))
 
     def _result(self, items: list, more_rows: bool, mode: str, page: int, total: int | None, tags: dict,
                 my_votes: dict) -> Page:

@@ -8,6 +8,7 @@ plan), written with `?` placeholders (sql numbers them for asyncpg), and each se
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 
 from ideaboard import sql, statuses
@@ -209,19 +210,26 @@ def _following() -> sql.Statement:
         f"FROM {_table(Follow)} f WHERE f.idea_id = ? AND f.user_id = ? AND f.unfollowed_at IS NULL LIMIT 1")
 
 
-def page_ids(sort_column: str, shape: tuple[bool, ...], mode: str, limit: int, *, past_new: bool = False
+def page_ids(sort_column: str, shape: tuple[bool, ...], mode: str, limit: int, *, status: str | None = None
              ) -> sql.Statement:
     """One statement per filter shape and set of statuses the board lists by default (admins may change those).
 
-    `past_new`: the status filtered on is not the one every idea starts in, so the statement may read the partial
-    indexes of the ideas past it (migration 0030).
+    `status`: a status past the one every idea starts in, written into the statement (no parameter for it): the
+    statement may read the partial indexes of the ideas past new (migration 0030), and its plan knows how few ideas
+    the status holds: as a parameter, a generic plan of a status with a tag hashed all the status's ideas with all
+    the tag's instead of walking the status's index in list order.
     """
-    return _page_ids(sort_column, shape, mode, limit, statuses.keys_where("listed_by_default", False), past_new)
+    if status is not None and not _STATUS_KEY.fullmatch(status):
+        raise ValueError(f"not a status key: {status!r}")
+    return _page_ids(sort_column, shape, mode, limit, statuses.keys_where("listed_by_default", False), status)
+
+
+_STATUS_KEY = re.compile(r"[a-z0-9_]+")  # as status_rules requires of every key
 
 
 @functools.cache
 def _page_ids(sort_column: str, shape: Shape, mode: str, limit: int, unlisted: tuple[str, ...],
-              past_new: bool) -> sql.Statement:
+              status: str | None) -> sql.Statement:
     """The ids of one board page (and one more), from an index-only scan; each filter shape built once.
 
     The LIMIT is written into the statement: with `LIMIT $n` Postgres costs a cached generic plan as if it read a
@@ -231,8 +239,8 @@ def _page_ids(sort_column: str, shape: Shape, mode: str, limit: int, unlisted: t
     index; `x.status <> 'new'` repeats what the status parameter implies so that a generic plan may use it.
     """
     where = _board_where(unlisted, *shape)
-    if past_new:
-        where += f" AND x.status <> '{statuses.NEW}'"
+    if status is not None:
+        where = where.replace("x.status = ?", f"x.status = '{status}'", 1) + f" AND x.status <> '{statuses.NEW}'"
     if mode in ("after", "before"):
         where += f" AND (x.{sort_column}, x.id) {'<' if mode == 'after' else '>'} (?, ?)"
     order = "ASC" if mode == "before" else "DESC"
