@@ -8,7 +8,6 @@ plan), written with `?` placeholders (sql numbers them for asyncpg), and each se
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 
 from ideaboard import sql, statuses
@@ -219,12 +218,9 @@ def page_ids(sort_column: str, shape: tuple[bool, ...], mode: str, limit: int, *
     the status holds: as a parameter, a generic plan of a status with a tag hashed all the status's ideas with all
     the tag's instead of walking the status's index in list order.
     """
-    if status is not None and not _STATUS_KEY.fullmatch(status):
+    if status is not None and not statuses.KEY_RE.match(status):
         raise ValueError(f"not a status key: {status!r}")
     return _page_ids(sort_column, shape, mode, limit, statuses.keys_where("listed_by_default", False), status)
-
-
-_STATUS_KEY = re.compile(r"[a-z0-9_]+")  # as status_rules requires of every key
 
 
 @functools.cache
