@@ -234,9 +234,9 @@ def _page_ids(sort_column: str, shape: Shape, mode: str, limit: int, unlisted: t
     each) is read from its own range of a partial index, in the list's order, instead of filtered out of the sort
     index; `x.status <> 'new'` repeats what the status parameter implies so that a generic plan may use it.
     """
-    where = _board_where(unlisted, *shape)
+    where = _board_where(unlisted, *shape, written_status=status)
     if status is not None:
-        where = where.replace("x.status = ?", f"x.status = '{status}'", 1) + f" AND x.status <> '{statuses.NEW}'"
+        where += f" AND x.status <> '{statuses.NEW}'"
     if mode in ("after", "before"):
         where += f" AND (x.{sort_column}, x.id) {'<' if mode == 'after' else '>'} (?, ?)"
     order = "ASC" if mode == "before" else "DESC"
@@ -311,11 +311,12 @@ def _board_count(shape: Shape, limit: int, unlisted: tuple[str, ...]) -> sql.Sta
 
 
 def _board_where(unlisted_keys: tuple[str, ...], status: bool, category: bool, tag: bool, campaign: bool = False,
-                 theme: bool = False) -> str:
+                 theme: bool = False, *, written_status: str | None = None) -> str:
     """Space, hidden, then status (or the statuses listed by default), category slug, tag name, campaign id and
-    theme row id, as `?`s."""
+    theme row id, as `?`s; `written_status` is the status written in instead."""
     unlisted = ", ".join(f"'{k}'" for k in unlisted_keys) or "''"  # keys are [a-z0-9_] (status_rules)
-    parts = ["x.space = ?", "x.hidden = ?", "x.status = ?" if status else f"x.status NOT IN ({unlisted})"]
+    wanted = f"x.status = '{written_status}'" if written_status is not None else "x.status = ?"
+    parts = ["x.space = ?", "x.hidden = ?", wanted if status else f"x.status NOT IN ({unlisted})"]
     if category:
         parts.append(f"x.category_id = (SELECT id FROM {_table(Category)} WHERE slug = ?)")
     if tag:

@@ -106,7 +106,7 @@ def gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
     if not variables:
         return _sentence(message, i18n.current(), eval_ctx.autoescape)
     text = i18n.plain_gettext(message)
-    return Markup(text % _escaped(variables)) if eval_ctx.autoescape else text % variables
+    return _safe(text % _escaped(variables)) if eval_ctx.autoescape else text % variables
 
 
 @pass_eval_context
@@ -114,7 +114,7 @@ def ngettext(eval_ctx: EvalContext, singular: str, plural: str, n: int, /, **var
     """Jinja's newstyle ngettext (`num` is n unless given), without its trips through the context."""
     variables.setdefault("num", n)
     text = i18n.plain_ngettext(singular, plural, n)
-    return Markup(text % _escaped(variables)) if eval_ctx.autoescape else text % variables
+    return _safe(text % _escaped(variables)) if eval_ctx.autoescape else text % variables
 
 
 templates.env.add_extension("jinja2.ext.i18n")
